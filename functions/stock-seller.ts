@@ -1,0 +1,3 @@
+import { createTradeHandler } from "./trade";
+
+export const handler = createTradeHandler("sell");

@@ -1,0 +1,223 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** The project's config namespace: every key below is read as `stock-trader:<key>`. */
+export const CONFIG_NAMESPACE = "stock-trader";
+
+export type CpuArchitecture = "ARM64" | "X86_64";
+export type LogLevel = "ALL" | "ERROR" | "FATAL" | "OFF";
+
+/** The validated settings of one stack. */
+export interface StackConfig {
+    /** A price at or below this buys; above it sells. */
+    buyThreshold: number;
+    /** Arguments that replace the batch image's CMD when the workflow runs it. */
+    batchCommand: string[];
+    batchContainerName: string;
+    /** Fargate task CPU units. */
+    batchCpu: number;
+    /** Fargate task memory in MiB, valid for `batchCpu`. */
+    batchMemory: number;
+    batchArchitecture: CpuArchitecture;
+    batchTimeoutSeconds: number;
+    /** How many images the ECR lifecycle policy keeps. */
+    batchImagesToKeep: number;
+    /** Subnets for the batch task; unset means the default VPC's public subnets. */
+    subnetIds?: string[];
+    /** Security groups for the batch task; unset means a new egress-only group. */
+    securityGroupIds?: string[];
+    assignPublicIp: boolean;
+    scheduleEnabled: boolean;
+    scheduleExpression: string;
+    logRetentionDays: number;
+    logLevel: LogLevel;
+    tracingEnabled: boolean;
+    tableDeletionProtection: boolean;
+    tablePointInTimeRecovery: boolean;
+    containerInsights: boolean;
+}
+
+/** Retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Fargate's task sizes: CPU units mapped to the memory values (MiB) allowed with them. */
+export const FARGATE_MEMORY_BY_CPU: ReadonlyMap<number, readonly number[]> = new Map([
+    [256, [512, 1024, 2048]],
+    [512, steps(1024, 4096, 1024)],
+    [1024, steps(2048, 8192, 1024)],
+    [2048, steps(4096, 16384, 1024)],
+    [4096, steps(8192, 30720, 1024)],
+    [8192, steps(16384, 61440, 4096)],
+    [16384, steps(32768, 122880, 8192)],
+]);
+
+/** ECS accepts at most 8192 characters of container overrides per RunTask call. */
+export const ECS_OVERRIDE_CHARACTER_LIMIT = 8192;
+
+/** Step Functions ends a STANDARD execution after one year, so a longer task timeout means nothing. */
+export const MAX_TIMEOUT_SECONDS = 365 * 24 * 60 * 60;
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
+type Parser<T> = (raw: string) => Parsed<T>;
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = (expected: string): Parsed<never> => ({ ok: false, expected });
+
+const integer = (min: number, max: number): Parser<number> => (raw) => {
+    const value = Number(raw);
+    return /^-?\d+$/.test(raw.trim()) && value >= min && value <= max
+        ? ok(value)
+        : fail(`an integer from ${min} to ${max}`);
+};
+
+const oneOf = <T extends string | number>(allowed: readonly T[]): Parser<T> => (raw) => {
+    const match = allowed.find((candidate) => String(candidate) === raw.trim());
+    return match === undefined ? fail(`one of ${allowed.join(", ")}`) : ok(match);
+};
+
+const boolean: Parser<boolean> = (raw) => {
+    const value = raw.trim();
+    return value === "true" || value === "false" ? ok(value === "true") : fail("true or false");
+};
+
+const matching = (pattern: RegExp, expected: string): Parser<string> => (raw) =>
+    pattern.test(raw) ? ok(raw) : fail(expected);
+
+/** A JSON array of strings, as `pulumi config set --path` or a YAML list in the stack file gives it. */
+const stringList = (item: RegExp, expected: string): Parser<string[]> => (raw) => {
+    let value: unknown;
+    try {
+        value = JSON.parse(raw);
+    } catch {
+        return fail(expected);
+    }
+    return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string" && item.test(v))
+        ? ok(value as string[])
+        : fail(expected);
+};
+
+const SCHEDULE_EXPRESSION =
+    /^(rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/;
+
+/** How each key is read: its parser and its default (undefined: no default, the key is optional). */
+const KEYS = {
+    buyThreshold: { parse: integer(0, 99), default: 50 },
+    batchCommand: {
+        parse: stringList(/^[\s\S]*$/, "a non-empty JSON array of strings, such as [\"--arg1\",\"100\"]"),
+        default: ["--arg1", "100", "--arg2", "200"],
+    },
+    batchContainerName: {
+        parse: matching(/^[A-Za-z0-9_-]{1,255}$/, "1 to 255 letters, digits, hyphens or underscores"),
+        default: "batch",
+    },
+    batchCpu: { parse: oneOf([...FARGATE_MEMORY_BY_CPU.keys()]), default: 256 },
+    batchMemory: { parse: integer(512, 122880), default: 512 },
+    batchArchitecture: { parse: oneOf<CpuArchitecture>(["ARM64", "X86_64"]), default: "ARM64" },
+    batchTimeoutSeconds: { parse: integer(60, MAX_TIMEOUT_SECONDS), default: 3600 },
+    batchImagesToKeep: { parse: integer(1, 1000), default: 10 },
+    subnetIds: {
+        parse: stringList(/^subnet-[0-9a-f]{8,17}$/, "a non-empty JSON array of subnet IDs (subnet-0123abcd...)"),
+        default: undefined,
+    },
+    securityGroupIds: {
+        parse: stringList(/^sg-[0-9a-f]{8,17}$/, "a non-empty JSON array of security group IDs (sg-0123abcd...)"),
+        default: undefined,
+    },
+    assignPublicIp: { parse: boolean, default: true },
+    scheduleEnabled: { parse: boolean, default: false },
+    scheduleExpression: {
+        parse: matching(SCHEDULE_EXPRESSION, "rate(<n> <unit>) or cron(<6 fields>), such as rate(1 hour)"),
+        default: "rate(1 hour)",
+    },
+    logRetentionDays: { parse: oneOf(LOG_RETENTION_DAYS), default: 14 },
+    logLevel: { parse: oneOf<LogLevel>(["ALL", "ERROR", "FATAL", "OFF"]), default: "ERROR" },
+    tracingEnabled: { parse: boolean, default: false },
+    tableDeletionProtection: { parse: boolean, default: false },
+    tablePointInTimeRecovery: { parse: boolean, default: false },
+    containerInsights: { parse: boolean, default: false },
+} satisfies { [K in keyof StackConfig]-?: { parse: Parser<NonNullable<StackConfig[K]>>; default: StackConfig[K] } };
+
+/** Every key this project reads, in the order the README documents them. */
+export const CONFIG_KEYS = Object.keys(KEYS) as (keyof StackConfig)[];
+
+/** Thrown when a stack's configuration is invalid; lists every problem, one per line. */
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+/**
+ * Validates raw config values (keys without the namespace, values as the Pulumi CLI hands them
+ * to the program: strings, with lists as JSON). Unknown keys are errors too, so a typo in a
+ * stack file fails instead of being ignored. All problems are reported together.
+ */
+export function parseConfig(raw: Readonly<Record<string, string | undefined>>): StackConfig {
+    const problems: string[] = [];
+    const config: Record<string, unknown> = {};
+    for (const key of CONFIG_KEYS) {
+        const value = raw[key];
+        if (value === undefined) {
+            config[key] = KEYS[key].default;
+            continue;
+        }
+        const parsed = (KEYS[key].parse as Parser<unknown>)(value);
+        if (parsed.ok) {
+            config[key] = parsed.value;
+        } else {
+            problems.push(`${CONFIG_NAMESPACE}:${key} must be ${parsed.expected} (got ${value})`);
+        }
+    }
+    for (const key of Object.keys(raw).filter((k) => !(k in KEYS))) {
+        problems.push(`${CONFIG_NAMESPACE}:${key} is not a known key; known keys are ${CONFIG_KEYS.join(", ")}`);
+    }
+    problems.push(...crossFieldProblems(raw, config as unknown as StackConfig));
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    return config as unknown as StackConfig;
+}
+
+/** Rules that relate two keys; each checks only keys that parsed on their own. */
+function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, config: StackConfig): string[] {
+    const problems: string[] = [];
+    const allowedMemory = FARGATE_MEMORY_BY_CPU.get(config.batchCpu);
+    if (allowedMemory && config.batchMemory !== undefined && !allowedMemory.includes(config.batchMemory)) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:batchMemory must be one of ${allowedMemory.join(", ")} ` +
+                `with batchCpu ${config.batchCpu} (got ${config.batchMemory})`,
+        );
+    }
+    const commandLength = config.batchCommand && JSON.stringify(config.batchCommand).length;
+    if (commandLength > ECS_OVERRIDE_CHARACTER_LIMIT) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:batchCommand must be at most ${ECS_OVERRIDE_CHARACTER_LIMIT} characters as JSON, ` +
+                `the ECS container override limit (got ${commandLength})`,
+        );
+    }
+    if ((raw.subnetIds === undefined) !== (raw.securityGroupIds === undefined)) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:subnetIds and ${CONFIG_NAMESPACE}:securityGroupIds must be set together ` +
+                `(got only ${raw.subnetIds === undefined ? "securityGroupIds" : "subnetIds"})`,
+        );
+    }
+    return problems;
+}
+
+/** Reads and validates this project's keys from the running stack's configuration. */
+export function loadConfig(): StackConfig {
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    const raw: Record<string, string> = {};
+    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+        if (key.startsWith(prefix)) {
+            raw[key.slice(prefix.length)] = value;
+        }
+    }
+    return parseConfig(raw);
+}
+
+function steps(from: number, to: number, by: number): number[] {
+    return Array.from({ length: (to - from) / by + 1 }, (_, i) => from + i * by);
+}

@@ -1,0 +1,77 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { bundle } from "./bundle";
+import { functionLoggingPolicy, serviceTrustPolicy } from "./policies";
+
+/** The three trading functions, by the file name of their handler in `functions/`. */
+export const TRADING_FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"] as const;
+export type TradingFunctionName = (typeof TRADING_FUNCTIONS)[number];
+
+/** Every function runs on the same current Node.js LTS runtime, on Graviton. */
+export const FUNCTION_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
+export const FUNCTION_ARCHITECTURE = "arm64";
+export const FUNCTION_MEMORY_MB = 128;
+export const FUNCTION_TIMEOUT_SECONDS = 10;
+
+export interface TradingFunctionsArgs {
+    /** Days CloudWatch keeps each function's logs. @default 14 */
+    logRetentionDays: number;
+}
+
+/**
+ * The checker, buyer and seller Lambdas. Each has its own log group and its own role, which
+ * may write to that log group and do nothing else. The code is bundled by esbuild while the
+ * program runs, so `pulumi up` needs no separate build step.
+ */
+export class TradingFunctions extends pulumi.ComponentResource {
+    readonly functions: Record<TradingFunctionName, aws.lambda.Function>;
+
+    constructor(name: string, args: TradingFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("stock-trader:functions:TradingFunctions", name, {}, opts);
+
+        const create = (fn: TradingFunctionName) => this.createFunction(`${name}-${fn}`, fn, args);
+        this.functions = {
+            "stock-checker": create("stock-checker"),
+            "stock-buyer": create("stock-buyer"),
+            "stock-seller": create("stock-seller"),
+        };
+
+        this.registerOutputs(
+            Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, this.functions[fn].arn])),
+        );
+    }
+
+    private createFunction(name: string, fn: TradingFunctionName, args: TradingFunctionsArgs): aws.lambda.Function {
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            { retentionInDays: args.logRetentionDays },
+            { parent: this },
+        );
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com")) },
+            { parent: this },
+        );
+        const logPolicy = new aws.iam.RolePolicy(
+            `${name}-logs-policy`,
+            { role: role.id, policy: logGroup.arn.apply((arn) => JSON.stringify(functionLoggingPolicy(arn))) },
+            { parent: this },
+        );
+        return new aws.lambda.Function(
+            name,
+            {
+                runtime: FUNCTION_RUNTIME,
+                architectures: [FUNCTION_ARCHITECTURE],
+                handler: "index.handler",
+                memorySize: FUNCTION_MEMORY_MB,
+                timeout: FUNCTION_TIMEOUT_SECONDS,
+                role: role.arn,
+                code: new pulumi.asset.AssetArchive({
+                    "index.js": new pulumi.asset.StringAsset(bundle(`functions/${fn}.ts`)),
+                }),
+                loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+            },
+            { parent: this, dependsOn: [logPolicy] },
+        );
+    }
+}

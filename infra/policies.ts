@@ -1,0 +1,53 @@
+/**
+ * Pure builders for IAM policy documents. They take plain ARNs and return plain objects whose
+ * keys are always created in the same order, so the same inputs serialize to the same string
+ * and `pulumi preview` shows no spurious diff.
+ */
+
+export type Condition = Record<string, Record<string, string | string[]>>;
+
+export interface PolicyStatement {
+    Sid: string;
+    Effect: "Allow";
+    Principal?: { Service: string };
+    Action: string | string[];
+    Resource?: string | string[];
+    Condition?: Condition;
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: PolicyStatement[];
+}
+
+export function policyDocument(...statements: PolicyStatement[]): PolicyDocument {
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+export function allow(sid: string, action: string | string[], resource: string | string[], condition?: Condition): PolicyStatement {
+    return condition
+        ? { Sid: sid, Effect: "Allow", Action: action, Resource: resource, Condition: condition }
+        : { Sid: sid, Effect: "Allow", Action: action, Resource: resource };
+}
+
+/**
+ * Trust policy letting one AWS service assume a role. With `sourceAccount`, only on behalf of
+ * resources in that account, which guards against the confused-deputy problem.
+ */
+export function serviceTrustPolicy(service: string, sourceAccount?: string): PolicyDocument {
+    const statement: PolicyStatement = { Sid: "AssumeRole", Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" };
+    if (sourceAccount !== undefined) {
+        statement.Condition = { StringEquals: { "aws:SourceAccount": sourceAccount } };
+    }
+    return policyDocument(statement);
+}
+
+/** Log stream actions act on streams, so they are granted on the group's streams (`:*`), not the bare group. */
+export function logStreamsArn(logGroupArn: string): string {
+    return `${logGroupArn}:*`;
+}
+
+/** A Lambda function's own role: write to its own log group and nothing else. */
+export function functionLoggingPolicy(logGroupArn: string): PolicyDocument {
+    return policyDocument(allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], logStreamsArn(logGroupArn)));
+}

@@ -1,0 +1,161 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Waits until every resource registration the program started has reached the mocks, so that
+ * resources no output depends on (policies, targets) are recorded too. Internal to the SDK,
+ * hence untyped; it is what the SDK itself awaits before a real program exits.
+ */
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+
+export const ACCOUNT = "123456789012";
+export const REGION = "us-east-1";
+export const PROJECT = "stock-trader";
+
+/** One resource as the program registered it. */
+export interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    state: Record<string, any>;
+}
+
+export interface ProgramRun {
+    resources: Registered[];
+    /** Stack outputs, resolved. Empty when the program threw. */
+    outputs: Record<string, unknown>;
+    /** What the program threw while it ran, if anything. */
+    error?: unknown;
+}
+
+/** The mock's subnet and VPC IDs, as the mocked default VPC returns them. */
+export const DEFAULT_VPC = {
+    vpcId: "vpc-0a1b2c3d4e5f60718",
+    publicSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+    privateSubnetIds: [],
+};
+
+/** A content-free stand-in digest for every mocked image push. */
+export const IMAGE_DIGEST = "sha256:" + "ab".repeat(32);
+
+const arn = (service: string, resource: string, region = REGION) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
+
+/**
+ * What each mocked resource returns on top of its inputs. Only the outputs the program reads
+ * are mocked: an output the program needs but the mock forgets resolves to undefined, and the
+ * tests that check every output and every definition field catch that.
+ */
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+    switch (type) {
+        case "aws:dynamodb/table:Table":
+            return { name, arn: arn("dynamodb", `table/${name}`) };
+        case "aws:lambda/function:Function":
+            return { name, arn: arn("lambda", `function:${name}`) };
+        case "aws:iam/role:Role":
+            return { name, arn: arn("iam", `role/${name}`, "") };
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return { name, arn: arn("logs", `log-group:${name}`) };
+        case "aws:ecs/cluster:Cluster":
+            return { name, arn: arn("ecs", `cluster/${name}`) };
+        case "aws:ec2/securityGroup:SecurityGroup":
+            return { name, arn: arn("ec2", `security-group/sg-${name}`) };
+        case "aws:sfn/stateMachine:StateMachine":
+            return { name, arn: arn("states", `stateMachine:${name}`) };
+        case "aws:cloudwatch/eventRule:EventRule":
+            return { name, arn: arn("events", `rule/${name}`) };
+        case "awsx:ecr:Repository":
+            return {
+                url: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}`,
+                repository: { name, arn: arn("ecr", `repository/${name}`) },
+            };
+        case "awsx:ecr:Image":
+            return { imageUri: `${String(inputs.repositoryUrl)}@${IMAGE_DIGEST}` };
+        case "awsx:ecs:FargateTaskDefinition":
+            return { taskDefinition: { family: name, arn: arn("ecs", `task-definition/${name}:1`) } };
+        case "awsx:ec2:DefaultVpc":
+            return DEFAULT_VPC;
+        default:
+            return {};
+    }
+}
+
+/** Physical IDs: security groups get the `sg-` form AWS gives them; others their name. */
+function mockId(type: string, name: string): string {
+    return type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-${name}` : `${name}-id`;
+}
+
+function mockCall(token: string): Record<string, unknown> {
+    switch (token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "AIDATEST" };
+        case "aws:index/getRegion:getRegion":
+            return { name: REGION, region: REGION, id: REGION };
+        case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        default:
+            throw new Error(`unmocked call ${token}`);
+    }
+}
+
+/**
+ * Runs `index.ts` under Pulumi mocks with the given stack config (keys without the project
+ * namespace; arrays are passed as JSON, as the Pulumi CLI passes lists) and returns every
+ * registered resource and every resolved stack output.
+ */
+export async function runProgram(config: Record<string, unknown> = {}, stack = "test"): Promise<ProgramRun> {
+    const resources: Registered[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource: ({ type, name, inputs }) => {
+                const state = { ...inputs, ...mockState(type, name, inputs) };
+                resources.push({ type, name, inputs, state });
+                return { id: mockId(type, name), state };
+            },
+            call: ({ token }) => mockCall(token),
+        },
+        PROJECT,
+        stack,
+        false,
+    );
+    const raw: Record<string, string> = { "aws:region": REGION };
+    for (const [key, value] of Object.entries(config)) {
+        raw[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    pulumi.runtime.setAllConfig(raw);
+
+    const entry = require.resolve("../../index");
+    delete require.cache[entry];
+    let program: Record<string, unknown>;
+    try {
+        program = require(entry);
+    } catch (error) {
+        await waitForRPCs();
+        return { resources, outputs: {}, error };
+    }
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(program)) {
+        outputs[key] = await resolve(value);
+    }
+    await waitForRPCs();
+    return { resources, outputs };
+}
+
+/** Resolves an Output (or plain value) to its value; never asserts inside an apply. */
+export function resolve<T>(value: pulumi.Input<T>): Promise<T> {
+    return new Promise((done) => pulumi.output(value).apply((v) => done(v as T)));
+}
+
+export function ofType(run: ProgramRun, type: string): Registered[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+/** The one resource of this type and name; fails loudly when there is none or several. */
+export function named(run: ProgramRun, type: string, name: string): Registered {
+    const found = run.resources.filter((r) => r.type === type && r.name === name);
+    if (found.length !== 1) {
+        const all = ofType(run, type).map((r) => r.name).join(", ") || "none";
+        throw new Error(`expected one ${type} named ${name}, found ${found.length} (registered: ${all})`);
+    }
+    return found[0];
+}
+
+export const mockArn = arn;

@@ -1,0 +1,148 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ACCOUNT, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
+import { projectKeys, readStackFile } from "./support/stacks";
+
+const FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"];
+
+/** Loads a bundled Lambda the way the runtime does: as `index.js`, calling `index.handler`. */
+async function loadBundledHandler(code: string): Promise<(event: unknown) => Promise<unknown>> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-"));
+    fs.writeFileSync(path.join(dir, "index.js"), code);
+    return require(path.join(dir, "index.js")).handler;
+}
+
+describe("trading half under Pulumi mocks (dev stack config)", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram(projectKeys(readStackFile("dev")), "dev");
+        assert.equal(run.error, undefined, String(run.error));
+    });
+
+    for (const fn of FUNCTIONS) {
+        describe(fn, () => {
+            it("runs on arm64 and nodejs22.x with index.handler, 128 MB and 10 s", () => {
+                const { inputs } = named(run, "aws:lambda/function:Function", `trading-${fn}`);
+                assert.equal(inputs.runtime, "nodejs22.x");
+                assert.deepEqual(inputs.architectures, ["arm64"]);
+                assert.equal(inputs.handler, "index.handler");
+                assert.equal(inputs.memorySize, 128);
+                assert.equal(inputs.timeout, 10);
+            });
+
+            it("runs as its own role and logs to its own log group", () => {
+                const { inputs } = named(run, "aws:lambda/function:Function", `trading-${fn}`);
+                assert.equal(inputs.role, `arn:aws:iam::${ACCOUNT}:role/trading-${fn}-role`);
+                assert.deepEqual(inputs.loggingConfig, { logFormat: "JSON", logGroup: `trading-${fn}-logs` });
+            });
+
+            it("ships a one-file bundle whose index.handler works", async () => {
+                const { inputs } = named(run, "aws:lambda/function:Function", `trading-${fn}`);
+                const assets = await inputs.code.assets;
+                assert.deepEqual(Object.keys(assets), ["index.js"]);
+                const handler = await loadBundledHandler(await assets["index.js"].text);
+                const result = (await handler({ stock_price: 12 })) as Record<string, unknown>;
+                if (fn === "stock-checker") {
+                    assert.deepEqual(Object.keys(result), ["stock_price"]);
+                } else {
+                    assert.equal(result.type, fn === "stock-buyer" ? "buy" : "sell");
+                    assert.equal(result.price, "12");
+                }
+            });
+
+            it("has a log group with the configured retention (7 days in dev)", () => {
+                assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", `trading-${fn}-logs`).inputs.retentionInDays, 7);
+            });
+
+            it("has a role only Lambda can assume", () => {
+                const role = named(run, "aws:iam/role:Role", `trading-${fn}-role`);
+                assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy), {
+                    Version: "2012-10-17",
+                    Statement: [
+                        { Sid: "AssumeRole", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+                    ],
+                });
+            });
+
+            it("may only create streams in and write to its own log group", () => {
+                const policy = named(run, "aws:iam/rolePolicy:RolePolicy", `trading-${fn}-logs-policy`);
+                assert.equal(policy.inputs.role, `trading-${fn}-role-id`);
+                assert.deepEqual(JSON.parse(policy.inputs.policy), {
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "WriteOwnLogs",
+                            Effect: "Allow",
+                            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            Resource: `${mockArn("logs", `log-group:trading-${fn}-logs`)}:*`,
+                        },
+                    ],
+                });
+            });
+        });
+    }
+
+    it("gives each function its own role, policy and log group, and attaches no managed policy", () => {
+        assert.equal(ofType(run, "aws:lambda/function:Function").length, 3);
+        assert.equal(ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
+        for (const fn of FUNCTIONS) {
+            assert.equal(named(run, "aws:iam/role:Role", `trading-${fn}-role`).inputs.managedPolicyArns, undefined);
+        }
+    });
+
+    it("creates the transaction table keyed by Id (S), on demand, encrypted, with dev's PITR and deletion protection off", () => {
+        const { inputs } = named(run, "aws:dynamodb/table:Table", "transactions-table");
+        assert.deepEqual(inputs.attributes, [{ name: "Id", type: "S" }]);
+        assert.equal(inputs.hashKey, "Id");
+        assert.equal(inputs.rangeKey, undefined);
+        assert.equal(inputs.billingMode, "PAY_PER_REQUEST");
+        assert.deepEqual(inputs.serverSideEncryption, { enabled: true });
+        assert.deepEqual(inputs.pointInTimeRecovery, { enabled: false });
+        assert.equal(inputs.deletionProtectionEnabled, false);
+    });
+
+    it("exports the function and table outputs as non-empty strings", () => {
+        const expected = {
+            stockCheckerFunctionArn: mockArn("lambda", "function:trading-stock-checker"),
+            stockBuyerFunctionArn: mockArn("lambda", "function:trading-stock-buyer"),
+            stockSellerFunctionArn: mockArn("lambda", "function:trading-stock-seller"),
+            transactionTableName: "transactions-table",
+            transactionTableArn: mockArn("dynamodb", "table/transactions-table"),
+        };
+        for (const [key, value] of Object.entries(expected)) {
+            assert.equal(run.outputs[key], value, key);
+        }
+    });
+
+    it("resolves every stack output to a non-empty value", () => {
+        for (const [key, value] of Object.entries(run.outputs)) {
+            const empty = value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
+            assert.ok(!empty, `${key} resolved to ${JSON.stringify(value)}`);
+            for (const item of Array.isArray(value) ? value : [value]) {
+                assert.ok(typeof item === "string" && item.length > 0, `${key} holds ${JSON.stringify(item)}`);
+            }
+        }
+    });
+});
+
+describe("trading half under Pulumi mocks (non-default config)", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram({ tableDeletionProtection: "true", tablePointInTimeRecovery: "true", logRetentionDays: "365" });
+        assert.equal(run.error, undefined, String(run.error));
+    });
+
+    it("turns on point-in-time recovery and deletion protection", () => {
+        const { inputs } = named(run, "aws:dynamodb/table:Table", "transactions-table");
+        assert.deepEqual(inputs.pointInTimeRecovery, { enabled: true });
+        assert.equal(inputs.deletionProtectionEnabled, true);
+    });
+
+    it("applies the configured log retention to every function's log group", () => {
+        for (const fn of FUNCTIONS) {
+            assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", `trading-${fn}-logs`).inputs.retentionInDays, 365);
+        }
+    });
+});
