@@ -1,3 +1,4 @@
+import { BatchJob } from "./infra/batch";
 import { loadConfig } from "./infra/config";
 import { TradingFunctions } from "./infra/functions";
 import { TransactionTable } from "./infra/table";
@@ -11,8 +12,31 @@ const transactions = new TransactionTable("transactions", {
 
 const trading = new TradingFunctions("trading", { logRetentionDays: config.logRetentionDays });
 
+const batch = new BatchJob("batch", {
+    tableName: transactions.table.name,
+    tableArn: transactions.table.arn,
+    containerName: config.batchContainerName,
+    cpu: config.batchCpu,
+    memory: config.batchMemory,
+    architecture: config.batchArchitecture,
+    logRetentionDays: config.logRetentionDays,
+    containerInsights: config.containerInsights,
+    imagesToKeep: config.batchImagesToKeep,
+    subnetIds: config.subnetIds,
+    securityGroupIds: config.securityGroupIds,
+});
+
 export const stockCheckerFunctionArn = trading.functions["stock-checker"].arn;
 export const stockBuyerFunctionArn = trading.functions["stock-buyer"].arn;
 export const stockSellerFunctionArn = trading.functions["stock-seller"].arn;
 export const transactionTableName = transactions.table.name;
 export const transactionTableArn = transactions.table.arn;
+export const clusterArn = batch.cluster.arn;
+export const taskDefinitionArn = batch.taskDefinitionArn;
+export const containerName = batch.containerName;
+export const taskExecutionRoleArn = batch.executionRole.arn;
+export const taskRoleArn = batch.taskRole.arn;
+export const repositoryUrl = batch.repositoryUrl;
+export const imageUri = batch.imageUri;
+export const subnetIds = batch.subnetIds;
+export const securityGroupIds = batch.securityGroupIds;

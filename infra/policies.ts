@@ -51,3 +51,18 @@ export function logStreamsArn(logGroupArn: string): string {
 export function functionLoggingPolicy(logGroupArn: string): PolicyDocument {
     return policyDocument(allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], logStreamsArn(logGroupArn)));
 }
+
+/** The batch task's own role: update items in the transaction table, nothing else. */
+export function batchTaskPolicy(tableArn: string): PolicyDocument {
+    return policyDocument(allow("MarkTransactionProcessed", "dynamodb:UpdateItem", tableArn));
+}
+
+/** What ECS needs to start the batch task: pull this repository's image and write this log group. */
+export function batchExecutionPolicy(repositoryArn: string, logGroupArn: string): PolicyDocument {
+    return policyDocument(
+        // GetAuthorizationToken is account-wide: it supports no resource narrower than "*".
+        allow("AuthenticateToRegistry", "ecr:GetAuthorizationToken", "*"),
+        allow("PullBatchImage", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], repositoryArn),
+        allow("WriteBatchLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], logStreamsArn(logGroupArn)),
+    );
+}

@@ -1,8 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-
-/** The table's partition key, shared with everything that reads or writes items. */
-export const TRANSACTION_TABLE_KEY = { name: "Id", type: "S" } as const;
+import { TRANSACTION_TABLE_KEY } from "./transaction-schema";
 
 export interface TransactionTableArgs {
     /** Refuse `DeleteTable` until this is turned off. @default false */

@@ -1,0 +1,17 @@
+// Bundles the batch program and its AWS SDK client into dist/main.js, the file the image's
+// ENTRYPOINT runs. Used by the Dockerfile's build stage and by the tests, so both run one build.
+import { buildSync } from "esbuild";
+import { fileURLToPath } from "node:url";
+
+buildSync({
+    absWorkingDir: fileURLToPath(new URL(".", import.meta.url)),
+    entryPoints: ["src/main.ts"],
+    outfile: "dist/main.js",
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    logLevel: "warning",
+});

@@ -1,0 +1,133 @@
+/**
+ * The batch job: marks one recorded transaction as processed.
+ *
+ *   node dist/main.js --arg1 <integer> --arg2 <integer>
+ *
+ * Reads TRANSACTION_ID (set by the workflow's container override) and TRANSACTION_TABLE (set
+ * by the task definition). Writes one JSON log line per step to stdout. Exit codes: 0 done,
+ * 1 the work failed (missing item, AWS error), 2 bad arguments or environment.
+ */
+import { parseArgs } from "node:util";
+import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+
+const USAGE = "usage: batch --arg1 <integer> --arg2 <integer> (environment: TRANSACTION_ID, TRANSACTION_TABLE)";
+
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+interface Job {
+    arg1: number;
+    arg2: number;
+    transactionId: string;
+    tableName: string;
+}
+
+function log(step: string, fields: Record<string, unknown> = {}): void {
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: "info", step, ...fields })}\n`);
+}
+
+function parseInteger(flag: string, value: string | undefined): number {
+    if (value === undefined) {
+        throw new UsageError(`--${flag} is required`);
+    }
+    if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+        throw new UsageError(`--${flag} must be an integer (got ${JSON.stringify(value)})`);
+    }
+    return Number(value);
+}
+
+function requireEnv(name: string): string {
+    const value = process.env[name];
+    if (!value) {
+        throw new UsageError(`environment variable ${name} must be set`);
+    }
+    return value;
+}
+
+function readJob(argv: string[]): Job {
+    let values: { arg1?: string; arg2?: string };
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            options: { arg1: { type: "string" }, arg2: { type: "string" } },
+            strict: true,
+            allowPositionals: false,
+        }));
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
+    return {
+        arg1: parseInteger("arg1", values.arg1),
+        arg2: parseInteger("arg2", values.arg2),
+        transactionId: requireEnv("TRANSACTION_ID"),
+        tableName: requireEnv("TRANSACTION_TABLE"),
+    };
+}
+
+/**
+ * Sets ProcessedAt and the arguments on an existing item. The condition keeps a stray run from
+ * creating a half-empty item; a re-run with the same arguments changes only ProcessedAt.
+ */
+async function markProcessed(client: DynamoDBClient, job: Job): Promise<string> {
+    const processedAt = new Date().toISOString();
+    await client.send(
+        new UpdateItemCommand({
+            TableName: job.tableName,
+            Key: { Id: { S: job.transactionId } },
+            ConditionExpression: "attribute_exists(Id)",
+            UpdateExpression: "SET ProcessedAt = :processedAt, Arg1 = :arg1, Arg2 = :arg2",
+            ExpressionAttributeValues: {
+                ":processedAt": { S: processedAt },
+                ":arg1": { N: String(job.arg1) },
+                ":arg2": { N: String(job.arg2) },
+            },
+        }),
+    );
+    return processedAt;
+}
+
+async function main(argv: string[]): Promise<number> {
+    const started = Date.now();
+    let job: Job;
+    try {
+        job = readJob(argv);
+    } catch (error) {
+        if (error instanceof UsageError) {
+            process.stderr.write(`${error.message}\n${USAGE}\n`);
+            return EXIT_USAGE;
+        }
+        throw error;
+    }
+    log("start", { transactionId: job.transactionId, table: job.tableName, arg1: job.arg1, arg2: job.arg2 });
+
+    // The SDK reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_DYNAMODB itself, so an emulator needs no code here.
+    const client = new DynamoDBClient({});
+    try {
+        const processedAt = await markProcessed(client, job);
+        log("marked-processed", { transactionId: job.transactionId, processedAt });
+    } catch (error) {
+        const reason =
+            error instanceof ConditionalCheckFailedException
+                ? `transaction ${job.transactionId} does not exist in table ${job.tableName}`
+                : `updating transaction ${job.transactionId} failed`;
+        const cause = error as Error;
+        process.stderr.write(`${JSON.stringify({ level: "error", step: "failed", reason, cause: `${cause.name}: ${cause.message}` })}\n`);
+        return EXIT_FAILED;
+    } finally {
+        client.destroy();
+    }
+    log("done", { transactionId: job.transactionId, durationMs: Date.now() - started });
+    return 0;
+}
+
+main(process.argv.slice(2)).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (error: unknown) => {
+        process.stderr.write(`${JSON.stringify({ level: "error", step: "crashed", cause: String((error as Error)?.stack ?? error) })}\n`);
+        process.exitCode = EXIT_FAILED;
+    },
+);

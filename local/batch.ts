@@ -1,0 +1,48 @@
+import { execFileSync, spawn } from "node:child_process";
+import { constants } from "node:os";
+import { BATCH_CONTAINER_DIR, execForm, lastInstruction, readBatchDockerfile } from "./dockerfile";
+
+export interface BatchRun {
+    exitCode: number;
+    stdout: string;
+    stderr: string;
+    durationMs: number;
+}
+
+/** Builds `dist/` with the same build script the image's build stage runs. */
+export function buildBatchProgram(): void {
+    execFileSync(process.execPath, ["build.mjs"], { cwd: BATCH_CONTAINER_DIR, stdio: "inherit" });
+}
+
+/** The image's ENTRYPOINT, with `node` meaning the Node.js running this process. */
+export function batchEntrypoint(): string[] {
+    const entrypoint = execForm(lastInstruction(readBatchDockerfile(), "ENTRYPOINT"));
+    if (!entrypoint || entrypoint.length === 0) {
+        throw new Error("batch-container/Dockerfile must have an exec-form ENTRYPOINT");
+    }
+    return entrypoint[0] === "node" ? [process.execPath, ...entrypoint.slice(1)] : entrypoint;
+}
+
+/**
+ * Runs the batch program as the container would: the ENTRYPOINT from the image's working
+ * directory, `args` in place of CMD, and only the given environment (plus PATH).
+ */
+export function runBatch(args: readonly string[], env: Record<string, string>): Promise<BatchRun> {
+    const [command, ...entryArgs] = batchEntrypoint();
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, [...entryArgs, ...args], {
+            cwd: BATCH_CONTAINER_DIR,
+            env: { PATH: process.env.PATH ?? "", ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+        child.once("error", reject);
+        child.once("close", (code, signal) =>
+            resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0), stdout, stderr, durationMs: performance.now() - started }),
+        );
+    });
+}

@@ -1,0 +1,45 @@
+/**
+ * Times the batch program from spawn to exit against the embedded emulator, as the workflow's
+ * last state runs it, and reports the bundle size. Usage: npm run bench:batch [-- --runs N]
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { buildBatchProgram, runBatch } from "./batch";
+import { BATCH_CONTAINER_DIR } from "./dockerfile";
+import { EMULATOR_ENV, startLocalDynamoDB } from "./dynamodb";
+import { median } from "./stats";
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } }, strict: true });
+    const runs = Number(values.runs);
+    if (!Number.isInteger(runs) || runs < 1) {
+        throw new Error(`--runs must be a positive integer (got ${values.runs})`);
+    }
+    buildBatchProgram();
+    const bundleBytes = fs.statSync(path.join(BATCH_CONTAINER_DIR, "dist", "main.js")).size;
+    const db = await startLocalDynamoDB();
+    try {
+        const env = { ...EMULATOR_ENV, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, TRANSACTION_TABLE: db.tableName };
+        const durations: number[] = [];
+        for (let i = 0; i < runs; i++) {
+            const id = `bench-${i}`;
+            await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: { Id: { S: id } } }));
+            const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...env, TRANSACTION_ID: id });
+            if (run.exitCode !== 0) {
+                throw new Error(`run ${i} exited ${run.exitCode}: ${run.stderr}`);
+            }
+            durations.push(run.durationMs);
+        }
+        console.log(`bundle dist/main.js: ${bundleBytes} bytes`);
+        console.log(`start-to-exit over ${runs} runs: median ${median(durations).toFixed(1)} ms, min ${Math.min(...durations).toFixed(1)} ms, max ${Math.max(...durations).toFixed(1)} ms`);
+    } finally {
+        await db.stop();
+    }
+}
+
+main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+});

@@ -1,0 +1,233 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { contentTag } from "../infra/image-tag";
+import { ACCOUNT, DEFAULT_VPC, IMAGE_DIGEST, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
+import { ROOT } from "./support/stacks";
+
+const REPO_URL = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/batch-repo`;
+
+const ecsTasksTrust = {
+    Version: "2012-10-17",
+    Statement: [
+        {
+            Sid: "AssumeRole",
+            Effect: "Allow",
+            Principal: { Service: "ecs-tasks.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+        },
+    ],
+};
+
+describe("batch job under Pulumi mocks (defaults)", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram();
+        assert.equal(run.error, undefined, String(run.error));
+    });
+
+    it("creates a scanned ECR repository with a keep-last-10 lifecycle policy", () => {
+        assert.deepEqual(named(run, "awsx:ecr:Repository", "batch-repo").inputs, {
+            imageScanningConfiguration: { scanOnPush: true },
+            imageTagMutability: "MUTABLE",
+            lifecyclePolicy: { rules: [{ description: "Keep the last 10 images", tagStatus: "any", maximumNumberOfImages: 10 }] },
+        });
+    });
+
+    it("builds the image from batch-container/ for linux/arm64 with a content-derived tag", () => {
+        const { inputs } = named(run, "awsx:ecr:Image", "batch-image");
+        assert.equal(inputs.repositoryUrl, REPO_URL);
+        assert.equal(inputs.platform, "linux/arm64");
+        assert.ok(fs.statSync(path.join(ROOT, inputs.context)).isDirectory(), `context ${inputs.context}`);
+        assert.ok(fs.statSync(path.join(ROOT, inputs.dockerfile)).isFile(), `dockerfile ${inputs.dockerfile}`);
+        assert.equal(path.resolve(ROOT, inputs.dockerfile), path.join(ROOT, "batch-container", "Dockerfile"));
+        assert.ok(!path.isAbsolute(inputs.context) && !path.isAbsolute(inputs.dockerfile), "paths must not depend on the checkout");
+        assert.match(inputs.imageTag, /^src-[0-9a-f]{16}$/);
+    });
+
+    it("creates the cluster with Container Insights off", () => {
+        assert.deepEqual(named(run, "aws:ecs/cluster:Cluster", "batch-cluster").inputs.settings, [{ name: "containerInsights", value: "disabled" }]);
+    });
+
+    it("creates the task's log group with the configured retention", () => {
+        assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", "batch-logs").inputs.retentionInDays, 14);
+    });
+
+    it("defines a Fargate task with explicit roles, ARM64, 256/512 and no awsx-made log group", () => {
+        const { inputs } = named(run, "awsx:ecs:FargateTaskDefinition", "batch-task");
+        assert.equal(inputs.cpu, "256");
+        assert.equal(inputs.memory, "512");
+        assert.deepEqual(inputs.runtimePlatform, { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" });
+        assert.deepEqual(inputs.executionRole, { roleArn: `arn:aws:iam::${ACCOUNT}:role/batch-execution-role` });
+        assert.deepEqual(inputs.taskRole, { roleArn: `arn:aws:iam::${ACCOUNT}:role/batch-task-role` });
+        assert.deepEqual(inputs.logGroup, { skip: true });
+    });
+
+    it("defines the container: image by digest, name, size, table in its environment, logs to its group", () => {
+        assert.deepEqual(named(run, "awsx:ecs:FargateTaskDefinition", "batch-task").inputs.container, {
+            name: "batch",
+            image: `${REPO_URL}@${IMAGE_DIGEST}`,
+            cpu: 256,
+            memory: 512,
+            essential: true,
+            environment: [{ name: "TRANSACTION_TABLE", value: "transactions-table" }],
+            logConfiguration: {
+                logDriver: "awslogs",
+                options: { "awslogs-group": "batch-logs", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "batch" },
+            },
+        });
+    });
+
+    for (const role of ["batch-execution-role", "batch-task-role"]) {
+        it(`lets only ECS tasks of this account assume ${role}`, () => {
+            assert.deepEqual(JSON.parse(named(run, "aws:iam/role:Role", role).inputs.assumeRolePolicy), ecsTasksTrust);
+        });
+    }
+
+    it("lets the task role update items in the transaction table and nothing else", () => {
+        const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "batch-task-policy");
+        assert.equal(policy.inputs.role, "batch-task-role-id");
+        assert.deepEqual(JSON.parse(policy.inputs.policy), {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "MarkTransactionProcessed",
+                    Effect: "Allow",
+                    Action: "dynamodb:UpdateItem",
+                    Resource: mockArn("dynamodb", "table/transactions-table"),
+                },
+            ],
+        });
+    });
+
+    it("lets the execution role pull from this repository and write this log group; only the token is on *", () => {
+        const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "batch-execution-policy");
+        assert.equal(policy.inputs.role, "batch-execution-role-id");
+        assert.deepEqual(JSON.parse(policy.inputs.policy), {
+            Version: "2012-10-17",
+            Statement: [
+                { Sid: "AuthenticateToRegistry", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                {
+                    Sid: "PullBatchImage",
+                    Effect: "Allow",
+                    Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                    Resource: mockArn("ecr", "repository/batch-repo"),
+                },
+                {
+                    Sid: "WriteBatchLogs",
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    Resource: `${mockArn("logs", "log-group:batch-logs")}:*`,
+                },
+            ],
+        });
+    });
+
+    it("runs in the default VPC's public subnets behind a group with no ingress and egress TCP 443 only", () => {
+        assert.equal(ofType(run, "awsx:ec2:DefaultVpc").length, 1);
+        const groups = ofType(run, "aws:ec2/securityGroup:SecurityGroup");
+        assert.equal(groups.length, 1);
+        const { inputs } = groups[0];
+        assert.equal(inputs.vpcId, DEFAULT_VPC.vpcId);
+        assert.deepEqual(inputs.ingress, []);
+        assert.deepEqual(inputs.egress, [
+            { description: "HTTPS to AWS APIs", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
+        ]);
+        assert.deepEqual(ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"), []);
+    });
+
+    it("exports the batch job's outputs", () => {
+        assert.deepEqual(
+            {
+                clusterArn: run.outputs.clusterArn,
+                taskDefinitionArn: run.outputs.taskDefinitionArn,
+                containerName: run.outputs.containerName,
+                taskExecutionRoleArn: run.outputs.taskExecutionRoleArn,
+                taskRoleArn: run.outputs.taskRoleArn,
+                repositoryUrl: run.outputs.repositoryUrl,
+                imageUri: run.outputs.imageUri,
+                subnetIds: run.outputs.subnetIds,
+                securityGroupIds: run.outputs.securityGroupIds,
+            },
+            {
+                clusterArn: mockArn("ecs", "cluster/batch-cluster"),
+                taskDefinitionArn: mockArn("ecs", "task-definition/batch-task:1"),
+                containerName: "batch",
+                taskExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/batch-execution-role`,
+                taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/batch-task-role`,
+                repositoryUrl: REPO_URL,
+                imageUri: `${REPO_URL}@${IMAGE_DIGEST}`,
+                subnetIds: DEFAULT_VPC.publicSubnetIds,
+                securityGroupIds: ["sg-batch-network-egress-https"],
+            },
+        );
+    });
+});
+
+describe("batch job under Pulumi mocks (non-default config)", () => {
+    const subnets = ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"];
+    const groups = ["sg-0123456789abcdef0"];
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram({
+            batchCpu: "1024",
+            batchMemory: "4096",
+            batchArchitecture: "X86_64",
+            batchContainerName: "trade-batch",
+            containerInsights: "true",
+            batchImagesToKeep: "3",
+            logRetentionDays: "30",
+            subnetIds: subnets,
+            securityGroupIds: groups,
+        });
+        assert.equal(run.error, undefined, String(run.error));
+    });
+
+    it("builds for linux/amd64 and runs on X86_64 with the configured size and container name", () => {
+        assert.equal(named(run, "awsx:ecr:Image", "batch-image").inputs.platform, "linux/amd64");
+        const { inputs } = named(run, "awsx:ecs:FargateTaskDefinition", "batch-task");
+        assert.deepEqual([inputs.cpu, inputs.memory], ["1024", "4096"]);
+        assert.deepEqual(inputs.runtimePlatform, { cpuArchitecture: "X86_64", operatingSystemFamily: "LINUX" });
+        assert.equal(inputs.container.name, "trade-batch");
+        assert.deepEqual([inputs.container.cpu, inputs.container.memory], [1024, 4096]);
+        assert.equal(inputs.container.logConfiguration.options["awslogs-stream-prefix"], "trade-batch");
+        assert.equal(run.outputs.containerName, "trade-batch");
+    });
+
+    it("turns on Container Insights, keeps 3 images and applies 30-day retention", () => {
+        assert.deepEqual(named(run, "aws:ecs/cluster:Cluster", "batch-cluster").inputs.settings, [{ name: "containerInsights", value: "enabled" }]);
+        assert.equal(named(run, "awsx:ecr:Repository", "batch-repo").inputs.lifecyclePolicy.rules[0].maximumNumberOfImages, 3);
+        assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", "batch-logs").inputs.retentionInDays, 30);
+    });
+
+    it("uses the configured subnets and groups, creating no VPC lookup and no group", () => {
+        assert.deepEqual(ofType(run, "awsx:ec2:DefaultVpc"), []);
+        assert.deepEqual(ofType(run, "aws:ec2/securityGroup:SecurityGroup"), []);
+        assert.deepEqual(run.outputs.subnetIds, subnets);
+        assert.deepEqual(run.outputs.securityGroupIds, groups);
+    });
+});
+
+describe("image tag", () => {
+    function copyContext(): string {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "context-"));
+        fs.cpSync(path.join(ROOT, "batch-container"), dir, { recursive: true, filter: (src) => !/node_modules|dist/.test(path.basename(src)) });
+        return dir;
+    }
+
+    it("is the same for the same sources, wherever they are", () => {
+        assert.equal(contentTag(copyContext()), contentTag(path.join(ROOT, "batch-container")));
+    });
+
+    it("changes when any source changes, and ignores local build output", () => {
+        const dir = copyContext();
+        const before = contentTag(dir);
+        fs.mkdirSync(path.join(dir, "dist"), { recursive: true });
+        fs.writeFileSync(path.join(dir, "dist", "main.js"), "local build");
+        assert.equal(contentTag(dir), before);
+        fs.appendFileSync(path.join(dir, "src", "main.ts"), "\n");
+        assert.notEqual(contentTag(dir), before);
+    });
+});

@@ -1,0 +1,155 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { buildBatchProgram, runBatch } from "../local/batch";
+import { BATCH_CONTAINER_DIR, execForm, lastInstruction, readBatchDockerfile } from "../local/dockerfile";
+import { EMULATOR_ENV, startLocalDynamoDB, type LocalDynamoDB } from "../local/dynamodb";
+
+const USAGE = "usage: batch --arg1 <integer> --arg2 <integer> (environment: TRANSACTION_ID, TRANSACTION_TABLE)";
+
+describe("batch program (child process against dynalite)", function () {
+    let db: LocalDynamoDB;
+    let env: Record<string, string>;
+
+    before(async () => {
+        buildBatchProgram();
+        db = await startLocalDynamoDB();
+        env = { ...EMULATOR_ENV, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, TRANSACTION_TABLE: db.tableName };
+    });
+    after(() => db.stop());
+
+    async function record(id: string) {
+        await db.client.send(
+            new PutItemCommand({
+                TableName: db.tableName,
+                Item: { Id: { S: id }, Type: { S: "buy" }, Price: { N: "42" }, Quantity: { N: "3" }, Timestamp: { S: "2026-01-01T00:00:00.000Z" } },
+            }),
+        );
+    }
+    const item = async (id: string) => (await db.client.send(new GetItemCommand({ TableName: db.tableName, Key: { Id: { S: id } } }))).Item;
+    const logLines = (stdout: string) => stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+
+    it("marks the transaction processed with its arguments and exits 0", async () => {
+        await record("t-success");
+        const before = new Date().toISOString();
+        const run = await runBatch(["--arg1", "100", "--arg2", "200"], { ...env, TRANSACTION_ID: "t-success" });
+        assert.equal(run.exitCode, 0, run.stderr);
+        assert.equal(run.stderr, "");
+        const stored = await item("t-success");
+        assert.ok(stored);
+        assert.deepEqual(Object.keys(stored).sort(), ["Arg1", "Arg2", "Id", "Price", "ProcessedAt", "Quantity", "Timestamp", "Type"]);
+        assert.deepEqual(stored.Arg1, { N: "100" });
+        assert.deepEqual(stored.Arg2, { N: "200" });
+        assert.deepEqual(stored.Price, { N: "42" });
+        assert.ok(stored.ProcessedAt.S! >= before && stored.ProcessedAt.S! <= new Date().toISOString());
+    });
+
+    it("writes one JSON log line per step to stdout, reaching the emulator through AWS_ENDPOINT_URL too", async () => {
+        await record("t-logs");
+        const { AWS_ENDPOINT_URL_DYNAMODB: endpoint, ...rest } = env;
+        const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...rest, AWS_ENDPOINT_URL: endpoint, TRANSACTION_ID: "t-logs" });
+        assert.equal(run.exitCode, 0, run.stderr);
+        const lines = logLines(run.stdout);
+        assert.deepEqual(lines.map((l) => l.step), ["start", "marked-processed", "done"]);
+        assert.deepEqual(
+            { transactionId: lines[0].transactionId, table: lines[0].table, arg1: lines[0].arg1, arg2: lines[0].arg2 },
+            { transactionId: "t-logs", table: db.tableName, arg1: 1, arg2: 2 },
+        );
+    });
+
+    it("re-runs idempotently: only ProcessedAt changes", async () => {
+        await record("t-rerun");
+        const first = await runBatch(["--arg1", "5", "--arg2", "6"], { ...env, TRANSACTION_ID: "t-rerun" });
+        assert.equal(first.exitCode, 0, first.stderr);
+        const afterFirst = await item("t-rerun");
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const second = await runBatch(["--arg1", "5", "--arg2", "6"], { ...env, TRANSACTION_ID: "t-rerun" });
+        assert.equal(second.exitCode, 0, second.stderr);
+        const afterSecond = await item("t-rerun");
+        assert.ok(afterFirst && afterSecond);
+        assert.notEqual(afterSecond.ProcessedAt.S, afterFirst.ProcessedAt.S);
+        assert.deepEqual({ ...afterSecond, ProcessedAt: undefined }, { ...afterFirst, ProcessedAt: undefined });
+    });
+
+    it("fails with exit 1 and the cause on stderr when the item does not exist, creating nothing", async () => {
+        const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...env, TRANSACTION_ID: "t-missing" });
+        assert.equal(run.exitCode, 1);
+        const error = JSON.parse(run.stderr.trim());
+        assert.equal(error.reason, `transaction t-missing does not exist in table ${db.tableName}`);
+        assert.match(error.cause, /^ConditionalCheckFailedException: /);
+        assert.equal(await item("t-missing"), undefined);
+    });
+
+    it("fails with exit 1 and the AWS error on stderr when the table does not exist", async () => {
+        const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...env, TRANSACTION_ID: "t-x", TRANSACTION_TABLE: "NoSuchTable" });
+        assert.equal(run.exitCode, 1);
+        assert.match(JSON.parse(run.stderr.trim()).cause, /^ResourceNotFoundException: /);
+    });
+
+    const badArgs: [string, string[], string][] = [
+        ["an unknown flag", ["--arg1", "1", "--arg2", "2", "--arg3", "3"], "Unknown option '--arg3'"],
+        ["a flag without its value", ["--arg1", "1", "--arg2"], "Option '--arg2 <value>' argument missing"],
+        ["a missing --arg1", ["--arg2", "2"], "--arg1 is required"],
+        ["a missing --arg2", ["--arg1", "1"], "--arg2 is required"],
+        ["a non-integer --arg1", ["--arg1", "1.5", "--arg2", "2"], '--arg1 must be an integer (got "1.5")'],
+        ["a non-numeric --arg2", ["--arg1", "1", "--arg2", "two"], '--arg2 must be an integer (got "two")'],
+        ["a positional argument", ["--arg1", "1", "--arg2", "2", "extra"], "Unexpected argument 'extra'"],
+    ];
+    for (const [label, args, message] of badArgs) {
+        it(`rejects ${label} with exit 2 and the usage line`, async () => {
+            await record("t-args");
+            const run = await runBatch(args, { ...env, TRANSACTION_ID: "t-args" });
+            assert.equal(run.exitCode, 2);
+            assert.ok(run.stderr.includes(message), run.stderr);
+            assert.ok(run.stderr.trimEnd().endsWith(USAGE), run.stderr);
+            assert.equal(run.stdout, "");
+            assert.equal((await item("t-args"))?.ProcessedAt, undefined);
+        });
+    }
+
+    for (const variable of ["TRANSACTION_ID", "TRANSACTION_TABLE"]) {
+        it(`rejects a missing ${variable} with exit 2 and the usage line`, async () => {
+            const without: Record<string, string> = { ...env, TRANSACTION_ID: "t-env" };
+            delete without[variable];
+            const run = await runBatch(["--arg1", "1", "--arg2", "2"], without);
+            assert.equal(run.exitCode, 2);
+            assert.equal(run.stderr, `environment variable ${variable} must be set\n${USAGE}\n`);
+        });
+    }
+});
+
+describe("batch-container/Dockerfile", () => {
+    const instructions = readBatchDockerfile();
+
+    it("COPYs only paths that exist in the build context", () => {
+        const copies = instructions.filter((i) => i.keyword === "COPY" && !i.args.startsWith("--from="));
+        assert.ok(copies.length > 0);
+        for (const copy of copies) {
+            const sources = copy.args.split(/\s+/).filter((a) => !a.startsWith("--")).slice(0, -1);
+            for (const source of sources) {
+                assert.ok(fs.existsSync(path.join(BATCH_CONTAINER_DIR, source)), `COPY ${source} does not exist`);
+            }
+        }
+    });
+
+    it("has an exec-form ENTRYPOINT that runs the program", () => {
+        assert.deepEqual(execForm(lastInstruction(instructions, "ENTRYPOINT")), ["node", "dist/main.js"]);
+    });
+
+    it("has an exec-form CMD holding the default arguments", () => {
+        assert.deepEqual(execForm(lastInstruction(instructions, "CMD")), ["--arg1", "1", "--arg2", "2"]);
+    });
+
+    it("runs as a non-root user in the final stage", () => {
+        const lastFrom = instructions.map((i) => i.keyword).lastIndexOf("FROM");
+        const user = lastInstruction(instructions.slice(lastFrom), "USER");
+        assert.ok(user && !["root", "0"].includes(user.args), "the final stage must switch to a non-root USER");
+    });
+
+    it("is multi-stage and keeps its build context free of local installs", () => {
+        assert.ok(instructions.filter((i) => i.keyword === "FROM").length >= 2);
+        const ignored = fs.readFileSync(path.join(BATCH_CONTAINER_DIR, ".dockerignore"), "utf8").split("\n");
+        assert.ok(ignored.includes("node_modules") && ignored.includes("dist"));
+    });
+});
