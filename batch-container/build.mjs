@@ -11,6 +11,7 @@ buildSync({
     platform: "node",
     target: "node22",
     format: "cjs",
+    mainFields: ["module", "main"],
     minify: true,
     legalComments: "none",
     logLevel: "warning",
