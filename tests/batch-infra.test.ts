@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { contentTag } from "../infra/image-tag";
 import { ACCOUNT, DEFAULT_VPC, IMAGE_DIGEST, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
-import { ROOT } from "./support/stacks";
+import { ROOT } from "../local/stack-files";
 
 const REPO_URL = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/batch-repo`;
 

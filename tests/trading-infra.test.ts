@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ACCOUNT, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
-import { projectKeys, readStackFile } from "./support/stacks";
+import { projectKeys, readStackFile } from "../local/stack-files";
 
 const FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"];
 

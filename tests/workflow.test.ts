@@ -5,7 +5,7 @@ import { buildDefinition, type StateMachineDefinition } from "../infra/definitio
 import { diagramBlock, DIAGRAM_END, DIAGRAM_START } from "../infra/diagram";
 import { diagramDefinition, README } from "../scripts/diagram";
 import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
-import { projectKeys, readStackFile } from "./support/stacks";
+import { projectKeys, readStackFile } from "../local/stack-files";
 
 const FN = (fn: string) => mockArn("lambda", `function:trading-${fn}`);
 const CLUSTER = mockArn("ecs", "cluster/batch-cluster");

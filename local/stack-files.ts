@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { PROJECT } from "./program";
+import { CONFIG_NAMESPACE, parseConfig, type StackConfig } from "../infra/config";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+export const ROOT = path.resolve(__dirname, "..");
 
 /** The stacks that have a `Pulumi.<stack>.yaml` file. */
 export function stackNames(): string[] {
@@ -30,10 +30,15 @@ export function readStackFile(stack: string, root = ROOT): Record<string, string
 
 /** Only this project's keys, without their namespace. */
 export function projectKeys(raw: Record<string, string>): Record<string, string> {
-    const prefix = `${PROJECT}:`;
+    const prefix = `${CONFIG_NAMESPACE}:`;
     return Object.fromEntries(
         Object.entries(raw)
             .filter(([key]) => key.startsWith(prefix))
             .map(([key, value]) => [key.slice(prefix.length), value]),
     );
+}
+
+/** A stack's validated config, read from its stack file the way the program reads it. */
+export function loadStackConfig(stack: string, root = ROOT): StackConfig {
+    return parseConfig(projectKeys(readStackFile(stack, root)));
 }

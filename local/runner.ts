@@ -1,0 +1,226 @@
+/**
+ * Runs the deployed workflow definition on this machine: the definition from
+ * `infra/definition.ts`, executed by aws-local-stepfunctions, with every Task state backed by
+ * the real code: the Lambda handlers in-process, `Record Transaction` as a real PutItem against
+ * an in-process DynamoDB emulator, and `Run ECS task` as the batch program in a child process,
+ * started the way the image's ENTRYPOINT starts it.
+ */
+import { randomUUID } from "node:crypto";
+import { PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { Context, Handler } from "aws-lambda";
+import { StateMachine, type RunOptions } from "aws-local-stepfunctions";
+import { handler as sellerHandler } from "../functions/stock-seller";
+import { handler as buyerHandler } from "../functions/stock-buyer";
+import { createStockChecker, handler as checkerHandler } from "../functions/stock-checker";
+import type { StackConfig } from "../infra/config";
+import { STATES, type StateMachineDefinition } from "../infra/definition";
+import { buildBatchProgram, runBatch } from "./batch";
+import { localDefinition } from "./definition";
+import { execForm, lastInstruction, readBatchDockerfile } from "./dockerfile";
+import { EMULATOR_ENV, startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface RunnerOptions {
+    /** The stack settings the definition is built from. */
+    config: StackConfig;
+    /** How many executions to run. @default 1 */
+    executions?: number;
+    /** How many run at once. @default 1 */
+    concurrency?: number;
+    /** The execution input. @default {} */
+    input?: Json;
+    /** Forces the checker's price (0–99) to take the buy or the sell path. */
+    price?: number;
+    /** Makes every batch run fail: the batch program is pointed at a table that does not exist. */
+    failBatch?: boolean;
+    /** Replaces a trading handler, for example with one that fails first. */
+    handlers?: Partial<Record<"checker" | "buyer" | "seller", Handler>>;
+    /** What every Retry waits, in milliseconds, instead of the definition's intervals. @default 10 */
+    retryDelayMs?: number;
+    /** Called with each execution's events as they happen. */
+    onEvent?: (execution: number, event: ExecutionEvent) => void;
+    /** Called when an execution ends. */
+    onExecutionEnd?: (execution: number, result: ExecutionResult) => void;
+}
+
+export interface ExecutionEvent {
+    type: string;
+    timestamp: number;
+    state?: { name: string; type: string };
+    Error?: string;
+    Cause?: unknown;
+}
+
+export interface ExecutionResult {
+    status: "SUCCEEDED" | "FAILED";
+    output?: Json;
+    error?: string;
+    cause?: string;
+    durationMs: number;
+}
+
+export interface RunReport {
+    results: ExecutionResult[];
+    items: Record<string, AttributeValue>[];
+    durationMs: number;
+    /** The emulator's address while it ran; nothing listens there afterwards. */
+    endpoint: string;
+}
+
+/** How many stderr lines of a failed batch run the ECS-shaped cause carries. */
+const STDERR_LINES = 10;
+
+/** Turns a thrown handler error into the error and cause Step Functions reports for a Lambda. */
+function lambdaError(error: unknown): Error {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    const failure = new Error(
+        JSON.stringify({ errorMessage: cause.message, errorType: cause.name, trace: (cause.stack ?? "").split("\n") }),
+    );
+    failure.name = cause.name;
+    return failure;
+}
+
+/** Invokes a handler as Lambda does: JSON in, JSON out. */
+function lambdaTask(handler: Handler) {
+    return async (input: Json): Promise<Json> => {
+        try {
+            const event: unknown = JSON.parse(JSON.stringify(input));
+            const result = await handler(event, {} as Context, () => undefined);
+            return JSON.parse(JSON.stringify(result ?? null)) as Json;
+        } catch (error) {
+            throw lambdaError(error);
+        }
+    };
+}
+
+interface RunTaskParameters {
+    Cluster: string;
+    TaskDefinition: string;
+    Overrides?: { ContainerOverrides?: { Name: string; Command?: string[]; Environment?: { Name: string; Value: string }[] }[] };
+}
+
+/** The stopped-task description ECS returns, with the local run's stderr tail added. */
+function stoppedTask(params: RunTaskParameters, containerName: string, exitCode: number, stderr: string) {
+    const cluster = params.Cluster;
+    const taskArn = `${cluster.replace(":cluster/", ":task/")}/${randomUUID().replaceAll("-", "")}`;
+    return {
+        TaskArn: taskArn,
+        ClusterArn: cluster,
+        TaskDefinitionArn: params.TaskDefinition,
+        LaunchType: "FARGATE",
+        LastStatus: "STOPPED",
+        DesiredStatus: "STOPPED",
+        StopCode: "EssentialContainerExited",
+        StoppedReason: "Essential container in task exited",
+        Containers: [{ Name: containerName, LastStatus: "STOPPED", ExitCode: exitCode }],
+        StderrTail: stderr.trimEnd().split("\n").filter(Boolean).slice(-STDERR_LINES),
+    };
+}
+
+/** The Task state handlers that stand in for AWS. */
+function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, defaultCommand: string[]) {
+    const checker = options.handlers?.checker ?? (options.price === undefined ? checkerHandler : createStockChecker(() => options.price!));
+    const containerName = options.config.batchContainerName;
+    return {
+        [STATES.checkStockValue]: lambdaTask(checker),
+        [STATES.buyStock]: lambdaTask(options.handlers?.buyer ?? buyerHandler),
+        [STATES.sellStock]: lambdaTask(options.handlers?.seller ?? sellerHandler),
+        [STATES.recordTransaction]: async (input: Json): Promise<Json> => {
+            const params = input as unknown as { TableName: string; Item: Record<string, AttributeValue> };
+            try {
+                await db.client.send(new PutItemCommand({ TableName: params.TableName, Item: params.Item }));
+            } catch (error) {
+                const failure = new Error((error as Error).message);
+                failure.name = `DynamoDB.${(error as Error).name}`;
+                throw failure;
+            }
+            return {};
+        },
+        [STATES.runEcsTask]: async (input: Json): Promise<Json> => {
+            const params = input as unknown as RunTaskParameters;
+            const override = params.Overrides?.ContainerOverrides?.find((o) => o.Name === containerName);
+            const environment = Object.fromEntries((override?.Environment ?? []).map((e) => [e.Name, e.Value]));
+            const run = await runBatch(override?.Command ?? defaultCommand, {
+                ...EMULATOR_ENV,
+                AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+                // The task definition's environment; --fail-batch names a table that does not exist.
+                TRANSACTION_TABLE: options.failBatch ? `${db.tableName}-missing` : db.tableName,
+                ...environment,
+            });
+            const task = stoppedTask(params, containerName, run.exitCode, run.stderr);
+            if (run.exitCode !== 0) {
+                const failure = new Error(JSON.stringify(task));
+                failure.name = "States.TaskFailed";
+                throw failure;
+            }
+            return task as unknown as Json;
+        },
+    };
+}
+
+/** Every state with a Retry field waits `delayMs` before each retry, however the definition sets it. */
+function retryOverrides(definition: StateMachineDefinition, delayMs: number): Record<string, number> {
+    return Object.fromEntries(
+        Object.entries(definition.States)
+            .filter(([, state]) => "Retry" in state)
+            .map(([name]) => [name, delayMs]),
+    );
+}
+
+async function execute(machine: StateMachine, input: Json, runOptions: RunOptions, index: number, options: RunnerOptions): Promise<ExecutionResult> {
+    const started = performance.now();
+    const execution = machine.run(input, runOptions);
+    const events = (async () => {
+        for await (const event of execution.eventLogs) {
+            options.onEvent?.(index, event as ExecutionEvent);
+        }
+    })();
+    let result: ExecutionResult;
+    try {
+        const output = (await execution.result) as Json;
+        result = { status: "SUCCEEDED", output, durationMs: performance.now() - started };
+    } catch (error) {
+        const failure = (error as Error & { cause?: Error }).cause ?? (error as Error);
+        result = { status: "FAILED", error: failure.name, cause: failure.message, durationMs: performance.now() - started };
+    }
+    await events;
+    options.onExecutionEnd?.(index, result);
+    return result;
+}
+
+/**
+ * Starts the emulator, runs the executions, and stops everything it started, whatever happens:
+ * no process or port outlives the call.
+ */
+export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
+    const executions = options.executions ?? 1;
+    const concurrency = Math.min(options.concurrency ?? 1, executions);
+    buildBatchProgram();
+    const defaultCommand = execForm(lastInstruction(readBatchDockerfile(), "CMD")) ?? [];
+    const db = await startLocalDynamoDB();
+    try {
+        const definition = localDefinition(options.config, db.tableName);
+        const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+        const runOptions: RunOptions = {
+            overrides: {
+                taskResourceLocalHandlers: taskHandlers(options, db, defaultCommand) as never,
+                retryIntervalOverrides: retryOverrides(definition, options.retryDelayMs ?? 10),
+            },
+        };
+        const started = performance.now();
+        const results: ExecutionResult[] = new Array(executions);
+        let next = 0;
+        const worker = async () => {
+            while (next < executions) {
+                const index = next++;
+                results[index] = await execute(machine, options.input ?? {}, runOptions, index, options);
+            }
+        };
+        await Promise.all(Array.from({ length: concurrency }, worker));
+        const durationMs = performance.now() - started;
+        return { results, items: await db.scan(), durationMs, endpoint: db.endpoint };
+    } finally {
+        await db.stop();
+    }
+}

@@ -1,0 +1,167 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as net from "node:net";
+import * as path from "node:path";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { createStockChecker } from "../functions/stock-checker";
+import { runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
+import { parseOptions } from "../local/simulate";
+import { loadStackConfig, ROOT } from "../local/stack-files";
+
+const config = loadStackConfig("dev");
+
+/** Handles the runner may leave open: servers, sockets, child processes, timers aside. */
+function openHandles(): string[] {
+    return process.getActiveResourcesInfo().filter((r) => ["TCPServerWrap", "TCPSocketWrap", "ProcessWrap", "PipeWrap"].includes(r));
+}
+
+function refusesConnections(endpoint: string): Promise<boolean> {
+    const { hostname, port } = new URL(endpoint);
+    return new Promise((resolve) => {
+        const socket = net.connect(Number(port), hostname);
+        socket.once("connect", () => {
+            socket.destroy();
+            resolve(false);
+        });
+        socket.once("error", () => resolve(true));
+    });
+}
+
+function itemById(report: RunReport, id: string): Record<string, AttributeValue> {
+    const matches = report.items.filter((item) => item.Id?.S === id);
+    assert.equal(matches.length, 1, `expected one item with Id ${id}`);
+    return matches[0];
+}
+
+describe("local workflow runner", () => {
+    for (const [path_, price, type] of [["buy", 10, "buy"], ["sell", 90, "sell"]] as const) {
+        it(`runs the ${path_} path end to end and leaves the trade recorded and processed`, async () => {
+            const report = await runWorkflow({ config, price });
+            const [result] = report.results;
+            assert.equal(result.status, "SUCCEEDED", result.cause);
+            const output = result.output as Record<string, any>;
+            assert.equal(output.type, type);
+            assert.equal(output.price, String(price));
+            assert.equal(output.batch.ExitCode, 0);
+            assert.equal(report.items.length, 1);
+            const item = itemById(report, output.id);
+            assert.deepEqual(
+                { Type: item.Type, Price: item.Price, Quantity: item.Quantity, Timestamp: item.Timestamp, Arg1: item.Arg1, Arg2: item.Arg2 },
+                { Type: { S: type }, Price: { N: String(price) }, Quantity: { N: output.qty }, Timestamp: { S: output.timestamp }, Arg1: { N: "100" }, Arg2: { N: "200" } },
+            );
+            assert.match(item.ProcessedAt?.S ?? "", /^\d{4}-\d\d-\d\dT/);
+        });
+    }
+
+    it("routes a failed batch through Catch to Error: FAILED, ECS-shaped cause kept, trade recorded but not processed", async () => {
+        const events: ExecutionEvent[] = [];
+        const report = await runWorkflow({ config, price: 20, failBatch: true, onEvent: (_i, e) => events.push(e) });
+        const [result] = report.results;
+        assert.equal(result.status, "FAILED");
+        assert.equal(result.error, "States.TaskFailed");
+        const cause = JSON.parse(result.cause ?? "");
+        assert.equal(cause.StopCode, "EssentialContainerExited");
+        assert.equal(cause.StoppedReason, "Essential container in task exited");
+        assert.equal(cause.Containers[0].ExitCode, 1);
+        assert.equal(cause.Containers[0].Name, "batch");
+        assert.match(cause.StderrTail.join("\n"), /ResourceNotFoundException/);
+        assert.ok(events.some((e) => e.type === "StateCaught" && e.state?.name === "Run ECS task"), "Run ECS task must catch the failure");
+        assert.ok(events.some((e) => e.type === "StateEntered" && e.state?.name === "Error"), "the execution must go through Error");
+        assert.ok(!events.some((e) => e.type === "StateRetried" && e.state?.name === "Run ECS task"), "a container's exit is never retried");
+        assert.equal(report.items.length, 1);
+        assert.equal(report.items[0].ProcessedAt, undefined);
+        assert.equal(report.items[0].Type?.S, "buy");
+    });
+
+    it("retries a checker that fails once, and the execution succeeds", async () => {
+        let calls = 0;
+        const flaky = createStockChecker(() => {
+            calls++;
+            if (calls === 1) {
+                throw new Error("price feed unavailable");
+            }
+            return 30;
+        });
+        const events: ExecutionEvent[] = [];
+        const report = await runWorkflow({ config, handlers: { checker: flaky }, onEvent: (_i, e) => events.push(e) });
+        assert.equal(report.results[0].status, "SUCCEEDED", report.results[0].cause);
+        assert.equal(calls, 2);
+        assert.deepEqual(
+            events.filter((e) => e.state?.name === "Check Stock Value").map((e) => e.type),
+            ["StateEntered", "StateFailed", "StateRetried", "StateExited"],
+        );
+        assert.equal(report.items.length, 1);
+    });
+
+    it("runs 200 executions 20 at a time: exactly 200 items, all processed, none lost or duplicated", async function () {
+        this.timeout(180000);
+        const report = await runWorkflow({ config, executions: 200, concurrency: 20 });
+        assert.equal(report.results.length, 200);
+        assert.deepEqual(report.results.filter((r) => r.status !== "SUCCEEDED"), []);
+        const outputIds = report.results.map((r) => (r.output as { id: string }).id);
+        assert.equal(new Set(outputIds).size, 200);
+        assert.equal(report.items.length, 200);
+        assert.deepEqual(report.items.map((i) => i.Id?.S).sort(), [...outputIds].sort());
+        assert.equal(report.items.filter((i) => i.ProcessedAt?.S).length, 200);
+    });
+
+    it("leaves no child process, socket or listening port behind", async () => {
+        const before = openHandles();
+        const report = await runWorkflow({ config, executions: 3, concurrency: 3 });
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(openHandles(), before);
+        assert.ok(await refusesConnections(report.endpoint), `${report.endpoint} still accepts connections`);
+    });
+});
+
+describe("npm run simulate", () => {
+    const simulate = (...args: string[]) =>
+        spawnSync(process.execPath, [path.join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "local/simulate.ts", ...args], {
+            cwd: ROOT,
+            encoding: "utf8",
+            timeout: 60000,
+        });
+
+    it("runs one execution end to end and exits 0", () => {
+        const run = simulate("--json");
+        assert.equal(run.status, 0, run.stderr);
+        const result = JSON.parse(run.stdout);
+        assert.equal(result.status, "SUCCEEDED");
+        assert.equal(result.summary.itemsProcessed, 1);
+    });
+
+    it("with --fail-batch ends FAILED with the batch's exit code in the cause and exits non-zero", () => {
+        const run = simulate("--fail-batch");
+        assert.equal(run.status, 1, run.stderr);
+        assert.match(run.stdout, /Status: FAILED/);
+        assert.match(run.stdout, /"ExitCode":1/);
+    });
+
+    it("rejects bad options with a usage error and exit code 2", () => {
+        const run = simulate("--executions", "0");
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /--executions must be an integer from 1 to 100000 \(got 0\)\nusage: npm run simulate/);
+    });
+
+    const badOptions: [string, string[], RegExp][] = [
+        ["an unknown option", ["--fast"], /Unknown option '--fast'/],
+        ["a non-integer count", ["--executions", "two"], /--executions must be an integer from 1 to 100000 \(got two\)/],
+        ["a zero concurrency", ["--concurrency", "0"], /--concurrency must be an integer from 1 to 1000 \(got 0\)/],
+        ["a price above 99", ["--price", "100"], /--price must be an integer from 0 to 99 \(got 100\)/],
+        ["a negative price", ["--price", "-1"], /--price/],
+        ["input that is not JSON", ["--input", "{nope"], /--input must be JSON \(got \{nope\)/],
+        ["a flag without its value", ["--price"], /argument missing/],
+    ];
+    for (const [label, args, message] of badOptions) {
+        it(`rejects ${label}`, () => {
+            assert.throws(() => parseOptions(args), message);
+        });
+    }
+
+    it("parses every option", () => {
+        assert.deepEqual(
+            parseOptions(["--executions", "5", "--concurrency", "2", "--input", '{"a":1}', "--price", "0", "--fail-batch", "--json", "--stack", "prod"]),
+            { executions: 5, concurrency: 2, input: { a: 1 }, price: 0, failBatch: true, stack: "prod", json: true, help: false },
+        );
+    });
+});
