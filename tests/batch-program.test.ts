@@ -147,6 +147,13 @@ describe("batch-container/Dockerfile", () => {
         assert.ok(user && !["root", "0"].includes(user.args), "the final stage must switch to a non-root USER");
     });
 
+    it("builds with the same AWS SDK and esbuild versions the tests run", () => {
+        const image = JSON.parse(fs.readFileSync(path.join(BATCH_CONTAINER_DIR, "package.json"), "utf8"));
+        const project = JSON.parse(fs.readFileSync(path.join(BATCH_CONTAINER_DIR, "..", "package.json"), "utf8"));
+        assert.equal(image.dependencies["@aws-sdk/client-dynamodb"], project.devDependencies["@aws-sdk/client-dynamodb"]);
+        assert.equal(image.devDependencies.esbuild, project.dependencies.esbuild);
+    });
+
     it("is multi-stage and keeps its build context free of local installs", () => {
         assert.ok(instructions.filter((i) => i.keyword === "FROM").length >= 2);
         const ignored = fs.readFileSync(path.join(BATCH_CONTAINER_DIR, ".dockerignore"), "utf8").split("\n");
