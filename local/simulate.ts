@@ -128,6 +128,18 @@ function progressBar(total: number): (done: number) => void {
     };
 }
 
+const SUMMARY_LABELS = {
+    executions: "executions",
+    succeeded: "succeeded",
+    failed: "failed",
+    buy: "buy",
+    sell: "sell",
+    itemsInTable: "items in the table",
+    itemsProcessed: "items marked processed",
+    executionsPerSecond: "executions per second",
+    medianExecutionMs: "median latency (ms)",
+} as const;
+
 export function summarize(report: RunReport) {
     const succeeded = report.results.filter((r) => r.status === "SUCCEEDED").length;
     const types = report.items.map((item) => item.Type?.S);
@@ -203,8 +215,8 @@ async function main(argv: string[]): Promise<number> {
         printResult(report.results[0]);
     } else {
         write();
-        for (const [label, value] of Object.entries(summary)) {
-            write(`  ${label.padEnd(20)} ${value}`);
+        for (const [key, value] of Object.entries(summary)) {
+            write(`  ${SUMMARY_LABELS[key as keyof typeof summary].padEnd(24)} ${value}`);
         }
     }
     return summary.failed === 0 ? 0 : 1;
