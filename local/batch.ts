@@ -14,21 +14,33 @@ export function buildBatchProgram(): void {
     execFileSync(process.execPath, ["build.mjs"], { cwd: BATCH_CONTAINER_DIR, stdio: "inherit" });
 }
 
-/** The image's ENTRYPOINT, with `node` meaning the Node.js running this process. */
-export function batchEntrypoint(): string[] {
-    const entrypoint = execForm(lastInstruction(readBatchDockerfile(), "ENTRYPOINT"));
+/** How the image starts the program, as its Dockerfile says. */
+export interface BatchImage {
+    /** The ENTRYPOINT, with `node` meaning the Node.js running this process. */
+    entrypoint: string[];
+    /** The CMD: the arguments used when no override replaces them. */
+    defaultCommand: string[];
+}
+
+/** Reads ENTRYPOINT and CMD from the Dockerfile, once per caller rather than once per run. */
+export function readBatchImage(): BatchImage {
+    const instructions = readBatchDockerfile();
+    const entrypoint = execForm(lastInstruction(instructions, "ENTRYPOINT"));
     if (!entrypoint || entrypoint.length === 0) {
         throw new Error("batch-container/Dockerfile must have an exec-form ENTRYPOINT");
     }
-    return entrypoint[0] === "node" ? [process.execPath, ...entrypoint.slice(1)] : entrypoint;
+    return {
+        entrypoint: entrypoint[0] === "node" ? [process.execPath, ...entrypoint.slice(1)] : entrypoint,
+        defaultCommand: execForm(lastInstruction(instructions, "CMD")) ?? [],
+    };
 }
 
 /**
  * Runs the batch program as the container would: the ENTRYPOINT from the image's working
  * directory, `args` in place of CMD, and only the given environment (plus PATH).
  */
-export function runBatch(args: readonly string[], env: Record<string, string>): Promise<BatchRun> {
-    const [command, ...entryArgs] = batchEntrypoint();
+export function runBatch(args: readonly string[], env: Record<string, string>, image: BatchImage = readBatchImage()): Promise<BatchRun> {
+    const [command, ...entryArgs] = image.entrypoint;
     const started = performance.now();
     return new Promise((resolve, reject) => {
         const child = spawn(command, [...entryArgs, ...args], {

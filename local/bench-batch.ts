@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { buildBatchProgram, runBatch } from "./batch";
+import { buildBatchProgram, readBatchImage, runBatch } from "./batch";
 import { BATCH_CONTAINER_DIR } from "./dockerfile";
 import { EMULATOR_ENV, startLocalDynamoDB } from "./dynamodb";
 import { median } from "./stats";
@@ -22,11 +22,12 @@ async function main(): Promise<void> {
     const db = await startLocalDynamoDB();
     try {
         const env = { ...EMULATOR_ENV, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, TRANSACTION_TABLE: db.tableName };
+        const image = readBatchImage();
         const durations: number[] = [];
         for (let i = 0; i < runs; i++) {
             const id = `bench-${i}`;
             await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: { Id: { S: id } } }));
-            const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...env, TRANSACTION_ID: id });
+            const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...env, TRANSACTION_ID: id }, image);
             if (run.exitCode !== 0) {
                 throw new Error(`run ${i} exited ${run.exitCode}: ${run.stderr}`);
             }

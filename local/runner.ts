@@ -14,9 +14,8 @@ import { handler as buyerHandler } from "../functions/stock-buyer";
 import { createStockChecker, handler as checkerHandler } from "../functions/stock-checker";
 import type { StackConfig } from "../infra/config";
 import { STATES, type StateMachineDefinition } from "../infra/definition";
-import { buildBatchProgram, runBatch } from "./batch";
+import { buildBatchProgram, readBatchImage, runBatch, type BatchImage } from "./batch";
 import { localDefinition } from "./definition";
-import { execForm, lastInstruction, readBatchDockerfile } from "./dockerfile";
 import { EMULATOR_ENV, startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -119,7 +118,7 @@ function stoppedTask(params: RunTaskParameters, containerName: string, exitCode:
 }
 
 /** The Task state handlers that stand in for AWS. */
-function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, defaultCommand: string[]) {
+function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, image: BatchImage) {
     const checker = options.handlers?.checker ?? (options.price === undefined ? checkerHandler : createStockChecker(() => options.price!));
     const containerName = options.config.batchContainerName;
     return {
@@ -141,13 +140,13 @@ function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, defaultCommand:
             const params = input as unknown as RunTaskParameters;
             const override = params.Overrides?.ContainerOverrides?.find((o) => o.Name === containerName);
             const environment = Object.fromEntries((override?.Environment ?? []).map((e) => [e.Name, e.Value]));
-            const run = await runBatch(override?.Command ?? defaultCommand, {
+            const run = await runBatch(override?.Command ?? image.defaultCommand, {
                 ...EMULATOR_ENV,
                 AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
                 // The task definition's environment; --fail-batch names a table that does not exist.
                 TRANSACTION_TABLE: options.failBatch ? `${db.tableName}-missing` : db.tableName,
                 ...environment,
-            });
+            }, image);
             const task = stoppedTask(params, containerName, run.exitCode, run.stderr);
             if (run.exitCode !== 0) {
                 const failure = new Error(JSON.stringify(task));
@@ -197,14 +196,14 @@ export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
     const executions = options.executions ?? 1;
     const concurrency = Math.min(options.concurrency ?? 1, executions);
     buildBatchProgram();
-    const defaultCommand = execForm(lastInstruction(readBatchDockerfile(), "CMD")) ?? [];
+    const image = readBatchImage();
     const db = await startLocalDynamoDB();
     try {
         const definition = localDefinition(options.config, db.tableName);
         const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
         const runOptions: RunOptions = {
             overrides: {
-                taskResourceLocalHandlers: taskHandlers(options, db, defaultCommand) as never,
+                taskResourceLocalHandlers: taskHandlers(options, db, image) as never,
                 retryIntervalOverrides: retryOverrides(definition, options.retryDelayMs ?? 10),
             },
         };
