@@ -47,9 +47,14 @@ export function logStreamsArn(logGroupArn: string): string {
     return `${logGroupArn}:*`;
 }
 
+/** Create streams in one log group and write to them. */
+function writeLogs(sid: string, logGroupArn: string): PolicyStatement {
+    return allow(sid, ["logs:CreateLogStream", "logs:PutLogEvents"], logStreamsArn(logGroupArn));
+}
+
 /** A Lambda function's own role: write to its own log group and nothing else. */
 export function functionLoggingPolicy(logGroupArn: string): PolicyDocument {
-    return policyDocument(allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], logStreamsArn(logGroupArn)));
+    return policyDocument(writeLogs("WriteOwnLogs", logGroupArn));
 }
 
 /** The batch task's own role: update items in the transaction table, nothing else. */
@@ -63,7 +68,7 @@ export function batchExecutionPolicy(repositoryArn: string, logGroupArn: string)
         // GetAuthorizationToken is account-wide: it supports no resource narrower than "*".
         allow("AuthenticateToRegistry", "ecr:GetAuthorizationToken", "*"),
         allow("PullBatchImage", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], repositoryArn),
-        allow("WriteBatchLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], logStreamsArn(logGroupArn)),
+        writeLogs("WriteBatchLogs", logGroupArn),
     );
 }
 
