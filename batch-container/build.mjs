@@ -9,7 +9,8 @@ buildSync({
     outfile: "dist/main.js",
     bundle: true,
     platform: "node",
-    target: "node22",
+    // The Node.js running the build is the one the image runs: node:<major>-alpine in both stages.
+    target: `node${process.versions.node.split(".")[0]}`,
     format: "cjs",
     mainFields: ["module", "main"],
     minify: true,

@@ -1,42 +1,35 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT_ROOT } from "./bundle";
-import type { CpuArchitecture } from "./config";
-import { contentTag } from "./image-tag";
+import { contentTag } from "../batch-container/image-tag";
+import type { CpuArchitecture, StackConfig } from "../model/config";
+import { batchExecutionPolicy, batchTaskPolicy, serviceTrustPolicy } from "../model/policies";
+import { BATCH_CONTAINER_DIR, BATCH_CONTEXT } from "../model/project";
+import { BATCH_ENV } from "../model/transaction";
 import { BatchNetwork } from "./network";
-import { batchExecutionPolicy, batchTaskPolicy, serviceTrustPolicy } from "./policies";
-import * as path from "node:path";
-
-/** The image's build context and Dockerfile, relative to the project so previews match on every machine. */
-export const BATCH_CONTEXT = "./batch-container";
-export const BATCH_DOCKERFILE = "./batch-container/Dockerfile";
+import type { TransactionTable } from "./table";
 
 const DOCKER_PLATFORM: Record<CpuArchitecture, string> = { ARM64: "linux/arm64", X86_64: "linux/amd64" };
 
+/** The stack settings the batch job uses. */
+export type BatchJobConfig = Pick<
+    StackConfig,
+    | "batchContainerName"
+    | "batchCpu"
+    | "batchMemory"
+    | "batchArchitecture"
+    | "batchImagesToKeep"
+    | "logRetentionDays"
+    | "containerInsights"
+    | "subnetIds"
+    | "securityGroupIds"
+    | "assignPublicIp"
+>;
+
 export interface BatchJobArgs {
-    /** The transaction table the job updates; passed to the container as TRANSACTION_TABLE. */
-    tableName: pulumi.Input<string>;
-    /** Its ARN, the only resource the task role may touch. */
-    tableArn: pulumi.Input<string>;
-    /** The container's name in the task definition. @default "batch" */
-    containerName: string;
-    /** Fargate CPU units. @default 256 */
-    cpu: number;
-    /** Fargate memory (MiB), valid for `cpu`. @default 512 */
-    memory: number;
-    /** CPU architecture of the task, and the platform the image is built for. @default "ARM64" */
-    architecture: CpuArchitecture;
-    /** Days CloudWatch keeps the task's logs. @default 14 */
-    logRetentionDays: number;
-    /** CloudWatch Container Insights on the cluster. @default false */
-    containerInsights: boolean;
-    /** Images the ECR lifecycle policy keeps. @default 10 */
-    imagesToKeep: number;
-    /** Subnets for the task. @default the default VPC's public subnets */
-    subnetIds?: string[];
-    /** Security groups for the task. @default a new group with no ingress and egress TCP 443 only */
-    securityGroupIds?: string[];
+    /** The transaction table the job marks items processed in; the task role may touch nothing else. */
+    table: TransactionTable;
+    config: BatchJobConfig;
 }
 
 /**
@@ -48,18 +41,19 @@ export class BatchJob extends pulumi.ComponentResource {
     readonly cluster: aws.ecs.Cluster;
     readonly taskDefinitionArn: pulumi.Output<string>;
     readonly containerName: string;
+    /** Where the task runs: the RunTask network configuration. */
+    readonly network: BatchNetwork;
     readonly executionRole: aws.iam.Role;
     readonly taskRole: aws.iam.Role;
     readonly repositoryUrl: pulumi.Output<string>;
     /** The pushed image by digest, so a task always runs exactly the bytes that were built. */
     readonly imageUri: pulumi.Output<string>;
-    readonly subnetIds: pulumi.Output<string[]>;
-    readonly securityGroupIds: pulumi.Output<string[]>;
 
     constructor(name: string, args: BatchJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-trader:batch:BatchJob", name, {}, opts);
         const parent = { parent: this };
-        this.containerName = args.containerName;
+        const { config, table } = args;
+        this.containerName = config.batchContainerName;
 
         const repository = new awsx.ecr.Repository(
             `${name}-repo`,
@@ -71,9 +65,9 @@ export class BatchJob extends pulumi.ComponentResource {
                 lifecyclePolicy: {
                     rules: [
                         {
-                            description: `Keep the last ${args.imagesToKeep} images`,
+                            description: `Keep the last ${config.batchImagesToKeep} images`,
                             tagStatus: "any",
-                            maximumNumberOfImages: args.imagesToKeep,
+                            maximumNumberOfImages: config.batchImagesToKeep,
                         },
                     ],
                 },
@@ -84,21 +78,21 @@ export class BatchJob extends pulumi.ComponentResource {
             `${name}-image`,
             {
                 repositoryUrl: repository.url,
-                context: BATCH_CONTEXT,
-                dockerfile: BATCH_DOCKERFILE,
-                platform: DOCKER_PLATFORM[args.architecture],
-                imageTag: contentTag(path.join(PROJECT_ROOT, BATCH_CONTEXT)),
+                context: `./${BATCH_CONTEXT}`,
+                dockerfile: `./${BATCH_CONTEXT}/Dockerfile`,
+                platform: DOCKER_PLATFORM[config.batchArchitecture],
+                imageTag: contentTag(BATCH_CONTAINER_DIR),
             },
             parent,
         );
 
         this.cluster = new aws.ecs.Cluster(
             `${name}-cluster`,
-            { settings: [{ name: "containerInsights", value: args.containerInsights ? "enabled" : "disabled" }] },
+            { settings: [{ name: "containerInsights", value: config.containerInsights ? "enabled" : "disabled" }] },
             parent,
         );
 
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, parent);
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: config.logRetentionDays }, parent);
 
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
         const region = aws.getRegionOutput({}, parent).region;
@@ -121,7 +115,7 @@ export class BatchJob extends pulumi.ComponentResource {
             `${name}-task-policy`,
             {
                 role: this.taskRole.id,
-                policy: pulumi.output(args.tableArn).apply((tableArn) => JSON.stringify(batchTaskPolicy(tableArn))),
+                policy: table.table.arn.apply((tableArn) => JSON.stringify(batchTaskPolicy(tableArn))),
             },
             parent,
         );
@@ -129,26 +123,26 @@ export class BatchJob extends pulumi.ComponentResource {
         const taskDefinition = new awsx.ecs.FargateTaskDefinition(
             `${name}-task`,
             {
-                cpu: String(args.cpu),
-                memory: String(args.memory),
-                runtimePlatform: { cpuArchitecture: args.architecture, operatingSystemFamily: "LINUX" },
+                cpu: String(config.batchCpu),
+                memory: String(config.batchMemory),
+                runtimePlatform: { cpuArchitecture: config.batchArchitecture, operatingSystemFamily: "LINUX" },
                 executionRole: { roleArn: this.executionRole.arn },
                 taskRole: { roleArn: this.taskRole.arn },
                 // The log group is created above, with retention; awsx must not add its own.
                 logGroup: { skip: true },
                 container: {
-                    name: args.containerName,
+                    name: config.batchContainerName,
                     image: image.imageUri,
-                    cpu: args.cpu,
-                    memory: args.memory,
+                    cpu: config.batchCpu,
+                    memory: config.batchMemory,
                     essential: true,
-                    environment: [{ name: "TRANSACTION_TABLE", value: args.tableName }],
+                    environment: [{ name: BATCH_ENV.tableName, value: table.table.name }],
                     logConfiguration: {
                         logDriver: "awslogs",
                         options: {
                             "awslogs-group": logGroup.name,
                             "awslogs-region": region,
-                            "awslogs-stream-prefix": args.containerName,
+                            "awslogs-stream-prefix": config.batchContainerName,
                         },
                     },
                 },
@@ -156,20 +150,18 @@ export class BatchJob extends pulumi.ComponentResource {
             { parent: this, dependsOn: [executionPolicy, taskPolicy] },
         );
 
-        const network = new BatchNetwork(`${name}-network`, { subnetIds: args.subnetIds, securityGroupIds: args.securityGroupIds }, parent);
+        this.network = new BatchNetwork(`${name}-network`, { config }, parent);
 
         this.taskDefinitionArn = taskDefinition.taskDefinition.arn;
         this.repositoryUrl = repository.url;
         this.imageUri = image.imageUri;
-        this.subnetIds = network.subnetIds;
-        this.securityGroupIds = network.securityGroupIds;
 
         this.registerOutputs({
             clusterArn: this.cluster.arn,
             taskDefinitionArn: this.taskDefinitionArn,
             imageUri: this.imageUri,
-            subnetIds: this.subnetIds,
-            securityGroupIds: this.securityGroupIds,
+            subnetIds: this.network.subnetIds,
+            securityGroupIds: this.network.securityGroupIds,
         });
     }
 }

@@ -1,21 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bundle } from "./bundle";
-import { functionLoggingPolicy, serviceTrustPolicy } from "./policies";
+import { bundle } from "../functions/build";
+import type { StackConfig } from "../model/config";
+import { functionLoggingPolicy, serviceTrustPolicy } from "../model/policies";
+import { LAMBDA_RUNTIME } from "../model/project";
 
 /** The three trading functions, by the file name of their handler in `functions/`. */
 export const TRADING_FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"] as const;
 export type TradingFunctionName = (typeof TRADING_FUNCTIONS)[number];
 
 /** Every function runs on the same current Node.js LTS runtime, on Graviton. */
-export const FUNCTION_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
 export const FUNCTION_ARCHITECTURE = "arm64";
 export const FUNCTION_MEMORY_MB = 128;
 export const FUNCTION_TIMEOUT_SECONDS = 10;
 
 export interface TradingFunctionsArgs {
-    /** Days CloudWatch keeps each function's logs. @default 14 */
-    logRetentionDays: number;
+    /** The stack settings the functions use: the retention of their log groups. */
+    config: Pick<StackConfig, "logRetentionDays">;
 }
 
 /**
@@ -36,17 +37,11 @@ export class TradingFunctions extends pulumi.ComponentResource {
             "stock-seller": create("stock-seller"),
         };
 
-        this.registerOutputs(
-            Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, this.functions[fn].arn])),
-        );
+        this.registerOutputs(Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, this.functions[fn].arn])));
     }
 
     private createFunction(name: string, fn: TradingFunctionName, args: TradingFunctionsArgs): aws.lambda.Function {
-        const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-logs`,
-            { retentionInDays: args.logRetentionDays },
-            { parent: this },
-        );
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.config.logRetentionDays }, { parent: this });
         const role = new aws.iam.Role(
             `${name}-role`,
             { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com")) },
@@ -60,7 +55,7 @@ export class TradingFunctions extends pulumi.ComponentResource {
         return new aws.lambda.Function(
             name,
             {
-                runtime: FUNCTION_RUNTIME,
+                runtime: LAMBDA_RUNTIME,
                 architectures: [FUNCTION_ARCHITECTURE],
                 handler: "index.handler",
                 memorySize: FUNCTION_MEMORY_MB,

@@ -1,12 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../model/config";
 
 export interface BatchNetworkArgs {
-    /** Subnets to run in. Set together with `securityGroupIds`. @default the default VPC's public subnets */
-    subnetIds?: string[];
-    /** Security groups to attach. @default a new group with no ingress and egress TCP 443 only */
-    securityGroupIds?: string[];
+    /**
+     * Where to run: `subnetIds` and `securityGroupIds` together, or neither for the default
+     * VPC's public subnets and a new group with no ingress and egress TCP 443 only.
+     */
+    config: Pick<StackConfig, "subnetIds" | "securityGroupIds" | "assignPublicIp">;
 }
 
 /**
@@ -16,13 +18,17 @@ export interface BatchNetworkArgs {
 export class BatchNetwork extends pulumi.ComponentResource {
     readonly subnetIds: pulumi.Output<string[]>;
     readonly securityGroupIds: pulumi.Output<string[]>;
+    /** Whether the task gets a public IP. */
+    readonly assignPublicIp: boolean;
 
     constructor(name: string, args: BatchNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-trader:batch:BatchNetwork", name, {}, opts);
 
-        if (args.subnetIds && args.securityGroupIds) {
-            this.subnetIds = pulumi.output(args.subnetIds);
-            this.securityGroupIds = pulumi.output(args.securityGroupIds);
+        const { subnetIds, securityGroupIds, assignPublicIp } = args.config;
+        this.assignPublicIp = assignPublicIp;
+        if (subnetIds && securityGroupIds) {
+            this.subnetIds = pulumi.output(subnetIds);
+            this.securityGroupIds = pulumi.output(securityGroupIds);
         } else {
             const vpc = new awsx.ec2.DefaultVpc(`${name}-default-vpc`, {}, { parent: this });
             const group = new aws.ec2.SecurityGroup(

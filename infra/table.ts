@@ -1,12 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { TRANSACTION_TABLE_KEY } from "./transaction-schema";
+import type { StackConfig } from "../model/config";
+import { TRANSACTION_TABLE_KEY } from "../model/transaction";
 
 export interface TransactionTableArgs {
-    /** Refuse `DeleteTable` until this is turned off. @default false */
-    deletionProtection: boolean;
-    /** Keep continuous backups for point-in-time restore. @default false */
-    pointInTimeRecovery: boolean;
+    /** The stack settings the table uses: deletion protection and point-in-time recovery. */
+    config: Pick<StackConfig, "tableDeletionProtection" | "tablePointInTimeRecovery">;
 }
 
 /** The DynamoDB table that records every trade. */
@@ -23,8 +22,8 @@ export class TransactionTable extends pulumi.ComponentResource {
                 hashKey: TRANSACTION_TABLE_KEY.name,
                 billingMode: "PAY_PER_REQUEST",
                 serverSideEncryption: { enabled: true },
-                pointInTimeRecovery: { enabled: args.pointInTimeRecovery },
-                deletionProtectionEnabled: args.deletionProtection,
+                pointInTimeRecovery: { enabled: args.config.tablePointInTimeRecovery },
+                deletionProtectionEnabled: args.config.tableDeletionProtection,
             },
             { parent: this },
         );

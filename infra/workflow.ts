@@ -1,50 +1,21 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { LogLevel } from "./config";
-import { buildDefinition } from "./definition";
-import { logStreamsArn, serviceTrustPolicy, startExecutionPolicy, stateMachinePolicy } from "./policies";
+import type { StackConfig } from "../model/config";
+import { logStreamsArn, serviceTrustPolicy, startExecutionPolicy } from "../model/policies";
+import { buildWorkflow, type WorkflowConfig } from "../model/workflow";
+import type { BatchJob } from "./batch";
+import type { TradingFunctions } from "./functions";
+import type { TransactionTable } from "./table";
 
 export interface TradingWorkflowArgs {
-    checkerArn: pulumi.Input<string>;
-    buyerArn: pulumi.Input<string>;
-    sellerArn: pulumi.Input<string>;
+    /** The Lambdas the Task states invoke. */
+    functions: TradingFunctions;
     /** Where `Record Transaction` puts each trade. */
-    tableName: pulumi.Input<string>;
-    tableArn: pulumi.Input<string>;
-    /** A price at or below this buys; above it sells. @default 50 */
-    buyThreshold: number;
+    table: TransactionTable;
     /** The Fargate batch job `Run ECS task` starts and waits for. */
-    batch: {
-        clusterArn: pulumi.Input<string>;
-        taskDefinitionArn: pulumi.Input<string>;
-        containerName: pulumi.Input<string>;
-        subnetIds: pulumi.Input<string[]>;
-        securityGroupIds: pulumi.Input<string[]>;
-        /** @default true */
-        assignPublicIp: boolean;
-        /** Replaces the image's CMD. @default ["--arg1","100","--arg2","200"] */
-        command: string[];
-        /** @default 3600 */
-        timeoutSeconds: number;
-    };
-    /** The batch task's roles, which the state machine passes to ECS. */
-    batchRoles: {
-        taskExecutionRoleArn: pulumi.Input<string>;
-        taskRoleArn: pulumi.Input<string>;
-    };
-    /** Execution log level; OFF still creates the log group, so turning logs on needs no new resource. @default "ERROR" */
-    logLevel: LogLevel;
-    /** Days CloudWatch keeps execution logs. @default 14 */
-    logRetentionDays: number;
-    /** X-Ray tracing. @default false */
-    tracingEnabled: boolean;
-    /** Starts executions on a schedule, as the SAM sample does. */
-    schedule: {
-        /** @default false */
-        enabled: boolean;
-        /** @default "rate(1 hour)" */
-        expression: string;
-    };
+    batch: BatchJob;
+    /** The stack settings the definition, the logs and the schedule use. */
+    config: WorkflowConfig & Pick<StackConfig, "logRetentionDays" | "scheduleEnabled" | "scheduleExpression">;
 }
 
 /**
@@ -65,57 +36,54 @@ export class TradingWorkflow extends pulumi.ComponentResource {
             { assumeRolePolicy: account.apply((id) => JSON.stringify(serviceTrustPolicy("states.amazonaws.com", id))) },
             parent,
         );
-        const { batch } = args;
+        const { config, functions, table, batch } = args;
+        // One model gives both the definition and the policy, from the same resolved values.
+        const workflow = pulumi
+            .output({
+                functions: {
+                    checker: functions.functions["stock-checker"].arn,
+                    buyer: functions.functions["stock-buyer"].arn,
+                    seller: functions.functions["stock-seller"].arn,
+                },
+                table: { name: table.table.name, arn: table.table.arn },
+                batch: {
+                    clusterArn: batch.cluster.arn,
+                    taskDefinitionArn: batch.taskDefinitionArn,
+                    containerName: batch.containerName,
+                    taskExecutionRoleArn: batch.executionRole.arn,
+                    taskRoleArn: batch.taskRole.arn,
+                    subnetIds: batch.network.subnetIds,
+                    securityGroupIds: batch.network.securityGroupIds,
+                    assignPublicIp: batch.network.assignPublicIp,
+                },
+            })
+            .apply((resources) => buildWorkflow({ config, resources }));
+
         const policy = new aws.iam.RolePolicy(
             `${name}-policy`,
-            {
-                role: this.role.id,
-                policy: pulumi
-                    .output({
-                        functionArns: [args.checkerArn, args.buyerArn, args.sellerArn],
-                        tableArn: args.tableArn,
-                        clusterArn: batch.clusterArn,
-                        taskDefinitionArn: batch.taskDefinitionArn,
-                        taskExecutionRoleArn: args.batchRoles.taskExecutionRoleArn,
-                        taskRoleArn: args.batchRoles.taskRoleArn,
-                    })
-                    .apply((arns) =>
-                        JSON.stringify(stateMachinePolicy({ ...arns, logging: args.logLevel !== "OFF", tracing: args.tracingEnabled })),
-                    ),
-            },
+            { role: this.role.id, policy: workflow.apply((w) => JSON.stringify(w.policy)) },
             parent,
         );
 
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
             // Step Functions recommends this prefix: it keeps the log resource policy small.
-            { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays: args.logRetentionDays },
+            { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays: config.logRetentionDays },
             parent,
         );
-
-        const definition = pulumi
-            .output({
-                checkerArn: args.checkerArn,
-                buyerArn: args.buyerArn,
-                sellerArn: args.sellerArn,
-                tableName: args.tableName,
-                buyThreshold: args.buyThreshold,
-                batch,
-            })
-            .apply((settings) => JSON.stringify(buildDefinition(settings)));
 
         this.stateMachine = new aws.sfn.StateMachine(
             `${name}-state-machine`,
             {
                 type: "STANDARD",
                 roleArn: this.role.arn,
-                definition,
+                definition: workflow.apply((w) => JSON.stringify(w.definition)),
                 loggingConfiguration: {
                     logDestination: logGroup.arn.apply(logStreamsArn),
-                    level: args.logLevel,
+                    level: config.logLevel,
                     includeExecutionData: false,
                 },
-                tracingConfiguration: { enabled: args.tracingEnabled },
+                tracingConfiguration: { enabled: config.tracingEnabled },
             },
             // Step Functions checks the role's permissions (log delivery among them) on create.
             { parent: this, dependsOn: [policy] },
@@ -138,8 +106,8 @@ export class TradingWorkflow extends pulumi.ComponentResource {
             `${name}-schedule`,
             {
                 description: "Starts a stock-trading execution",
-                scheduleExpression: args.schedule.expression,
-                state: args.schedule.enabled ? "ENABLED" : "DISABLED",
+                scheduleExpression: config.scheduleExpression,
+                state: config.scheduleEnabled ? "ENABLED" : "DISABLED",
             },
             parent,
         );

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { constants } from "node:os";
-import { BATCH_CONTAINER_DIR, execForm, lastInstruction, readBatchDockerfile } from "./dockerfile";
+import { BATCH_CONTAINER_DIR } from "../model/project";
+import { execForm, lastInstruction, readBatchDockerfile } from "./dockerfile";
 
 export interface BatchRun {
     exitCode: number;

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { buildBatchProgram, readBatchImage, runBatch } from "./batch";
-import { BATCH_CONTAINER_DIR } from "./dockerfile";
+import { BATCH_CONTAINER_DIR } from "../model/project";
+import { BATCH_ENV } from "../model/transaction";
 import { EMULATOR_ENV, startLocalDynamoDB } from "./dynamodb";
 import { median } from "./stats";
 
@@ -21,13 +22,13 @@ async function main(): Promise<void> {
     const bundleBytes = fs.statSync(path.join(BATCH_CONTAINER_DIR, "dist", "main.js")).size;
     const db = await startLocalDynamoDB();
     try {
-        const env = { ...EMULATOR_ENV, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, TRANSACTION_TABLE: db.tableName };
+        const env = { ...EMULATOR_ENV, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, [BATCH_ENV.tableName]: db.tableName };
         const image = readBatchImage();
         const durations: number[] = [];
         for (let i = 0; i < runs; i++) {
             const id = `bench-${i}`;
             await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: { Id: { S: id } } }));
-            const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...env, TRANSACTION_ID: id }, image);
+            const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...env, [BATCH_ENV.transactionId]: id }, image);
             if (run.exitCode !== 0) {
                 throw new Error(`run ${i} exited ${run.exitCode}: ${run.stderr}`);
             }

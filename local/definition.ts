@@ -1,39 +1,37 @@
-import type { StackConfig } from "../infra/config";
-import { buildDefinition, type StateMachineDefinition } from "../infra/definition";
+import type { StackConfig } from "../model/config";
+import { buildWorkflow, type Workflow, type WorkflowResources } from "../model/workflow";
 
 /** Placeholder account and region for ARNs that only need to look like AWS's. */
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
-
-/** Stand-in ARNs for the deployed resources, one per Lambda state and for the batch job. */
-export const LOCAL_ARNS = {
-    checker: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:stock-checker`,
-    buyer: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:stock-buyer`,
-    seller: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:stock-seller`,
-    cluster: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/stock-trader-local`,
-    taskDefinition: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/stock-trader-batch:1`,
-} as const;
+const arn = (service: string, resource: string, region = REGION) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
 
 /**
- * The definition the program would deploy for this config, built by the same builder, with
- * stand-in ARNs and the local table name.
+ * Stand-ins for the deployed resources: ARNs of the right form, the local table, and the
+ * network the stack names (or placeholders for the default VPC's).
  */
-export function localDefinition(config: StackConfig, tableName: string): StateMachineDefinition {
-    return buildDefinition({
-        checkerArn: LOCAL_ARNS.checker,
-        buyerArn: LOCAL_ARNS.buyer,
-        sellerArn: LOCAL_ARNS.seller,
-        tableName,
-        buyThreshold: config.buyThreshold,
+export function localResources(config: StackConfig, tableName: string): WorkflowResources {
+    return {
+        functions: {
+            checker: arn("lambda", "function:stock-checker"),
+            buyer: arn("lambda", "function:stock-buyer"),
+            seller: arn("lambda", "function:stock-seller"),
+        },
+        table: { name: tableName, arn: arn("dynamodb", `table/${tableName}`) },
         batch: {
-            clusterArn: LOCAL_ARNS.cluster,
-            taskDefinitionArn: LOCAL_ARNS.taskDefinition,
+            clusterArn: arn("ecs", "cluster/stock-trader-local"),
+            taskDefinitionArn: arn("ecs", "task-definition/stock-trader-batch:1"),
             containerName: config.batchContainerName,
-            command: config.batchCommand,
+            taskExecutionRoleArn: arn("iam", "role/stock-trader-batch-execution", ""),
+            taskRoleArn: arn("iam", "role/stock-trader-batch-task", ""),
             subnetIds: config.subnetIds ?? ["subnet-00000000000000000"],
             securityGroupIds: config.securityGroupIds ?? ["sg-00000000000000000"],
             assignPublicIp: config.assignPublicIp,
-            timeoutSeconds: config.batchTimeoutSeconds,
         },
-    });
+    };
+}
+
+/** The workflow the program would deploy for this config, built by the same model. */
+export function localWorkflow(config: StackConfig, tableName: string): Workflow {
+    return buildWorkflow({ config, resources: localResources(config, tableName) });
 }

@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-
-export const BATCH_CONTAINER_DIR = path.resolve(__dirname, "..", "batch-container");
+import { BATCH_CONTAINER_DIR } from "../model/project";
 
 export interface Instruction {
     keyword: string;

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
-import { TRANSACTION_TABLE_KEY } from "../infra/transaction-schema";
+import { TRANSACTION_TABLE_KEY } from "../model/transaction";
 
 /** Credentials the emulator accepts; it checks their form, never their value. */
 export const EMULATOR_ENV = {

@@ -1,6 +1,6 @@
 /**
  * Runs the deployed workflow definition on this machine: the definition from
- * `infra/definition.ts`, executed by aws-local-stepfunctions, with every Task state backed by
+ * `model/workflow.ts`, executed by aws-local-stepfunctions, with every Task state backed by
  * the real code: the Lambda handlers in-process, `Record Transaction` as a real PutItem against
  * an in-process DynamoDB emulator, and `Run ECS task` as the batch program in a child process,
  * started the way the image's ENTRYPOINT starts it.
@@ -12,10 +12,11 @@ import { StateMachine, type RunOptions } from "aws-local-stepfunctions";
 import { handler as sellerHandler } from "../functions/stock-seller";
 import { handler as buyerHandler } from "../functions/stock-buyer";
 import { createStockChecker, handler as checkerHandler } from "../functions/stock-checker";
-import type { StackConfig } from "../infra/config";
-import { STATES, type StateMachineDefinition } from "../infra/definition";
+import type { StackConfig } from "../model/config";
+import { BATCH_ENV } from "../model/transaction";
+import { STATES, type StateMachineDefinition } from "../model/workflow";
 import { buildBatchProgram, readBatchImage, runBatch, type BatchImage } from "./batch";
-import { localDefinition } from "./definition";
+import { localWorkflow } from "./definition";
 import { EMULATOR_ENV, startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -144,7 +145,7 @@ function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, image: BatchIma
                 ...EMULATOR_ENV,
                 AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
                 // The task definition's environment; --fail-batch names a table that does not exist.
-                TRANSACTION_TABLE: options.failBatch ? `${db.tableName}-missing` : db.tableName,
+                [BATCH_ENV.tableName]: options.failBatch ? `${db.tableName}-missing` : db.tableName,
                 ...environment,
             }, image);
             const task = stoppedTask(params, containerName, run.exitCode, run.stderr);
@@ -199,7 +200,7 @@ export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
     const image = readBatchImage();
     const db = await startLocalDynamoDB();
     try {
-        const definition = localDefinition(options.config, db.tableName);
+        const { definition } = localWorkflow(options.config, db.tableName);
         const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
         const runOptions: RunOptions = {
             overrides: {

@@ -3,7 +3,8 @@
  * Run with --help for the options.
  */
 import { parseArgs } from "node:util";
-import { ConfigError } from "../infra/config";
+import { ConfigError } from "../model/config";
+import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "./runner";
 import { loadStackConfig } from "./stack-files";
 import { median } from "./stats";
@@ -150,7 +151,7 @@ export function summarize(report: RunReport) {
         buy: types.filter((t) => t === "buy").length,
         sell: types.filter((t) => t === "sell").length,
         itemsInTable: report.items.length,
-        itemsProcessed: report.items.filter((item) => item.ProcessedAt !== undefined).length,
+        itemsProcessed: report.items.filter((item) => item[BATCH_ATTRIBUTES.processedAt] !== undefined).length,
         executionsPerSecond: Number((report.results.length / (report.durationMs / 1000)).toFixed(2)),
         medianExecutionMs: Number(median(report.results.map((r) => r.durationMs)).toFixed(1)),
     };

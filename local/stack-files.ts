@@ -1,14 +1,12 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { parse } from "yaml";
-import { CONFIG_NAMESPACE, parseConfig, type StackConfig } from "../infra/config";
-
-export const ROOT = path.resolve(__dirname, "..");
+import { parseStackConfig, type StackConfig } from "../model/config";
+import { PROJECT_ROOT, stackFile } from "../model/project";
 
 /** The stacks that have a `Pulumi.<stack>.yaml` file. */
 export function stackNames(): string[] {
     return fs
-        .readdirSync(ROOT)
+        .readdirSync(PROJECT_ROOT)
         .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
         .filter((name): name is string => name !== undefined)
         .sort();
@@ -18,9 +16,13 @@ export function stackNames(): string[] {
  * A stack file's config as the Pulumi CLI hands it to the program: every key with its
  * namespace, strings as they are and structured values (lists, maps) as JSON.
  */
-export function readStackFile(stack: string, root = ROOT): Record<string, string> {
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
-    const document = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+export function readStackFile(stack: string): Record<string, string> {
+    return stackFileConfig(fs.readFileSync(stackFile(stack), "utf8"));
+}
+
+/** The config of a stack file's text, in the same form. */
+export function stackFileConfig(text: string): Record<string, string> {
+    const document = parse(text) as { config?: Record<string, unknown> } | null;
     const raw: Record<string, string> = {};
     for (const [key, value] of Object.entries(document?.config ?? {})) {
         raw[key] = typeof value === "string" ? value : JSON.stringify(value);
@@ -28,17 +30,7 @@ export function readStackFile(stack: string, root = ROOT): Record<string, string
     return raw;
 }
 
-/** Only this project's keys, without their namespace. */
-export function projectKeys(raw: Record<string, string>): Record<string, string> {
-    const prefix = `${CONFIG_NAMESPACE}:`;
-    return Object.fromEntries(
-        Object.entries(raw)
-            .filter(([key]) => key.startsWith(prefix))
-            .map(([key, value]) => [key.slice(prefix.length), value]),
-    );
-}
-
 /** A stack's validated config, read from its stack file the way the program reads it. */
-export function loadStackConfig(stack: string, root = ROOT): StackConfig {
-    return parseConfig(projectKeys(readStackFile(stack, root)));
+export function loadStackConfig(stack: string): StackConfig {
+    return parseStackConfig(readStackFile(stack));
 }

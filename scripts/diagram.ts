@@ -4,14 +4,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseConfig } from "../infra/config";
-import { replaceDiagram } from "../infra/diagram";
-import { localDefinition } from "../local/definition";
+import { localWorkflow } from "../local/definition";
+import { parseConfig } from "../model/config";
+import { PROJECT_ROOT } from "../model/project";
+import { replaceDiagram } from "./mermaid";
 
-export const README = path.resolve(__dirname, "..", "README.md");
+export const README = path.join(PROJECT_ROOT, "README.md");
 
 export function diagramDefinition() {
-    return localDefinition(parseConfig({}), "TransactionTable");
+    return localWorkflow(parseConfig({}), "TransactionTable").definition;
 }
 
 if (require.main === module) {

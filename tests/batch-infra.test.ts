@@ -2,9 +2,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { contentTag } from "../infra/image-tag";
+import { contentTag } from "../batch-container/image-tag";
 import { ACCOUNT, DEFAULT_VPC, IMAGE_DIGEST, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
-import { ROOT } from "../local/stack-files";
+import { PROJECT_ROOT as ROOT } from "../model/project";
 
 const REPO_URL = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/batch-repo`;
 

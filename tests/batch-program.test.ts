@@ -3,10 +3,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { buildBatchProgram, runBatch } from "../local/batch";
-import { BATCH_CONTAINER_DIR, execForm, lastInstruction, readBatchDockerfile } from "../local/dockerfile";
+import { execForm, lastInstruction, readBatchDockerfile } from "../local/dockerfile";
+import { BATCH_CONTAINER_DIR } from "../model/project";
 import { EMULATOR_ENV, startLocalDynamoDB, type LocalDynamoDB } from "../local/dynamodb";
+import { parseConfig } from "../model/config";
 
-const USAGE = "usage: batch --arg1 <integer> --arg2 <integer> (environment: TRANSACTION_ID, TRANSACTION_TABLE)";
+const USAGE = "usage: batch --arg1 <integer> --arg2 <integer>, each exactly once (environment: TRANSACTION_ID, TRANSACTION_TABLE)";
 
 describe("batch program (child process against dynalite)", function () {
     let db: LocalDynamoDB;
@@ -88,13 +90,18 @@ describe("batch program (child process against dynalite)", function () {
     });
 
     const badArgs: [string, string[], string][] = [
-        ["an unknown flag", ["--arg1", "1", "--arg2", "2", "--arg3", "3"], "Unknown option '--arg3'"],
-        ["a flag without its value", ["--arg1", "1", "--arg2"], "Option '--arg2 <value>' argument missing"],
+        ["an unknown flag", ["--arg1", "1", "--arg2", "2", "--arg3", "3"], 'unexpected argument "--arg3"'],
+        ["a flag without its value", ["--arg1", "1", "--arg2"], "--arg2 needs a value"],
+        ["a repeated flag", ["--arg1", "1", "--arg2", "2", "--arg2", "3"], "--arg2 is given more than once"],
+        ["a repeated flag in the = form", ["--arg1=1", "--arg1=1", "--arg2", "2"], "--arg1 is given more than once"],
+        ["an empty value", ["--arg1", "", "--arg2", "2"], '--arg1 must be an integer (got "")'],
+        ["an integer beyond 2^53", ["--arg1", "9007199254740993", "--arg2", "2"], '--arg1 must be an integer (got "9007199254740993")'],
         ["a missing --arg1", ["--arg2", "2"], "--arg1 is required"],
         ["a missing --arg2", ["--arg1", "1"], "--arg2 is required"],
         ["a non-integer --arg1", ["--arg1", "1.5", "--arg2", "2"], '--arg1 must be an integer (got "1.5")'],
         ["a non-numeric --arg2", ["--arg1", "1", "--arg2", "two"], '--arg2 must be an integer (got "two")'],
-        ["a positional argument", ["--arg1", "1", "--arg2", "2", "extra"], "Unexpected argument 'extra'"],
+        ["a positional argument", ["--arg1", "1", "--arg2", "2", "extra"], 'unexpected argument "extra"'],
+        ["an empty argument", [""], 'unexpected argument ""'],
     ];
     for (const [label, args, message] of badArgs) {
         it(`rejects ${label} with exit 2 and the usage line`, async () => {
@@ -107,6 +114,52 @@ describe("batch program (child process against dynalite)", function () {
             assert.equal((await item("t-args"))?.ProcessedAt, undefined);
         });
     }
+
+    for (const [label, args] of [
+        ["--arg1 -5 --arg2 -6", ["--arg1", "-5", "--arg2", "-6"]],
+        ["--arg1=-5 --arg2=-6", ["--arg1=-5", "--arg2=-6"]],
+        ["--arg2 -6 --arg1 -5", ["--arg2", "-6", "--arg1", "-5"]],
+    ] as const) {
+        it(`accepts negative integers in every form (${label}) and stores them`, async () => {
+            const id = `t-negative-${label}`;
+            await record(id);
+            const run = await runBatch(args, { ...env, TRANSACTION_ID: id });
+            assert.equal(run.exitCode, 0, run.stderr);
+            const stored = await item(id);
+            assert.deepEqual([stored?.Arg1, stored?.Arg2], [{ N: "-5" }, { N: "-6" }]);
+        });
+    }
+
+    it("accepts exactly the commands the stack config accepts as batchCommand", async () => {
+        const commands = [
+            ["--arg1", "5"],
+            ["--arg1", "abc", "--arg2", "2"],
+            ["--arg1", "-5", "--arg2", "2"],
+            [""],
+            ["--arg2", "2", "--arg2", "3", "--arg1", "1"],
+            ["--arg1", "007", "--arg2", "2"],
+            ["--arg1", "0", "--arg2", "-0"],
+            ["--arg2=4", "--arg1", "3"],
+            ["--arg1", "1", "--arg2", "2"],
+        ];
+        await record("t-agree");
+        const verdicts = await Promise.all(
+            commands.map(async (command) => {
+                let configAccepts = true;
+                try {
+                    parseConfig({ batchCommand: JSON.stringify(command) });
+                } catch {
+                    configAccepts = false;
+                }
+                const run = await runBatch(command, { ...env, TRANSACTION_ID: "t-agree" });
+                return { command, configAccepts, exitCode: run.exitCode };
+            }),
+        );
+        for (const { command, configAccepts, exitCode } of verdicts) {
+            assert.equal(exitCode, configAccepts ? 0 : 2, `${JSON.stringify(command)}: config ${configAccepts ? "accepts" : "rejects"} it, the program exits ${exitCode}`);
+        }
+        assert.ok(verdicts.some((v) => v.configAccepts) && verdicts.some((v) => !v.configAccepts));
+    });
 
     for (const variable of ["TRANSACTION_ID", "TRANSACTION_TABLE"]) {
         it(`rejects a missing ${variable} with exit 2 and the usage line`, async () => {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { bundle, PROJECT_ROOT } from "../infra/bundle";
+import { bundle } from "../functions/build";
+import { PROJECT_ROOT } from "../model/project";
 
 describe("function bundles", () => {
     for (const fn of ["stock-checker", "stock-buyer", "stock-seller"]) {

@@ -1,6 +1,14 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../infra/config";
+import { ConfigError, overridesProblem, parseConfig } from "../model/config";
 import { runProgram } from "./support/program";
+
+const COMMAND = `a JSON array of the batch program's arguments: --arg1 <integer> --arg2 <integer>, each exactly once, such as ["--arg1","100","--arg2","200"]`;
+const SCHEDULE = "stock-trader:scheduleExpression must be an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ";
+const KNOWN_KEYS =
+    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights";
+
+const subnets = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `subnet-${String(i).padStart(17, "0")}`));
+const groups = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `sg-${String(i).padStart(17, "0")}`));
 
 /** One bad value per rule, with the exact message it must produce. */
 const RULES: [string, Record<string, string>, string][] = [
@@ -8,25 +16,20 @@ const RULES: [string, Record<string, string>, string][] = [
     ["buyThreshold is at most 99", { buyThreshold: "100" }, "stock-trader:buyThreshold must be an integer from 0 to 99 (got 100)"],
     ["buyThreshold is not negative", { buyThreshold: "-1" }, "stock-trader:buyThreshold must be an integer from 0 to 99 (got -1)"],
     ["buyThreshold is whole", { buyThreshold: "50.5" }, "stock-trader:buyThreshold must be an integer from 0 to 99 (got 50.5)"],
+    ["batchCommand is a JSON array", { batchCommand: "--arg1 1" }, `stock-trader:batchCommand must be ${COMMAND} (got --arg1 1)`],
+    ["batchCommand holds only strings", { batchCommand: '["--arg1",1]' }, `stock-trader:batchCommand must be ${COMMAND} (got ["--arg1",1])`],
+    ["batchCommand is not empty", { batchCommand: "[]" }, `stock-trader:batchCommand must be ${COMMAND} (got [])`],
+    ["batchCommand has both arguments", { batchCommand: '["--arg1","5"]' }, `stock-trader:batchCommand must be ${COMMAND}; --arg2 is required (got ["--arg1","5"])`],
     [
-        "batchCommand is a JSON array",
-        { batchCommand: "--arg1 1" },
-        'stock-trader:batchCommand must be a non-empty JSON array of strings, such as ["--arg1","100"] (got --arg1 1)',
+        "batchCommand's values are integers",
+        { batchCommand: '["--arg1","abc","--arg2","2"]' },
+        `stock-trader:batchCommand must be ${COMMAND}; --arg1 must be an integer (got "abc") (got ["--arg1","abc","--arg2","2"])`,
     ],
+    ["batchCommand has no empty argument", { batchCommand: '[""]' }, `stock-trader:batchCommand must be ${COMMAND}; unexpected argument "" (got [""])`],
     [
-        "batchCommand holds only strings",
-        { batchCommand: '["--arg1",1]' },
-        'stock-trader:batchCommand must be a non-empty JSON array of strings, such as ["--arg1","100"] (got ["--arg1",1])',
-    ],
-    [
-        "batchCommand is not empty",
-        { batchCommand: "[]" },
-        'stock-trader:batchCommand must be a non-empty JSON array of strings, such as ["--arg1","100"] (got [])',
-    ],
-    [
-        "batchCommand fits ECS's override limit",
-        { batchCommand: JSON.stringify(["--arg1", "x".repeat(8200)]) },
-        "stock-trader:batchCommand must be at most 8192 characters as JSON, the ECS container override limit (got 8213)",
+        "batchCommand names each flag once",
+        { batchCommand: '["--arg1","1","--arg2","2","--arg2","3"]' },
+        `stock-trader:batchCommand must be ${COMMAND}; --arg2 is given more than once (got ["--arg1","1","--arg2","2","--arg2","3"])`,
     ],
     [
         "batchContainerName uses ECS's characters",
@@ -63,12 +66,27 @@ const RULES: [string, Record<string, string>, string][] = [
     [
         "subnetIds are subnet IDs",
         { subnetIds: '["subnet-zz"]', securityGroupIds: '["sg-0123456789abcdef0"]' },
-        'stock-trader:subnetIds must be a non-empty JSON array of subnet IDs (subnet-0123abcd...) (got ["subnet-zz"])',
+        'stock-trader:subnetIds must be a JSON array of 1 to 16 subnet IDs (subnet-0123abcd...) (got ["subnet-zz"])',
+    ],
+    [
+        "subnetIds are at most 16, as awsvpcConfiguration allows",
+        { subnetIds: subnets(17), securityGroupIds: '["sg-0123456789abcdef0"]' },
+        `stock-trader:subnetIds must be a JSON array of 1 to 16 subnet IDs (subnet-0123abcd...) (got ${subnets(17)})`,
+    ],
+    [
+        "securityGroupIds are at most 5, as awsvpcConfiguration allows",
+        { subnetIds: subnets(1), securityGroupIds: groups(6) },
+        `stock-trader:securityGroupIds must be a JSON array of 1 to 5 security group IDs (sg-0123abcd...) (got ${groups(6)})`,
+    ],
+    [
+        "assignPublicIp stays true in the default VPC's public subnets",
+        { assignPublicIp: "false" },
+        "stock-trader:assignPublicIp must be true without subnetIds (got false): the default VPC's public subnets have no NAT, so a task without a public IP cannot pull its image; set subnetIds with a route to ECR to turn it off",
     ],
     [
         "securityGroupIds are security group IDs",
         { subnetIds: '["subnet-0123456789abcdef0"]', securityGroupIds: '["group-1"]' },
-        'stock-trader:securityGroupIds must be a non-empty JSON array of security group IDs (sg-0123abcd...) (got ["group-1"])',
+        'stock-trader:securityGroupIds must be a JSON array of 1 to 5 security group IDs (sg-0123abcd...) (got ["group-1"])',
     ],
     [
         "subnetIds and securityGroupIds come together",
@@ -80,17 +98,41 @@ const RULES: [string, Record<string, string>, string][] = [
     [
         "scheduleExpression is rate(...) or cron(...)",
         { scheduleExpression: "every hour" },
-        "stock-trader:scheduleExpression must be rate(<n> <unit>) or cron(<6 fields>), such as rate(1 hour) (got every hour)",
+        `${SCHEDULE}it must be rate(<value> <unit>) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) (got every hour)`,
+    ],
+    ["scheduleExpression's rate unit agrees with its value", { scheduleExpression: "rate(1 hours)" }, `${SCHEDULE}use "1 hour" (got rate(1 hours))`],
+    ["scheduleExpression's plural rate unit agrees with its value", { scheduleExpression: "rate(5 minute)" }, `${SCHEDULE}use "5 minutes" (got rate(5 minute))`],
+    ["scheduleExpression's rate is positive", { scheduleExpression: "rate(0 minutes)" }, `${SCHEDULE}the rate must be a positive whole number (got 0) (got rate(0 minutes))`],
+    ["scheduleExpression's cron has six fields", { scheduleExpression: "cron(0 12 * * ?)" }, `${SCHEDULE}cron needs 6 fields (got 5) (got cron(0 12 * * ?))`],
+    [
+        "scheduleExpression's cron uses ? in day-of-month or day-of-week",
+        { scheduleExpression: "cron(0 12 * * * *)" },
+        `${SCHEDULE}exactly one of day-of-month and day-of-week must be ? (got cron(0 12 * * * *))`,
     ],
     [
-        "scheduleExpression's rate unit agrees with its value",
-        { scheduleExpression: "rate(1 hours)" },
-        "stock-trader:scheduleExpression must be rate(<n> <unit>) or cron(<6 fields>), such as rate(1 hour) (got rate(1 hours))",
+        "scheduleExpression's cron minutes are 0-59",
+        { scheduleExpression: "cron(60 12 * * ? *)" },
+        `${SCHEDULE}minutes must be 0-59 with , - * / (got 60) (got cron(60 12 * * ? *))`,
     ],
     [
-        "scheduleExpression's cron has six fields",
-        { scheduleExpression: "cron(0 12 * * ?)" },
-        "stock-trader:scheduleExpression must be rate(<n> <unit>) or cron(<6 fields>), such as rate(1 hour) (got cron(0 12 * * ?))",
+        "scheduleExpression's cron fields are numbers, names or wildcards",
+        { scheduleExpression: "cron(a b c d e f)" },
+        `${SCHEDULE}minutes must be 0-59 with , - * / (got a) (got cron(a b c d e f))`,
+    ],
+    [
+        "scheduleExpression's cron months are 1-12 or JAN-DEC",
+        { scheduleExpression: "cron(0 12 1 13 ? *)" },
+        `${SCHEDULE}month must be 1-12 or JAN-DEC with , - * / (got 13) (got cron(0 12 1 13 ? *))`,
+    ],
+    [
+        "scheduleExpression's cron years are 1970-2199",
+        { scheduleExpression: "cron(0 12 1 * ? 2200)" },
+        `${SCHEDULE}year must be 1970-2199 with , - * / (got 2200) (got cron(0 12 1 * ? 2200))`,
+    ],
+    [
+        "scheduleExpression's cron hours take no ?",
+        { scheduleExpression: "cron(0 ? 1 * ? *)" },
+        `${SCHEDULE}hours cannot be ? (got cron(0 ? 1 * ? *))`,
     ],
     [
         "logRetentionDays is a CloudWatch retention",
@@ -102,10 +144,17 @@ const RULES: [string, Record<string, string>, string][] = [
     ["tableDeletionProtection is a boolean", { tableDeletionProtection: "True" }, "stock-trader:tableDeletionProtection must be true or false (got True)"],
     ["tablePointInTimeRecovery is a boolean", { tablePointInTimeRecovery: "" }, "stock-trader:tablePointInTimeRecovery must be true or false (got )"],
     ["containerInsights is a boolean", { containerInsights: "enabled" }, "stock-trader:containerInsights must be true or false (got enabled)"],
+    ...["constructor", "toString", "valueOf", "__proto__", "hasOwnProperty"].map(
+        (key): [string, Record<string, string>, string] => [
+            `${key}, an Object.prototype member, is an unknown key`,
+            JSON.parse(`{"${key}":"x"}`),
+            `stock-trader:${key} is not a known key; known keys are ${KNOWN_KEYS}`,
+        ],
+    ),
     [
         "unknown keys are rejected",
         { buyThreshhold: "40" },
-        "stock-trader:buyThreshhold is not a known key; known keys are buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights",
+        `stock-trader:buyThreshhold is not a known key; known keys are ${KNOWN_KEYS}`,
     ],
 ];
 
@@ -147,7 +196,7 @@ describe("config validation", () => {
     it("parses every kind of valid value", () => {
         const config = parseConfig({
             buyThreshold: "0",
-            batchCommand: '["--arg1","5"]',
+            batchCommand: '["--arg1=-5","--arg2","0"]',
             batchCpu: "16384",
             batchMemory: "122880",
             batchArchitecture: "X86_64",
@@ -158,7 +207,7 @@ describe("config validation", () => {
             tracingEnabled: "true",
         });
         assert.equal(config.buyThreshold, 0);
-        assert.deepEqual(config.batchCommand, ["--arg1", "5"]);
+        assert.deepEqual(config.batchCommand, ["--arg1=-5", "--arg2", "0"]);
         assert.equal(config.batchMemory, 122880);
         assert.deepEqual(config.subnetIds, ["subnet-0123456789abcdef0", "subnet-89abcdef"]);
         assert.equal(config.scheduleExpression, "cron(0 12 * * ? *)");
@@ -175,6 +224,39 @@ describe("config validation", () => {
             assert.deepEqual(run.resources, [], "no resource may be registered before config is valid");
         });
     }
+
+    it("measures the RunTask overrides as the state machine sends them, not the command alone", () => {
+        // A command whose own JSON is exactly the limit: the overrides around it are 141 characters more.
+        const command = ["x".repeat(8192 - 4)];
+        assert.equal(JSON.stringify(command).length, 8192);
+        assert.equal(
+            overridesProblem("batch", command),
+            "stock-trader:batchCommand makes the RunTask overrides 8333 characters of JSON; ECS allows at most 8192 (shorten the command or batchContainerName)",
+        );
+        const fits = ["x".repeat(8192 - 4 - 141)];
+        assert.equal(overridesProblem("batch", fits), undefined);
+        assert.match(overridesProblem("batch1", fits) ?? "", /overrides 8193 characters/);
+    });
+
+    it("accepts every documented cron and rate form", () => {
+        for (const expression of [
+            "rate(1 minute)",
+            "rate(15 minutes)",
+            "rate(1 day)",
+            "cron(0 12 * * ? *)",
+            "cron(0/15 * * * ? *)",
+            "cron(0 18 ? * MON-FRI *)",
+            "cron(0 8 1 * ? *)",
+            "cron(0/10 * ? * MON-FRI *)",
+            "cron(15 10 ? * 6L 2019-2022)",
+            "cron(0 10 L * ? *)",
+            "cron(0 10 15W * ? *)",
+            "cron(0 10 ? * 3#2 *)",
+            "cron(5,35 14 * JAN,MAR ? *)",
+        ]) {
+            assert.equal(parseConfig({ scheduleExpression: expression }).scheduleExpression, expression);
+        }
+    });
 
     it("reports several bad keys together", () => {
         assert.deepEqual(problemsOf({ buyThreshold: "x", logLevel: "LOUD", tracingEnabled: "maybe" }), [

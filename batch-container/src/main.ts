@@ -7,10 +7,10 @@
  * by the task definition). Writes one JSON log line per step to stdout. Exit codes: 0 done,
  * 1 the work failed (missing item, AWS error), 2 bad arguments or environment.
  */
-import { parseArgs } from "node:util";
 import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { BATCH_ATTRIBUTES, BATCH_ENV, BATCH_USAGE, parseBatchArguments } from "./contract";
 
-const USAGE = "usage: batch --arg1 <integer> --arg2 <integer> (environment: TRANSACTION_ID, TRANSACTION_TABLE)";
+const USAGE = `usage: batch ${BATCH_USAGE} (environment: ${BATCH_ENV.transactionId}, ${BATCH_ENV.tableName})`;
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -28,16 +28,6 @@ function log(step: string, fields: Record<string, unknown> = {}): void {
     process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: "info", step, ...fields })}\n`);
 }
 
-function parseInteger(flag: string, value: string | undefined): number {
-    if (value === undefined) {
-        throw new UsageError(`--${flag} is required`);
-    }
-    if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-        throw new UsageError(`--${flag} must be an integer (got ${JSON.stringify(value)})`);
-    }
-    return Number(value);
-}
-
 function requireEnv(name: string): string {
     const value = process.env[name];
     if (!value) {
@@ -47,22 +37,14 @@ function requireEnv(name: string): string {
 }
 
 function readJob(argv: string[]): Job {
-    let values: { arg1?: string; arg2?: string };
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            options: { arg1: { type: "string" }, arg2: { type: "string" } },
-            strict: true,
-            allowPositionals: false,
-        }));
-    } catch (error) {
-        throw new UsageError((error as Error).message);
+    const parsed = parseBatchArguments(argv);
+    if (!parsed.ok) {
+        throw new UsageError(parsed.problem);
     }
     return {
-        arg1: parseInteger("arg1", values.arg1),
-        arg2: parseInteger("arg2", values.arg2),
-        transactionId: requireEnv("TRANSACTION_ID"),
-        tableName: requireEnv("TRANSACTION_TABLE"),
+        ...parsed.value,
+        transactionId: requireEnv(BATCH_ENV.transactionId),
+        tableName: requireEnv(BATCH_ENV.tableName),
     };
 }
 
@@ -75,9 +57,15 @@ async function markProcessed(client: DynamoDBClient, job: Job): Promise<string> 
     await client.send(
         new UpdateItemCommand({
             TableName: job.tableName,
-            Key: { Id: { S: job.transactionId } },
-            ConditionExpression: "attribute_exists(Id)",
-            UpdateExpression: "SET ProcessedAt = :processedAt, Arg1 = :arg1, Arg2 = :arg2",
+            Key: { [BATCH_ATTRIBUTES.key]: { S: job.transactionId } },
+            ConditionExpression: "attribute_exists(#key)",
+            UpdateExpression: "SET #processedAt = :processedAt, #arg1 = :arg1, #arg2 = :arg2",
+            ExpressionAttributeNames: {
+                "#key": BATCH_ATTRIBUTES.key,
+                "#processedAt": BATCH_ATTRIBUTES.processedAt,
+                "#arg1": BATCH_ATTRIBUTES.arg1,
+                "#arg2": BATCH_ATTRIBUTES.arg2,
+            },
             ExpressionAttributeValues: {
                 ":processedAt": { S: processedAt },
                 ":arg1": { N: String(job.arg1) },

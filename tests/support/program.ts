@@ -97,11 +97,11 @@ function mockCall(token: string): Record<string, unknown> {
 }
 
 /**
- * Runs `index.ts` under Pulumi mocks with the given stack config (keys without the project
- * namespace; arrays are passed as JSON, as the Pulumi CLI passes lists) and returns every
- * registered resource and every resolved stack output.
+ * Runs `index.ts` under Pulumi mocks with the given stack config (keys with a namespace, as a
+ * stack file has them, or without, meaning this project's; arrays are passed as JSON, as the
+ * Pulumi CLI passes lists) and returns every registered resource and every resolved stack output.
  */
-export async function runProgram(config: Record<string, unknown> = {}, stack = "test"): Promise<ProgramRun> {
+export async function runProgram(config: Record<string, unknown> = {}, stack = "test", entryPoint = "../../index"): Promise<ProgramRun> {
     const resources: Registered[] = [];
     await pulumi.runtime.setMocks(
         {
@@ -118,11 +118,11 @@ export async function runProgram(config: Record<string, unknown> = {}, stack = "
     );
     const raw: Record<string, string> = { "aws:region": REGION };
     for (const [key, value] of Object.entries(config)) {
-        raw[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+        raw[key.includes(":") ? key : `${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
     pulumi.runtime.setAllConfig(raw);
 
-    const entry = require.resolve("../../index");
+    const entry = require.resolve(entryPoint);
     delete require.cache[entry];
     let program: Record<string, unknown>;
     try {

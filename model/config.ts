@@ -1,4 +1,10 @@
-import * as pulumi from "@pulumi/pulumi";
+/**
+ * Every config key of the project: its type, its default, its limits and their source. Pure
+ * (no Pulumi import): the program, the local runner and the tools all validate with it.
+ */
+import { BATCH_USAGE, parseBatchArguments } from "../batch-container/src/contract";
+import { scheduleExpressionProblem } from "./schedule";
+import { runTaskOverrides } from "./workflow";
 
 /** The project's config namespace: every key below is read as `stock-trader:<key>`. */
 export const CONFIG_NAMESPACE = "stock-trader";
@@ -10,14 +16,17 @@ export type LogLevel = "ALL" | "ERROR" | "FATAL" | "OFF";
 export interface StackConfig {
     /** A price at or below this buys; above it sells. */
     buyThreshold: number;
-    /** Arguments that replace the batch image's CMD when the workflow runs it. */
+    /** Arguments that replace the batch image's CMD when the workflow runs it; the batch program must accept them. */
     batchCommand: string[];
+    /** The container's name in the task definition. */
     batchContainerName: string;
     /** Fargate task CPU units. */
     batchCpu: number;
     /** Fargate task memory in MiB, valid for `batchCpu`. */
     batchMemory: number;
+    /** CPU architecture of the task, and the platform the image is built for. */
     batchArchitecture: CpuArchitecture;
+    /** How long `Run ECS task` waits for the batch task. */
     batchTimeoutSeconds: number;
     /** How many images the ECR lifecycle policy keeps. */
     batchImagesToKeep: number;
@@ -25,14 +34,22 @@ export interface StackConfig {
     subnetIds?: string[];
     /** Security groups for the batch task; unset means a new egress-only group. */
     securityGroupIds?: string[];
+    /** Give the task a public IP; needed in a public subnet to reach ECR. */
     assignPublicIp: boolean;
+    /** Start an execution on `scheduleExpression`. */
     scheduleEnabled: boolean;
     scheduleExpression: string;
+    /** Days CloudWatch keeps every log group the program creates. */
     logRetentionDays: number;
+    /** State machine execution log level; OFF still creates the log group. */
     logLevel: LogLevel;
+    /** X-Ray tracing of the state machine. */
     tracingEnabled: boolean;
+    /** Refuse `DeleteTable` until this is turned off. */
     tableDeletionProtection: boolean;
+    /** Continuous backups for point-in-time restore. */
     tablePointInTimeRecovery: boolean;
+    /** CloudWatch Container Insights on the ECS cluster. */
     containerInsights: boolean;
 }
 
@@ -52,8 +69,13 @@ export const FARGATE_MEMORY_BY_CPU: ReadonlyMap<number, readonly number[]> = new
     [16384, steps(32768, 122880, 8192)],
 ]);
 
-/** ECS accepts at most 8192 characters of container overrides per RunTask call. */
+/**
+ * RunTask limits (ECS API reference, RunTask and AwsVpcConfiguration): the `overrides` JSON,
+ * formatting included, at most 8192 characters; at most 16 subnets and 5 security groups.
+ */
 export const ECS_OVERRIDE_CHARACTER_LIMIT = 8192;
+export const ECS_MAX_SUBNETS = 16;
+export const ECS_MAX_SECURITY_GROUPS = 5;
 
 /** Step Functions ends a STANDARD execution after one year, so a longer task timeout means nothing. */
 export const MAX_TIMEOUT_SECONDS = 365 * 24 * 60 * 60;
@@ -85,28 +107,43 @@ const matching = (pattern: RegExp, expected: string): Parser<string> => (raw) =>
     pattern.test(raw) ? ok(raw) : fail(expected);
 
 /** A JSON array of strings, as `pulumi config set --path` or a YAML list in the stack file gives it. */
-const stringList = (item: RegExp, expected: string): Parser<string[]> => (raw) => {
+const stringList = (item: RegExp, expected: string, maxItems = Infinity): Parser<string[]> => (raw) => {
     let value: unknown;
     try {
         value = JSON.parse(raw);
     } catch {
         return fail(expected);
     }
-    return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string" && item.test(v))
+    return Array.isArray(value) &&
+        value.length > 0 &&
+        value.length <= maxItems &&
+        value.every((v) => typeof v === "string" && item.test(v))
         ? ok(value as string[])
         : fail(expected);
 };
 
-const SCHEDULE_EXPRESSION =
-    /^(rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/;
+/** The batch program's arguments, by the program's own rules. */
+const batchCommand: Parser<string[]> = (raw) => {
+    const expected = `a JSON array of the batch program's arguments: ${BATCH_USAGE}, such as ["--arg1","100","--arg2","200"]`;
+    const parsed = stringList(/^[\s\S]*$/, expected)(raw);
+    if (!parsed.ok) {
+        return parsed;
+    }
+    const args = parseBatchArguments(parsed.value);
+    return args.ok ? parsed : fail(`${expected}; ${args.problem}`);
+};
+
+const scheduleExpression: Parser<string> = (raw) => {
+    const problem = scheduleExpressionProblem(raw);
+    return problem === undefined
+        ? ok(raw)
+        : fail(`an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ${problem}`);
+};
 
 /** How each key is read: its parser and its default (undefined: no default, the key is optional). */
 const KEYS = {
     buyThreshold: { parse: integer(0, 99), default: 50 },
-    batchCommand: {
-        parse: stringList(/^[\s\S]*$/, "a non-empty JSON array of strings, such as [\"--arg1\",\"100\"]"),
-        default: ["--arg1", "100", "--arg2", "200"],
-    },
+    batchCommand: { parse: batchCommand, default: ["--arg1", "100", "--arg2", "200"] },
     batchContainerName: {
         parse: matching(/^[A-Za-z0-9_-]{1,255}$/, "1 to 255 letters, digits, hyphens or underscores"),
         default: "batch",
@@ -117,19 +154,24 @@ const KEYS = {
     batchTimeoutSeconds: { parse: integer(60, MAX_TIMEOUT_SECONDS), default: 3600 },
     batchImagesToKeep: { parse: integer(1, 1000), default: 10 },
     subnetIds: {
-        parse: stringList(/^subnet-[0-9a-f]{8,17}$/, "a non-empty JSON array of subnet IDs (subnet-0123abcd...)"),
+        parse: stringList(
+            /^subnet-[0-9a-f]{8,17}$/,
+            `a JSON array of 1 to ${ECS_MAX_SUBNETS} subnet IDs (subnet-0123abcd...)`,
+            ECS_MAX_SUBNETS,
+        ),
         default: undefined,
     },
     securityGroupIds: {
-        parse: stringList(/^sg-[0-9a-f]{8,17}$/, "a non-empty JSON array of security group IDs (sg-0123abcd...)"),
+        parse: stringList(
+            /^sg-[0-9a-f]{8,17}$/,
+            `a JSON array of 1 to ${ECS_MAX_SECURITY_GROUPS} security group IDs (sg-0123abcd...)`,
+            ECS_MAX_SECURITY_GROUPS,
+        ),
         default: undefined,
     },
     assignPublicIp: { parse: boolean, default: true },
     scheduleEnabled: { parse: boolean, default: false },
-    scheduleExpression: {
-        parse: matching(SCHEDULE_EXPRESSION, "rate(<n> <unit>) or cron(<6 fields>), such as rate(1 hour)"),
-        default: "rate(1 hour)",
-    },
+    scheduleExpression: { parse: scheduleExpression, default: "rate(1 hour)" },
     logRetentionDays: { parse: oneOf(LOG_RETENTION_DAYS), default: 14 },
     logLevel: { parse: oneOf<LogLevel>(["ALL", "ERROR", "FATAL", "OFF"]), default: "ERROR" },
     tracingEnabled: { parse: boolean, default: false },
@@ -155,6 +197,7 @@ export class ConfigError extends Error {
  * stack file fails instead of being ignored. All problems are reported together.
  */
 export function parseConfig(raw: Readonly<Record<string, string | undefined>>): StackConfig {
+    const known = (key: string): key is keyof StackConfig => Object.hasOwn(KEYS, key);
     const problems: string[] = [];
     const config: Record<string, unknown> = {};
     for (const key of CONFIG_KEYS) {
@@ -170,7 +213,7 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
             problems.push(`${CONFIG_NAMESPACE}:${key} must be ${parsed.expected} (got ${value})`);
         }
     }
-    for (const key of Object.keys(raw).filter((k) => !(k in KEYS))) {
+    for (const key of Object.keys(raw).filter((k) => !known(k))) {
         problems.push(`${CONFIG_NAMESPACE}:${key} is not a known key; known keys are ${CONFIG_KEYS.join(", ")}`);
     }
     problems.push(...crossFieldProblems(raw, config as unknown as StackConfig));
@@ -178,6 +221,18 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
         throw new ConfigError(problems);
     }
     return config as unknown as StackConfig;
+}
+
+/**
+ * Whether the RunTask overrides fit ECS's limit, measured as the state machine sends them:
+ * container name, command and a 36-character trade id (a UUID), formatting included.
+ */
+export function overridesProblem(containerName: string, command: string[]): string | undefined {
+    const length = JSON.stringify(runTaskOverrides(containerName, command, { Value: "0".repeat(36) })).length;
+    return length > ECS_OVERRIDE_CHARACTER_LIMIT
+        ? `${CONFIG_NAMESPACE}:batchCommand makes the RunTask overrides ${length} characters of JSON; ` +
+              `ECS allows at most ${ECS_OVERRIDE_CHARACTER_LIMIT} (shorten the command or batchContainerName)`
+        : undefined;
 }
 
 /** Rules that relate two keys; each checks only keys that parsed on their own. */
@@ -190,12 +245,9 @@ function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, c
                 `with batchCpu ${config.batchCpu} (got ${config.batchMemory})`,
         );
     }
-    const commandLength = config.batchCommand && JSON.stringify(config.batchCommand).length;
-    if (commandLength > ECS_OVERRIDE_CHARACTER_LIMIT) {
-        problems.push(
-            `${CONFIG_NAMESPACE}:batchCommand must be at most ${ECS_OVERRIDE_CHARACTER_LIMIT} characters as JSON, ` +
-                `the ECS container override limit (got ${commandLength})`,
-        );
+    const overrides = config.batchCommand && config.batchContainerName && overridesProblem(config.batchContainerName, config.batchCommand);
+    if (overrides) {
+        problems.push(overrides);
     }
     if ((raw.subnetIds === undefined) !== (raw.securityGroupIds === undefined)) {
         problems.push(
@@ -203,19 +255,28 @@ function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, c
                 `(got only ${raw.subnetIds === undefined ? "securityGroupIds" : "subnetIds"})`,
         );
     }
+    if (raw.subnetIds === undefined && config.assignPublicIp === false) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:assignPublicIp must be true without subnetIds (got false): the default VPC's public ` +
+                `subnets have no NAT, so a task without a public IP cannot pull its image; set subnetIds with a route to ECR to turn it off`,
+        );
+    }
     return problems;
 }
 
-/** Reads and validates this project's keys from the running stack's configuration. */
-export function loadConfig(): StackConfig {
+/**
+ * Validates a stack's whole configuration as the Pulumi CLI hands it over (`namespace:key`
+ * keys, string values): this project's keys are checked, other namespaces (aws:...) are left alone.
+ */
+export function parseStackConfig(all: Readonly<Record<string, string>>): StackConfig {
     const prefix = `${CONFIG_NAMESPACE}:`;
-    const raw: Record<string, string> = {};
-    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-        if (key.startsWith(prefix)) {
-            raw[key.slice(prefix.length)] = value;
-        }
-    }
-    return parseConfig(raw);
+    return parseConfig(
+        Object.fromEntries(
+            Object.entries(all)
+                .filter(([key]) => key.startsWith(prefix))
+                .map(([key, value]) => [key.slice(prefix.length), value]),
+        ),
+    );
 }
 
 function steps(from: number, to: number, by: number): number[] {

@@ -1,16 +1,11 @@
 import * as path from "node:path";
 import { buildSync } from "esbuild";
-
-/** The repository root: bundles name their sources relative to it, never by absolute path. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
-
-/** The Node.js major version every part of the project runs on. */
-export const NODE_MAJOR_VERSION = 22;
+import { NODE_MAJOR_VERSION, PROJECT_ROOT } from "../model/project";
 
 /**
- * Bundles one TypeScript entry point into a single CommonJS file with esbuild. The output
- * depends only on the sources: paths are relative to the project root, nothing is timestamped,
- * so the same code gives byte-identical bundles on any machine and a second preview shows no diff.
+ * Bundles one handler into a single CommonJS file with esbuild. The output depends only on the
+ * sources: paths are relative to the project root, nothing is timestamped, so the same code
+ * gives byte-identical bundles on any machine and a second preview shows no diff.
  */
 export function bundle(entryPoint: string): string {
     const result = buildSync({

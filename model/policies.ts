@@ -1,5 +1,6 @@
 /**
- * Pure builders for IAM policy documents. They take plain ARNs and return plain objects whose
+ * Pure builders for IAM policy documents (the state machine's own comes from the workflow
+ * model, `buildWorkflow`). They take plain ARNs and return plain objects whose
  * keys are always created in the same order, so the same inputs serialize to the same string
  * and `pulumi preview` shows no spurious diff.
  */
@@ -80,78 +81,6 @@ export function parseArn(arn: string): { partition: string; service: string; reg
     }
     const [, partition, service, region, account, ...resource] = parts;
     return { partition, service, region, account, resource: resource.join(":") };
-}
-
-/** The managed rule through which Step Functions learns that an ECS task it started has stopped. */
-export const ECS_TASK_EVENTS_RULE = "StepFunctionsGetEventsForECSTaskRule";
-
-export interface StateMachinePolicyArgs {
-    functionArns: string[];
-    tableArn: string;
-    clusterArn: string;
-    taskDefinitionArn: string;
-    taskExecutionRoleArn: string;
-    taskRoleArn: string;
-    /** Execution logging to CloudWatch Logs is on (any level but OFF). */
-    logging: boolean;
-    tracing: boolean;
-}
-
-/** Exactly what the trading workflow does, on exactly its own resources. */
-export function stateMachinePolicy(args: StateMachinePolicyArgs): PolicyDocument {
-    const cluster = parseArn(args.clusterArn);
-    const clusterName = cluster.resource.replace(/^cluster\//, "");
-    const statements = [
-        allow("InvokeTradingFunctions", "lambda:InvokeFunction", args.functionArns),
-        // The workflow only ever puts items; the seed's UpdateItem and BatchWriteItem are unused.
-        allow("RecordTransaction", "dynamodb:PutItem", args.tableArn),
-        allow("RunBatchTask", "ecs:RunTask", args.taskDefinitionArn, { ArnEquals: { "ecs:cluster": args.clusterArn } }),
-        // StopTask and DescribeTasks accept the task resource type, so they are limited to this
-        // cluster's tasks; task IDs are not known before the task runs, hence the wildcard.
-        allow(
-            "ManageBatchTask",
-            ["ecs:StopTask", "ecs:DescribeTasks"],
-            `arn:${cluster.partition}:ecs:${cluster.region}:${cluster.account}:task/${clusterName}/*`,
-        ),
-        allow(
-            "ReceiveBatchTaskEvents",
-            ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-            `arn:${cluster.partition}:events:${cluster.region}:${cluster.account}:rule/${ECS_TASK_EVENTS_RULE}`,
-        ),
-        allow("PassBatchTaskRoles", "iam:PassRole", [args.taskExecutionRoleArn, args.taskRoleArn], {
-            StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
-        }),
-    ];
-    if (args.logging) {
-        // CloudWatch Logs delivery for vended logs supports no resource-level permissions.
-        statements.push(
-            allow(
-                "DeliverExecutionLogs",
-                [
-                    "logs:CreateLogDelivery",
-                    "logs:DeleteLogDelivery",
-                    "logs:DescribeLogGroups",
-                    "logs:DescribeResourcePolicies",
-                    "logs:GetLogDelivery",
-                    "logs:ListLogDeliveries",
-                    "logs:PutResourcePolicy",
-                    "logs:UpdateLogDelivery",
-                ],
-                "*",
-            ),
-        );
-    }
-    if (args.tracing) {
-        // X-Ray's trace and sampling APIs support no resource-level permissions.
-        statements.push(
-            allow(
-                "WriteTraces",
-                ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-                "*",
-            ),
-        );
-    }
-    return policyDocument(...statements);
 }
 
 /** The schedule's role: start executions of this state machine and nothing else. */

@@ -2,7 +2,7 @@
  * Renders a state machine definition as a Mermaid flowchart. Pure, so the README's diagram is
  * generated from the same builder the program deploys, and a test can tell when it is stale.
  */
-import type { State, StateMachineDefinition } from "./definition";
+import type { State, StateMachineDefinition } from "../model/workflow";
 
 export const DIAGRAM_START = "<!-- diagram:start (npm run diagram) -->";
 export const DIAGRAM_END = "<!-- diagram:end -->";

@@ -1,0 +1,337 @@
+/**
+ * The trading workflow as one pure model: `buildWorkflow` returns the Amazon States Language
+ * definition and the state machine's IAM policy together. Each Task state is built with the
+ * grants it needs, from the same values (as CDK's `makePolicyStatements()` does), and the
+ * policy is the union of those grants plus logging and tracing: a state cannot be added
+ * without its permission, and no permission outlives its state.
+ *
+ * No Pulumi import: the program turns Outputs into the plain values below, and the local
+ * runner and the tools call it with stand-in ARNs. Every object is created with its keys in
+ * one fixed order, so the same inputs always give the same JSON and a preview shows no diff.
+ */
+import type { StackConfig } from "./config";
+import { allow, parseArn, policyDocument, type Condition, type PolicyDocument, type PolicyStatement } from "./policies";
+import { BATCH_ENV, TRANSACTION_ATTRIBUTES } from "./transaction";
+
+/** The state names, fixed by the SAM sample this project follows. */
+export const STATES = {
+    checkStockValue: "Check Stock Value",
+    buyOrSell: "Buy or Sell?",
+    buyStock: "Buy Stock",
+    sellStock: "Sell Stock",
+    recordTransaction: "Record Transaction",
+    runEcsTask: "Run ECS task",
+    success: "Success",
+    error: "Error",
+} as const;
+
+export const DYNAMODB_PUT_ITEM = "arn:aws:states:::dynamodb:putItem";
+export const ECS_RUN_TASK_SYNC = "arn:aws:states:::ecs:runTask.sync";
+
+/** The managed rule through which Step Functions learns that an ECS task it started has stopped. */
+export const ECS_TASK_EVENTS_RULE = "StepFunctionsGetEventsForECSTaskRule";
+
+/**
+ * Errors that mean the batch task never started (no Fargate capacity, ECS throttling or an
+ * ECS-side fault), so trying again is safe. A container that exits non-zero is
+ * `States.TaskFailed`, which is never retried: the batch job may have done part of its work.
+ */
+export const ECS_START_ERRORS = ["ECS.AmazonECSException", "ECS.ServerException", "ECS.ThrottlingException"];
+
+const TASK_FAILED = "States.TaskFailed";
+
+export interface Retrier {
+    ErrorEquals: string[];
+    IntervalSeconds: number;
+    MaxAttempts: number;
+    BackoffRate: number;
+}
+
+export interface Catcher {
+    ErrorEquals: string[];
+    ResultPath: string;
+    Next: string;
+}
+
+export interface TaskState {
+    Type: "Task";
+    Resource: string;
+    Parameters?: Record<string, unknown>;
+    TimeoutSeconds?: number;
+    ResultSelector?: Record<string, string>;
+    ResultPath?: string | null;
+    Retry: Retrier[];
+    Catch?: Catcher[];
+    Next: string;
+}
+
+export interface ChoiceState {
+    Type: "Choice";
+    Choices: { Variable: string; NumericLessThanEquals: number; Next: string }[];
+    Default: string;
+}
+
+export interface PassState {
+    Type: "Pass";
+    End: true;
+}
+
+export interface FailState {
+    Type: "Fail";
+    ErrorPath: string;
+    CausePath: string;
+}
+
+export type State = TaskState | ChoiceState | PassState | FailState;
+
+export interface StateMachineDefinition {
+    Comment: string;
+    StartAt: string;
+    States: Record<string, State>;
+}
+
+/** The deployed resources the workflow uses, as plain ARNs and names. */
+export interface WorkflowResources {
+    functions: { checker: string; buyer: string; seller: string };
+    table: { name: string; arn: string };
+    batch: {
+        clusterArn: string;
+        taskDefinitionArn: string;
+        containerName: string;
+        taskExecutionRoleArn: string;
+        taskRoleArn: string;
+        subnetIds: string[];
+        securityGroupIds: string[];
+        assignPublicIp: boolean;
+    };
+}
+
+/** The stack settings the definition and the policy depend on. */
+export type WorkflowConfig = Pick<StackConfig, "buyThreshold" | "batchCommand" | "batchTimeoutSeconds" | "logLevel" | "tracingEnabled">;
+
+export interface WorkflowSettings {
+    config: WorkflowConfig;
+    resources: WorkflowResources;
+}
+
+export interface Workflow {
+    definition: StateMachineDefinition;
+    policy: PolicyDocument;
+}
+
+/** One permission a state needs; grants with the same `sid` are merged into one statement. */
+interface Grant {
+    sid: string;
+    actions: string[];
+    resources: string[];
+    condition?: Condition;
+}
+
+interface BuiltTask {
+    state: TaskState;
+    grants: Grant[];
+}
+
+const retry = (errors: string[], interval: number, attempts: number, backoff: number): Retrier => ({
+    ErrorEquals: errors,
+    IntervalSeconds: interval,
+    MaxAttempts: attempts,
+    BackoffRate: backoff,
+});
+
+/** A Lambda function invoked by ARN, and the right to invoke exactly that function. */
+function invokeFunction(functionArn: string, retrier: Retrier, next: string): BuiltTask {
+    return {
+        state: { Type: "Task", Resource: functionArn, Retry: [retrier], Next: next },
+        grants: [{ sid: "InvokeTradingFunctions", actions: ["lambda:InvokeFunction"], resources: [functionArn] }],
+    };
+}
+
+/** `dynamodb:putItem` of the trade, and `PutItem` on exactly that table. */
+function recordTransaction(table: WorkflowResources["table"], next: string): BuiltTask {
+    const item = Object.fromEntries(TRANSACTION_ATTRIBUTES.map((a) => [a.name, { [`${a.type}.$`]: a.from }]));
+    return {
+        state: {
+            Type: "Task",
+            Resource: DYNAMODB_PUT_ITEM,
+            Parameters: { TableName: table.name, Item: item },
+            // Keep the trade as the state's output: the batch job needs its id.
+            ResultPath: null,
+            Retry: [retry([TASK_FAILED], 20, 5, 10)],
+            Next: next,
+        },
+        // The workflow only ever puts items; the seed's UpdateItem and BatchWriteItem are unused.
+        grants: [{ sid: "RecordTransaction", actions: ["dynamodb:PutItem"], resources: [table.arn] }],
+    };
+}
+
+/**
+ * The RunTask `overrides` for the batch container: the command replaces the image's CMD and
+ * the trade's id travels in the environment. The config validation measures this same object.
+ */
+export function runTaskOverrides(containerName: string, command: string[], transactionId: { "Value.$": string } | { Value: string }) {
+    return {
+        ContainerOverrides: [{ Name: containerName, Command: command, Environment: [{ Name: BATCH_ENV.transactionId, ...transactionId }] }],
+    };
+}
+
+/**
+ * `ecs:runTask.sync` of the batch task, and what Step Functions needs for it (Step Functions
+ * developer guide, "IAM policies for Amazon ECS"): run the task definition on this cluster,
+ * stop and describe its tasks, manage the managed events rule through which `.sync` learns the
+ * task stopped, and pass the task's two roles to ECS.
+ */
+function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig, next: string, onFailure: string): BuiltTask {
+    const cluster = parseArn(batch.clusterArn);
+    const clusterName = cluster.resource.replace(/^cluster\//, "");
+    const regional = (service: string, resource: string) => `arn:${cluster.partition}:${service}:${cluster.region}:${cluster.account}:${resource}`;
+    return {
+        state: {
+            Type: "Task",
+            Resource: ECS_RUN_TASK_SYNC,
+            Parameters: {
+                LaunchType: "FARGATE",
+                Cluster: batch.clusterArn,
+                TaskDefinition: batch.taskDefinitionArn,
+                NetworkConfiguration: {
+                    AwsvpcConfiguration: {
+                        AssignPublicIp: batch.assignPublicIp ? "ENABLED" : "DISABLED",
+                        SecurityGroups: batch.securityGroupIds,
+                        Subnets: batch.subnetIds,
+                    },
+                },
+                Overrides: runTaskOverrides(batch.containerName, config.batchCommand, { "Value.$": "$.id" }),
+            },
+            TimeoutSeconds: config.batchTimeoutSeconds,
+            // Keep the trade and add which task processed it, not the whole task description.
+            ResultSelector: { "TaskArn.$": "$.TaskArn", "ExitCode.$": "$.Containers[0].ExitCode" },
+            ResultPath: "$.batch",
+            Retry: [retry(ECS_START_ERRORS, 10, 3, 2)],
+            Catch: [{ ErrorEquals: [TASK_FAILED], ResultPath: "$.error", Next: onFailure }],
+            Next: next,
+        },
+        grants: [
+            {
+                sid: "RunBatchTask",
+                actions: ["ecs:RunTask"],
+                resources: [batch.taskDefinitionArn],
+                condition: { ArnEquals: { "ecs:cluster": batch.clusterArn } },
+            },
+            // Task IDs are not known before the task runs, hence this cluster's tasks by wildcard.
+            { sid: "ManageBatchTask", actions: ["ecs:StopTask", "ecs:DescribeTasks"], resources: [regional("ecs", `task/${clusterName}/*`)] },
+            {
+                sid: "ReceiveBatchTaskEvents",
+                actions: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                resources: [regional("events", `rule/${ECS_TASK_EVENTS_RULE}`)],
+            },
+            {
+                sid: "PassBatchTaskRoles",
+                actions: ["iam:PassRole"],
+                resources: [batch.taskExecutionRoleArn, batch.taskRoleArn],
+                condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+            },
+        ],
+    };
+}
+
+/** Execution logging and tracing act on no resource of the workflow's own. */
+function serviceStatements(config: WorkflowConfig): PolicyStatement[] {
+    const statements: PolicyStatement[] = [];
+    if (config.logLevel !== "OFF") {
+        // CloudWatch Logs delivery for vended logs supports no resource-level permissions.
+        statements.push(
+            allow(
+                "DeliverExecutionLogs",
+                [
+                    "logs:CreateLogDelivery",
+                    "logs:DeleteLogDelivery",
+                    "logs:DescribeLogGroups",
+                    "logs:DescribeResourcePolicies",
+                    "logs:GetLogDelivery",
+                    "logs:ListLogDeliveries",
+                    "logs:PutResourcePolicy",
+                    "logs:UpdateLogDelivery",
+                ],
+                "*",
+            ),
+        );
+    }
+    if (config.tracingEnabled) {
+        // X-Ray's trace and sampling APIs support no resource-level permissions.
+        statements.push(
+            allow("WriteTraces", ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*"),
+        );
+    }
+    return statements;
+}
+
+/** Merges grants by `sid` in the order the states name them; one action or resource is written as a string. */
+function unionOfGrants(grants: Grant[]): PolicyStatement[] {
+    const merged = new Map<string, Grant>();
+    for (const grant of grants) {
+        const existing = merged.get(grant.sid);
+        if (!existing) {
+            merged.set(grant.sid, { ...grant, resources: [...grant.resources] });
+            continue;
+        }
+        if (existing.actions.join() !== grant.actions.join() || JSON.stringify(existing.condition) !== JSON.stringify(grant.condition)) {
+            throw new Error(`workflow grants named ${grant.sid} differ in their actions or condition`);
+        }
+        existing.resources.push(...grant.resources.filter((r) => !existing.resources.includes(r)));
+    }
+    const one = (values: string[]) => (values.length === 1 ? values[0] : values);
+    return [...merged.values()].map((g) => allow(g.sid, one(g.actions), one(g.resources), g.condition));
+}
+
+/**
+ * Throws when a setting is missing or empty. JSON.stringify silently drops undefined keys, so
+ * an ARN that never resolved would otherwise deploy a definition without it.
+ */
+function assertComplete(value: unknown, path: string): void {
+    if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
+        throw new Error(`state machine definition: ${path} is missing (got ${JSON.stringify(value) ?? "undefined"})`);
+    }
+    if (Array.isArray(value)) {
+        value.forEach((item, i) => assertComplete(item, `${path}[${i}]`));
+    } else if (typeof value === "object") {
+        for (const [key, item] of Object.entries(value as object)) {
+            assertComplete(item, `${path}.${key}`);
+        }
+    }
+}
+
+/** The definition and the state machine policy, both from the same settings. */
+export function buildWorkflow(settings: WorkflowSettings): Workflow {
+    assertComplete(settings.resources, "settings.resources");
+    const { config, resources } = settings;
+    const { functions } = resources;
+    const tasks = {
+        [STATES.checkStockValue]: invokeFunction(functions.checker, retry([TASK_FAILED], 15, 5, 1.5), STATES.buyOrSell),
+        [STATES.buyStock]: invokeFunction(functions.buyer, retry([TASK_FAILED], 2, 3, 1), STATES.recordTransaction),
+        [STATES.sellStock]: invokeFunction(functions.seller, retry([TASK_FAILED], 2, 3, 1), STATES.recordTransaction),
+        [STATES.recordTransaction]: recordTransaction(resources.table, STATES.runEcsTask),
+        [STATES.runEcsTask]: runBatchTask(resources.batch, config, STATES.success, STATES.error),
+    };
+    const definition: StateMachineDefinition = {
+        Comment: "Checks a stock price, buys or sells, records the trade and hands it to a Fargate batch job",
+        StartAt: STATES.checkStockValue,
+        States: {
+            [STATES.checkStockValue]: tasks[STATES.checkStockValue].state,
+            [STATES.buyOrSell]: {
+                Type: "Choice",
+                Choices: [{ Variable: "$.stock_price", NumericLessThanEquals: config.buyThreshold, Next: STATES.buyStock }],
+                Default: STATES.sellStock,
+            },
+            [STATES.buyStock]: tasks[STATES.buyStock].state,
+            [STATES.sellStock]: tasks[STATES.sellStock].state,
+            [STATES.recordTransaction]: tasks[STATES.recordTransaction].state,
+            [STATES.runEcsTask]: tasks[STATES.runEcsTask].state,
+            [STATES.success]: { Type: "Pass", End: true },
+            // A Fail state, so a failed batch job fails the execution (and its alarms) while
+            // carrying the batch's own error and cause.
+            [STATES.error]: { Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" },
+        },
+    };
+    const grants = Object.values(tasks).flatMap((task) => task.grants);
+    return { definition, policy: policyDocument(...unionOfGrants(grants), ...serviceStatements(config)) };
+}
