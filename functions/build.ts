@@ -3,14 +3,18 @@ import { buildSync } from "esbuild";
 import { NODE_MAJOR_VERSION, PROJECT_ROOT } from "../model/project";
 
 /**
- * Bundles one handler into a single CommonJS file with esbuild. The output depends only on the
- * sources: paths are relative to the project root, nothing is timestamped, so the same code
- * gives byte-identical bundles on any machine and a second preview shows no diff.
+ * Bundles handlers, each into a single CommonJS file, in one esbuild run. The output depends
+ * only on the sources: paths are relative to the project root, nothing is timestamped, so the
+ * same code gives byte-identical bundles on any machine and a second preview shows no diff.
+ * Returns each bundle's code by its entry point, as given.
  */
-export function bundle(entryPoint: string): string {
+export function bundle(entryPoints: readonly string[]): Record<string, string> {
+    const relative = entryPoints.map((entry) => path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, entry)));
     const result = buildSync({
         absWorkingDir: PROJECT_ROOT,
-        entryPoints: [path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, entryPoint))],
+        entryPoints: relative,
+        outdir: "bundles",
+        outbase: PROJECT_ROOT,
         bundle: true,
         platform: "node",
         target: `node${NODE_MAJOR_VERSION}`,
@@ -21,5 +25,12 @@ export function bundle(entryPoint: string): string {
         write: false,
         logLevel: "silent",
     });
-    return result.outputFiles[0].text;
+    const byOutput = new Map(result.outputFiles.map((file) => [path.relative(path.join(PROJECT_ROOT, "bundles"), file.path), file.text]));
+    return Object.fromEntries(
+        entryPoints.map((entry, i) => [entry, byOutput.get(relative[i].replace(/\.ts$/, ".js")) ?? assertBundled(entry)]),
+    );
+}
+
+function assertBundled(entry: string): never {
+    throw new Error(`esbuild produced no bundle for ${entry}`);
 }

@@ -9,6 +9,9 @@ import { LAMBDA_RUNTIME } from "../model/project";
 export const TRADING_FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"] as const;
 export type TradingFunctionName = (typeof TRADING_FUNCTIONS)[number];
 
+/** Where a function's handler lives, relative to the project root. */
+export const handlerSource = (fn: TradingFunctionName): string => `functions/${fn}.ts`;
+
 /** Every function runs on the same current Node.js LTS runtime, on Graviton. */
 export const FUNCTION_ARCHITECTURE = "arm64";
 export const FUNCTION_MEMORY_MB = 128;
@@ -30,7 +33,8 @@ export class TradingFunctions extends pulumi.ComponentResource {
     constructor(name: string, args: TradingFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-trader:functions:TradingFunctions", name, {}, opts);
 
-        const create = (fn: TradingFunctionName) => this.createFunction(`${name}-${fn}`, fn, args);
+        const handlers = bundle(TRADING_FUNCTIONS.map(handlerSource));
+        const create = (fn: TradingFunctionName) => this.createFunction(`${name}-${fn}`, handlers[handlerSource(fn)], args);
         this.functions = {
             "stock-checker": create("stock-checker"),
             "stock-buyer": create("stock-buyer"),
@@ -40,7 +44,7 @@ export class TradingFunctions extends pulumi.ComponentResource {
         this.registerOutputs(Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, this.functions[fn].arn])));
     }
 
-    private createFunction(name: string, fn: TradingFunctionName, args: TradingFunctionsArgs): aws.lambda.Function {
+    private createFunction(name: string, code: string, args: TradingFunctionsArgs): aws.lambda.Function {
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.config.logRetentionDays }, { parent: this });
         const role = new aws.iam.Role(
             `${name}-role`,
@@ -62,7 +66,7 @@ export class TradingFunctions extends pulumi.ComponentResource {
                 timeout: FUNCTION_TIMEOUT_SECONDS,
                 role: role.arn,
                 code: new pulumi.asset.AssetArchive({
-                    "index.js": new pulumi.asset.StringAsset(bundle(`functions/${fn}.ts`)),
+                    "index.js": new pulumi.asset.StringAsset(code),
                 }),
                 loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
             },

@@ -6,23 +6,34 @@ import { PROJECT_ROOT } from "../model/project";
 describe("function bundles", () => {
     for (const fn of ["stock-checker", "stock-buyer", "stock-seller"]) {
         it(`bundles ${fn} byte-identically every time`, () => {
-            const digests = [1, 2, 3].map(() => createHash("sha256").update(bundle(`functions/${fn}.ts`)).digest("hex"));
+            const entry = `functions/${fn}.ts`;
+            const digests = [1, 2, 3].map(() => createHash("sha256").update(bundle([entry])[entry]).digest("hex"));
             assert.equal(new Set(digests).size, 1);
         });
 
         it(`bundles ${fn} without machine-specific paths`, () => {
-            const code = bundle(`functions/${fn}.ts`);
+            const code = bundle([`functions/${fn}.ts`])[`functions/${fn}.ts`];
             assert.ok(!code.includes(PROJECT_ROOT), "the bundle must not embed the checkout's absolute path");
             assert.match(code, /\/\/ functions\/trade\.ts/);
         });
     }
 
+    it("bundles several handlers in one run, each exactly as it bundles alone", () => {
+        const entries = ["functions/stock-checker.ts", "functions/stock-buyer.ts", "functions/stock-seller.ts"];
+        const together = bundle(entries);
+        assert.deepEqual(Object.keys(together), entries);
+        for (const entry of entries) {
+            assert.equal(together[entry], bundle([entry])[entry]);
+        }
+        assert.notEqual(together[entries[1]], together[entries[2]]);
+    });
+
     it("gives the same bundle whatever the working directory", () => {
-        const here = bundle("functions/stock-buyer.ts");
+        const here = bundle(["functions/stock-buyer.ts"]);
         const cwd = process.cwd();
         process.chdir("/");
         try {
-            assert.equal(bundle("functions/stock-buyer.ts"), here);
+            assert.deepEqual(bundle(["functions/stock-buyer.ts"]), here);
         } finally {
             process.chdir(cwd);
         }

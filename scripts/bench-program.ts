@@ -1,0 +1,51 @@
+/**
+ * npm run bench:program: the program phase of `pulumi preview`/`up` as Pulumi's runtime runs it
+ * (the dev stack, under the test mocks), against an empty program that only loads the same
+ * SDKs with the same loader. Prints the median time and peak memory of each and their ratio.
+ * Usage: npm run bench:program [-- --runs N] (set PULUMI_NODEJS_TRANSPILE_ONLY=false to time
+ * the type-checked load Pulumi would do without noCheck)
+ */
+import { execFileSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { median } from "../local/stats";
+import { PROJECT_ROOT } from "../model/project";
+
+interface Phase {
+    ms: number;
+    maxRssMb: number;
+    resources: number;
+}
+
+function phase(entryPoint: string): Phase {
+    const out = execFileSync(process.execPath, [path.join(__dirname, "bench", "program-phase.js"), entryPoint], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+    });
+    return JSON.parse(out.trim().split("\n").at(-1) ?? "") as Phase;
+}
+
+function main(): void {
+    const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } }, strict: true });
+    const runs = Number(values.runs);
+    if (!Number.isInteger(runs) || runs < 1) {
+        throw new Error(`--runs must be a positive integer (got ${values.runs})`);
+    }
+    const program: Phase[] = [];
+    const empty: Phase[] = [];
+    // Alternate the two so that both see the same machine load.
+    for (let i = 0; i < runs; i++) {
+        program.push(phase("index.ts"));
+        empty.push(phase("scripts/bench/empty-program.ts"));
+    }
+    const row = (label: string, phases: Phase[]) =>
+        `${label.padEnd(16)} ${median(phases.map((p) => p.ms)).toFixed(0).padStart(6)} ms  ${median(phases.map((p) => p.maxRssMb)).toFixed(0).padStart(5)} MB  ${String(phases[0].resources).padStart(3)} resources`;
+    console.log(`node ${process.version}, ${availableParallelism()} cores, median of ${runs} runs each, type checking ${process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "false" ? "on" : "as the tsconfig says"}`);
+    console.log(row("program (dev)", program));
+    console.log(row("empty program", empty));
+    console.log(`ratio            ${(median(program.map((p) => p.ms)) / median(empty.map((p) => p.ms))).toFixed(2)}x`);
+}
+
+main();
