@@ -1,12 +1,18 @@
 // Bundles the batch program and its AWS SDK client into dist/main.js, the file the image's
-// ENTRYPOINT runs. Used by the Dockerfile's build stage and by the tests, so both run one build.
+// ENTRYPOINT runs. Used by the Dockerfile's build stage and by the local runs, so both run one
+// build. The bundle is written to a file of its own and renamed into place, which is atomic:
+// a run that starts during a build executes the previous bundle or the new one, never half of one.
 import { buildSync } from "esbuild";
+import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
 
-buildSync({
-    absWorkingDir: fileURLToPath(new URL(".", import.meta.url)),
+const root = fileURLToPath(new URL(".", import.meta.url));
+const outfile = `${root}dist/main.js`;
+
+const [bundle] = buildSync({
+    absWorkingDir: root,
     entryPoints: ["src/main.ts"],
-    outfile: "dist/main.js",
+    outfile,
     bundle: true,
     platform: "node",
     // The Node.js running the build is the one the image runs: node:<major>-alpine in both stages.
@@ -16,4 +22,14 @@ buildSync({
     minify: true,
     legalComments: "none",
     logLevel: "warning",
-});
+    write: false,
+}).outputFiles;
+
+const partial = `${outfile}.${process.pid}.partial`;
+fs.mkdirSync(`${root}dist`, { recursive: true });
+try {
+    fs.writeFileSync(partial, bundle.contents);
+    fs.renameSync(partial, outfile);
+} finally {
+    fs.rmSync(partial, { force: true });
+}

@@ -33,14 +33,23 @@ export const defaultTradeDeps: TradeDeps = {
     now: () => new Date(),
 };
 
+/** Prices are whole numbers from 0 to 99, as in the SAM sample. */
+export const MAX_STOCK_PRICE = 99;
+
+/**
+ * Throws unless `price` is a price this workflow deals in: a whole number from 0 to 99. That
+ * also keeps it a number DynamoDB can store exactly, which `1e+300` or `5e-324` would not be.
+ */
+export function assertStockPrice(price: unknown): asserts price is number {
+    if (typeof price !== "number" || !Number.isInteger(price) || price < 0 || price > MAX_STOCK_PRICE) {
+        throw new RangeError(`stock_price must be an integer from 0 to ${MAX_STOCK_PRICE} (got ${describe(price)})`);
+    }
+}
+
 /** Throws unless the event carries a usable `stock_price`. */
 export function readStockPrice(event: unknown): number {
     const price = (event as Partial<StockPriceEvent> | null | undefined)?.stock_price;
-    if (typeof price !== "number" || !Number.isFinite(price) || price < 0) {
-        throw new TypeError(
-            `stock_price must be a finite number >= 0 (got ${describe(price)})`,
-        );
-    }
+    assertStockPrice(price);
     return price;
 }
 

@@ -62,6 +62,10 @@ export class BatchJob extends pulumi.ComponentResource {
                 // Tasks reference the image by digest, which no tag move can change; tags stay
                 // mutable so a rebuild of unchanged sources can push its tag again.
                 imageTagMutability: "MUTABLE",
+                // The images are build outputs, rebuilt from batch-container/ by any `pulumi up`:
+                // `pulumi destroy` deletes them with the repository instead of stopping at
+                // RepositoryNotEmptyException (awsx defaults this to false).
+                forceDelete: true,
                 lifecyclePolicy: {
                     rules: [
                         {

@@ -33,6 +33,9 @@ export async function startLocalDynamoDB(tableName = "TransactionTable"): Promis
         endpoint,
         region: EMULATOR_ENV.AWS_REGION,
         credentials: { accessKeyId: EMULATOR_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: EMULATOR_ENV.AWS_SECRET_ACCESS_KEY },
+        // Every execution running at once may record its trade at once; the emulator is in this
+        // process, so the SDK's default of 50 sockets would only queue them.
+        requestHandler: { httpAgent: { maxSockets: 1000 } },
     });
     const stop = async () => {
         client.destroy();

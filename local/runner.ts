@@ -6,6 +6,7 @@
  * started the way the image's ENTRYPOINT starts it.
  */
 import { randomUUID } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { Context, Handler } from "aws-lambda";
 import { StateMachine, type RunOptions } from "aws-local-stepfunctions";
@@ -36,6 +37,11 @@ export interface RunnerOptions {
     failBatch?: boolean;
     /** Replaces a trading handler, for example with one that fails first. */
     handlers?: Partial<Record<"checker" | "buyer" | "seller", Handler>>;
+    /**
+     * How many batch programs run at once; executions beyond that wait in `Run ECS task`, as
+     * tasks wait for capacity on ECS. @default two per core
+     */
+    batchProcesses?: number;
     /** What every Retry waits, in milliseconds, instead of the definition's intervals. @default 10 */
     retryDelayMs?: number;
     /** Called with each execution's events as they happen. */
@@ -119,7 +125,7 @@ function stoppedTask(params: RunTaskParameters, containerName: string, exitCode:
 }
 
 /** The Task state handlers that stand in for AWS. */
-function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, image: BatchImage) {
+function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, image: BatchImage, batchSlots: ReturnType<typeof limitConcurrency>) {
     const checker = options.handlers?.checker ?? (options.price === undefined ? checkerHandler : createStockChecker(() => options.price!));
     const containerName = options.config.batchContainerName;
     return {
@@ -141,13 +147,14 @@ function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, image: BatchIma
             const params = input as unknown as RunTaskParameters;
             const override = params.Overrides?.ContainerOverrides?.find((o) => o.Name === containerName);
             const environment = Object.fromEntries((override?.Environment ?? []).map((e) => [e.Name, e.Value]));
-            const run = await runBatch(override?.Command ?? image.defaultCommand, {
+            const env = {
                 ...EMULATOR_ENV,
                 AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
                 // The task definition's environment; --fail-batch names a table that does not exist.
                 [BATCH_ENV.tableName]: options.failBatch ? `${db.tableName}-missing` : db.tableName,
                 ...environment,
-            }, image);
+            };
+            const run = await batchSlots(() => runBatch(override?.Command ?? image.defaultCommand, env, image));
             const task = stoppedTask(params, containerName, run.exitCode, run.stderr);
             if (run.exitCode !== 0) {
                 const failure = new Error(JSON.stringify(task));
@@ -156,6 +163,50 @@ function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, image: BatchIma
             }
             return task as unknown as Json;
         },
+    };
+}
+
+/**
+ * AWS gives a Task state without `TimeoutSeconds` a timeout of 99999999 seconds (Amazon States
+ * Language, Task state); aws-local-stepfunctions would give it 60. The engine gets a copy of the
+ * definition in which each such state says AWS's default, capped at the longest timer Node.js
+ * holds (2^31-1 ms, about 24.8 days), so a local run times out only where AWS would.
+ */
+export const AWS_DEFAULT_TASK_TIMEOUT_SECONDS = 99999999;
+const LONGEST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+export function engineDefinition(definition: StateMachineDefinition): StateMachineDefinition {
+    const states = Object.entries(definition.States).map(([name, state]) =>
+        state.Type === "Task" && state.TimeoutSeconds === undefined
+            ? [name, { ...state, TimeoutSeconds: Math.min(AWS_DEFAULT_TASK_TIMEOUT_SECONDS, LONGEST_TIMER_SECONDS) }]
+            : [name, state],
+    );
+    return { ...definition, States: Object.fromEntries(states) };
+}
+
+/**
+ * How many batch programs run at once by default: each is a Node.js process that spends its
+ * start-up on the CPU, so more than two per core only queues them for CPU and memory.
+ */
+export function defaultBatchProcesses(): number {
+    return Math.max(2, availableParallelism() * 2);
+}
+
+/** Runs at most `max` of the given tasks at once; the rest wait their turn, first come first served. */
+export function limitConcurrency(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+    let running = 0;
+    const waiting: (() => void)[] = [];
+    return async (task) => {
+        if (running >= max) {
+            await new Promise<void>((resolve) => waiting.push(resolve));
+        }
+        running++;
+        try {
+            return await task();
+        } finally {
+            running--;
+            waiting.shift()?.();
+        }
     };
 }
 
@@ -201,10 +252,11 @@ export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
     const db = await startLocalDynamoDB();
     try {
         const { definition } = localWorkflow(options.config, db.tableName);
-        const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+        const machine = new StateMachine(engineDefinition(definition) as never, { validationOptions: { checkPaths: true, checkArn: true } });
+        const batchSlots = limitConcurrency(options.batchProcesses ?? defaultBatchProcesses());
         const runOptions: RunOptions = {
             overrides: {
-                taskResourceLocalHandlers: taskHandlers(options, db, image) as never,
+                taskResourceLocalHandlers: taskHandlers(options, db, image, batchSlots) as never,
                 retryIntervalOverrides: retryOverrides(definition, options.retryDelayMs ?? 10),
             },
         };

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../model/config";
+import { MAX_STOCK_PRICE } from "../functions/trade";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "./runner";
 import { loadStackConfig } from "./stack-files";
@@ -79,7 +80,7 @@ export function parseOptions(argv: string[]): Options {
         executions,
         concurrency,
         input,
-        price: integerOption("price", values.price, 0, 99),
+        price: integerOption("price", values.price, 0, MAX_STOCK_PRICE),
         failBatch: values["fail-batch"],
         stack: values.stack,
         json: values.json,

@@ -3,6 +3,7 @@
  * (no Pulumi import): the program, the local runner and the tools all validate with it.
  */
 import { BATCH_USAGE, parseBatchArguments } from "../batch-container/src/contract";
+import { MAX_STOCK_PRICE } from "../functions/trade";
 import { scheduleExpressionProblem } from "./schedule";
 import { runTaskOverrides } from "./workflow";
 
@@ -142,7 +143,7 @@ const scheduleExpression: Parser<string> = (raw) => {
 
 /** How each key is read: its parser and its default (undefined: no default, the key is optional). */
 const KEYS = {
-    buyThreshold: { parse: integer(0, 99), default: 50 },
+    buyThreshold: { parse: integer(0, MAX_STOCK_PRICE), default: 50 },
     batchCommand: { parse: batchCommand, default: ["--arg1", "100", "--arg2", "200"] },
     batchContainerName: {
         parse: matching(/^[A-Za-z0-9_-]{1,255}$/, "1 to 255 letters, digits, hyphens or underscores"),

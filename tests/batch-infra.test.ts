@@ -28,10 +28,11 @@ describe("batch job under Pulumi mocks (defaults)", () => {
         assert.equal(run.error, undefined, String(run.error));
     });
 
-    it("creates a scanned ECR repository with a keep-last-10 lifecycle policy", () => {
+    it("creates a scanned ECR repository with a keep-last-10 lifecycle policy, which pulumi destroy empties", () => {
         assert.deepEqual(named(run, "awsx:ecr:Repository", "batch-repo").inputs, {
             imageScanningConfiguration: { scanOnPush: true },
             imageTagMutability: "MUTABLE",
+            forceDelete: true,
             lifecyclePolicy: { rules: [{ description: "Keep the last 10 images", tagStatus: "any", maximumNumberOfImages: 10 }] },
         });
     });

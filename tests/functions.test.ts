@@ -26,7 +26,7 @@ describe("stock-checker", () => {
         assert.deepEqual(await invoke(createStockChecker(() => 42), {}), { stock_price: 42 });
     });
 
-    for (const bad of [100, -1, 1.5, Number.NaN]) {
+    for (const bad of [100, -1, 1.5, Number.NaN, 1e300]) {
         it(`rejects a price source that gives ${bad}`, async () => {
             await assert.rejects(invoke(createStockChecker(() => bad), {}), /stock_price must be an integer from 0 to 99/);
         });
@@ -67,11 +67,15 @@ for (const [name, handler, type] of [["stock-buyer", buyer, "buy"], ["stock-sell
             ["a negative stock_price", { stock_price: -1 }, "-1"],
             ["a NaN stock_price", { stock_price: Number.NaN }, "NaN"],
             ["an infinite stock_price", { stock_price: Number.POSITIVE_INFINITY }, "Infinity"],
+            ["a stock_price DynamoDB would overflow on", { stock_price: 1e300 }, "1e+300"],
+            ["a stock_price DynamoDB would underflow on", { stock_price: 5e-324 }, "5e-324"],
+            ["a fractional stock_price", { stock_price: 12.5 }, "12.5"],
+            ["a stock_price above the checker's range", { stock_price: 100 }, "100"],
         ];
         for (const [label, event, got] of badEvents) {
             it(`rejects ${label}, naming the field and the expected form`, async () => {
                 await assert.rejects(invoke(handler, event), (error: Error) => {
-                    assert.equal(error.message, `stock_price must be a finite number >= 0 (got ${got})`);
+                    assert.equal(error.message, `stock_price must be an integer from 0 to 99 (got ${got})`);
                     return true;
                 });
             });

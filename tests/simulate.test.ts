@@ -4,7 +4,8 @@ import * as net from "node:net";
 import * as path from "node:path";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { createStockChecker } from "../functions/stock-checker";
-import { runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
+import { localWorkflow } from "../local/definition";
+import { engineDefinition, limitConcurrency, runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
 import { parseOptions } from "../local/simulate";
 import { loadStackConfig } from "../local/stack-files";
 import { PROJECT_ROOT as ROOT } from "../model/project";
@@ -94,7 +95,7 @@ describe("local workflow runner", () => {
         assert.equal(report.items.length, 1);
     });
 
-    it("runs 200 executions 20 at a time: exactly 200 items, all processed, none lost or duplicated", async function () {
+    it("runs 200 executions 20 at a time: exactly 200 items, all processed, none lost or duplicated @load", async function () {
         this.timeout(180000);
         const report = await runWorkflow({ config, executions: 200, concurrency: 20 });
         assert.equal(report.results.length, 200);
@@ -104,6 +105,44 @@ describe("local workflow runner", () => {
         assert.equal(report.items.length, 200);
         assert.deepEqual(report.items.map((i) => i.Id?.S).sort(), [...outputIds].sort());
         assert.equal(report.items.filter((i) => i.ProcessedAt?.S).length, 200);
+    });
+
+    it("gives the engine AWS's Task timeout where the definition sets none, and keeps the ones it sets", () => {
+        const { definition } = localWorkflow(config, "TransactionTable");
+        const engine = engineDefinition(definition);
+        for (const [name, state] of Object.entries(engine.States)) {
+            const deployed = definition.States[name];
+            if (state.Type !== "Task" || deployed.Type !== "Task") {
+                assert.deepEqual(state, deployed);
+                continue;
+            }
+            // AWS's default is 99999999 s; a Node.js timer holds at most 2^31-1 ms.
+            assert.equal(state.TimeoutSeconds, deployed.TimeoutSeconds ?? 2147483, name);
+            assert.ok((state.TimeoutSeconds ?? 0) > 60, `${name} must not time out after aws-local-stepfunctions' 60 s default`);
+        }
+        assert.equal((engine.States["Run ECS task"] as { TimeoutSeconds?: number }).TimeoutSeconds, config.batchTimeoutSeconds);
+        assert.equal((definition.States["Record Transaction"] as { TimeoutSeconds?: number }).TimeoutSeconds, undefined, "the deployed definition is not changed");
+    });
+
+    it("runs at most the given number of batch programs at once, and every one of them", async () => {
+        const limit = limitConcurrency(3);
+        let running = 0;
+        let peak = 0;
+        const results = await Promise.all(
+            Array.from({ length: 20 }, (_, i) =>
+                limit(async () => {
+                    running++;
+                    peak = Math.max(peak, running);
+                    await new Promise((resolve) => setTimeout(resolve, 2));
+                    running--;
+                    return i;
+                }),
+            ),
+        );
+        assert.equal(peak, 3);
+        assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i));
+        await assert.rejects(limit(async () => Promise.reject(new Error("kept"))), /kept/);
+        assert.equal(await limit(async () => "after a failure"), "after a failure");
     });
 
     it("leaves no child process, socket or listening port behind", async () => {
@@ -136,6 +175,22 @@ describe("npm run simulate", () => {
         assert.equal(run.status, 1, run.stderr);
         assert.match(run.stdout, /Status: FAILED/);
         assert.match(run.stdout, /"ExitCode":1/);
+    });
+
+    it("serves 400 executions at concurrency 400: all succeed, exit 0 @load", function () {
+        this.timeout(300000);
+        const run = spawnSync(
+            process.execPath,
+            [path.join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "local/simulate.ts", "--executions", "400", "--concurrency", "400", "--json"],
+            { cwd: ROOT, encoding: "utf8", timeout: 280000, maxBuffer: 64 * 1024 * 1024 },
+        );
+        assert.equal(run.status, 0, run.stderr);
+        const { summary } = JSON.parse(run.stdout);
+        assert.deepEqual(
+            { executions: summary.executions, succeeded: summary.succeeded, itemsInTable: summary.itemsInTable, itemsProcessed: summary.itemsProcessed },
+            { executions: 400, succeeded: 400, itemsInTable: 400, itemsProcessed: 400 },
+        );
+        assert.equal(run.stderr, "", "no warning either");
     });
 
     it("rejects bad options with a usage error and exit code 2", () => {

@@ -1,0 +1,44 @@
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildBatchProgram } from "../local/batch";
+import { BATCH_CONTAINER_DIR } from "../model/project";
+
+const BUNDLE = path.join(BATCH_CONTAINER_DIR, "dist", "main.js");
+
+function build(): Promise<number | null> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["build.mjs"], { cwd: BATCH_CONTAINER_DIR, stdio: "ignore" });
+        child.once("error", reject);
+        child.once("close", resolve);
+    });
+}
+
+describe("batch program build", () => {
+    it("never lets a reader see a half-written dist/main.js while builds run concurrently", async function () {
+        this.timeout(60000);
+        buildBatchProgram();
+        const complete = fs.readFileSync(BUNDLE);
+        let reads = 0;
+        const partial: number[] = [];
+        let building = true;
+        const reader = (async () => {
+            while (building) {
+                const seen = fs.readFileSync(BUNDLE);
+                reads++;
+                if (!seen.equals(complete)) {
+                    partial.push(seen.length);
+                }
+                await new Promise((resolve) => setImmediate(resolve));
+            }
+        })();
+        const exits = await Promise.all(Array.from({ length: 6 }, build));
+        building = false;
+        await reader;
+        assert.deepEqual(exits, [0, 0, 0, 0, 0, 0]);
+        assert.ok(reads > 10, `only ${reads} reads happened during the builds`);
+        assert.deepEqual(partial, [], `${partial.length} of ${reads} reads saw an incomplete bundle of ${complete.length} bytes`);
+        assert.deepEqual(fs.readdirSync(path.dirname(BUNDLE)), ["main.js"], "no temporary file is left behind");
+    });
+});
