@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BatchJob } from "./infra/batch";
 import { TradingFunctions } from "./infra/functions";
+import { WorkflowMonitoring } from "./infra/monitoring";
 import { TransactionTable } from "./infra/table";
 import { TradingWorkflow } from "./infra/workflow";
 import { parseStackConfig } from "./model/config";
@@ -12,6 +13,7 @@ const table = new TransactionTable("transactions", { config });
 const functions = new TradingFunctions("trading", { config });
 const batch = new BatchJob("batch", { table, config });
 const workflow = new TradingWorkflow("trading-workflow", { functions, table, batch, config });
+const monitoring = new WorkflowMonitoring("monitoring", { workflow, functions, table, batch, config });
 
 export const stateMachineArn = workflow.stateMachine.arn;
 export const stateMachineName = workflow.stateMachine.name;
@@ -30,3 +32,9 @@ export const repositoryUrl = batch.repositoryUrl;
 export const imageUri = batch.imageUri;
 export const subnetIds = batch.network.subnetIds;
 export const securityGroupIds = batch.network.securityGroupIds;
+export const batchLogGroupName = batch.logGroup.name;
+export const alarmTopicArn = monitoring.alarmTopic.arn;
+export const dashboardName = monitoring.dashboard.dashboardName;
+export const dashboardUrl = monitoring.dashboardUrl;
+export const stateMachineConsoleUrl = monitoring.stateMachineConsoleUrl;
+export const operatorPolicyArn = monitoring.operatorPolicy.arn;

@@ -43,6 +43,8 @@ export class BatchJob extends pulumi.ComponentResource {
     readonly containerName: string;
     /** Where the task runs: the RunTask network configuration. */
     readonly network: BatchNetwork;
+    /** Where the batch container's log lines go. */
+    readonly logGroup: aws.cloudwatch.LogGroup;
     readonly executionRole: aws.iam.Role;
     readonly taskRole: aws.iam.Role;
     readonly repositoryUrl: pulumi.Output<string>;
@@ -96,7 +98,7 @@ export class BatchJob extends pulumi.ComponentResource {
             parent,
         );
 
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: config.logRetentionDays }, parent);
+        const logGroup = (this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: config.logRetentionDays }, parent));
 
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
         const region = aws.getRegionOutput({}, parent).region;

@@ -2,20 +2,16 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { bundle } from "../functions/build";
 import type { StackConfig } from "../model/config";
+import {
+    FUNCTION_ARCHITECTURE,
+    FUNCTION_MEMORY_MB,
+    FUNCTION_TIMEOUT_SECONDS,
+    handlerSource,
+    TRADING_FUNCTIONS,
+    type TradingFunctionName,
+} from "../model/functions";
 import { functionLoggingPolicy, serviceTrustPolicy } from "../model/policies";
 import { LAMBDA_RUNTIME } from "../model/project";
-
-/** The three trading functions, by the file name of their handler in `functions/`. */
-export const TRADING_FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"] as const;
-export type TradingFunctionName = (typeof TRADING_FUNCTIONS)[number];
-
-/** Where a function's handler lives, relative to the project root. */
-export const handlerSource = (fn: TradingFunctionName): string => `functions/${fn}.ts`;
-
-/** Every function runs on the same current Node.js LTS runtime, on Graviton. */
-export const FUNCTION_ARCHITECTURE = "arm64";
-export const FUNCTION_MEMORY_MB = 128;
-export const FUNCTION_TIMEOUT_SECONDS = 10;
 
 export interface TradingFunctionsArgs {
     /** The stack settings the functions use: the retention of their log groups. */

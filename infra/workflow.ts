@@ -25,6 +25,8 @@ export interface TradingWorkflowArgs {
 export class TradingWorkflow extends pulumi.ComponentResource {
     readonly stateMachine: aws.sfn.StateMachine;
     readonly role: aws.iam.Role;
+    /** Where the state machine's execution logs go. */
+    readonly logGroup: aws.cloudwatch.LogGroup;
 
     constructor(name: string, args: TradingWorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-trader:workflow:TradingWorkflow", name, {}, opts);
@@ -65,12 +67,12 @@ export class TradingWorkflow extends pulumi.ComponentResource {
             parent,
         );
 
-        const logGroup = new aws.cloudwatch.LogGroup(
+        const logGroup = (this.logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
             // Step Functions recommends this prefix: it keeps the log resource policy small.
             { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays: config.logRetentionDays },
             parent,
-        );
+        ));
 
         this.stateMachine = new aws.sfn.StateMachine(
             `${name}-state-machine`,

@@ -53,7 +53,7 @@ export interface RunnerOptions {
 export interface ExecutionEvent {
     type: string;
     timestamp: number;
-    state?: { name: string; type: string };
+    state?: { name: string; type: string; output?: unknown };
     Error?: string;
     Cause?: unknown;
 }

@@ -2,11 +2,12 @@
  * npm run simulate: runs the workflow end to end on this machine, no AWS account needed.
  * Run with --help for the options.
  */
-import { parseArgs } from "node:util";
 import { ConfigError } from "../model/config";
 import { MAX_STOCK_PRICE } from "../functions/trade";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "./runner";
+import { integerFlag, jsonFlag, parseFlags, runMain, UsageError } from "../scripts/cli";
+import { batchTask, stateTracer, type TraceEvent } from "../scripts/trace";
 import { loadStackConfig } from "./stack-files";
 import { median } from "./stats";
 
@@ -21,8 +22,6 @@ const USAGE = `usage: npm run simulate -- [options]
   --json            print machine-readable JSON instead of text
   --help            print this help`;
 
-class UsageError extends Error {}
-
 interface Options {
     executions: number;
     concurrency: number;
@@ -34,53 +33,25 @@ interface Options {
     help: boolean;
 }
 
-function integerOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
-    if (value === undefined) {
-        return undefined;
-    }
-    const number = Number(value);
-    if (!/^\d+$/.test(value) || number < min || number > max) {
-        throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got ${value})`);
-    }
-    return number;
-}
-
 export function parseOptions(argv: string[]): Options {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: false,
-            options: {
-                executions: { type: "string" },
-                concurrency: { type: "string" },
-                input: { type: "string" },
-                price: { type: "string" },
-                "fail-batch": { type: "boolean", default: false },
-                stack: { type: "string", default: "dev" },
-                json: { type: "boolean", default: false },
-                help: { type: "boolean", default: false },
-            },
-        }));
-    } catch (error) {
-        throw new UsageError((error as Error).message);
-    }
-    const executions = integerOption("executions", values.executions, 1, 100000) ?? 1;
-    const concurrency = integerOption("concurrency", values.concurrency, 1, 1000) ?? 1;
-    let input: unknown = {};
-    if (values.input !== undefined) {
-        try {
-            input = JSON.parse(values.input);
-        } catch {
-            throw new UsageError(`--input must be JSON (got ${values.input})`);
-        }
-    }
+    const values = parseFlags(argv, {
+        executions: { type: "string" },
+        concurrency: { type: "string" },
+        input: { type: "string" },
+        price: { type: "string" },
+        "fail-batch": { type: "boolean", default: false },
+        stack: { type: "string", default: "dev" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+    });
+    const executions = integerFlag("executions", values.executions, 1, 100000) ?? 1;
+    const concurrency = integerFlag("concurrency", values.concurrency, 1, 1000) ?? 1;
+    const input = values.input === undefined ? {} : jsonFlag("input", values.input);
     return {
         executions,
         concurrency,
         input,
-        price: integerOption("price", values.price, 0, MAX_STOCK_PRICE),
+        price: integerFlag("price", values.price, 0, MAX_STOCK_PRICE),
         failBatch: values["fail-batch"],
         stack: values.stack,
         json: values.json,
@@ -90,32 +61,34 @@ export function parseOptions(argv: string[]): Options {
 
 const write = (line = "") => process.stdout.write(`${line}\n`);
 
-/** Prints each state as it is entered and left, with its duration. */
-function stateTracer(): (execution: number, event: ExecutionEvent) => void {
-    const entered = new Map<string, number>();
-    return (_execution, event) => {
-        const name = event.state?.name ?? "";
-        const since = () => `${String(event.timestamp - (entered.get(name) ?? event.timestamp)).padStart(6)} ms`;
-        switch (event.type) {
-            case "StateEntered":
-                entered.set(name, event.timestamp);
-                write(`  → ${name}`);
-                break;
-            case "StateExited":
-                write(`  ← ${name.padEnd(20)} ${since()}`);
-                break;
-            case "StateFailed":
-                write(`  ✗ ${name.padEnd(20)} ${since()}  ${event.Error}`);
-                break;
-            case "StateRetried":
-                entered.set(name, event.timestamp);
-                write(`  ↻ ${name} (retry)`);
-                break;
-            case "StateCaught":
-                write(`  ⤷ ${name} caught the error`);
-                break;
-        }
-    };
+const traceTo = (trace: (event: TraceEvent) => void) => (_execution: number, event: ExecutionEvent) => {
+    const traced = traceEvent(event);
+    if (traced) {
+        trace(traced);
+    }
+};
+
+/** Turns the local engine's events into the shared trace's. */
+export function traceEvent(event: ExecutionEvent): TraceEvent | undefined {
+    const state = event.state?.name;
+    if (state === undefined) {
+        return undefined;
+    }
+    const at = event.timestamp;
+    switch (event.type) {
+        case "StateEntered":
+            return { kind: "entered", state, at };
+        case "StateExited":
+            return { kind: "exited", state, at, task: batchTask(state, event.state?.output) };
+        case "StateFailed":
+            return { kind: "failed", state, at, error: event.Error ?? "unknown error", task: batchTask(state, event.Cause) };
+        case "StateRetried":
+            return { kind: "retried", state, at };
+        case "StateCaught":
+            return { kind: "caught", state, at };
+        default:
+            return undefined;
+    }
 }
 
 /** A progress bar on stderr, drawn only where a person is watching. */
@@ -206,7 +179,7 @@ async function main(argv: string[]): Promise<number> {
         input: options.input as never,
         price: options.price,
         failBatch: options.failBatch,
-        onEvent: single && !options.json ? stateTracer() : undefined,
+        onEvent: single && !options.json ? traceTo(stateTracer(write)) : undefined,
         onExecutionEnd: single ? undefined : () => progress(++done),
     });
     const summary = summarize(report);
@@ -225,13 +198,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (error: unknown) => {
-            console.error(error);
-            process.exitCode = 1;
-        },
-    );
+    runMain(() => main(process.argv.slice(2)));
 }

@@ -5,7 +5,7 @@
 import { BATCH_USAGE, parseBatchArguments } from "../batch-container/src/contract";
 import { MAX_STOCK_PRICE } from "../functions/trade";
 import { scheduleExpressionProblem } from "./schedule";
-import { runTaskOverrides } from "./workflow";
+import { longestRunSeconds, runTaskOverrides } from "./workflow";
 
 /** The project's config namespace: every key below is read as `stock-trader:<key>`. */
 export const CONFIG_NAMESPACE = "stock-trader";
@@ -52,6 +52,15 @@ export interface StackConfig {
     tablePointInTimeRecovery: boolean;
     /** CloudWatch Container Insights on the ECS cluster. */
     containerInsights: boolean;
+    /**
+     * How long an execution may run before Step Functions stops it as timed out. Unset: the
+     * longest a successful execution can take, `batchTimeoutSeconds` and every retry included.
+     */
+    executionTimeoutSeconds: number;
+    /** An address to subscribe to the alarm topic; it must confirm the subscription. */
+    alarmEmail?: string;
+    /** With the schedule on, how many hours without a successful execution raise an alarm. */
+    staleAfterHours: number;
 }
 
 /** Retention periods CloudWatch Logs accepts. */
@@ -141,6 +150,12 @@ const scheduleExpression: Parser<string> = (raw) => {
         : fail(`an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ${problem}`);
 };
 
+/** The default of a key that depends on other keys; `deriveDefaults` fills it in. */
+const DERIVED = Symbol("derived from other keys");
+
+/** One @ between a local part and a dotted domain, no spaces: what SNS accepts as an email endpoint. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 /** How each key is read: its parser and its default (undefined: no default, the key is optional). */
 const KEYS = {
     buyThreshold: { parse: integer(0, MAX_STOCK_PRICE), default: 50 },
@@ -179,7 +194,12 @@ const KEYS = {
     tableDeletionProtection: { parse: boolean, default: false },
     tablePointInTimeRecovery: { parse: boolean, default: false },
     containerInsights: { parse: boolean, default: false },
-} satisfies { [K in keyof StackConfig]-?: { parse: Parser<NonNullable<StackConfig[K]>>; default: StackConfig[K] } };
+    executionTimeoutSeconds: { parse: integer(60, MAX_TIMEOUT_SECONDS), default: DERIVED },
+    alarmEmail: { parse: matching(EMAIL, "an email address, such as oncall@example.com"), default: undefined },
+    staleAfterHours: { parse: integer(1, 24), default: 3 },
+} satisfies {
+    [K in keyof StackConfig]-?: { parse: Parser<NonNullable<StackConfig[K]>>; default: StackConfig[K] | typeof DERIVED };
+};
 
 /** Every key this project reads, in the order the README documents them. */
 export const CONFIG_KEYS = Object.keys(KEYS) as (keyof StackConfig)[];
@@ -221,7 +241,7 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
-    return config as unknown as StackConfig;
+    return deriveDefaults(config as unknown as StackConfig);
 }
 
 /**
@@ -234,6 +254,14 @@ export function overridesProblem(containerName: string, command: string[]): stri
         ? `${CONFIG_NAMESPACE}:batchCommand makes the RunTask overrides ${length} characters of JSON; ` +
               `ECS allows at most ${ECS_OVERRIDE_CHARACTER_LIMIT} (shorten the command or batchContainerName)`
         : undefined;
+}
+
+/** Fills in the defaults that depend on other keys. */
+function deriveDefaults(config: StackConfig): StackConfig {
+    if ((config.executionTimeoutSeconds as unknown) === DERIVED) {
+        config.executionTimeoutSeconds = Math.ceil(longestRunSeconds(config.batchTimeoutSeconds) / 60) * 60;
+    }
+    return config;
 }
 
 /** Rules that relate two keys; each checks only keys that parsed on their own. */
@@ -254,6 +282,13 @@ function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, c
         problems.push(
             `${CONFIG_NAMESPACE}:subnetIds and ${CONFIG_NAMESPACE}:securityGroupIds must be set together ` +
                 `(got only ${raw.subnetIds === undefined ? "securityGroupIds" : "subnetIds"})`,
+        );
+    }
+    const needed = config.batchTimeoutSeconds && longestRunSeconds(config.batchTimeoutSeconds);
+    if (raw.executionTimeoutSeconds !== undefined && typeof config.executionTimeoutSeconds === "number" && needed > config.executionTimeoutSeconds) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:executionTimeoutSeconds must be at least ${needed}, the longest a successful execution can take ` +
+                `with batchTimeoutSeconds ${config.batchTimeoutSeconds} and every Lambda, DynamoDB and ECS retry (got ${config.executionTimeoutSeconds})`,
         );
     }
     if (raw.subnetIds === undefined && config.assignPublicIp === false) {

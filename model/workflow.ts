@@ -11,6 +11,7 @@
  */
 import type { StackConfig } from "./config";
 import { allow, parseArn, policyDocument, type Condition, type PolicyDocument, type PolicyStatement } from "./policies";
+import { FUNCTION_TIMEOUT_SECONDS } from "./functions";
 import { BATCH_ENV, TRANSACTION_ATTRIBUTES } from "./transaction";
 
 /** The state names, fixed by the SAM sample this project follows. */
@@ -87,6 +88,8 @@ export type State = TaskState | ChoiceState | PassState | FailState;
 export interface StateMachineDefinition {
     Comment: string;
     StartAt: string;
+    /** The execution's own timeout: past it, the execution ends TIMED_OUT. */
+    TimeoutSeconds: number;
     States: Record<string, State>;
 }
 
@@ -107,7 +110,10 @@ export interface WorkflowResources {
 }
 
 /** The stack settings the definition and the policy depend on. */
-export type WorkflowConfig = Pick<StackConfig, "buyThreshold" | "batchCommand" | "batchTimeoutSeconds" | "logLevel" | "tracingEnabled">;
+export type WorkflowConfig = Pick<
+    StackConfig,
+    "buyThreshold" | "batchCommand" | "batchTimeoutSeconds" | "executionTimeoutSeconds" | "logLevel" | "tracingEnabled"
+>;
 
 export interface WorkflowSettings {
     config: WorkflowConfig;
@@ -139,6 +145,37 @@ const retry = (errors: string[], interval: number, attempts: number, backoff: nu
     BackoffRate: backoff,
 });
 
+/** Each Task state's retry policy, as in the SAM sample, plus the batch's start errors. */
+const RETRIES = {
+    checker: retry([TASK_FAILED], 15, 5, 1.5),
+    trade: retry([TASK_FAILED], 2, 3, 1),
+    record: retry([TASK_FAILED], 20, 5, 10),
+    batchStart: retry(ECS_START_ERRORS, 10, 3, 2),
+};
+
+/** The seconds a retrier waits in all when every retry happens. */
+const retryWaits = (r: Retrier): number =>
+    Array.from({ length: r.MaxAttempts }, (_, k) => r.IntervalSeconds * r.BackoffRate ** k).reduce((a, b) => a + b, 0);
+
+/** A Lambda state's worst case: every attempt runs to the function's timeout, every retry waits. */
+const lambdaWorstSeconds = (r: Retrier): number => (1 + r.MaxAttempts) * FUNCTION_TIMEOUT_SECONDS + retryWaits(r);
+
+/**
+ * The longest a successful execution can take: the checker and a trade function with every
+ * attempt at its timeout, every DynamoDB and ECS start retry's wait (those attempts fail within
+ * seconds), and the batch task running to `batchTimeoutSeconds`. An execution timeout below it
+ * would cut off executions that were going to succeed.
+ */
+export function longestRunSeconds(batchTimeoutSeconds: number): number {
+    return Math.ceil(
+        lambdaWorstSeconds(RETRIES.checker) +
+            lambdaWorstSeconds(RETRIES.trade) +
+            retryWaits(RETRIES.record) +
+            retryWaits(RETRIES.batchStart) +
+            batchTimeoutSeconds,
+    );
+}
+
 /** A Lambda function invoked by ARN, and the right to invoke exactly that function. */
 function invokeFunction(functionArn: string, retrier: Retrier, next: string): BuiltTask {
     return {
@@ -157,7 +194,7 @@ function recordTransaction(table: WorkflowResources["table"], next: string): Bui
             Parameters: { TableName: table.name, Item: item },
             // Keep the trade as the state's output: the batch job needs its id.
             ResultPath: null,
-            Retry: [retry([TASK_FAILED], 20, 5, 10)],
+            Retry: [RETRIES.record],
             Next: next,
         },
         // The workflow only ever puts items; the seed's UpdateItem and BatchWriteItem are unused.
@@ -206,7 +243,7 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
             // Keep the trade and add which task processed it, not the whole task description.
             ResultSelector: { "TaskArn.$": "$.TaskArn", "ExitCode.$": "$.Containers[0].ExitCode" },
             ResultPath: "$.batch",
-            Retry: [retry(ECS_START_ERRORS, 10, 3, 2)],
+            Retry: [RETRIES.batchStart],
             Catch: [{ ErrorEquals: [TASK_FAILED], ResultPath: "$.error", Next: onFailure }],
             Next: next,
         },
@@ -306,15 +343,16 @@ export function buildWorkflow(settings: WorkflowSettings): Workflow {
     const { config, resources } = settings;
     const { functions } = resources;
     const tasks = {
-        [STATES.checkStockValue]: invokeFunction(functions.checker, retry([TASK_FAILED], 15, 5, 1.5), STATES.buyOrSell),
-        [STATES.buyStock]: invokeFunction(functions.buyer, retry([TASK_FAILED], 2, 3, 1), STATES.recordTransaction),
-        [STATES.sellStock]: invokeFunction(functions.seller, retry([TASK_FAILED], 2, 3, 1), STATES.recordTransaction),
+        [STATES.checkStockValue]: invokeFunction(functions.checker, RETRIES.checker, STATES.buyOrSell),
+        [STATES.buyStock]: invokeFunction(functions.buyer, RETRIES.trade, STATES.recordTransaction),
+        [STATES.sellStock]: invokeFunction(functions.seller, RETRIES.trade, STATES.recordTransaction),
         [STATES.recordTransaction]: recordTransaction(resources.table, STATES.runEcsTask),
         [STATES.runEcsTask]: runBatchTask(resources.batch, config, STATES.success, STATES.error),
     };
     const definition: StateMachineDefinition = {
         Comment: "Checks a stock price, buys or sells, records the trade and hands it to a Fargate batch job",
         StartAt: STATES.checkStockValue,
+        TimeoutSeconds: config.executionTimeoutSeconds,
         States: {
             [STATES.checkStockValue]: tasks[STATES.checkStockValue].state,
             [STATES.buyOrSell]: {

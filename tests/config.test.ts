@@ -5,7 +5,7 @@ import { runProgram } from "./support/program";
 const COMMAND = `a JSON array of the batch program's arguments: --arg1 <integer> --arg2 <integer>, each exactly once, such as ["--arg1","100","--arg2","200"]`;
 const SCHEDULE = "stock-trader:scheduleExpression must be an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ";
 const KNOWN_KEYS =
-    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights";
+    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights, executionTimeoutSeconds, alarmEmail, staleAfterHours";
 
 const subnets = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `subnet-${String(i).padStart(17, "0")}`));
 const groups = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `sg-${String(i).padStart(17, "0")}`));
@@ -144,6 +144,25 @@ const RULES: [string, Record<string, string>, string][] = [
     ["tableDeletionProtection is a boolean", { tableDeletionProtection: "True" }, "stock-trader:tableDeletionProtection must be true or false (got True)"],
     ["tablePointInTimeRecovery is a boolean", { tablePointInTimeRecovery: "" }, "stock-trader:tablePointInTimeRecovery must be true or false (got )"],
     ["containerInsights is a boolean", { containerInsights: "enabled" }, "stock-trader:containerInsights must be true or false (got enabled)"],
+    [
+        "executionTimeoutSeconds leaves room for the batch timeout and every retry",
+        { executionTimeoutSeconds: "226000" },
+        "stock-trader:executionTimeoutSeconds must be at least 226194, the longest a successful execution can take with batchTimeoutSeconds 3600 and every Lambda, DynamoDB and ECS retry (got 226000)",
+    ],
+    [
+        "executionTimeoutSeconds grows with batchTimeoutSeconds",
+        { executionTimeoutSeconds: "226200", batchTimeoutSeconds: "7200" },
+        "stock-trader:executionTimeoutSeconds must be at least 229794, the longest a successful execution can take with batchTimeoutSeconds 7200 and every Lambda, DynamoDB and ECS retry (got 226200)",
+    ],
+    [
+        "executionTimeoutSeconds is at most a year, a STANDARD execution's longest",
+        { executionTimeoutSeconds: "31536001" },
+        "stock-trader:executionTimeoutSeconds must be an integer from 60 to 31536000 (got 31536001)",
+    ],
+    ["alarmEmail is an email address", { alarmEmail: "oncall" }, "stock-trader:alarmEmail must be an email address, such as oncall@example.com (got oncall)"],
+    ["alarmEmail has a domain", { alarmEmail: "oncall@localhost" }, "stock-trader:alarmEmail must be an email address, such as oncall@example.com (got oncall@localhost)"],
+    ["staleAfterHours is at least 1", { staleAfterHours: "0" }, "stock-trader:staleAfterHours must be an integer from 1 to 24 (got 0)"],
+    ["staleAfterHours is at most 24", { staleAfterHours: "25" }, "stock-trader:staleAfterHours must be an integer from 1 to 24 (got 25)"],
     ...["constructor", "toString", "valueOf", "__proto__", "hasOwnProperty"].map(
         (key): [string, Record<string, string>, string] => [
             `${key}, an Object.prototype member, is an unknown key`,
@@ -190,6 +209,10 @@ describe("config validation", () => {
             tableDeletionProtection: false,
             tablePointInTimeRecovery: false,
             containerInsights: false,
+            // Room for the batch's 3600 s and every retry: worked out in workflow.test.ts.
+            executionTimeoutSeconds: 226200,
+            alarmEmail: undefined,
+            staleAfterHours: 3,
         });
     });
 

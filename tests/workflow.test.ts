@@ -11,6 +11,15 @@ const FN = (fn: string) => mockArn("lambda", `function:trading-${fn}`);
 const CLUSTER = mockArn("ecs", "cluster/batch-cluster");
 const TASK_DEFINITION = mockArn("ecs", "task-definition/batch-task:1");
 
+/**
+ * The default execution timeout with batchTimeoutSeconds 3600, worked by hand: the checker's 6
+ * attempts of 10 s plus waits 15 × (1 + 1.5 + 1.5² + 1.5³ + 1.5⁴) = 197.8 s; a trade function's
+ * 4 attempts of 10 s plus 3 waits of 2 s; Record Transaction's waits 20 × (1 + 10 + 100 + 1000 +
+ * 10000) = 222220 s; the batch's start retries 10 × (1 + 2 + 4) = 70 s; the batch's 3600 s. That
+ * is 226193.8 s, rounded up to the minute. With 900 s for the batch it is 2700 s less.
+ */
+const DEFAULT_EXECUTION_TIMEOUT_3600 = 226200;
+
 /** The definition the program must deploy, written out from the mock ARNs, not from the builder. */
 function expectedDefinition(o: {
     threshold: number;
@@ -20,10 +29,12 @@ function expectedDefinition(o: {
     groups: string[];
     timeout: number;
     container: string;
+    executionTimeout: number;
 }) {
     return {
         Comment: "Checks a stock price, buys or sells, records the trade and hands it to a Fargate batch job",
         StartAt: "Check Stock Value",
+        TimeoutSeconds: o.executionTimeout,
         States: {
             "Check Stock Value": {
                 Type: "Task",
@@ -170,6 +181,7 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
                 groups: ["sg-batch-network-egress-https"],
                 timeout: 3600,
                 container: "batch",
+                executionTimeout: DEFAULT_EXECUTION_TIMEOUT_3600,
             }),
         );
     });
@@ -263,7 +275,8 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
 
     it("exports every output DESIGN names, and no other", () => {
         assert.deepEqual(Object.keys(run.outputs).sort(), [
-            "clusterArn", "containerName", "imageUri", "repositoryUrl", "securityGroupIds", "stateMachineArn", "stateMachineName",
+            "alarmTopicArn", "batchLogGroupName", "clusterArn", "containerName", "dashboardName", "dashboardUrl", "imageUri",
+            "operatorPolicyArn", "repositoryUrl", "securityGroupIds", "stateMachineArn", "stateMachineConsoleUrl", "stateMachineName",
             "stateMachineRoleArn", "stockBuyerFunctionArn", "stockCheckerFunctionArn", "stockSellerFunctionArn", "subnetIds",
             "taskDefinitionArn", "taskExecutionRoleArn", "taskRoleArn", "transactionTableArn", "transactionTableName",
         ]);
@@ -308,6 +321,7 @@ describe("trading workflow under Pulumi mocks (non-default config)", () => {
                 groups: ["sg-0123456789abcdef0"],
                 timeout: 900,
                 container: "worker",
+                executionTimeout: DEFAULT_EXECUTION_TIMEOUT_3600 - 2700,
             }),
         );
     });

@@ -62,6 +62,12 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
             return { name, arn: arn("states", `stateMachine:${name}`) };
         case "aws:cloudwatch/eventRule:EventRule":
             return { name, arn: arn("events", `rule/${name}`) };
+        case "aws:sns/topic:Topic":
+            return { name, arn: arn("sns", name) };
+        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+            return { name, arn: arn("cloudwatch", `alarm:${name}`) };
+        case "aws:iam/policy:Policy":
+            return { name, arn: arn("iam", `policy/${name}`, "") };
         case "awsx:ecr:Repository":
             return {
                 url: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}`,

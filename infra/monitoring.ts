@@ -1,0 +1,138 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../model/config";
+import { TRADING_FUNCTIONS } from "../model/functions";
+import {
+    alarmSpecs,
+    alarmTopicPolicy,
+    dashboardBody,
+    dashboardUrl,
+    operatorPolicy,
+    stateMachineConsoleUrl,
+    type MonitoredResources,
+} from "../model/monitoring";
+import type { BatchJob } from "./batch";
+import type { TradingFunctions } from "./functions";
+import type { TransactionTable } from "./table";
+import type { TradingWorkflow } from "./workflow";
+
+export interface WorkflowMonitoringArgs {
+    /** The state machine whose executions are watched and operated. */
+    workflow: TradingWorkflow;
+    /** The functions whose errors are watched. */
+    functions: TradingFunctions;
+    /** The table whose writes the dashboard shows. */
+    table: TransactionTable;
+    /** The batch job, whose log group operators may read. */
+    batch: BatchJob;
+    /** The stack settings the alarms use: the schedule, the stale-success window and the address to notify. */
+    config: Pick<StackConfig, "scheduleEnabled" | "staleAfterHours" | "alarmEmail">;
+}
+
+/**
+ * What an on-call engineer needs: alarms on failed, timed-out, aborted and throttled executions
+ * and on each function's errors (and, with the schedule on, on no recent success), all sent to
+ * one SNS topic; a dashboard; and a policy that lets a person or a CI role run and inspect this
+ * workflow and nothing else.
+ */
+export class WorkflowMonitoring extends pulumi.ComponentResource {
+    readonly alarmTopic: aws.sns.Topic;
+    readonly alarms: aws.cloudwatch.MetricAlarm[];
+    readonly dashboard: aws.cloudwatch.Dashboard;
+    readonly dashboardUrl: pulumi.Output<string>;
+    readonly stateMachineConsoleUrl: pulumi.Output<string>;
+    readonly operatorPolicy: aws.iam.Policy;
+
+    constructor(name: string, args: WorkflowMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("stock-trader:operations:WorkflowMonitoring", name, {}, opts);
+        const parent = { parent: this };
+        const { config, workflow, functions, table, batch } = args;
+
+        // Not encrypted: alarm notifications carry no data of the workflow's, and the AWS-managed
+        // alias/aws/sns key would not let CloudWatch publish.
+        this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, {}, parent);
+        new aws.sns.TopicPolicy(
+            `${name}-alarms-policy`,
+            { arn: this.alarmTopic.arn, policy: this.alarmTopic.arn.apply((arn) => JSON.stringify(alarmTopicPolicy(arn))) },
+            parent,
+        );
+        if (config.alarmEmail) {
+            new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: this.alarmTopic.arn, protocol: "email", endpoint: config.alarmEmail }, parent);
+        }
+
+        const region = aws.getRegionOutput({}, parent).region;
+        const monitored: pulumi.Output<MonitoredResources> = pulumi.output({
+            region,
+            stateMachineArn: workflow.stateMachine.arn,
+            functionNames: {
+                "stock-checker": functions.functions["stock-checker"].name,
+                "stock-buyer": functions.functions["stock-buyer"].name,
+                "stock-seller": functions.functions["stock-seller"].name,
+            },
+            tableName: table.table.name,
+        });
+
+        // The specs depend on config only for which alarms exist; their dimensions are Outputs.
+        const placeholders: MonitoredResources = {
+            region: "",
+            stateMachineArn: "",
+            functionNames: Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, ""])) as MonitoredResources["functionNames"],
+            tableName: "",
+        };
+        this.alarms = alarmSpecs(config, placeholders).map(
+            (spec, i) =>
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-${spec.id}`,
+                    {
+                        alarmDescription: spec.description,
+                        namespace: spec.namespace,
+                        metricName: spec.metricName,
+                        dimensions: monitored.apply((resources) => alarmSpecs(config, resources)[i].dimensions),
+                        statistic: spec.statistic,
+                        period: spec.period,
+                        evaluationPeriods: spec.evaluationPeriods,
+                        datapointsToAlarm: spec.datapointsToAlarm,
+                        threshold: spec.threshold,
+                        comparisonOperator: spec.comparisonOperator,
+                        treatMissingData: spec.treatMissingData,
+                        alarmActions: [this.alarmTopic.arn],
+                        okActions: [this.alarmTopic.arn],
+                    },
+                    parent,
+                ),
+        );
+
+        this.dashboard = new aws.cloudwatch.Dashboard(
+            `${name}-dashboard`,
+            {
+                dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
+                dashboardBody: pulumi
+                    .all([monitored, pulumi.all(this.alarms.map((alarm) => alarm.arn))])
+                    .apply(([resources, alarmArns]) => dashboardBody(resources, alarmArns)),
+            },
+            parent,
+        );
+        this.dashboardUrl = pulumi.all([region, this.dashboard.dashboardName]).apply(([r, dashboard]) => dashboardUrl(r, dashboard));
+        this.stateMachineConsoleUrl = workflow.stateMachine.arn.apply(stateMachineConsoleUrl);
+
+        this.operatorPolicy = new aws.iam.Policy(
+            `${name}-operator-policy`,
+            {
+                description: "Run, follow, stop and redrive executions of the stock-trader workflow, and read its logs",
+                policy: pulumi
+                    .all([workflow.stateMachine.arn, workflow.logGroup.arn, batch.logGroup.arn])
+                    .apply(([stateMachineArn, stateMachineLogGroupArn, batchLogGroupArn]) =>
+                        JSON.stringify(operatorPolicy(stateMachineArn, { stateMachineLogGroupArn, batchLogGroupArn })),
+                    ),
+            },
+            parent,
+        );
+
+        this.registerOutputs({
+            alarmTopicArn: this.alarmTopic.arn,
+            dashboardName: this.dashboard.dashboardName,
+            dashboardUrl: this.dashboardUrl,
+            operatorPolicyArn: this.operatorPolicy.arn,
+        });
+    }
+}

@@ -1,0 +1,226 @@
+/**
+ * The operations layer as pure data: which alarms exist and why, the dashboard's body, the
+ * operator's policy and the console links. The `WorkflowMonitoring` component turns these into
+ * resources; tests and tools read them without Pulumi. Keys are created in a fixed order, so the
+ * same inputs give the same JSON and a preview shows no diff.
+ */
+import type { StackConfig } from "./config";
+import { TRADING_FUNCTIONS, type TradingFunctionName } from "./functions";
+import { allow, logStreamsArn, parseArn, policyDocument, type PolicyDocument } from "./policies";
+
+/** Every alarm is evaluated over 5-minute periods unless it says otherwise. */
+export const ALARM_PERIOD_SECONDS = 300;
+
+export type ComparisonOperator = "GreaterThanOrEqualToThreshold" | "LessThanThreshold";
+
+/** One CloudWatch alarm, before it has a topic to notify. */
+export interface AlarmSpec {
+    /** Suffix of the resource name, unique per stack. */
+    id: string;
+    description: string;
+    namespace: string;
+    metricName: string;
+    dimensions: Record<string, string>;
+    statistic: "Sum";
+    period: number;
+    evaluationPeriods: number;
+    datapointsToAlarm: number;
+    threshold: number;
+    comparisonOperator: ComparisonOperator;
+    treatMissingData: "notBreaching" | "breaching";
+}
+
+/** The deployed names the alarms and the dashboard watch. */
+export interface MonitoredResources {
+    region: string;
+    stateMachineArn: string;
+    functionNames: Record<TradingFunctionName, string>;
+    tableName: string;
+}
+
+export type MonitoringConfig = Pick<StackConfig, "scheduleEnabled" | "staleAfterHours">;
+
+/**
+ * The state machine's failure metrics (AWS/States). One occurrence is worth a look: each of
+ * them means a trade that did not complete, or executions that could not start.
+ */
+export const STATE_MACHINE_FAILURE_METRICS = [
+    { metricName: "ExecutionsFailed", why: "an execution failed: a step ran out of retries or the batch job failed" },
+    { metricName: "ExecutionsTimedOut", why: "an execution ran past executionTimeoutSeconds" },
+    { metricName: "ExecutionsAborted", why: "an execution was stopped before it ended" },
+    { metricName: "ExecutionThrottled", why: "Step Functions throttled state transitions of this state machine" },
+] as const;
+
+const onOccurrence = (
+    id: string,
+    description: string,
+    namespace: string,
+    metricName: string,
+    dimensions: Record<string, string>,
+): AlarmSpec => ({
+    id,
+    description,
+    namespace,
+    metricName,
+    dimensions,
+    statistic: "Sum",
+    period: ALARM_PERIOD_SECONDS,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    threshold: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    // No data means nothing happened, which for a failure metric is good news.
+    treatMissingData: "notBreaching",
+});
+
+const kebab = (name: string) => name.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase();
+
+/** Every alarm of the stack, in a fixed order. */
+export function alarmSpecs(config: MonitoringConfig, resources: MonitoredResources): AlarmSpec[] {
+    const byStateMachine = { StateMachineArn: resources.stateMachineArn };
+    const alarms = [
+        ...STATE_MACHINE_FAILURE_METRICS.map(({ metricName, why }) =>
+            onOccurrence(kebab(metricName), `${why}.`, "AWS/States", metricName, byStateMachine),
+        ),
+        ...TRADING_FUNCTIONS.map((fn) =>
+            onOccurrence(`${fn}-errors`, `${fn} returned an error (each retry counts).`, "AWS/Lambda", "Errors", {
+                FunctionName: resources.functionNames[fn],
+            }),
+        ),
+    ];
+    if (config.scheduleEnabled) {
+        // Hourly datapoints, so the window is exactly staleAfterHours; no data at all means no
+        // execution succeeded, which is the very thing to report.
+        alarms.push({
+            id: "no-recent-success",
+            description: `No execution has succeeded for ${config.staleAfterHours} hour(s) although the schedule is on.`,
+            namespace: "AWS/States",
+            metricName: "ExecutionsSucceeded",
+            dimensions: byStateMachine,
+            statistic: "Sum",
+            period: 3600,
+            evaluationPeriods: config.staleAfterHours,
+            datapointsToAlarm: config.staleAfterHours,
+            threshold: 1,
+            comparisonOperator: "LessThanThreshold",
+            treatMissingData: "breaching",
+        });
+    }
+    return alarms;
+}
+
+type MetricRow = (string | { stat?: string; label?: string })[];
+
+interface Widget {
+    type: "metric" | "alarm";
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+    properties: Record<string, unknown>;
+}
+
+const WIDTH = 12;
+const HEIGHT = 6;
+
+/**
+ * The dashboard: the executions, their duration, each function, the table and the alarms'
+ * states. Two widgets a row, in a fixed order.
+ */
+export function dashboardBody(resources: MonitoredResources, alarmArns: string[]): string {
+    const sm = resources.stateMachineArn;
+    const metric = (title: string, metrics: MetricRow[], stat = "Sum"): Omit<Widget, "x" | "y"> => ({
+        type: "metric",
+        width: WIDTH,
+        height: HEIGHT,
+        properties: { title, region: resources.region, view: "timeSeries", stacked: false, period: ALARM_PERIOD_SECONDS, stat, metrics },
+    });
+    const widgets: Omit<Widget, "x" | "y">[] = [
+        metric(
+            "Executions",
+            ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"].map((name) => ["AWS/States", name, "StateMachineArn", sm]),
+        ),
+        metric(
+            "Execution duration (ms)",
+            ["p50", "p90", "p99"].map((stat) => ["AWS/States", "ExecutionTime", "StateMachineArn", sm, { stat, label: stat }]),
+            "p50",
+        ),
+        ...TRADING_FUNCTIONS.map((fn) =>
+            metric(`${fn}: invocations, errors, duration (ms, p90)`, [
+                ["AWS/Lambda", "Invocations", "FunctionName", resources.functionNames[fn]],
+                ["AWS/Lambda", "Errors", "FunctionName", resources.functionNames[fn]],
+                ["AWS/Lambda", "Duration", "FunctionName", resources.functionNames[fn], { stat: "p90" }],
+            ]),
+        ),
+        metric("TransactionTable: consumed write units, throttled writes", [
+            ["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", resources.tableName],
+            ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", resources.tableName],
+        ]),
+        { type: "alarm", width: 2 * WIDTH, height: HEIGHT, properties: { title: "Alarms", alarms: alarmArns } },
+    ];
+    let x = 0;
+    let y = 0;
+    const placed = widgets.map((widget) => {
+        if (x + widget.width > 2 * WIDTH) {
+            x = 0;
+            y += HEIGHT;
+        }
+        const at = { type: widget.type, x, y, width: widget.width, height: widget.height, properties: widget.properties };
+        x += widget.width;
+        return at;
+    });
+    return JSON.stringify({ widgets: placed });
+}
+
+/** The log groups the workflow writes, which operators may read. */
+export interface OperatedLogGroups {
+    stateMachineLogGroupArn: string;
+    batchLogGroupArn: string;
+}
+
+/**
+ * What running and inspecting this workflow needs, on this state machine only: start it, follow,
+ * stop and redrive its executions, and read its own logs. Nothing changes infrastructure.
+ */
+export function operatorPolicy(stateMachineArn: string, logs: OperatedLogGroups): PolicyDocument {
+    const sm = parseArn(stateMachineArn);
+    const name = sm.resource.replace(/^stateMachine:/, "");
+    const executions = `arn:${sm.partition}:states:${sm.region}:${sm.account}:execution:${name}:*`;
+    const groups = [logs.stateMachineLogGroupArn, logs.batchLogGroupArn];
+    return policyDocument(
+        allow("StartTradingExecutions", "states:StartExecution", stateMachineArn),
+        allow(
+            "OperateTradingExecutions",
+            ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution", "states:RedriveExecution"],
+            executions,
+        ),
+        allow("ReadWorkflowLogs", ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"], [...groups, ...groups.map(logStreamsArn)]),
+    );
+}
+
+/** Only CloudWatch alarms of this account may publish to the alarm topic. */
+export function alarmTopicPolicy(topicArn: string): PolicyDocument {
+    const topic = parseArn(topicArn);
+    return policyDocument({
+        Sid: "CloudWatchAlarmsOfThisAccount",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: topicArn,
+        Condition: {
+            StringEquals: { "aws:SourceAccount": topic.account },
+            ArnLike: { "aws:SourceArn": `arn:${topic.partition}:cloudwatch:${topic.region}:${topic.account}:alarm:*` },
+        },
+    });
+}
+
+const consoleHost = (region: string) => `https://${region}.console.aws.amazon.com`;
+
+export function dashboardUrl(region: string, dashboardName: string): string {
+    return `${consoleHost(region)}/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(dashboardName)}`;
+}
+
+export function stateMachineConsoleUrl(stateMachineArn: string): string {
+    const { region } = parseArn(stateMachineArn);
+    return `${consoleHost(region)}/states/home?region=${region}#/statemachines/view/${encodeURIComponent(stateMachineArn)}`;
+}

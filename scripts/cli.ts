@@ -1,0 +1,50 @@
+/** What the command-line tools share: flag parsing with Node's `util.parseArgs`, usage errors, and the exit code plumbing. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** Bad usage: the tools print the message and their usage, and exit 2. */
+export class UsageError extends Error {}
+
+type Flags = NonNullable<ParseArgsConfig["options"]>;
+
+/** Parses `--flags` strictly (no positionals); any problem becomes a UsageError. */
+export function parseFlags<F extends Flags>(argv: string[], options: F) {
+    try {
+        return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
+}
+
+/** A JSON flag's value, or a UsageError naming the flag. */
+export function jsonFlag(name: string, value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        throw new UsageError(`--${name} must be JSON (got ${value})`);
+    }
+}
+
+/** An integer flag's value within bounds, or a UsageError naming the flag and the range. */
+export function integerFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
+    if (value === undefined) {
+        return undefined;
+    }
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < min || number > max) {
+        throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got ${value})`);
+    }
+    return number;
+}
+
+/** Runs a tool's main as the process's exit code; an unexpected error is printed with its stack and exits 1. */
+export function runMain(main: () => Promise<number>): void {
+    main().then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (error: unknown) => {
+            console.error(error);
+            process.exitCode = 1;
+        },
+    );
+}

@@ -1,0 +1,445 @@
+/**
+ * npm run execute: start an execution of a deployed stack's workflow (or redrive a failed one)
+ * and follow it state by state, as `npm run simulate` shows a local one. Run with --help.
+ *
+ * It uses the AWS SDK's standard settings (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...), so it
+ * works unchanged against any endpoint that speaks the Step Functions API, and takes the region
+ * from the ARN when none is set. Without --logs it calls only StartExecution (or RedriveExecution),
+ * DescribeExecution and GetExecutionHistory.
+ */
+import { execFile } from "node:child_process";
+import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import {
+    DescribeExecutionCommand,
+    GetExecutionHistoryCommand,
+    RedriveExecutionCommand,
+    SFNClient,
+    StartExecutionCommand,
+    type DescribeExecutionCommandOutput,
+    type HistoryEvent,
+} from "@aws-sdk/client-sfn";
+import { parseArn } from "../model/policies";
+import { jsonFlag, parseFlags, runMain, UsageError } from "./cli";
+import { batchTask, stateTracer, type BatchTask, type TraceEvent } from "./trace";
+
+export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-arn ARN | --redrive EXECUTION_ARN) [options]
+
+  --stack NAME               read the stack's outputs with the Pulumi CLI (pulumi stack output --json)
+  --state-machine-arn ARN    the state machine to start, without the Pulumi CLI
+  --redrive EXECUTION_ARN    redrive a failed, timed-out or aborted execution and follow it
+  --input JSON               the execution input (default {}; not with --redrive)
+  --no-follow                start the execution, print its ARN and exit 0
+  --json                     print one JSON document at the end instead of lines
+  --logs                     also print the batch container's log lines (CloudWatch Logs)
+  --log-group NAME           the batch log group for --logs (default: the stack's batchLogGroupName)
+  --container NAME           the batch container for --logs (default: the stack's containerName, or batch)
+  --help                     print this help
+
+Exit codes: 0 the execution SUCCEEDED (or, with --no-follow, started); 1 it ended otherwise or AWS
+refused a call; 2 bad usage.`;
+
+const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/;
+
+/** A failure to report in one line, with exit code 1. */
+export class ExecuteError extends Error {}
+
+export interface Options {
+    stack?: string;
+    stateMachineArn?: string;
+    redrive?: string;
+    input: string;
+    follow: boolean;
+    json: boolean;
+    logs: boolean;
+    logGroup?: string;
+    container?: string;
+    help: boolean;
+}
+
+export function parseOptions(argv: string[]): Options {
+    const values = parseFlags(argv, {
+        stack: { type: "string" },
+        "state-machine-arn": { type: "string" },
+        redrive: { type: "string" },
+        input: { type: "string" },
+        "no-follow": { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        logs: { type: "boolean", default: false },
+        "log-group": { type: "string" },
+        container: { type: "string" },
+        help: { type: "boolean", default: false },
+    });
+    const options: Options = {
+        stack: values.stack,
+        stateMachineArn: values["state-machine-arn"],
+        redrive: values.redrive,
+        input: values.input ?? "{}",
+        follow: !values["no-follow"],
+        json: values.json,
+        logs: values.logs,
+        logGroup: values["log-group"],
+        container: values.container,
+        help: values.help,
+    };
+    if (options.help) {
+        return options;
+    }
+    if (options.redrive !== undefined) {
+        if (!EXECUTION_ARN.test(options.redrive)) {
+            throw new UsageError(`--redrive must be an execution ARN, arn:aws:states:<region>:<account>:execution:<state machine>:<name> (got ${options.redrive})`);
+        }
+        if (options.stateMachineArn !== undefined || values.input !== undefined || !options.follow) {
+            throw new UsageError("--redrive takes neither --state-machine-arn, --input nor --no-follow: it follows the same execution with the same input");
+        }
+    } else if ((options.stack === undefined) === (options.stateMachineArn === undefined)) {
+        throw new UsageError("give exactly one of --stack NAME and --state-machine-arn ARN (or --redrive EXECUTION_ARN)");
+    }
+    if (options.stateMachineArn !== undefined && !STATE_MACHINE_ARN.test(options.stateMachineArn)) {
+        throw new UsageError(`--state-machine-arn must be a state machine ARN, arn:aws:states:<region>:<account>:stateMachine:<name> (got ${options.stateMachineArn})`);
+    }
+    if (options.stack !== undefined && !/^[A-Za-z0-9_./-]+$/.test(options.stack)) {
+        throw new UsageError(`--stack must be a stack name (got ${options.stack})`);
+    }
+    jsonFlag("input", options.input);
+    if (options.logs && options.stack === undefined && options.logGroup === undefined) {
+        throw new UsageError("--logs needs the batch log group: give --stack NAME or --log-group NAME");
+    }
+    return options;
+}
+
+/** The stack's outputs, from the Pulumi CLI. */
+export function pulumiStackOutputs(stack: string): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+        execFile("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+            if ((error as NodeJS.ErrnoException | null)?.code === "ENOENT") {
+                reject(new ExecuteError("--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead"));
+            } else if (error) {
+                reject(new ExecuteError(`pulumi stack output --stack ${stack} failed: ${(stderr || error.message).trim()}; or pass --state-machine-arn ARN instead`));
+            } else {
+                try {
+                    resolve(JSON.parse(stdout) as Record<string, unknown>);
+                } catch {
+                    reject(new ExecuteError(`pulumi stack output --stack ${stack} did not print JSON`));
+                }
+            }
+        });
+    });
+}
+
+/** What the caller can inject: the Pulumi CLI, the clock, the output. */
+export interface ExecuteDeps {
+    stackOutputs: (stack: string) => Promise<Record<string, unknown>>;
+    sleep: (ms: number) => Promise<void>;
+    out: (line: string) => void;
+    err: (line: string) => void;
+}
+
+const defaultDeps: ExecuteDeps = {
+    stackOutputs: pulumiStackOutputs,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** First poll after 1 s, then 1.5 times longer while nothing happens, at most 10 s apart. */
+const POLL = { firstMs: 1000, factor: 1.5, maxMs: 10000 };
+/** Throttled polls wait and try again this many times on top of the SDK's own retries. */
+const THROTTLE_RETRIES = 5;
+
+/** A client in the region the SDK's settings name (AWS_REGION, the profile), or else in `fallbackRegion`. */
+async function regionalClient<C extends { config: { region: () => Promise<string> }; destroy(): void }>(
+    make: (region?: string) => C,
+    fallbackRegion: string,
+): Promise<C> {
+    const client = make();
+    try {
+        await client.config.region();
+        return client;
+    } catch {
+        client.destroy();
+        return make(fallbackRegion);
+    }
+}
+
+/** Turns an AWS refusal into a message saying what was refused and what is missing. */
+function refusal(action: string, resource: string, error: unknown): ExecuteError {
+    const e = error as Error & { name: string };
+    const hints: Record<string, string> = {
+        AccessDeniedException: "the caller needs the stack's operator policy (output operatorPolicyArn) or that permission on this state machine",
+        UnrecognizedClientException: "the credentials are not valid for this endpoint: check AWS_PROFILE or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair",
+        CredentialsProviderError: "no AWS credentials were found: set AWS_PROFILE, or sign in (aws sso login), or set the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair",
+        StateMachineDoesNotExist: "no such state machine in that account and region: check the ARN, the stack and AWS_REGION",
+        ExecutionDoesNotExist: "no such execution in that account and region: check the ARN and AWS_REGION",
+        ExecutionNotRedrivable: "only a FAILED, TIMED_OUT or ABORTED execution of the last 14 days can be redriven",
+        ThrottlingException: "Step Functions throttled the call even after retries: try again in a minute",
+    };
+    const hint = hints[e.name] ?? hints[e.constructor?.name] ?? "";
+    return new ExecuteError(`AWS refused ${action} on ${resource}: ${e.name}: ${e.message}${hint ? ` (${hint})` : ""}`);
+}
+
+async function call<T>(action: string, resource: string, send: () => Promise<T>, deps: ExecuteDeps, retryThrottling = false): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+        try {
+            return await send();
+        } catch (error) {
+            const throttled = (error as Error).name === "ThrottlingException";
+            if (!(retryThrottling && throttled && attempt < THROTTLE_RETRIES)) {
+                throw refusal(action, resource, error);
+            }
+            await deps.sleep(Math.min(POLL.maxMs, POLL.firstMs * 2 ** attempt));
+        }
+    }
+}
+
+/** The execution's events after `afterId`, oldest first: read newest first, page by page, only as far back as needed. */
+async function newEvents(sfn: SFNClient, executionArn: string, afterId: number, deps: ExecuteDeps): Promise<HistoryEvent[]> {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+        const page = await call(
+            "states:GetExecutionHistory",
+            executionArn,
+            () => sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100, nextToken, includeExecutionData: true })),
+            deps,
+            true,
+        );
+        for (const event of page.events ?? []) {
+            if ((event.id ?? 0) <= afterId) {
+                return events.reverse();
+            }
+            events.push(event);
+        }
+        nextToken = page.nextToken;
+    } while (nextToken);
+    return events.reverse();
+}
+
+const FAILURE_EVENTS = new Set([
+    "LambdaFunctionFailed",
+    "LambdaFunctionStartFailed",
+    "LambdaFunctionScheduleFailed",
+    "LambdaFunctionTimedOut",
+    "TaskFailed",
+    "TaskStartFailed",
+    "TaskSubmitFailed",
+    "TaskTimedOut",
+]);
+const ATTEMPT_EVENTS = new Set(["LambdaFunctionScheduled", "TaskScheduled"]);
+
+type FailureDetails = { error?: string; cause?: string };
+
+/** Turns AWS's history events into the shared trace's, remembering the state they belong to. */
+export function historyTranslator(): (event: HistoryEvent) => TraceEvent[] {
+    let current = "";
+    let failedAttempt = false;
+    return (event) => {
+        const at = event.timestamp ? new Date(event.timestamp).getTime() : 0;
+        const type = event.type ?? "";
+        if (type.endsWith("StateEntered")) {
+            current = event.stateEnteredEventDetails?.name ?? "";
+            failedAttempt = false;
+            return [{ kind: "entered", state: current, at }];
+        }
+        if (type.endsWith("StateExited")) {
+            const name = event.stateExitedEventDetails?.name ?? current;
+            const exited: TraceEvent = { kind: "exited", state: name, at, task: batchTask(name, event.stateExitedEventDetails?.output) };
+            // A state that leaves after a failed attempt has caught the error.
+            return failedAttempt ? [{ kind: "caught", state: name, at }, exited] : [exited];
+        }
+        if (FAILURE_EVENTS.has(type)) {
+            const details = Object.entries(event).find(([key]) => key.endsWith("EventDetails"))?.[1] as FailureDetails | undefined;
+            failedAttempt = true;
+            const task: BatchTask | undefined = batchTask(current, details?.cause);
+            return [{ kind: "failed", state: current, at, error: details?.error ?? type, task }];
+        }
+        if (ATTEMPT_EVENTS.has(type) && failedAttempt) {
+            failedAttempt = false;
+            return [{ kind: "retried", state: current, at }];
+        }
+        return [];
+    };
+}
+
+/** The execution ended in a Fail state: the name of that state, or undefined. */
+function failStateOf(history: HistoryEvent[]): string | undefined {
+    const entered = history.filter((e) => e.type?.endsWith("StateEntered")).at(-1);
+    return entered?.type === "FailStateEntered" ? entered.stateEnteredEventDetails?.name : undefined;
+}
+
+interface Followed {
+    executionArn: string;
+    status: string;
+    output?: unknown;
+    error?: string;
+    cause?: string;
+    events: TraceEvent[];
+    tasks: string[];
+}
+
+async function follow(sfn: SFNClient, executionArn: string, afterId: number, options: Options, deps: ExecuteDeps): Promise<Followed> {
+    const translate = historyTranslator();
+    const trace = options.json ? () => undefined : stateTracer(deps.out);
+    const traced: TraceEvent[] = [];
+    let lastId = afterId;
+    let delay = POLL.firstMs / POLL.factor;
+    for (;;) {
+        const description: DescribeExecutionCommandOutput = await call(
+            "states:DescribeExecution",
+            executionArn,
+            () => sfn.send(new DescribeExecutionCommand({ executionArn })),
+            deps,
+            true,
+        );
+        const events = await newEvents(sfn, executionArn, lastId, deps);
+        for (const event of events) {
+            lastId = Math.max(lastId, event.id ?? 0);
+            for (const t of translate(event)) {
+                traced.push(t);
+                trace(t);
+            }
+        }
+        if (description.status !== "RUNNING" && description.status !== "PENDING_REDRIVE") {
+            const tasks = [...new Set(traced.map((t) => ("task" in t ? t.task?.taskArn : undefined)).filter((arn): arn is string => arn !== undefined))];
+            return {
+                executionArn,
+                status: description.status ?? "UNKNOWN",
+                output: description.output === undefined ? undefined : JSON.parse(description.output),
+                error: description.error,
+                cause: description.cause,
+                events: traced,
+                tasks,
+            };
+        }
+        // Poll again soon while events arrive; back off while nothing happens.
+        delay = events.length > 0 ? POLL.firstMs : Math.min(POLL.maxMs, delay * POLL.factor);
+        await deps.sleep(delay);
+    }
+}
+
+/** The batch container's log lines for each task, from its awslogs stream `<prefix>/<container>/<task id>`. */
+async function batchLogs(tasks: string[], logGroup: string, container: string, region: string, deps: ExecuteDeps): Promise<string[]> {
+    const logs = await regionalClient((r) => new CloudWatchLogsClient(r ? { region: r } : {}), region);
+    const lines: string[] = [];
+    try {
+        for (const taskArn of tasks) {
+            const logStreamName = `${container}/${container}/${taskArn.split("/").at(-1)}`;
+            let token: string | undefined;
+            for (;;) {
+                const page = await call("logs:GetLogEvents", `${logGroup}:${logStreamName}`, () =>
+                    logs.send(new GetLogEventsCommand({ logGroupName: logGroup, logStreamName, startFromHead: true, nextToken: token })),
+                deps);
+                lines.push(...(page.events ?? []).map((e) => e.message ?? ""));
+                // GetLogEvents returns the token it was given once there is nothing more to read.
+                if (!page.nextForwardToken || page.nextForwardToken === token) {
+                    break;
+                }
+                token = page.nextForwardToken;
+            }
+        }
+    } finally {
+        logs.destroy();
+    }
+    return lines;
+}
+
+const str = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+
+export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): Promise<number> {
+    let options: Options;
+    try {
+        options = parseOptions(argv);
+    } catch (error) {
+        if (error instanceof UsageError) {
+            deps.err(`${error.message}\n${USAGE}`);
+            return 2;
+        }
+        throw error;
+    }
+    if (options.help) {
+        deps.out(USAGE);
+        return 0;
+    }
+    try {
+        const outputs = options.stack === undefined ? {} : await deps.stackOutputs(options.stack);
+        const stateMachineArn = options.stateMachineArn ?? str(outputs.stateMachineArn);
+        const target = options.redrive ?? stateMachineArn;
+        if (target === undefined) {
+            throw new ExecuteError(`stack ${options.stack} has no stateMachineArn output: is it deployed?`);
+        }
+        const sfn = await regionalClient((region) => new SFNClient(region ? { region } : {}), parseArn(target).region);
+        try {
+            let executionArn: string;
+            let afterId = 0;
+            if (options.redrive !== undefined) {
+                executionArn = options.redrive;
+                const history = await newEvents(sfn, executionArn, 0, deps);
+                const failState = failStateOf(history);
+                if (failState !== undefined) {
+                    throw new ExecuteError(
+                        `not redriven: the execution failed in the Fail state "${failState}" (the Catch path of a failed batch job). ` +
+                            `A redrive continues from the unsuccessful state, which is "${failState}", so it would fail again without ` +
+                            `re-running the batch. Run the batch task again for this trade instead (it is idempotent): see "Redrive" in the README.`,
+                    );
+                }
+                afterId = Math.max(0, ...history.map((e) => e.id ?? 0));
+                await call("states:RedriveExecution", executionArn, () => sfn.send(new RedriveExecutionCommand({ executionArn })), deps);
+                if (!options.json) {
+                    deps.out(`Redriving ${executionArn}`);
+                }
+            } else {
+                const started = await call("states:StartExecution", target, () =>
+                    sfn.send(new StartExecutionCommand({ stateMachineArn: target, input: options.input })),
+                deps);
+                executionArn = started.executionArn ?? "";
+                if (!options.follow) {
+                    deps.out(options.json ? JSON.stringify({ executionArn, startDate: started.startDate }) : executionArn);
+                    return 0;
+                }
+                if (!options.json) {
+                    deps.out(`Started ${executionArn}`);
+                }
+            }
+            const result = await follow(sfn, executionArn, afterId, options, deps);
+            const logLines = options.logs
+                ? await batchLogs(
+                      result.tasks,
+                      options.logGroup ?? str(outputs.batchLogGroupName) ?? "",
+                      options.container ?? str(outputs.containerName) ?? "batch",
+                      parseArn(executionArn).region,
+                      deps,
+                  )
+                : undefined;
+            if (options.json) {
+                deps.out(JSON.stringify({ ...result, logs: logLines }, null, 2));
+            } else {
+                deps.out("");
+                deps.out(`Status: ${result.status}`);
+                if (result.status === "SUCCEEDED") {
+                    deps.out(`Output: ${JSON.stringify(result.output, null, 2)}`);
+                } else {
+                    deps.out(`Error: ${result.error ?? "(none)"}`);
+                    deps.out(`Cause: ${result.cause ?? "(none)"}`);
+                }
+                if (logLines) {
+                    deps.out("");
+                    deps.out(`Batch log lines (${logLines.length}):`);
+                    logLines.forEach((line) => deps.out(`  ${line}`));
+                }
+            }
+            return result.status === "SUCCEEDED" ? 0 : 1;
+        } finally {
+            sfn.destroy();
+        }
+    } catch (error) {
+        if (error instanceof ExecuteError) {
+            deps.err(error.message);
+            return 1;
+        }
+        throw error;
+    }
+}
+
+if (require.main === module) {
+    runMain(() => execute(process.argv.slice(2)));
+}

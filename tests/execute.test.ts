@@ -1,0 +1,415 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import {
+    DescribeExecutionCommand,
+    GetExecutionHistoryCommand,
+    RedriveExecutionCommand,
+    SFNClient,
+    StartExecutionCommand,
+    type GetExecutionHistoryCommandInput,
+    type HistoryEvent,
+} from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+import { PROJECT_ROOT } from "../model/project";
+import { execute, type ExecuteDeps } from "../scripts/execute";
+
+const ACCOUNT = "123456789012";
+const STATE_MACHINE = `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:trading-workflow-state-machine`;
+const EXECUTION = `arn:aws:states:eu-west-1:${ACCOUNT}:execution:trading-workflow-state-machine:4f2b7c1e-9d3a-4c5b-8e6f-0a1b2c3d4e5f`;
+const CLUSTER = `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/batch-cluster`;
+const TASK = `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/batch-cluster/0f1e2d3c4b5a69788796a5b4c3d2e1f0`;
+const fn = (name: string) => `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${name}`;
+const T0 = Date.parse("2026-11-28T10:00:00.000Z");
+
+const sfn = mockClient(SFNClient);
+const logs = mockClient(CloudWatchLogsClient);
+
+/** History events as GetExecutionHistory returns them: ids from 1, each 100 ms after the last. */
+class History {
+    readonly events: HistoryEvent[] = [];
+    add(type: string, details: Record<string, unknown> = {}): this {
+        const id = this.events.length + 1;
+        this.events.push({ timestamp: new Date(T0 + id * 100), type, id, previousEventId: id - 1, ...details } as HistoryEvent);
+        return this;
+    }
+    state(kind: "Task" | "Choice" | "Pass" | "Fail", name: string, input = "{}"): this {
+        return this.add(`${kind}StateEntered`, { stateEnteredEventDetails: { name, input, inputDetails: { truncated: false } } });
+    }
+    exit(kind: "Task" | "Choice" | "Pass", name: string, output: string): this {
+        return this.add(`${kind}StateExited`, { stateExitedEventDetails: { name, output, outputDetails: { truncated: false } } });
+    }
+    lambda(name: string, resource: string, output: string): this {
+        return this.state("Task", name)
+            .add("LambdaFunctionScheduled", { lambdaFunctionScheduledEventDetails: { resource, input: "{}", inputDetails: { truncated: false } } })
+            .add("LambdaFunctionStarted")
+            .add("LambdaFunctionSucceeded", { lambdaFunctionSucceededEventDetails: { output, outputDetails: { truncated: false } } })
+            .exit("Task", name, output);
+    }
+    service(resourceType: string, resource: string, extra: () => void, result: () => void): this {
+        this.add("TaskScheduled", { taskScheduledEventDetails: { resourceType, resource, region: "eu-west-1", parameters: "{}" } });
+        this.add("TaskStarted", { taskStartedEventDetails: { resourceType, resource } });
+        extra();
+        result();
+        return this;
+    }
+}
+
+const TRADE = '{"id":"9b1fb813-9bd8-43d0-a46d-d1ee92b0833e","price":"42","type":"buy","qty":"3","timestamp":"2026-11-28T10:00:00.500Z"}';
+const stoppedTask = (exitCode: number) =>
+    JSON.stringify({ TaskArn: TASK, ClusterArn: CLUSTER, LastStatus: "STOPPED", StopCode: "EssentialContainerExited", Containers: [{ Name: "batch", ExitCode: exitCode }] });
+
+function upToRecordTransaction(): History {
+    const h = new History()
+        .add("ExecutionStarted", { executionStartedEventDetails: { input: "{}", inputDetails: { truncated: false }, roleArn: `arn:aws:iam::${ACCOUNT}:role/sm` } })
+        .lambda("Check Stock Value", fn("trading-stock-checker"), '{"stock_price":42}')
+        .state("Choice", "Buy or Sell?", '{"stock_price":42}')
+        .exit("Choice", "Buy or Sell?", '{"stock_price":42}')
+        .lambda("Buy Stock", fn("trading-stock-buyer"), TRADE)
+        .state("Task", "Record Transaction", TRADE);
+    return h.service("dynamodb", "putItem", () => undefined, () =>
+        h.add("TaskSucceeded", { taskSucceededEventDetails: { resourceType: "dynamodb", resource: "putItem", output: "{}", outputDetails: { truncated: false } } }),
+    ).exit("Task", "Record Transaction", TRADE);
+}
+
+function runTask(h: History, exitCode: number): History {
+    h.state("Task", "Run ECS task", TRADE);
+    return h.service(
+        "ecs",
+        "runTask.sync",
+        () => h.add("TaskSubmitted", { taskSubmittedEventDetails: { resourceType: "ecs", resource: "runTask.sync", output: JSON.stringify({ Tasks: [{ TaskArn: TASK }] }) } }),
+        () =>
+            exitCode === 0
+                ? h.add("TaskSucceeded", { taskSucceededEventDetails: { resourceType: "ecs", resource: "runTask.sync", output: stoppedTask(0) } })
+                : h.add("TaskFailed", { taskFailedEventDetails: { resourceType: "ecs", resource: "runTask.sync", error: "States.TaskFailed", cause: stoppedTask(exitCode) } }),
+    );
+}
+
+const SUCCEEDED_OUTPUT = JSON.stringify({ ...JSON.parse(TRADE), batch: { TaskArn: TASK, ExitCode: 0 } });
+
+function succeeding(): History {
+    return runTask(upToRecordTransaction(), 0)
+        .exit("Task", "Run ECS task", SUCCEEDED_OUTPUT)
+        .state("Pass", "Success", SUCCEEDED_OUTPUT)
+        .exit("Pass", "Success", SUCCEEDED_OUTPUT)
+        .add("ExecutionSucceeded", { executionSucceededEventDetails: { output: SUCCEEDED_OUTPUT, outputDetails: { truncated: false } } });
+}
+
+function failingBatch(): History {
+    const caught = JSON.stringify({ ...JSON.parse(TRADE), error: { Error: "States.TaskFailed", Cause: stoppedTask(1) } });
+    return runTask(upToRecordTransaction(), 1)
+        .exit("Task", "Run ECS task", caught)
+        .state("Fail", "Error", caught)
+        .add("ExecutionFailed", { executionFailedEventDetails: { error: "States.TaskFailed", cause: stoppedTask(1) } });
+}
+
+/**
+ * A fake Step Functions execution: each DescribeExecution reveals `step` more events, and
+ * GetExecutionHistory pages through what is revealed in pages of at most 4, either way round.
+ */
+function serve(
+    history: History,
+    final: { status: string; output?: string; error?: string; cause?: string },
+    step = 6,
+    revealed = 0,
+    options: { throttledDescribes?: number; progressing?: () => boolean } = {},
+) {
+    let visible = revealed;
+    let throttled = options.throttledDescribes ?? 0;
+    sfn.on(DescribeExecutionCommand).callsFake(() => {
+        if (throttled > 0) {
+            throttled--;
+            throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $fault: "client" });
+        }
+        if (options.progressing?.() ?? true) {
+            visible = Math.min(history.events.length, visible + step);
+        }
+        const done = visible === history.events.length;
+        return { executionArn: EXECUTION, stateMachineArn: STATE_MACHINE, status: done ? final.status : "RUNNING", startDate: new Date(T0), ...(done ? final : {}) };
+    });
+    sfn.on(GetExecutionHistoryCommand).callsFake((input: GetExecutionHistoryCommandInput) => {
+        const shown = history.events.slice(0, visible);
+        const ordered = input.reverseOrder ? [...shown].reverse() : shown;
+        const start = input.nextToken ? Number(input.nextToken) : 0;
+        const size = Math.min(input.maxResults ?? 100, 4);
+        const page = ordered.slice(start, start + size);
+        return { events: page, nextToken: start + size < ordered.length ? String(start + size) : undefined };
+    });
+}
+
+interface Captured {
+    code: number;
+    out: string[];
+    err: string[];
+    sleeps: number[];
+}
+
+async function run(argv: string[], outputs: Record<string, unknown> = {}): Promise<Captured> {
+    const captured: Omit<Captured, "code"> = { out: [], err: [], sleeps: [] };
+    const deps: ExecuteDeps = {
+        stackOutputs: async () => outputs,
+        sleep: async (ms) => {
+            captured.sleeps.push(ms);
+        },
+        out: (line) => captured.out.push(...line.split("\n")),
+        err: (line) => captured.err.push(...line.split("\n")),
+    };
+    const code = await execute(argv, deps);
+    return { code, ...captured };
+}
+
+const commandsSent = () => sfn.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
+
+describe("npm run execute (against mocked AWS clients)", () => {
+    beforeEach(() => {
+        sfn.reset();
+        logs.reset();
+    });
+
+    it("starts an execution, follows it state by state with the batch task and exit code, and exits 0 on SUCCEEDED", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT });
+        const result = await run(["--state-machine-arn", STATE_MACHINE, "--input", '{"note":"manual"}']);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(sfn.commandCalls(StartExecutionCommand)[0].args[0].input, { stateMachineArn: STATE_MACHINE, input: '{"note":"manual"}' });
+        assert.deepEqual(result.out.slice(0, 20), [
+            `Started ${EXECUTION}`,
+            "  → Check Stock Value",
+            "  ← Check Stock Value       400 ms",
+            "  → Buy or Sell?",
+            "  ← Buy or Sell?            100 ms",
+            "  → Buy Stock",
+            "  ← Buy Stock               400 ms",
+            "  → Record Transaction",
+            "  ← Record Transaction      400 ms",
+            "  → Run ECS task",
+            `  ← Run ECS task            500 ms  task ${TASK}  exit 0`,
+            "  → Success",
+            "  ← Success                 100 ms",
+            "",
+            "Status: SUCCEEDED",
+            "Output: {",
+            '  "id": "9b1fb813-9bd8-43d0-a46d-d1ee92b0833e",',
+            '  "price": "42",',
+            '  "type": "buy",',
+            '  "qty": "3",',
+        ]);
+        assert.deepEqual([...new Set(commandsSent())].sort(), ["DescribeExecutionCommand", "GetExecutionHistoryCommand", "StartExecutionCommand"]);
+        assert.equal(logs.calls().length, 0, "no CloudWatch Logs call without --logs");
+    });
+
+    it("follows a failed batch through Catch to Error, shows the container's exit code, and exits 1 with the error and cause", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        serve(failingBatch(), { status: "FAILED", error: "States.TaskFailed", cause: stoppedTask(1) });
+        const result = await run(["--state-machine-arn", STATE_MACHINE]);
+        assert.equal(result.code, 1);
+        const tail = result.out.slice(result.out.indexOf("  → Run ECS task"));
+        assert.deepEqual(tail, [
+            "  → Run ECS task",
+            `  ✗ Run ECS task            400 ms  States.TaskFailed  task ${TASK}  exit 1`,
+            "  ⤷ Run ECS task caught the error",
+            "  ← Run ECS task            500 ms",
+            "  → Error",
+            "",
+            "Status: FAILED",
+            "Error: States.TaskFailed",
+            `Cause: ${stoppedTask(1)}`,
+        ]);
+    });
+
+    it("pages through a long history without losing or repeating an event, and backs off while nothing happens", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        const history = succeeding();
+        // Reveal one event per poll for a while, then nothing for a while, then the rest.
+        let polls = 0;
+        let visible = 0;
+        sfn.on(DescribeExecutionCommand).callsFake(() => {
+            polls++;
+            visible = polls <= 3 ? polls : polls <= 12 ? 3 : history.events.length;
+            const done = visible === history.events.length;
+            return { executionArn: EXECUTION, status: done ? "SUCCEEDED" : "RUNNING", startDate: new Date(T0), output: done ? SUCCEEDED_OUTPUT : undefined };
+        });
+        sfn.on(GetExecutionHistoryCommand).callsFake((input: GetExecutionHistoryCommandInput) => {
+            const ordered = history.events.slice(0, visible).reverse();
+            const start = input.nextToken ? Number(input.nextToken) : 0;
+            return { events: ordered.slice(start, start + 3), nextToken: start + 3 < ordered.length ? String(start + 3) : undefined };
+        });
+        const result = await run(["--state-machine-arn", STATE_MACHINE]);
+        assert.equal(result.code, 0);
+        const entered = result.out.filter((l) => l.startsWith("  → "));
+        assert.deepEqual(entered, ["Check Stock Value", "Buy or Sell?", "Buy Stock", "Record Transaction", "Run ECS task", "Success"].map((s) => `  → ${s}`));
+        assert.equal(result.out.filter((l) => l.startsWith("  ← ")).length, 6);
+        // Events arrived in polls 1-3: 1 s each time; then nine idle polls back off by 1.5 up to 10 s.
+        assert.deepEqual(result.sleeps, [1000, 1000, 1000, 1500, 2250, 3375, 5062.5, 7593.75, 10000, 10000, 10000, 10000]);
+        assert.ok(sfn.commandCalls(GetExecutionHistoryCommand).every((c) => c.args[0].input.reverseOrder === true));
+    });
+
+    it("rides out throttled polls and still follows the execution to its end", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT }, 100, 0, { throttledDescribes: 2 });
+        const result = await run(["--state-machine-arn", STATE_MACHINE]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(result.sleeps.slice(0, 2), [1000, 2000]);
+        assert.match(result.out.join("\n"), /Status: SUCCEEDED/);
+    });
+
+    it("stops after repeated throttling with exit 1, naming the refused call", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
+        const result = await run(["--state-machine-arn", STATE_MACHINE]);
+        assert.equal(result.code, 1);
+        assert.match(result.err.join("\n"), /^AWS refused states:DescribeExecution on arn:aws:states:.*: ThrottlingException: Rate exceeded \(Step Functions throttled the call even after retries/);
+        assert.equal(sfn.commandCalls(DescribeExecutionCommand).length, 6);
+    });
+
+    it("exits 1 when AWS refuses to start, saying which permission is missing", async () => {
+        sfn.on(StartExecutionCommand).rejects(
+            Object.assign(new Error(`User: arn:aws:iam::${ACCOUNT}:user/dev is not authorized to perform: states:StartExecution on resource: ${STATE_MACHINE}`), {
+                name: "AccessDeniedException",
+            }),
+        );
+        const result = await run(["--state-machine-arn", STATE_MACHINE]);
+        assert.equal(result.code, 1);
+        assert.equal(result.err.length, 1);
+        assert.match(result.err[0], new RegExp(`^AWS refused states:StartExecution on ${STATE_MACHINE}: AccessDeniedException: .*\\(the caller needs the stack's operator policy \\(output operatorPolicyArn\\)`));
+    });
+
+    it("redrives a failed execution and follows only what happens after the redrive", async () => {
+        const failed = upToRecordTransaction();
+        const before = failed.events.length;
+        failed.add("ExecutionFailed", { executionFailedEventDetails: { error: "DynamoDB.ProvisionedThroughputExceededException", cause: "Throughput exceeds the current capacity" } });
+        const after = runTask(
+            failed.add("ExecutionRedriven", { executionRedrivenEventDetails: { redriveCount: 1 } }).state("Task", "Record Transaction", TRADE),
+            0,
+        );
+        after.service("dynamodb", "putItem", () => undefined, () => undefined);
+        after.exit("Task", "Run ECS task", SUCCEEDED_OUTPUT).state("Pass", "Success").exit("Pass", "Success", SUCCEEDED_OUTPUT).add("ExecutionSucceeded", {
+            executionSucceededEventDetails: { output: SUCCEEDED_OUTPUT },
+        });
+        // Until the redrive, the history ends at ExecutionFailed.
+        serve(after, { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT }, 100, before + 1, {
+            progressing: () => sfn.commandCalls(RedriveExecutionCommand).length > 0,
+        });
+        sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date(T0 + 60000) });
+        const result = await run(["--redrive", EXECUTION]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(sfn.commandCalls(RedriveExecutionCommand).map((c) => c.args[0].input), [{ executionArn: EXECUTION }]);
+        assert.equal(result.out[0], `Redriving ${EXECUTION}`);
+        assert.ok(!result.out.includes("  → Check Stock Value"), "the states that had succeeded are not shown again");
+        assert.ok(result.out.includes("  → Record Transaction") && result.out.includes("  → Run ECS task"));
+        assert.deepEqual([...new Set(commandsSent())].sort(), ["DescribeExecutionCommand", "GetExecutionHistoryCommand", "RedriveExecutionCommand"]);
+    });
+
+    it("refuses to redrive an execution that failed through Catch into Error, and says what to do instead", async () => {
+        serve(failingBatch(), { status: "FAILED" }, 100, failingBatch().events.length);
+        const result = await run(["--redrive", EXECUTION]);
+        assert.equal(result.code, 1);
+        assert.match(result.err.join("\n"), /not redriven: the execution failed in the Fail state "Error".*would fail again without re-running the batch/);
+        assert.equal(sfn.commandCalls(RedriveExecutionCommand).length, 0);
+    });
+
+    it("reports AWS's refusal of a redrive with exit 1", async () => {
+        serve(upToRecordTransaction().add("ExecutionFailed", { executionFailedEventDetails: { error: "x", cause: "y" } }), { status: "FAILED" }, 100, 100);
+        sfn.on(RedriveExecutionCommand).rejects(Object.assign(new Error("Execution is SUCCEEDED and cannot be redriven"), { name: "ExecutionNotRedrivable" }));
+        const result = await run(["--redrive", EXECUTION]);
+        assert.equal(result.code, 1);
+        assert.match(result.err[0], /^AWS refused states:RedriveExecution on .*: ExecutionNotRedrivable: Execution is SUCCEEDED and cannot be redriven \(only a FAILED, TIMED_OUT or ABORTED/);
+    });
+
+    it("reads the state machine from the stack's outputs and, with --logs, prints the batch container's log lines", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT });
+        const stream = "batch/batch/0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        logs.on(GetLogEventsCommand, { logGroupName: "batch-logs-1a2b3c", logStreamName: stream, startFromHead: true, nextToken: undefined }).resolves({
+            events: [
+                { timestamp: T0, message: '{"level":"info","step":"start"}', ingestionTime: T0 },
+                { timestamp: T0, message: '{"level":"info","step":"marked-processed"}', ingestionTime: T0 },
+            ],
+            nextForwardToken: "f/1",
+            nextBackwardToken: "b/0",
+        });
+        logs.on(GetLogEventsCommand, { nextToken: "f/1" }).resolves({ events: [{ timestamp: T0, message: '{"level":"info","step":"done"}' }], nextForwardToken: "f/2", nextBackwardToken: "b/1" });
+        logs.on(GetLogEventsCommand, { nextToken: "f/2" }).resolves({ events: [], nextForwardToken: "f/2", nextBackwardToken: "b/2" });
+        const result = await run(["--stack", "dev", "--logs"], { stateMachineArn: STATE_MACHINE, batchLogGroupName: "batch-logs-1a2b3c", containerName: "batch" });
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn, STATE_MACHINE);
+        assert.deepEqual(result.out.slice(-4), [
+            "Batch log lines (3):",
+            '  {"level":"info","step":"start"}',
+            '  {"level":"info","step":"marked-processed"}',
+            '  {"level":"info","step":"done"}',
+        ]);
+        assert.equal(logs.commandCalls(GetLogEventsCommand).length, 3);
+    });
+
+    it("with --no-follow prints the execution ARN and exits 0 after StartExecution alone", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        const result = await run(["--state-machine-arn", STATE_MACHINE, "--no-follow"]);
+        assert.equal(result.code, 0);
+        assert.deepEqual(result.out, [EXECUTION]);
+        assert.deepEqual(commandsSent(), ["StartExecutionCommand"]);
+    });
+
+    it("with --json prints one document with the status, output and events", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        serve(failingBatch(), { status: "FAILED", error: "States.TaskFailed", cause: stoppedTask(1) });
+        const result = await run(["--state-machine-arn", STATE_MACHINE, "--json"]);
+        assert.equal(result.code, 1);
+        const document = JSON.parse(result.out.join("\n"));
+        assert.equal(document.status, "FAILED");
+        assert.equal(document.error, "States.TaskFailed");
+        assert.deepEqual(document.tasks, [TASK]);
+        assert.ok(document.events.some((e: { kind: string; state: string }) => e.kind === "caught" && e.state === "Run ECS task"));
+    });
+
+    it("takes the region from the ARN when the SDK's settings name none", async () => {
+        const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION, AWS_PROFILE: process.env.AWS_PROFILE, AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE };
+        delete process.env.AWS_REGION;
+        delete process.env.AWS_DEFAULT_REGION;
+        delete process.env.AWS_PROFILE;
+        process.env.AWS_CONFIG_FILE = path.join(PROJECT_ROOT, "no-such-aws-config");
+        try {
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION });
+            await run(["--state-machine-arn", STATE_MACHINE, "--no-follow"]);
+            const client = sfn.call(0).thisValue as SFNClient;
+            assert.equal(await client.config.region(), "eu-west-1");
+        } finally {
+            for (const [key, value] of Object.entries(saved)) {
+                if (value === undefined) delete process.env[key];
+                else process.env[key] = value;
+            }
+        }
+    });
+
+    const usage: [string, string[], RegExp][] = [
+        ["no target", [], /give exactly one of --stack NAME and --state-machine-arn ARN/],
+        ["both targets", ["--stack", "dev", "--state-machine-arn", STATE_MACHINE], /give exactly one of/],
+        ["a malformed state machine ARN", ["--state-machine-arn", "arn:aws:lambda:us-east-1:1:function:x"], /--state-machine-arn must be a state machine ARN/],
+        ["a malformed execution ARN", ["--redrive", STATE_MACHINE], /--redrive must be an execution ARN/],
+        ["input that is not JSON", ["--state-machine-arn", STATE_MACHINE, "--input", "{nope"], /--input must be JSON \(got \{nope\)/],
+        ["--input with --redrive", ["--redrive", EXECUTION, "--input", "{}"], /--redrive takes neither/],
+        ["--logs without a log group", ["--state-machine-arn", STATE_MACHINE, "--logs"], /--logs needs the batch log group/],
+        ["an unknown option", ["--fast"], /Unknown option '--fast'/],
+    ];
+    for (const [label, argv, message] of usage) {
+        it(`exits 2 with the usage on ${label}, calling nothing`, async () => {
+            const result = await run(argv);
+            assert.equal(result.code, 2);
+            assert.match(result.err.join("\n"), message);
+            assert.match(result.err.join("\n"), /usage: npm run execute/);
+            assert.equal(sfn.calls().length, 0);
+        });
+    }
+
+    it("without a Pulumi CLI, --stack fails at once, naming it and suggesting --state-machine-arn", () => {
+        const child = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "scripts/execute.ts", "--stack", "dev"], {
+            cwd: PROJECT_ROOT,
+            encoding: "utf8",
+            env: { PATH: path.join(PROJECT_ROOT, "no-such-dir") },
+            timeout: 30000,
+        });
+        assert.equal(child.status, 1, child.stderr);
+        assert.equal(child.stderr.trim(), "--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead");
+    });
+});

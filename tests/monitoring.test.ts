@@ -1,0 +1,197 @@
+import * as assert from "node:assert/strict";
+import { readStackFile } from "../local/stack-files";
+import { ACCOUNT, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
+
+const STATE_MACHINE = mockArn("states", "stateMachine:trading-workflow-state-machine");
+const TOPIC = mockArn("sns", "monitoring-alarms");
+const FUNCTIONS = { "stock-checker": "trading-stock-checker", "stock-buyer": "trading-stock-buyer", "stock-seller": "trading-stock-seller" };
+
+/** The inputs every alarm must have, written out from the issue's rules, not from the code. */
+function expectedAlarm(namespace: string, metricName: string, dimensions: Record<string, string>) {
+    return {
+        namespace,
+        metricName,
+        dimensions,
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [TOPIC],
+        okActions: [TOPIC],
+    };
+}
+
+const ALWAYS = {
+    "monitoring-executions-failed": expectedAlarm("AWS/States", "ExecutionsFailed", { StateMachineArn: STATE_MACHINE }),
+    "monitoring-executions-timed-out": expectedAlarm("AWS/States", "ExecutionsTimedOut", { StateMachineArn: STATE_MACHINE }),
+    "monitoring-executions-aborted": expectedAlarm("AWS/States", "ExecutionsAborted", { StateMachineArn: STATE_MACHINE }),
+    "monitoring-execution-throttled": expectedAlarm("AWS/States", "ExecutionThrottled", { StateMachineArn: STATE_MACHINE }),
+    "monitoring-stock-checker-errors": expectedAlarm("AWS/Lambda", "Errors", { FunctionName: FUNCTIONS["stock-checker"] }),
+    "monitoring-stock-buyer-errors": expectedAlarm("AWS/Lambda", "Errors", { FunctionName: FUNCTIONS["stock-buyer"] }),
+    "monitoring-stock-seller-errors": expectedAlarm("AWS/Lambda", "Errors", { FunctionName: FUNCTIONS["stock-seller"] }),
+};
+
+const withoutDescription = ({ alarmDescription, ...inputs }: Record<string, any>) => {
+    assert.ok(typeof alarmDescription === "string" && alarmDescription.length > 10, "every alarm says why it fires");
+    return inputs;
+};
+
+/** A minimal IAM evaluator: allowed when some Allow statement names the action and a matching resource. */
+function allows(policy: { Statement: { Effect: string; Action: string | string[]; Resource: string | string[] }[] }, action: string, resource: string): boolean {
+    const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+    const glob = (pattern: string) => new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+    return policy.Statement.some((s) => s.Effect === "Allow" && list(s.Action).includes(action) && list(s.Resource).some((r) => glob(r).test(resource)));
+}
+
+for (const stack of ["dev", "prod"]) {
+    describe(`operations layer under Pulumi mocks (${stack} stack config)`, () => {
+        let run: ProgramRun;
+        before(async () => {
+            run = await runProgram(readStackFile(stack), stack);
+            assert.equal(run.error, undefined, String(run.error));
+        });
+
+        it("alarms on failed, timed-out, aborted and throttled executions and on each function's errors, notifying the topic on ALARM and OK", () => {
+            for (const [name, expected] of Object.entries(ALWAYS)) {
+                assert.deepEqual(withoutDescription(named(run, "aws:cloudwatch/metricAlarm:MetricAlarm", name).inputs), expected, name);
+            }
+        });
+
+        if (stack === "prod") {
+            it("alarms when no execution has succeeded for staleAfterHours, treating missing data as breaching", () => {
+                assert.deepEqual(withoutDescription(named(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-no-recent-success").inputs), {
+                    namespace: "AWS/States",
+                    metricName: "ExecutionsSucceeded",
+                    dimensions: { StateMachineArn: STATE_MACHINE },
+                    statistic: "Sum",
+                    period: 3600,
+                    evaluationPeriods: 3,
+                    datapointsToAlarm: 3,
+                    threshold: 1,
+                    comparisonOperator: "LessThanThreshold",
+                    treatMissingData: "breaching",
+                    alarmActions: [TOPIC],
+                    okActions: [TOPIC],
+                });
+                assert.equal(ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").length, 8);
+            });
+        } else {
+            it("has no stale-success alarm while the schedule is off (it would fire for ever)", () => {
+                assert.deepEqual(ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name).sort(), Object.keys(ALWAYS).sort());
+            });
+        }
+
+        it("lets only CloudWatch alarms of this account publish to the topic", () => {
+            assert.deepEqual(JSON.parse(named(run, "aws:sns/topicPolicy:TopicPolicy", "monitoring-alarms-policy").inputs.policy), {
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "CloudWatchAlarmsOfThisAccount",
+                        Effect: "Allow",
+                        Principal: { Service: "cloudwatch.amazonaws.com" },
+                        Action: "sns:Publish",
+                        Resource: TOPIC,
+                        Condition: {
+                            StringEquals: { "aws:SourceAccount": ACCOUNT },
+                            ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:*` },
+                        },
+                    },
+                ],
+            });
+            assert.equal(named(run, "aws:sns/topicPolicy:TopicPolicy", "monitoring-alarms-policy").inputs.arn, TOPIC);
+            assert.deepEqual(ofType(run, "aws:sns/topicSubscription:TopicSubscription"), [], "no address is configured");
+        });
+
+        it("draws the dashboard: executions, duration percentiles, each function, the table and every alarm", () => {
+            const { inputs } = named(run, "aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard");
+            assert.equal(inputs.dashboardName, `stock-trader-${stack}`);
+            const body = JSON.parse(inputs.dashboardBody);
+            const metrics = body.widgets.filter((w: any) => w.type === "metric").flatMap((w: any) => w.properties.metrics);
+            const has = (namespace: string, name: string, value: string, stat?: string) =>
+                metrics.some((m: any[]) => m[0] === namespace && m[1] === name && m[3] === value && (stat === undefined || m[4]?.stat === stat));
+            for (const name of ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"]) {
+                assert.ok(has("AWS/States", name, STATE_MACHINE), name);
+            }
+            for (const stat of ["p50", "p90", "p99"]) {
+                assert.ok(has("AWS/States", "ExecutionTime", STATE_MACHINE, stat), stat);
+            }
+            for (const fn of Object.values(FUNCTIONS)) {
+                for (const name of ["Invocations", "Errors", "Duration"]) {
+                    assert.ok(has("AWS/Lambda", name, fn), `${fn} ${name}`);
+                }
+            }
+            assert.ok(has("AWS/DynamoDB", "ConsumedWriteCapacityUnits", "transactions-table"));
+            assert.ok(has("AWS/DynamoDB", "WriteThrottleEvents", "transactions-table"));
+            const alarmWidget = body.widgets.find((w: any) => w.type === "alarm");
+            assert.deepEqual(
+                [...alarmWidget.properties.alarms].sort(),
+                ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.state.arn).sort(),
+            );
+            assert.ok(body.widgets.every((w: any) => w.x + w.width <= 24), "widgets fit the 24-column grid");
+        });
+
+        it("grants operators exactly what running and inspecting this workflow needs, on this state machine only", () => {
+            const policy = JSON.parse(named(run, "aws:iam/policy:Policy", "monitoring-operator-policy").inputs.policy);
+            const execution = (machine: string) => mockArn("states", `execution:${machine}:0b2a4f9e-1c3d-4e5f-8a9b-0c1d2e3f4a5b`);
+            const batchLogs = mockArn("logs", "log-group:batch-logs");
+            const calls: [string, string][] = [
+                ["states:StartExecution", STATE_MACHINE],
+                ["states:DescribeExecution", execution("trading-workflow-state-machine")],
+                ["states:GetExecutionHistory", execution("trading-workflow-state-machine")],
+                ["states:RedriveExecution", execution("trading-workflow-state-machine")],
+                ["states:StopExecution", execution("trading-workflow-state-machine")],
+                ["logs:GetLogEvents", `${batchLogs}:log-stream:batch/batch/0123456789abcdef`],
+                ["logs:FilterLogEvents", batchLogs],
+            ];
+            for (const [action, resource] of calls) {
+                assert.ok(allows(policy, action, resource), `${action} on ${resource} must be allowed`);
+            }
+            const elsewhere: [string, string][] = [
+                ["states:StartExecution", mockArn("states", "stateMachine:someone-elses")],
+                ["states:DescribeExecution", execution("someone-elses")],
+                ["states:GetExecutionHistory", execution("someone-elses")],
+                ["states:RedriveExecution", execution("someone-elses")],
+                ["states:StartExecution", mockArn("states", "stateMachine:trading-workflow-state-machine-2")],
+                ["logs:GetLogEvents", `${mockArn("logs", "log-group:other")}:log-stream:x`],
+                ["states:UpdateStateMachine", STATE_MACHINE],
+                ["states:DeleteStateMachine", STATE_MACHINE],
+            ];
+            for (const [action, resource] of elsewhere) {
+                assert.ok(!allows(policy, action, resource), `${action} on ${resource} must not be allowed`);
+            }
+            const actions = policy.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+            assert.ok(actions.every((a: string) => /^(states:(StartExecution|DescribeExecution|GetExecutionHistory|StopExecution|RedriveExecution)|logs:(DescribeLogStreams|FilterLogEvents|GetLogEvents))$/.test(a)), actions.join());
+        });
+
+        it("exports the operations outputs as non-empty strings, with console links in the stack's region", () => {
+            for (const key of ["alarmTopicArn", "dashboardName", "dashboardUrl", "stateMachineConsoleUrl", "operatorPolicyArn", "batchLogGroupName"]) {
+                assert.ok(typeof run.outputs[key] === "string" && (run.outputs[key] as string).length > 0, key);
+            }
+            assert.equal(run.outputs.alarmTopicArn, TOPIC);
+            assert.equal(run.outputs.dashboardUrl, `https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/stock-trader-${stack}`);
+            assert.equal(
+                run.outputs.stateMachineConsoleUrl,
+                `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/statemachines/view/${encodeURIComponent(STATE_MACHINE)}`,
+            );
+            assert.equal(run.outputs.operatorPolicyArn, `arn:aws:iam::${ACCOUNT}:policy/monitoring-operator-policy`);
+        });
+
+        it("gives the identical dashboard body on a second evaluation", async () => {
+            const again = await runProgram(readStackFile(stack), stack);
+            const body = (r: ProgramRun) => named(r, "aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard").inputs.dashboardBody;
+            assert.equal(body(again), body(run));
+        });
+    });
+}
+
+describe("alarm email", () => {
+    it("subscribes alarmEmail to the topic by email", async () => {
+        const run = await runProgram({ alarmEmail: "oncall@example.com" });
+        assert.equal(run.error, undefined, String(run.error));
+        const subscription = named(run, "aws:sns/topicSubscription:TopicSubscription", "monitoring-alarm-email");
+        assert.deepEqual(subscription.inputs, { topic: TOPIC, protocol: "email", endpoint: "oncall@example.com" });
+    });
+});
