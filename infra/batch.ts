@@ -19,6 +19,7 @@ export type BatchJobConfig = Pick<
     | "batchMemory"
     | "batchArchitecture"
     | "batchImagesToKeep"
+    | "batchCapacity"
     | "logRetentionDays"
     | "containerInsights"
     | "subnetIds"
@@ -97,6 +98,15 @@ export class BatchJob extends pulumi.ComponentResource {
             { settings: [{ name: "containerInsights", value: config.containerInsights ? "enabled" : "disabled" }] },
             parent,
         );
+        if (config.batchCapacity === "FARGATE_SPOT") {
+            // RunTask's capacity provider strategy names FARGATE_SPOT, which the cluster must offer;
+            // FARGATE stays available for tasks started by hand.
+            new aws.ecs.ClusterCapacityProviders(
+                `${name}-capacity-providers`,
+                { clusterName: this.cluster.name, capacityProviders: ["FARGATE", "FARGATE_SPOT"] },
+                parent,
+            );
+        }
 
         const logGroup = (this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: config.logRetentionDays }, parent));
 

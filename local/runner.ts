@@ -15,7 +15,7 @@ import { handler as buyerHandler } from "../functions/stock-buyer";
 import { createStockChecker, handler as checkerHandler } from "../functions/stock-checker";
 import type { StackConfig } from "../model/config";
 import { BATCH_ENV } from "../model/transaction";
-import { STATES, type StateMachineDefinition } from "../model/workflow";
+import { SPOT_INTERRUPTION_STOP_CODE, STATES, type StateMachineDefinition } from "../model/workflow";
 import { buildBatchProgram, readBatchImage, runBatch, type BatchImage } from "./batch";
 import { localWorkflow } from "./definition";
 import { EMULATOR_ENV, startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
@@ -35,6 +35,11 @@ export interface RunnerOptions {
     price?: number;
     /** Makes every batch run fail: the batch program is pointed at a table that does not exist. */
     failBatch?: boolean;
+    /**
+     * Ends the first N batch runs of each execution as Fargate Spot interruptions: the task
+     * stops with StopCode SpotInterruption before the program runs. @default 0
+     */
+    interruptBatch?: number;
     /** Replaces a trading handler, for example with one that fails first. */
     handlers?: Partial<Record<"checker" | "buyer" | "seller", Handler>>;
     /**
@@ -103,24 +108,40 @@ function lambdaTask(handler: Handler) {
 interface RunTaskParameters {
     Cluster: string;
     TaskDefinition: string;
+    CapacityProviderStrategy?: { CapacityProvider: string }[];
     Overrides?: { ContainerOverrides?: { Name: string; Command?: string[]; Environment?: { Name: string; Value: string }[] }[] };
 }
 
+/** How a local batch run ended: the container exited, or Fargate Spot took the capacity back first. */
+type BatchEnd = { exitCode: number; stderr: string } | { interrupted: true };
+
 /** The stopped-task description ECS returns, with the local run's stderr tail added. */
-function stoppedTask(params: RunTaskParameters, containerName: string, exitCode: number, stderr: string) {
+function stoppedTask(params: RunTaskParameters, containerName: string, end: BatchEnd) {
     const cluster = params.Cluster;
     const taskArn = `${cluster.replace(":cluster/", ":task/")}/${randomUUID().replaceAll("-", "")}`;
-    return {
+    const common = {
         TaskArn: taskArn,
         ClusterArn: cluster,
         TaskDefinitionArn: params.TaskDefinition,
         LaunchType: "FARGATE",
+        CapacityProviderName: params.CapacityProviderStrategy?.[0]?.CapacityProvider,
         LastStatus: "STOPPED",
         DesiredStatus: "STOPPED",
+    };
+    if ("interrupted" in end) {
+        return {
+            ...common,
+            StopCode: SPOT_INTERRUPTION_STOP_CODE,
+            StoppedReason: "Your Spot Task was interrupted.",
+            Containers: [{ Name: containerName, LastStatus: "STOPPED" }],
+        };
+    }
+    return {
+        ...common,
         StopCode: "EssentialContainerExited",
         StoppedReason: "Essential container in task exited",
-        Containers: [{ Name: containerName, LastStatus: "STOPPED", ExitCode: exitCode }],
-        StderrTail: stderr.trimEnd().split("\n").filter(Boolean).slice(-STDERR_LINES),
+        Containers: [{ Name: containerName, LastStatus: "STOPPED", ExitCode: end.exitCode }],
+        StderrTail: end.stderr.trimEnd().split("\n").filter(Boolean).slice(-STDERR_LINES),
     };
 }
 
@@ -128,6 +149,8 @@ function stoppedTask(params: RunTaskParameters, containerName: string, exitCode:
 function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, image: BatchImage, batchSlots: ReturnType<typeof limitConcurrency>) {
     const checker = options.handlers?.checker ?? (options.price === undefined ? checkerHandler : createStockChecker(() => options.price!));
     const containerName = options.config.batchContainerName;
+    // Batch runs so far, by trade id: each execution has its own trade.
+    const runsByTrade = new Map<string, number>();
     return {
         [STATES.checkStockValue]: lambdaTask(checker),
         [STATES.buyStock]: lambdaTask(options.handlers?.buyer ?? buyerHandler),
@@ -154,9 +177,15 @@ function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, image: BatchIma
                 [BATCH_ENV.tableName]: options.failBatch ? `${db.tableName}-missing` : db.tableName,
                 ...environment,
             };
-            const run = await batchSlots(() => runBatch(override?.Command ?? image.defaultCommand, env, image));
-            const task = stoppedTask(params, containerName, run.exitCode, run.stderr);
-            if (run.exitCode !== 0) {
+            const trade = environment[BATCH_ENV.transactionId] ?? "";
+            const runs = (runsByTrade.get(trade) ?? 0) + 1;
+            runsByTrade.set(trade, runs);
+            const end: BatchEnd =
+                runs <= (options.interruptBatch ?? 0)
+                    ? { interrupted: true }
+                    : await batchSlots(() => runBatch(override?.Command ?? image.defaultCommand, env, image));
+            const task = stoppedTask(params, containerName, end);
+            if ("interrupted" in end || end.exitCode !== 0) {
                 const failure = new Error(JSON.stringify(task));
                 failure.name = "States.TaskFailed";
                 throw failure;

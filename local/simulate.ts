@@ -2,13 +2,13 @@
  * npm run simulate: runs the workflow end to end on this machine, no AWS account needed.
  * Run with --help for the options.
  */
-import { ConfigError } from "../model/config";
+import { ConfigError, parseStackConfig } from "../model/config";
 import { MAX_STOCK_PRICE } from "../functions/trade";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "./runner";
-import { integerFlag, jsonFlag, parseFlags, runMain, UsageError } from "../scripts/cli";
+import { configOverrides, integerFlag, jsonFlag, parseFlags, runMain, UsageError } from "../scripts/cli";
 import { batchTask, stateTracer, type TraceEvent } from "../scripts/trace";
-import { loadStackConfig } from "./stack-files";
+import { readStackFile } from "./stack-files";
 import { median } from "./stats";
 
 const USAGE = `usage: npm run simulate -- [options]
@@ -18,7 +18,12 @@ const USAGE = `usage: npm run simulate -- [options]
   --input JSON      the execution input (default {})
   --price P         force the checker's price, 0-99, to take the buy or the sell path
   --fail-batch      make the batch program fail, to exercise Catch and Error
+  --interrupt-batch N
+                    end the first N batch runs of each execution as Fargate Spot
+                    interruptions (needs batchCapacity FARGATE_SPOT)
   --stack NAME      build the definition from Pulumi.NAME.yaml (default dev)
+  --set KEY=VALUE   override one of the stack's stock-trader keys (repeatable),
+                    such as --set batchCapacity=FARGATE_SPOT
   --json            print machine-readable JSON instead of text
   --help            print this help`;
 
@@ -28,7 +33,10 @@ interface Options {
     input: unknown;
     price?: number;
     failBatch: boolean;
+    interruptBatch: number;
     stack: string;
+    /** Overrides of the stack file's stock-trader keys. */
+    set: Record<string, string>;
     json: boolean;
     help: boolean;
 }
@@ -40,7 +48,9 @@ export function parseOptions(argv: string[]): Options {
         input: { type: "string" },
         price: { type: "string" },
         "fail-batch": { type: "boolean", default: false },
+        "interrupt-batch": { type: "string" },
         stack: { type: "string", default: "dev" },
+        set: { type: "string", multiple: true, default: [] },
         json: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
     });
@@ -53,7 +63,9 @@ export function parseOptions(argv: string[]): Options {
         input,
         price: integerFlag("price", values.price, 0, MAX_STOCK_PRICE),
         failBatch: values["fail-batch"],
+        interruptBatch: integerFlag("interrupt-batch", values["interrupt-batch"], 0, 100) ?? 0,
         stack: values.stack,
+        set: configOverrides(values.set),
         json: values.json,
         help: values.help,
     };
@@ -159,10 +171,18 @@ async function main(argv: string[]): Promise<number> {
     }
     let config;
     try {
-        config = loadStackConfig(options.stack);
+        config = parseStackConfig({ ...readStackFile(options.stack), ...options.set });
     } catch (error) {
         const reason = error instanceof ConfigError ? error.message : `cannot read Pulumi.${options.stack}.yaml: ${(error as Error).message}`;
         process.stderr.write(`${reason}\n`);
+        return 2;
+    }
+
+    if (options.interruptBatch > 0 && config.batchCapacity !== "FARGATE_SPOT") {
+        process.stderr.write(
+            `--interrupt-batch needs batchCapacity FARGATE_SPOT: on-demand Fargate tasks are never interrupted ` +
+                `(the ${options.stack} stack uses ${config.batchCapacity}; add --set batchCapacity=FARGATE_SPOT)\n`,
+        );
         return 2;
     }
 
@@ -179,6 +199,7 @@ async function main(argv: string[]): Promise<number> {
         input: options.input as never,
         price: options.price,
         failBatch: options.failBatch,
+        interruptBatch: options.interruptBatch,
         onEvent: single && !options.json ? traceTo(stateTracer(write)) : undefined,
         onExecutionEnd: single ? undefined : () => progress(++done),
     });

@@ -12,6 +12,7 @@ export const CONFIG_NAMESPACE = "stock-trader";
 
 export type CpuArchitecture = "ARM64" | "X86_64";
 export type LogLevel = "ALL" | "ERROR" | "FATAL" | "OFF";
+export type BatchCapacity = "FARGATE" | "FARGATE_SPOT";
 
 /** The validated settings of one stack. */
 export interface StackConfig {
@@ -61,6 +62,10 @@ export interface StackConfig {
     alarmEmail?: string;
     /** With the schedule on, how many hours without a successful execution raise an alarm. */
     staleAfterHours: number;
+    /** Where the batch task runs: on-demand Fargate, or Fargate Spot (up to 70% cheaper, may be interrupted). */
+    batchCapacity: BatchCapacity;
+    /** With Fargate Spot, how many times a task stopped by a Spot interruption is run again. */
+    batchInterruptionRetries: number;
 }
 
 /** Retention periods CloudWatch Logs accepts. */
@@ -197,6 +202,8 @@ const KEYS = {
     executionTimeoutSeconds: { parse: integer(60, MAX_TIMEOUT_SECONDS), default: DERIVED },
     alarmEmail: { parse: matching(EMAIL, "an email address, such as oncall@example.com"), default: undefined },
     staleAfterHours: { parse: integer(1, 24), default: 3 },
+    batchCapacity: { parse: oneOf<BatchCapacity>(["FARGATE", "FARGATE_SPOT"]), default: "FARGATE" },
+    batchInterruptionRetries: { parse: integer(0, 10), default: 2 },
 } satisfies {
     [K in keyof StackConfig]-?: { parse: Parser<NonNullable<StackConfig[K]>>; default: StackConfig[K] | typeof DERIVED };
 };
@@ -259,7 +266,7 @@ export function overridesProblem(containerName: string, command: string[]): stri
 /** Fills in the defaults that depend on other keys. */
 function deriveDefaults(config: StackConfig): StackConfig {
     if ((config.executionTimeoutSeconds as unknown) === DERIVED) {
-        config.executionTimeoutSeconds = Math.ceil(longestRunSeconds(config.batchTimeoutSeconds) / 60) * 60;
+        config.executionTimeoutSeconds = Math.ceil(longestRunSeconds(config) / 60) * 60;
     }
     return config;
 }
@@ -284,11 +291,14 @@ function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, c
                 `(got only ${raw.subnetIds === undefined ? "securityGroupIds" : "subnetIds"})`,
         );
     }
-    const needed = config.batchTimeoutSeconds && longestRunSeconds(config.batchTimeoutSeconds);
+    const computable = [config.batchTimeoutSeconds, config.batchCapacity, config.batchInterruptionRetries].every((v) => v !== undefined);
+    const needed = computable ? longestRunSeconds(config) : 0;
     if (raw.executionTimeoutSeconds !== undefined && typeof config.executionTimeoutSeconds === "number" && needed > config.executionTimeoutSeconds) {
+        const interruptions =
+            config.batchCapacity === "FARGATE_SPOT" ? ` and ${config.batchInterruptionRetries} Spot interruption retries` : "";
         problems.push(
             `${CONFIG_NAMESPACE}:executionTimeoutSeconds must be at least ${needed}, the longest a successful execution can take ` +
-                `with batchTimeoutSeconds ${config.batchTimeoutSeconds} and every Lambda, DynamoDB and ECS retry (got ${config.executionTimeoutSeconds})`,
+                `with batchTimeoutSeconds ${config.batchTimeoutSeconds}${interruptions} and every Lambda, DynamoDB and ECS retry (got ${config.executionTimeoutSeconds})`,
         );
     }
     if (raw.subnetIds === undefined && config.assignPublicIp === false) {

@@ -10,7 +10,7 @@
  * one fixed order, so the same inputs always give the same JSON and a preview shows no diff.
  */
 import type { StackConfig } from "./config";
-import { allow, parseArn, policyDocument, type Condition, type PolicyDocument, type PolicyStatement } from "./policies";
+import { allow, parseArn, policyDocument, type Condition as PolicyCondition, type PolicyDocument, type PolicyStatement } from "./policies";
 import { FUNCTION_TIMEOUT_SECONDS } from "./functions";
 import { BATCH_ENV, TRANSACTION_ATTRIBUTES } from "./transaction";
 
@@ -24,7 +24,14 @@ export const STATES = {
     runEcsTask: "Run ECS task",
     success: "Success",
     error: "Error",
+    // Only with Fargate Spot and batchInterruptionRetries above 0:
+    spotInterruption: "Spot interruption?",
+    firstInterruption: "First interruption",
+    nextInterruption: "Another interruption",
 } as const;
+
+/** How ECS says a Fargate Spot task was stopped by a Spot interruption (`StopCode` of the stopped task). */
+export const SPOT_INTERRUPTION_STOP_CODE = "SpotInterruption";
 
 export const DYNAMODB_PUT_ITEM = "arn:aws:states:::dynamodb:putItem";
 export const ECS_RUN_TASK_SYNC = "arn:aws:states:::ecs:runTask.sync";
@@ -66,15 +73,28 @@ export interface TaskState {
     Next: string;
 }
 
+/** The Choice rule comparisons this workflow uses. */
+export type Condition =
+    | { Variable: string; NumericLessThanEquals: number }
+    | { Variable: string; NumericLessThan: number }
+    | { Variable: string; StringMatches: string }
+    | { Variable: string; IsPresent: boolean }
+    | { Not: Condition };
+
+export type ChoiceRule = Condition & { Next: string };
+
 export interface ChoiceState {
     Type: "Choice";
-    Choices: { Variable: string; NumericLessThanEquals: number; Next: string }[];
+    Choices: ChoiceRule[];
     Default: string;
 }
 
 export interface PassState {
     Type: "Pass";
-    End: true;
+    Parameters?: Record<string, unknown>;
+    ResultPath?: string;
+    Next?: string;
+    End?: true;
 }
 
 export interface FailState {
@@ -112,7 +132,14 @@ export interface WorkflowResources {
 /** The stack settings the definition and the policy depend on. */
 export type WorkflowConfig = Pick<
     StackConfig,
-    "buyThreshold" | "batchCommand" | "batchTimeoutSeconds" | "executionTimeoutSeconds" | "logLevel" | "tracingEnabled"
+    | "buyThreshold"
+    | "batchCommand"
+    | "batchTimeoutSeconds"
+    | "executionTimeoutSeconds"
+    | "batchCapacity"
+    | "batchInterruptionRetries"
+    | "logLevel"
+    | "tracingEnabled"
 >;
 
 export interface WorkflowSettings {
@@ -130,7 +157,7 @@ interface Grant {
     sid: string;
     actions: string[];
     resources: string[];
-    condition?: Condition;
+    condition?: PolicyCondition;
 }
 
 interface BuiltTask {
@@ -160,19 +187,23 @@ const retryWaits = (r: Retrier): number =>
 /** A Lambda state's worst case: every attempt runs to the function's timeout, every retry waits. */
 const lambdaWorstSeconds = (r: Retrier): number => (1 + r.MaxAttempts) * FUNCTION_TIMEOUT_SECONDS + retryWaits(r);
 
+/** How many times the batch task may run in one execution: once, plus the Spot interruption retries. */
+export const batchRuns = (config: Pick<StackConfig, "batchCapacity" | "batchInterruptionRetries">): number =>
+    config.batchCapacity === "FARGATE_SPOT" ? 1 + config.batchInterruptionRetries : 1;
+
 /**
  * The longest a successful execution can take: the checker and a trade function with every
  * attempt at its timeout, every DynamoDB and ECS start retry's wait (those attempts fail within
- * seconds), and the batch task running to `batchTimeoutSeconds`. An execution timeout below it
- * would cut off executions that were going to succeed.
+ * seconds), and each run of the batch task (one, plus the Spot interruption retries) lasting up
+ * to `batchTimeoutSeconds`. An execution timeout below it would cut off executions that were
+ * going to succeed.
  */
-export function longestRunSeconds(batchTimeoutSeconds: number): number {
+export function longestRunSeconds(config: Pick<StackConfig, "batchTimeoutSeconds" | "batchCapacity" | "batchInterruptionRetries">): number {
     return Math.ceil(
         lambdaWorstSeconds(RETRIES.checker) +
             lambdaWorstSeconds(RETRIES.trade) +
             retryWaits(RETRIES.record) +
-            retryWaits(RETRIES.batchStart) +
-            batchTimeoutSeconds,
+            batchRuns(config) * (retryWaits(RETRIES.batchStart) + config.batchTimeoutSeconds),
     );
 }
 
@@ -227,7 +258,9 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
             Type: "Task",
             Resource: ECS_RUN_TASK_SYNC,
             Parameters: {
-                LaunchType: "FARGATE",
+                ...(config.batchCapacity === "FARGATE_SPOT"
+                    ? { CapacityProviderStrategy: [{ CapacityProvider: "FARGATE_SPOT", Weight: 1 }] }
+                    : { LaunchType: "FARGATE" }),
                 Cluster: batch.clusterArn,
                 TaskDefinition: batch.taskDefinitionArn,
                 NetworkConfiguration: {
@@ -238,6 +271,8 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
                     },
                 },
                 Overrides: runTaskOverrides(batch.containerName, config.batchCommand, { "Value.$": "$.id" }),
+                // Each task carries the task definition's tags (the stack's), for cost allocation.
+                PropagateTags: "TASK_DEFINITION",
             },
             TimeoutSeconds: config.batchTimeoutSeconds,
             // Keep the trade and add which task processed it, not the whole task description.
@@ -256,6 +291,13 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
             },
             // Task IDs are not known before the task runs, hence this cluster's tasks by wildcard.
             { sid: "ManageBatchTask", actions: ["ecs:StopTask", "ecs:DescribeTasks"], resources: [regional("ecs", `task/${clusterName}/*`)] },
+            // PropagateTags tags the task as RunTask creates it, and only then.
+            {
+                sid: "TagBatchTask",
+                actions: ["ecs:TagResource"],
+                resources: [regional("ecs", `task/${clusterName}/*`)],
+                condition: { StringEquals: { "ecs:CreateAction": "RunTask" } },
+            },
             {
                 sid: "ReceiveBatchTaskEvents",
                 actions: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
@@ -268,6 +310,36 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
                 condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
             },
         ],
+    };
+}
+
+/**
+ * With Fargate Spot: a task stopped by a Spot interruption is not the program's failure, so the
+ * batch runs again, at most `retries` times, counted in `$.interruptions.count`. Retry cannot
+ * decide this, as it matches error names only and both arrive as `States.TaskFailed`: the
+ * Choice reads the stopped task's `StopCode` in the cause. Any other failure, and an
+ * interruption past the last retry, ends in Error as before. The batch job is idempotent, so
+ * running it again is safe. Each rule reads only paths the rules before it proved present.
+ */
+function spotInterruptionStates(retries: number): Record<string, State> {
+    const interrupted: Condition = { Variable: "$.error.Cause", StringMatches: `*"StopCode":"${SPOT_INTERRUPTION_STOP_CODE}"*` };
+    return {
+        [STATES.spotInterruption]: {
+            Type: "Choice",
+            Choices: [
+                { Not: interrupted, Next: STATES.error },
+                { Not: { Variable: "$.interruptions", IsPresent: true }, Next: STATES.firstInterruption },
+                { Variable: "$.interruptions.count", NumericLessThan: retries, Next: STATES.nextInterruption },
+            ],
+            Default: STATES.error,
+        },
+        [STATES.firstInterruption]: { Type: "Pass", Parameters: { count: 1 }, ResultPath: "$.interruptions", Next: STATES.runEcsTask },
+        [STATES.nextInterruption]: {
+            Type: "Pass",
+            Parameters: { "count.$": "States.MathAdd($.interruptions.count, 1)" },
+            ResultPath: "$.interruptions",
+            Next: STATES.runEcsTask,
+        },
     };
 }
 
@@ -347,7 +419,7 @@ export function buildWorkflow(settings: WorkflowSettings): Workflow {
         [STATES.buyStock]: invokeFunction(functions.buyer, RETRIES.trade, STATES.recordTransaction),
         [STATES.sellStock]: invokeFunction(functions.seller, RETRIES.trade, STATES.recordTransaction),
         [STATES.recordTransaction]: recordTransaction(resources.table, STATES.runEcsTask),
-        [STATES.runEcsTask]: runBatchTask(resources.batch, config, STATES.success, STATES.error),
+        [STATES.runEcsTask]: runBatchTask(resources.batch, config, STATES.success, batchRuns(config) > 1 ? STATES.spotInterruption : STATES.error),
     };
     const definition: StateMachineDefinition = {
         Comment: "Checks a stock price, buys or sells, records the trade and hands it to a Fargate batch job",
@@ -368,6 +440,7 @@ export function buildWorkflow(settings: WorkflowSettings): Workflow {
             // A Fail state, so a failed batch job fails the execution (and its alarms) while
             // carrying the batch's own error and cause.
             [STATES.error]: { Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" },
+            ...(batchRuns(config) > 1 ? spotInterruptionStates(config.batchInterruptionRetries) : {}),
         },
     };
     const grants = Object.values(tasks).flatMap((task) => task.grants);

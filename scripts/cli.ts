@@ -1,5 +1,6 @@
 /** What the command-line tools share: flag parsing with Node's `util.parseArgs`, usage errors, and the exit code plumbing. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { CONFIG_NAMESPACE } from "../model/config";
 
 /** Bad usage: the tools print the message and their usage, and exit 2. */
 export class UsageError extends Error {}
@@ -34,6 +35,19 @@ export function integerFlag(name: string, value: string | undefined, min: number
         throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got ${value})`);
     }
     return number;
+}
+
+/** `--set KEY=VALUE` flags as stack config entries (`stock-trader:KEY`), to lay over a stack file's. */
+export function configOverrides(pairs: readonly string[]): Record<string, string> {
+    return Object.fromEntries(
+        pairs.map((pair) => {
+            const match = /^([A-Za-z]+)=([\s\S]*)$/.exec(pair);
+            if (!match) {
+                throw new UsageError(`--set must be KEY=VALUE, such as batchCapacity=FARGATE_SPOT (got ${pair})`);
+            }
+            return [`${CONFIG_NAMESPACE}:${match[1]}`, match[2]];
+        }),
+    );
 }
 
 /** Runs a tool's main as the process's exit code; an unexpected error is printed with its stack and exits 1. */

@@ -2,10 +2,13 @@
  * Renders a state machine definition as a Mermaid flowchart. Pure, so the README's diagram is
  * generated from the same builder the program deploys, and a test can tell when it is stale.
  */
-import type { State, StateMachineDefinition } from "../model/workflow";
+import type { Condition, State, StateMachineDefinition } from "../model/workflow";
 
-export const DIAGRAM_START = "<!-- diagram:start (npm run diagram) -->";
-export const DIAGRAM_END = "<!-- diagram:end -->";
+/** The README's markers around the diagram called `name`. */
+export const diagramMarkers = (name: string) => ({
+    start: `<!-- diagram:${name}:start (npm run diagram) -->`,
+    end: `<!-- diagram:${name}:end -->`,
+});
 
 function node(id: string, name: string, state: State): string {
     switch (state.Type) {
@@ -18,6 +21,22 @@ function node(id: string, name: string, state: State): string {
         case "Fail":
             return `${id}[["${name} (Fail)"]]`;
     }
+}
+
+/** A Choice rule in words; quotes become Mermaid's #quot; so the label stays one string. */
+export function describeCondition(condition: Condition): string {
+    if ("Not" in condition) {
+        return `not ${describeCondition(condition.Not)}`;
+    }
+    const text =
+        "NumericLessThanEquals" in condition
+            ? `${condition.Variable} ≤ ${condition.NumericLessThanEquals}`
+            : "NumericLessThan" in condition
+              ? `${condition.Variable} < ${condition.NumericLessThan}`
+              : "StringMatches" in condition
+                ? `${condition.Variable} matches ${condition.StringMatches}`
+                : `${condition.Variable} is ${condition.IsPresent ? "present" : "absent"}`;
+    return text.replaceAll('"', "#quot;");
 }
 
 export function renderMermaid(definition: StateMachineDefinition): string {
@@ -33,9 +52,11 @@ export function renderMermaid(definition: StateMachineDefinition): string {
         const state = definition.States[name];
         if (state.Type === "Choice") {
             for (const choice of state.Choices) {
-                lines.push(`  ${id(name)} -->|"${choice.Variable} ≤ ${choice.NumericLessThanEquals}"| ${id(choice.Next)}`);
+                lines.push(`  ${id(name)} -->|"${describeCondition(choice)}"| ${id(choice.Next)}`);
             }
             lines.push(`  ${id(name)} -->|otherwise| ${id(state.Default)}`);
+        } else if (state.Type === "Pass" && state.Next !== undefined) {
+            lines.push(`  ${id(name)} --> ${id(state.Next)}`);
         } else if (state.Type === "Task") {
             lines.push(`  ${id(name)} --> ${id(state.Next)}`);
             for (const catcher of state.Catch ?? []) {
@@ -47,16 +68,24 @@ export function renderMermaid(definition: StateMachineDefinition): string {
 }
 
 /** The README block: the markers around a fenced mermaid diagram. */
-export function diagramBlock(definition: StateMachineDefinition): string {
-    return `${DIAGRAM_START}\n\`\`\`mermaid\n${renderMermaid(definition)}\n\`\`\`\n${DIAGRAM_END}`;
+export function diagramBlock(name: string, definition: StateMachineDefinition): string {
+    const { start, end } = diagramMarkers(name);
+    return `${start}\n\`\`\`mermaid\n${renderMermaid(definition)}\n\`\`\`\n${end}`;
 }
 
-/** Replaces the block between the markers; throws when the markers are missing. */
-export function replaceDiagram(readme: string, definition: StateMachineDefinition): string {
-    const start = readme.indexOf(DIAGRAM_START);
-    const end = readme.indexOf(DIAGRAM_END);
-    if (start < 0 || end < start) {
-        throw new Error(`README.md must contain the markers ${DIAGRAM_START} and ${DIAGRAM_END}`);
+/** The README's current block called `name`, markers included; throws when the markers are missing. */
+export function currentDiagram(readme: string, name: string): { from: number; to: number } {
+    const { start, end } = diagramMarkers(name);
+    const from = readme.indexOf(start);
+    const at = readme.indexOf(end);
+    if (from < 0 || at < from) {
+        throw new Error(`README.md must contain the markers ${start} and ${end}`);
     }
-    return readme.slice(0, start) + diagramBlock(definition) + readme.slice(end + DIAGRAM_END.length);
+    return { from, to: at + end.length };
+}
+
+/** Replaces the block called `name`. */
+export function replaceDiagram(readme: string, name: string, definition: StateMachineDefinition): string {
+    const { from, to } = currentDiagram(readme, name);
+    return readme.slice(0, from) + diagramBlock(name, definition) + readme.slice(to);
 }

@@ -10,6 +10,8 @@ import { STATES } from "../model/workflow";
 export interface BatchTask {
     taskArn?: string;
     exitCode?: number;
+    /** Why ECS stopped the task, when its container did not simply exit (a Spot interruption). */
+    stopCode?: string;
 }
 
 export type TraceEvent =
@@ -37,18 +39,26 @@ export function batchTask(state: string, value: unknown): BatchTask | undefined 
             return undefined;
         }
     }
-    const record = parsed as { batch?: { TaskArn?: string; ExitCode?: number }; TaskArn?: string; Containers?: { ExitCode?: number }[] } | null;
+    const record = parsed as {
+        batch?: { TaskArn?: string; ExitCode?: number };
+        TaskArn?: string;
+        StopCode?: string;
+        Containers?: { ExitCode?: number }[];
+    } | null;
     if (record?.batch) {
         return { taskArn: record.batch.TaskArn, exitCode: record.batch.ExitCode };
     }
     if (record?.TaskArn !== undefined) {
-        return { taskArn: record.TaskArn, exitCode: record.Containers?.[0]?.ExitCode };
+        const exitCode = record.Containers?.[0]?.ExitCode;
+        return exitCode === undefined ? { taskArn: record.TaskArn, stopCode: record.StopCode } : { taskArn: record.TaskArn, exitCode };
     }
     return undefined;
 }
 
 const describeTask = (task: BatchTask | undefined) =>
-    task ? `  task ${task.taskArn ?? "?"}${task.exitCode === undefined ? "" : `  exit ${task.exitCode}`}` : "";
+    task
+        ? `  task ${task.taskArn ?? "?"}${task.exitCode === undefined ? "" : `  exit ${task.exitCode}`}${task.stopCode === undefined ? "" : `  stopped: ${task.stopCode}`}`
+        : "";
 
 /** A function that writes one line per event, measuring each state from when it was last entered or retried. */
 export function stateTracer(write: (line: string) => void): (event: TraceEvent) => void {

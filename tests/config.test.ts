@@ -5,7 +5,7 @@ import { runProgram } from "./support/program";
 const COMMAND = `a JSON array of the batch program's arguments: --arg1 <integer> --arg2 <integer>, each exactly once, such as ["--arg1","100","--arg2","200"]`;
 const SCHEDULE = "stock-trader:scheduleExpression must be an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ";
 const KNOWN_KEYS =
-    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights, executionTimeoutSeconds, alarmEmail, staleAfterHours";
+    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights, executionTimeoutSeconds, alarmEmail, staleAfterHours, batchCapacity, batchInterruptionRetries";
 
 const subnets = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `subnet-${String(i).padStart(17, "0")}`));
 const groups = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `sg-${String(i).padStart(17, "0")}`));
@@ -159,6 +159,14 @@ const RULES: [string, Record<string, string>, string][] = [
         { executionTimeoutSeconds: "31536001" },
         "stock-trader:executionTimeoutSeconds must be an integer from 60 to 31536000 (got 31536001)",
     ],
+    ["batchCapacity is FARGATE or FARGATE_SPOT", { batchCapacity: "SPOT" }, "stock-trader:batchCapacity must be one of FARGATE, FARGATE_SPOT (got SPOT)"],
+    ["batchInterruptionRetries is at most 10", { batchInterruptionRetries: "11" }, "stock-trader:batchInterruptionRetries must be an integer from 0 to 10 (got 11)"],
+    [
+        "executionTimeoutSeconds leaves room for every Spot rerun of the batch",
+        // 226194 s for one run of 3600 s; each of 2 reruns adds its 3600 s and its 70 s of start retries.
+        { executionTimeoutSeconds: "226200", batchCapacity: "FARGATE_SPOT" },
+        "stock-trader:executionTimeoutSeconds must be at least 233534, the longest a successful execution can take with batchTimeoutSeconds 3600 and 2 Spot interruption retries and every Lambda, DynamoDB and ECS retry (got 226200)",
+    ],
     ["alarmEmail is an email address", { alarmEmail: "oncall" }, "stock-trader:alarmEmail must be an email address, such as oncall@example.com (got oncall)"],
     ["alarmEmail has a domain", { alarmEmail: "oncall@localhost" }, "stock-trader:alarmEmail must be an email address, such as oncall@example.com (got oncall@localhost)"],
     ["staleAfterHours is at least 1", { staleAfterHours: "0" }, "stock-trader:staleAfterHours must be an integer from 1 to 24 (got 0)"],
@@ -213,6 +221,8 @@ describe("config validation", () => {
             executionTimeoutSeconds: 226200,
             alarmEmail: undefined,
             staleAfterHours: 3,
+            batchCapacity: "FARGATE",
+            batchInterruptionRetries: 2,
         });
     });
 

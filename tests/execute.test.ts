@@ -1,5 +1,4 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
@@ -14,6 +13,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { PROJECT_ROOT } from "../model/project";
 import { execute, type ExecuteDeps } from "../scripts/execute";
+import { runTool } from "./support/tool";
 
 const ACCOUNT = "123456789012";
 const STATE_MACHINE = `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:trading-workflow-state-machine`;
@@ -403,12 +403,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
     }
 
     it("without a Pulumi CLI, --stack fails at once, naming it and suggesting --state-machine-arn", () => {
-        const child = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "scripts/execute.ts", "--stack", "dev"], {
-            cwd: PROJECT_ROOT,
-            encoding: "utf8",
-            env: { PATH: path.join(PROJECT_ROOT, "no-such-dir") },
-            timeout: 30000,
-        });
+        const child = runTool("scripts/execute.ts", ["--stack", "dev"], { env: { PATH: path.join(PROJECT_ROOT, "no-such-dir") } });
         assert.equal(child.status, 1, child.stderr);
         assert.equal(child.stderr.trim(), "--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead");
     });

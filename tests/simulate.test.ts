@@ -1,14 +1,12 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as net from "node:net";
-import * as path from "node:path";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { createStockChecker } from "../functions/stock-checker";
 import { localWorkflow } from "../local/definition";
 import { engineDefinition, limitConcurrency, runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
 import { parseOptions } from "../local/simulate";
+import { runTool } from "./support/tool";
 import { loadStackConfig } from "../local/stack-files";
-import { PROJECT_ROOT as ROOT } from "../model/project";
 
 const config = loadStackConfig("dev");
 
@@ -155,12 +153,7 @@ describe("local workflow runner", () => {
 });
 
 describe("npm run simulate", () => {
-    const simulate = (...args: string[]) =>
-        spawnSync(process.execPath, [path.join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "local/simulate.ts", ...args], {
-            cwd: ROOT,
-            encoding: "utf8",
-            timeout: 60000,
-        });
+    const simulate = (...args: string[]) => runTool("local/simulate.ts", args);
 
     it("runs one execution end to end and exits 0", () => {
         const run = simulate("--json");
@@ -179,11 +172,7 @@ describe("npm run simulate", () => {
 
     it("serves 400 executions at concurrency 400: all succeed, exit 0 @load", function () {
         this.timeout(300000);
-        const run = spawnSync(
-            process.execPath,
-            [path.join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "local/simulate.ts", "--executions", "400", "--concurrency", "400", "--json"],
-            { cwd: ROOT, encoding: "utf8", timeout: 280000, maxBuffer: 64 * 1024 * 1024 },
-        );
+        const run = runTool("local/simulate.ts", ["--executions", "400", "--concurrency", "400", "--json"], { timeout: 280000, maxBuffer: 64 * 1024 * 1024 });
         assert.equal(run.status, 0, run.stderr);
         const { summary } = JSON.parse(run.stdout);
         assert.deepEqual(
@@ -217,7 +206,7 @@ describe("npm run simulate", () => {
     it("parses every option", () => {
         assert.deepEqual(
             parseOptions(["--executions", "5", "--concurrency", "2", "--input", '{"a":1}', "--price", "0", "--fail-batch", "--json", "--stack", "prod"]),
-            { executions: 5, concurrency: 2, input: { a: 1 }, price: 0, failBatch: true, stack: "prod", json: true, help: false },
+            { executions: 5, concurrency: 2, input: { a: 1 }, price: 0, failBatch: true, interruptBatch: 0, stack: "prod", set: {}, json: true, help: false },
         );
     });
 });

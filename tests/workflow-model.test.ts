@@ -19,7 +19,7 @@ function requiredGrants(state: TaskState, resources: WorkflowResources): [string
         return [["dynamodb:PutItem", resources.table.arn]];
     }
     if (state.Resource === "arn:aws:states:::ecs:runTask.sync") {
-        const { Cluster, TaskDefinition } = state.Parameters as { Cluster: string; TaskDefinition: string };
+        const { Cluster, TaskDefinition, PropagateTags } = state.Parameters as { Cluster: string; TaskDefinition: string; PropagateTags?: string };
         const [, , , region, account, cluster] = Cluster.split(":");
         const anyTask = `arn:aws:ecs:${region}:${account}:task/${cluster.replace("cluster/", "")}/0123456789abcdef`;
         const rule = `arn:aws:events:${region}:${account}:rule/StepFunctionsGetEventsForECSTaskRule`;
@@ -32,6 +32,8 @@ function requiredGrants(state: TaskState, resources: WorkflowResources): [string
             ["events:DescribeRule", rule],
             ["iam:PassRole", resources.batch.taskExecutionRoleArn],
             ["iam:PassRole", resources.batch.taskRoleArn],
+            // Tagging the task as it starts (PropagateTags) is a TagResource on the new task.
+            ...(PropagateTags === undefined ? [] : [["ecs:TagResource", anyTask] as [string, string]]),
         ];
     }
     throw new Error(`no documented permissions for Task resource ${state.Resource}`);
@@ -50,6 +52,8 @@ const configs: [string, StackConfig][] = [
     ["the defaults", parseConfig({})],
     ["logging and tracing on", parseConfig({ logLevel: "ALL", tracingEnabled: "true" })],
     ["logging off", parseConfig({ logLevel: "OFF" })],
+    ["Fargate Spot with interruption retries", parseConfig({ batchCapacity: "FARGATE_SPOT" })],
+    ["Fargate Spot without interruption retries", parseConfig({ batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "0" })],
 ];
 
 describe("workflow model: one source for the definition and its permissions", () => {

@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import aslValidator from "asl-validator";
 import type { StateMachineDefinition } from "../model/workflow";
-import { diagramBlock, DIAGRAM_END, DIAGRAM_START } from "../scripts/mermaid";
-import { diagramDefinition, README } from "../scripts/diagram";
+import { currentDiagram, diagramBlock } from "../scripts/mermaid";
+import { diagramDefinitions, README } from "../scripts/diagram";
 import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
 import { readStackFile } from "../local/stack-files";
 
@@ -87,6 +87,7 @@ function expectedDefinition(o: {
                     Overrides: {
                         ContainerOverrides: [{ Name: o.container, Command: o.command, Environment: [{ Name: "TRANSACTION_ID", "Value.$": "$.id" }] }],
                     },
+                    PropagateTags: "TASK_DEFINITION",
                 },
                 TimeoutSeconds: o.timeout,
                 ResultSelector: { "TaskArn.$": "$.TaskArn", "ExitCode.$": "$.Containers[0].ExitCode" },
@@ -135,6 +136,7 @@ const BASE_STATEMENTS = [
     statement("RecordTransaction", "dynamodb:PutItem", mockArn("dynamodb", "table/transactions-table")),
     statement("RunBatchTask", "ecs:RunTask", TASK_DEFINITION, { ArnEquals: { "ecs:cluster": CLUSTER } }),
     statement("ManageBatchTask", ["ecs:StopTask", "ecs:DescribeTasks"], mockArn("ecs", "task/batch-cluster/*")),
+    statement("TagBatchTask", "ecs:TagResource", mockArn("ecs", "task/batch-cluster/*"), { StringEquals: { "ecs:CreateAction": "RunTask" } }),
     statement("ReceiveBatchTaskEvents", ["events:PutTargets", "events:PutRule", "events:DescribeRule"], mockArn("events", "rule/StepFunctionsGetEventsForECSTaskRule")),
     statement("PassBatchTaskRoles", "iam:PassRole", [`arn:aws:iam::${ACCOUNT}:role/batch-execution-role`, `arn:aws:iam::${ACCOUNT}:role/batch-task-role`], {
         StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
@@ -358,12 +360,12 @@ describe("trading workflow with tracing on and logging at ERROR", () => {
     });
 });
 
-describe("README diagram", () => {
-    it("matches the deployed definition (run npm run diagram when this fails)", () => {
-        const readme = fs.readFileSync(README, "utf8");
-        const start = readme.indexOf(DIAGRAM_START);
-        const end = readme.indexOf(DIAGRAM_END);
-        assert.ok(start >= 0 && end > start, "README.md lacks the diagram markers");
-        assert.equal(readme.slice(start, end + DIAGRAM_END.length), diagramBlock(diagramDefinition()));
-    });
+describe("README diagrams", () => {
+    for (const [name, definition] of Object.entries(diagramDefinitions())) {
+        it(`${name}: matches the deployed definition (run npm run diagram when this fails)`, () => {
+            const readme = fs.readFileSync(README, "utf8");
+            const { from, to } = currentDiagram(readme, name);
+            assert.equal(readme.slice(from, to), diagramBlock(name, definition));
+        });
+    }
 });

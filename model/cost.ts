@@ -1,0 +1,235 @@
+/**
+ * What a stack costs to run: a pure function from the stack's config, the workflow definition
+ * and a price table to a per-execution and a monthly cost, line by line. The usage of one
+ * execution is counted from the definition itself (the states it enters) and from the sizes
+ * the program deploys; what cannot be read from the program is an assumption, named below.
+ */
+import type { StackConfig } from "./config";
+import { FUNCTION_MEMORY_MB } from "./functions";
+import type { AlarmSpec } from "./monitoring";
+import { STATES, type State, type StateMachineDefinition } from "./workflow";
+
+export interface Price {
+    region: string;
+    usd: number;
+    unit: string;
+    published: string;
+    source: string;
+    read: string;
+}
+
+export type PriceName =
+    | "stepFunctionsTransition"
+    | "lambdaRequest"
+    | "lambdaArmGbSecond"
+    | "dynamodbWriteRequestUnit"
+    | "fargateArmVcpuHour"
+    | "fargateArmGbHour"
+    | "fargateX86VcpuHour"
+    | "fargateX86GbHour"
+    | "fargateSpotArmVcpuHour"
+    | "fargateSpotArmGbHour"
+    | "fargateSpotX86VcpuHour"
+    | "fargateSpotX86GbHour"
+    | "publicIpv4Hour"
+    | "logsIngestionGb"
+    | "logsStorageGbMonth"
+    | "alarmMonth"
+    | "dashboardMonth"
+    | "ecrStorageGbMonth"
+    | "xrayTrace";
+
+export interface PriceTable {
+    note: string;
+    prices: Record<PriceName, Price>;
+}
+
+/**
+ * What one execution uses that the program does not fix, each with why. Change them here, and
+ * the cost model, its tests and the README's figures follow.
+ */
+export const ASSUMPTIONS = {
+    /** Handlers take about 1 ms warm; cold starts add their init time, billed since 2025. */
+    lambdaBilledMsPerInvocation: 100,
+    /** Fargate bills from image pull to task stop, at least a minute; the program itself runs about a second. */
+    fargateBilledSeconds: 60,
+    /** The task's public IPv4 address exists for its life: pull, run and stop. */
+    taskLifeSeconds: 60,
+    /** Each of the two trade records is under 1 KB: one write unit for the put, one for the update. */
+    writeUnitsPerExecution: 2,
+    /** Lambda's START, END and REPORT lines in JSON, per invocation. */
+    lambdaLogBytesPerInvocation: 700,
+    /** The batch program's three JSON log lines. */
+    batchLogBytes: 450,
+    /** Execution log events at level ALL, without execution data: about 400 bytes for each of ~15 events. */
+    stateMachineLogBytesAtAll: 6000,
+    /** The node:22-alpine base layers plus the bundle, compressed. */
+    imageBaseMb: 55,
+    /** Each further image kept shares the base layers and adds its own bundle layer. */
+    imageLayerMb: 0.4,
+    /** AWS bills a month as 730 hours. */
+    hoursPerMonth: 730,
+};
+
+export interface CostLine {
+    service: string;
+    item: string;
+    /** In a month. */
+    quantity: number;
+    unit: string;
+    unitPriceUsd: number;
+    monthlyUsd: number;
+    /** Whether the line grows with the number of executions. */
+    perExecution: boolean;
+}
+
+export interface CostEstimate {
+    region: string;
+    executionsPerMonth: number;
+    perExecutionUsd: number;
+    fixedMonthlyUsd: number;
+    monthlyUsd: number;
+    /** State transitions of one execution on each path. */
+    transitions: { success: number; batchFailure: number; perRetry: number; perSpotInterruption: number };
+    lines: CostLine[];
+}
+
+export type CostConfig = Pick<
+    StackConfig,
+    "batchCpu" | "batchMemory" | "batchArchitecture" | "batchCapacity" | "assignPublicIp" | "logLevel" | "logRetentionDays" | "tracingEnabled" | "batchImagesToKeep"
+>;
+
+const next = (state: State): string | undefined => ("Next" in state ? state.Next : undefined);
+
+/**
+ * The states one execution enters, from StartAt: at the trade choice any branch (they are the
+ * same length), and after `Run ECS task` either its Next (success) or its Catch (failure, taking
+ * each Choice's first rule, which is the not-interrupted one). Each state entered is a transition.
+ */
+function pathLength(definition: StateMachineDefinition, batchFails: boolean): number {
+    let count = 0;
+    for (let name: string | undefined = definition.StartAt; name !== undefined; ) {
+        const state: State = definition.States[name];
+        count++;
+        if (state.Type === "Choice") {
+            name = batchFails ? state.Choices[0].Next : state.Default;
+        } else if (state.Type === "Task" && name === STATES.runEcsTask && batchFails) {
+            name = state.Catch?.[0]?.Next;
+        } else {
+            name = next(state);
+        }
+    }
+    return count;
+}
+
+/**
+ * The states a Spot interruption adds: from Run ECS task's Catch, through the Choice rule that
+ * runs the batch again, back into Run ECS task. 0 when the definition never runs it again.
+ */
+function interruptionLoop(definition: StateMachineDefinition): number {
+    const run = definition.States[STATES.runEcsTask];
+    const choiceName = run?.Type === "Task" ? run.Catch?.[0]?.Next : undefined;
+    const choice = choiceName === undefined ? undefined : definition.States[choiceName];
+    if (choice?.Type !== "Choice") {
+        return 0;
+    }
+    const again = choice.Choices.find((rule) => next(definition.States[rule.Next]) === STATES.runEcsTask);
+    if (!again) {
+        return 0;
+    }
+    let count = 1;
+    for (let name: string | undefined = again.Next; name !== STATES.runEcsTask && name !== undefined; name = next(definition.States[name])) {
+        count++;
+    }
+    return count + 1;
+}
+
+const MB_PER_GB = 1024;
+const BYTES_PER_GB = 1024 ** 3;
+
+export function estimateCost(
+    config: CostConfig,
+    definition: StateMachineDefinition,
+    alarms: readonly AlarmSpec[],
+    table: PriceTable,
+    executionsPerMonth: number,
+): CostEstimate {
+    if (!Number.isInteger(executionsPerMonth) || executionsPerMonth < 0) {
+        throw new RangeError(`executions per month must be a whole number >= 0 (got ${executionsPerMonth})`);
+    }
+    const p = table.prices;
+    const a = ASSUMPTIONS;
+    const arch = config.batchArchitecture === "ARM64" ? "Arm" : "X86";
+    const spot = config.batchCapacity === "FARGATE_SPOT" ? "Spot" : "";
+    const vcpuPrice = p[`fargate${spot}${arch}VcpuHour` as PriceName];
+    const gbPrice = p[`fargate${spot}${arch}GbHour` as PriceName];
+    const transitions = {
+        success: pathLength(definition, false),
+        batchFailure: pathLength(definition, true),
+        perRetry: 1,
+        perSpotInterruption: interruptionLoop(definition),
+    };
+    const invocations = 2; // the checker, then the buyer or the seller
+    const logBytes =
+        invocations * a.lambdaLogBytesPerInvocation + a.batchLogBytes + (config.logLevel === "ALL" ? a.stateMachineLogBytesAtAll : 0);
+    const logGb = logBytes / BYTES_PER_GB;
+    const fargateHours = a.fargateBilledSeconds / 3600;
+    const vcpu = config.batchCpu / 1024;
+    const memoryGb = config.batchMemory / MB_PER_GB;
+
+    const variable: [string, string, number, Price][] = [
+        ["Step Functions", "state transitions (success path)", transitions.success, p.stepFunctionsTransition],
+        ["Lambda", "requests", invocations, p.lambdaRequest],
+        ["Lambda", `duration at ${FUNCTION_MEMORY_MB} MB, ${a.lambdaBilledMsPerInvocation} ms each`, invocations * (FUNCTION_MEMORY_MB / MB_PER_GB) * (a.lambdaBilledMsPerInvocation / 1000), p.lambdaArmGbSecond],
+        ["DynamoDB", "write request units", a.writeUnitsPerExecution, p.dynamodbWriteRequestUnit],
+        [`Fargate${spot ? " Spot" : ""}`, `vCPU (${vcpu} vCPU, ${config.batchArchitecture}, ${a.fargateBilledSeconds} s billed)`, vcpu * fargateHours, vcpuPrice],
+        [`Fargate${spot ? " Spot" : ""}`, `memory (${memoryGb} GB, ${a.fargateBilledSeconds} s billed)`, memoryGb * fargateHours, gbPrice],
+        ["CloudWatch Logs", "ingestion", logGb, p.logsIngestionGb],
+        ["CloudWatch Logs", `storage for ${config.logRetentionDays} days`, logGb * (config.logRetentionDays / (a.hoursPerMonth / 24)), p.logsStorageGbMonth],
+    ];
+    if (config.assignPublicIp) {
+        variable.push(["VPC", "public IPv4 address for the task's life", a.taskLifeSeconds / 3600, p.publicIpv4Hour]);
+    }
+    if (config.tracingEnabled) {
+        variable.push(["X-Ray", "traces recorded", 1, p.xrayTrace]);
+    }
+    const fixed: [string, string, number, Price][] = [
+        ["CloudWatch", "alarms", alarms.length, p.alarmMonth],
+        ["CloudWatch", "dashboard", 1, p.dashboardMonth],
+        ["ECR", `storage of up to ${config.batchImagesToKeep} images`, (a.imageBaseMb + a.imageLayerMb * (config.batchImagesToKeep - 1)) / 1024, p.ecrStorageGbMonth],
+    ];
+    const line = ([service, item, quantity, price]: [string, string, number, Price], times: number, perExecution: boolean): CostLine => ({
+        service,
+        item,
+        quantity: quantity * times,
+        unit: price.unit,
+        unitPriceUsd: price.usd,
+        monthlyUsd: quantity * times * price.usd,
+        perExecution,
+    });
+    const perExecutionUsd = variable.reduce((sum, [, , quantity, price]) => sum + quantity * price.usd, 0);
+    const lines = [...variable.map((v) => line(v, executionsPerMonth, true)), ...fixed.map((f) => line(f, 1, false))];
+    const fixedMonthlyUsd = fixed.reduce((sum, [, , quantity, price]) => sum + quantity * price.usd, 0);
+    const regions = new Set(Object.values(p).map((price) => price.region));
+    return {
+        region: [...regions].join(", "),
+        executionsPerMonth,
+        perExecutionUsd,
+        fixedMonthlyUsd,
+        monthlyUsd: fixedMonthlyUsd + perExecutionUsd * executionsPerMonth,
+        transitions,
+        lines,
+    };
+}
+
+const RATE = /^rate\((\d+) (minute|hour|day)s?\)$/;
+
+/** Executions a month on a rate() schedule (a month being 730 hours); undefined for cron(). */
+export function scheduledExecutionsPerMonth(scheduleExpression: string): number | undefined {
+    const rate = RATE.exec(scheduleExpression);
+    if (!rate) {
+        return undefined;
+    }
+    const minutes = Number(rate[1]) * { minute: 1, hour: 60, day: 1440 }[rate[2] as "minute" | "hour" | "day"];
+    return Math.floor((ASSUMPTIONS.hoursPerMonth * 60) / minutes);
+}

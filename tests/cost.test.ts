@@ -1,0 +1,130 @@
+import * as assert from "node:assert/strict";
+import { localWorkflow } from "../local/definition";
+import { parseConfig } from "../model/config";
+import { estimateCost, scheduledExecutionsPerMonth, type PriceTable } from "../model/cost";
+import { alarmSpecs } from "../model/monitoring";
+import prices from "../model/prices.json";
+import { stackCost } from "../scripts/cost";
+import { runTool } from "./support/tool";
+
+const table = prices as PriceTable;
+const placeholders = { region: "", stateMachineArn: "", functionNames: { "stock-checker": "", "stock-buyer": "", "stock-seller": "" }, tableName: "" };
+
+function estimate(raw: Record<string, string>, executionsPerMonth = 730) {
+    const config = parseConfig(raw);
+    return estimateCost(config, localWorkflow(config, "T").definition, alarmSpecs(config, placeholders), table, executionsPerMonth);
+}
+
+const close = (actual: number, expected: number, label: string) =>
+    assert.ok(Math.abs(actual - expected) < 1e-12, `${label}: ${actual} is not ${expected}`);
+
+describe("cost model", () => {
+    it("prices one dev execution (ARM64, on-demand, logging ALL) as worked out by hand", () => {
+        // 6 transitions × $0.000025                                   = 0.00015
+        // 2 Lambda requests × $0.0000002                              = 0.0000004
+        // 2 × 0.125 GB × 0.1 s = 0.025 GB-s × $0.0000133334           = 0.000000333335
+        // 2 write units × $0.000000625                                = 0.00000125
+        // 0.25 vCPU × 60 s = 0.0041667 vCPU-h × $0.03238              = 0.000134916667
+        // 0.5 GB × 60 s = 0.0083333 GB-h × $0.00356                   = 0.0000296666667
+        // logs: 2 × 700 + 450 + 6000 = 7850 bytes = 7.3109e-6 GB × $0.50
+        //       and stored 7 of 30.4167 days × $0.03/GB-month
+        // public IPv4 for 60 s: 0.0166667 h × $0.005                  = 0.0000833333333
+        const logGb = 7850 / 1024 ** 3;
+        const byHand =
+            0.00015 + 0.0000004 + 0.025 * 0.0000133334 + 0.00000125 + (0.25 / 60) * 0.03238 + (0.5 / 60) * 0.00356 + logGb * 0.5 + logGb * (7 / (730 / 24)) * 0.03 + (1 / 60) * 0.005;
+        const dev = estimate({ logLevel: "ALL", logRetentionDays: "7" });
+        close(dev.perExecutionUsd, byHand, "per execution");
+        assert.ok(Math.abs(dev.perExecutionUsd - 0.0004) / 0.0004 < 0.1, `about $0.0004 a run, got ${dev.perExecutionUsd}`);
+        assert.deepEqual(dev.transitions, { success: 6, batchFailure: 6, perRetry: 1, perSpotInterruption: 0 });
+    });
+
+    it("adds the fixed monthly parts: 7 alarms, one dashboard, the kept images", () => {
+        const dev = estimate({});
+        // 7 × $0.10 + $3 + (55 MB + 9 × 0.4 MB) / 1024 × $0.10
+        close(dev.fixedMonthlyUsd, 0.7 + 3 + ((55 + 9 * 0.4) / 1024) * 0.1, "fixed");
+        const withSchedule = estimate({ scheduleEnabled: "true" });
+        close(withSchedule.fixedMonthlyUsd - dev.fixedMonthlyUsd, 0.1, "the no-recent-success alarm");
+    });
+
+    it("grows the monthly cost by exactly the per-execution cost per execution", () => {
+        const at = (n: number) => estimate({}, n);
+        for (const n of [0, 1, 730, 100000]) {
+            close(at(n + 1).monthlyUsd - at(n).monthlyUsd, at(n).perExecutionUsd, `from ${n}`);
+            close(at(n).monthlyUsd, at(0).monthlyUsd + n * at(0).perExecutionUsd, `at ${n}`);
+        }
+        const lines = at(1000).lines;
+        close(lines.reduce((sum, l) => sum + l.monthlyUsd, 0), at(1000).monthlyUsd, "the lines add up to the total");
+    });
+
+    it("models Spot cheaper than on-demand and X86_64 dearer than ARM64", () => {
+        const arm = estimate({});
+        const armSpot = estimate({ batchCapacity: "FARGATE_SPOT" });
+        const x86 = estimate({ batchArchitecture: "X86_64" });
+        const x86Spot = estimate({ batchArchitecture: "X86_64", batchCapacity: "FARGATE_SPOT" });
+        assert.ok(armSpot.perExecutionUsd < arm.perExecutionUsd && x86Spot.perExecutionUsd < x86.perExecutionUsd);
+        assert.ok(x86.perExecutionUsd > arm.perExecutionUsd && x86Spot.perExecutionUsd > armSpot.perExecutionUsd);
+        // On-demand x86 compute for the minute: 0.25 × 0.04048 / 60 + 0.5 × 0.004445 / 60.
+        close(x86.perExecutionUsd - arm.perExecutionUsd, (0.25 * (0.04048 - 0.03238) + 0.5 * (0.004445 - 0.00356)) / 60, "x86 over ARM");
+        assert.deepEqual(armSpot.transitions, { success: 6, batchFailure: 7, perRetry: 1, perSpotInterruption: 3 });
+    });
+
+    it("drops the public IP without one, adds X-Ray with tracing, and no execution logs below ALL", () => {
+        const base = { subnetIds: '["subnet-0123456789abcdef0"]', securityGroupIds: '["sg-0123456789abcdef0"]' };
+        const withIp = estimate(base);
+        const withoutIp = estimate({ ...base, assignPublicIp: "false" });
+        close(withIp.perExecutionUsd - withoutIp.perExecutionUsd, (1 / 60) * 0.005, "the IPv4 address");
+        assert.ok(!withoutIp.lines.some((l) => l.service === "VPC"));
+        const traced = estimate({ tracingEnabled: "true" });
+        close(traced.perExecutionUsd - estimate({}).perExecutionUsd, 0.000005, "one X-Ray trace");
+        const all = estimate({ logLevel: "ALL" });
+        const error = estimate({ logLevel: "ERROR" });
+        close(all.perExecutionUsd - error.perExecutionUsd, (6000 / 1024 ** 3) * (0.5 + (14 / (730 / 24)) * 0.03), "execution logs at ALL");
+    });
+
+    it("counts executions from a rate() schedule over AWS's 730-hour month, and leaves cron() to the caller", () => {
+        assert.equal(scheduledExecutionsPerMonth("rate(1 hour)"), 730);
+        assert.equal(scheduledExecutionsPerMonth("rate(5 minutes)"), 8760);
+        assert.equal(scheduledExecutionsPerMonth("rate(1 day)"), 30);
+        assert.equal(scheduledExecutionsPerMonth("cron(0 12 * * ? *)"), undefined);
+        assert.throws(() => estimate({}, -1), /executions per month must be a whole number >= 0 \(got -1\)/);
+    });
+
+    it("keeps every price with its region, value, unit, source page and the date it was read", () => {
+        for (const [name, price] of Object.entries(table.prices)) {
+            assert.equal(price.region, "us-east-1", name);
+            assert.ok(price.usd > 0, name);
+            assert.match(price.source, /^https:\/\/aws\.amazon\.com\//, name);
+            assert.match(price.read, /^\d{4}-\d\d-\d\d$/, name);
+            assert.ok(price.unit.length > 0 && price.published.length > 0, name);
+        }
+    });
+
+    it("prices the stack files: prod at its hourly schedule has 8 alarms and an X-Ray line", () => {
+        const prod = stackCost("prod", {});
+        assert.equal(prod.executionsPerMonth, 730);
+        assert.equal(prod.lines.find((l) => l.item === "alarms")?.quantity, 8);
+        assert.ok(prod.lines.some((l) => l.service === "X-Ray"));
+    });
+});
+
+describe("npm run cost", () => {
+    const cost = (...args: string[]) => runTool("scripts/cost.ts", args);
+
+    it("prints JSON with the per-execution and monthly cost and the lines", () => {
+        const run = cost("--stack", "prod", "--executions-per-month", "100000", "--json");
+        assert.equal(run.status, 0, run.stderr);
+        const result = JSON.parse(run.stdout);
+        assert.equal(result.executionsPerMonth, 100000);
+        assert.ok(result.perExecutionUsd > 0 && result.monthlyUsd > result.perExecutionUsd * 100000);
+        for (const line of result.lines) {
+            assert.deepEqual(Object.keys(line).slice(0, 6), ["service", "item", "quantity", "unit", "unitPriceUsd", "monthlyUsd"]);
+        }
+    });
+
+    it("exits 2 on a bad option or config", () => {
+        assert.equal(cost("--executions-per-month", "many").status, 2);
+        const bad = cost("--set", "batchCapacity=SPOT");
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /stock-trader:batchCapacity must be one of FARGATE, FARGATE_SPOT \(got SPOT\)/);
+    });
+});
