@@ -30,7 +30,11 @@ export class TradingFunctions extends pulumi.ComponentResource {
         super("stock-trader:functions:TradingFunctions", name, {}, opts);
 
         const handlers = bundle(TRADING_FUNCTIONS.map(handlerSource));
-        const create = (fn: TradingFunctionName) => this.createFunction(`${name}-${fn}`, handlers[handlerSource(fn)], args);
+        // Lambda may assume the roles only on behalf of this account's functions.
+        const trust = aws
+            .getCallerIdentityOutput({}, { parent: this })
+            .accountId.apply((account) => JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com", account)));
+        const create = (fn: TradingFunctionName) => this.createFunction(`${name}-${fn}`, handlers[handlerSource(fn)], trust, args);
         this.functions = {
             "stock-checker": create("stock-checker"),
             "stock-buyer": create("stock-buyer"),
@@ -40,11 +44,11 @@ export class TradingFunctions extends pulumi.ComponentResource {
         this.registerOutputs(Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, this.functions[fn].arn])));
     }
 
-    private createFunction(name: string, code: string, args: TradingFunctionsArgs): aws.lambda.Function {
+    private createFunction(name: string, code: string, trust: pulumi.Output<string>, args: TradingFunctionsArgs): aws.lambda.Function {
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.config.logRetentionDays }, { parent: this });
         const role = new aws.iam.Role(
             `${name}-role`,
-            { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com")) },
+            { assumeRolePolicy: trust },
             { parent: this },
         );
         const logPolicy = new aws.iam.RolePolicy(

@@ -32,15 +32,17 @@ export function allow(sid: string, action: string | string[], resource: string |
 }
 
 /**
- * Trust policy letting one AWS service assume a role. With `sourceAccount`, only on behalf of
- * resources in that account, which guards against the confused-deputy problem.
+ * Trust policy letting one AWS service assume a role, only on behalf of resources in
+ * `sourceAccount`, which guards against the confused-deputy problem.
  */
-export function serviceTrustPolicy(service: string, sourceAccount?: string): PolicyDocument {
-    const statement: PolicyStatement = { Sid: "AssumeRole", Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" };
-    if (sourceAccount !== undefined) {
-        statement.Condition = { StringEquals: { "aws:SourceAccount": sourceAccount } };
-    }
-    return policyDocument(statement);
+export function serviceTrustPolicy(service: string, sourceAccount: string): PolicyDocument {
+    return policyDocument({
+        Sid: "AssumeRole",
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } },
+    });
 }
 
 /** Log stream actions act on streams, so they are granted on the group's streams (`:*`), not the bare group. */

@@ -10,6 +10,15 @@ import { parseConfig } from "../model/config";
 
 const USAGE = "usage: batch --arg1 <integer> --arg2 <integer>, each exactly once (environment: TRANSACTION_ID, TRANSACTION_TABLE)";
 
+/** The one JSON error line a run wrote to stderr, without its timestamp. */
+function usageError(stderr: string): Record<string, unknown> {
+    const lines = stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, stderr);
+    const { time, ...rest } = JSON.parse(lines[0]) as Record<string, unknown>;
+    assert.match(String(time), /^\d{4}-\d\d-\d\dT/);
+    return rest;
+}
+
 describe("batch program (child process against dynalite)", function () {
     let db: LocalDynamoDB;
     let env: Record<string, string>;
@@ -108,8 +117,7 @@ describe("batch program (child process against dynalite)", function () {
             await record("t-args");
             const run = await runBatch(args, { ...env, TRANSACTION_ID: "t-args" });
             assert.equal(run.exitCode, 2);
-            assert.ok(run.stderr.includes(message), run.stderr);
-            assert.ok(run.stderr.trimEnd().endsWith(USAGE), run.stderr);
+            assert.deepEqual(usageError(run.stderr), { level: "error", step: "usage", reason: message, usage: USAGE });
             assert.equal(run.stdout, "");
             assert.equal((await item("t-args"))?.ProcessedAt, undefined);
         });
@@ -167,7 +175,7 @@ describe("batch program (child process against dynalite)", function () {
             delete without[variable];
             const run = await runBatch(["--arg1", "1", "--arg2", "2"], without);
             assert.equal(run.exitCode, 2);
-            assert.equal(run.stderr, `environment variable ${variable} must be set\n${USAGE}\n`);
+            assert.deepEqual(usageError(run.stderr), { level: "error", step: "usage", reason: `environment variable ${variable} must be set`, usage: USAGE });
         });
     }
 });

@@ -61,7 +61,13 @@ describe("trading half under Pulumi mocks (dev stack config)", () => {
                 assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy), {
                     Version: "2012-10-17",
                     Statement: [
-                        { Sid: "AssumeRole", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+                        {
+                            Sid: "AssumeRole",
+                            Effect: "Allow",
+                            Principal: { Service: "lambda.amazonaws.com" },
+                            Action: "sts:AssumeRole",
+                            Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+                        },
                     ],
                 });
             });

@@ -4,8 +4,9 @@
  *   node dist/main.js --arg1 <integer> --arg2 <integer>
  *
  * Reads TRANSACTION_ID (set by the workflow's container override) and TRANSACTION_TABLE (set
- * by the task definition). Writes one JSON log line per step to stdout. Exit codes: 0 done,
- * 1 the work failed (missing item, AWS error), 2 bad arguments or environment.
+ * by the task definition). Writes one JSON log line per step to stdout, and each error as one
+ * JSON line to stderr. Exit codes: 0 done, 1 the work failed (missing item, AWS error), 2 bad
+ * arguments or environment.
  */
 import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { BATCH_ATTRIBUTES, BATCH_ENV, BATCH_USAGE, parseBatchArguments } from "./contract";
@@ -26,6 +27,11 @@ interface Job {
 
 function log(step: string, fields: Record<string, unknown> = {}): void {
     process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: "info", step, ...fields })}\n`);
+}
+
+/** Every error is one JSON line on stderr, as every step is on stdout, so the log driver keeps it whole. */
+function logError(step: string, fields: Record<string, unknown>): void {
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", step, ...fields })}\n`);
 }
 
 function requireEnv(name: string): string {
@@ -83,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
         job = readJob(argv);
     } catch (error) {
         if (error instanceof UsageError) {
-            process.stderr.write(`${error.message}\n${USAGE}\n`);
+            logError("usage", { reason: error.message, usage: USAGE });
             return EXIT_USAGE;
         }
         throw error;
@@ -101,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
                 ? `transaction ${job.transactionId} does not exist in table ${job.tableName}`
                 : `updating transaction ${job.transactionId} failed`;
         const cause = error as Error;
-        process.stderr.write(`${JSON.stringify({ level: "error", step: "failed", reason, cause: `${cause.name}: ${cause.message}` })}\n`);
+        logError("failed", { reason, cause: `${cause.name}: ${cause.message}` });
         return EXIT_FAILED;
     } finally {
         client.destroy();
@@ -115,7 +121,7 @@ main(process.argv.slice(2)).then(
         process.exitCode = code;
     },
     (error: unknown) => {
-        process.stderr.write(`${JSON.stringify({ level: "error", step: "crashed", cause: String((error as Error)?.stack ?? error) })}\n`);
+        logError("crashed", { cause: String((error as Error)?.stack ?? error) });
         process.exitCode = EXIT_FAILED;
     },
 );
