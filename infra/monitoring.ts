@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../model/config";
-import { TRADING_FUNCTIONS } from "../model/functions";
 import {
     alarmSpecs,
     alarmTopicPolicy,
@@ -72,22 +71,15 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
             tableName: table.table.name,
         });
 
-        // The specs depend on config only for which alarms exist; their dimensions are Outputs.
-        const placeholders: MonitoredResources = {
-            region: "",
-            stateMachineArn: "",
-            functionNames: Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, ""])) as MonitoredResources["functionNames"],
-            tableName: "",
-        };
-        this.alarms = alarmSpecs(config, placeholders).map(
-            (spec, i) =>
+        this.alarms = alarmSpecs(config).map(
+            (spec) =>
                 new aws.cloudwatch.MetricAlarm(
                     `${name}-${spec.id}`,
                     {
                         alarmDescription: spec.description,
                         namespace: spec.namespace,
                         metricName: spec.metricName,
-                        dimensions: monitored.apply((resources) => alarmSpecs(config, resources)[i].dimensions),
+                        dimensions: monitored.apply(spec.dimensions),
                         statistic: spec.statistic,
                         period: spec.period,
                         evaluationPeriods: spec.evaluationPeriods,

@@ -158,7 +158,7 @@ const scheduleExpression: Parser<string> = (raw) => {
 /** The default of a key that depends on other keys; `deriveDefaults` fills it in. */
 const DERIVED = Symbol("derived from other keys");
 
-/** One @ between a local part and a dotted domain, no spaces: what SNS accepts as an email endpoint. */
+/** The shape of an email address: one @ between a local part and a dotted domain, no spaces. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** How each key is read: its parser and its default (undefined: no default, the key is optional). */

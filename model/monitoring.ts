@@ -20,7 +20,8 @@ export interface AlarmSpec {
     description: string;
     namespace: string;
     metricName: string;
-    dimensions: Record<string, string>;
+    /** The metric's dimensions, once the watched resources have their names. */
+    dimensions: (resources: MonitoredResources) => Record<string, string>;
     statistic: "Sum";
     period: number;
     evaluationPeriods: number;
@@ -56,7 +57,7 @@ const onOccurrence = (
     description: string,
     namespace: string,
     metricName: string,
-    dimensions: Record<string, string>,
+    dimensions: AlarmSpec["dimensions"],
 ): AlarmSpec => ({
     id,
     description,
@@ -75,17 +76,17 @@ const onOccurrence = (
 
 const kebab = (name: string) => name.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase();
 
-/** Every alarm of the stack, in a fixed order. */
-export function alarmSpecs(config: MonitoringConfig, resources: MonitoredResources): AlarmSpec[] {
-    const byStateMachine = { StateMachineArn: resources.stateMachineArn };
+/** Every alarm of the stack, in a fixed order: which exist depends on the config alone. */
+export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
+    const byStateMachine = (resources: MonitoredResources) => ({ StateMachineArn: resources.stateMachineArn });
     const alarms = [
         ...STATE_MACHINE_FAILURE_METRICS.map(({ metricName, why }) =>
             onOccurrence(kebab(metricName), `${why}.`, "AWS/States", metricName, byStateMachine),
         ),
         ...TRADING_FUNCTIONS.map((fn) =>
-            onOccurrence(`${fn}-errors`, `${fn} returned an error (each retry counts).`, "AWS/Lambda", "Errors", {
+            onOccurrence(`${fn}-errors`, `${fn} returned an error (each retry counts).`, "AWS/Lambda", "Errors", (resources) => ({
                 FunctionName: resources.functionNames[fn],
-            }),
+            })),
         ),
     ];
     if (config.scheduleEnabled) {

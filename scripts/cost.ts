@@ -6,7 +6,7 @@ import { localWorkflow } from "../local/definition";
 import { readStackFile } from "../local/stack-files";
 import { ConfigError, parseStackConfig } from "../model/config";
 import { estimateCost, scheduledExecutionsPerMonth, type CostEstimate, type PriceTable } from "../model/cost";
-import { alarmSpecs, type MonitoredResources } from "../model/monitoring";
+import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
 import { configOverrides, integerFlag, parseFlags, runMain, UsageError } from "./cli";
 
@@ -19,13 +19,6 @@ export const USAGE = `usage: npm run cost -- [options]
   --json                       print JSON: perExecutionUsd, monthlyUsd, executionsPerMonth, lines, ...
   --help                       print this help`;
 
-const PLACEHOLDERS: MonitoredResources = {
-    region: "",
-    stateMachineArn: "",
-    functionNames: { "stock-checker": "", "stock-buyer": "", "stock-seller": "" },
-    tableName: "",
-};
-
 /** The estimate for a stack file, with overrides, at a number of executions a month (or its schedule's). */
 export function stackCost(stack: string, overrides: Record<string, string>, executionsPerMonth?: number): CostEstimate {
     const config = parseStackConfig({ ...readStackFile(stack), ...overrides });
@@ -34,7 +27,7 @@ export function stackCost(stack: string, overrides: Record<string, string>, exec
         throw new UsageError(`the ${stack} schedule is ${config.scheduleExpression}: give --executions-per-month N`);
     }
     const { definition } = localWorkflow(config, "TransactionTable");
-    return estimateCost(config, definition, alarmSpecs(config, PLACEHOLDERS), prices as PriceTable, executions);
+    return estimateCost(config, definition, alarmSpecs(config), prices as PriceTable, executions);
 }
 
 const usd = (value: number, digits = 4) => `$${value.toFixed(digits)}`;

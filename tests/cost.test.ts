@@ -8,11 +8,10 @@ import { stackCost } from "../scripts/cost";
 import { runTool } from "./support/tool";
 
 const table = prices as PriceTable;
-const placeholders = { region: "", stateMachineArn: "", functionNames: { "stock-checker": "", "stock-buyer": "", "stock-seller": "" }, tableName: "" };
 
 function estimate(raw: Record<string, string>, executionsPerMonth = 730) {
     const config = parseConfig(raw);
-    return estimateCost(config, localWorkflow(config, "T").definition, alarmSpecs(config, placeholders), table, executionsPerMonth);
+    return estimateCost(config, localWorkflow(config, "T").definition, alarmSpecs(config), table, executionsPerMonth);
 }
 
 const close = (actual: number, expected: number, label: string) =>
