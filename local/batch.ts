@@ -10,9 +10,17 @@ export interface BatchRun {
     durationMs: number;
 }
 
-/** Builds `dist/` with the same build script the image's build stage runs. */
+let built = false;
+
+/**
+ * Builds `dist/` with the same build script the image's build stage runs, once per process: the
+ * sources do not change while a run or a test suite is under way.
+ */
 export function buildBatchProgram(): void {
-    execFileSync(process.execPath, ["build.mjs"], { cwd: BATCH_CONTAINER_DIR, stdio: "inherit" });
+    if (!built) {
+        execFileSync(process.execPath, ["build.mjs"], { cwd: BATCH_CONTAINER_DIR, stdio: "inherit" });
+        built = true;
+    }
 }
 
 /** How the image starts the program, as its Dockerfile says. */

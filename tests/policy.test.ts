@@ -2,10 +2,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { readStackFile } from "../local/stack-files";
 import { PROJECT_ROOT } from "../model/project";
 import { policies } from "../policy/policies";
-import { runProgram, type Registered } from "./support/program";
+import { runStack, type Registered } from "./support/program";
 
 const isResourcePolicy = (p: ResourceValidationPolicy | StackValidationPolicy): p is ResourceValidationPolicy => "validateResource" in p;
 const byName = (name: string) => {
@@ -53,7 +52,7 @@ const fromProgram = (resources: Registered[], stack: string): Candidate[] => res
 describe("policy pack", () => {
     for (const stack of ["dev", "prod"]) {
         it(`passes the ${stack} program, every policy, every resource (under mocks)`, async () => {
-            const run = await runProgram(readStackFile(stack), stack);
+            const run = await runStack(stack);
             assert.equal(run.error, undefined, String(run.error));
             const candidates = fromProgram(run.resources, stack);
             for (const policy of policies) {

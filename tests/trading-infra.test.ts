@@ -2,8 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ACCOUNT, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
-import { readStackFile } from "../local/stack-files";
+import { ACCOUNT, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 
 const FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"];
 
@@ -17,7 +16,7 @@ async function loadBundledHandler(code: string): Promise<(event: unknown) => Pro
 describe("trading half under Pulumi mocks (dev stack config)", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runProgram(readStackFile("dev"), "dev");
+        run = await runStack("dev");
         assert.equal(run.error, undefined, String(run.error));
     });
 

@@ -4,7 +4,7 @@ import aslValidator from "asl-validator";
 import type { StateMachineDefinition } from "../model/workflow";
 import { currentDiagram, diagramBlock } from "../scripts/mermaid";
 import { diagramDefinitions, README } from "../scripts/diagram";
-import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
+import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 import { readStackFile } from "../local/stack-files";
 
 const FN = (fn: string) => mockArn("lambda", `function:trading-${fn}`);
@@ -168,7 +168,7 @@ const trust = (service: string) => ({
 describe("trading workflow under Pulumi mocks (dev stack config)", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runProgram(readStackFile("dev"), "dev");
+        run = await runStack("dev");
         assert.equal(run.error, undefined, String(run.error));
     });
 
@@ -284,13 +284,20 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
         ]);
     });
 
-    it("gives the identical definition string on a second evaluation", async () => {
-        const again = await runProgram(readStackFile("dev"), "dev");
-        const definition = (r: ProgramRun) => named(r, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition;
-        assert.equal(definition(again), definition(run));
-        const policy = (r: ProgramRun) => named(r, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy").inputs.policy;
-        assert.equal(policy(again), policy(run));
-    });
+    for (const stack of ["dev", "prod"]) {
+        it(`gives ${stack} the identical resources, down to every JSON string, on a second evaluation`, async () => {
+            const first = await runStack(stack);
+            const again = await runProgram(readStackFile(stack), stack);
+            const inputs = (r: ProgramRun) =>
+                r.resources.map((resource) => [`${resource.type}::${resource.name}`, resource.inputs] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+            assert.deepEqual(inputs(again), inputs(first));
+            const definition = (r: ProgramRun) => named(r, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition;
+            const dashboard = (r: ProgramRun) => named(r, "aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard").inputs.dashboardBody;
+            assert.equal(typeof definition(again), "string");
+            assert.equal(definition(again), definition(first));
+            assert.equal(dashboard(again), dashboard(first));
+        });
+    }
 });
 
 describe("trading workflow under Pulumi mocks (non-default config)", () => {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { readStackFile } from "../../local/stack-files";
 
 /**
  * Waits until every resource registration the program started has reached the mocks, so that
@@ -143,6 +144,21 @@ export async function runProgram(config: Record<string, unknown> = {}, stack = "
     }
     await waitForRPCs();
     return { resources, outputs };
+}
+
+const stackRuns = new Map<string, Promise<ProgramRun>>();
+
+/**
+ * The program run under mocks with a stack file's config, once per stack for the whole suite:
+ * the tests that share it only read it. A test that needs its own evaluation calls runProgram.
+ */
+export function runStack(stack: string): Promise<ProgramRun> {
+    let run = stackRuns.get(stack);
+    if (!run) {
+        run = runProgram(readStackFile(stack), stack);
+        stackRuns.set(stack, run);
+    }
+    return run;
 }
 
 /** Resolves an Output (or plain value) to its value; never asserts inside an apply. */
