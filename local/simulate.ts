@@ -2,13 +2,13 @@
  * npm run simulate: runs the workflow end to end on this machine, no AWS account needed.
  * Run with --help for the options.
  */
-import { ConfigError, parseStackConfig } from "../model/config";
+import { ConfigError } from "../model/config";
 import { MAX_STOCK_PRICE } from "../functions/trade";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "./runner";
 import { configOverrides, integerFlag, jsonFlag, parseFlags, runMain, UsageError } from "../scripts/cli";
 import { batchTask, stateTracer, type TraceEvent } from "../scripts/trace";
-import { readStackFile } from "./stack-files";
+import { loadStackConfig } from "./stack-files";
 import { median } from "./stats";
 
 const USAGE = `usage: npm run simulate -- [options]
@@ -171,7 +171,7 @@ async function main(argv: string[]): Promise<number> {
     }
     let config;
     try {
-        config = parseStackConfig({ ...readStackFile(options.stack), ...options.set });
+        config = loadStackConfig(options.stack, options.set);
     } catch (error) {
         const reason = error instanceof ConfigError ? error.message : `cannot read Pulumi.${options.stack}.yaml: ${(error as Error).message}`;
         process.stderr.write(`${reason}\n`);

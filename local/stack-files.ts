@@ -30,7 +30,10 @@ export function stackFileConfig(text: string): Record<string, string> {
     return raw;
 }
 
-/** A stack's validated config, read from its stack file the way the program reads it. */
-export function loadStackConfig(stack: string): StackConfig {
-    return parseStackConfig(readStackFile(stack));
+/**
+ * A stack's validated config, read from its stack file the way the program reads it, with
+ * `overrides` (namespaced keys, as the file has them) laid over the file's values.
+ */
+export function loadStackConfig(stack: string, overrides: Readonly<Record<string, string>> = {}): StackConfig {
+    return parseStackConfig({ ...readStackFile(stack), ...overrides });
 }

@@ -3,8 +3,8 @@
  * config and the price table in model/prices.json. Run with --help.
  */
 import { localWorkflow } from "../local/definition";
-import { readStackFile } from "../local/stack-files";
-import { ConfigError, parseStackConfig } from "../model/config";
+import { loadStackConfig } from "../local/stack-files";
+import { ConfigError } from "../model/config";
 import { estimateCost, scheduledExecutionsPerMonth, type CostEstimate, type PriceTable } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
@@ -21,7 +21,7 @@ export const USAGE = `usage: npm run cost -- [options]
 
 /** The estimate for a stack file, with overrides, at a number of executions a month (or its schedule's). */
 export function stackCost(stack: string, overrides: Record<string, string>, executionsPerMonth?: number): CostEstimate {
-    const config = parseStackConfig({ ...readStackFile(stack), ...overrides });
+    const config = loadStackConfig(stack, overrides);
     const executions = executionsPerMonth ?? scheduledExecutionsPerMonth(config.scheduleExpression);
     if (executions === undefined) {
         throw new UsageError(`the ${stack} schedule is ${config.scheduleExpression}: give --executions-per-month N`);

@@ -1,8 +1,7 @@
 import * as assert from "node:assert/strict";
 import aslValidator from "asl-validator";
 import { runWorkflow, type ExecutionEvent } from "../local/runner";
-import { readStackFile } from "../local/stack-files";
-import { parseStackConfig } from "../model/config";
+import { loadStackConfig } from "../local/stack-files";
 import type { StateMachineDefinition } from "../model/workflow";
 import { mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
 
@@ -86,7 +85,7 @@ describe("Fargate Spot under Pulumi mocks", () => {
 });
 
 describe("Spot interruptions, executed on aws-local-stepfunctions", () => {
-    const spotConfig = parseStackConfig({ ...readStackFile("dev"), "stock-trader:batchCapacity": "FARGATE_SPOT" });
+    const spotConfig = loadStackConfig("dev", { "stock-trader:batchCapacity": "FARGATE_SPOT" });
     const batchEvents = (events: ExecutionEvent[]) =>
         events.filter((e) => e.state?.name === "Run ECS task" && (e.type === "StateEntered" || e.type === "StateFailed")).map((e) => e.type);
 
