@@ -7,6 +7,7 @@ import {
     dashboardBody,
     dashboardUrl,
     operatorPolicy,
+    staleAlarmNotice,
     stateMachineConsoleUrl,
     type MonitoredResources,
 } from "../model/monitoring";
@@ -25,7 +26,7 @@ export interface WorkflowMonitoringArgs {
     /** The batch job, whose log group operators may read. */
     batch: BatchJob;
     /** The stack settings the alarms use: the schedule, the stale-success window and the address to notify. */
-    config: Pick<StackConfig, "scheduleEnabled" | "staleAfterHours" | "alarmEmail">;
+    config: Pick<StackConfig, "scheduleEnabled" | "scheduleExpression" | "staleAfterHours" | "alarmEmail">;
 }
 
 /**
@@ -71,6 +72,10 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
             tableName: table.table.name,
         });
 
+        const notice = staleAlarmNotice(config);
+        if (notice !== undefined) {
+            void pulumi.log.warn(notice, this);
+        }
         this.alarms = alarmSpecs(config).map(
             (spec) =>
                 new aws.cloudwatch.MetricAlarm(

@@ -4,8 +4,8 @@
  */
 import { BATCH_USAGE, parseBatchArguments } from "../batch-container/src/contract";
 import { MAX_STOCK_PRICE } from "../functions/trade";
-import { scheduleExpressionProblem } from "./schedule";
-import { longestRunSeconds, runTaskOverrides } from "./workflow";
+import { scheduleCadence, scheduleExpressionProblem } from "./schedule";
+import { batchRuns, longestRunSeconds, runTaskOverrides } from "./workflow";
 
 /** The project's config namespace: every key below is read as `stock-trader:<key>`. */
 export const CONFIG_NAMESPACE = "stock-trader";
@@ -60,8 +60,12 @@ export interface StackConfig {
     executionTimeoutSeconds: number;
     /** An address to subscribe to the alarm topic; it must confirm the subscription. */
     alarmEmail?: string;
-    /** With the schedule on, how many hours without a successful execution raise an alarm. */
-    staleAfterHours: number;
+    /**
+     * With the schedule on, how many hours without a successful execution raise an alarm. Unset:
+     * derived from the schedule's longest gap between runs; undefined when that gap is longer
+     * than CloudWatch lets an alarm look back, so no such alarm can watch the schedule.
+     */
+    staleAfterHours?: number;
     /** Where the batch task runs: on-demand Fargate, or Fargate Spot (up to 70% cheaper, may be interrupted). */
     batchCapacity: BatchCapacity;
     /** With Fargate Spot, how many times a task stopped by a Spot interruption is run again. */
@@ -94,6 +98,28 @@ export const ECS_MAX_SECURITY_GROUPS = 5;
 
 /** Step Functions ends a STANDARD execution after one year, so a longer task timeout means nothing. */
 export const MAX_TIMEOUT_SECONDS = 365 * 24 * 60 * 60;
+
+/**
+ * CloudWatch evaluates an alarm over at most 7 days (PutMetricAlarm: Period × EvaluationPeriods
+ * at most 604,800 s), so an alarm of hourly periods looks back at most 168 hours.
+ */
+export const MAX_STALE_AFTER_HOURS = (7 * 24 * 3600) / 3600;
+
+/**
+ * The least `staleAfterHours` that never fires between two runs of the schedule: its longest gap
+ * rounded up to the hour, plus one hour for the run's own duration and CloudWatch's delivery of
+ * the metric. Undefined when the schedule never runs twice.
+ */
+export function minimumStaleAfterHours(scheduleExpression: string): number | undefined {
+    const gap = scheduleCadence(scheduleExpression).longestGapSeconds;
+    return Number.isFinite(gap) ? Math.ceil(gap / 3600) + 1 : undefined;
+}
+
+/** The longest gap of a schedule in hours, for messages. */
+const gapHours = (scheduleExpression: string): string => {
+    const hours = scheduleCadence(scheduleExpression).longestGapSeconds / 3600;
+    return Number.isInteger(hours) ? String(hours) : hours.toFixed(2);
+};
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
 type Parser<T> = (raw: string) => Parsed<T>;
@@ -149,10 +175,12 @@ const batchCommand: Parser<string[]> = (raw) => {
 };
 
 const scheduleExpression: Parser<string> = (raw) => {
+    const expected = "an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour)";
     const problem = scheduleExpressionProblem(raw);
-    return problem === undefined
-        ? ok(raw)
-        : fail(`an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ${problem}`);
+    if (problem !== undefined) {
+        return fail(`${expected}: ${problem}`);
+    }
+    return minimumStaleAfterHours(raw) === undefined ? fail(`${expected}, that runs more than once: this one runs at most once`) : ok(raw);
 };
 
 /** The default of a key that depends on other keys; `deriveDefaults` fills it in. */
@@ -201,7 +229,7 @@ const KEYS = {
     containerInsights: { parse: boolean, default: false },
     executionTimeoutSeconds: { parse: integer(60, MAX_TIMEOUT_SECONDS), default: DERIVED },
     alarmEmail: { parse: matching(EMAIL, "an email address, such as oncall@example.com"), default: undefined },
-    staleAfterHours: { parse: integer(1, 24), default: 3 },
+    staleAfterHours: { parse: integer(1, MAX_STALE_AFTER_HOURS), default: DERIVED },
     batchCapacity: { parse: oneOf<BatchCapacity>(["FARGATE", "FARGATE_SPOT"]), default: "FARGATE" },
     batchInterruptionRetries: { parse: integer(0, 10), default: 2 },
 } satisfies {
@@ -263,12 +291,25 @@ export function overridesProblem(containerName: string, command: string[]): stri
         : undefined;
 }
 
-/** Fills in the defaults that depend on other keys. */
+/**
+ * Fills in the defaults that depend on other keys: the execution timeout from the longest
+ * successful run, rounded up to the minute; the stale-success window from the schedule, one hour
+ * above its least, or none when the schedule's gaps exceed what an alarm can look back on.
+ */
 function deriveDefaults(config: StackConfig): StackConfig {
-    if ((config.executionTimeoutSeconds as unknown) === DERIVED) {
-        config.executionTimeoutSeconds = Math.ceil(longestRunSeconds(config) / 60) * 60;
-    }
-    return config;
+    const derived = (value: unknown) => value === DERIVED;
+    const minimumStale = minimumStaleAfterHours(config.scheduleExpression)!;
+    return {
+        ...config,
+        executionTimeoutSeconds: derived(config.executionTimeoutSeconds)
+            ? Math.ceil(longestRunSeconds(config) / 60) * 60
+            : config.executionTimeoutSeconds,
+        staleAfterHours: derived(config.staleAfterHours)
+            ? minimumStale > MAX_STALE_AFTER_HOURS
+                ? undefined
+                : Math.min(minimumStale + 1, MAX_STALE_AFTER_HOURS)
+            : config.staleAfterHours,
+    };
 }
 
 /** Rules that relate two keys; each checks only keys that parsed on their own. */
@@ -293,13 +334,30 @@ function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, c
     }
     const computable = [config.batchTimeoutSeconds, config.batchCapacity, config.batchInterruptionRetries].every((v) => v !== undefined);
     const needed = computable ? longestRunSeconds(config) : 0;
-    if (raw.executionTimeoutSeconds !== undefined && typeof config.executionTimeoutSeconds === "number" && needed > config.executionTimeoutSeconds) {
+    if (needed > MAX_TIMEOUT_SECONDS) {
+        const keys =
+            config.batchCapacity === "FARGATE_SPOT" && config.batchInterruptionRetries > 0
+                ? `batchTimeoutSeconds ${config.batchTimeoutSeconds} with batchCapacity FARGATE_SPOT and batchInterruptionRetries ${config.batchInterruptionRetries} ` +
+                  `(${batchRuns(config)} batch runs)`
+                : `batchTimeoutSeconds ${config.batchTimeoutSeconds}`;
+        problems.push(
+            `${CONFIG_NAMESPACE}:batchTimeoutSeconds must let a successful execution end within ${MAX_TIMEOUT_SECONDS} s, ` +
+                `the year a STANDARD execution may run: ${keys} and every Lambda, DynamoDB and ECS retry take up to ${needed} s, ` +
+                `so no executionTimeoutSeconds is possible (at most ${maxBatchTimeoutSeconds(config)} with these settings)`,
+        );
+    } else if (raw.executionTimeoutSeconds !== undefined && typeof config.executionTimeoutSeconds === "number" && needed > config.executionTimeoutSeconds) {
         const interruptions =
             config.batchCapacity === "FARGATE_SPOT" ? ` and ${config.batchInterruptionRetries} Spot interruption retries` : "";
         problems.push(
             `${CONFIG_NAMESPACE}:executionTimeoutSeconds must be at least ${needed}, the longest a successful execution can take ` +
                 `with batchTimeoutSeconds ${config.batchTimeoutSeconds}${interruptions} and every Lambda, DynamoDB and ECS retry (got ${config.executionTimeoutSeconds})`,
         );
+    }
+    const staleProblem = config.scheduleExpression !== undefined && config.staleAfterHours !== undefined && raw.staleAfterHours !== undefined
+        ? staleAfterHoursProblem(config.scheduleExpression, config.staleAfterHours)
+        : undefined;
+    if (staleProblem) {
+        problems.push(staleProblem);
     }
     if (raw.subnetIds === undefined && config.assignPublicIp === false) {
         problems.push(
@@ -308,6 +366,28 @@ function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, c
         );
     }
     return problems;
+}
+
+/** The longest batchTimeoutSeconds whose longest successful execution still fits in a year, with the other settings as they are. */
+function maxBatchTimeoutSeconds(config: Pick<StackConfig, "batchTimeoutSeconds" | "batchCapacity" | "batchInterruptionRetries">): number {
+    const overhead = longestRunSeconds({ ...config, batchTimeoutSeconds: 0 });
+    return Math.floor((MAX_TIMEOUT_SECONDS - overhead) / batchRuns(config));
+}
+
+/** Why an explicit staleAfterHours would fire between two runs of the schedule, or cannot be built. */
+function staleAfterHoursProblem(scheduleExpression: string, staleAfterHours: number): string | undefined {
+    const minimum = minimumStaleAfterHours(scheduleExpression)!;
+    const gaps = `scheduleExpression ${scheduleExpression} leaves up to ${gapHours(scheduleExpression)} hours between runs`;
+    if (minimum > MAX_STALE_AFTER_HOURS) {
+        return (
+            `${CONFIG_NAMESPACE}:staleAfterHours cannot watch this schedule: ${CONFIG_NAMESPACE}:${gaps}, and an alarm looks back at most ` +
+            `${MAX_STALE_AFTER_HOURS} hours (CloudWatch's 7 days); leave staleAfterHours unset, and the stack has no no-recent-success alarm (got ${staleAfterHours})`
+        );
+    }
+    return staleAfterHours < minimum
+        ? `${CONFIG_NAMESPACE}:staleAfterHours must be at least ${minimum} with ${CONFIG_NAMESPACE}:${gaps} ` +
+              `(an hour more than the longest gap, for the run itself), or the alarm fires between runs (got ${staleAfterHours})`
+        : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@
  * resources; tests and tools read them without Pulumi. Keys are created in a fixed order, so the
  * same inputs give the same JSON and a preview shows no diff.
  */
-import type { StackConfig } from "./config";
+import { MAX_STALE_AFTER_HOURS, type StackConfig } from "./config";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "./functions";
 import { allow, logStreamsArn, parseArn, policyDocument, type PolicyDocument } from "./policies";
 
@@ -89,9 +89,11 @@ export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
             })),
         ),
     ];
-    if (config.scheduleEnabled) {
+    if (config.scheduleEnabled && config.staleAfterHours !== undefined) {
         // Hourly datapoints, so the window is exactly staleAfterHours; no data at all means no
-        // execution succeeded, which is the very thing to report.
+        // execution succeeded, which is the very thing to report. The config derives the window
+        // from the schedule's longest gap, and leaves it unset where CloudWatch cannot look back
+        // that far (staleAfterHoursNotice says so).
         alarms.push({
             id: "no-recent-success",
             description: `No execution has succeeded for ${config.staleAfterHours} hour(s) although the schedule is on.`,
@@ -108,6 +110,17 @@ export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
         });
     }
     return alarms;
+}
+
+/**
+ * Why a stack with its schedule on has no no-recent-success alarm: its runs are further apart than
+ * an alarm can look back. Undefined when the alarm exists or the schedule is off.
+ */
+export function staleAlarmNotice(config: MonitoringConfig & Pick<StackConfig, "scheduleExpression">): string | undefined {
+    return config.scheduleEnabled && config.staleAfterHours === undefined
+        ? `no no-recent-success alarm: ${config.scheduleExpression} leaves more than ${MAX_STALE_AFTER_HOURS - 1} hours between runs, ` +
+              `and a CloudWatch alarm looks back at most ${MAX_STALE_AFTER_HOURS} hours; the failure alarms still watch every execution`
+        : undefined;
 }
 
 type MetricRow = (string | { stat?: string; label?: string })[];

@@ -113,3 +113,192 @@ export function scheduleExpressionProblem(expression: string): string | undefine
     }
     return undefined;
 }
+
+/** AWS bills a month as 730 hours. */
+export const MONTH_HOURS = 730;
+const SECONDS_PER_DAY = 86400;
+const MS_PER_DAY = SECONDS_PER_DAY * 1000;
+
+/** The values `text` (already valid) selects in a plain field: lists, ranges (wrapping past max), steps and `*`. */
+function fieldValues(field: CronField, text: string): Set<number> {
+    const number = (value: string): number => {
+        const index = field.names?.indexOf(value.toUpperCase()) ?? -1;
+        return index >= 0 ? field.min + index : Number(value);
+    };
+    const values = new Set<number>();
+    for (const item of text.split(",")) {
+        const [base, stepText] = item.split("/");
+        const step = stepText === undefined ? 1 : Number(stepText);
+        const [fromText, toText] = base.split("-");
+        const from = base === "*" ? field.min : number(fromText);
+        // "5/10" runs from 5 to the field's end; "5-50/10" to 50; "50-10" wraps past the end.
+        const to = base === "*" ? field.max : toText === undefined ? (stepText === undefined ? from : field.max) : number(toText);
+        const span = to >= from ? to - from : field.max - field.min + 1 - (from - to);
+        for (let offset = 0; offset <= span; offset += step) {
+            values.add(((from - field.min + offset) % (field.max - field.min + 1)) + field.min);
+        }
+    }
+    return values;
+}
+
+/** Days in a month of a year (month 1-12). */
+const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/** The weekday (Monday to Friday) nearest to `day` within its month, as `W` means it. */
+function nearestWeekday(year: number, month: number, day: number): number {
+    const last = daysInMonth(year, month);
+    const target = Math.min(day, last);
+    const weekday = new Date(Date.UTC(year, month - 1, target)).getUTCDay();
+    if (weekday === 6) {
+        return target === 1 ? 3 : target - 1;
+    }
+    if (weekday === 0) {
+        return target === last ? target - 2 : target + 1;
+    }
+    return target;
+}
+
+/** Whether a date is one a day field selects: year, month (1-12), day of the month, weekday (1 = SUN ... 7 = SAT). */
+type DayMatcher = (year: number, month: number, day: number, weekday: number) => boolean;
+
+/** Whether a date (UTC) is one the day-of-month field selects. */
+function dayOfMonthMatcher(text: string): DayMatcher {
+    const plain = new Set<number>();
+    const tests: DayMatcher[] = [];
+    for (const item of text.split(",")) {
+        if (item === "L") {
+            tests.push((y, m, d) => d === daysInMonth(y, m));
+        } else if (item === "LW") {
+            tests.push((y, m, d) => d === nearestWeekday(y, m, daysInMonth(y, m)));
+        } else if (item.endsWith("W")) {
+            const target = Number(item.slice(0, -1));
+            tests.push((y, m, d) => d === nearestWeekday(y, m, target));
+        } else {
+            fieldValues(FIELDS[2], item).forEach((v) => plain.add(v));
+        }
+    }
+    return (y, m, d, w) => plain.has(d) || tests.some((t) => t(y, m, d, w));
+}
+
+/** Whether a date (UTC) is one the day-of-week field selects. */
+function dayOfWeekMatcher(text: string): DayMatcher {
+    const field = FIELDS[4];
+    const number = (value: string) => [...fieldValues(field, value)][0];
+    const plain = new Set<number>();
+    const tests: DayMatcher[] = [];
+    for (const item of text.split(",")) {
+        const last = /^(.+)L$/.exec(item);
+        const nth = /^(.+)#([1-5])$/.exec(item);
+        if (item === "L") {
+            plain.add(7);
+        } else if (last) {
+            const target = number(last[1]);
+            tests.push((y, m, d, w) => w === target && d + 7 > daysInMonth(y, m));
+        } else if (nth) {
+            const target = number(nth[1]);
+            const which = Number(nth[2]);
+            tests.push((_y, _m, d, w) => w === target && Math.ceil(d / 7) === which);
+        } else {
+            fieldValues(field, item).forEach((v) => plain.add(v));
+        }
+    }
+    return (y, m, d, w) => plain.has(w) || tests.some((t) => t(y, m, d, w));
+}
+
+/** The days (as UTC day numbers since 1970) and the times of day (seconds) a valid cron expression fires. */
+interface CronCalendar {
+    days: number[];
+    timesOfDay: number[];
+    /** How many days the calendar spans: the years the expression allows, or a whole 400-year cycle. */
+    spanDays: number;
+    /** Whether the calendar repeats after `spanDays` (year `*`), or ends (named years). */
+    repeats: boolean;
+}
+
+/**
+ * The Gregorian calendar repeats every 400 years (146,097 days, a whole number of weeks), so a
+ * cron whose year is `*` is read over one such cycle; otherwise over the years it names.
+ */
+const CYCLE_START_YEAR = 2000;
+const CYCLE_YEARS = 400;
+
+function cronCalendar(fields: string[]): CronCalendar {
+    const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields;
+    const minuteSet = [...fieldValues(FIELDS[0], minutes)].sort((a, b) => a - b);
+    const hourSet = [...fieldValues(FIELDS[1], hours)].sort((a, b) => a - b);
+    const timesOfDay = hourSet.flatMap((h) => minuteSet.map((m) => h * 3600 + m * 60));
+    const months = fieldValues(FIELDS[3], month);
+    const years =
+        year === "*"
+            ? Array.from({ length: CYCLE_YEARS }, (_, i) => CYCLE_START_YEAR + i)
+            : [...fieldValues(FIELDS[5], year)].sort((a, b) => a - b);
+    const dayMatches = dayOfMonth === "?" ? dayOfWeekMatcher(dayOfWeek) : dayOfMonthMatcher(dayOfMonth);
+    const days: number[] = [];
+    for (const y of years) {
+        for (const m of months) {
+            const first = Date.UTC(y, m - 1, 1) / MS_PER_DAY;
+            const firstWeekday = new Date(Date.UTC(y, m - 1, 1)).getUTCDay();
+            const length = daysInMonth(y, m);
+            for (let d = 1; d <= length; d++) {
+                if (dayMatches(y, m, d, ((firstWeekday + d - 1) % 7) + 1)) {
+                    days.push(first + d - 1);
+                }
+            }
+        }
+    }
+    days.sort((a, b) => a - b);
+    const spanDays = (Date.UTC(years[years.length - 1] + 1, 0, 1) - Date.UTC(years[0], 0, 1)) / MS_PER_DAY;
+    return { days, timesOfDay, spanDays, repeats: year === "*" };
+}
+
+/** What a valid schedule expression means in time: how far apart its runs can be, and how often it runs. */
+export interface ScheduleCadence {
+    /** The longest time between two consecutive runs, in seconds; Infinity when it runs at most once. */
+    longestGapSeconds: number;
+    /** Runs in a 730-hour month, on average. */
+    runsPerMonth: number;
+}
+
+const RATE_UNIT_SECONDS = { minute: 60, hour: 3600, day: SECONDS_PER_DAY };
+
+/**
+ * The cadence of a schedule EventBridge accepts (`scheduleExpressionProblem` is undefined): a
+ * rate's own interval, or a cron's by its actual fire times (in UTC, as EventBridge runs them).
+ * A cron that names its years is read over those years only; past its last year it never runs.
+ */
+export function scheduleCadence(expression: string): ScheduleCadence {
+    let cadence = cadences.get(expression);
+    if (cadence === undefined) {
+        cadence = readCadence(expression);
+        cadences.set(expression, cadence);
+    }
+    return cadence;
+}
+
+/** A cron is read over up to 146,097 days, so each expression is read once per process. */
+const cadences = new Map<string, ScheduleCadence>();
+
+function readCadence(expression: string): ScheduleCadence {
+    const problem = scheduleExpressionProblem(expression);
+    if (problem !== undefined) {
+        throw new Error(`not a valid schedule expression (${expression}): ${problem}`);
+    }
+    const rate = RATE.exec(expression);
+    if (rate) {
+        const seconds = Number(rate[1]) * RATE_UNIT_SECONDS[rate[2].replace(/s$/, "") as keyof typeof RATE_UNIT_SECONDS];
+        return { longestGapSeconds: seconds, runsPerMonth: Math.floor((MONTH_HOURS * 3600) / seconds) };
+    }
+    const { days, timesOfDay, spanDays, repeats } = cronCalendar(/^cron\((.*)\)$/.exec(expression)![1].trim().split(/\s+/));
+    const runs = days.length * timesOfDay.length;
+    let longest = runs > 1 || (repeats && runs === 1) ? 0 : Infinity;
+    for (let i = 1; i < timesOfDay.length; i++) {
+        longest = Math.max(longest, timesOfDay[i] - timesOfDay[i - 1]);
+    }
+    const firstTime = timesOfDay[0];
+    const lastTime = timesOfDay[timesOfDay.length - 1];
+    const dayNumbers = repeats && days.length > 0 ? [...days, days[0] + spanDays] : days;
+    for (let i = 1; i < dayNumbers.length; i++) {
+        longest = Math.max(longest, (dayNumbers[i] - dayNumbers[i - 1]) * SECONDS_PER_DAY + firstTime - lastTime);
+    }
+    return { longestGapSeconds: longest, runsPerMonth: Math.round((runs / spanDays) * (MONTH_HOURS / 24)) };
+}

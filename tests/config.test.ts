@@ -167,10 +167,50 @@ const RULES: [string, Record<string, string>, string][] = [
         { executionTimeoutSeconds: "226200", batchCapacity: "FARGATE_SPOT" },
         "stock-trader:executionTimeoutSeconds must be at least 233534, the longest a successful execution can take with batchTimeoutSeconds 3600 and 2 Spot interruption retries and every Lambda, DynamoDB and ECS retry (got 226200)",
     ],
+    [
+        "batchTimeoutSeconds leaves a successful execution within a year",
+        // 222594 s of Lambda, DynamoDB and ECS start retries, plus the batch's year.
+        { batchTimeoutSeconds: "31536000" },
+        "stock-trader:batchTimeoutSeconds must let a successful execution end within 31536000 s, the year a STANDARD execution may run: " +
+            "batchTimeoutSeconds 31536000 and every Lambda, DynamoDB and ECS retry take up to 31758594 s, so no executionTimeoutSeconds is possible (at most 31313406 with these settings)",
+    ],
+    [
+        "batchTimeoutSeconds leaves a year for every Spot rerun",
+        // 222524 s of Lambda and DynamoDB retries, and 11 runs of 3000000 s with 70 s of start retries each.
+        { batchTimeoutSeconds: "3000000", batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "10" },
+        "stock-trader:batchTimeoutSeconds must let a successful execution end within 31536000 s, the year a STANDARD execution may run: " +
+            "batchTimeoutSeconds 3000000 with batchCapacity FARGATE_SPOT and batchInterruptionRetries 10 (11 batch runs) and every Lambda, DynamoDB and ECS retry " +
+            "take up to 33223294 s, so no executionTimeoutSeconds is possible (at most 2846609 with these settings)",
+    ],
+    [
+        "staleAfterHours covers the schedule's gap between runs",
+        { scheduleExpression: "rate(4 hours)", staleAfterHours: "3" },
+        "stock-trader:staleAfterHours must be at least 5 with stock-trader:scheduleExpression rate(4 hours) leaves up to 4 hours between runs " +
+            "(an hour more than the longest gap, for the run itself), or the alarm fires between runs (got 3)",
+    ],
+    [
+        "staleAfterHours covers a weekday cron's weekend",
+        // Friday 09:00 to Monday 09:00.
+        { scheduleExpression: "cron(0 9 ? * MON-FRI *)", staleAfterHours: "24" },
+        "stock-trader:staleAfterHours must be at least 73 with stock-trader:scheduleExpression cron(0 9 ? * MON-FRI *) leaves up to 72 hours between runs " +
+            "(an hour more than the longest gap, for the run itself), or the alarm fires between runs (got 24)",
+    ],
+    [
+        "staleAfterHours cannot watch a schedule whose gaps pass CloudWatch's 7 days",
+        { scheduleExpression: "rate(8 days)", staleAfterHours: "168" },
+        "stock-trader:staleAfterHours cannot watch this schedule: stock-trader:scheduleExpression rate(8 days) leaves up to 192 hours between runs, " +
+            "and an alarm looks back at most 168 hours (CloudWatch's 7 days); leave staleAfterHours unset, and the stack has no no-recent-success alarm (got 168)",
+    ],
+    [
+        "scheduleExpression runs more than once",
+        { scheduleExpression: "cron(0 0 30 2 ? *)" },
+        "stock-trader:scheduleExpression must be an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour), " +
+            "that runs more than once: this one runs at most once (got cron(0 0 30 2 ? *))",
+    ],
     ["alarmEmail is an email address", { alarmEmail: "oncall" }, "stock-trader:alarmEmail must be an email address, such as oncall@example.com (got oncall)"],
     ["alarmEmail has a domain", { alarmEmail: "oncall@localhost" }, "stock-trader:alarmEmail must be an email address, such as oncall@example.com (got oncall@localhost)"],
-    ["staleAfterHours is at least 1", { staleAfterHours: "0" }, "stock-trader:staleAfterHours must be an integer from 1 to 24 (got 0)"],
-    ["staleAfterHours is at most 24", { staleAfterHours: "25" }, "stock-trader:staleAfterHours must be an integer from 1 to 24 (got 25)"],
+    ["staleAfterHours is at least 1", { staleAfterHours: "0" }, "stock-trader:staleAfterHours must be an integer from 1 to 168 (got 0)"],
+    ["staleAfterHours is at most 168, CloudWatch's 7-day look-back", { staleAfterHours: "169" }, "stock-trader:staleAfterHours must be an integer from 1 to 168 (got 169)"],
     ...["constructor", "toString", "valueOf", "__proto__", "hasOwnProperty"].map(
         (key): [string, Record<string, string>, string] => [
             `${key}, an Object.prototype member, is an unknown key`,

@@ -1,0 +1,115 @@
+import * as assert from "node:assert/strict";
+import { parseConfig } from "../model/config";
+import { alarmSpecs, staleAlarmNotice } from "../model/monitoring";
+import { scheduleCadence } from "../model/schedule";
+import { named, ofType, runProgram } from "./support/program";
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+describe("schedule cadence", () => {
+    const cases: [string, number, number][] = [
+        // expression, longest gap (s), runs in a 730-hour month
+        ["rate(1 minute)", 60, 43800],
+        ["rate(4 hours)", 4 * HOUR, 182],
+        ["rate(2 days)", 2 * DAY, 15],
+        ["cron(0/15 * * * ? *)", 15 * 60, Math.round((96 * 730) / 24)],
+        // 09:00 and 17:30: 8.5 h apart in the day, 15.5 h overnight.
+        ["cron(0,30 9,17 * * ? *)", 15.5 * HOUR, Math.round((4 * 730) / 24)],
+        // 50 to 10 wraps past the hour: minutes 50-59 and 0-10, the gap is 10 to 50.
+        ["cron(50-10 * * * ? *)", 40 * 60, Math.round((21 * 24 * 730) / 24)],
+        // Weekdays at 09:00: Friday to Monday.
+        ["cron(0 9 ? * MON-FRI *)", 3 * DAY, Math.round(((5 / 7) * 730) / 24)],
+        // Friday to Monday wraps past Saturday: FRI, SAT, SUN, MON; Monday to Friday is the gap.
+        ["cron(0 9 ? * FRI-MON *)", 4 * DAY, Math.round(((4 / 7) * 730) / 24)],
+        // The last day of the month: 31 July to 31 August.
+        ["cron(0 12 L * ? *)", 31 * DAY, 1],
+        // The first Monday of the month: at most 5 weeks apart.
+        ["cron(0 12 ? * 2#1 *)", 35 * DAY, 1],
+        // The last Friday: at most 5 weeks apart.
+        ["cron(0 12 ? * 6L *)", 35 * DAY, 1],
+        // 29 February: every 4 years, but 2100 is no leap year, so 8 years across it.
+        ["cron(0 0 29 2 ? *)", (8 * 365 + 1) * DAY, 0],
+        // Twice a day in 2027 only.
+        ["cron(0 8,20 * * ? 2027)", 12 * HOUR, Math.round(((365 * 2) / 365) * (730 / 24))],
+    ];
+    for (const [expression, gap, runs] of cases) {
+        it(`${expression}: runs at most ${gap / HOUR} hours apart, ${runs} times a month`, () => {
+            assert.deepEqual(scheduleCadence(expression), { longestGapSeconds: gap, runsPerMonth: runs });
+        });
+    }
+
+    it("takes the nearest weekday for W, within the month", () => {
+        // 15W: a Thursday 15th of a 31-day month is followed by a Sunday 15th, taken on Monday the
+        // 16th: 31 + 1 days, the longest.
+        assert.equal(scheduleCadence("cron(0 12 15W * ? *)").longestGapSeconds, 32 * DAY);
+        // 1W never reaches back into the month before: a Saturday 1st is taken on Monday the 3rd,
+        // so a Wednesday 1st of a 31-day month is followed 31 + 2 days later.
+        assert.equal(scheduleCadence("cron(0 12 1W * ? *)").longestGapSeconds, 33 * DAY);
+        // LW: a month ending on a Sunday runs on Friday the day before yesterday, and a 31-day month
+        // after it ends on a Wednesday: 2 + 31 days.
+        assert.equal(scheduleCadence("cron(0 12 LW * ? *)").longestGapSeconds, 33 * DAY);
+    });
+
+    it("finds no second run in a cron that never fires, or fires once", () => {
+        assert.equal(scheduleCadence("cron(0 0 30 2 ? *)").longestGapSeconds, Infinity);
+        assert.equal(scheduleCadence("cron(0 0 1 1 ? 2030)").longestGapSeconds, Infinity);
+    });
+
+    it("refuses an expression EventBridge would not accept", () => {
+        assert.throws(() => scheduleCadence("every hour"), /not a valid schedule expression \(every hour\)/);
+    });
+});
+
+describe("the no-recent-success alarm against the schedule", () => {
+    const stale = (raw: Record<string, string>) => parseConfig({ scheduleEnabled: "true", ...raw }).staleAfterHours;
+
+    it("derives its window from the schedule: an hour for the run, an hour of slack, over the longest gap", () => {
+        assert.equal(stale({}), 3);
+        assert.equal(stale({ scheduleExpression: "rate(5 minutes)" }), 3);
+        assert.equal(stale({ scheduleExpression: "rate(4 hours)" }), 6);
+        assert.equal(stale({ scheduleExpression: "rate(2 days)" }), 50);
+        assert.equal(stale({ scheduleExpression: "cron(0 9 ? * MON-FRI *)" }), 74);
+        // A 166-hour gap needs 167, one more is 168: CloudWatch's whole 7 days.
+        assert.equal(stale({ scheduleExpression: "rate(166 hours)" }), 168);
+        assert.equal(stale({ scheduleExpression: "rate(167 hours)" }), 168);
+    });
+
+    it("accepts an explicit window that covers the gap, on its own terms", () => {
+        assert.equal(stale({ scheduleExpression: "rate(4 hours)", staleAfterHours: "5" }), 5);
+        assert.equal(stale({ scheduleExpression: "cron(0 9 ? * MON-FRI *)", staleAfterHours: "73" }), 73);
+    });
+
+    it("has no alarm, and says why, for a schedule whose gaps pass what CloudWatch looks back on", () => {
+        for (const scheduleExpression of ["rate(7 days)", "rate(168 hours)", "cron(0 12 L * ? *)"]) {
+            const config = parseConfig({ scheduleEnabled: "true", scheduleExpression });
+            assert.equal(config.staleAfterHours, undefined, scheduleExpression);
+            assert.ok(!alarmSpecs(config).some((a) => a.id === "no-recent-success"), scheduleExpression);
+            assert.match(staleAlarmNotice(config) ?? "", new RegExp(`no no-recent-success alarm: .*${scheduleExpression.replace(/[()*?]/g, "\\$&")} leaves more than 167 hours between runs`));
+        }
+        assert.equal(staleAlarmNotice(parseConfig({ scheduleEnabled: "true" })), undefined);
+        assert.equal(staleAlarmNotice(parseConfig({ scheduleExpression: "rate(7 days)" })), undefined, "the schedule is off");
+    });
+
+    it("never fires between two runs: the window holds more hours than any gap leaves empty", () => {
+        // Between successes at s1 < s2 at most ceil((s2 - s1) / 1 h) - 1 whole hourly periods are
+        // empty; the alarm fires only after staleAfterHours empty periods.
+        for (const expression of ["rate(1 hour)", "rate(90 minutes)", "rate(4 hours)", "rate(3 days)", "cron(0 9 ? * MON-FRI *)", "cron(0,30 9,17 * * ? *)"]) {
+            const config = parseConfig({ scheduleEnabled: "true", scheduleExpression: expression });
+            const emptyPeriods = Math.ceil(scheduleCadence(expression).longestGapSeconds / HOUR) - 1;
+            const alarm = alarmSpecs(config).find((a) => a.id === "no-recent-success");
+            assert.ok(alarm, expression);
+            assert.ok(alarm.evaluationPeriods > emptyPeriods + 1, `${expression}: ${alarm.evaluationPeriods} periods against ${emptyPeriods} empty`);
+            assert.ok(alarm.period * alarm.evaluationPeriods <= 7 * DAY, `${expression}: CloudWatch looks back at most 7 days`);
+        }
+    });
+
+    it("deploys without the alarm, for a weekly schedule, under Pulumi mocks", async () => {
+        const run = await runProgram({ scheduleEnabled: "true", scheduleExpression: "rate(7 days)" });
+        assert.equal(run.error, undefined, String(run.error));
+        const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name);
+        assert.equal(alarms.length, 7);
+        assert.ok(!alarms.includes("monitoring-no-recent-success"));
+        assert.equal(named(run, "aws:cloudwatch/eventRule:EventRule", "trading-workflow-schedule").inputs.scheduleExpression, "rate(7 days)");
+    });
+});
