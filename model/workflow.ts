@@ -10,7 +10,15 @@
  * one fixed order, so the same inputs always give the same JSON and a preview shows no diff.
  */
 import type { StackConfig } from "./config";
-import { allow, parseArn, policyDocument, type Condition as PolicyCondition, type PolicyDocument, type PolicyStatement } from "./policies";
+import {
+    allow,
+    parseArn,
+    policyDocument,
+    writeTraces,
+    type Condition as PolicyCondition,
+    type PolicyDocument,
+    type PolicyStatement,
+} from "./policies";
 import { FUNCTION_TIMEOUT_SECONDS } from "./functions";
 import { BATCH_ENV, TRANSACTION_ATTRIBUTES } from "./transaction";
 
@@ -323,6 +331,9 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
  */
 function spotInterruptionStates(retries: number): Record<string, State> {
     const interrupted: Condition = { Variable: "$.error.Cause", StringMatches: `*"StopCode":"${SPOT_INTERRUPTION_STOP_CODE}"*` };
+    // The run again starts from the trade alone: rebuilding the state drops `$.error`, so an
+    // execution that succeeds after an interruption carries no error in its output.
+    const trade = Object.fromEntries(TRANSACTION_ATTRIBUTES.map((a) => [`${a.from.slice("$.".length)}.$`, a.from]));
     return {
         [STATES.spotInterruption]: {
             Type: "Choice",
@@ -333,11 +344,10 @@ function spotInterruptionStates(retries: number): Record<string, State> {
             ],
             Default: STATES.error,
         },
-        [STATES.firstInterruption]: { Type: "Pass", Parameters: { count: 1 }, ResultPath: "$.interruptions", Next: STATES.runEcsTask },
+        [STATES.firstInterruption]: { Type: "Pass", Parameters: { ...trade, interruptions: { count: 1 } }, Next: STATES.runEcsTask },
         [STATES.nextInterruption]: {
             Type: "Pass",
-            Parameters: { "count.$": "States.MathAdd($.interruptions.count, 1)" },
-            ResultPath: "$.interruptions",
+            Parameters: { ...trade, interruptions: { "count.$": "States.MathAdd($.interruptions.count, 1)" } },
             Next: STATES.runEcsTask,
         },
     };
@@ -366,10 +376,7 @@ function serviceStatements(config: WorkflowConfig): PolicyStatement[] {
         );
     }
     if (config.tracingEnabled) {
-        // X-Ray's trace and sampling APIs support no resource-level permissions.
-        statements.push(
-            allow("WriteTraces", ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*"),
-        );
+        statements.push(writeTraces());
     }
     return statements;
 }
