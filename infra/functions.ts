@@ -10,12 +10,12 @@ import {
     TRADING_FUNCTIONS,
     type TradingFunctionName,
 } from "../model/functions";
-import { functionLoggingPolicy, serviceTrustPolicy } from "../model/policies";
+import { functionPolicy, serviceTrustPolicy } from "../model/policies";
 import { LAMBDA_RUNTIME } from "../model/project";
 
 export interface TradingFunctionsArgs {
-    /** The stack settings the functions use: the retention of their log groups. */
-    config: Pick<StackConfig, "logRetentionDays">;
+    /** The stack settings the functions use: the retention of their log groups, and whether they are traced. */
+    config: Pick<StackConfig, "logRetentionDays" | "tracingEnabled">;
 }
 
 /**
@@ -53,7 +53,7 @@ export class TradingFunctions extends pulumi.ComponentResource {
         );
         const logPolicy = new aws.iam.RolePolicy(
             `${name}-logs-policy`,
-            { role: role.id, policy: logGroup.arn.apply((arn) => JSON.stringify(functionLoggingPolicy(arn))) },
+            { role: role.id, policy: logGroup.arn.apply((arn) => JSON.stringify(functionPolicy(arn, args.config.tracingEnabled))) },
             { parent: this },
         );
         return new aws.lambda.Function(
@@ -69,6 +69,8 @@ export class TradingFunctions extends pulumi.ComponentResource {
                     "index.js": new pulumi.asset.StringAsset(code),
                 }),
                 loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+                // Active tracing samples each invocation, so a trace runs from the state machine through the functions.
+                ...(args.config.tracingEnabled ? { tracingConfig: { mode: "Active" } } : {}),
             },
             { parent: this, dependsOn: [logPolicy] },
         );

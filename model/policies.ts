@@ -55,9 +55,14 @@ function writeLogs(sid: string, logGroupArn: string): PolicyStatement {
     return allow(sid, ["logs:CreateLogStream", "logs:PutLogEvents"], logStreamsArn(logGroupArn));
 }
 
-/** A Lambda function's own role: write to its own log group and nothing else. */
-export function functionLoggingPolicy(logGroupArn: string): PolicyDocument {
-    return policyDocument(writeLogs("WriteOwnLogs", logGroupArn));
+/** Send X-Ray trace segments and read sampling rules; X-Ray's APIs support no resource-level permissions. */
+export function writeTraces(): PolicyStatement {
+    return allow("WriteTraces", ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*");
+}
+
+/** A Lambda function's own role: write to its own log group, and with tracing on send its traces; nothing else. */
+export function functionPolicy(logGroupArn: string, tracingEnabled: boolean): PolicyDocument {
+    return policyDocument(writeLogs("WriteOwnLogs", logGroupArn), ...(tracingEnabled ? [writeTraces()] : []));
 }
 
 /** The batch task's own role: update items in the transaction table, nothing else. */

@@ -35,6 +35,7 @@ describe("trading half under Pulumi mocks (dev stack config)", () => {
                 const { inputs } = named(run, "aws:lambda/function:Function", `trading-${fn}`);
                 assert.equal(inputs.role, `arn:aws:iam::${ACCOUNT}:role/trading-${fn}-role`);
                 assert.deepEqual(inputs.loggingConfig, { logFormat: "JSON", logGroup: `trading-${fn}-logs` });
+                assert.equal(inputs.tracingConfig, undefined, "dev does not trace");
             });
 
             it("ships a one-file bundle whose index.handler works", async () => {
@@ -135,7 +136,7 @@ describe("trading half under Pulumi mocks (dev stack config)", () => {
 describe("trading half under Pulumi mocks (non-default config)", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runProgram({ tableDeletionProtection: "true", tablePointInTimeRecovery: "true", logRetentionDays: "365" });
+        run = await runProgram({ tableDeletionProtection: "true", tablePointInTimeRecovery: "true", logRetentionDays: "365", tracingEnabled: "true" });
         assert.equal(run.error, undefined, String(run.error));
     });
 
@@ -148,6 +149,19 @@ describe("trading half under Pulumi mocks (non-default config)", () => {
     it("applies the configured log retention to every function's log group", () => {
         for (const fn of FUNCTIONS) {
             assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", `trading-${fn}-logs`).inputs.retentionInDays, 365);
+        }
+    });
+
+    it("traces every function actively with tracingEnabled, and lets each role send its traces", () => {
+        for (const fn of FUNCTIONS) {
+            assert.deepEqual(named(run, "aws:lambda/function:Function", `trading-${fn}`).inputs.tracingConfig, { mode: "Active" });
+            const policy = JSON.parse(named(run, "aws:iam/rolePolicy:RolePolicy", `trading-${fn}-logs-policy`).inputs.policy);
+            assert.deepEqual(policy.Statement[1], {
+                Sid: "WriteTraces",
+                Effect: "Allow",
+                Action: ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                Resource: "*",
+            });
         }
     });
 });
