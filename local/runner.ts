@@ -198,19 +198,20 @@ function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, image: BatchIma
 /**
  * AWS gives a Task state without `TimeoutSeconds` a timeout of 99999999 seconds (Amazon States
  * Language, Task state); aws-local-stepfunctions would give it 60. The engine gets a copy of the
- * definition in which each such state says AWS's default, capped at the longest timer Node.js
- * holds (2^31-1 ms, about 24.8 days), so a local run times out only where AWS would.
+ * definition in which each such state says AWS's default, and every timeout (the execution's and
+ * each Task's) is capped at the longest timer Node.js holds (2^31-1 ms, about 24.8 days): past
+ * it, Node.js fires the timer at once, and a valid definition would time out at its first step.
+ * A local run never lasts that long, so it times out only where AWS would.
  */
 export const AWS_DEFAULT_TASK_TIMEOUT_SECONDS = 99999999;
-const LONGEST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+export const LONGEST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 export function engineDefinition(definition: StateMachineDefinition): StateMachineDefinition {
+    const capped = (seconds: number) => Math.min(seconds, LONGEST_TIMER_SECONDS);
     const states = Object.entries(definition.States).map(([name, state]) =>
-        state.Type === "Task" && state.TimeoutSeconds === undefined
-            ? [name, { ...state, TimeoutSeconds: Math.min(AWS_DEFAULT_TASK_TIMEOUT_SECONDS, LONGEST_TIMER_SECONDS) }]
-            : [name, state],
+        state.Type === "Task" ? [name, { ...state, TimeoutSeconds: capped(state.TimeoutSeconds ?? AWS_DEFAULT_TASK_TIMEOUT_SECONDS) }] : [name, state],
     );
-    return { ...definition, States: Object.fromEntries(states) };
+    return { ...definition, TimeoutSeconds: capped(definition.TimeoutSeconds), States: Object.fromEntries(states) };
 }
 
 /**

@@ -122,6 +122,33 @@ describe("local workflow runner", () => {
         assert.equal((definition.States["Record Transaction"] as { TimeoutSeconds?: number }).TimeoutSeconds, undefined, "the deployed definition is not changed");
     });
 
+    it("caps every timeout the engine sets at Node.js's longest timer, the execution's included", () => {
+        const longest = loadStackConfig("dev", { "stock-trader:batchTimeoutSeconds": "2200000", "stock-trader:executionTimeoutSeconds": "31536000" });
+        const { definition } = localWorkflow(longest, "TransactionTable");
+        const engine = engineDefinition(definition);
+        assert.equal(engine.TimeoutSeconds, 2147483);
+        assert.equal((engine.States["Run ECS task"] as { TimeoutSeconds?: number }).TimeoutSeconds, 2147483);
+        assert.equal(definition.TimeoutSeconds, 31536000, "the deployed definition keeps its year");
+    });
+
+    for (const [key, value] of [
+        ["executionTimeoutSeconds", "31536000"],
+        ["batchTimeoutSeconds", "2200000"],
+    ]) {
+        it(`simulates a config with ${key} ${value}, past Node.js's longest timer, to SUCCEEDED`, async () => {
+            const warnings: string[] = [];
+            const onWarning = (warning: Error) => warnings.push(warning.name);
+            process.on("warning", onWarning);
+            try {
+                const report = await runWorkflow({ config: loadStackConfig("dev", { [`stock-trader:${key}`]: value }) });
+                assert.equal(report.results[0].status, "SUCCEEDED", report.results[0].cause);
+            } finally {
+                process.off("warning", onWarning);
+            }
+            assert.ok(!warnings.includes("TimeoutOverflowWarning"), warnings.join(", "));
+        });
+    }
+
     it("runs at most the given number of batch programs at once, and every one of them", async () => {
         const limit = limitConcurrency(3);
         let running = 0;
