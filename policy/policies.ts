@@ -79,6 +79,33 @@ function permissionDocuments(type: string, props: Record<string, any>): unknown[
     }
 }
 
+/**
+ * AWS-managed policies that grant whole services or the whole account (their statements hold
+ * wildcard actions the pack cannot see from the ARN): administrator and power-user access, every
+ * `...FullAccess`, read-only access to everything, and the job-function policies.
+ */
+export const BROAD_MANAGED_POLICY =
+    /^arn:aws[a-z-]*:iam::aws:policy\/(?:job-function\/.+|(?:[\w+=,.@-]+\/)*(?:AdministratorAccess[\w-]*|PowerUserAccess|IAMFullAccess|[\w-]*FullAccess[\w-]*|ReadOnlyAccess|ViewOnlyAccess))$/;
+
+/** The managed policy ARNs a resource attaches: an attachment's one, or a role's or an exclusive attachment's list. */
+function attachedPolicyArns(type: string, props: Record<string, any>): unknown[] {
+    switch (type) {
+        case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        case "aws:iam/policyAttachment:PolicyAttachment":
+        case "aws:iam/userPolicyAttachment:UserPolicyAttachment":
+        case "aws:iam/groupPolicyAttachment:GroupPolicyAttachment":
+            return [props.policyArn];
+        case "aws:iam/role:Role":
+            return list(props.managedPolicyArns);
+        case "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive":
+        case "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive":
+        case "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive":
+            return list(props.policyArns);
+        default:
+            return [];
+    }
+}
+
 const resourcePolicy = (
     name: string,
     description: string,
@@ -88,9 +115,12 @@ const resourcePolicy = (
 
 export const iamNoWildcards = resourcePolicy(
     "iam-no-wildcard-actions",
-    "IAM statements never allow '*' actions (nor 'service:*'), and allow '*' resources only for the actions AWS gives no resource type.",
+    "IAM statements never allow an action with a wildcard ('*', 'service:*', 'iam:*Role*', '?'), nor attach a broad AWS-managed policy, and allow '*' resources only for the actions AWS gives no resource type.",
     "mandatory",
     ({ type, props }, report) => {
+        for (const arn of attachedPolicyArns(type, props).filter((a): a is string => typeof a === "string" && BROAD_MANAGED_POLICY.test(a))) {
+            report(`attaches the AWS-managed policy ${arn}, which allows whole services; grant the actions the role needs instead`);
+        }
         for (const document of permissionDocuments(type, props)) {
             for (const statement of statements(document) ?? []) {
                 if (statement.Effect !== "Allow") {
@@ -100,7 +130,7 @@ export const iamNoWildcards = resourcePolicy(
                     report("an Allow statement with NotAction allows everything it does not name; list the actions instead");
                 }
                 const actions = list(statement.Action);
-                for (const action of actions.filter((a) => a === "*" || a.endsWith(":*"))) {
+                for (const action of actions.filter((a) => /[*?]/.test(a))) {
                     report(`allows the wildcard action ${action}; name each action`);
                 }
                 if (list(statement.Resource).includes("*")) {
