@@ -5,6 +5,7 @@
  * the program deploys; what cannot be read from the program is an assumption, named below.
  */
 import type { StackConfig } from "./config";
+import { MONTH_HOURS, scheduleCadence } from "./schedule";
 import { FUNCTION_MEMORY_MB } from "./functions";
 import type { AlarmSpec } from "./monitoring";
 import { STATES, type State, type StateMachineDefinition } from "./workflow";
@@ -37,7 +38,8 @@ export type PriceName =
     | "alarmMonth"
     | "dashboardMonth"
     | "ecrStorageGbMonth"
-    | "xrayTrace";
+    | "xrayTrace"
+    | "customMetricMonth";
 
 export interface PriceTable {
     note: string;
@@ -68,7 +70,15 @@ export const ASSUMPTIONS = {
     /** Each further image kept shares the base layers and adds its own bundle layer. */
     imageLayerMb: 0.4,
     /** AWS bills a month as 730 hours. */
-    hoursPerMonth: 730,
+    hoursPerMonth: MONTH_HOURS,
+    /**
+     * Container Insights reports ECS's 16 Container Insights metrics for the cluster and the task
+     * definition family, billed as custom metrics pro-rated by the hour they report: all month at
+     * most, when a task runs every hour.
+     */
+    containerInsightsMetrics: 16,
+    /** Its performance log events: a task and a container event a minute, about 1 KB each, for the task's life. */
+    containerInsightsLogBytesPerTask: 2048,
 };
 
 export interface CostLine {
@@ -96,7 +106,16 @@ export interface CostEstimate {
 
 export type CostConfig = Pick<
     StackConfig,
-    "batchCpu" | "batchMemory" | "batchArchitecture" | "batchCapacity" | "assignPublicIp" | "logLevel" | "logRetentionDays" | "tracingEnabled" | "batchImagesToKeep"
+    | "batchCpu"
+    | "batchMemory"
+    | "batchArchitecture"
+    | "batchCapacity"
+    | "assignPublicIp"
+    | "logLevel"
+    | "logRetentionDays"
+    | "tracingEnabled"
+    | "batchImagesToKeep"
+    | "containerInsights"
 >;
 
 const next = (state: State): string | undefined => ("Next" in state ? state.Next : undefined);
@@ -171,7 +190,10 @@ export function estimateCost(
     };
     const invocations = 2; // the checker, then the buyer or the seller
     const logBytes =
-        invocations * a.lambdaLogBytesPerInvocation + a.batchLogBytes + (config.logLevel === "ALL" ? a.stateMachineLogBytesAtAll : 0);
+        invocations * a.lambdaLogBytesPerInvocation +
+        a.batchLogBytes +
+        (config.logLevel === "ALL" ? a.stateMachineLogBytesAtAll : 0) +
+        (config.containerInsights ? a.containerInsightsLogBytesPerTask : 0);
     const logGb = logBytes / BYTES_PER_GB;
     const fargateHours = a.fargateBilledSeconds / 3600;
     const vcpu = config.batchCpu / 1024;
@@ -198,6 +220,9 @@ export function estimateCost(
         ["CloudWatch", "dashboard", 1, p.dashboardMonth],
         ["ECR", `storage of up to ${config.batchImagesToKeep} images`, (a.imageBaseMb + a.imageLayerMb * (config.batchImagesToKeep - 1)) / 1024, p.ecrStorageGbMonth],
     ];
+    if (config.containerInsights) {
+        fixed.push(["CloudWatch", "Container Insights metrics (at most)", a.containerInsightsMetrics, p.customMetricMonth]);
+    }
     const line = ([service, item, quantity, price]: [string, string, number, Price], times: number, perExecution: boolean): CostLine => ({
         service,
         item,
@@ -222,14 +247,24 @@ export function estimateCost(
     };
 }
 
-const RATE = /^rate\((\d+) (minute|hour|day)s?\)$/;
+/** How many executions a month are priced when none is given, and why. */
+export interface AssumedExecutions {
+    executionsPerMonth: number;
+    basis: string;
+}
 
-/** Executions a month on a rate() schedule (a month being 730 hours); undefined for cron(). */
-export function scheduledExecutionsPerMonth(scheduleExpression: string): number | undefined {
-    const rate = RATE.exec(scheduleExpression);
-    if (!rate) {
-        return undefined;
+/**
+ * The executions a month the stack starts on its own: its schedule's runs in a 730-hour month
+ * (a cron's counted from its fire times), or none with the schedule off, since then only an
+ * operator starts executions and their number is theirs to give.
+ */
+export function assumedExecutions(config: Pick<StackConfig, "scheduleEnabled" | "scheduleExpression">): AssumedExecutions {
+    if (!config.scheduleEnabled) {
+        return {
+            executionsPerMonth: 0,
+            basis: "the schedule is off, so no execution starts on its own: 0 assumed; give --executions-per-month N for the executions you start",
+        };
     }
-    const minutes = Number(rate[1]) * { minute: 1, hour: 60, day: 1440 }[rate[2] as "minute" | "hour" | "day"];
-    return Math.floor((ASSUMPTIONS.hoursPerMonth * 60) / minutes);
+    const runs = scheduleCadence(config.scheduleExpression).runsPerMonth;
+    return { executionsPerMonth: runs, basis: `the schedule ${config.scheduleExpression} runs ${runs} times in a ${MONTH_HOURS}-hour month` };
 }

@@ -5,46 +5,61 @@
 import { localWorkflow } from "../local/definition";
 import { loadStackConfig } from "../local/stack-files";
 import { ConfigError } from "../model/config";
-import { estimateCost, scheduledExecutionsPerMonth, type CostEstimate, type PriceTable } from "../model/cost";
+import { assumedExecutions, estimateCost, type CostEstimate, type PriceTable } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
 import { configOverrides, integerFlag, parseFlags, runMain, UsageError } from "./cli";
+import { dollars, exactNumber } from "./format";
 
 export const USAGE = `usage: npm run cost -- [options]
 
   --stack NAME                 the stack whose Pulumi.NAME.yaml is priced (default dev)
-  --executions-per-month N     how many executions a month (default: as many as its rate() schedule starts)
+  --executions-per-month N     how many executions a month (default: as many as its schedule
+                               starts, or 0 with the schedule off)
   --set KEY=VALUE              override one of the stack's stock-trader keys (repeatable),
                                such as --set batchCapacity=FARGATE_SPOT
-  --json                       print JSON: perExecutionUsd, monthlyUsd, executionsPerMonth, lines, ...
+  --json                       print JSON: perExecutionUsd, monthlyUsd, executionsPerMonth,
+                               executionsBasis, lines, ...
   --help                       print this help`;
 
+/** The estimate, and why it is priced at its number of executions. */
+export type StackCostEstimate = CostEstimate & { executionsBasis: string };
+
 /** The estimate for a stack file, with overrides, at a number of executions a month (or its schedule's). */
-export function stackCost(stack: string, overrides: Record<string, string>, executionsPerMonth?: number): CostEstimate {
+export function stackCost(stack: string, overrides: Record<string, string>, executionsPerMonth?: number): StackCostEstimate {
     const config = loadStackConfig(stack, overrides);
-    const executions = executionsPerMonth ?? scheduledExecutionsPerMonth(config.scheduleExpression);
-    if (executions === undefined) {
-        throw new UsageError(`the ${stack} schedule is ${config.scheduleExpression}: give --executions-per-month N`);
-    }
+    const assumed =
+        executionsPerMonth === undefined ? assumedExecutions(config) : { executionsPerMonth, basis: "given with --executions-per-month" };
     const { definition } = localWorkflow(config, "TransactionTable");
-    return estimateCost(config, definition, alarmSpecs(config), prices as PriceTable, executions);
+    return {
+        ...estimateCost(config, definition, alarmSpecs(config), prices as PriceTable, assumed.executionsPerMonth),
+        executionsBasis: assumed.basis,
+    };
 }
 
-const usd = (value: number, digits = 4) => `$${value.toFixed(digits)}`;
-
-function table(estimate: CostEstimate): string[] {
-    const rows = estimate.lines.map((l) => [
-        l.service,
-        l.item,
-        l.quantity.toPrecision(4).replace(/\.?0+$/, ""),
-        l.unit,
-        `$${l.unitPriceUsd.toLocaleString("en-US", { maximumFractionDigits: 10, useGrouping: false })}`,
-        usd(l.monthlyUsd),
-    ]);
+/** The estimate as the tool prints it, line by line: quantities and unit prices exactly, amounts in dollars. */
+export function renderCost(stack: string, estimate: StackCostEstimate): string[] {
+    const rows = estimate.lines.map((l) => [l.service, l.item, exactNumber(l.quantity), l.unit, `$${exactNumber(l.unitPriceUsd)}`, dollars(l.monthlyUsd, 4)]);
     const header = ["service", "item", "quantity/month", "unit", "unit price", "per month"];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const format = (row: string[]) => row.map((cell, i) => (i >= 2 && i !== 3 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ");
-    return [format(header), ...rows.map(format)];
+    const format = (row: string[]) =>
+        row
+            .map((cell, i) => (i >= 2 && i !== 3 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+            .join("  ")
+            .trimEnd();
+    const t = estimate.transitions;
+    return [
+        `Cost of the ${stack} stack at ${exactNumber(estimate.executionsPerMonth)} executions a month (${estimate.region} prices)`,
+        `  executions: ${estimate.executionsBasis}`,
+        "",
+        ...[format(header), ...rows.map(format)].map((line) => `  ${line}`),
+        "",
+        `  per execution          ${dollars(estimate.perExecutionUsd, 6)}`,
+        `  fixed per month        ${dollars(estimate.fixedMonthlyUsd, 2)}`,
+        `  per month              ${dollars(estimate.monthlyUsd, 2)}`,
+        `  state transitions      ${t.success} on success, ${t.batchFailure} when the batch fails, +${t.perRetry} per retry` +
+            (t.perSpotInterruption ? `, +${t.perSpotInterruption} per Spot interruption` : ""),
+    ];
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -64,22 +79,7 @@ async function main(argv: string[]): Promise<number> {
             return 0;
         }
         const estimate = stackCost(values.stack, configOverrides(values.set), executions);
-        if (values.json) {
-            process.stdout.write(`${JSON.stringify(estimate, null, 2)}\n`);
-            return 0;
-        }
-        const out = (line = "") => process.stdout.write(`${line}\n`);
-        out(`Cost of the ${values.stack} stack at ${estimate.executionsPerMonth} executions a month (${estimate.region} prices)`);
-        out();
-        table(estimate).forEach((line) => out(`  ${line}`));
-        out();
-        out(`  per execution          ${usd(estimate.perExecutionUsd, 6)}`);
-        out(`  fixed per month        ${usd(estimate.fixedMonthlyUsd, 2)}`);
-        out(`  per month              ${usd(estimate.monthlyUsd, 2)}`);
-        out(
-            `  state transitions      ${estimate.transitions.success} on success, ${estimate.transitions.batchFailure} when the batch fails, ` +
-                `+${estimate.transitions.perRetry} per retry${estimate.transitions.perSpotInterruption ? `, +${estimate.transitions.perSpotInterruption} per Spot interruption` : ""}`,
-        );
+        process.stdout.write(values.json ? `${JSON.stringify(estimate, null, 2)}\n` : `${renderCost(values.stack, estimate).join("\n")}\n`);
         return 0;
     } catch (error) {
         if (error instanceof UsageError || error instanceof ConfigError) {

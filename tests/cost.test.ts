@@ -1,10 +1,13 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { localWorkflow } from "../local/definition";
 import { parseConfig } from "../model/config";
-import { estimateCost, scheduledExecutionsPerMonth, type PriceTable } from "../model/cost";
+import { assumedExecutions, estimateCost, type PriceTable } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
-import { stackCost } from "../scripts/cost";
+import { PROJECT_ROOT } from "../model/project";
+import { renderCost, stackCost } from "../scripts/cost";
 import { runTool } from "./support/tool";
 
 const table = prices as PriceTable;
@@ -80,11 +83,18 @@ describe("cost model", () => {
         close(all.perExecutionUsd - error.perExecutionUsd, (6000 / 1024 ** 3) * (0.5 + (14 / (730 / 24)) * 0.03), "execution logs at ALL");
     });
 
-    it("counts executions from a rate() schedule over AWS's 730-hour month, and leaves cron() to the caller", () => {
-        assert.equal(scheduledExecutionsPerMonth("rate(1 hour)"), 730);
-        assert.equal(scheduledExecutionsPerMonth("rate(5 minutes)"), 8760);
-        assert.equal(scheduledExecutionsPerMonth("rate(1 day)"), 30);
-        assert.equal(scheduledExecutionsPerMonth("cron(0 12 * * ? *)"), undefined);
+    it("counts executions from the schedule over AWS's 730-hour month, a cron's by its fire times, and none with the schedule off", () => {
+        const runs = (scheduleExpression: string) => assumedExecutions({ scheduleEnabled: true, scheduleExpression }).executionsPerMonth;
+        assert.equal(runs("rate(1 hour)"), 730);
+        assert.equal(runs("rate(5 minutes)"), 8760);
+        assert.equal(runs("rate(1 day)"), 30);
+        // Every day at noon: 146,097 runs in 146,097 days, so 730 / 24 a month.
+        assert.equal(runs("cron(0 12 * * ? *)"), Math.round(730 / 24));
+        // Weekdays at 9: 5 of every 7 days.
+        assert.equal(runs("cron(0 9 ? * MON-FRI *)"), Math.round(((5 / 7) * 730) / 24));
+        const off = assumedExecutions({ scheduleEnabled: false, scheduleExpression: "rate(1 hour)" });
+        assert.equal(off.executionsPerMonth, 0);
+        assert.match(off.basis, /the schedule is off.*0 assumed.*--executions-per-month N/);
         assert.throws(() => estimate({}, -1), /executions per month must be a whole number >= 0 \(got -1\)/);
     });
 
@@ -98,11 +108,27 @@ describe("cost model", () => {
         }
     });
 
-    it("prices the stack files: prod at its hourly schedule has 8 alarms and an X-Ray line", () => {
+    it("prices the stack files: prod at its hourly schedule has 8 alarms, X-Ray and Container Insights; dev with its schedule off, none", () => {
         const prod = stackCost("prod", {});
         assert.equal(prod.executionsPerMonth, 730);
+        assert.equal(prod.executionsBasis, "the schedule rate(1 hour) runs 730 times in a 730-hour month");
         assert.equal(prod.lines.find((l) => l.item === "alarms")?.quantity, 8);
         assert.ok(prod.lines.some((l) => l.service === "X-Ray"));
+        assert.equal(prod.lines.find((l) => l.item.startsWith("Container Insights metrics"))?.quantity, 16);
+        const dev = stackCost("dev", {});
+        assert.equal(dev.executionsPerMonth, 0);
+        assert.match(dev.executionsBasis, /schedule is off/);
+        assert.equal(dev.monthlyUsd, dev.fixedMonthlyUsd);
+        assert.equal(stackCost("dev", {}, 500).executionsBasis, "given with --executions-per-month");
+    });
+
+    it("prices Container Insights: its 16 metrics each month, and its performance log events with each task", () => {
+        const off = estimate({});
+        const on = estimate({ containerInsights: "true" });
+        // 16 custom metrics × $0.30 a month.
+        close(on.fixedMonthlyUsd - off.fixedMonthlyUsd, 16 * 0.3, "metrics");
+        // 2 KB of performance log events for the task's minute, ingested and kept 14 days.
+        close(on.perExecutionUsd - off.perExecutionUsd, (2048 / 1024 ** 3) * (0.5 + (14 / (730 / 24)) * 0.03), "log events");
     });
 });
 
@@ -118,6 +144,29 @@ describe("npm run cost", () => {
         for (const line of result.lines) {
             assert.deepEqual(Object.keys(line).slice(0, 6), ["service", "item", "quantity", "unit", "unitPriceUsd", "monthlyUsd"]);
         }
+    });
+
+    it("prints every quantity as it reads back: thousands separated, no exponent, decimals only where they are", () => {
+        const run = cost("--stack", "prod", "--executions-per-month", "12345");
+        assert.equal(run.status, 0, run.stderr);
+        const json = stackCost("prod", {}, 12345);
+        assert.match(run.stdout, /^Cost of the prod stack at 12,345 executions a month \(us-east-1 prices\)$/m);
+        assert.match(run.stdout, /^ {2}Step Functions +state transitions \(success path\) +74,070 +state transition +\$0\.000025 +\$1\.8518$/m);
+        assert.match(run.stdout, /^ {2}Lambda +requests +24,690 +request +\$0\.0000002 +\$0\.0049$/m);
+        assert.doesNotMatch(run.stdout, /\de[+-]\d/);
+        for (const line of json.lines) {
+            const row = run.stdout.split("\n").find((l) => l.includes(`  ${line.item}  `));
+            assert.ok(row, line.item);
+            const quantity = row.slice(row.indexOf(line.item) + line.item.length).trim().split(/ +/)[0];
+            assert.equal(Number(quantity.replaceAll(",", "")), line.quantity, `${line.item}: ${quantity}`);
+        }
+    });
+
+    it("is shown in the README exactly as it prints", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+        const command = "$ npm run cost -- --executions-per-month 730\n";
+        const shown = readme.slice(readme.indexOf(command) + command.length).split("\n```")[0];
+        assert.equal(shown, renderCost("dev", stackCost("dev", {}, 730)).join("\n"));
     });
 
     it("exits 2 on a bad option or config", () => {
