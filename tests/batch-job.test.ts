@@ -1,0 +1,130 @@
+import * as assert from "node:assert/strict";
+import { ConditionalCheckFailedException, DynamoDBClient, ResourceNotFoundException, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { runJob, USAGE, type JobIo } from "../batch-container/src/job";
+
+const dynamodb = mockClient(DynamoDBClient);
+const NOW = "2026-11-30T12:00:00.000Z";
+const ENV = { TRANSACTION_ID: "3118498c-1fe2-453b-b04b-25cb540504ae", TRANSACTION_TABLE: "TransactionTable" };
+
+interface Run {
+    code: number;
+    stdout: Record<string, unknown>[];
+    stderr: Record<string, unknown>[];
+    destroyed: number;
+}
+
+/** Runs the job in-process with the mocked client, a fixed clock, and its lines parsed. */
+async function run(argv: string[], env: Record<string, string | undefined> = ENV, createClient?: JobIo["createClient"]): Promise<Run> {
+    const out: string[] = [];
+    const err: string[] = [];
+    let destroyed = 0;
+    const code = await runJob(argv, {
+        env,
+        stdout: (line) => out.push(line),
+        stderr: (line) => err.push(line),
+        createClient:
+            createClient ??
+            (() => {
+                const client = new DynamoDBClient({ region: "us-east-1" });
+                const destroy = client.destroy.bind(client);
+                client.destroy = () => {
+                    destroyed++;
+                    destroy();
+                };
+                return client;
+            }),
+        now: () => new Date(NOW),
+    });
+    const parse = (lines: string[]) => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    return { code, stdout: parse(out), stderr: parse(err), destroyed };
+}
+
+describe("batch job (in-process, mocked DynamoDB)", () => {
+    beforeEach(() => dynamodb.reset());
+
+    it("sets ProcessedAt and both arguments on the existing item only, logs each step, and exits 0", async () => {
+        dynamodb.on(UpdateItemCommand).resolves({});
+        const result = await run(["--arg1", "100", "--arg2=-7"]);
+        assert.equal(result.code, 0);
+        assert.deepEqual(dynamodb.commandCalls(UpdateItemCommand).map((c) => c.args[0].input), [
+            {
+                TableName: "TransactionTable",
+                Key: { Id: { S: ENV.TRANSACTION_ID } },
+                ConditionExpression: "attribute_exists(#key)",
+                UpdateExpression: "SET #processedAt = :processedAt, #arg1 = :arg1, #arg2 = :arg2",
+                ExpressionAttributeNames: { "#key": "Id", "#processedAt": "ProcessedAt", "#arg1": "Arg1", "#arg2": "Arg2" },
+                ExpressionAttributeValues: { ":processedAt": { S: NOW }, ":arg1": { N: "100" }, ":arg2": { N: "-7" } },
+            },
+        ]);
+        assert.deepEqual(result.stdout, [
+            { time: NOW, level: "info", step: "start", transactionId: ENV.TRANSACTION_ID, table: "TransactionTable", arg1: 100, arg2: -7 },
+            { time: NOW, level: "info", step: "marked-processed", transactionId: ENV.TRANSACTION_ID, processedAt: NOW },
+            { time: NOW, level: "info", step: "done", transactionId: ENV.TRANSACTION_ID, durationMs: 0 },
+        ]);
+        assert.deepEqual(result.stderr, []);
+        assert.equal(result.destroyed, 1, "the client is destroyed");
+    });
+
+    it("exits 1 naming the missing trade when the item does not exist", async () => {
+        dynamodb.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }));
+        const result = await run(["--arg1", "1", "--arg2", "2"]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.stderr, [
+            {
+                time: NOW,
+                level: "error",
+                step: "failed",
+                reason: `transaction ${ENV.TRANSACTION_ID} does not exist in table TransactionTable`,
+                cause: "ConditionalCheckFailedException: The conditional request failed",
+            },
+        ]);
+        assert.equal(result.stdout.length, 1, "only the start line");
+        assert.equal(result.destroyed, 1, "the client is destroyed on failure too");
+    });
+
+    it("exits 1 with AWS's error as the cause when the update fails otherwise", async () => {
+        dynamodb.on(UpdateItemCommand).rejects(new ResourceNotFoundException({ message: "Requested resource not found", $metadata: {} }));
+        const result = await run(["--arg1", "1", "--arg2", "2"]);
+        assert.equal(result.code, 1);
+        assert.equal(result.stderr[0].reason, `updating transaction ${ENV.TRANSACTION_ID} failed`);
+        assert.equal(result.stderr[0].cause, "ResourceNotFoundException: Requested resource not found");
+    });
+
+    for (const [label, argv, reason] of [
+        ["a missing flag", ["--arg1", "1"], "--arg2 is required"],
+        ["a non-integer", ["--arg1", "1.5", "--arg2", "2"], '--arg1 must be an integer (got "1.5")'],
+        ["an unknown flag", ["--arg3", "1"], 'unexpected argument "--arg3"'],
+    ] as const) {
+        it(`exits 2 on ${label} with the reason and the usage, touching nothing`, async () => {
+            const result = await run([...argv]);
+            assert.equal(result.code, 2);
+            assert.deepEqual(result.stderr, [{ time: NOW, level: "error", step: "usage", reason, usage: USAGE }]);
+            assert.deepEqual(result.stdout, []);
+            assert.equal(dynamodb.commandCalls(UpdateItemCommand).length, 0);
+        });
+    }
+
+    for (const variable of ["TRANSACTION_ID", "TRANSACTION_TABLE"]) {
+        it(`exits 2 when ${variable} is unset or empty`, async () => {
+            for (const value of [undefined, ""]) {
+                const result = await run(["--arg1", "1", "--arg2", "2"], { ...ENV, [variable]: value });
+                assert.equal(result.code, 2);
+                assert.equal(result.stderr[0].reason, `environment variable ${variable} must be set`);
+            }
+        });
+    }
+
+    it("exits 1 and logs the crash when something unexpected throws", async () => {
+        const result = await run(["--arg1", "1", "--arg2", "2"], ENV, () => {
+            throw new Error("no client today");
+        });
+        assert.equal(result.code, 1);
+        assert.equal(result.stderr[0].step, "crashed");
+        assert.match(String(result.stderr[0].cause), /^Error: no client today/);
+    });
+
+    it("says how it is used", () => {
+        assert.equal(USAGE, "usage: batch --arg1 <integer> --arg2 <integer>, each exactly once (environment: TRANSACTION_ID, TRANSACTION_TABLE)");
+    });
+});
