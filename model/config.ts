@@ -124,31 +124,60 @@ const gapHours = (scheduleExpression: string): string => {
 type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
 type Parser<T> = (raw: string) => Parsed<T>;
 
+/**
+ * What a key accepts, as data beside its parser, so that tests and tools can draw values from
+ * the same limits the parser enforces: a range, a set, a pattern, a list of matching items, or
+ * one of the two keys whose rules belong to another module (the batch program's arguments and
+ * EventBridge's schedule expressions).
+ */
+export type ConfigDomain =
+    | { kind: "integer"; min: number; max: number }
+    | { kind: "oneOf"; values: readonly (string | number)[] }
+    | { kind: "boolean" }
+    | { kind: "pattern"; pattern: RegExp }
+    | { kind: "list"; item: RegExp; maxItems: number }
+    | { kind: "batchCommand" }
+    | { kind: "scheduleExpression" };
+
+interface Reader<T> {
+    parse: Parser<T>;
+    domain: ConfigDomain;
+}
+
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = (expected: string): Parsed<never> => ({ ok: false, expected });
 
-const integer = (min: number, max: number): Parser<number> => (raw) => {
-    const value = Number(raw);
-    return /^-?\d+$/.test(raw.trim()) && value >= min && value <= max
-        ? ok(value)
-        : fail(`an integer from ${min} to ${max}`);
+const integer = (min: number, max: number): Reader<number> => ({
+    domain: { kind: "integer", min, max },
+    parse: (raw) => {
+        const value = Number(raw);
+        return /^-?\d+$/.test(raw.trim()) && value >= min && value <= max ? ok(value) : fail(`an integer from ${min} to ${max}`);
+    },
+});
+
+const oneOf = <T extends string | number>(allowed: readonly T[]): Reader<T> => ({
+    domain: { kind: "oneOf", values: allowed },
+    parse: (raw) => {
+        const match = allowed.find((candidate) => String(candidate) === raw.trim());
+        return match === undefined ? fail(`one of ${allowed.join(", ")}`) : ok(match);
+    },
+});
+
+const boolean: Reader<boolean> = {
+    domain: { kind: "boolean" },
+    parse: (raw) => {
+        const value = raw.trim();
+        return value === "true" || value === "false" ? ok(value === "true") : fail("true or false");
+    },
 };
 
-const oneOf = <T extends string | number>(allowed: readonly T[]): Parser<T> => (raw) => {
-    const match = allowed.find((candidate) => String(candidate) === raw.trim());
-    return match === undefined ? fail(`one of ${allowed.join(", ")}`) : ok(match);
-};
-
-const boolean: Parser<boolean> = (raw) => {
-    const value = raw.trim();
-    return value === "true" || value === "false" ? ok(value === "true") : fail("true or false");
-};
-
-const matching = (pattern: RegExp, expected: string): Parser<string> => (raw) =>
-    pattern.test(raw) ? ok(raw) : fail(expected);
+const matching = (pattern: RegExp, expected: string): Reader<string> => ({
+    domain: { kind: "pattern", pattern },
+    parse: (raw) => (pattern.test(raw) ? ok(raw) : fail(expected)),
+});
 
 /** A JSON array of strings, as `pulumi config set --path` or a YAML list in the stack file gives it. */
-const stringList = (item: RegExp, expected: string, maxItems = Infinity): Parser<string[]> => (raw) => {
+const stringList = (item: RegExp, expected: string, maxItems: number): Parser<string[]> => (raw) => {
     let value: unknown;
     try {
         value = JSON.parse(raw);
@@ -164,23 +193,38 @@ const stringList = (item: RegExp, expected: string, maxItems = Infinity): Parser
 };
 
 /** The batch program's arguments, by the program's own rules. */
-const batchCommand: Parser<string[]> = (raw) => {
-    const expected = `a JSON array of the batch program's arguments: ${BATCH_USAGE}, such as ["--arg1","100","--arg2","200"]`;
-    const parsed = stringList(/^[\s\S]*$/, expected)(raw);
-    if (!parsed.ok) {
-        return parsed;
-    }
-    const args = parseBatchArguments(parsed.value);
-    return args.ok ? parsed : fail(`${expected}; ${args.problem}`);
+const batchCommand: Reader<string[]> = {
+    domain: { kind: "batchCommand" },
+    parse: (raw) => {
+        const expected = `a JSON array of the batch program's arguments: ${BATCH_USAGE}, such as ["--arg1","100","--arg2","200"]`;
+        const parsed = stringList(/^[\s\S]*$/, expected, Infinity)(raw);
+        if (!parsed.ok) {
+            return parsed;
+        }
+        const args = parseBatchArguments(parsed.value);
+        return args.ok ? parsed : fail(`${expected}; ${args.problem}`);
+    },
 };
 
-const scheduleExpression: Parser<string> = (raw) => {
-    const expected = "an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour)";
-    const problem = scheduleExpressionProblem(raw);
-    if (problem !== undefined) {
-        return fail(`${expected}: ${problem}`);
-    }
-    return minimumStaleAfterHours(raw) === undefined ? fail(`${expected}, that runs more than once: this one runs at most once`) : ok(raw);
+/** An EC2 resource ID as AWS issues them: the prefix, then 8 hex digits (older IDs) or 17. */
+const AWS_ID = (prefix: string) => new RegExp(`^${prefix}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`);
+
+/** A list of AWS resource IDs, 1 to `maxItems` of them. */
+const idList = (item: RegExp, maxItems: number, expected: string): Reader<string[]> => ({
+    domain: { kind: "list", item, maxItems },
+    parse: stringList(item, expected, maxItems),
+});
+
+const scheduleExpression: Reader<string> = {
+    domain: { kind: "scheduleExpression" },
+    parse: (raw) => {
+        const expected = "an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour)";
+        const problem = scheduleExpressionProblem(raw);
+        if (problem !== undefined) {
+            return fail(`${expected}: ${problem}`);
+        }
+        return minimumStaleAfterHours(raw) === undefined ? fail(`${expected}, that runs more than once: this one runs at most once`) : ok(raw);
+    },
 };
 
 /** The default of a key that depends on other keys; `deriveDefaults` fills it in. */
@@ -191,53 +235,50 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** How each key is read: its parser and its default (undefined: no default, the key is optional). */
 const KEYS = {
-    buyThreshold: { parse: integer(0, MAX_STOCK_PRICE), default: 50 },
-    batchCommand: { parse: batchCommand, default: ["--arg1", "100", "--arg2", "200"] },
+    buyThreshold: { ...integer(0, MAX_STOCK_PRICE), default: 50 },
+    batchCommand: { ...batchCommand, default: ["--arg1", "100", "--arg2", "200"] },
     batchContainerName: {
-        parse: matching(/^[A-Za-z0-9_-]{1,255}$/, "1 to 255 letters, digits, hyphens or underscores"),
+        ...matching(/^[A-Za-z0-9_-]{1,255}$/, "1 to 255 letters, digits, hyphens or underscores"),
         default: "batch",
     },
-    batchCpu: { parse: oneOf([...FARGATE_MEMORY_BY_CPU.keys()]), default: 256 },
-    batchMemory: { parse: integer(512, 122880), default: 512 },
-    batchArchitecture: { parse: oneOf<CpuArchitecture>(["ARM64", "X86_64"]), default: "ARM64" },
-    batchTimeoutSeconds: { parse: integer(60, MAX_TIMEOUT_SECONDS), default: 3600 },
-    batchImagesToKeep: { parse: integer(1, 1000), default: 10 },
+    batchCpu: { ...oneOf([...FARGATE_MEMORY_BY_CPU.keys()]), default: 256 },
+    batchMemory: { ...integer(512, 122880), default: 512 },
+    batchArchitecture: { ...oneOf<CpuArchitecture>(["ARM64", "X86_64"]), default: "ARM64" },
+    batchTimeoutSeconds: { ...integer(60, MAX_TIMEOUT_SECONDS), default: 3600 },
+    batchImagesToKeep: { ...integer(1, 1000), default: 10 },
     subnetIds: {
-        parse: stringList(
-            /^subnet-[0-9a-f]{8,17}$/,
-            `a JSON array of 1 to ${ECS_MAX_SUBNETS} subnet IDs (subnet-0123abcd...)`,
-            ECS_MAX_SUBNETS,
-        ),
+        ...idList(AWS_ID("subnet"), ECS_MAX_SUBNETS, `a JSON array of 1 to ${ECS_MAX_SUBNETS} subnet IDs (subnet- and 8 or 17 hex digits)`),
         default: undefined,
     },
     securityGroupIds: {
-        parse: stringList(
-            /^sg-[0-9a-f]{8,17}$/,
-            `a JSON array of 1 to ${ECS_MAX_SECURITY_GROUPS} security group IDs (sg-0123abcd...)`,
-            ECS_MAX_SECURITY_GROUPS,
-        ),
+        ...idList(AWS_ID("sg"), ECS_MAX_SECURITY_GROUPS, `a JSON array of 1 to ${ECS_MAX_SECURITY_GROUPS} security group IDs (sg- and 8 or 17 hex digits)`),
         default: undefined,
     },
-    assignPublicIp: { parse: boolean, default: true },
-    scheduleEnabled: { parse: boolean, default: false },
-    scheduleExpression: { parse: scheduleExpression, default: "rate(1 hour)" },
-    logRetentionDays: { parse: oneOf(LOG_RETENTION_DAYS), default: 14 },
-    logLevel: { parse: oneOf<LogLevel>(["ALL", "ERROR", "FATAL", "OFF"]), default: "ERROR" },
-    tracingEnabled: { parse: boolean, default: false },
-    tableDeletionProtection: { parse: boolean, default: false },
-    tablePointInTimeRecovery: { parse: boolean, default: false },
-    containerInsights: { parse: boolean, default: false },
-    executionTimeoutSeconds: { parse: integer(60, MAX_TIMEOUT_SECONDS), default: DERIVED },
-    alarmEmail: { parse: matching(EMAIL, "an email address, such as oncall@example.com"), default: undefined },
-    staleAfterHours: { parse: integer(1, MAX_STALE_AFTER_HOURS), default: DERIVED },
-    batchCapacity: { parse: oneOf<BatchCapacity>(["FARGATE", "FARGATE_SPOT"]), default: "FARGATE" },
-    batchInterruptionRetries: { parse: integer(0, 10), default: 2 },
+    assignPublicIp: { ...boolean, default: true },
+    scheduleEnabled: { ...boolean, default: false },
+    scheduleExpression: { ...scheduleExpression, default: "rate(1 hour)" },
+    logRetentionDays: { ...oneOf(LOG_RETENTION_DAYS), default: 14 },
+    logLevel: { ...oneOf<LogLevel>(["ALL", "ERROR", "FATAL", "OFF"]), default: "ERROR" },
+    tracingEnabled: { ...boolean, default: false },
+    tableDeletionProtection: { ...boolean, default: false },
+    tablePointInTimeRecovery: { ...boolean, default: false },
+    containerInsights: { ...boolean, default: false },
+    executionTimeoutSeconds: { ...integer(60, MAX_TIMEOUT_SECONDS), default: DERIVED },
+    alarmEmail: { ...matching(EMAIL, "an email address, such as oncall@example.com"), default: undefined },
+    staleAfterHours: { ...integer(1, MAX_STALE_AFTER_HOURS), default: DERIVED },
+    batchCapacity: { ...oneOf<BatchCapacity>(["FARGATE", "FARGATE_SPOT"]), default: "FARGATE" },
+    batchInterruptionRetries: { ...integer(0, 10), default: 2 },
 } satisfies {
-    [K in keyof StackConfig]-?: { parse: Parser<NonNullable<StackConfig[K]>>; default: StackConfig[K] | typeof DERIVED };
+    [K in keyof StackConfig]-?: Reader<NonNullable<StackConfig[K]>> & { default: StackConfig[K] | typeof DERIVED };
 };
 
 /** Every key this project reads, in the order the README documents them. */
 export const CONFIG_KEYS = Object.keys(KEYS) as (keyof StackConfig)[];
+
+/** What each key accepts, as data (see ConfigDomain). */
+export const CONFIG_DOMAINS: Readonly<Record<keyof StackConfig, ConfigDomain>> = Object.fromEntries(
+    CONFIG_KEYS.map((key) => [key, KEYS[key].domain]),
+) as Record<keyof StackConfig, ConfigDomain>;
 
 /** Thrown when a stack's configuration is invalid; lists every problem, one per line. */
 export class ConfigError extends Error {

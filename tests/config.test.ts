@@ -66,17 +66,17 @@ const RULES: [string, Record<string, string>, string][] = [
     [
         "subnetIds are subnet IDs",
         { subnetIds: '["subnet-zz"]', securityGroupIds: '["sg-0123456789abcdef0"]' },
-        'stock-trader:subnetIds must be a JSON array of 1 to 16 subnet IDs (subnet-0123abcd...) (got ["subnet-zz"])',
+        'stock-trader:subnetIds must be a JSON array of 1 to 16 subnet IDs (subnet- and 8 or 17 hex digits) (got ["subnet-zz"])',
     ],
     [
         "subnetIds are at most 16, as awsvpcConfiguration allows",
         { subnetIds: subnets(17), securityGroupIds: '["sg-0123456789abcdef0"]' },
-        `stock-trader:subnetIds must be a JSON array of 1 to 16 subnet IDs (subnet-0123abcd...) (got ${subnets(17)})`,
+        `stock-trader:subnetIds must be a JSON array of 1 to 16 subnet IDs (subnet- and 8 or 17 hex digits) (got ${subnets(17)})`,
     ],
     [
         "securityGroupIds are at most 5, as awsvpcConfiguration allows",
         { subnetIds: subnets(1), securityGroupIds: groups(6) },
-        `stock-trader:securityGroupIds must be a JSON array of 1 to 5 security group IDs (sg-0123abcd...) (got ${groups(6)})`,
+        `stock-trader:securityGroupIds must be a JSON array of 1 to 5 security group IDs (sg- and 8 or 17 hex digits) (got ${groups(6)})`,
     ],
     [
         "assignPublicIp stays true in the default VPC's public subnets",
@@ -84,9 +84,19 @@ const RULES: [string, Record<string, string>, string][] = [
         "stock-trader:assignPublicIp must be true without subnetIds (got false): the default VPC's public subnets have no NAT, so a task without a public IP cannot pull its image; set subnetIds with a route to ECR to turn it off",
     ],
     [
+        "subnetIds have the 8 or 17 hex digits AWS issues, no other length",
+        { subnetIds: '["subnet-0123456789a"]', securityGroupIds: '["sg-0123456789abcdef0"]' },
+        'stock-trader:subnetIds must be a JSON array of 1 to 16 subnet IDs (subnet- and 8 or 17 hex digits) (got ["subnet-0123456789a"])',
+    ],
+    [
+        "securityGroupIds have the 8 or 17 hex digits AWS issues, no other length",
+        { subnetIds: '["subnet-0123456789abcdef0"]', securityGroupIds: '["sg-0123456789abcdef01"]' },
+        'stock-trader:securityGroupIds must be a JSON array of 1 to 5 security group IDs (sg- and 8 or 17 hex digits) (got ["sg-0123456789abcdef01"])',
+    ],
+    [
         "securityGroupIds are security group IDs",
         { subnetIds: '["subnet-0123456789abcdef0"]', securityGroupIds: '["group-1"]' },
-        'stock-trader:securityGroupIds must be a JSON array of 1 to 5 security group IDs (sg-0123abcd...) (got ["group-1"])',
+        'stock-trader:securityGroupIds must be a JSON array of 1 to 5 security group IDs (sg- and 8 or 17 hex digits) (got ["group-1"])',
     ],
     [
         "subnetIds and securityGroupIds come together",
