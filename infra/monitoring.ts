@@ -5,6 +5,7 @@ import {
     alarmSpecs,
     alarmTopicPolicy,
     dashboardBody,
+    dashboardName,
     dashboardUrl,
     operatorPolicy,
     staleAlarmNotice,
@@ -102,7 +103,7 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
         this.dashboard = new aws.cloudwatch.Dashboard(
             `${name}-dashboard`,
             {
-                dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
+                dashboardName: dashboardName(pulumi.getProject(), pulumi.getStack()),
                 dashboardBody: pulumi
                     .all([monitored, pulumi.all(this.alarms.map((alarm) => alarm.arn))])
                     .apply(([resources, alarmArns]) => dashboardBody(resources, alarmArns)),

@@ -228,6 +228,15 @@ export function alarmTopicPolicy(topicArn: string): PolicyDocument {
     });
 }
 
+/**
+ * The stack's dashboard name, `<project>-<stack>`, in the characters CloudWatch allows in one
+ * (letters, digits, `-` and `_`, at most 255): a Pulumi stack name may also hold periods, which
+ * become hyphens.
+ */
+export function dashboardName(project: string, stack: string): string {
+    return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}
+
 const consoleHost = (region: string) => `https://${region}.console.aws.amazon.com`;
 
 export function dashboardUrl(region: string, dashboardName: string): string {
