@@ -1,9 +1,10 @@
 import * as assert from "node:assert/strict";
 import { ConditionalCheckFailedException, DynamoDBClient, ResourceNotFoundException, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { runJob, USAGE, type JobIo } from "../batch-container/src/job";
 
-const dynamodb = mockClient(DynamoDBClient);
+/** Mocks every DynamoDBClient while this suite runs, and only then: other suites talk to a real emulator. */
+let dynamodb: AwsClientStub<DynamoDBClient>;
 const NOW = "2026-11-30T12:00:00.000Z";
 const ENV = { TRANSACTION_ID: "3118498c-1fe2-453b-b04b-25cb540504ae", TRANSACTION_TABLE: "TransactionTable" };
 
@@ -41,6 +42,10 @@ async function run(argv: string[], env: Record<string, string | undefined> = ENV
 }
 
 describe("batch job (in-process, mocked DynamoDB)", () => {
+    before(() => {
+        dynamodb = mockClient(DynamoDBClient);
+    });
+    after(() => dynamodb.restore());
     beforeEach(() => dynamodb.reset());
 
     it("sets ProcessedAt and both arguments on the existing item only, logs each step, and exits 0", async () => {

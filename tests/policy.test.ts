@@ -1,53 +1,16 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { PROJECT_ROOT } from "../model/project";
 import { policies } from "../policy/policies";
-import { runStack, type Registered } from "./support/program";
+import { fromProgram, violations, type Candidate } from "./support/policy-pack";
+import { runStack } from "./support/program";
 
-const isResourcePolicy = (p: ResourceValidationPolicy | StackValidationPolicy): p is ResourceValidationPolicy => "validateResource" in p;
 const byName = (name: string) => {
     const found = policies.find((p) => p.name === name);
     assert.ok(found, `no policy named ${name}`);
     return found;
 };
-
-interface Candidate {
-    type: string;
-    name: string;
-    props: Record<string, any>;
-    stack?: string;
-}
-
-const urn = (c: Candidate) => `urn:pulumi:${c.stack ?? "dev"}::stock-trader::${c.type}::${c.name}`;
-
-/** The violations one policy reports for some resources, called as the Pulumi CLI calls it. */
-async function violations(policy: ResourceValidationPolicy | StackValidationPolicy, candidates: Candidate[]): Promise<string[]> {
-    const reported: string[] = [];
-    const report = (message: string) => reported.push(message);
-    const common = {
-        stackTags: new Map<string, string>(),
-        getConfig: <T extends object>() => ({}) as T,
-        notApplicable: (reason?: string): never => {
-            throw new Error(`not applicable: ${reason}`);
-        },
-    };
-    if (isResourcePolicy(policy)) {
-        for (const candidate of candidates) {
-            const args = { ...common, type: candidate.type, name: candidate.name, urn: urn(candidate), props: candidate.props, opts: {} } as unknown as ResourceValidationArgs;
-            for (const validate of [policy.validateResource ?? []].flat()) {
-                await validate(args, report);
-            }
-        }
-    } else {
-        const resources = candidates.map((c) => ({ type: c.type, name: c.name, urn: urn(c), props: c.props }) as unknown as PolicyResource);
-        await policy.validateStack({ ...common, resources } as unknown as StackValidationArgs, report);
-    }
-    return reported;
-}
-
-const fromProgram = (resources: Registered[], stack: string): Candidate[] => resources.map((r) => ({ type: r.type, name: r.name, props: r.state, stack }));
 
 describe("policy pack", () => {
     for (const stack of ["dev", "prod"]) {

@@ -1,0 +1,235 @@
+/**
+ * Properties that must hold for every config the validation accepts (and every one it refuses),
+ * drawn by fast-check from the config model itself (tests/support/arbitraries.ts). The seed is
+ * fixed (FC_SEED to change it) and printed with any failure; FC_NUM_RUNS runs more cases, as
+ * `npm run test:explore` does.
+ */
+import * as assert from "node:assert/strict";
+import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import aslValidator from "asl-validator";
+import { mockClient } from "aws-sdk-client-mock";
+import fc from "fast-check";
+import { runJob } from "../batch-container/src/job";
+import { localResources } from "../local/definition";
+import { engineDefinition, runWorkflow, type ExecutionEvent } from "../local/runner";
+import { CONFIG_NAMESPACE, ConfigError, MAX_TIMEOUT_SECONDS, parseConfig } from "../model/config";
+import { estimateCost, type PriceTable } from "../model/cost";
+import { alarmSpecs, dashboardName } from "../model/monitoring";
+import prices from "../model/prices.json";
+import { buildWorkflow, longestRunSeconds, type State, type TaskState } from "../model/workflow";
+import { renderCost } from "../scripts/cost";
+import { dollars, exactNumber } from "../scripts/format";
+import { accepts, acceptedConfigs, batchArgumentsNearby, configsWithOneBadKey, rawConfigs, settings } from "./support/arbitraries";
+import { missingGrants, unneededGrants } from "./support/grants";
+import { fromProgram, packViolations } from "./support/policy-pack";
+import { named, ofType, runProgram } from "./support/program";
+
+/** The largest value AWS takes for a Task's TimeoutSeconds and a retrier's IntervalSeconds and MaxAttempts (States Language). */
+const ASL_MAX = 99999999;
+
+const tasksOf = (states: Record<string, State>) => Object.entries(states).filter((entry): entry is [string, TaskState] => entry[1].Type === "Task");
+
+describe("properties over the config space", () => {
+    it("every config is accepted, or refused with a ConfigError whose every problem names a key", () => {
+        fc.assert(
+            fc.property(rawConfigs, (raw) => {
+                try {
+                    parseConfig(raw);
+                } catch (error) {
+                    assert.ok(error instanceof ConfigError, String(error));
+                    for (const problem of error.problems) {
+                        assert.match(problem, new RegExp(`^${CONFIG_NAMESPACE}:\\w+ `), problem);
+                    }
+                }
+            }),
+            settings(300),
+        );
+    });
+
+    it("a config with one bad key is refused, and a problem names that key", () => {
+        fc.assert(
+            fc.property(configsWithOneBadKey, ({ raw, key }) => {
+                assert.throws(
+                    () => parseConfig(raw),
+                    (error: unknown) =>
+                        error instanceof ConfigError && error.problems.some((p) => p.startsWith(`${CONFIG_NAMESPACE}:${key} `) || p.includes(` ${CONFIG_NAMESPACE}:${key} `)),
+                );
+            }),
+            settings(300),
+        );
+    });
+
+    it("a refused config registers no resource when the program runs", async () => {
+        await fc.assert(
+            fc.asyncProperty(configsWithOneBadKey, async ({ raw }) => {
+                const run = await runProgram(raw);
+                assert.ok(run.error instanceof ConfigError, String(run.error));
+                assert.deepEqual(run.resources, []);
+            }),
+            settings(5),
+        );
+    });
+
+    it("an accepted config gives a definition asl-validator accepts, paths and ARNs checked", () => {
+        fc.assert(
+            fc.property(acceptedConfigs, ({ config }) => {
+                const { definition } = buildWorkflow({ config, resources: localResources(config, "TransactionTable") });
+                const validation = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
+                assert.deepEqual(validation.errors, []);
+                assert.equal(validation.isValid, true);
+            }),
+            settings(8),
+        );
+    });
+
+    it("an accepted config gives an execution timeout between the longest run and a year, timers within AWS's limits, and every grant its states need", () => {
+        fc.assert(
+            fc.property(acceptedConfigs, ({ config }) => {
+                const resources = localResources(config, "TransactionTable");
+                const { definition, policy } = buildWorkflow({ config, resources });
+                assert.ok(definition.TimeoutSeconds >= longestRunSeconds(config), `${definition.TimeoutSeconds} < ${longestRunSeconds(config)}`);
+                assert.ok(definition.TimeoutSeconds <= MAX_TIMEOUT_SECONDS);
+                const tasks = tasksOf(definition.States);
+                for (const [name, state] of tasks) {
+                    assert.ok(state.TimeoutSeconds === undefined || (state.TimeoutSeconds >= 1 && state.TimeoutSeconds <= Math.min(ASL_MAX, definition.TimeoutSeconds)), name);
+                    for (const retrier of state.Retry) {
+                        assert.ok(Number.isInteger(retrier.IntervalSeconds) && retrier.IntervalSeconds >= 1 && retrier.IntervalSeconds <= ASL_MAX, name);
+                        assert.ok(Number.isInteger(retrier.MaxAttempts) && retrier.MaxAttempts >= 0 && retrier.MaxAttempts <= ASL_MAX, name);
+                        assert.ok(retrier.BackoffRate >= 1, name);
+                    }
+                }
+                assert.deepEqual(missingGrants(tasks, policy.Statement, resources), []);
+                assert.deepEqual(unneededGrants(tasks, policy.Statement, resources), []);
+            }),
+            settings(200),
+        );
+    });
+
+    it("every Pulumi stack name gives a dashboard name CloudWatch allows", () => {
+        fc.assert(
+            fc.property(fc.stringMatching(/^[A-Za-z0-9_.-]{1,100}$/), (stack) => {
+                assert.match(dashboardName("stock-trader", stack), /^[A-Za-z0-9_-]{1,255}$/);
+            }),
+            settings(300),
+        );
+        assert.equal(dashboardName("stock-trader", "dev.eu-west-1"), "stock-trader-dev-eu-west-1");
+    });
+
+    it("an accepted config runs as a program under mocks, passes the policy pack, and registers what it says", async () => {
+        await fc.assert(
+            fc.asyncProperty(acceptedConfigs, async ({ raw, config }) => {
+                const run = await runProgram(raw);
+                assert.equal(run.error, undefined, String(run.error));
+                assert.deepEqual(await packViolations(fromProgram(run.resources, "test")), []);
+                const deployed = JSON.parse(named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition);
+                assert.equal(deployed.TimeoutSeconds, config.executionTimeoutSeconds);
+                assert.deepEqual(deployed.States["Run ECS task"].Parameters.Overrides.ContainerOverrides[0].Command, config.batchCommand);
+                const task = named(run, "awsx:ecs:FargateTaskDefinition", "batch-task").inputs;
+                assert.deepEqual([task.cpu, task.memory], [String(config.batchCpu), String(config.batchMemory)]);
+                assert.equal(task.container.name, config.batchContainerName);
+                assert.equal(ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").length, alarmSpecs(config).length);
+                for (const fn of ofType(run, "aws:lambda/function:Function")) {
+                    assert.equal(fn.inputs.tracingConfig?.mode === "Active", config.tracingEnabled, fn.name);
+                }
+                assert.equal(ofType(run, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").length, config.batchCapacity === "FARGATE_SPOT" ? 1 : 0);
+                assert.equal(ofType(run, "aws:cloudwatch/eventRule:EventRule")[0]?.inputs.state, config.scheduleEnabled ? "ENABLED" : "DISABLED");
+            }),
+            settings(4),
+        );
+    });
+
+    it("an accepted config simulates: the happy path succeeds, and a failing batch ends FAILED through Error", async () => {
+        await fc.assert(
+            fc.asyncProperty(acceptedConfigs, async ({ config }) => {
+                const happy = await runWorkflow({ config });
+                assert.equal(happy.results[0].status, "SUCCEEDED", happy.results[0].cause);
+                const events: ExecutionEvent[] = [];
+                const failing = await runWorkflow({ config, failBatch: true, onEvent: (_i, e) => events.push(e) });
+                assert.equal(failing.results[0].status, "FAILED");
+                assert.equal(failing.results[0].error, "States.TaskFailed");
+                assert.ok(events.some((e) => e.type === "StateEntered" && e.state?.name === "Error"));
+                // Every timer the engine sets fits Node.js's timers.
+                const engine = engineDefinition(buildWorkflow({ config, resources: localResources(config, "t") }).definition);
+                assert.ok(engine.TimeoutSeconds * 1000 < 2 ** 31);
+            }),
+            settings(1),
+        );
+    });
+
+    it("the cost is positive per execution, monthly = fixed + executions × per execution, and every printed figure reads back to the JSON's", () => {
+        fc.assert(
+            fc.property(acceptedConfigs, fc.integer({ min: 0, max: 100_000_000 }), ({ config }, executions) => {
+                const { definition } = buildWorkflow({ config, resources: localResources(config, "T") });
+                const estimate = { ...estimateCost(config, definition, alarmSpecs(config), prices as PriceTable, executions), executionsBasis: "given" };
+                assert.ok(estimate.perExecutionUsd > 0);
+                const expected = estimate.fixedMonthlyUsd + executions * estimate.perExecutionUsd;
+                assert.ok(Math.abs(estimate.monthlyUsd - expected) <= 1e-9 * Math.max(1, expected));
+                const printed = renderCost("test", estimate);
+                assert.equal(printed[0], `Cost of the test stack at ${executions.toLocaleString("en-US")} executions a month (us-east-1 prices)`);
+                for (const line of estimate.lines) {
+                    const row = printed.find((l) => l.includes(`  ${line.item}  `));
+                    assert.ok(row, line.item);
+                    const [quantity, unit, unitPrice, amount] = row.slice(row.indexOf(line.item) + line.item.length).trim().split(/ {2,}/);
+                    assert.equal(Number(quantity.replaceAll(",", "")), line.quantity, `${line.item} quantity ${quantity}`);
+                    assert.equal(unit, line.unit);
+                    assert.equal(Number(unitPrice.replace("$", "")), line.unitPriceUsd, `${line.item} unit price ${unitPrice}`);
+                    readsBack(amount, line.monthlyUsd, 4, line.item);
+                }
+                const figure = (label: string) => printed.find((l) => l.startsWith(`  ${label} `))!.slice(label.length + 2).trim();
+                readsBack(figure("per execution"), estimate.perExecutionUsd, 6, "per execution");
+                readsBack(figure("fixed per month"), estimate.fixedMonthlyUsd, 2, "fixed per month");
+                readsBack(figure("per month"), estimate.monthlyUsd, 2, "per month");
+            }),
+            settings(60),
+        );
+    });
+
+    it("every number the tools print exactly reads back to itself, and every amount to its rounding", () => {
+        fc.assert(
+            fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 0, max: 8 }), (value, digits) => {
+                const text = exactNumber(value);
+                assert.match(text, /^-?\d{1,3}(,\d{3})*(\.\d+)?$/, text);
+                assert.equal(Number(text.replaceAll(",", "")), value === 0 ? 0 : value, text);
+                if (value >= 0) {
+                    readsBack(dollars(value, digits), value, digits, String(value));
+                }
+            }),
+            settings(1000),
+        );
+        assert.deepEqual([1460, 3000, 74070, 0.0000073, 1e21, 12.5].map(exactNumber), ["1,460", "3,000", "74,070", "0.0000073", "1,000,000,000,000,000,000,000", "12.5"]);
+    });
+
+    it("the config accepts a batch argument list exactly when the batch program exits 0 with it", async () => {
+        const dynamodb = mockClient(DynamoDBClient);
+        dynamodb.on(UpdateItemCommand).resolves({});
+        try {
+            await fc.assert(
+                fc.asyncProperty(batchArgumentsNearby, async (argv) => {
+                    const accepted = accepts({ batchCommand: JSON.stringify(argv) }) !== undefined;
+                    const code = await runJob(argv, {
+                        env: { TRANSACTION_ID: "t-1", TRANSACTION_TABLE: "TransactionTable" },
+                        stdout: () => undefined,
+                        stderr: () => undefined,
+                        createClient: () => new DynamoDBClient({ region: "us-east-1" }),
+                        now: () => new Date(0),
+                    });
+                    assert.equal(code === 0, accepted, `${JSON.stringify(argv)}: config ${accepted ? "accepts" : "refuses"}, program exits ${code}`);
+                }),
+                settings(300),
+            );
+        } finally {
+            dynamodb.restore();
+        }
+    });
+});
+
+/** A printed amount in dollars reads back to the JSON's value at the printed precision, or says it is below it. */
+function readsBack(printed: string, value: number, digits: number, label: string): void {
+    if (printed.startsWith("<$")) {
+        assert.ok(value > 0 && Number(value.toFixed(digits)) === 0, `${label}: ${printed} for ${value}`);
+        assert.equal(printed, `<$${(10 ** -digits).toFixed(digits)}`);
+        return;
+    }
+    assert.match(printed, new RegExp(`^\\$[\\d,]+${digits > 0 ? `\\.\\d{${digits}}` : ""}$`), label);
+    assert.equal(Number(printed.replace(/[$,]/g, "")), Number(value.toFixed(digits)), `${label}: ${printed} for ${value}`);
+}
