@@ -205,16 +205,6 @@ function dayOfWeekMatcher(text: string): DayMatcher {
     return (y, m, d, w) => plain.has(w) || tests.some((t) => t(y, m, d, w));
 }
 
-/** The days (as UTC day numbers since 1970) and the times of day (seconds) a valid cron expression fires. */
-interface CronCalendar {
-    days: number[];
-    timesOfDay: number[];
-    /** How many days the calendar spans: the years the expression allows, or a whole 400-year cycle. */
-    spanDays: number;
-    /** Whether the calendar repeats after `spanDays` (year `*`), or ends (named years). */
-    repeats: boolean;
-}
-
 /**
  * The Gregorian calendar repeats every 400 years (146,097 days, a whole number of weeks), so a
  * cron whose year is `*` is read over one such cycle; otherwise over the years it names.
@@ -222,33 +212,67 @@ interface CronCalendar {
 const CYCLE_START_YEAR = 2000;
 const CYCLE_YEARS = 400;
 
+/** The days of one year a cron fires on, as days since 1 January: how many, the first and last, and the most days between two of them. */
+interface YearDays {
+    count: number;
+    first: number;
+    last: number;
+    longestGapDays: number;
+}
+
+/** When a valid cron expression fires: on which days of each year, at which times of day. */
+interface CronCalendar {
+    /** The years it is read over, in order. */
+    years: number[];
+    /** The days of `year` it fires on. */
+    daysOfYear: (year: number) => YearDays;
+    /** The times of day it fires at, in seconds since midnight, in order. */
+    timesOfDay: number[];
+    /** Whether the calendar repeats after its years (year `*`), or ends (named years). */
+    repeats: boolean;
+}
+
 function cronCalendar(fields: string[]): CronCalendar {
     const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields;
     const minuteSet = [...fieldValues(FIELDS[0], minutes)].sort((a, b) => a - b);
     const hourSet = [...fieldValues(FIELDS[1], hours)].sort((a, b) => a - b);
-    const timesOfDay = hourSet.flatMap((h) => minuteSet.map((m) => h * 3600 + m * 60));
-    const months = fieldValues(FIELDS[3], month);
-    const years =
-        year === "*"
-            ? Array.from({ length: CYCLE_YEARS }, (_, i) => CYCLE_START_YEAR + i)
-            : [...fieldValues(FIELDS[5], year)].sort((a, b) => a - b);
+    const months = [...fieldValues(FIELDS[3], month)].sort((a, b) => a - b);
     const dayMatches = dayOfMonth === "?" ? dayOfWeekMatcher(dayOfWeek) : dayOfMonthMatcher(dayOfMonth);
-    const days: number[] = [];
-    for (const y of years) {
-        for (const m of months) {
-            const first = Date.UTC(y, m - 1, 1) / MS_PER_DAY;
-            const firstWeekday = new Date(Date.UTC(y, m - 1, 1)).getUTCDay();
-            const length = daysInMonth(y, m);
-            for (let d = 1; d <= length; d++) {
-                if (dayMatches(y, m, d, ((firstWeekday + d - 1) % 7) + 1)) {
-                    days.push(first + d - 1);
+    // A year's matching days depend only on whether it is a leap year and on its first weekday:
+    // 14 kinds of year, each read once.
+    const byKind = new Map<string, YearDays>();
+    const daysOfYear = (y: number): YearDays => {
+        const start = Date.UTC(y, 0, 1);
+        const kind = `${daysInMonth(y, 2)}/${new Date(start).getUTCDay()}`;
+        let days = byKind.get(kind);
+        if (days === undefined) {
+            const matching: number[] = [];
+            for (const m of months) {
+                const first = Date.UTC(y, m - 1, 1);
+                const firstWeekday = new Date(first).getUTCDay();
+                const length = daysInMonth(y, m);
+                for (let d = 1; d <= length; d++) {
+                    if (dayMatches(y, m, d, ((firstWeekday + d - 1) % 7) + 1)) {
+                        matching.push((first - start) / MS_PER_DAY + d - 1);
+                    }
                 }
             }
+            days = {
+                count: matching.length,
+                first: matching[0],
+                last: matching[matching.length - 1],
+                longestGapDays: Math.max(0, ...matching.slice(1).map((day, i) => day - matching[i])),
+            };
+            byKind.set(kind, days);
         }
-    }
-    days.sort((a, b) => a - b);
-    const spanDays = (Date.UTC(years[years.length - 1] + 1, 0, 1) - Date.UTC(years[0], 0, 1)) / MS_PER_DAY;
-    return { days, timesOfDay, spanDays, repeats: year === "*" };
+        return days;
+    };
+    return {
+        years: year === "*" ? Array.from({ length: CYCLE_YEARS }, (_, i) => CYCLE_START_YEAR + i) : [...fieldValues(FIELDS[5], year)].sort((a, b) => a - b),
+        daysOfYear,
+        timesOfDay: hourSet.flatMap((h) => minuteSet.map((m) => h * 3600 + m * 60)),
+        repeats: year === "*",
+    };
 }
 
 /** What a valid schedule expression means in time: how far apart its runs can be, and how often it runs. */
@@ -267,18 +291,6 @@ const RATE_UNIT_SECONDS = { minute: 60, hour: 3600, day: SECONDS_PER_DAY };
  * A cron that names its years is read over those years only; past its last year it never runs.
  */
 export function scheduleCadence(expression: string): ScheduleCadence {
-    let cadence = cadences.get(expression);
-    if (cadence === undefined) {
-        cadence = readCadence(expression);
-        cadences.set(expression, cadence);
-    }
-    return cadence;
-}
-
-/** A cron is read over up to 146,097 days, so each expression is read once per process. */
-const cadences = new Map<string, ScheduleCadence>();
-
-function readCadence(expression: string): ScheduleCadence {
     const problem = scheduleExpressionProblem(expression);
     if (problem !== undefined) {
         throw new Error(`not a valid schedule expression (${expression}): ${problem}`);
@@ -288,17 +300,43 @@ function readCadence(expression: string): ScheduleCadence {
         const seconds = Number(rate[1]) * RATE_UNIT_SECONDS[rate[2].replace(/s$/, "") as keyof typeof RATE_UNIT_SECONDS];
         return { longestGapSeconds: seconds, runsPerMonth: Math.floor((MONTH_HOURS * 3600) / seconds) };
     }
-    const { days, timesOfDay, spanDays, repeats } = cronCalendar(/^cron\((.*)\)$/.exec(expression)![1].trim().split(/\s+/));
-    const runs = days.length * timesOfDay.length;
-    let longest = runs > 1 || (repeats && runs === 1) ? 0 : Infinity;
+    const { years, daysOfYear, timesOfDay, repeats } = cronCalendar(/^cron\((.*)\)$/.exec(expression)![1].trim().split(/\s+/));
+    const firstTime = timesOfDay[0];
+    const lastTime = timesOfDay[timesOfDay.length - 1];
+    let longest = 0;
     for (let i = 1; i < timesOfDay.length; i++) {
         longest = Math.max(longest, timesOfDay[i] - timesOfDay[i - 1]);
     }
-    const firstTime = timesOfDay[0];
-    const lastTime = timesOfDay[timesOfDay.length - 1];
-    const dayNumbers = repeats && days.length > 0 ? [...days, days[0] + spanDays] : days;
-    for (let i = 1; i < dayNumbers.length; i++) {
-        longest = Math.max(longest, (dayNumbers[i] - dayNumbers[i - 1]) * SECONDS_PER_DAY + firstTime - lastTime);
+    // Between two firing days, the last run of one and the first of the next; within a year,
+    // its longest gap between firing days; across years, from one's last firing day to the
+    // next one's first; with year `*`, on into the first firing day of the next cycle.
+    const between = (days: number) => days * SECONDS_PER_DAY + firstTime - lastTime;
+    let firstDay: number | undefined;
+    let previousDay: number | undefined;
+    let days = 0;
+    for (const y of years) {
+        const yearDays = daysOfYear(y);
+        if (yearDays.count === 0) {
+            continue;
+        }
+        const start = Date.UTC(y, 0, 1) / MS_PER_DAY;
+        if (previousDay !== undefined) {
+            longest = Math.max(longest, between(start + yearDays.first - previousDay));
+        }
+        if (yearDays.count > 1) {
+            longest = Math.max(longest, between(yearDays.longestGapDays));
+        }
+        firstDay ??= start + yearDays.first;
+        previousDay = start + yearDays.last;
+        days += yearDays.count;
     }
-    return { longestGapSeconds: longest, runsPerMonth: Math.round((runs / spanDays) * (MONTH_HOURS / 24)) };
+    const spanDays = (Date.UTC(years[years.length - 1] + 1, 0, 1) - Date.UTC(years[0], 0, 1)) / MS_PER_DAY;
+    if (repeats && firstDay !== undefined && previousDay !== undefined) {
+        longest = Math.max(longest, between(firstDay + spanDays - previousDay));
+    }
+    const runs = days * timesOfDay.length;
+    return {
+        longestGapSeconds: runs > 1 || (repeats && runs === 1) ? longest : Infinity,
+        runsPerMonth: Math.round((runs / spanDays) * (MONTH_HOURS / 24)),
+    };
 }

@@ -1,8 +1,100 @@
 import * as assert from "node:assert/strict";
 import { localResources } from "../local/definition";
 import { parseConfig, type StackConfig } from "../model/config";
-import { buildWorkflow, type TaskState } from "../model/workflow";
+import { buildWorkflow, type TaskState, type WorkflowResources } from "../model/workflow";
 import { missingGrants, unneededGrants } from "./support/grants";
+import {
+    BASE_STATEMENTS,
+    CLUSTER,
+    DEFAULT_EXECUTION_TIMEOUT_3600,
+    EXECUTION_ROLE,
+    expectedDefinition,
+    FN,
+    LOG_DELIVERY,
+    TABLE_NAME,
+    TASK_DEFINITION,
+    TASK_ROLE,
+    TRACING,
+} from "./support/expected-workflow";
+import { mockArn } from "./support/program";
+
+/** The ARNs the program's mocks give, as plain values: what buildWorkflow gets from the program. */
+const MOCK_RESOURCES: WorkflowResources = {
+    functions: { checker: FN("stock-checker"), buyer: FN("stock-buyer"), seller: FN("stock-seller") },
+    table: { name: TABLE_NAME, arn: mockArn("dynamodb", `table/${TABLE_NAME}`) },
+    batch: {
+        clusterArn: CLUSTER,
+        taskDefinitionArn: TASK_DEFINITION,
+        containerName: "batch",
+        taskExecutionRoleArn: EXECUTION_ROLE,
+        taskRoleArn: TASK_ROLE,
+        subnetIds: ["subnet-0aaaaaaaaaaaaaaa1"],
+        securityGroupIds: ["sg-0123456789abcdef0"],
+        assignPublicIp: true,
+    },
+};
+
+describe("workflow model: the definition and policy, exactly, from plain ARNs", () => {
+    const defaults = { threshold: 50, command: ["--arg1", "100", "--arg2", "200"], publicIp: "ENABLED" as const, subnets: ["subnet-0aaaaaaaaaaaaaaa1"], groups: ["sg-0123456789abcdef0"], timeout: 3600, container: "batch", executionTimeout: DEFAULT_EXECUTION_TIMEOUT_3600 };
+
+    it("builds the expected definition and policy for the defaults, logging at ERROR", () => {
+        const { definition, policy } = buildWorkflow({ config: parseConfig({}), resources: MOCK_RESOURCES });
+        assert.deepEqual(definition, expectedDefinition(defaults));
+        assert.deepEqual(policy, { Version: "2012-10-17", Statement: [...BASE_STATEMENTS, LOG_DELIVERY] });
+    });
+
+    it("follows the threshold, the command, the network, both timeouts, and turns logging off and tracing on", () => {
+        const config = parseConfig({ buyThreshold: "20", batchCommand: '["--arg1","1","--arg2","2"]', batchTimeoutSeconds: "900", executionTimeoutSeconds: "300000", logLevel: "OFF", tracingEnabled: "true" });
+        const resources = { ...MOCK_RESOURCES, batch: { ...MOCK_RESOURCES.batch, assignPublicIp: false, containerName: "worker" } };
+        const { definition, policy } = buildWorkflow({ config, resources });
+        assert.deepEqual(
+            definition,
+            expectedDefinition({ ...defaults, threshold: 20, command: ["--arg1", "1", "--arg2", "2"], publicIp: "DISABLED", timeout: 900, container: "worker", executionTimeout: 300000 }),
+        );
+        assert.deepEqual(policy, { Version: "2012-10-17", Statement: [...BASE_STATEMENTS, TRACING] });
+    });
+
+    it("derives the execution timeout from the batch timeout: 2700 s less for a 900 s batch", () => {
+        const { definition } = buildWorkflow({ config: parseConfig({ batchTimeoutSeconds: "900" }), resources: MOCK_RESOURCES });
+        assert.equal(definition.TimeoutSeconds, DEFAULT_EXECUTION_TIMEOUT_3600 - 2700);
+    });
+
+    it("runs the batch on Fargate Spot with a capacity provider strategy, and reruns it after an interruption", () => {
+        const { definition } = buildWorkflow({ config: parseConfig({ batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "3" }), resources: MOCK_RESOURCES });
+        const run = definition.States["Run ECS task"] as TaskState;
+        const { LaunchType, ...spotParameters } = (expectedDefinition(defaults).States["Run ECS task"] as { Parameters: Record<string, unknown> }).Parameters;
+        assert.equal(LaunchType, "FARGATE");
+        assert.deepEqual(run.Parameters, { CapacityProviderStrategy: [{ CapacityProvider: "FARGATE_SPOT", Weight: 1 }], ...spotParameters });
+        assert.deepEqual(run.Catch, [{ ErrorEquals: ["States.TaskFailed"], ResultPath: "$.error", Next: "Spot interruption?" }]);
+        const trade = { "id.$": "$.id", "type.$": "$.type", "price.$": "$.price", "qty.$": "$.qty", "timestamp.$": "$.timestamp" };
+        assert.deepEqual(definition.States["Spot interruption?"], {
+            Type: "Choice",
+            Choices: [
+                { Not: { Variable: "$.error.Cause", StringMatches: '*"StopCode":"SpotInterruption"*' }, Next: "Error" },
+                { Not: { Variable: "$.interruptions", IsPresent: true }, Next: "First interruption" },
+                { Variable: "$.interruptions.count", NumericLessThan: 3, Next: "Another interruption" },
+            ],
+            Default: "Error",
+        });
+        assert.deepEqual(definition.States["First interruption"], { Type: "Pass", Parameters: { ...trade, interruptions: { count: 1 } }, Next: "Run ECS task" });
+        assert.deepEqual(definition.States["Another interruption"], {
+            Type: "Pass",
+            Parameters: { ...trade, interruptions: { "count.$": "States.MathAdd($.interruptions.count, 1)" } },
+            Next: "Run ECS task",
+        });
+        // 4 runs of the batch: each with its 3600 s and 70 s of start retries, on the 222594 s of the rest.
+        assert.equal(definition.TimeoutSeconds, Math.ceil((222524 + 4 * 3670) / 60) * 60);
+    });
+
+    it("merges grants of one Sid into one statement, each resource once, and refuses grants of one Sid that differ", () => {
+        const shared = { ...MOCK_RESOURCES, functions: { checker: FN("one"), buyer: FN("one"), seller: FN("two") } };
+        const { policy } = buildWorkflow({ config: parseConfig({ logLevel: "OFF" }), resources: shared });
+        assert.deepEqual(policy.Statement[0], { Sid: "InvokeTradingFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [FN("one"), FN("two")] });
+        const single = { ...MOCK_RESOURCES, functions: { checker: FN("one"), buyer: FN("one"), seller: FN("one") } };
+        assert.equal(buildWorkflow({ config: parseConfig({ logLevel: "OFF" }), resources: single }).policy.Statement[0].Resource, FN("one"));
+    });
+});
+
 
 const configs: [string, StackConfig][] = [
     ["the defaults", parseConfig({})],

@@ -119,7 +119,7 @@ export function invalidValue(domain: ConfigDomain): fc.Arbitrary<string> {
     }
 }
 
-/** The value or, `unsetWeight` times as often, undefined (the key left unset). */
+/** The value, or undefined (the key left unset), in the given proportion. */
 /** The keys drawn together, by the rules that relate them. */
 const RELATED_KEYS: readonly string[] = [
     "batchCpu",
@@ -132,8 +132,8 @@ const RELATED_KEYS: readonly string[] = [
     "batchTimeoutSeconds",
 ];
 
-const option = <T>(arbitrary: fc.Arbitrary<T>, unsetWeight = 1): fc.Arbitrary<T | undefined> =>
-    fc.oneof({ arbitrary: fc.constant(undefined), weight: unsetWeight }, { arbitrary, weight: 1 });
+const option = <T>(arbitrary: fc.Arbitrary<T>, unsetWeight = 1, setWeight = 1): fc.Arbitrary<T | undefined> =>
+    fc.oneof({ arbitrary: fc.constant(undefined), weight: unsetWeight }, { arbitrary, weight: setWeight });
 
 /**
  * Raw configs as a stack file gives them, mostly valid: every key may be set, each from its own
