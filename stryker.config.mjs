@@ -1,0 +1,62 @@
+// Mutation testing (npm run test:mutation): StrykerJS with the mocha runner over the project's
+// logic. Incremental: reports/stryker-incremental.json remembers each mutant's result, so a run
+// after a small change tests only the mutants that change touches.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+    testRunner: "mocha",
+    coverageAnalysis: "perTest",
+    concurrency: 2,
+    mutate: [
+        "model/**/*.ts",
+        "functions/**/*.ts",
+        "batch-container/src/**/*.ts",
+        "scripts/**/*.ts",
+        "local/runner.ts",
+        "local/batch.ts",
+        "local/definition.ts",
+        "local/dynamodb.ts",
+        "local/simulate.ts",
+        "local/stack-files.ts",
+        "local/stats.ts",
+        // Benchmarks measure; they have no behaviour a test could check.
+        "!scripts/bench-program.ts",
+        "!scripts/bench/**",
+        // The entry point only hands the job the process's streams; job.ts is the logic.
+        "!batch-container/src/main.ts",
+    ],
+    mochaOptions: {
+        // The fast, in-process tests: the model, the handlers, the batch job, the tools against
+        // mocked clients, the local runner, and the properties. Tests that run the whole program
+        // under Pulumi mocks in before hooks, or the tools as child processes, show what only
+        // they can (resource inputs, outputs, the CLI's exit codes) but reach no mutant in this
+        // process, so they would only slow each mutant down.
+        spec: [
+            "tests/workflow-model.test.ts",
+            "tests/schedule.test.ts",
+            "tests/cost.test.ts",
+            "tests/config.test.ts",
+            "tests/properties.test.ts",
+            "tests/batch-job.test.ts",
+            "tests/functions.test.ts",
+            "tests/execute.test.ts",
+            "tests/simulate.test.ts",
+            "tests/spot.test.ts",
+            "tests/monitoring-model.test.ts",
+        ],
+        // The load tests run apart (npm run test:load).
+        grep: "^(?!.*@load)",
+    },
+    // A static mutant (a module-level value, computed once as the module loads) can only be told
+    // apart by reloading every test file and running the whole selection for it; the values
+    // those lines hold are each checked by a test that reads them, so they are left out.
+    ignoreStatic: true,
+    incremental: true,
+    incrementalFile: "reports/stryker-incremental.json",
+    reporters: ["html", "clear-text", "progress", "json"],
+    htmlReporter: { fileName: "reports/mutation/index.html" },
+    jsonReporter: { fileName: "reports/mutation/mutation.json" },
+    thresholds: { high: 90, low: 85, break: null },
+    timeoutMS: 10000,
+    tempDirName: ".stryker-tmp",
+    cleanTempDir: "always",
+};
