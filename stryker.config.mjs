@@ -42,6 +42,7 @@ export default {
             "tests/simulate.test.ts",
             "tests/spot.test.ts",
             "tests/monitoring-model.test.ts",
+            "tests/diagram.test.ts",
         ],
         // The load tests run apart (npm run test:load).
         grep: "^(?!.*@load)",

@@ -1,9 +1,6 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
 import aslValidator from "asl-validator";
 import type { StateMachineDefinition } from "../model/workflow";
-import { currentDiagram, diagramBlock } from "../scripts/mermaid";
-import { diagramDefinitions, README } from "../scripts/diagram";
 import { BASE_STATEMENTS, DEFAULT_EXECUTION_TIMEOUT_3600, expectedDefinition, LOG_DELIVERY, statement, TRACING } from "./support/expected-workflow";
 import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 import { readStackFile } from "../local/stack-files";
@@ -236,14 +233,4 @@ describe("trading workflow with tracing on and logging at ERROR", () => {
         const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
         assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...BASE_STATEMENTS, TRACING] });
     });
-});
-
-describe("README diagrams", () => {
-    for (const [name, definition] of Object.entries(diagramDefinitions())) {
-        it(`${name}: matches the deployed definition (run npm run diagram when this fails)`, () => {
-            const readme = fs.readFileSync(README, "utf8");
-            const { from, to } = currentDiagram(readme, name);
-            assert.equal(readme.slice(from, to), diagramBlock(name, definition));
-        });
-    }
 });
