@@ -245,6 +245,56 @@ function problemsOf(raw: Record<string, string>): string[] {
     assert.fail("expected a ConfigError");
 }
 
+describe("config validation at its edges", () => {
+    it("reports every problem together, one per line, as a ConfigError", () => {
+        const error = (() => {
+            try {
+                parseConfig({ buyThreshold: "x", batchCpu: "3" });
+            } catch (e) {
+                return e as ConfigError;
+            }
+            return assert.fail("expected a ConfigError");
+        })();
+        assert.equal(error.name, "ConfigError");
+        assert.equal(
+            error.message,
+            "Invalid stack configuration:\n" +
+                "  - stock-trader:buyThreshold must be an integer from 0 to 99 (got x)\n" +
+                "  - stock-trader:batchCpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (got 3)",
+        );
+    });
+
+    it("reads values with the blanks a YAML file may leave around them", () => {
+        const config = parseConfig({ buyThreshold: " 40 ", batchArchitecture: "X86_64 ", tracingEnabled: " true" });
+        assert.equal(config.buyThreshold, 40);
+        assert.equal(config.batchArchitecture, "X86_64");
+        assert.equal(config.tracingEnabled, true);
+    });
+
+    it("names the one of subnetIds and securityGroupIds that was given alone", () => {
+        assert.deepEqual(problemsOf({ securityGroupIds: '["sg-0123456789abcdef0"]' }), [
+            "stock-trader:subnetIds and stock-trader:securityGroupIds must be set together (got only securityGroupIds)",
+        ]);
+        assert.equal(parseConfig({ subnetIds: JSON.stringify(Array(16).fill("subnet-0123abcd")), securityGroupIds: JSON.stringify(Array(5).fill("sg-0123abcd")) }).subnetIds?.length, 16);
+    });
+
+    it("names no Spot reruns in the year's problem when there are none", () => {
+        assert.deepEqual(problemsOf({ batchTimeoutSeconds: "31536000", batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "0" }), [
+            "stock-trader:batchTimeoutSeconds must let a successful execution end within 31536000 s, the year a STANDARD execution may run: " +
+                "batchTimeoutSeconds 31536000 and every Lambda, DynamoDB and ECS retry take up to 31758594 s, so no executionTimeoutSeconds is possible (at most 31313406 with these settings)",
+        ]);
+    });
+
+    it("accepts the longest batch timeout that fits the year, and an execution timeout of exactly the longest run", () => {
+        assert.equal(parseConfig({ batchTimeoutSeconds: "31313406" }).executionTimeoutSeconds, 31536000);
+        assert.equal(parseConfig({ executionTimeoutSeconds: "226194" }).executionTimeoutSeconds, 226194);
+    });
+
+    it("accepts 168 hours for a schedule whose gap needs exactly that, the most CloudWatch looks back", () => {
+        assert.equal(parseConfig({ scheduleExpression: "rate(167 hours)", staleAfterHours: "168" }).staleAfterHours, 168);
+    });
+});
+
 describe("config validation", () => {
     it("gives the documented defaults when nothing is set", () => {
         assert.deepEqual(parseConfig({}), {

@@ -122,6 +122,47 @@ describe("cost model", () => {
         assert.equal(stackCost("dev", {}, 500).executionsBasis, "given with --executions-per-month");
     });
 
+    it("names each line as the bill does, says which grow with executions, and names the prices' region", () => {
+        const spot = estimate({ batchCapacity: "FARGATE_SPOT", batchArchitecture: "X86_64", containerInsights: "true", tracingEnabled: "true" });
+        assert.deepEqual(
+            spot.lines.map((l) => [l.service, l.item, l.perExecution]),
+            [
+                ["Step Functions", "state transitions (success path)", true],
+                ["Lambda", "requests", true],
+                ["Lambda", "duration at 128 MB, 100 ms each", true],
+                ["DynamoDB", "write request units", true],
+                ["Fargate Spot", "vCPU (0.25 vCPU, X86_64, 60 s billed)", true],
+                ["Fargate Spot", "memory (0.5 GB, 60 s billed)", true],
+                ["CloudWatch Logs", "ingestion", true],
+                ["CloudWatch Logs", "storage for 14 days", true],
+                ["VPC", "public IPv4 address for the task's life", true],
+                ["X-Ray", "traces recorded", true],
+                ["CloudWatch", "alarms", false],
+                ["CloudWatch", "dashboard", false],
+                ["ECR", "storage of up to 10 images", false],
+                ["CloudWatch", "Container Insights metrics (at most)", false],
+            ],
+        );
+        assert.equal(spot.region, "us-east-1");
+        const twoRegions = { ...table, prices: { ...table.prices, alarmMonth: { ...table.prices.alarmMonth, region: "eu-west-1" } } };
+        const config = parseConfig({});
+        assert.equal(estimateCost(config, localWorkflow(config, "T").definition, alarmSpecs(config), twoRegions, 1).region, "us-east-1, eu-west-1");
+    });
+
+    it("counts no interruption loop where the definition has none, however its Catch reads", () => {
+        const config = parseConfig({});
+        const { definition } = localWorkflow(config, "T");
+        const costOf = (d: typeof definition) => estimateCost(config, d, [], table, 1).transitions;
+        const noCatch = structuredClone(definition);
+        delete (noCatch.States["Run ECS task"] as { Catch?: unknown }).Catch;
+        assert.deepEqual(costOf(noCatch), { success: 6, batchFailure: 5, perRetry: 1, perSpotInterruption: 0 });
+        const choiceWithoutLoop = structuredClone(localWorkflow(parseConfig({ batchCapacity: "FARGATE_SPOT" }), "T").definition);
+        for (const name of ["First interruption", "Another interruption"]) {
+            (choiceWithoutLoop.States[name] as { Next?: string }).Next = "Success";
+        }
+        assert.equal(costOf(choiceWithoutLoop).perSpotInterruption, 0);
+    });
+
     it("prices Container Insights: its 16 metrics each month, and its performance log events with each task", () => {
         const off = estimate({});
         const on = estimate({ containerInsights: "true" });

@@ -7,6 +7,7 @@ import {
     dashboardName,
     dashboardUrl,
     operatorPolicy,
+    staleAlarmNotice,
     stateMachineConsoleUrl,
     type MonitoredResources,
 } from "../model/monitoring";
@@ -110,6 +111,8 @@ describe("monitoring model", () => {
             stat: "Sum",
             metrics: ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"].map((m) => ["AWS/States", m, "StateMachineArn", STATE_MACHINE]),
         });
+        assert.equal(duration.title, "Execution duration (ms)");
+        assert.equal(table.title, "TransactionTable: consumed write units, throttled writes");
         assert.equal(duration.stat, "p50");
         assert.deepEqual(duration.metrics, ["p50", "p90", "p99"].map((stat) => ["AWS/States", "ExecutionTime", "StateMachineArn", STATE_MACHINE, { stat, label: stat }]));
         assert.equal(checker.title, "stock-checker: invocations, errors, duration (ms, p90)");
@@ -145,6 +148,15 @@ describe("monitoring model", () => {
                 },
             ],
         });
+    });
+
+    it("says why a schedule too sparse for CloudWatch has no stale alarm, and only then", () => {
+        assert.equal(
+            staleAlarmNotice(parseConfig({ scheduleEnabled: "true", scheduleExpression: "rate(8 days)" })),
+            "no no-recent-success alarm: rate(8 days) leaves more than 167 hours between runs, and a CloudWatch alarm looks back at most 168 hours; " +
+                "the failure alarms still watch every execution",
+        );
+        assert.equal(staleAlarmNotice(parseConfig({ scheduleEnabled: "false", scheduleExpression: "rate(8 days)" })), undefined);
     });
 
     it("lets only this account's CloudWatch alarms publish to the topic", () => {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { parseConfig } from "../model/config";
 import { alarmSpecs, staleAlarmNotice } from "../model/monitoring";
-import { scheduleCadence } from "../model/schedule";
+import { scheduleCadence, scheduleExpressionProblem } from "../model/schedule";
 import { named, ofType, runProgram } from "./support/program";
 
 const HOUR = 3600;
@@ -111,5 +111,100 @@ describe("the no-recent-success alarm against the schedule", () => {
         assert.equal(alarms.length, 7);
         assert.ok(!alarms.includes("monitoring-no-recent-success"));
         assert.equal(named(run, "aws:cloudwatch/eventRule:EventRule", "trading-workflow-schedule").inputs.scheduleExpression, "rate(7 days)");
+    });
+});
+
+describe("schedule expressions EventBridge accepts", () => {
+    const valid = [
+        "rate(1 day)",
+        "rate(7 days)",
+        "rate(1 minute)",
+        "cron(59 23 31 12 ? 2199)",
+        "cron(0 0 1 JAN ? 1970)",
+        "cron(0 12 L * ? *)",
+        "cron(0 12 LW * ? *)",
+        "cron(0 12 15W * ? *)",
+        "cron(0 12 ? * L *)",
+        "cron(0 12 ? * 6L *)",
+        "cron(0 12 ? * FRIL *)",
+        "cron(0 12 ? * 2#1 *)",
+        "cron(0 12 ? * MON#5 *)",
+        "cron(0 12 ? * mon-fri *)",
+        "cron(0/15 22-2 * 11-2 ? 2027,2030)",
+        "cron(5-10/2 * * * ? *)",
+        "cron(  0 12 * * ? *  )",
+        "cron(0  12 * * ? *)",
+    ];
+    for (const expression of valid) {
+        it(`accepts ${expression}`, () => {
+            assert.equal(scheduleExpressionProblem(expression), undefined);
+        });
+    }
+
+    const invalid: [string, string][] = [
+        ["rate(1 days)", 'use "1 day"'],
+        ["rate(2 hour)", 'use "2 hours"'],
+        ["rate(01 hours)", "the rate must be a positive whole number (got 01)"],
+        [" rate(1 hour)", "it must be rate(<value> <unit>) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)"],
+        ["cron(0 12 * * ? *) ", "it must be rate(<value> <unit>) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)"],
+        ["xcron(0 12 * * ? *)", "it must be rate(<value> <unit>) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)"],
+        ["cron(0 12 * * ? * *)", "cron needs 6 fields (got 7)"],
+        ["cron(1e1 12 * * ? *)", "minutes must be 0-59 with , - * / (got 1e1)"],
+        ["cron(0x10 12 * * ? *)", "minutes must be 0-59 with , - * / (got 0x10)"],
+        ["cron(0 24 * * ? *)", "hours must be 0-23 with , - * / (got 24)"],
+        ["cron(0 12 0 * ? *)", "day-of-month must be 1-31 with , - * / or its special forms (got 0)"],
+        ["cron(0 12 1-2-3 * ? *)", "day-of-month must be 1-31 with , - * / or its special forms (got 1-2-3)"],
+        ["cron(0 12 1-32 * ? *)", "day-of-month must be 1-31 with , - * / or its special forms (got 1-32)"],
+        ["cron(0 12 5X * ? *)", "day-of-month must be 1-31 with , - * / or its special forms (got 5X)"],
+        ["cron(0 12 W * ? *)", "day-of-month must be 1-31 with , - * / or its special forms (got W)"],
+        ["cron(0 12 32W * ? *)", "day-of-month must be 1-31 with , - * / or its special forms (got 32W)"],
+        ["cron(0 12 x15W * ? *)", "day-of-month must be 1-31 with , - * / or its special forms (got x15W)"],
+        ["cron(0 12 15Wx * ? *)", "day-of-month must be 1-31 with , - * / or its special forms (got 15Wx)"],
+        ["cron(0/0 12 * * ? *)", "minutes must be 0-59 with , - * / (got 0/0)"],
+        ["cron(*/a 12 * * ? *)", "minutes must be 0-59 with , - * / (got */a)"],
+        ["cron(1/2/3 12 * * ? *)", "minutes must be 0-59 with , - * / (got 1/2/3)"],
+        ["cron(0 12 ? 0 MON *)", "month must be 1-12 or JAN-DEC with , - * / (got 0)"],
+        ["cron(0 12 ? * 8 *)", "day-of-week must be 1-7 or SUN-SAT with , - * / or its special forms (got 8)"],
+        ["cron(0 12 ? * 8L *)", "day-of-week must be 1-7 or SUN-SAT with , - * / or its special forms (got 8L)"],
+        ["cron(0 12 ? * xL *)", "day-of-week must be 1-7 or SUN-SAT with , - * / or its special forms (got xL)"],
+        ["cron(0 12 ? * 6Lx *)", "day-of-week must be 1-7 or SUN-SAT with , - * / or its special forms (got 6Lx)"],
+        ["cron(0 12 ? * 2#6 *)", "day-of-week must be 1-7 or SUN-SAT with , - * / or its special forms (got 2#6)"],
+        ["cron(0 12 ? * 9#2 *)", "day-of-week must be 1-7 or SUN-SAT with , - * / or its special forms (got 9#2)"],
+        ["cron(0 12 ? * #2 *)", "day-of-week must be 1-7 or SUN-SAT with , - * / or its special forms (got #2)"],
+        ["cron(0 12 ? * 2#1x *)", "day-of-week must be 1-7 or SUN-SAT with , - * / or its special forms (got 2#1x)"],
+        ["cron(0 12 ? * x2#1 *)", "day-of-week must be 1-7 or SUN-SAT with , - * / or its special forms (got x2#1)"],
+        ["cron(0 12 ? * 12#1 *)", "day-of-week must be 1-7 or SUN-SAT with , - * / or its special forms (got 12#1)"],
+        ["cron(0 12 ? * 11L *)", "day-of-week must be 1-7 or SUN-SAT with , - * / or its special forms (got 11L)"],
+        ["cron(0 12 1 * ? 1969)", "year must be 1970-2199 with , - * / (got 1969)"],
+        ["cron(? 12 1 * ? *)", "minutes cannot be ?"],
+        ["cron(0 12 ? * ? *)", "exactly one of day-of-month and day-of-week must be ?"],
+    ];
+    for (const [expression, problem] of invalid) {
+        it(`refuses ${expression}: ${problem}`, () => {
+            assert.equal(scheduleExpressionProblem(expression), problem);
+        });
+    }
+});
+
+describe("a cron's fire times, in whatever order its fields list them", () => {
+    it("sorts hours that wrap past midnight: 22:00 to 02:00, then 20 hours until 22:00", () => {
+        assert.equal(scheduleCadence("cron(0 22-2 * * ? *)").longestGapSeconds, 20 * HOUR);
+    });
+
+    it("sorts months that wrap past December: from 1 February to 1 November", () => {
+        // 1 February to 1 November is 273 days, 274 in a leap year.
+        assert.equal(scheduleCadence("cron(0 12 1 11-2 ? *)").longestGapSeconds, 274 * DAY);
+    });
+
+    it("sorts the years it names, and stops after the last", () => {
+        // 1 January 2027 to 1 January 2030: 1096 days (2028 is a leap year).
+        assert.deepEqual(scheduleCadence("cron(0 0 1 1 ? 2030,2027)"), { longestGapSeconds: 1096 * DAY, runsPerMonth: Math.round((2 / (4 * 365 + 1)) * (730 / 24)) });
+    });
+
+    it("takes the last given weekday of the month for nL, which is within its last seven days", () => {
+        // The last Saturday: 25 January 2025 then 22 February 2025: 28 days; at most 35.
+        assert.equal(scheduleCadence("cron(0 12 ? * 7L *)").longestGapSeconds, 35 * DAY);
+        assert.equal(scheduleCadence("cron(0 12 ? * L *)").longestGapSeconds, 7 * DAY, "L alone is Saturday, every week");
+        assert.equal(scheduleCadence("cron(0 12 ? * SUN *)").longestGapSeconds, 7 * DAY);
     });
 });
