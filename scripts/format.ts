@@ -9,20 +9,14 @@ export function exactNumber(value: number): string {
     if (!Number.isFinite(value)) {
         throw new RangeError(`not a finite number: ${value}`);
     }
-    const [mantissa, exponentText = "0"] = String(Math.abs(value)).split("e");
+    // String() gives the shortest digits that round-trip, in exponent form below 1e-6 and from 1e21.
+    const [mantissa, exponent = "0"] = String(Math.abs(value)).split("e");
     const [whole, fraction = ""] = mantissa.split(".");
-    let digits = whole + fraction;
-    let point = whole.length + Number(exponentText);
-    if (point <= 0) {
-        digits = "0".repeat(1 - point) + digits;
-        point = 1;
-    } else if (point > digits.length) {
-        digits += "0".repeat(point - digits.length);
-    }
-    const integer = digits.slice(0, point).replace(/^0+(?=\d)/, "");
-    const decimals = digits.slice(point).replace(/0+$/, "");
-    const sign = value < 0 && digits.replace(/0/g, "") !== "" ? "-" : "";
-    return `${sign}${integer.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${decimals ? `.${decimals}` : ""}`;
+    const digits = whole + fraction;
+    const point = whole.length + Number(exponent);
+    const integer = point <= 0 ? "0" : digits.slice(0, point).padEnd(point, "0");
+    const decimals = point <= 0 ? "0".repeat(-point) + digits : digits.slice(point);
+    return `${value < 0 ? "-" : ""}${integer.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${decimals ? `.${decimals}` : ""}`;
 }
 
 /**

@@ -196,7 +196,13 @@ describe("properties over the config space", () => {
             }),
             settings(1000),
         );
-        assert.deepEqual([1460, 3000, 74070, 0.0000073, 1e21, 12.5].map(exactNumber), ["1,460", "3,000", "74,070", "0.0000073", "1,000,000,000,000,000,000,000", "12.5"]);
+        assert.deepEqual(
+            [1460, 3000, 74070, 0.0000073, 1.5e-7, 1e21, 12.5, -1234.5, -0].map(exactNumber),
+            ["1,460", "3,000", "74,070", "0.0000073", "0.00000015", "1,000,000,000,000,000,000,000", "12.5", "-1,234.5", "0"],
+        );
+        for (const value of [Infinity, -Infinity, NaN]) {
+            assert.throws(() => exactNumber(value), { name: "RangeError", message: `not a finite number: ${value}` });
+        }
     });
 
     it("the config accepts a batch argument list exactly when the batch program exits 0 with it", async () => {
