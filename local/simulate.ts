@@ -6,7 +6,7 @@ import { ConfigError } from "../model/config";
 import { MAX_STOCK_PRICE } from "../functions/trade";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "./runner";
-import { configOverrides, integerFlag, jsonFlag, parseFlags, runMain, UsageError } from "../scripts/cli";
+import { configOverrides, integerFlag, jsonFlag, parseFlags, processIo, runMain, UsageError, type ToolIo } from "../scripts/cli";
 import { batchTask, stateTracer, type TraceEvent } from "../scripts/trace";
 import { loadStackConfig } from "./stack-files";
 import { median } from "./stats";
@@ -71,7 +71,6 @@ export function parseOptions(argv: string[]): Options {
     };
 }
 
-const write = (line = "") => process.stdout.write(`${line}\n`);
 
 const traceTo = (trace: (event: TraceEvent) => void) => (_execution: number, event: ExecutionEvent) => {
     const traced = traceEvent(event);
@@ -143,7 +142,7 @@ export function summarize(report: RunReport) {
     };
 }
 
-function printResult(result: ExecutionResult): void {
+function printResult(write: (line?: string) => void, result: ExecutionResult): void {
     write();
     write(`Status: ${result.status} (${result.durationMs.toFixed(0)} ms)`);
     if (result.status === "SUCCEEDED") {
@@ -154,13 +153,15 @@ function printResult(result: ExecutionResult): void {
     }
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The tool: runs the executions, prints their trace or summary, and returns the exit code: 0, 1 when any failed, 2 on bad usage. */
+export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
+    const write = (line = "") => io.out(line);
     let options: Options;
     try {
         options = parseOptions(argv);
     } catch (error) {
         if (error instanceof UsageError) {
-            process.stderr.write(`${error.message}\n${USAGE}\n`);
+            io.err(`${error.message}\n${USAGE}`);
             return 2;
         }
         throw error;
@@ -174,14 +175,14 @@ async function main(argv: string[]): Promise<number> {
         config = loadStackConfig(options.stack, options.set);
     } catch (error) {
         const reason = error instanceof ConfigError ? error.message : `cannot read Pulumi.${options.stack}.yaml: ${(error as Error).message}`;
-        process.stderr.write(`${reason}\n`);
+        io.err(reason);
         return 2;
     }
 
     if (options.interruptBatch > 0 && config.batchCapacity !== "FARGATE_SPOT") {
-        process.stderr.write(
+        io.err(
             `--interrupt-batch needs batchCapacity FARGATE_SPOT: on-demand Fargate tasks are never interrupted ` +
-                `(the ${options.stack} stack uses ${config.batchCapacity}; add --set batchCapacity=FARGATE_SPOT)\n`,
+                `(the ${options.stack} stack uses ${config.batchCapacity}; add --set batchCapacity=FARGATE_SPOT)`,
         );
         return 2;
     }
@@ -208,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
     if (options.json) {
         write(JSON.stringify(single ? { ...report.results[0], summary } : { summary, results: report.results }, null, 2));
     } else if (single) {
-        printResult(report.results[0]);
+        printResult(write, report.results[0]);
     } else {
         write();
         for (const [key, value] of Object.entries(summary)) {

@@ -50,6 +50,17 @@ export function configOverrides(pairs: readonly string[]): Record<string, string
     );
 }
 
+/** Where a tool writes its lines: standard output and standard error, or a test's capture. */
+export interface ToolIo {
+    out: (line: string) => void;
+    err: (line: string) => void;
+}
+
+export const processIo: ToolIo = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+};
+
 /** Runs a tool's main as the process's exit code; an unexpected error is printed with its stack and exits 1. */
 export function runMain(main: () => Promise<number>): void {
     main().then(

@@ -8,7 +8,7 @@ import { ConfigError } from "../model/config";
 import { assumedExecutions, estimateCost, type CostEstimate, type PriceTable } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
-import { configOverrides, integerFlag, parseFlags, runMain, UsageError } from "./cli";
+import { configOverrides, integerFlag, parseFlags, processIo, runMain, UsageError, type ToolIo } from "./cli";
 import { dollars, exactNumber } from "./format";
 
 export const USAGE = `usage: npm run cost -- [options]
@@ -62,7 +62,8 @@ export function renderCost(stack: string, estimate: StackCostEstimate): string[]
     ];
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The tool: prints the estimate (or its JSON) and returns the exit code, 0, or 2 on bad usage or config. */
+export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     let values;
     let executions: number | undefined;
     try {
@@ -75,19 +76,19 @@ async function main(argv: string[]): Promise<number> {
         });
         executions = integerFlag("executions-per-month", values["executions-per-month"], 0, 1_000_000_000);
         if (values.help) {
-            process.stdout.write(`${USAGE}\n`);
+            io.out(USAGE);
             return 0;
         }
         const estimate = stackCost(values.stack, configOverrides(values.set), executions);
-        process.stdout.write(values.json ? `${JSON.stringify(estimate, null, 2)}\n` : `${renderCost(values.stack, estimate).join("\n")}\n`);
+        io.out(values.json ? JSON.stringify(estimate, null, 2) : renderCost(values.stack, estimate).join("\n"));
         return 0;
     } catch (error) {
         if (error instanceof UsageError || error instanceof ConfigError) {
-            process.stderr.write(`${error.message}\n${error instanceof UsageError ? `${USAGE}\n` : ""}`);
+            io.err(error instanceof UsageError ? `${error.message}\n${USAGE}` : error.message);
             return 2;
         }
         if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-            process.stderr.write(`no stack file Pulumi.${values?.stack}.yaml\n`);
+            io.err(`no stack file Pulumi.${values?.stack}.yaml`);
             return 2;
         }
         throw error;

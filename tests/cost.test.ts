@@ -7,8 +7,8 @@ import { assumedExecutions, estimateCost, type PriceTable } from "../model/cost"
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
 import { PROJECT_ROOT } from "../model/project";
-import { renderCost, stackCost } from "../scripts/cost";
-import { runTool } from "./support/tool";
+import { main, renderCost, stackCost } from "../scripts/cost";
+import { runInProcess, runTool } from "./support/tool";
 
 const table = prices as PriceTable;
 
@@ -174,10 +174,10 @@ describe("cost model", () => {
 });
 
 describe("npm run cost", () => {
-    const cost = (...args: string[]) => runTool("scripts/cost.ts", args);
+    const cost = (...args: string[]) => runInProcess(main, args);
 
-    it("prints JSON with the per-execution and monthly cost and the lines", () => {
-        const run = cost("--stack", "prod", "--executions-per-month", "100000", "--json");
+    it("prints JSON with the per-execution and monthly cost and the lines", async () => {
+        const run = await cost("--stack", "prod", "--executions-per-month", "100000", "--json");
         assert.equal(run.status, 0, run.stderr);
         const result = JSON.parse(run.stdout);
         assert.equal(result.executionsPerMonth, 100000);
@@ -187,8 +187,8 @@ describe("npm run cost", () => {
         }
     });
 
-    it("prints every quantity as it reads back: thousands separated, no exponent, decimals only where they are", () => {
-        const run = cost("--stack", "prod", "--executions-per-month", "12345");
+    it("prints every quantity as it reads back: thousands separated, no exponent, decimals only where they are", async () => {
+        const run = await cost("--stack", "prod", "--executions-per-month", "12345");
         assert.equal(run.status, 0, run.stderr);
         const json = stackCost("prod", {}, 12345);
         assert.match(run.stdout, /^Cost of the prod stack at 12,345 executions a month \(us-east-1 prices\)$/m);
@@ -210,10 +210,23 @@ describe("npm run cost", () => {
         assert.equal(shown, renderCost("dev", stackCost("dev", {}, 730)).join("\n"));
     });
 
-    it("exits 2 on a bad option or config", () => {
-        assert.equal(cost("--executions-per-month", "many").status, 2);
-        const bad = cost("--set", "batchCapacity=SPOT");
+    it("exits 2 on a bad option, a bad config or a missing stack file, saying which", async () => {
+        const flag = await cost("--executions-per-month", "many");
+        assert.equal(flag.status, 2);
+        assert.match(flag.stderr, /^--executions-per-month must be an integer from 0 to 1000000000 \(got many\)\nusage: npm run cost/);
+        const bad = await cost("--set", "batchCapacity=SPOT");
         assert.equal(bad.status, 2);
-        assert.match(bad.stderr, /stock-trader:batchCapacity must be one of FARGATE, FARGATE_SPOT \(got SPOT\)/);
+        assert.match(bad.stderr, /^Invalid stack configuration:\n {2}- stock-trader:batchCapacity must be one of FARGATE, FARGATE_SPOT \(got SPOT\)$/);
+        const missing = await cost("--stack", "nowhere");
+        assert.deepEqual([missing.status, missing.stderr], [2, "no stack file Pulumi.nowhere.yaml"]);
+        const help = await cost("--help");
+        assert.equal(help.status, 0);
+        assert.match(help.stdout, /^usage: npm run cost -- \[options\]/);
+    });
+
+    it("runs as npm runs it, exiting 2 on bad usage", () => {
+        const run = runTool("scripts/cost.ts", ["--executions-per-month", "many"]);
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /--executions-per-month must be an integer/);
     });
 });

@@ -4,8 +4,8 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { createStockChecker } from "../functions/stock-checker";
 import { localWorkflow } from "../local/definition";
 import { engineDefinition, limitConcurrency, runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
-import { parseOptions } from "../local/simulate";
-import { runTool } from "./support/tool";
+import { main, parseOptions } from "../local/simulate";
+import { runInProcess, runTool } from "./support/tool";
 import { loadStackConfig } from "../local/stack-files";
 
 const config = loadStackConfig("dev");
@@ -190,11 +190,76 @@ describe("npm run simulate", () => {
         assert.equal(result.summary.itemsProcessed, 1);
     });
 
-    it("with --fail-batch ends FAILED with the batch's exit code in the cause and exits non-zero", () => {
-        const run = simulate("--fail-batch");
+    const simulateHere = (...args: string[]) => runInProcess(main, args);
+
+    it("with --fail-batch ends FAILED with the batch's exit code in the cause and exits 1", async () => {
+        const run = await simulateHere("--fail-batch", "--price", "10");
         assert.equal(run.status, 1, run.stderr);
-        assert.match(run.stdout, /Status: FAILED/);
-        assert.match(run.stdout, /"ExitCode":1/);
+        const lines = run.stdout.split("\n");
+        assert.equal(lines[0], "Simulating 1 execution(s) of the dev definition, 1 at a time");
+        assert.deepEqual(
+            lines.filter((l) => /^ {2}[→←✗⤷]/.test(l)).map((l) => l.replace(/ +\d+ ms.*$/, "")),
+            ["  → Check Stock Value", "  ← Check Stock Value", "  → Buy or Sell?", "  ← Buy or Sell?", "  → Buy Stock", "  ← Buy Stock", "  → Record Transaction", "  ← Record Transaction", "  → Run ECS task", "  ✗ Run ECS task", "  ⤷ Run ECS task caught the error", "  ← Run ECS task", "  → Error", "  ✗ Error"],
+        );
+        assert.match(run.stdout, /^Status: FAILED \(\d+ ms\)$/m);
+        assert.match(run.stdout, /^Error: States\.TaskFailed$/m);
+        assert.match(run.stdout, /^Cause: \{.*"ExitCode":1/m);
+    });
+
+    it("prints a succeeded execution's output, and with --json the result and its summary", async () => {
+        const text = await simulateHere("--price", "90");
+        assert.equal(text.status, 0, text.stderr);
+        assert.match(text.stdout, /^Status: SUCCEEDED \(\d+ ms\)$/m);
+        const output = JSON.parse(text.stdout.slice(text.stdout.indexOf("Output: ") + "Output: ".length));
+        assert.equal(output.type, "sell");
+        const json = await simulateHere("--json", "--price", "10");
+        assert.equal(json.status, 0);
+        const result = JSON.parse(json.stdout);
+        assert.equal(result.status, "SUCCEEDED");
+        assert.equal(result.output.type, "buy");
+        assert.deepEqual({ ...result.summary, executionsPerSecond: 0, medianExecutionMs: 0 }, {
+            executions: 1,
+            succeeded: 1,
+            failed: 0,
+            buy: 1,
+            sell: 0,
+            itemsInTable: 1,
+            itemsProcessed: 1,
+            executionsPerSecond: 0,
+            medianExecutionMs: 0,
+        });
+    });
+
+    it("summarizes several executions in words, each figure as the JSON has it", async () => {
+        const run = await simulateHere("--executions", "3", "--concurrency", "2", "--price", "10");
+        assert.equal(run.status, 0, run.stderr);
+        const lines = run.stdout.trimEnd().split("\n");
+        assert.equal(lines[0], "Simulating 3 execution(s) of the dev definition, 2 at a time");
+        const figures = Object.fromEntries(lines.slice(2).map((l) => [l.slice(2, 26).trimEnd(), l.slice(27)]));
+        assert.deepEqual(Object.keys(figures), ["executions", "succeeded", "failed", "buy", "sell", "items in the table", "items marked processed", "executions per second", "median latency (ms)"]);
+        assert.deepEqual(
+            [figures.executions, figures.succeeded, figures.failed, figures.buy, figures.sell, figures["items in the table"], figures["items marked processed"]],
+            ["3", "3", "0", "3", "0", "3", "3"],
+        );
+        assert.ok(Number(figures["executions per second"]) > 0 && Number(figures["median latency (ms)"]) > 0);
+    });
+
+    it("refuses --interrupt-batch on on-demand Fargate, a bad --set and a missing stack file, with exit 2", async () => {
+        const interrupt = await simulateHere("--interrupt-batch", "1");
+        assert.equal(interrupt.status, 2);
+        assert.equal(
+            interrupt.stderr,
+            "--interrupt-batch needs batchCapacity FARGATE_SPOT: on-demand Fargate tasks are never interrupted (the dev stack uses FARGATE; add --set batchCapacity=FARGATE_SPOT)",
+        );
+        const set = await simulateHere("--set", "buyThreshold=200");
+        assert.equal(set.status, 2);
+        assert.match(set.stderr, /stock-trader:buyThreshold must be an integer from 0 to 99 \(got 200\)/);
+        const stack = await simulateHere("--stack", "nowhere");
+        assert.equal(stack.status, 2);
+        assert.match(stack.stderr, /^cannot read Pulumi\.nowhere\.yaml: /);
+        const help = await simulateHere("--help");
+        assert.equal(help.status, 0);
+        assert.match(help.stdout, /^usage: npm run simulate -- \[options\]/);
     });
 
     it("serves 400 executions at concurrency 400: all succeed, exit 0 @load", function () {
@@ -209,10 +274,10 @@ describe("npm run simulate", () => {
         assert.equal(run.stderr, "", "no warning either");
     });
 
-    it("rejects bad options with a usage error and exit code 2", () => {
-        const run = simulate("--executions", "0");
+    it("rejects bad options with a usage error and exit code 2", async () => {
+        const run = await simulateHere("--executions", "0");
         assert.equal(run.status, 2);
-        assert.match(run.stderr, /--executions must be an integer from 1 to 100000 \(got 0\)\nusage: npm run simulate/);
+        assert.match(run.stderr, /^--executions must be an integer from 1 to 100000 \(got 0\)\nusage: npm run simulate/);
     });
 
     const badOptions: [string, string[], RegExp][] = [

@@ -11,3 +11,14 @@ export function runTool(script: string, args: string[], options: Omit<SpawnSyncO
         encoding: "utf8",
     });
 }
+
+/** Runs a tool's exported main in-process, as the CLI would with these arguments, and captures its lines. */
+export async function runInProcess(
+    main: (argv: string[], io: { out: (line: string) => void; err: (line: string) => void }) => Promise<number>,
+    args: string[],
+): Promise<{ status: number; stdout: string; stderr: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const status = await main(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
+    return { status, stdout: `${out.join("\n")}\n`, stderr: err.join("\n") };
+}
