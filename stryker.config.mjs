@@ -37,6 +37,7 @@ export default {
             "tests/policies-model.test.ts",
             "tests/schedule.test.ts",
             "tests/diagram.test.ts",
+            "tests/local-definition.test.ts",
             "tests/trace.test.ts",
             "tests/cost.test.ts",
             "tests/config.test.ts",

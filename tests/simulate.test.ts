@@ -93,6 +93,58 @@ describe("local workflow runner", () => {
         assert.equal(report.items.length, 1);
     });
 
+    it("describes a failed batch task as ECS does: the stopped task, its container's exit code, the stderr tail", async () => {
+        const report = await runWorkflow({ config, failBatch: true });
+        const cause = JSON.parse(report.results[0].cause ?? "");
+        assert.match(cause.TaskArn, /^arn:aws:ecs:us-east-1:000000000000:task\/stock-trader-local\/[0-9a-f]{32}$/);
+        assert.deepEqual(
+            { ...cause, TaskArn: "", StderrTail: cause.StderrTail.map((line: string) => JSON.parse(line).step) },
+            {
+                TaskArn: "",
+                ClusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/stock-trader-local",
+                TaskDefinitionArn: "arn:aws:ecs:us-east-1:000000000000:task-definition/stock-trader-batch:1",
+                LaunchType: "FARGATE",
+                LastStatus: "STOPPED",
+                DesiredStatus: "STOPPED",
+                StopCode: "EssentialContainerExited",
+                StoppedReason: "Essential container in task exited",
+                Containers: [{ Name: "batch", LastStatus: "STOPPED", ExitCode: 1 }],
+                StderrTail: ["failed"],
+            },
+        );
+    });
+
+    it("describes a Spot interruption as ECS does: stopped by SpotInterruption, the container never ran", async () => {
+        const spot = loadStackConfig("dev", { "stock-trader:batchCapacity": "FARGATE_SPOT", "stock-trader:batchInterruptionRetries": "0" });
+        const report = await runWorkflow({ config: spot, interruptBatch: 1 });
+        const { TaskArn, ...cause } = JSON.parse(report.results[0].cause ?? "");
+        assert.match(TaskArn, /^arn:aws:ecs:us-east-1:000000000000:task\/stock-trader-local\/[0-9a-f]{32}$/);
+        assert.deepEqual(cause, {
+            ClusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/stock-trader-local",
+            TaskDefinitionArn: "arn:aws:ecs:us-east-1:000000000000:task-definition/stock-trader-batch:1",
+            LaunchType: "FARGATE",
+            CapacityProviderName: "FARGATE_SPOT",
+            LastStatus: "STOPPED",
+            DesiredStatus: "STOPPED",
+            StopCode: "SpotInterruption",
+            StoppedReason: "Your Spot Task was interrupted.",
+            Containers: [{ Name: "batch", LastStatus: "STOPPED" }],
+        });
+    });
+
+    it("reports a handler's error as Lambda does: its name as the error, message, type and stack as the cause", async () => {
+        const failing = async () => {
+            throw new RangeError("no price today");
+        };
+        const report = await runWorkflow({ config, handlers: { checker: failing }, retryDelayMs: 1 });
+        const [result] = report.results;
+        assert.equal(result.status, "FAILED");
+        assert.equal(result.error, "RangeError");
+        const cause = JSON.parse(result.cause ?? "");
+        assert.deepEqual([cause.errorMessage, cause.errorType], ["no price today", "RangeError"]);
+        assert.ok(Array.isArray(cause.trace) && cause.trace[0] === "RangeError: no price today" && cause.trace.length > 1, JSON.stringify(cause.trace));
+    });
+
     it("runs 200 executions 20 at a time: exactly 200 items, all processed, none lost or duplicated @load", async function () {
         this.timeout(180000);
         const report = await runWorkflow({ config, executions: 200, concurrency: 20 });
