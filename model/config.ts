@@ -106,18 +106,20 @@ export const MAX_TIMEOUT_SECONDS = 365 * 24 * 60 * 60;
 export const MAX_STALE_AFTER_HOURS = (7 * 24 * 3600) / 3600;
 
 /**
- * The least `staleAfterHours` that never fires between two runs of the schedule: its longest gap
- * rounded up to the hour, plus one hour for the run's own duration and CloudWatch's delivery of
- * the metric. Undefined when the schedule never runs twice.
+ * The least `staleAfterHours` that never fires between two runs at most `gapSeconds` apart: the
+ * gap rounded up to the hour, plus one hour for the run's own duration and CloudWatch's delivery
+ * of the metric. Undefined when the schedule never runs twice (an infinite gap).
  */
+const leastStaleHours = (gapSeconds: number): number | undefined => (Number.isFinite(gapSeconds) ? Math.ceil(gapSeconds / 3600) + 1 : undefined);
+
+/** The least `staleAfterHours` that never fires between two runs of the schedule (see leastStaleHours). */
 export function minimumStaleAfterHours(scheduleExpression: string): number | undefined {
-    const gap = scheduleCadence(scheduleExpression).longestGapSeconds;
-    return Number.isFinite(gap) ? Math.ceil(gap / 3600) + 1 : undefined;
+    return leastStaleHours(scheduleCadence(scheduleExpression).longestGapSeconds);
 }
 
-/** The longest gap of a schedule in hours, for messages. */
-const gapHours = (scheduleExpression: string): string => {
-    const hours = scheduleCadence(scheduleExpression).longestGapSeconds / 3600;
+/** A gap in hours, for messages. */
+const gapHours = (gapSeconds: number): string => {
+    const hours = gapSeconds / 3600;
     return Number.isInteger(hours) ? String(hours) : hours.toFixed(2);
 };
 
@@ -313,11 +315,13 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
     for (const key of Object.keys(raw).filter((k) => !known(k))) {
         problems.push(`${CONFIG_NAMESPACE}:${key} is not a known key; known keys are ${CONFIG_KEYS.join(", ")}`);
     }
-    problems.push(...crossFieldProblems(raw, config as unknown as StackConfig));
+    // The schedule's longest gap, read once for the rules and the defaults that depend on it.
+    const gapSeconds = typeof config.scheduleExpression === "string" ? scheduleCadence(config.scheduleExpression).longestGapSeconds : undefined;
+    problems.push(...crossFieldProblems(raw, config as unknown as StackConfig, gapSeconds));
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
-    return deriveDefaults(config as unknown as StackConfig);
+    return deriveDefaults(config as unknown as StackConfig, gapSeconds!);
 }
 
 /**
@@ -337,9 +341,9 @@ export function overridesProblem(containerName: string, command: string[]): stri
  * successful run, rounded up to the minute; the stale-success window from the schedule, one hour
  * above its least, or none when the schedule's gaps exceed what an alarm can look back on.
  */
-function deriveDefaults(config: StackConfig): StackConfig {
+function deriveDefaults(config: StackConfig, gapSeconds: number): StackConfig {
     const derived = (value: unknown) => value === DERIVED;
-    const minimumStale = minimumStaleAfterHours(config.scheduleExpression)!;
+    const minimumStale = leastStaleHours(gapSeconds)!;
     return {
         ...config,
         executionTimeoutSeconds: derived(config.executionTimeoutSeconds)
@@ -354,7 +358,7 @@ function deriveDefaults(config: StackConfig): StackConfig {
 }
 
 /** Rules that relate two keys; each checks only keys that parsed on their own. */
-function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, config: StackConfig): string[] {
+function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, config: StackConfig, gapSeconds: number | undefined): string[] {
     const problems: string[] = [];
     const allowedMemory = FARGATE_MEMORY_BY_CPU.get(config.batchCpu);
     if (allowedMemory && config.batchMemory !== undefined && !allowedMemory.includes(config.batchMemory)) {
@@ -394,9 +398,10 @@ function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, c
                 `with batchTimeoutSeconds ${config.batchTimeoutSeconds}${interruptions} and every Lambda, DynamoDB and ECS retry (got ${config.executionTimeoutSeconds})`,
         );
     }
-    const staleProblem = config.scheduleExpression !== undefined && config.staleAfterHours !== undefined && raw.staleAfterHours !== undefined
-        ? staleAfterHoursProblem(config.scheduleExpression, config.staleAfterHours)
-        : undefined;
+    const staleProblem =
+        gapSeconds !== undefined && config.staleAfterHours !== undefined && raw.staleAfterHours !== undefined
+            ? staleAfterHoursProblem(config.scheduleExpression, gapSeconds, config.staleAfterHours)
+            : undefined;
     if (staleProblem) {
         problems.push(staleProblem);
     }
@@ -416,9 +421,9 @@ function maxBatchTimeoutSeconds(config: Pick<StackConfig, "batchTimeoutSeconds" 
 }
 
 /** Why an explicit staleAfterHours would fire between two runs of the schedule, or cannot be built. */
-function staleAfterHoursProblem(scheduleExpression: string, staleAfterHours: number): string | undefined {
-    const minimum = minimumStaleAfterHours(scheduleExpression)!;
-    const gaps = `scheduleExpression ${scheduleExpression} leaves up to ${gapHours(scheduleExpression)} hours between runs`;
+function staleAfterHoursProblem(scheduleExpression: string, gapSeconds: number, staleAfterHours: number): string | undefined {
+    const minimum = leastStaleHours(gapSeconds)!;
+    const gaps = `scheduleExpression ${scheduleExpression} leaves up to ${gapHours(gapSeconds)} hours between runs`;
     if (minimum > MAX_STALE_AFTER_HOURS) {
         return (
             `${CONFIG_NAMESPACE}:staleAfterHours cannot watch this schedule: ${CONFIG_NAMESPACE}:${gaps}, and an alarm looks back at most ` +

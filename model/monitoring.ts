@@ -93,7 +93,7 @@ export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
         // Hourly datapoints, so the window is exactly staleAfterHours; no data at all means no
         // execution succeeded, which is the very thing to report. The config derives the window
         // from the schedule's longest gap, and leaves it unset where CloudWatch cannot look back
-        // that far (staleAfterHoursNotice says so).
+        // that far (staleAlarmNotice says so).
         alarms.push({
             id: "no-recent-success",
             description: `No execution has succeeded for ${config.staleAfterHours} hour(s) although the schedule is on.`,

@@ -51,13 +51,21 @@ const FIELDS: CronField[] = [
     { name: "year", min: 1970, max: 2199 },
 ];
 
+/** One value of a cron field, a number or a name, or undefined when it is neither or out of the field's range. */
+function fieldNumber(field: CronField, value: string): number | undefined {
+    const index = field.names?.indexOf(value.toUpperCase()) ?? -1;
+    const parsed = index >= 0 ? field.min + index : /^\d+$/.test(value) ? Number(value) : NaN;
+    return parsed >= field.min && parsed <= field.max ? parsed : undefined;
+}
+
+/** A cron expression's fields, or undefined when it is not of the form cron(...). */
+function cronFields(expression: string): string[] | undefined {
+    return /^cron\((.*)\)$/.exec(expression)?.[1].trim().split(/\s+/);
+}
+
 /** Why one cron field is invalid, or undefined when it is valid. */
 function cronFieldProblem(field: CronField, text: string): string | undefined {
-    const number = (value: string): number | undefined => {
-        const index = field.names?.indexOf(value.toUpperCase()) ?? -1;
-        const parsed = index >= 0 ? field.min + index : /^\d+$/.test(value) ? Number(value) : NaN;
-        return parsed >= field.min && parsed <= field.max ? parsed : undefined;
-    };
+    const number = (value: string) => fieldNumber(field, value);
     const range = (value: string): boolean => {
         if (value === "*") {
             return true;
@@ -93,11 +101,10 @@ export function scheduleExpressionProblem(expression: string): string | undefine
         }
         return (value === 1) === plural ? `use "${value} ${value === 1 ? rate[2].replace(/s$/, "") : `${rate[2]}s`}"` : undefined;
     }
-    const cron = /^cron\((.*)\)$/.exec(expression);
-    if (!cron) {
+    const fields = cronFields(expression);
+    if (!fields) {
         return "it must be rate(<value> <unit>) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)";
     }
-    const fields = cron[1].trim().split(/\s+/);
     if (fields.length !== 6) {
         return `cron needs 6 fields (got ${fields.length})`;
     }
@@ -121,10 +128,7 @@ const MS_PER_DAY = SECONDS_PER_DAY * 1000;
 
 /** The values `text` (already valid) selects in a plain field: lists, ranges (wrapping past max), steps and `*`. */
 function fieldValues(field: CronField, text: string): Set<number> {
-    const number = (value: string): number => {
-        const index = field.names?.indexOf(value.toUpperCase()) ?? -1;
-        return index >= 0 ? field.min + index : Number(value);
-    };
+    const number = (value: string) => fieldNumber(field, value)!;
     const values = new Set<number>();
     for (const item of text.split(",")) {
         const [base, stepText] = item.split("/");
@@ -183,7 +187,7 @@ function dayOfMonthMatcher(text: string): DayMatcher {
 /** Whether a date (UTC) is one the day-of-week field selects. */
 function dayOfWeekMatcher(text: string): DayMatcher {
     const field = FIELDS[4];
-    const number = (value: string) => [...fieldValues(field, value)][0];
+    const number = (value: string) => fieldNumber(field, value)!;
     const plain = new Set<number>();
     const tests: DayMatcher[] = [];
     for (const item of text.split(",")) {
@@ -300,7 +304,7 @@ export function scheduleCadence(expression: string): ScheduleCadence {
         const seconds = Number(rate[1]) * RATE_UNIT_SECONDS[rate[2].replace(/s$/, "") as keyof typeof RATE_UNIT_SECONDS];
         return { longestGapSeconds: seconds, runsPerMonth: Math.floor((MONTH_HOURS * 3600) / seconds) };
     }
-    const { years, daysOfYear, timesOfDay, repeats } = cronCalendar(/^cron\((.*)\)$/.exec(expression)![1].trim().split(/\s+/));
+    const { years, daysOfYear, timesOfDay, repeats } = cronCalendar(cronFields(expression)!);
     const firstTime = timesOfDay[0];
     const lastTime = timesOfDay[timesOfDay.length - 1];
     let longest = 0;
