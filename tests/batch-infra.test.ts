@@ -3,23 +3,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { contentTag } from "../batch-container/image-tag";
+import { expectedTrust } from "./support/expected-iam";
 import { ACCOUNT, DEFAULT_VPC, IMAGE_DIGEST, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
 import { PROJECT_ROOT as ROOT } from "../model/project";
 
 const REPO_URL = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/batch-repo`;
 
-const ecsTasksTrust = {
-    Version: "2012-10-17",
-    Statement: [
-        {
-            Sid: "AssumeRole",
-            Effect: "Allow",
-            Principal: { Service: "ecs-tasks.amazonaws.com" },
-            Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
-        },
-    ],
-};
+const ecsTasksTrust = expectedTrust("ecs-tasks.amazonaws.com", ACCOUNT);
 
 describe("batch job under Pulumi mocks (defaults)", () => {
     let run: ProgramRun;

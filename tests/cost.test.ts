@@ -8,6 +8,7 @@ import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
 import { PROJECT_ROOT } from "../model/project";
 import { main, renderCost, stackCost } from "../scripts/cost";
+import { printedCostRow } from "./support/cost-output";
 import { runInProcess, runTool } from "./support/tool";
 
 const table = prices as PriceTable;
@@ -196,9 +197,7 @@ describe("npm run cost", () => {
         assert.match(run.stdout, /^ {2}Lambda +requests +24,690 +request +\$0\.0000002 +\$0\.0049$/m);
         assert.doesNotMatch(run.stdout, /\de[+-]\d/);
         for (const line of json.lines) {
-            const row = run.stdout.split("\n").find((l) => l.includes(`  ${line.item}  `));
-            assert.ok(row, line.item);
-            const quantity = row.slice(row.indexOf(line.item) + line.item.length).trim().split(/ +/)[0];
+            const [quantity] = printedCostRow(run.stdout.split("\n"), line.item);
             assert.equal(Number(quantity.replaceAll(",", "")), line.quantity, `${line.item}: ${quantity}`);
         }
     });

@@ -11,6 +11,8 @@ import {
     stateMachineConsoleUrl,
     type MonitoredResources,
 } from "../model/monitoring";
+import { occurrenceAlarm, staleAlarm } from "./support/expected-alarms";
+import { expectedTopicPolicy } from "./support/expected-iam";
 
 const ACCOUNT = "123456789012";
 const STATE_MACHINE = `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:trading`;
@@ -21,19 +23,9 @@ const RESOURCES: MonitoredResources = {
     tableName: "trades",
 };
 
-/** An alarm on one occurrence in 5 minutes, written out from the README's table, not from the code. */
 const onOccurrence = (id: string, namespace: string, metricName: string, dimensions: Record<string, string>) => ({
     id,
-    namespace,
-    metricName,
-    dimensions,
-    statistic: "Sum",
-    period: 300,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    threshold: 1,
-    comparisonOperator: "GreaterThanOrEqualToThreshold",
-    treatMissingData: "notBreaching",
+    ...occurrenceAlarm(namespace, metricName, dimensions),
 });
 
 const resolved = (config: Parameters<typeof alarmSpecs>[0]) =>
@@ -73,19 +65,7 @@ describe("monitoring model", () => {
     it("with the schedule on, alarms when no execution succeeded in each of staleAfterHours hours, missing data breaching", () => {
         const alarms = resolved(parseConfig({ scheduleEnabled: "true", staleAfterHours: "5" }));
         assert.equal(alarms.length, 8);
-        assert.deepEqual(alarms[7], {
-            id: "no-recent-success",
-            namespace: "AWS/States",
-            metricName: "ExecutionsSucceeded",
-            dimensions: { StateMachineArn: STATE_MACHINE },
-            statistic: "Sum",
-            period: 3600,
-            evaluationPeriods: 5,
-            datapointsToAlarm: 5,
-            threshold: 1,
-            comparisonOperator: "LessThanThreshold",
-            treatMissingData: "breaching",
-        });
+        assert.deepEqual(alarms[7], { id: "no-recent-success", ...staleAlarm(5, STATE_MACHINE) });
         assert.match(alarmSpecs(parseConfig({ scheduleEnabled: "true", staleAfterHours: "5" }))[7].description, /5 hour\(s\)/);
     });
 
@@ -161,19 +141,7 @@ describe("monitoring model", () => {
 
     it("lets only this account's CloudWatch alarms publish to the topic", () => {
         const topic = `arn:aws-cn:sns:cn-north-1:${ACCOUNT}:alarms`;
-        assert.deepEqual(alarmTopicPolicy(topic), {
-            Version: "2012-10-17",
-            Statement: [
-                {
-                    Sid: "CloudWatchAlarmsOfThisAccount",
-                    Effect: "Allow",
-                    Principal: { Service: "cloudwatch.amazonaws.com" },
-                    Action: "sns:Publish",
-                    Resource: topic,
-                    Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": `arn:aws-cn:cloudwatch:cn-north-1:${ACCOUNT}:alarm:*` } },
-                },
-            ],
-        });
+        assert.deepEqual(alarmTopicPolicy(topic), expectedTopicPolicy(topic, ACCOUNT, `arn:aws-cn:cloudwatch:cn-north-1:${ACCOUNT}:alarm:*`));
     });
 
     it("links to the dashboard and the state machine in the stack's region", () => {

@@ -1,26 +1,15 @@
 import * as assert from "node:assert/strict";
+import { occurrenceAlarm, staleAlarm } from "./support/expected-alarms";
+import { expectedTopicPolicy } from "./support/expected-iam";
 import { ACCOUNT, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 
 const STATE_MACHINE = mockArn("states", "stateMachine:trading-workflow-state-machine");
 const TOPIC = mockArn("sns", "monitoring-alarms");
 const FUNCTIONS = { "stock-checker": "trading-stock-checker", "stock-buyer": "trading-stock-buyer", "stock-seller": "trading-stock-seller" };
 
-/** The inputs every alarm must have, written out from the issue's rules, not from the code. */
+/** The inputs every alarm must have: the occurrence alarm, notifying the topic on ALARM and OK. */
 function expectedAlarm(namespace: string, metricName: string, dimensions: Record<string, string>) {
-    return {
-        namespace,
-        metricName,
-        dimensions,
-        statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        threshold: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: [TOPIC],
-        okActions: [TOPIC],
-    };
+    return { ...occurrenceAlarm(namespace, metricName, dimensions), alarmActions: [TOPIC], okActions: [TOPIC] };
 }
 
 const ALWAYS = {
@@ -62,16 +51,7 @@ for (const stack of ["dev", "prod"]) {
         if (stack === "prod") {
             it("alarms when no execution has succeeded for staleAfterHours, treating missing data as breaching", () => {
                 assert.deepEqual(withoutDescription(named(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-no-recent-success").inputs), {
-                    namespace: "AWS/States",
-                    metricName: "ExecutionsSucceeded",
-                    dimensions: { StateMachineArn: STATE_MACHINE },
-                    statistic: "Sum",
-                    period: 3600,
-                    evaluationPeriods: 3,
-                    datapointsToAlarm: 3,
-                    threshold: 1,
-                    comparisonOperator: "LessThanThreshold",
-                    treatMissingData: "breaching",
+                    ...staleAlarm(3, STATE_MACHINE),
                     alarmActions: [TOPIC],
                     okActions: [TOPIC],
                 });
@@ -84,22 +64,10 @@ for (const stack of ["dev", "prod"]) {
         }
 
         it("lets only CloudWatch alarms of this account publish to the topic", () => {
-            assert.deepEqual(JSON.parse(named(run, "aws:sns/topicPolicy:TopicPolicy", "monitoring-alarms-policy").inputs.policy), {
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Sid: "CloudWatchAlarmsOfThisAccount",
-                        Effect: "Allow",
-                        Principal: { Service: "cloudwatch.amazonaws.com" },
-                        Action: "sns:Publish",
-                        Resource: TOPIC,
-                        Condition: {
-                            StringEquals: { "aws:SourceAccount": ACCOUNT },
-                            ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:*` },
-                        },
-                    },
-                ],
-            });
+            assert.deepEqual(
+                JSON.parse(named(run, "aws:sns/topicPolicy:TopicPolicy", "monitoring-alarms-policy").inputs.policy),
+                expectedTopicPolicy(TOPIC, ACCOUNT, `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:*`),
+            );
             assert.equal(named(run, "aws:sns/topicPolicy:TopicPolicy", "monitoring-alarms-policy").inputs.arn, TOPIC);
             assert.deepEqual(ofType(run, "aws:sns/topicSubscription:TopicSubscription"), [], "no address is configured");
         });

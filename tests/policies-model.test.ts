@@ -9,36 +9,21 @@ import {
     serviceTrustPolicy,
     startExecutionPolicy,
 } from "../model/policies";
+import { expectedTrust } from "./support/expected-iam";
+import { TRACING } from "./support/expected-workflow";
 
 const ACCOUNT = "123456789012";
 const LOG_GROUP = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:fn-logs`;
-const TRACES = {
-    Sid: "WriteTraces",
-    Effect: "Allow",
-    Action: ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-    Resource: "*",
-};
 
 describe("IAM documents of the model", () => {
     it("lets one service assume a role on behalf of one account only", () => {
-        assert.deepEqual(serviceTrustPolicy("lambda.amazonaws.com", ACCOUNT), {
-            Version: "2012-10-17",
-            Statement: [
-                {
-                    Sid: "AssumeRole",
-                    Effect: "Allow",
-                    Principal: { Service: "lambda.amazonaws.com" },
-                    Action: "sts:AssumeRole",
-                    Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
-                },
-            ],
-        });
+        assert.deepEqual(serviceTrustPolicy("lambda.amazonaws.com", ACCOUNT), expectedTrust("lambda.amazonaws.com", ACCOUNT));
     });
 
     it("lets a function write its own log group's streams, and send traces only when tracing is on", () => {
         const logs = { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${LOG_GROUP}:*` };
         assert.deepEqual(functionPolicy(LOG_GROUP, false), { Version: "2012-10-17", Statement: [logs] });
-        assert.deepEqual(functionPolicy(LOG_GROUP, true), { Version: "2012-10-17", Statement: [logs, TRACES] });
+        assert.deepEqual(functionPolicy(LOG_GROUP, true), { Version: "2012-10-17", Statement: [logs, TRACING] });
     });
 
     it("lets the batch task update items of the transaction table, nothing else", () => {

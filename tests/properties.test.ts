@@ -20,6 +20,7 @@ import { buildWorkflow, longestRunSeconds, type State, type TaskState } from "..
 import { renderCost } from "../scripts/cost";
 import { dollars, exactNumber } from "../scripts/format";
 import { accepts, acceptedConfigs, batchArgumentsNearby, configsWithOneBadKey, rawConfigs, settings } from "./support/arbitraries";
+import { printedCostRow } from "./support/cost-output";
 import { missingGrants, unneededGrants } from "./support/grants";
 import { fromProgram, packViolations } from "./support/policy-pack";
 import { named, ofType, runProgram } from "./support/program";
@@ -167,9 +168,7 @@ describe("properties over the config space", () => {
                 const printed = renderCost("test", estimate);
                 assert.equal(printed[0], `Cost of the test stack at ${executions.toLocaleString("en-US")} executions a month (us-east-1 prices)`);
                 for (const line of estimate.lines) {
-                    const row = printed.find((l) => l.includes(`  ${line.item}  `));
-                    assert.ok(row, line.item);
-                    const [quantity, unit, unitPrice, amount] = row.slice(row.indexOf(line.item) + line.item.length).trim().split(/ {2,}/);
+                    const [quantity, unit, unitPrice, amount] = printedCostRow(printed, line.item);
                     assert.equal(Number(quantity.replaceAll(",", "")), line.quantity, `${line.item} quantity ${quantity}`);
                     assert.equal(unit, line.unit);
                     assert.equal(Number(unitPrice.replace("$", "")), line.unitPriceUsd, `${line.item} unit price ${unitPrice}`);

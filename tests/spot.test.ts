@@ -3,6 +3,7 @@ import aslValidator from "asl-validator";
 import { runWorkflow, type ExecutionEvent } from "../local/runner";
 import { loadStackConfig } from "../local/stack-files";
 import type { StateMachineDefinition } from "../model/workflow";
+import { expectedSpotStates } from "./support/expected-workflow";
 import { mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
 
 const deployed = (run: ProgramRun): StateMachineDefinition =>
@@ -41,23 +42,10 @@ describe("Fargate Spot under Pulumi mocks", () => {
         assert.deepEqual((definition.States["Run ECS task"] as { Catch: unknown }).Catch, [
             { ErrorEquals: ["States.TaskFailed"], ResultPath: "$.error", Next: "Spot interruption?" },
         ]);
-        assert.deepEqual(definition.States["Spot interruption?"], {
-            Type: "Choice",
-            Choices: [
-                { Not: { Variable: "$.error.Cause", StringMatches: '*"StopCode":"SpotInterruption"*' }, Next: "Error" },
-                { Not: { Variable: "$.interruptions", IsPresent: true }, Next: "First interruption" },
-                { Variable: "$.interruptions.count", NumericLessThan: 3, Next: "Another interruption" },
-            ],
-            Default: "Error",
-        });
-        // Each rebuilds the state from the trade alone, so the caught error does not travel on.
-        const trade = { "id.$": "$.id", "type.$": "$.type", "price.$": "$.price", "qty.$": "$.qty", "timestamp.$": "$.timestamp" };
-        assert.deepEqual(definition.States["First interruption"], { Type: "Pass", Parameters: { ...trade, interruptions: { count: 1 } }, Next: "Run ECS task" });
-        assert.deepEqual(definition.States["Another interruption"], {
-            Type: "Pass",
-            Parameters: { ...trade, interruptions: { "count.$": "States.MathAdd($.interruptions.count, 1)" } },
-            Next: "Run ECS task",
-        });
+        const spotStates = expectedSpotStates(3);
+        for (const name of ["Spot interruption?", "First interruption", "Another interruption"] as const) {
+            assert.deepEqual(definition.States[name], spotStates[name], name);
+        }
         const result = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
         assert.deepEqual(result.errors, []);
         assert.equal(result.isValid, true);

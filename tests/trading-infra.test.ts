@@ -2,6 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { expectedTrust } from "./support/expected-iam";
+import { TRACING } from "./support/expected-workflow";
 import { ACCOUNT, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 
 const FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"];
@@ -58,18 +60,7 @@ describe("trading half under Pulumi mocks (dev stack config)", () => {
 
             it("has a role only Lambda can assume", () => {
                 const role = named(run, "aws:iam/role:Role", `trading-${fn}-role`);
-                assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy), {
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Sid: "AssumeRole",
-                            Effect: "Allow",
-                            Principal: { Service: "lambda.amazonaws.com" },
-                            Action: "sts:AssumeRole",
-                            Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
-                        },
-                    ],
-                });
+                assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy), expectedTrust("lambda.amazonaws.com", ACCOUNT));
             });
 
             it("may only create streams in and write to its own log group", () => {
@@ -156,12 +147,7 @@ describe("trading half under Pulumi mocks (non-default config)", () => {
         for (const fn of FUNCTIONS) {
             assert.deepEqual(named(run, "aws:lambda/function:Function", `trading-${fn}`).inputs.tracingConfig, { mode: "Active" });
             const policy = JSON.parse(named(run, "aws:iam/rolePolicy:RolePolicy", `trading-${fn}-logs-policy`).inputs.policy);
-            assert.deepEqual(policy.Statement[1], {
-                Sid: "WriteTraces",
-                Effect: "Allow",
-                Action: ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-                Resource: "*",
-            });
+            assert.deepEqual(policy.Statement[1], TRACING);
         }
     });
 });

@@ -9,6 +9,7 @@ import {
     DEFAULT_EXECUTION_TIMEOUT_3600,
     EXECUTION_ROLE,
     expectedDefinition,
+    expectedSpotStates,
     FN,
     LOG_DELIVERY,
     TABLE_NAME,
@@ -66,22 +67,10 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
         assert.equal(LaunchType, "FARGATE");
         assert.deepEqual(run.Parameters, { CapacityProviderStrategy: [{ CapacityProvider: "FARGATE_SPOT", Weight: 1 }], ...spotParameters });
         assert.deepEqual(run.Catch, [{ ErrorEquals: ["States.TaskFailed"], ResultPath: "$.error", Next: "Spot interruption?" }]);
-        const trade = { "id.$": "$.id", "type.$": "$.type", "price.$": "$.price", "qty.$": "$.qty", "timestamp.$": "$.timestamp" };
-        assert.deepEqual(definition.States["Spot interruption?"], {
-            Type: "Choice",
-            Choices: [
-                { Not: { Variable: "$.error.Cause", StringMatches: '*"StopCode":"SpotInterruption"*' }, Next: "Error" },
-                { Not: { Variable: "$.interruptions", IsPresent: true }, Next: "First interruption" },
-                { Variable: "$.interruptions.count", NumericLessThan: 3, Next: "Another interruption" },
-            ],
-            Default: "Error",
-        });
-        assert.deepEqual(definition.States["First interruption"], { Type: "Pass", Parameters: { ...trade, interruptions: { count: 1 } }, Next: "Run ECS task" });
-        assert.deepEqual(definition.States["Another interruption"], {
-            Type: "Pass",
-            Parameters: { ...trade, interruptions: { "count.$": "States.MathAdd($.interruptions.count, 1)" } },
-            Next: "Run ECS task",
-        });
+        const spotStates = expectedSpotStates(3);
+        for (const name of ["Spot interruption?", "First interruption", "Another interruption"] as const) {
+            assert.deepEqual(definition.States[name], spotStates[name], name);
+        }
         // 4 runs of the batch: each with its 3600 s and 70 s of start retries, on the 222594 s of the rest.
         assert.equal(definition.TimeoutSeconds, Math.ceil((222524 + 4 * 3670) / 60) * 60);
     });

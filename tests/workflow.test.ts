@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import aslValidator from "asl-validator";
 import type { StateMachineDefinition } from "../model/workflow";
 import { BASE_STATEMENTS, DEFAULT_EXECUTION_TIMEOUT_3600, expectedDefinition, LOG_DELIVERY, statement, TRACING } from "./support/expected-workflow";
+import { expectedTrust } from "./support/expected-iam";
 import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 import { readStackFile } from "../local/stack-files";
 
@@ -24,14 +25,7 @@ function reachable(definition: StateMachineDefinition): Set<string> {
     visit(definition.StartAt);
     return seen;
 }
-
-
-const trust = (service: string) => ({
-    Version: "2012-10-17",
-    Statement: [
-        { Sid: "AssumeRole", Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } },
-    ],
-});
+const trust = (service: string) => expectedTrust(service, ACCOUNT);
 
 describe("trading workflow under Pulumi mocks (dev stack config)", () => {
     let run: ProgramRun;

@@ -139,3 +139,29 @@ export const LOG_DELIVERY = statement(
     "*",
 );
 export const TRACING = statement("WriteTraces", ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*");
+
+/**
+ * The states Fargate Spot adds with `retries` interruption retries: the Choice on the stopped
+ * task's StopCode and the count, and the two Pass states that rebuild the state from the trade
+ * alone, so the caught error does not travel on.
+ */
+export function expectedSpotStates(retries: number) {
+    const trade = { "id.$": "$.id", "type.$": "$.type", "price.$": "$.price", "qty.$": "$.qty", "timestamp.$": "$.timestamp" };
+    return {
+        "Spot interruption?": {
+            Type: "Choice",
+            Choices: [
+                { Not: { Variable: "$.error.Cause", StringMatches: '*"StopCode":"SpotInterruption"*' }, Next: "Error" },
+                { Not: { Variable: "$.interruptions", IsPresent: true }, Next: "First interruption" },
+                { Variable: "$.interruptions.count", NumericLessThan: retries, Next: "Another interruption" },
+            ],
+            Default: "Error",
+        },
+        "First interruption": { Type: "Pass", Parameters: { ...trade, interruptions: { count: 1 } }, Next: "Run ECS task" },
+        "Another interruption": {
+            Type: "Pass",
+            Parameters: { ...trade, interruptions: { "count.$": "States.MathAdd($.interruptions.count, 1)" } },
+            Next: "Run ECS task",
+        },
+    };
+}
