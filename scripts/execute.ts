@@ -19,7 +19,7 @@ import {
     type HistoryEvent,
 } from "@aws-sdk/client-sfn";
 import { parseArn } from "../model/policies";
-import { jsonFlag, parseFlags, runMain, UsageError } from "./cli";
+import { jsonFlag, parseFlags, processIo, runMain, UsageError, type ToolIo } from "./cli";
 import { batchTask, stateTracer, type BatchTask, type TraceEvent } from "./trace";
 
 export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-arn ARN | --redrive EXECUTION_ARN) [options]
@@ -128,18 +128,15 @@ export function pulumiStackOutputs(stack: string): Promise<Record<string, unknow
 }
 
 /** What the caller can inject: the Pulumi CLI, the clock, the output. */
-export interface ExecuteDeps {
+export interface ExecuteDeps extends ToolIo {
     stackOutputs: (stack: string) => Promise<Record<string, unknown>>;
     sleep: (ms: number) => Promise<void>;
-    out: (line: string) => void;
-    err: (line: string) => void;
 }
 
 const defaultDeps: ExecuteDeps = {
     stackOutputs: pulumiStackOutputs,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    ...processIo,
 };
 
 /** First poll after 1 s, then 1.5 times longer while nothing happens, at most 10 s apart. */

@@ -1,6 +1,7 @@
 import { spawnSync, type SpawnSyncOptions, type SpawnSyncReturns } from "node:child_process";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../../model/project";
+import type { ToolIo } from "../../scripts/cli";
 
 /** Runs one of the project's TypeScript tools as `npm run` does (ts-node, transpile-only), and waits for it. */
 export function runTool(script: string, args: string[], options: Omit<SpawnSyncOptions, "cwd" | "encoding"> = {}): SpawnSyncReturns<string> {
@@ -14,7 +15,7 @@ export function runTool(script: string, args: string[], options: Omit<SpawnSyncO
 
 /** Runs a tool's exported main in-process, as the CLI would with these arguments, and captures its lines. */
 export async function runInProcess(
-    main: (argv: string[], io: { out: (line: string) => void; err: (line: string) => void }) => Promise<number>,
+    main: (argv: string[], io: ToolIo) => Promise<number>,
     args: string[],
 ): Promise<{ status: number; stdout: string; stderr: string }> {
     const out: string[] = [];
