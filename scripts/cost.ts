@@ -8,7 +8,7 @@ import { ConfigError } from "../model/config";
 import { assumedExecutions, estimateCost, type CostEstimate, type PriceTable } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
-import { configOverrides, integerFlag, parseFlags, processIo, runMain, UsageError, type ToolIo } from "./cli";
+import { configOverrides, integerFlag, parseFlags, processIo, UsageError, type ToolIo } from "./cli";
 import { dollars, exactNumber } from "./format";
 
 export const USAGE = `usage: npm run cost -- [options]
@@ -93,8 +93,4 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
         }
         throw error;
     }
-}
-
-if (require.main === module) {
-    runMain(() => main(process.argv.slice(2)));
 }

@@ -19,7 +19,7 @@ import {
     type HistoryEvent,
 } from "@aws-sdk/client-sfn";
 import { parseArn } from "../model/policies";
-import { jsonFlag, parseFlags, processIo, runMain, UsageError, type ToolIo } from "./cli";
+import { jsonFlag, parseFlags, processIo, UsageError, type ToolIo } from "./cli";
 import { batchTask, stateTracer, type BatchTask, type TraceEvent } from "./trace";
 
 export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-arn ARN | --redrive EXECUTION_ARN) [options]
@@ -435,8 +435,4 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
         }
         throw error;
     }
-}
-
-if (require.main === module) {
-    runMain(() => execute(process.argv.slice(2)));
 }

@@ -224,7 +224,7 @@ describe("npm run cost", () => {
     });
 
     it("runs as npm runs it, exiting 2 on bad usage", () => {
-        const run = runTool("scripts/cost.ts", ["--executions-per-month", "many"]);
+        const run = runTool("bin/cost.ts", ["--executions-per-month", "many"]);
         assert.equal(run.status, 2);
         assert.match(run.stderr, /--executions-per-month must be an integer/);
     });
