@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { constants } from "node:os";
 import { BATCH_CONTAINER_DIR } from "../model/project";
-import { execForm, lastInstruction, readBatchDockerfile } from "./dockerfile";
+import { execForm, lastInstruction, readBatchDockerfile, type Instruction } from "./dockerfile";
 
 export interface BatchRun {
     exitCode: number;
@@ -31,9 +31,8 @@ export interface BatchImage {
     defaultCommand: string[];
 }
 
-/** Reads ENTRYPOINT and CMD from the Dockerfile, once per caller rather than once per run. */
-export function readBatchImage(): BatchImage {
-    const instructions = readBatchDockerfile();
+/** Reads ENTRYPOINT and CMD from the Dockerfile's instructions, once per caller rather than once per run. */
+export function readBatchImage(instructions: Instruction[] = readBatchDockerfile()): BatchImage {
     const entrypoint = execForm(lastInstruction(instructions, "ENTRYPOINT"));
     if (!entrypoint || entrypoint.length === 0) {
         throw new Error("batch-container/Dockerfile must have an exec-form ENTRYPOINT");
@@ -42,6 +41,12 @@ export function readBatchImage(): BatchImage {
         entrypoint: entrypoint[0] === "node" ? [process.execPath, ...entrypoint.slice(1)] : entrypoint,
         defaultCommand: execForm(lastInstruction(instructions, "CMD")) ?? [],
     };
+}
+
+/** The image of the batch program, built first. */
+export function builtBatchImage(): BatchImage {
+    buildBatchProgram();
+    return readBatchImage();
 }
 
 /**

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { buildBatchProgram, readBatchImage, runBatch } from "./batch";
+import { builtBatchImage, runBatch } from "./batch";
 import { BATCH_CONTAINER_DIR } from "../model/project";
 import { BATCH_ENV } from "../model/transaction";
 import { EMULATOR_ENV, startLocalDynamoDB } from "./dynamodb";
@@ -18,12 +18,11 @@ async function main(): Promise<void> {
     if (!Number.isInteger(runs) || runs < 1) {
         throw new Error(`--runs must be a positive integer (got ${values.runs})`);
     }
-    buildBatchProgram();
+    const image = builtBatchImage();
     const bundleBytes = fs.statSync(path.join(BATCH_CONTAINER_DIR, "dist", "main.js")).size;
     const db = await startLocalDynamoDB();
     try {
         const env = { ...EMULATOR_ENV, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, [BATCH_ENV.tableName]: db.tableName };
-        const image = readBatchImage();
         const durations: number[] = [];
         for (let i = 0; i < runs; i++) {
             const id = `bench-${i}`;

@@ -16,7 +16,7 @@ import { createStockChecker, handler as checkerHandler } from "../functions/stoc
 import type { StackConfig } from "../model/config";
 import { BATCH_ENV } from "../model/transaction";
 import { SPOT_INTERRUPTION_STOP_CODE, STATES, type StateMachineDefinition } from "../model/workflow";
-import { buildBatchProgram, readBatchImage, runBatch, type BatchImage } from "./batch";
+import { builtBatchImage, runBatch, type BatchImage } from "./batch";
 import { localWorkflow } from "./definition";
 import { EMULATOR_ENV, startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
 
@@ -40,6 +40,8 @@ export interface RunnerOptions {
      * stops with StopCode SpotInterruption before the program runs. @default 0
      */
     interruptBatch?: number;
+    /** Runs this image in `Run ECS task` instead of the project's batch program, which is then not built. */
+    batchImage?: BatchImage;
     /** Replaces a trading handler, for example with one that fails first. */
     handlers?: Partial<Record<"checker" | "buyer" | "seller", Handler>>;
     /**
@@ -219,7 +221,7 @@ export function engineDefinition(definition: StateMachineDefinition): StateMachi
  * start-up on the CPU, so more than two per core only queues them for CPU and memory.
  */
 export function defaultBatchProcesses(): number {
-    return Math.max(2, availableParallelism() * 2);
+    return availableParallelism() * 2;
 }
 
 /** Runs at most `max` of the given tasks at once; the rest wait their turn, first come first served. */
@@ -276,9 +278,7 @@ async function execute(machine: StateMachine, input: Json, runOptions: RunOption
  */
 export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
     const executions = options.executions ?? 1;
-    const concurrency = Math.min(options.concurrency ?? 1, executions);
-    buildBatchProgram();
-    const image = readBatchImage();
+    const image = options.batchImage ?? builtBatchImage();
     const db = await startLocalDynamoDB();
     try {
         const { definition } = localWorkflow(options.config, db.tableName);
@@ -291,7 +291,7 @@ export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
             },
         };
         const started = performance.now();
-        const results: ExecutionResult[] = new Array(executions);
+        const results: ExecutionResult[] = [];
         let next = 0;
         const worker = async () => {
             while (next < executions) {
@@ -299,7 +299,7 @@ export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
                 results[index] = await execute(machine, options.input ?? {}, runOptions, index, options);
             }
         };
-        await Promise.all(Array.from({ length: concurrency }, worker));
+        await Promise.all(Array.from({ length: options.concurrency ?? 1 }, worker));
         const durationMs = performance.now() - started;
         return { results, items: await db.scan(), durationMs, endpoint: db.endpoint };
     } finally {

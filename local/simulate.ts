@@ -6,7 +6,7 @@ import { ConfigError } from "../model/config";
 import { MAX_STOCK_PRICE } from "../functions/trade";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "./runner";
-import { configOverrides, integerFlag, jsonFlag, parseFlags, processIo, runMain, UsageError, type ToolIo } from "../scripts/cli";
+import { configOverrides, integerFlag, jsonFlag, parseFlags, processIo, UsageError, type ToolIo } from "../scripts/cli";
 import { batchTask, stateTracer, type TraceEvent } from "../scripts/trace";
 import { loadStackConfig } from "./stack-files";
 import { median } from "./stats";
@@ -102,15 +102,15 @@ export function traceEvent(event: ExecutionEvent): TraceEvent | undefined {
     }
 }
 
-/** A progress bar on stderr, drawn only where a person is watching. */
-function progressBar(total: number): (done: number) => void {
-    if (!process.stderr.isTTY) {
+/** A progress bar on `stream` (stderr), drawn only where a person is watching. */
+export function progressBar(total: number, stream: Pick<NodeJS.WriteStream, "isTTY" | "write"> = process.stderr): (done: number) => void {
+    if (!stream.isTTY) {
         return () => undefined;
     }
     return (done) => {
         const width = 30;
         const filled = Math.round((done / total) * width);
-        process.stderr.write(`\r  [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}${done === total ? "\n" : ""}`);
+        stream.write(`\r  [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}${done === total ? "\n" : ""}`);
     };
 }
 
@@ -217,8 +217,4 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
         }
     }
     return summary.failed === 0 ? 0 : 1;
-}
-
-if (require.main === module) {
-    runMain(() => main(process.argv.slice(2)));
 }

@@ -5,6 +5,7 @@ import { createStockChecker } from "../functions/stock-checker";
 import { localWorkflow } from "../local/definition";
 import { engineDefinition, limitConcurrency, runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
 import { main, parseOptions } from "../local/simulate";
+import { localStoppedTask } from "./support/expected-workflow";
 import { runInProcess, runTool } from "./support/tool";
 import { loadStackConfig } from "../local/stack-files";
 
@@ -97,21 +98,8 @@ describe("local workflow runner", () => {
         const report = await runWorkflow({ config, failBatch: true });
         const cause = JSON.parse(report.results[0].cause ?? "");
         assert.match(cause.TaskArn, /^arn:aws:ecs:us-east-1:000000000000:task\/stock-trader-local\/[0-9a-f]{32}$/);
-        assert.deepEqual(
-            { ...cause, TaskArn: "", StderrTail: cause.StderrTail.map((line: string) => JSON.parse(line).step) },
-            {
-                TaskArn: "",
-                ClusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/stock-trader-local",
-                TaskDefinitionArn: "arn:aws:ecs:us-east-1:000000000000:task-definition/stock-trader-batch:1",
-                LaunchType: "FARGATE",
-                LastStatus: "STOPPED",
-                DesiredStatus: "STOPPED",
-                StopCode: "EssentialContainerExited",
-                StoppedReason: "Essential container in task exited",
-                Containers: [{ Name: "batch", LastStatus: "STOPPED", ExitCode: 1 }],
-                StderrTail: ["failed"],
-            },
-        );
+        const { TaskArn: _taskArn, ...rest } = cause;
+        assert.deepEqual({ ...rest, StderrTail: cause.StderrTail.map((line: string) => JSON.parse(line).step) }, localStoppedTask("batch", 1, ["failed"]));
     });
 
     it("describes a Spot interruption as ECS does: stopped by SpotInterruption, the container never ran", async () => {
@@ -232,7 +220,7 @@ describe("local workflow runner", () => {
 });
 
 describe("npm run simulate", () => {
-    const simulate = (...args: string[]) => runTool("local/simulate.ts", args);
+    const simulate = (...args: string[]) => runTool("bin/simulate.ts", args);
 
     it("runs one execution end to end and exits 0", () => {
         const run = simulate("--json");
@@ -316,7 +304,7 @@ describe("npm run simulate", () => {
 
     it("serves 400 executions at concurrency 400: all succeed, exit 0 @load", function () {
         this.timeout(300000);
-        const run = runTool("local/simulate.ts", ["--executions", "400", "--concurrency", "400", "--json"], { timeout: 280000, maxBuffer: 64 * 1024 * 1024 });
+        const run = runTool("bin/simulate.ts", ["--executions", "400", "--concurrency", "400", "--json"], { timeout: 280000, maxBuffer: 64 * 1024 * 1024 });
         assert.equal(run.status, 0, run.stderr);
         const { summary } = JSON.parse(run.stdout);
         assert.deepEqual(

@@ -165,3 +165,19 @@ export function expectedSpotStates(retries: number) {
         },
     };
 }
+
+/**
+ * The stopped task a failed local batch run reports, as ECS describes one (DescribeTasks), with
+ * the local stand-ins' cluster and task definition; the task's own ARN is random, so it is left out.
+ */
+export const localStoppedTask = (containerName: string, exitCode: number, stderrTail: string[]) => ({
+    ClusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/stock-trader-local",
+    TaskDefinitionArn: "arn:aws:ecs:us-east-1:000000000000:task-definition/stock-trader-batch:1",
+    LaunchType: "FARGATE",
+    LastStatus: "STOPPED",
+    DesiredStatus: "STOPPED",
+    StopCode: "EssentialContainerExited",
+    StoppedReason: "Essential container in task exited",
+    Containers: [{ Name: containerName, LastStatus: "STOPPED", ExitCode: exitCode }],
+    StderrTail: stderrTail,
+});

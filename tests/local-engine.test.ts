@@ -1,0 +1,119 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { readBatchImage, runBatch, type BatchImage } from "../local/batch";
+import { parseDockerfile } from "../local/dockerfile";
+import { progressBar } from "../local/simulate";
+import { stackFileConfig, stackNames } from "../local/stack-files";
+import { median } from "../local/stats";
+import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../model/project";
+
+/** An image whose entry point is a Node.js script, so a run shows what the container would see. */
+const script = (source: string): BatchImage => ({ entrypoint: [process.execPath, "-e", source, "--"], defaultCommand: [] });
+
+describe("the local engine's pieces", () => {
+    describe("median", () => {
+        it("is the middle value of an odd count and the mean of the two middle values of an even one, in any order", () => {
+            assert.equal(median([7]), 7);
+            assert.equal(median([9, 1, 5]), 5);
+            assert.equal(median([10, 1, 4, 3]), 3.5);
+            assert.equal(median([2, 8]), 5);
+        });
+
+        it("refuses an empty list", () => {
+            assert.throws(() => median([]), { name: "RangeError", message: "median of no values" });
+        });
+    });
+
+    describe("stack files", () => {
+        it("lists the stacks that have a Pulumi.<stack>.yaml, sorted", () => {
+            const expected = fs
+                .readdirSync(PROJECT_ROOT)
+                .filter((file) => file.startsWith("Pulumi.") && file.endsWith(".yaml") && file !== "Pulumi.yaml")
+                .map((file) => file.slice("Pulumi.".length, -".yaml".length))
+                .sort();
+            assert.ok(expected.length >= 2, "the repository has its dev and prod stack files");
+            assert.deepEqual(stackNames(), expected);
+        });
+
+        it("hands each key to the program as the CLI does: strings as written, lists and maps as JSON", () => {
+            const text = 'config:\n  aws:region: eu-west-1\n  stock-trader:subnetIds:\n    - subnet-0123abcd\n  stock-trader:tags:\n    team: ops\n  stock-trader:count: 3\n';
+            assert.deepEqual(stackFileConfig(text), {
+                "aws:region": "eu-west-1",
+                "stock-trader:subnetIds": '["subnet-0123abcd"]',
+                "stock-trader:tags": '{"team":"ops"}',
+                "stock-trader:count": "3",
+            });
+            assert.deepEqual(stackFileConfig(""), {});
+            assert.deepEqual(stackFileConfig("encryptionsalt: x\n"), {});
+        });
+    });
+
+    describe("the batch image", () => {
+        it("starts the program as the Dockerfile's exec-form ENTRYPOINT says, with node meaning this Node.js, and CMD as the default arguments", () => {
+            const image = readBatchImage(parseDockerfile('FROM node\nENTRYPOINT ["node", "dist/main.js"]\nCMD ["--arg1", "1"]\nCMD ["--arg1", "2"]\n'));
+            assert.deepEqual(image, { entrypoint: [process.execPath, "dist/main.js"], defaultCommand: ["--arg1", "2"] });
+            assert.deepEqual(readBatchImage(parseDockerfile('ENTRYPOINT ["/app/run", "now"]\n')), { entrypoint: ["/app/run", "now"], defaultCommand: [] });
+        });
+
+        it("reads the project's own Dockerfile", () => {
+            const image = readBatchImage();
+            assert.equal(image.entrypoint[0], process.execPath);
+            assert.ok(fs.existsSync(path.join(BATCH_CONTAINER_DIR, image.entrypoint[1].replace(/^dist\//, "src/").replace(/\.js$/, ".ts"))));
+        });
+
+        it("refuses a Dockerfile without an exec-form ENTRYPOINT", () => {
+            const message = "batch-container/Dockerfile must have an exec-form ENTRYPOINT";
+            for (const text of ["FROM node\n", "ENTRYPOINT node dist/main.js\n", "ENTRYPOINT []\n"]) {
+                assert.throws(() => readBatchImage(parseDockerfile(text)), { message }, text);
+            }
+        });
+    });
+
+    describe("a batch run", () => {
+        it("passes the entry point's and the command's arguments, in the container's directory, with only PATH and the given environment", async () => {
+            const run = await runBatch(["--arg1", "5"], { TRANSACTION_ID: "t-1" }, script("console.log(JSON.stringify({ argv: process.argv.slice(1), cwd: process.cwd(), env: process.env }))"));
+            assert.equal(run.exitCode, 0, run.stderr);
+            assert.deepEqual(JSON.parse(run.stdout), { argv: ["--arg1", "5"], cwd: BATCH_CONTAINER_DIR, env: { PATH: process.env.PATH, TRANSACTION_ID: "t-1" } });
+        });
+
+        it("collects standard output and standard error whole, and the exit code", async () => {
+            const run = await runBatch([], {}, script('for (let i = 0; i < 2000; i++) { process.stdout.write("out " + i + "\\n"); process.stderr.write("err " + i + "\\n"); } process.exitCode = 7;'));
+            assert.equal(run.exitCode, 7);
+            assert.equal(run.stdout, Array.from({ length: 2000 }, (_, i) => `out ${i}\n`).join(""));
+            assert.equal(run.stderr, Array.from({ length: 2000 }, (_, i) => `err ${i}\n`).join(""));
+            assert.ok(run.durationMs > 0 && run.durationMs < 60000, String(run.durationMs));
+        });
+
+        it("gives the program no standard input, as a container has none", async () => {
+            const run = await runBatch([], {}, script('process.stdin.on("data", () => process.exit(3)).on("end", () => process.exit(4)); process.stdin.resume();'));
+            assert.equal(run.exitCode, 4);
+        });
+
+        it("reports a program killed by a signal as the shell does, 128 plus the signal's number", async () => {
+            const run = await runBatch([], {}, script('process.kill(process.pid, "SIGKILL")'));
+            assert.equal(run.exitCode, 137);
+        });
+
+        it("fails when the entry point cannot start", async () => {
+            await assert.rejects(runBatch([], {}, { entrypoint: [path.join(PROJECT_ROOT, "no-such-program")], defaultCommand: [] }), { code: "ENOENT" });
+        });
+    });
+
+    describe("the progress bar", () => {
+        it("draws on a terminal, over itself, ending the line when all are done", () => {
+            const written: string[] = [];
+            const draw = progressBar(4, { isTTY: true, write: (chunk: string) => written.push(chunk) > 0 });
+            draw(1);
+            draw(4);
+            assert.deepEqual(written, [`\r  [${"#".repeat(8)}${"-".repeat(22)}] 1/4`, `\r  [${"#".repeat(30)}] 4/4\n`]);
+        });
+
+        it("draws nothing where nobody watches", () => {
+            const written: string[] = [];
+            const draw = progressBar(4, { isTTY: false, write: (chunk: string) => written.push(chunk) > 0 });
+            draw(4);
+            assert.deepEqual(written, []);
+        });
+    });
+});
