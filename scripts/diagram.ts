@@ -9,6 +9,7 @@ import { localWorkflow } from "../local/definition";
 import { parseConfig } from "../model/config";
 import { PROJECT_ROOT } from "../model/project";
 import type { StateMachineDefinition } from "../model/workflow";
+import { parseFlags, processIo, UsageError, type ToolIo } from "./cli";
 import { replaceDiagram } from "./mermaid";
 
 export const README = path.join(PROJECT_ROOT, "README.md");
@@ -19,9 +20,29 @@ export function diagramDefinitions(): Record<string, StateMachineDefinition> {
     return { default: definition({}), spot: definition({ batchCapacity: "FARGATE_SPOT" }) };
 }
 
-if (require.main === module) {
-    const before = fs.readFileSync(README, "utf8");
-    const after = Object.entries(diagramDefinitions()).reduce((readme, [name, definition]) => replaceDiagram(readme, name, definition), before);
-    fs.writeFileSync(README, after);
-    console.log(after === before ? "README.md diagrams are up to date" : "README.md diagrams updated");
+/** The README's text with every diagram rendered afresh. */
+export function withDiagrams(readme: string): string {
+    return Object.entries(diagramDefinitions()).reduce((text, [name, definition]) => replaceDiagram(text, name, definition), readme);
+}
+
+/** The tool: rewrites the diagrams in `readmePath` (README.md) and says whether they changed; 0, or 2 on bad usage. */
+export async function main(argv: string[], io: ToolIo = processIo, readmePath = README): Promise<number> {
+    try {
+        parseFlags(argv, {});
+    } catch (error) {
+        if (error instanceof UsageError) {
+            io.err(`${error.message}\nusage: npm run diagram`);
+            return 2;
+        }
+        throw error;
+    }
+    const before = await fs.promises.readFile(readmePath, "utf8");
+    const after = withDiagrams(before);
+    if (after === before) {
+        io.out(`${path.basename(readmePath)} diagrams are up to date`);
+    } else {
+        await fs.promises.writeFile(readmePath, after);
+        io.out(`${path.basename(readmePath)} diagrams updated`);
+    }
+    return 0;
 }

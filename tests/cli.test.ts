@@ -1,0 +1,88 @@
+import * as assert from "node:assert/strict";
+import { configOverrides, integerFlag, jsonFlag, parseFlags, processIo, runMain, UsageError } from "../scripts/cli";
+
+describe("the tools' shared command line", () => {
+    it("parses known flags strictly and turns any problem into a UsageError", () => {
+        const options = { count: { type: "string" }, json: { type: "boolean", default: false } } as const;
+        assert.deepEqual({ ...parseFlags(["--count", "3"], options) }, { count: "3", json: false });
+        assert.throws(() => parseFlags(["--other"], options), (e: Error) => e instanceof UsageError && /Unknown option '--other'/.test(e.message));
+        assert.throws(() => parseFlags(["positional"], options), (e: Error) => e instanceof UsageError && /positional/.test(e.message));
+        assert.throws(() => parseFlags(["--json=yes"], options), UsageError);
+    });
+
+    it("reads an integer flag within its bounds, naming the flag and the range otherwise", () => {
+        assert.equal(integerFlag("runs", undefined, 1, 9), undefined);
+        assert.equal(integerFlag("runs", "1", 1, 9), 1);
+        assert.equal(integerFlag("runs", "9", 1, 9), 9);
+        assert.equal(integerFlag("runs", "0", 0, 9), 0);
+        for (const bad of ["0", "10", "x1", "1x", "1.5", "-1", " 2", ""]) {
+            assert.throws(() => integerFlag("runs", bad, 1, 9), (e: Error) => e instanceof UsageError && e.message === `--runs must be an integer from 1 to 9 (got ${bad})`, bad);
+        }
+    });
+
+    it("reads a JSON flag, naming the flag when it is not JSON", () => {
+        assert.deepEqual(jsonFlag("input", '{"a":[1]}'), { a: [1] });
+        assert.throws(() => jsonFlag("input", "{nope"), (e: Error) => e instanceof UsageError && e.message === "--input must be JSON (got {nope)");
+    });
+
+    it("turns --set KEY=VALUE into namespaced config entries, keeping everything after the first =", () => {
+        assert.deepEqual(configOverrides(["batchCapacity=FARGATE_SPOT", "batchCommand=[\"--a\",\"b=c\"]", "note=two\nlines", "empty="]), {
+            "stock-trader:batchCapacity": "FARGATE_SPOT",
+            "stock-trader:batchCommand": '["--a","b=c"]',
+            "stock-trader:note": "two\nlines",
+            "stock-trader:empty": "",
+        });
+        for (const bad of ["batchCapacity", "=FARGATE", "batch-capacity=FARGATE", "x batchCapacity=FARGATE", "stock-trader:batchCapacity=FARGATE"]) {
+            assert.throws(
+                () => configOverrides([bad]),
+                (e: Error) => e instanceof UsageError && e.message === `--set must be KEY=VALUE, such as batchCapacity=FARGATE_SPOT (got ${bad})`,
+                bad,
+            );
+        }
+    });
+
+    it("writes each line to standard output or standard error with its newline", () => {
+        const written: [string, string][] = [];
+        const originals = { out: process.stdout.write, err: process.stderr.write };
+        process.stdout.write = ((chunk: string) => written.push(["out", chunk]) > 0) as typeof process.stdout.write;
+        process.stderr.write = ((chunk: string) => written.push(["err", chunk]) > 0) as typeof process.stderr.write;
+        try {
+            processIo.out("to stdout");
+            processIo.err("to stderr");
+        } finally {
+            process.stdout.write = originals.out;
+            process.stderr.write = originals.err;
+        }
+        assert.deepEqual(written, [
+            ["out", "to stdout\n"],
+            ["err", "to stderr\n"],
+        ]);
+    });
+
+    describe("runMain", () => {
+        const saved = { exitCode: process.exitCode, error: console.error };
+        afterEach(() => {
+            process.exitCode = saved.exitCode;
+            console.error = saved.error;
+        });
+        const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+        it("makes main's result the exit code", async () => {
+            runMain(async () => 3);
+            await settled();
+            assert.equal(process.exitCode, 3);
+        });
+
+        it("prints an unexpected error with its stack and exits 1", async () => {
+            const printed: unknown[] = [];
+            console.error = (value: unknown) => printed.push(value);
+            const failure = new Error("boom");
+            runMain(async () => {
+                throw failure;
+            });
+            await settled();
+            assert.equal(process.exitCode, 1);
+            assert.deepEqual(printed, [failure]);
+        });
+    });
+});
