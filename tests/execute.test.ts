@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
@@ -12,7 +14,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { PROJECT_ROOT } from "../model/project";
-import { execute, type ExecuteDeps } from "../scripts/execute";
+import { execute, ExecuteError, pulumiStackOutputs, type ExecuteDeps } from "../scripts/execute";
 import { runTool } from "./support/tool";
 
 const ACCOUNT = "123456789012";
@@ -391,6 +393,10 @@ describe("npm run execute (against mocked AWS clients)", () => {
         ["--input with --redrive", ["--redrive", EXECUTION, "--input", "{}"], /--redrive takes neither/],
         ["--logs without a log group", ["--state-machine-arn", STATE_MACHINE, "--logs"], /--logs needs the batch log group/],
         ["an unknown option", ["--fast"], /Unknown option '--fast'/],
+        ["a stack name with a space", ["--stack", "my stack"], /--stack must be a stack name \(got my stack\)/],
+        ["a stack name with a colon", ["--stack", "org:dev"], /--stack must be a stack name \(got org:dev\)/],
+        ["--state-machine-arn with --redrive", ["--redrive", EXECUTION, "--state-machine-arn", STATE_MACHINE], /--redrive takes neither/],
+        ["--no-follow with --redrive", ["--redrive", EXECUTION, "--no-follow"], /--redrive takes neither/],
     ];
     for (const [label, argv, message] of usage) {
         it(`exits 2 with the usage on ${label}, calling nothing`, async () => {
@@ -402,8 +408,161 @@ describe("npm run execute (against mocked AWS clients)", () => {
         });
     }
 
+    it("--help prints the usage and exits 0, calling nothing", async () => {
+        const result = await run(["--help", "--stack", "not a name"]);
+        assert.equal(result.code, 0);
+        assert.match(result.out[0], /^usage: npm run execute -- \(--stack NAME/);
+        assert.deepEqual(result.err, []);
+        assert.equal(sfn.calls().length, 0);
+    });
+
+    it("takes stack names of Pulumi's forms, an organization's and a project's included", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION });
+        const asked: string[] = [];
+        for (const stack of ["dev", "acme/stock-trader/prod-2", "my_stack.v1"]) {
+            const code = await execute(["--stack", stack, "--no-follow"], {
+                stackOutputs: async (name) => (asked.push(name), { stateMachineArn: STATE_MACHINE }),
+                sleep: async () => undefined,
+                out: () => undefined,
+                err: (line) => assert.fail(line),
+            });
+            assert.equal(code, 0);
+        }
+        assert.deepEqual(asked, ["dev", "acme/stock-trader/prod-2", "my_stack.v1"]);
+    });
+
+    it("exits 1 when the stack has no state machine output, asking whether it is deployed", async () => {
+        for (const outputs of [{}, { stateMachineArn: "" }, { stateMachineArn: 42 }]) {
+            const result = await run(["--stack", "dev"], outputs);
+            assert.equal(result.code, 1);
+            assert.deepEqual(result.err, ["stack dev has no stateMachineArn output: is it deployed?"]);
+        }
+        assert.equal(sfn.calls().length, 0);
+    });
+
+    const refusals: [string, Error, string][] = [
+        ["invalid credentials", Object.assign(new Error("The security token included in the request is invalid."), { name: "UnrecognizedClientException" }),
+            " (the credentials are not valid for this endpoint: check AWS_PROFILE or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)"],
+        ["no credentials", Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }),
+            " (no AWS credentials were found: set AWS_PROFILE, or sign in (aws sso login), or set the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)"],
+        ["no credentials, by the error's class", new (class CredentialsProviderError extends Error {})("Could not load credentials from any providers"),
+            " (no AWS credentials were found: set AWS_PROFILE, or sign in (aws sso login), or set the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)"],
+        ["a missing state machine", Object.assign(new Error("State Machine Does Not Exist"), { name: "StateMachineDoesNotExist" }),
+            " (no such state machine in that account and region: check the ARN, the stack and AWS_REGION)"],
+        ["an unknown error", Object.assign(new Error("Internal failure"), { name: "ServiceException" }), ""],
+    ];
+    for (const [label, error, hint] of refusals) {
+        it(`on ${label}, exits 1 naming the refused call, AWS's error and what to do`, async () => {
+            sfn.on(StartExecutionCommand).rejects(error);
+            const result = await run(["--state-machine-arn", STATE_MACHINE]);
+            assert.equal(result.code, 1);
+            assert.deepEqual(result.err, [`AWS refused states:StartExecution on ${STATE_MACHINE}: ${error.name}: ${error.message}${hint}`]);
+            assert.equal(sfn.commandCalls(StartExecutionCommand).length, 1, "only throttling is retried");
+        });
+    }
+
+    it("names a redrive of a missing execution", async () => {
+        sfn.on(GetExecutionHistoryCommand).rejects(Object.assign(new Error("Execution Does Not Exist"), { name: "ExecutionDoesNotExist" }));
+        const result = await run(["--redrive", EXECUTION]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, [
+            `AWS refused states:GetExecutionHistory on ${EXECUTION}: ExecutionDoesNotExist: Execution Does Not Exist (no such execution in that account and region: check the ARN and AWS_REGION)`,
+        ]);
+    });
+
+    it("shows (none) for an execution that ended without an error or cause", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        serve(upToRecordTransaction().add("ExecutionAborted"), { status: "ABORTED" });
+        const result = await run(["--state-machine-arn", STATE_MACHINE]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.out.slice(-4), ["", "Status: ABORTED", "Error: (none)", "Cause: (none)"]);
+    });
+
+    for (const [label, flags, outputs, stream] of [
+        ["--log-group and the default container", ["--log-group", "own-logs"], {}, "batch/batch"],
+        ["--container over the stack's", ["--container", "worker"], { batchLogGroupName: "own-logs", containerName: "batch" }, "worker/worker"],
+        ["the stack's container", [], { batchLogGroupName: "own-logs", containerName: "trader" }, "trader/trader"],
+    ] as const) {
+        it(`with --logs reads the batch task's stream from ${label}`, async () => {
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+            serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT });
+            logs.on(GetLogEventsCommand).resolves({ events: [{ timestamp: T0, message: "line" }, { timestamp: T0 }], nextForwardToken: "f/1" });
+            logs.on(GetLogEventsCommand, { nextToken: "f/1" }).resolves({ events: [], nextForwardToken: "f/1" });
+            const result = await run(["--stack", "dev", "--logs", ...flags], { stateMachineArn: STATE_MACHINE, ...outputs });
+            assert.equal(result.code, 0, result.err.join("\n"));
+            assert.deepEqual(
+                logs.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input),
+                [
+                    { logGroupName: "own-logs", logStreamName: `${stream}/0f1e2d3c4b5a69788796a5b4c3d2e1f0`, startFromHead: true, nextToken: undefined },
+                    { logGroupName: "own-logs", logStreamName: `${stream}/0f1e2d3c4b5a69788796a5b4c3d2e1f0`, startFromHead: true, nextToken: "f/1" },
+                ],
+            );
+            assert.deepEqual(result.out.slice(-3), ["Batch log lines (2):", "  line", "  "]);
+        });
+    }
+
+    it("names a log stream AWS refuses to read", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT });
+        logs.on(GetLogEventsCommand).rejects(Object.assign(new Error("The specified log group does not exist."), { name: "ResourceNotFoundException" }));
+        const result = await run(["--state-machine-arn", STATE_MACHINE, "--logs", "--log-group", "gone"]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, [
+            "AWS refused logs:GetLogEvents on gone:batch/batch/0f1e2d3c4b5a69788796a5b4c3d2e1f0: ResourceNotFoundException: The specified log group does not exist.",
+        ]);
+    });
+
+    describe("reading a stack's outputs with the Pulumi CLI", () => {
+        const savedPath = process.env.PATH;
+        let bin: string;
+        beforeEach(() => {
+            bin = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-"));
+            process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
+        });
+        afterEach(() => {
+            process.env.PATH = savedPath;
+            fs.rmSync(bin, { recursive: true, force: true });
+        });
+        /** A stand-in `pulumi` that records its arguments and runs `body`. */
+        const pulumi = (body: string) => fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\nprintf '%s\\n' "$@" > "${bin}/args"\n${body}\n`, { mode: 0o755 });
+
+        it("asks for the stack's outputs as JSON and returns them, however long", async () => {
+            const big = "x".repeat(2 * 1024 * 1024);
+            pulumi(`printf '{"stateMachineArn":"${STATE_MACHINE}","big":"%s"}' "${big.slice(0, 10)}"; head -c ${big.length} /dev/zero | tr '\\0' ' '`);
+            const outputs = await pulumiStackOutputs("acme/prod");
+            assert.deepEqual(outputs, { stateMachineArn: STATE_MACHINE, big: "xxxxxxxxxx" });
+            assert.deepEqual(fs.readFileSync(path.join(bin, "args"), "utf8").trim().split("\n"), ["stack", "output", "--json", "--stack", "acme/prod"]);
+        });
+
+        it("passes on the CLI's own complaint when it fails", async () => {
+            pulumi(`echo "error: no stack named 'prod' found" >&2; exit 255`);
+            await assert.rejects(pulumiStackOutputs("prod"), {
+                name: "Error",
+                message: "pulumi stack output --stack prod failed: error: no stack named 'prod' found; or pass --state-machine-arn ARN instead",
+            });
+        });
+
+        it("says the command failed when the CLI fails without a word", async () => {
+            pulumi("exit 3");
+            await assert.rejects(pulumiStackOutputs("prod"), (e: Error) => e instanceof ExecuteError && /^pulumi stack output --stack prod failed: Command failed: pulumi stack output --json --stack prod; or pass --state-machine-arn ARN instead$/.test(e.message));
+        });
+
+        it("refuses output that is not JSON", async () => {
+            pulumi("echo 'Current stack outputs (0)'");
+            await assert.rejects(pulumiStackOutputs("prod"), (e: Error) => e instanceof ExecuteError && e.message === "pulumi stack output --stack prod did not print JSON");
+        });
+
+        it("names the missing CLI", async () => {
+            process.env.PATH = bin;
+            await assert.rejects(
+                pulumiStackOutputs("prod"),
+                (e: Error) => e instanceof ExecuteError && e.message === "--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead",
+            );
+        });
+    });
+
     it("without a Pulumi CLI, --stack fails at once, naming it and suggesting --state-machine-arn", () => {
-        const child = runTool("scripts/execute.ts", ["--stack", "dev"], { env: { PATH: path.join(PROJECT_ROOT, "no-such-dir") } });
+        const child = runTool("bin/execute.ts", ["--stack", "dev"], { env: { PATH: path.join(PROJECT_ROOT, "no-such-dir") } });
         assert.equal(child.status, 1, child.stderr);
         assert.equal(child.stderr.trim(), "--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead");
     });
