@@ -28,6 +28,18 @@ describe("function bundles", () => {
         assert.notEqual(together[entries[1]], together[entries[2]]);
     });
 
+    it("writes one CommonJS file for Node.js: UTF-8 as written, modern syntax kept, no legal comments and no source map", () => {
+        const entry = "tests/fixtures/bundle-entry.ts";
+        const code = bundle([entry])[entry];
+        assert.ok(code.includes("prices \u2264 "), "non-ASCII text stays as written, not escaped");
+        assert.ok(code.includes("??"), "syntax Node.js runs natively is not lowered");
+        assert.ok(!code.includes("legal comment") && !code.includes("sourceMappingURL"));
+        const module = { exports: {} as { label?: string; orZero?: (value?: number) => number } };
+        new Function("module", "exports", "require", code)(module, module.exports, require);
+        assert.equal(module.exports.label, "prices \u2264 99");
+        assert.equal(module.exports.orZero?.(), 0);
+    });
+
     it("gives the same bundle whatever the working directory", () => {
         const here = bundle(["functions/stock-buyer.ts"]);
         const cwd = process.cwd();
