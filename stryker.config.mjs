@@ -21,7 +21,8 @@ export default {
         // Benchmarks measure; they have no behaviour a test could check.
         "!scripts/bench-program.ts",
         "!scripts/bench/**",
-        // The entry point only hands the job the process's streams; job.ts is the logic.
+        // The entry points only hand a tool or the job the process's arguments and streams; each
+        // main they call is mutated where it lives, and the child-process tests run the entry points.
         "!batch-container/src/main.ts",
     ],
     mochaOptions: {
@@ -32,12 +33,15 @@ export default {
         // process, so they would only slow each mutant down.
         // Cheapest first: Stryker stops at a mutant's first failing test.
         spec: [
+            "tests/cli.test.ts",
             "tests/workflow-model.test.ts",
             "tests/monitoring-model.test.ts",
             "tests/policies-model.test.ts",
             "tests/schedule.test.ts",
             "tests/diagram.test.ts",
             "tests/local-definition.test.ts",
+            "tests/local-engine.test.ts",
+            "tests/local-runner.test.ts",
             "tests/trace.test.ts",
             "tests/cost.test.ts",
             "tests/config.test.ts",
