@@ -2,14 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { contentTag } from "../batch-container/image-tag";
-import type { CpuArchitecture, StackConfig } from "../model/config";
+import { DOCKER_PLATFORM, type StackConfig } from "../model/config";
 import { batchExecutionPolicy, batchTaskPolicy, serviceTrustPolicy } from "../model/policies";
 import { BATCH_CONTAINER_DIR, BATCH_CONTEXT } from "../model/project";
 import { BATCH_ENV } from "../model/transaction";
 import { BatchNetwork } from "./network";
 import type { TransactionTable } from "./table";
-
-const DOCKER_PLATFORM: Record<CpuArchitecture, string> = { ARM64: "linux/arm64", X86_64: "linux/amd64" };
 
 /** The stack settings the batch job uses. */
 export type BatchJobConfig = Pick<
@@ -25,6 +23,7 @@ export type BatchJobConfig = Pick<
     | "subnetIds"
     | "securityGroupIds"
     | "assignPublicIp"
+    | "createEcsServiceLinkedRole"
 >;
 
 export interface BatchJobArgs {
@@ -93,10 +92,16 @@ export class BatchJob extends pulumi.ComponentResource {
             parent,
         );
 
+        // ECS creates its service-linked role the first time an account uses it through the
+        // console or some APIs, but not always through CreateCluster and RunTask alone. The role is
+        // account-wide, so `pulumi destroy` leaves it for whatever else uses ECS.
+        const serviceLinkedRole = config.createEcsServiceLinkedRole
+            ? [new aws.iam.ServiceLinkedRole(`${name}-ecs-service-linked-role`, { awsServiceName: "ecs.amazonaws.com" }, { parent: this, retainOnDelete: true })]
+            : [];
         this.cluster = new aws.ecs.Cluster(
             `${name}-cluster`,
             { settings: [{ name: "containerInsights", value: config.containerInsights ? "enabled" : "disabled" }] },
-            parent,
+            { parent: this, dependsOn: serviceLinkedRole },
         );
         if (config.batchCapacity === "FARGATE_SPOT") {
             // RunTask's capacity provider strategy names FARGATE_SPOT, which the cluster must offer;

@@ -11,6 +11,8 @@ import { batchRuns, longestRunSeconds, runTaskOverrides } from "./workflow";
 export const CONFIG_NAMESPACE = "stock-trader";
 
 export type CpuArchitecture = "ARM64" | "X86_64";
+/** The Docker platform an image for each architecture is built for. */
+export const DOCKER_PLATFORM: Readonly<Record<CpuArchitecture, string>> = { ARM64: "linux/arm64", X86_64: "linux/amd64" };
 export type LogLevel = "ALL" | "ERROR" | "FATAL" | "OFF";
 export type BatchCapacity = "FARGATE" | "FARGATE_SPOT";
 
@@ -38,6 +40,11 @@ export interface StackConfig {
     securityGroupIds?: string[];
     /** Give the task a public IP; needed in a public subnet to reach ECR. */
     assignPublicIp: boolean;
+    /**
+     * Create the account's ECS service-linked role (AWSServiceRoleForECS). Off by default: the
+     * role is account-wide, and creating it where it exists fails.
+     */
+    createEcsServiceLinkedRole: boolean;
     /** Start an execution on `scheduleExpression`. */
     scheduleEnabled: boolean;
     scheduleExpression: string;
@@ -257,6 +264,7 @@ const KEYS = {
         default: undefined,
     },
     assignPublicIp: { ...boolean, default: true },
+    createEcsServiceLinkedRole: { ...boolean, default: false },
     scheduleEnabled: { ...boolean, default: false },
     scheduleExpression: { ...scheduleExpression, default: "rate(1 hour)" },
     logRetentionDays: { ...oneOf(LOG_RETENTION_DAYS), default: 14 },

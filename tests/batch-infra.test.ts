@@ -42,6 +42,10 @@ describe("batch job under Pulumi mocks (defaults)", () => {
         assert.deepEqual(named(run, "aws:ecs/cluster:Cluster", "batch-cluster").inputs.settings, [{ name: "containerInsights", value: "disabled" }]);
     });
 
+    it("leaves the account's ECS service-linked role alone", () => {
+        assert.deepEqual(ofType(run, "aws:iam/serviceLinkedRole:ServiceLinkedRole"), []);
+    });
+
     it("creates the task's log group with the configured retention", () => {
         assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", "batch-logs").inputs.retentionInDays, 14);
     });
@@ -172,8 +176,16 @@ describe("batch job under Pulumi mocks (non-default config)", () => {
             logRetentionDays: "30",
             subnetIds: subnets,
             securityGroupIds: groups,
+            createEcsServiceLinkedRole: "true",
         });
         assert.equal(run.error, undefined, String(run.error));
+    });
+
+    it("with createEcsServiceLinkedRole, creates the ECS service-linked role", () => {
+        assert.deepEqual(
+            ofType(run, "aws:iam/serviceLinkedRole:ServiceLinkedRole").map((r) => [r.name, r.inputs]),
+            [["batch-ecs-service-linked-role", { awsServiceName: "ecs.amazonaws.com" }]],
+        );
     });
 
     it("builds for linux/amd64 and runs on X86_64 with the configured size and container name", () => {
