@@ -1,6 +1,8 @@
 /** What the command-line tools share: flag parsing with Node's `util.parseArgs`, usage errors, and the exit code plumbing. */
+import { execFile } from "node:child_process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CONFIG_NAMESPACE } from "../model/config";
+import { PROJECT_ROOT } from "../model/project";
 
 /** Bad usage: the tools print the message and their usage, and exit 2. */
 export class UsageError extends Error {}
@@ -72,4 +74,20 @@ export function runMain(main: () => Promise<number>): void {
             process.exitCode = 1;
         },
     );
+}
+
+/** How another program ended: not found on PATH, or exited with a code and its output. */
+export type CommandResult = { missing: true } | { missing: false; code: number; stdout: string; stderr: string };
+
+/** Runs a program from PATH in the project's directory and waits for it; never throws. */
+export function runCommand(command: string, args: readonly string[]): Promise<CommandResult> {
+    return new Promise((resolve) => {
+        execFile(command, args, { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 16 * 1024 * 1024, timeout: 60000 }, (error, stdout, stderr) => {
+            if ((error as NodeJS.ErrnoException | null)?.code === "ENOENT") {
+                resolve({ missing: true });
+            } else {
+                resolve({ missing: false, code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+            }
+        });
+    });
 }

@@ -7,7 +7,6 @@
  * from the ARN when none is set. Without --logs it calls only StartExecution (or RedriveExecution),
  * DescribeExecution and GetExecutionHistory.
  */
-import { execFile } from "node:child_process";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
     DescribeExecutionCommand,
@@ -19,7 +18,7 @@ import {
     type HistoryEvent,
 } from "@aws-sdk/client-sfn";
 import { parseArn } from "../model/policies";
-import { jsonFlag, parseFlags, processIo, UsageError, type ToolIo } from "./cli";
+import { jsonFlag, parseFlags, processIo, runCommand, UsageError, type ToolIo } from "./cli";
 import { batchTask, stateTracer, type BatchTask, type TraceEvent } from "./trace";
 
 export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-arn ARN | --redrive EXECUTION_ARN) [options]
@@ -109,22 +108,19 @@ export function parseOptions(argv: string[]): Options {
 }
 
 /** The stack's outputs, from the Pulumi CLI. */
-export function pulumiStackOutputs(stack: string): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-        execFile("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-            if ((error as NodeJS.ErrnoException | null)?.code === "ENOENT") {
-                reject(new ExecuteError("--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead"));
-            } else if (error) {
-                reject(new ExecuteError(`pulumi stack output --stack ${stack} failed: ${(stderr || error.message).trim()}; or pass --state-machine-arn ARN instead`));
-            } else {
-                try {
-                    resolve(JSON.parse(stdout) as Record<string, unknown>);
-                } catch {
-                    reject(new ExecuteError(`pulumi stack output --stack ${stack} did not print JSON`));
-                }
-            }
-        });
-    });
+export async function pulumiStackOutputs(stack: string): Promise<Record<string, unknown>> {
+    const result = await runCommand("pulumi", ["stack", "output", "--json", "--stack", stack]);
+    if (result.missing) {
+        throw new ExecuteError("--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead");
+    }
+    if (result.code !== 0) {
+        throw new ExecuteError(`pulumi stack output --stack ${stack} failed: ${(result.stderr.trim() || `exit code ${result.code}`)}; or pass --state-machine-arn ARN instead`);
+    }
+    try {
+        return JSON.parse(result.stdout) as Record<string, unknown>;
+    } catch {
+        throw new ExecuteError(`pulumi stack output --stack ${stack} did not print JSON`);
+    }
 }
 
 /** What the caller can inject: the Pulumi CLI, the clock, the output. */

@@ -1,6 +1,4 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
@@ -15,6 +13,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { PROJECT_ROOT } from "../model/project";
 import { execute, ExecuteError, pulumiStackOutputs, type ExecuteDeps } from "../scripts/execute";
+import { StandIns } from "./support/stand-in";
 import { runTool } from "./support/tool";
 
 const ACCOUNT = "123456789012";
@@ -514,28 +513,25 @@ describe("npm run execute (against mocked AWS clients)", () => {
 
     describe("reading a stack's outputs with the Pulumi CLI", () => {
         const savedPath = process.env.PATH;
-        let bin: string;
+        let tools: StandIns;
         beforeEach(() => {
-            bin = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-"));
-            process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
+            tools = new StandIns();
+            process.env.PATH = tools.dir;
         });
         afterEach(() => {
             process.env.PATH = savedPath;
-            fs.rmSync(bin, { recursive: true, force: true });
+            tools.remove();
         });
-        /** A stand-in `pulumi` that records its arguments and runs `body`. */
-        const pulumi = (body: string) => fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\nprintf '%s\\n' "$@" > "${bin}/args"\n${body}\n`, { mode: 0o755 });
 
         it("asks for the stack's outputs as JSON and returns them, however long", async () => {
-            const big = "x".repeat(2 * 1024 * 1024);
-            pulumi(`printf '{"stateMachineArn":"${STATE_MACHINE}","big":"%s"}' "${big.slice(0, 10)}"; head -c ${big.length} /dev/zero | tr '\\0' ' '`);
-            const outputs = await pulumiStackOutputs("acme/prod");
-            assert.deepEqual(outputs, { stateMachineArn: STATE_MACHINE, big: "xxxxxxxxxx" });
-            assert.deepEqual(fs.readFileSync(path.join(bin, "args"), "utf8").trim().split("\n"), ["stack", "output", "--json", "--stack", "acme/prod"]);
+            const padding = " ".repeat(2 * 1024 * 1024);
+            tools.program("pulumi", { "stack output": { out: `{"stateMachineArn":"${STATE_MACHINE}"}${padding}` } });
+            assert.deepEqual(await pulumiStackOutputs("acme/prod"), { stateMachineArn: STATE_MACHINE });
+            assert.deepEqual(tools.calls("pulumi"), ["stack output --json --stack acme/prod"]);
         });
 
         it("passes on the CLI's own complaint when it fails", async () => {
-            pulumi(`echo "error: no stack named 'prod' found" >&2; exit 255`);
+            tools.program("pulumi", { stack: { err: "error: no stack named 'prod' found\n", code: 255 } });
             await assert.rejects(pulumiStackOutputs("prod"), {
                 name: "Error",
                 message: "pulumi stack output --stack prod failed: error: no stack named 'prod' found; or pass --state-machine-arn ARN instead",
@@ -543,17 +539,19 @@ describe("npm run execute (against mocked AWS clients)", () => {
         });
 
         it("says the command failed when the CLI fails without a word", async () => {
-            pulumi("exit 3");
-            await assert.rejects(pulumiStackOutputs("prod"), (e: Error) => e instanceof ExecuteError && /^pulumi stack output --stack prod failed: Command failed: pulumi stack output --json --stack prod; or pass --state-machine-arn ARN instead$/.test(e.message));
+            tools.program("pulumi", { stack: { code: 3 } });
+            await assert.rejects(
+                pulumiStackOutputs("prod"),
+                (e: Error) => e instanceof ExecuteError && e.message === "pulumi stack output --stack prod failed: exit code 3; or pass --state-machine-arn ARN instead",
+            );
         });
 
         it("refuses output that is not JSON", async () => {
-            pulumi("echo 'Current stack outputs (0)'");
+            tools.program("pulumi", { stack: { out: "Current stack outputs (0)\n" } });
             await assert.rejects(pulumiStackOutputs("prod"), (e: Error) => e instanceof ExecuteError && e.message === "pulumi stack output --stack prod did not print JSON");
         });
 
         it("names the missing CLI", async () => {
-            process.env.PATH = bin;
             await assert.rejects(
                 pulumiStackOutputs("prod"),
                 (e: Error) => e instanceof ExecuteError && e.message === "--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead",
