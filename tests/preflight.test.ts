@@ -1,0 +1,637 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+    DescribeRouteTablesCommand,
+    DescribeSecurityGroupsCommand,
+    DescribeSubnetsCommand,
+    DescribeVpcEndpointsCommand,
+    DescribeVpcsCommand,
+    EC2Client,
+    type RouteTable,
+    type SecurityGroup,
+    type Subnet,
+    type VpcEndpoint,
+} from "@aws-sdk/client-ec2";
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { PROJECT_ROOT } from "../model/project";
+import { main, preflight, renderPreflight, type PreflightReport } from "../scripts/preflight";
+import { allowsHttpsOut, missingEndpoints, networkChecks, PREFLIGHT_ACTIONS, quotaCheck, serviceLinkedRoleCheck } from "../scripts/preflight/aws";
+import type { CheckResult } from "../scripts/preflight/check";
+import { parseDockerfile } from "../local/dockerfile";
+import { dockerChecks, olderVersion, pulumiChecks, PULUMI_SDK_VERSION, runsForeignCommands } from "../scripts/preflight/tools";
+import { StandIns, type StandInReply } from "./support/stand-in";
+import { runInProcess, runTool } from "./support/tool";
+
+const ACCOUNT = "123456789012";
+const REGION = "us-east-1";
+const VPC = "vpc-0a1b2c3d4e5f60718";
+const OTHER_VPC = "vpc-0fedcba9876543210";
+const PUBLIC = "subnet-0aaaaaaaaaaaaaaa1";
+const PRIVATE = "subnet-0bbbbbbbbbbbbbbb2";
+const GROUP = "sg-0123456789abcdef0";
+
+const sts = mockClient(STSClient);
+const ec2 = mockClient(EC2Client);
+const iam = mockClient(IAMClient);
+const quotas = mockClient(ServiceQuotasClient);
+
+/** An AWS error as the SDK throws it: the service's error code as the name. */
+const awsError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: "client", $metadata: { httpStatusCode: 400 } });
+
+// Shapes as the EC2 API reference documents them (DescribeSubnets, DescribeRouteTables, ...).
+const subnet = (SubnetId: string, VpcId = VPC): Subnet => ({
+    SubnetId,
+    VpcId,
+    AvailabilityZone: "us-east-1a",
+    CidrBlock: "172.31.0.0/20",
+    State: "available",
+    MapPublicIpOnLaunch: SubnetId === PUBLIC,
+    DefaultForAz: false,
+});
+const routeTable = (id: string, associations: { subnet?: string; main?: boolean }[], defaultRoute?: { GatewayId?: string; NatGatewayId?: string; TransitGatewayId?: string; State?: "active" | "blackhole" }): RouteTable => ({
+    RouteTableId: id,
+    VpcId: VPC,
+    OwnerId: ACCOUNT,
+    Associations: associations.map((a, i) => ({
+        RouteTableAssociationId: `rtbassoc-${id.slice(4)}${i}`,
+        RouteTableId: id,
+        Main: a.main ?? false,
+        SubnetId: a.subnet,
+        AssociationState: { State: "associated" },
+    })),
+    Routes: [
+        { DestinationCidrBlock: "172.31.0.0/16", GatewayId: "local", Origin: "CreateRouteTable", State: "active" },
+        ...(defaultRoute ? [{ DestinationCidrBlock: "0.0.0.0/0", Origin: "CreateRoute" as const, State: "active" as const, ...defaultRoute }] : []),
+    ],
+});
+const endpoint = (service: string, type: "Interface" | "Gateway" = "Interface", State = "available"): VpcEndpoint => ({
+    VpcEndpointId: `vpce-0${service.replace(/\W/g, "")}`,
+    VpcEndpointType: type,
+    VpcId: VPC,
+    ServiceName: `com.amazonaws.${REGION}.${service}`,
+    State: State as VpcEndpoint["State"],
+});
+const ALL_ENDPOINTS = [endpoint("ecr.api"), endpoint("ecr.dkr"), endpoint("s3", "Gateway"), endpoint("logs"), endpoint("dynamodb", "Gateway")];
+const group = (egress: SecurityGroup["IpPermissionsEgress"], VpcId = VPC): SecurityGroup => ({
+    GroupId: GROUP,
+    GroupName: "batch",
+    Description: "batch task",
+    OwnerId: ACCOUNT,
+    VpcId,
+    IpPermissions: [],
+    IpPermissionsEgress: egress,
+});
+const HTTPS_OUT = [{ IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }];
+
+/** A healthy account: credentials, the role, a quota of 6 vCPU, the default VPC with a public subnet. */
+function healthyAccount(): void {
+    sts.on(GetCallerIdentityCommand).resolves({ UserId: "AIDAEXAMPLE", Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/alice` });
+    iam.on(GetRoleCommand).resolves({
+        Role: {
+            Path: "/aws-service-role/ecs.amazonaws.com/",
+            RoleName: "AWSServiceRoleForECS",
+            RoleId: "AROAEXAMPLE",
+            Arn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`,
+            CreateDate: new Date("2024-01-01T00:00:00Z"),
+        },
+    });
+    quotas.on(GetServiceQuotaCommand).resolves({
+        Quota: { ServiceCode: "fargate", ServiceName: "AWS Fargate", QuotaCode: "L-3032A538", QuotaName: "Fargate On-Demand vCPU resource count", Value: 6, Unit: "None", Adjustable: true, GlobalQuota: false },
+    });
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: VPC, IsDefault: true, CidrBlock: "172.31.0.0/16", State: "available" }] });
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [subnet(PUBLIC), subnet(PRIVATE)] });
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [routeTable("rtb-0main", [{ main: true }], { GatewayId: "igw-0123" })] });
+    ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
+}
+
+const PULUMI_OK: Record<string, StandInReply> = {
+    version: { out: `v${PULUMI_SDK_VERSION}\n` },
+    "whoami --non-interactive": { out: "alice\n" },
+    "stack ls --json --non-interactive": { out: '[{"name":"dev","current":true},{"name":"prod","current":false}]\n' },
+};
+const DOCKER_OK: Record<string, StandInReply> = {
+    "version --format {{json .Server}}": { out: '{"Platform":{"Name":"Docker Engine - Community"},"Version":"27.3.1","Os":"linux","Arch":"arm64"}\n' },
+    "buildx version": { out: "github.com/docker/buildx v0.17.1 257815a\n" },
+    "buildx inspect": { out: "Name:          default\nDriver:        docker\nPlatforms: linux/arm64, linux/amd64*, linux/riscv64\n" },
+};
+
+const statuses = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [r.id, r.status]));
+
+describe("npm run preflight", () => {
+    const saved = { PATH: process.env.PATH, AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION, AWS_PROFILE: process.env.AWS_PROFILE, AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE };
+    let tools: StandIns;
+    beforeEach(() => {
+        for (const mock of [sts, ec2, iam, quotas]) mock.reset();
+        tools = new StandIns();
+        process.env.PATH = tools.dir;
+        process.env.AWS_REGION = REGION;
+    });
+    afterEach(() => {
+        tools.remove();
+        for (const [key, value] of Object.entries(saved)) {
+            if (value === undefined) delete process.env[key];
+            else process.env[key] = value;
+        }
+    });
+
+    describe("the Pulumi CLI", () => {
+        it("passes with the SDK's version or newer, a login and the stack, asking without prompts", async () => {
+            tools.program("pulumi", PULUMI_OK);
+            const results = await pulumiChecks("dev");
+            assert.deepEqual(results, [
+                { id: "pulumi-cli", title: "Pulumi CLI", status: "pass", detail: `pulumi v${PULUMI_SDK_VERSION}, at least the SDK's ${PULUMI_SDK_VERSION}` },
+                { id: "pulumi-login", title: "Pulumi backend", status: "pass", detail: "logged in as alice" },
+                { id: "pulumi-stack", title: "Pulumi stack", status: "pass", detail: "dev exists" },
+            ]);
+            assert.deepEqual(tools.calls("pulumi"), ["version", "whoami --non-interactive", "stack ls --json --non-interactive"]);
+        });
+
+        it("finds a stack listed with its organization and project", async () => {
+            tools.program("pulumi", { ...PULUMI_OK, "stack ls": { out: '[{"name":"acme/stock-trader/prod"}]' } });
+            assert.equal((await pulumiChecks("prod"))[2].status, "pass");
+            assert.equal((await pulumiChecks("dev"))[2].status, "fail");
+        });
+
+        it("compares versions part by part", () => {
+            assert.equal(olderVersion([3, 99, 0], [3, 276, 0]), true);
+            assert.equal(olderVersion([3, 276, 0], [3, 276, 1]), true);
+            assert.equal(olderVersion([2, 999, 999], [3, 0, 0]), true);
+            assert.equal(olderVersion([3, 276, 0], [3, 276, 0]), false);
+            assert.equal(olderVersion([3, 1000, 0], [3, 276, 0]), false);
+            assert.equal(olderVersion([4, 0, 0], [3, 276, 9]), false);
+        });
+
+        it("fails an older CLI, saying which version the SDK needs", async () => {
+            tools.program("pulumi", { ...PULUMI_OK, version: { out: "v3.99.0\n" } });
+            const [cli] = await pulumiChecks("dev");
+            assert.equal(cli.status, "fail");
+            assert.equal(cli.detail, `pulumi v3.99.0 is older than the SDK this project uses (@pulumi/pulumi ${PULUMI_SDK_VERSION})`);
+            assert.match(cli.fix!, new RegExp(`^upgrade to ${PULUMI_SDK_VERSION.replaceAll(".", "\\.")} or newer`));
+        });
+
+        it("fails without a login, naming the CLI's complaint, and leaves the stack unchecked", async () => {
+            tools.program("pulumi", { ...PULUMI_OK, whoami: { err: "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n", code: 255 } });
+            const [, login, stack] = await pulumiChecks("dev");
+            assert.deepEqual([login.status, stack.status], ["fail", "warn"]);
+            assert.equal(login.detail, "not logged in to a backend: error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions");
+            assert.match(login.fix!, /^pulumi login/);
+            assert.equal(stack.detail, 'not checked until "Pulumi backend" passes');
+        });
+
+        it("fails a missing stack, saying how to create it", async () => {
+            tools.program("pulumi", { ...PULUMI_OK, "stack ls": { out: "[]\n" } });
+            const stack = (await pulumiChecks("dev"))[2];
+            assert.deepEqual([stack.status, stack.detail, stack.fix], ["fail", "no stack dev in this backend", "pulumi stack init dev (it reads its config from Pulumi.dev.yaml)"]);
+        });
+
+        it("without the CLI, fails saying how to install it and checks nothing else of Pulumi's", async () => {
+            const results = await pulumiChecks("dev");
+            assert.deepEqual(statuses(results), { "pulumi-cli": "fail", "pulumi-login": "warn", "pulumi-stack": "warn" });
+            assert.equal(results[0].detail, "pulumi is not on PATH");
+            assert.match(results[0].fix!, /^install the Pulumi CLI: curl -fsSL https:\/\/get\.pulumi\.com \| sh/);
+        });
+    });
+
+    describe("Docker", () => {
+        it("passes on a machine of the image's architecture", async () => {
+            tools.program("docker", DOCKER_OK);
+            assert.deepEqual(await dockerChecks("ARM64"), [
+                { id: "docker", title: "Docker", status: "pass", detail: "Docker Engine 27.3.1 on linux/arm64" },
+                { id: "buildx", title: "Docker Buildx", status: "pass", detail: "github.com/docker/buildx v0.17.1 257815a" },
+                { id: "platform", title: "Build for linux/arm64", status: "pass", detail: "natively: Docker runs on linux/arm64" },
+            ]);
+            assert.ok(!tools.calls("docker").includes("buildx inspect"));
+        });
+
+        it("passes the project's image for another architecture without emulation: its commands all run on the build platform", async () => {
+            tools.program("docker", DOCKER_OK);
+            const platform = (await dockerChecks("X86_64"))[2];
+            assert.deepEqual(
+                [platform.status, platform.detail],
+                ["pass", "without emulation: Docker runs on linux/arm64, and every RUN of the Dockerfile runs in a $BUILDPLATFORM stage"],
+            );
+            assert.ok(!tools.calls("docker").includes("buildx inspect"));
+        });
+
+        it("reads which Dockerfiles run commands of the target platform", () => {
+            const stages = (text: string) => runsForeignCommands(parseDockerfile(text));
+            assert.equal(stages("FROM --platform=$BUILDPLATFORM node AS build\nRUN npm ci\nFROM node\nCOPY --from=build /a /a\n"), false);
+            assert.equal(stages("FROM --platform=${BUILDPLATFORM} node AS build\nRUN npm ci\nFROM node\n"), false);
+            assert.equal(stages("FROM --platform=$BUILDPLATFORM node AS build\nFROM node\nRUN apk add curl\n"), true);
+            assert.equal(stages("FROM node\nRUN npm ci\n"), true);
+            assert.equal(stages("FROM --platform=$TARGETPLATFORM node\nRUN npm ci\n"), true);
+        });
+
+        const foreign = parseDockerfile("FROM node\nRUN apk add --no-cache curl\n");
+
+        it("passes a Dockerfile with commands for another architecture when the builder emulates it", async () => {
+            tools.program("docker", DOCKER_OK);
+            const platform = (await dockerChecks("X86_64", foreign))[2];
+            assert.deepEqual([platform.status, platform.detail], ["pass", "with emulation: Docker runs on linux/arm64, and the builder offers linux/amd64"]);
+        });
+
+        it("fails it without emulation, where the build would stop with exec format error", async () => {
+            tools.program("docker", {
+                ...DOCKER_OK,
+                "version --format": { out: '{"Version":"27.3.1","Os":"linux","Arch":"x86_64"}' },
+                "buildx inspect": { out: "Name: default\nPlatforms: linux/amd64, linux/amd64/v2, linux/386\n" },
+            });
+            const platform = (await dockerChecks("ARM64", foreign))[2];
+            assert.equal(platform.status, "fail");
+            assert.equal(
+                platform.detail,
+                "Docker runs on linux/amd64, the Dockerfile runs commands in a linux/arm64 stage, and the builder cannot run them (it offers linux/amd64, linux/amd64/v2, linux/386); the build would stop with exec format error",
+            );
+            assert.equal(
+                platform.fix,
+                "register emulation: docker run --privileged --rm tonistiigi/binfmt --install arm64; or move the RUN steps to a FROM --platform=$BUILDPLATFORM stage; or set stock-trader:batchArchitecture to the machine's",
+            );
+        });
+
+        it("fails without Buildx", async () => {
+            tools.program("docker", { ...DOCKER_OK, "buildx version": { err: "docker: 'buildx' is not a docker command.\n", code: 1 } });
+            assert.deepEqual(statuses(await dockerChecks("ARM64")), { docker: "pass", buildx: "fail", platform: "warn" });
+        });
+
+        it("fails when the daemon does not answer, quoting Docker", async () => {
+            tools.program("docker", { version: { err: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n", code: 1 } });
+            const [docker] = await dockerChecks("ARM64");
+            assert.equal(docker.detail, "Docker does not answer: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?");
+            assert.equal(docker.fix, "start Docker, and check that this user may use it (docker info)");
+        });
+
+        it("without Docker, fails saying how to install it and checks nothing else of Docker's", async () => {
+            const results = await dockerChecks("ARM64");
+            assert.deepEqual(statuses(results), { docker: "fail", buildx: "warn", platform: "warn" });
+            assert.equal(results[0].detail, "docker is not on PATH");
+            assert.match(results[0].fix!, /^install Docker/);
+        });
+    });
+
+    describe("the ECS service-linked role", () => {
+        const noRole = () => iam.on(GetRoleCommand).rejects(awsError("NoSuchEntityException", "The role with name AWSServiceRoleForECS cannot be found."));
+
+        it("passes when it exists, and asks for exactly that role", async () => {
+            healthyAccount();
+            assert.equal((await serviceLinkedRoleCheck(REGION, false)).status, "pass");
+            assert.deepEqual(iam.commandCalls(GetRoleCommand)[0].args[0].input, { RoleName: "AWSServiceRoleForECS" });
+        });
+
+        it("fails when it is missing, offering the new key or the one-off command", async () => {
+            noRole();
+            const result = await serviceLinkedRoleCheck(REGION, false);
+            assert.equal(result.status, "fail");
+            assert.match(result.detail, /Unable to assume the service linked role/);
+            assert.equal(result.fix, "pulumi config set stock-trader:createEcsServiceLinkedRole true, or once for the account: aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com");
+        });
+
+        it("passes a missing role the stack creates, and fails one the stack would create twice", async () => {
+            noRole();
+            assert.equal((await serviceLinkedRoleCheck(REGION, true)).status, "pass");
+            iam.reset();
+            healthyAccount();
+            const twice = await serviceLinkedRoleCheck(REGION, true);
+            assert.deepEqual([twice.status, twice.fix], ["fail", "pulumi config set stock-trader:createEcsServiceLinkedRole false"]);
+        });
+
+        it("warns with the cause when IAM refuses to say", async () => {
+            iam.on(GetRoleCommand).rejects(awsError("AccessDenied", "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:GetRole"));
+            const result = await serviceLinkedRoleCheck(REGION, false);
+            assert.equal(result.status, "warn");
+            assert.equal(result.detail, "could not check: iam:GetRole failed: AccessDenied: User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:GetRole");
+            assert.match(result.fix!, /^allow iam:GetRole to these credentials/);
+        });
+    });
+
+    describe("the Fargate vCPU quota", () => {
+        it("passes when the on-demand quota covers the task, asking for that quota", async () => {
+            healthyAccount();
+            const result = await quotaCheck(REGION, "FARGATE", 256);
+            assert.deepEqual([result.status, result.detail], ["pass", "Fargate On-Demand vCPU resource count: 6, the task needs 0.25"]);
+            assert.deepEqual(quotas.commandCalls(GetServiceQuotaCommand)[0].args[0].input, { ServiceCode: "fargate", QuotaCode: "L-3032A538" });
+        });
+
+        it("reads the Spot quota for a Spot stack and fails when it is below the task's vCPU", async () => {
+            quotas.on(GetServiceQuotaCommand, { QuotaCode: "L-36FBB829" }).resolves({ Quota: { QuotaCode: "L-36FBB829", QuotaName: "Fargate Spot vCPU resource count", Value: 2 } });
+            const result = await quotaCheck(REGION, "FARGATE_SPOT", 4096);
+            assert.equal(result.status, "fail");
+            assert.equal(result.detail, "Fargate Spot vCPU resource count is 2, and the task needs 4 vCPU (batchCpu 4096)");
+            assert.equal(result.fix, "aws service-quotas request-service-quota-increase --service-code fargate --quota-code L-36FBB829 --desired-value 4 --region us-east-1, or lower batchCpu");
+        });
+
+        it("falls back to AWS's default where the account has no applied value", async () => {
+            quotas.on(GetServiceQuotaCommand).rejects(awsError("NoSuchResourceException", "The request failed because the specified resource does not exist."));
+            quotas.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { QuotaCode: "L-3032A538", Value: 6 } });
+            assert.equal((await quotaCheck(REGION, "FARGATE", 1024)).status, "pass");
+        });
+
+        it("warns when throttled, saying to try again", async () => {
+            quotas.on(GetServiceQuotaCommand).rejects(awsError("TooManyRequestsException", "Rate exceeded"));
+            const result = await quotaCheck(REGION, "FARGATE", 256);
+            assert.deepEqual([result.status, result.fix], ["warn", "AWS throttled the call: run the preflight again in a minute"]);
+        });
+    });
+
+    describe("the network", () => {
+        const own = (assignPublicIp: boolean, subnetIds = [PUBLIC]) => ({ subnetIds, securityGroupIds: [GROUP], assignPublicIp });
+
+        it("passes the default VPC with a subnet that routes to an internet gateway", async () => {
+            healthyAccount();
+            const [result] = await networkChecks(REGION, { assignPublicIp: true });
+            assert.deepEqual([result.status, result.detail], ["pass", `default VPC ${VPC}: 2 of its 2 subnets route to an internet gateway`]);
+            assert.deepEqual(ec2.commandCalls(DescribeVpcsCommand)[0].args[0].input, { Filters: [{ Name: "isDefault", Values: ["true"] }] });
+        });
+
+        it("fails a region without a default VPC, or one whose subnets cannot reach the internet", async () => {
+            ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+            const [none] = await networkChecks(REGION, { assignPublicIp: true });
+            assert.deepEqual([none.status, none.fix], ["fail", "aws ec2 create-default-vpc --region us-east-1, or set subnetIds and securityGroupIds"]);
+            ec2.reset();
+            healthyAccount();
+            ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [routeTable("rtb-0main", [{ main: true }], { GatewayId: "igw-0123", State: "blackhole" })] });
+            const [closed] = await networkChecks(REGION, { assignPublicIp: true });
+            assert.equal(closed.status, "fail");
+            assert.match(closed.detail, /has no subnet with a route to an internet gateway, so a task could not pull its image \(CannotPullContainerError\)/);
+        });
+
+        const network = (subnets: Subnet[], tables: RouteTable[], endpoints: VpcEndpoint[], groups: SecurityGroup[] = [group(HTTPS_OUT)]) => {
+            ec2.on(DescribeSubnetsCommand).resolves({ Subnets: subnets });
+            ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
+            ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: endpoints });
+            ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: groups });
+        };
+        const publicTable = routeTable("rtb-0public", [{ subnet: PUBLIC }], { GatewayId: "igw-0123" });
+        const mainTable = routeTable("rtb-0main", [{ main: true }]);
+
+        it("passes the stack's public subnet with a public IP, asking only about its VPC", async () => {
+            network([subnet(PUBLIC)], [publicTable, mainTable], []);
+            const results = await networkChecks(REGION, own(true));
+            assert.deepEqual(statuses(results), { subnets: "pass", "security-groups": "pass" });
+            assert.match(results[0].detail, /subnet-0aaaaaaaaaaaaaaa1: internet gateway igw-0123, with a public IP/);
+            assert.deepEqual(ec2.commandCalls(DescribeSubnetsCommand)[0].args[0].input, { SubnetIds: [PUBLIC] });
+            assert.deepEqual(ec2.commandCalls(DescribeRouteTablesCommand)[0].args[0].input.Filters, [{ Name: "vpc-id", Values: [VPC] }]);
+        });
+
+        it("fails a public subnet without a public IP or endpoints, naming what is missing", async () => {
+            network([subnet(PUBLIC)], [publicTable, mainTable], [endpoint("ecr.api"), endpoint("s3", "Gateway")]);
+            const [result] = await networkChecks(REGION, own(false));
+            assert.equal(result.status, "fail");
+            assert.equal(
+                result.detail,
+                "subnet-0aaaaaaaaaaaaaaa1 routes to internet gateway igw-0123, but assignPublicIp is false, and the VPC lacks the endpoints ecr.dkr, logs, dynamodb: a task there stops with CannotPullContainerError or ResourceInitializationError",
+            );
+            assert.match(result.fix!, /com\.amazonaws\.us-east-1\.ecr\.api, com\.amazonaws\.us-east-1\.ecr\.dkr, com\.amazonaws\.us-east-1\.s3, com\.amazonaws\.us-east-1\.logs, com\.amazonaws\.us-east-1\.dynamodb$/);
+        });
+
+        it("passes a private subnet through a NAT gateway, or through the VPC's endpoints", async () => {
+            network([subnet(PRIVATE)], [routeTable("rtb-0private", [{ subnet: PRIVATE }], { NatGatewayId: "nat-0456" }), mainTable], []);
+            assert.match((await networkChecks(REGION, own(false, [PRIVATE])))[0].detail, /subnet-0bbbbbbbbbbbbbbb2: NAT gateway nat-0456/);
+            ec2.reset();
+            network([subnet(PRIVATE)], [mainTable], ALL_ENDPOINTS);
+            const [viaEndpoints] = await networkChecks(REGION, own(false, [PRIVATE]));
+            assert.deepEqual([viaEndpoints.status, viaEndpoints.detail.endsWith("subnet-0bbbbbbbbbbbbbbb2: the VPC's endpoints")], ["pass", true]);
+        });
+
+        it("fails a private subnet with no route out and endpoints that are not available", async () => {
+            network([subnet(PRIVATE)], [mainTable], [...ALL_ENDPOINTS.slice(0, 4), endpoint("dynamodb", "Gateway", "pending")]);
+            const [result] = await networkChecks(REGION, own(false, [PRIVATE]));
+            assert.equal(result.status, "fail");
+            assert.match(result.detail, /^subnet-0bbbbbbbbbbbbbbb2 has no route out of the VPC, and the VPC lacks the endpoints dynamodb:/);
+        });
+
+        it("fails subnets of different VPCs, and subnets that do not exist", async () => {
+            network([subnet(PUBLIC), subnet(PRIVATE, OTHER_VPC)], [publicTable], []);
+            const [split, groups] = await networkChecks(REGION, own(true, [PUBLIC, PRIVATE]));
+            assert.equal(split.detail, `the subnets are in 2 VPCs (${PUBLIC} in ${VPC}, ${PRIVATE} in ${OTHER_VPC}); a task's subnets must share one`);
+            assert.equal(groups.status, "warn");
+            ec2.reset();
+            ec2.on(DescribeSubnetsCommand).rejects(awsError("InvalidSubnetID.NotFound", `The subnet ID '${PRIVATE}' does not exist`));
+            const [missing] = await networkChecks(REGION, own(true, [PRIVATE]));
+            assert.deepEqual([missing.status, missing.detail], ["fail", `The subnet ID '${PRIVATE}' does not exist`]);
+        });
+
+        it("fails security groups of another VPC, missing ones, and ones that block outbound HTTPS", async () => {
+            network([subnet(PUBLIC)], [publicTable], [], [group(HTTPS_OUT, OTHER_VPC)]);
+            assert.equal((await networkChecks(REGION, own(true)))[1].detail, `${GROUP} is in ${OTHER_VPC}, not the subnets' ${VPC}`);
+            ec2.reset();
+            network([subnet(PUBLIC)], [publicTable], [], [group([{ IpProtocol: "tcp", FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }])]);
+            const closed = (await networkChecks(REGION, own(true)))[1];
+            assert.deepEqual([closed.status, closed.fix], ["fail", `aws ec2 authorize-security-group-egress --region us-east-1 --group-id ${GROUP} --protocol tcp --port 443 --cidr 0.0.0.0/0`]);
+            ec2.reset();
+            network([subnet(PUBLIC)], [publicTable], []);
+            ec2.on(DescribeSecurityGroupsCommand).rejects(awsError("InvalidGroup.NotFound", `The security group '${GROUP}' does not exist`));
+            assert.equal((await networkChecks(REGION, own(true)))[1].status, "fail");
+        });
+
+        it("reads which rules let HTTPS out", () => {
+            assert.equal(allowsHttpsOut({ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }), true);
+            assert.equal(allowsHttpsOut({ IpProtocol: "tcp", FromPort: 0, ToPort: 65535, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }), true);
+            assert.equal(allowsHttpsOut({ IpProtocol: "tcp", FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: "pl-63a5400a" }] }), true);
+            assert.equal(allowsHttpsOut({ IpProtocol: "tcp", FromPort: 443, ToPort: 443, UserIdGroupPairs: [{ GroupId: "sg-0endpoints" }] }), true);
+            assert.equal(allowsHttpsOut({ IpProtocol: "tcp", FromPort: 444, ToPort: 8443, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }), false);
+            assert.equal(allowsHttpsOut({ IpProtocol: "udp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }), false);
+            assert.equal(allowsHttpsOut({ IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "10.0.0.0/8" }] }), false);
+        });
+
+        it("matches endpoints by the region's service names, in any partition", () => {
+            assert.deepEqual(missingEndpoints(ALL_ENDPOINTS, REGION), []);
+            assert.deepEqual(missingEndpoints(ALL_ENDPOINTS, "eu-west-1"), ["ecr.api", "ecr.dkr", "s3", "logs", "dynamodb"]);
+            const china = ALL_ENDPOINTS.map((e) => ({ ...e, ServiceName: e.ServiceName!.replace(`com.amazonaws.${REGION}`, "cn.com.amazonaws.cn-north-1") }));
+            assert.deepEqual(missingEndpoints(china, "cn-north-1"), []);
+        });
+
+        it("warns with the cause when EC2 refuses to describe", async () => {
+            ec2.on(DescribeVpcsCommand).rejects(awsError("UnauthorizedOperation", "You are not authorized to perform this operation."));
+            const [result] = await networkChecks(REGION, { assignPublicIp: true });
+            assert.equal(result.status, "warn");
+            assert.match(result.detail, /^could not check: ec2:DescribeVpcs\/DescribeSubnets\/DescribeRouteTables failed: UnauthorizedOperation: You are not authorized/);
+        });
+    });
+
+    describe("the whole run", () => {
+        const raw = (extra: Record<string, string> = {}) => ({ "aws:region": REGION, ...extra });
+
+        it("passes a healthy machine and account, every check, and exits 0", async () => {
+            tools.program("pulumi", PULUMI_OK).program("docker", DOCKER_OK);
+            healthyAccount();
+            const run = await runInProcess(main, ["--json"]);
+            assert.equal(run.status, 0, run.stdout);
+            const report = JSON.parse(run.stdout) as PreflightReport;
+            assert.deepEqual(
+                report.checks.map((c) => [c.id, c.status]),
+                [
+                    ["pulumi-cli", "pass"],
+                    ["pulumi-login", "pass"],
+                    ["pulumi-stack", "pass"],
+                    ["docker", "pass"],
+                    ["buildx", "pass"],
+                    ["platform", "pass"],
+                    ["region", "pass"],
+                    ["credentials", "pass"],
+                    ["ecs-service-linked-role", "pass"],
+                    ["quota", "pass"],
+                    ["network", "pass"],
+                ],
+            );
+            assert.deepEqual({ stack: report.stack, region: report.region, summary: report.summary }, { stack: "dev", region: REGION, summary: { passed: 11, warnings: 0, failed: 0 } });
+        });
+
+        it("prints each check on a line, a fix under each that did not pass, and the tally", () => {
+            const report: PreflightReport = {
+                stack: "dev",
+                region: REGION,
+                checks: [
+                    { id: "docker", title: "Docker", status: "pass", detail: "Docker Engine 27.3.1 on linux/arm64" },
+                    { id: "region", title: "Region", status: "warn", detail: "the AWS SDK resolves no region", fix: "export AWS_REGION=us-east-1" },
+                    { id: "credentials", title: "AWS credentials", status: "fail", detail: "no AWS credentials were found", fix: "set AWS_PROFILE" },
+                ],
+                summary: { passed: 1, warnings: 1, failed: 1 },
+            };
+            assert.deepEqual(renderPreflight(report), [
+                "Preflight of the dev stack in us-east-1",
+                "",
+                "  ok    Docker           Docker Engine 27.3.1 on linux/arm64",
+                "  warn  Region           the AWS SDK resolves no region",
+                "                         fix: export AWS_REGION=us-east-1",
+                "  FAIL  AWS credentials  no AWS credentials were found",
+                "                         fix: set AWS_PROFILE",
+                "",
+                "1 passed, 1 warning, 1 failed",
+            ]);
+            assert.equal(renderPreflight({ ...report, summary: { passed: 0, warnings: 2, failed: 0 } }).at(-1), "0 passed, 2 warnings, 0 failed");
+        });
+
+        it("on a new account: no ECS service-linked role yet; prints it as README shows, and exits 1", async () => {
+            tools.program("pulumi", PULUMI_OK).program("docker", DOCKER_OK);
+            healthyAccount();
+            iam.on(GetRoleCommand).rejects(awsError("NoSuchEntityException", "The role with name AWSServiceRoleForECS cannot be found."));
+            const run = await runInProcess(main, ["--stack", "dev"]);
+            assert.equal(run.status, 1);
+            const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+            const command = "$ npm run preflight -- --stack dev\n";
+            assert.ok(readme.includes(command), "README shows the preflight");
+            assert.equal(`${readme.slice(readme.indexOf(command) + command.length).split("\n```")[0]}\n`, run.stdout);
+            assert.match(run.stdout, /^  FAIL  ECS service-linked role +AWSServiceRoleForECS does not exist/m);
+            assert.match(run.stdout, /^10 passed, 0 warnings, 1 failed$/m);
+        });
+
+        it("without credentials fails them and leaves every other AWS check unchecked, calling nothing else", async () => {
+            sts.on(GetCallerIdentityCommand).rejects(awsError("CredentialsProviderError", "Could not load credentials from any providers"));
+            const report = await preflight("dev", raw());
+            const account = report.checks.slice(6);
+            assert.deepEqual(account.map((c) => [c.id, c.status]), [
+                ["region", "pass"],
+                ["credentials", "fail"],
+                ["ecs-service-linked-role", "warn"],
+                ["quota", "warn"],
+                ["network", "warn"],
+            ]);
+            assert.equal(account[1].detail, "no AWS credentials were found: Could not load credentials from any providers");
+            assert.equal(account[1].fix, "set AWS_PROFILE to a profile (aws configure sso, then aws sso login), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+            assert.deepEqual([ec2.calls().length, iam.calls().length, quotas.calls().length], [0, 0, 0]);
+        });
+
+        it("fails expired credentials, and an account the stack does not allow", async () => {
+            sts.on(GetCallerIdentityCommand).rejects(awsError("ExpiredToken", "The security token included in the request is expired"));
+            assert.equal((await preflight("dev", raw())).checks[7].detail, "AWS refuses the credentials: ExpiredToken: The security token included in the request is expired");
+            sts.reset();
+            healthyAccount();
+            const other = (await preflight("dev", raw({ "aws:allowedAccountIds": '["210987654321"]' }))).checks[7];
+            assert.deepEqual([other.status, other.detail], ["fail", `account ${ACCOUNT} is not one of the stack's aws:allowedAccountIds (210987654321)`]);
+        });
+
+        it("checks the stack's own network when it names one", async () => {
+            healthyAccount();
+            ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [group(HTTPS_OUT)] });
+            const report = await preflight("dev", raw({ "stock-trader:subnetIds": `["${PUBLIC}"]`, "stock-trader:securityGroupIds": `["${GROUP}"]` }));
+            assert.deepEqual(report.checks.slice(-2).map((c) => [c.id, c.status]), [
+                ["subnets", "pass"],
+                ["security-groups", "pass"],
+            ]);
+        });
+
+        it("fails a region the SDK resolves differently from the stack's, and a stack without one", async () => {
+            healthyAccount();
+            process.env.AWS_REGION = "eu-west-1";
+            const region = (await preflight("dev", raw())).checks[6];
+            assert.deepEqual([region.status, region.detail], ["fail", "the AWS SDK resolves eu-west-1, but the dev stack deploys to us-east-1"]);
+            const unset = await preflight("dev", {});
+            assert.deepEqual([unset.checks[6].status, unset.checks[6].fix, unset.region], ["fail", "pulumi config set aws:region eu-west-1 --stack dev", "eu-west-1"]);
+        });
+
+        it("warns when the SDK resolves no region, and checks the stack's", async () => {
+            healthyAccount();
+            delete process.env.AWS_REGION;
+            delete process.env.AWS_DEFAULT_REGION;
+            delete process.env.AWS_PROFILE;
+            process.env.AWS_CONFIG_FILE = path.join(PROJECT_ROOT, "no-such-aws-config");
+            const report = await preflight("dev", raw());
+            assert.deepEqual([report.checks[6].status, report.checks[6].fix], ["warn", "export AWS_REGION=us-east-1, so that the AWS CLI and npm run execute use the stack's region too"]);
+            assert.equal(await (sts.call(0).thisValue as STSClient).config.region(), REGION);
+            const nowhere = await preflight("dev", {});
+            assert.deepEqual(nowhere.checks.slice(6).map((c) => c.status), ["fail", "warn", "warn", "warn", "warn"]);
+        });
+
+        it("exits 2 on bad usage, a missing stack file or an invalid config, and prints its help", async () => {
+            assert.equal((await runInProcess(main, ["--fast"])).status, 2);
+            const missing = await runInProcess(main, ["--stack", "nosuch"]);
+            assert.deepEqual([missing.status, missing.stderr], [2, "no stack file Pulumi.nosuch.yaml"]);
+            const help = await runInProcess(main, ["--help"]);
+            assert.equal(help.status, 0);
+            assert.match(help.stdout, /^usage: npm run preflight -- \[--stack NAME\] \[--json\]/);
+            assert.equal(sts.calls().length, 0);
+        });
+
+        it("calls AWS only with the actions it lists", async () => {
+            healthyAccount();
+            quotas.on(GetServiceQuotaCommand).rejects(awsError("NoSuchResourceException", "no applied value"));
+            quotas.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { QuotaCode: "L-3032A538", Value: 6 } });
+            ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [group(HTTPS_OUT)] });
+            await preflight("dev", raw());
+            await preflight("dev", raw({ "stock-trader:subnetIds": `["${PUBLIC}"]`, "stock-trader:securityGroupIds": `["${GROUP}"]` }));
+            const prefix: [ReturnType<typeof mockClient>, string][] = [
+                [sts, "sts"],
+                [ec2, "ec2"],
+                [iam, "iam"],
+                [quotas, "servicequotas"],
+            ];
+            const called = new Set(prefix.flatMap(([mock, service]) => mock.calls().map((c) => `${service}:${(c.args[0] as object).constructor.name.replace(/Command$/, "")}`)));
+            assert.deepEqual([...called].sort(), [...PREFLIGHT_ACTIONS].sort());
+        });
+
+        it("needs exactly the actions README's policy for it allows, all of them reads", () => {
+            assert.deepEqual([...PREFLIGHT_ACTIONS].sort(), [
+                "ec2:DescribeRouteTables",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcEndpoints",
+                "ec2:DescribeVpcs",
+                "iam:GetRole",
+                "servicequotas:GetAWSDefaultServiceQuota",
+                "servicequotas:GetServiceQuota",
+                "sts:GetCallerIdentity",
+            ]);
+            const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+            const block = readme.split("```json\n").find((b) => b.includes('"StockTraderPreflight"'))!.split("\n```")[0];
+            const policy = JSON.parse(block) as { Statement: { Effect: string; Action: string[]; Resource: string }[] };
+            assert.deepEqual(policy.Statement.map((st) => [st.Effect, [...st.Action].sort(), st.Resource]), [["Allow", [...PREFLIGHT_ACTIONS].sort(), "*"]]);
+        });
+    });
+
+    it("as a command without credentials, a Pulumi CLI or Docker: says so for each and how to fix it, runs the rest, and exits 1", () => {
+        const env = { PATH: tools.dir, HOME: tools.dir, AWS_CONFIG_FILE: path.join(tools.dir, "none"), AWS_SHARED_CREDENTIALS_FILE: path.join(tools.dir, "none"), AWS_EC2_METADATA_DISABLED: "true", AWS_REGION: REGION };
+        const run = runTool("bin/preflight.ts", [], { env });
+        assert.equal(run.status, 1, run.stderr);
+        assert.match(run.stdout, /^ {2}FAIL {2}Pulumi CLI +pulumi is not on PATH$/m);
+        assert.match(run.stdout, /^ {2}FAIL {2}Docker +docker is not on PATH$/m);
+        assert.match(run.stdout, /^ {2}FAIL {2}AWS credentials +no AWS credentials were found/m);
+        assert.match(run.stdout, /fix: install the Pulumi CLI/);
+        assert.match(run.stdout, /fix: install Docker/);
+        assert.match(run.stdout, /fix: set AWS_PROFILE/);
+        assert.match(run.stdout, /^1 passed, 7 warnings, 3 failed$/m);
+    });
+});
