@@ -176,6 +176,23 @@ describe("GitHub workflows", () => {
         assert.ok(preview.steps.some((s: any) => s.run === "npm ci --prefix policy"), "the pack's dependencies are installed first");
     });
 
+    it("skips the previews of a pull request from a fork, which gets no secrets, with a notice in the summary; its tests and image build still run", () => {
+        const wf = workflow("pull-request.yml");
+        const sameRepository = "github.event.pull_request.head.repo.full_name == github.repository";
+        assert.equal(wf.jobs.preview.if, sameRepository);
+        const skipped = wf.jobs["preview-skipped"];
+        assert.equal(skipped.if, sameRepository.replace("==", "!="));
+        assert.deepEqual(skipped.permissions, {});
+        assert.equal(skipped.needs, undefined, "the notice waits for nothing");
+        const say = skipped.steps.map((s: any) => String(s.run)).join("\n");
+        assert.match(say, />> "\$GITHUB_STEP_SUMMARY"/);
+        assert.match(say, /::notice title=Preview skipped::/);
+        assert.doesNotMatch(say, /secrets\./);
+        for (const job of ["test", "architectures", "image"]) {
+            assert.equal(wf.jobs[job].if, undefined, `${job} runs for forks too`);
+        }
+    });
+
     it("gives pull-request jobs no deploy secret: previews run in their own environment with a read-only role", () => {
         const wf = workflow("pull-request.yml");
         assert.equal(wf.jobs.preview.environment, "preview");
