@@ -1,12 +1,13 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Handler } from "aws-lambda";
+import { failed, invocationTracker, lambdaOutput, STACK_ENV, tradeMetrics, TRADE_TYPES, type FunctionOutput } from "./telemetry";
 
 /** What Check Stock Value hands to Buy Stock or Sell Stock. */
 export interface StockPriceEvent {
     stock_price: number;
 }
 
-export type TradeType = "buy" | "sell";
+export type TradeType = (typeof TRADE_TYPES)[number];
 
 /**
  * One executed trade. `price` and `qty` are strings because they are written to DynamoDB
@@ -65,9 +66,25 @@ export function executeTrade(type: TradeType, event: unknown, deps: TradeDeps = 
     };
 }
 
-/** A Lambda handler that executes trades of one type. */
-export function createTradeHandler(type: TradeType, deps: TradeDeps = defaultTradeDeps): Handler<unknown, TradeResult> {
-    return async (event) => executeTrade(type, event, deps);
+/**
+ * A Lambda handler that executes trades of one type. Each trade is logged (id, type, price,
+ * quantity) and counted in the trade metrics; a bad event is logged before the handler fails.
+ */
+export function createTradeHandler(type: TradeType, deps: TradeDeps = defaultTradeDeps, output: FunctionOutput = lambdaOutput): Handler<unknown, TradeResult> {
+    const invocation = invocationTracker();
+    return async (event, context) => {
+        const current = invocation(context);
+        let trade: TradeResult;
+        try {
+            trade = executeTrade(type, event, deps);
+        } catch (error) {
+            return failed(output, current, error, { event });
+        }
+        const traded = { id: trade.id, type, price: Number(trade.price), quantity: Number(trade.qty) };
+        output.info({ message: "traded", ...current, trade: traded });
+        output.metrics(tradeMetrics(traded, process.env[STACK_ENV] ?? "unknown", new Date(trade.timestamp)));
+        return trade;
+    };
 }
 
 /** Renders a bad value for an error message. */

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { bundle } from "../functions/build";
+import { STACK_ENV } from "../functions/telemetry";
 import type { StackConfig } from "../model/config";
 import {
     FUNCTION_ARCHITECTURE,
@@ -14,8 +15,8 @@ import { functionPolicy, serviceTrustPolicy } from "../model/policies";
 import { LAMBDA_RUNTIME } from "../model/project";
 
 export interface TradingFunctionsArgs {
-    /** The stack settings the functions use: the retention of their log groups, and whether they are traced. */
-    config: Pick<StackConfig, "logRetentionDays" | "tracingEnabled">;
+    /** The stack settings the functions use: the retention of their log groups, their log level, and whether they are traced. */
+    config: Pick<StackConfig, "logRetentionDays" | "functionLogLevel" | "tracingEnabled">;
 }
 
 /**
@@ -68,7 +69,10 @@ export class TradingFunctions extends pulumi.ComponentResource {
                 code: new pulumi.asset.AssetArchive({
                     "index.js": new pulumi.asset.StringAsset(code),
                 }),
-                loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+                // Lambda writes each console record as a JSON line and drops those below the level.
+                loggingConfig: { logFormat: "JSON", applicationLogLevel: args.config.functionLogLevel, logGroup: logGroup.name },
+                // The trade metrics' Stack dimension.
+                environment: { variables: { [STACK_ENV]: pulumi.getStack() } },
                 // Active tracing samples each invocation, so a trace runs from the state machine through the functions.
                 ...(args.config.tracingEnabled ? { tracingConfig: { mode: "Active" } } : {}),
             },

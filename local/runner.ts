@@ -10,9 +10,9 @@ import { availableParallelism } from "node:os";
 import { PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { Context, Handler } from "aws-lambda";
 import { StateMachine, type RunOptions } from "aws-local-stepfunctions";
-import { handler as sellerHandler } from "../functions/stock-seller";
-import { handler as buyerHandler } from "../functions/stock-buyer";
-import { createStockChecker, handler as checkerHandler } from "../functions/stock-checker";
+import { createStockChecker } from "../functions/stock-checker";
+import type { FunctionOutput } from "../functions/telemetry";
+import { createTradeHandler, defaultTradeDeps } from "../functions/trade";
 import type { StackConfig } from "../model/config";
 import { BATCH_ENV } from "../model/transaction";
 import { SPOT_INTERRUPTION_STOP_CODE, STATES, type StateMachineDefinition } from "../model/workflow";
@@ -42,6 +42,11 @@ export interface RunnerOptions {
     interruptBatch?: number;
     /** Runs this image in `Run ECS task` instead of the project's batch program, which is then not built. */
     batchImage?: BatchImage;
+    /**
+     * Where the functions' log records and metric documents go. By default nowhere: a local run
+     * prints its own trace, and the records are for CloudWatch.
+     */
+    functionOutput?: FunctionOutput;
     /** Replaces a trading handler, for example with one that fails first. */
     handlers?: Partial<Record<"checker" | "buyer" | "seller", Handler>>;
     /**
@@ -99,7 +104,7 @@ function lambdaTask(handler: Handler) {
     return async (input: Json): Promise<Json> => {
         try {
             const event: unknown = JSON.parse(JSON.stringify(input));
-            const result = await handler(event, {} as Context, () => undefined);
+            const result = await handler(event, { awsRequestId: randomUUID() } as Context, () => undefined);
             return JSON.parse(JSON.stringify(result ?? null)) as Json;
         } catch (error) {
             throw lambdaError(error);
@@ -147,16 +152,19 @@ function stoppedTask(params: RunTaskParameters, containerName: string, end: Batc
     };
 }
 
+const NO_OUTPUT: FunctionOutput = { info: () => undefined, error: () => undefined, metrics: () => undefined };
+
 /** The Task state handlers that stand in for AWS. */
 function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, image: BatchImage, batchSlots: ReturnType<typeof limitConcurrency>) {
-    const checker = options.handlers?.checker ?? (options.price === undefined ? checkerHandler : createStockChecker(() => options.price!));
+    const output = options.functionOutput ?? NO_OUTPUT;
+    const checker = options.handlers?.checker ?? createStockChecker(options.price === undefined ? undefined : () => options.price!, output);
     const containerName = options.config.batchContainerName;
     // Batch runs so far, by trade id: each execution has its own trade.
     const runsByTrade = new Map<string, number>();
     return {
         [STATES.checkStockValue]: lambdaTask(checker),
-        [STATES.buyStock]: lambdaTask(options.handlers?.buyer ?? buyerHandler),
-        [STATES.sellStock]: lambdaTask(options.handlers?.seller ?? sellerHandler),
+        [STATES.buyStock]: lambdaTask(options.handlers?.buyer ?? createTradeHandler("buy", defaultTradeDeps, output)),
+        [STATES.sellStock]: lambdaTask(options.handlers?.seller ?? createTradeHandler("sell", defaultTradeDeps, output)),
         [STATES.recordTransaction]: async (input: Json): Promise<Json> => {
             const params = input as unknown as { TableName: string; Item: Record<string, AttributeValue> };
             try {

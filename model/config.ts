@@ -14,6 +14,8 @@ export type CpuArchitecture = "ARM64" | "X86_64";
 /** The Docker platform an image for each architecture is built for. */
 export const DOCKER_PLATFORM: Readonly<Record<CpuArchitecture, string>> = { ARM64: "linux/arm64", X86_64: "linux/amd64" };
 export type LogLevel = "ALL" | "ERROR" | "FATAL" | "OFF";
+/** Lambda's application log levels (advanced logging controls), most verbose first. */
+export type FunctionLogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL";
 export type BatchCapacity = "FARGATE" | "FARGATE_SPOT";
 
 /** The validated settings of one stack. */
@@ -52,6 +54,8 @@ export interface StackConfig {
     logRetentionDays: number;
     /** State machine execution log level; OFF still creates the log group. */
     logLevel: LogLevel;
+    /** The functions' application log level: Lambda drops their log records below it. */
+    functionLogLevel: FunctionLogLevel;
     /** X-Ray tracing of the state machine. */
     tracingEnabled: boolean;
     /** Refuse `DeleteTable` until this is turned off. */
@@ -269,6 +273,7 @@ const KEYS = {
     scheduleExpression: { ...scheduleExpression, default: "rate(1 hour)" },
     logRetentionDays: { ...oneOf(LOG_RETENTION_DAYS), default: 14 },
     logLevel: { ...oneOf<LogLevel>(["ALL", "ERROR", "FATAL", "OFF"]), default: "ERROR" },
+    functionLogLevel: { ...oneOf<FunctionLogLevel>(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]), default: "INFO" },
     tracingEnabled: { ...boolean, default: false },
     tableDeletionProtection: { ...boolean, default: false },
     tablePointInTimeRecovery: { ...boolean, default: false },

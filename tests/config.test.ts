@@ -5,7 +5,7 @@ import { runProgram } from "./support/program";
 const COMMAND = `a JSON array of the batch program's arguments: --arg1 <integer> --arg2 <integer>, each exactly once, such as ["--arg1","100","--arg2","200"]`;
 const SCHEDULE = "stock-trader:scheduleExpression must be an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ";
 const KNOWN_KEYS =
-    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, createEcsServiceLinkedRole, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights, executionTimeoutSeconds, alarmEmail, staleAfterHours, batchCapacity, batchInterruptionRetries";
+    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, createEcsServiceLinkedRole, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, functionLogLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights, executionTimeoutSeconds, alarmEmail, staleAfterHours, batchCapacity, batchInterruptionRetries";
 
 const subnets = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `subnet-${String(i).padStart(17, "0")}`));
 const groups = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `sg-${String(i).padStart(17, "0")}`));
@@ -314,6 +314,7 @@ describe("config validation", () => {
             scheduleExpression: "rate(1 hour)",
             logRetentionDays: 14,
             logLevel: "ERROR",
+            functionLogLevel: "INFO",
             tracingEnabled: false,
             tableDeletionProtection: false,
             tablePointInTimeRecovery: false,

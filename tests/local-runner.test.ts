@@ -7,6 +7,7 @@ import type { BatchImage } from "../local/batch";
 import { defaultBatchProcesses, runWorkflow } from "../local/runner";
 import { parseConfig } from "../model/config";
 import { localStoppedTask } from "./support/expected-workflow";
+import { capturingOutput } from "./support/function-output";
 
 /** A stand-in batch image: a Node.js script that records what it was started with, then does as told. */
 function standIn(record: string, body: string): BatchImage {
@@ -101,6 +102,17 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
         assert.equal(report.results[0].error, "DynamoDB.ValidationException");
         assert.match(report.results[0].cause!, /empty string/);
         assert.deepEqual(report.items, []);
+    });
+
+    it("hands the functions' log records and metric documents to functionOutput, each invocation with its own request id", async () => {
+        const output = capturingOutput();
+        const report = await runWorkflow({ config: parseConfig({}), price: 10, functionOutput: output, batchImage: standIn(record, "") });
+        const trade = report.results[0].output as { id: string };
+        const [checked, traded] = output.captured.info as { message: string; requestId: string; trade?: { id: string } }[];
+        assert.deepEqual([checked.message, traded.message, traded.trade?.id], ["checked price", "traded", trade.id]);
+        assert.notEqual(checked.requestId, traded.requestId);
+        assert.match(traded.requestId, /^[0-9a-f-]{36}$/);
+        assert.equal(output.captured.metrics.length, 1);
     });
 
     it("runs two batch programs per core by default", () => {

@@ -2,14 +2,16 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { Context } from "aws-lambda";
 import { expectedTrust } from "./support/expected-iam";
+import { capturingConsole, lambdaContext } from "./support/function-output";
 import { TRACING } from "./support/expected-workflow";
 import { ACCOUNT, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 
 const FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"];
 
 /** Loads a bundled Lambda the way the runtime does: as `index.js`, calling `index.handler`. */
-async function loadBundledHandler(code: string): Promise<(event: unknown) => Promise<unknown>> {
+async function loadBundledHandler(code: string): Promise<(event: unknown, context: Context) => Promise<unknown>> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-"));
     fs.writeFileSync(path.join(dir, "index.js"), code);
     return require(path.join(dir, "index.js")).handler;
@@ -36,21 +38,28 @@ describe("trading half under Pulumi mocks (dev stack config)", () => {
             it("runs as its own role and logs to its own log group", () => {
                 const { inputs } = named(run, "aws:lambda/function:Function", `trading-${fn}`);
                 assert.equal(inputs.role, `arn:aws:iam::${ACCOUNT}:role/trading-${fn}-role`);
-                assert.deepEqual(inputs.loggingConfig, { logFormat: "JSON", logGroup: `trading-${fn}-logs` });
+                assert.deepEqual(inputs.loggingConfig, { logFormat: "JSON", applicationLogLevel: "INFO", logGroup: `trading-${fn}-logs` });
+                assert.deepEqual(inputs.environment, { variables: { STOCK_TRADER_STACK: "dev" } });
                 assert.equal(inputs.tracingConfig, undefined, "dev does not trace");
             });
 
-            it("ships a one-file bundle whose index.handler works", async () => {
+            it("ships a one-file bundle whose index.handler works, logging through the console and writing metrics to stdout", async () => {
                 const { inputs } = named(run, "aws:lambda/function:Function", `trading-${fn}`);
                 const assets = await inputs.code.assets;
                 assert.deepEqual(Object.keys(assets), ["index.js"]);
                 const handler = await loadBundledHandler(await assets["index.js"].text);
-                const result = (await handler({ stock_price: 12 })) as Record<string, unknown>;
+                const { result, info, error, stdout } = await capturingConsole(() => handler({ stock_price: 12 }, lambdaContext("req-1")));
+                const output = result as Record<string, unknown>;
+                assert.deepEqual(error, []);
+                assert.equal((info as { requestId: string }[])[0].requestId, "req-1");
                 if (fn === "stock-checker") {
-                    assert.deepEqual(Object.keys(result), ["stock_price"]);
+                    assert.deepEqual(Object.keys(output), ["stock_price"]);
+                    assert.deepEqual(stdout, []);
                 } else {
-                    assert.equal(result.type, fn === "stock-buyer" ? "buy" : "sell");
-                    assert.equal(result.price, "12");
+                    assert.equal(output.type, fn === "stock-buyer" ? "buy" : "sell");
+                    assert.equal(output.price, "12");
+                    assert.equal(stdout.length, 1);
+                    assert.equal(JSON.parse(stdout[0]).TradePrice, 12);
                 }
             });
 
