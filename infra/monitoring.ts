@@ -64,6 +64,7 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
         const region = aws.getRegionOutput({}, parent).region;
         const monitored: pulumi.Output<MonitoredResources> = pulumi.output({
             region,
+            stack: pulumi.getStack(),
             stateMachineArn: workflow.stateMachine.arn,
             functionNames: {
                 "stock-checker": functions.functions["stock-checker"].name,

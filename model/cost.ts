@@ -63,6 +63,15 @@ export const ASSUMPTIONS = {
     lambdaLogBytesPerInvocation: 700,
     /** The batch program's three JSON log lines. */
     batchLogBytes: 450,
+    /**
+     * The functions' own records at functionLogLevel INFO or below: the check (about 224 bytes)
+     * and the trade (about 298), in Lambda's JSON format with its timestamp, level and request id.
+     */
+    functionRecordBytes: 522,
+    /** The trade's embedded metric format document (about 265 bytes), ingested like any log line. */
+    tradeMetricDocumentBytes: 265,
+    /** The trade metrics: Trades and TradePrice for each of buy and sell, billed as custom metrics all month at most. */
+    tradeMetrics: 4,
     /** Execution log events at level ALL, without execution data: about 400 bytes for each of ~15 events. */
     stateMachineLogBytesAtAll: 6000,
     /** The node:22-alpine base layers plus the bundle, compressed. */
@@ -116,6 +125,7 @@ export type CostConfig = Pick<
     | "tracingEnabled"
     | "batchImagesToKeep"
     | "containerInsights"
+    | "functionLogLevel"
 >;
 
 const next = (state: State): string | undefined => ("Next" in state ? state.Next : undefined);
@@ -163,6 +173,9 @@ function interruptionLoop(definition: StateMachineDefinition): number {
     return count + 1;
 }
 
+/** The levels at which Lambda keeps the functions' INFO records. */
+const FUNCTION_RECORD_LEVELS = new Set<StackConfig["functionLogLevel"]>(["TRACE", "DEBUG", "INFO"]);
+
 const MB_PER_GB = 1024;
 const BYTES_PER_GB = 1024 ** 3;
 
@@ -191,6 +204,8 @@ export function estimateCost(
     const invocations = 2; // the checker, then the buyer or the seller
     const logBytes =
         invocations * a.lambdaLogBytesPerInvocation +
+        (FUNCTION_RECORD_LEVELS.has(config.functionLogLevel) ? a.functionRecordBytes : 0) +
+        a.tradeMetricDocumentBytes +
         a.batchLogBytes +
         (config.logLevel === "ALL" ? a.stateMachineLogBytesAtAll : 0) +
         (config.containerInsights ? a.containerInsightsLogBytesPerTask : 0);
@@ -218,6 +233,7 @@ export function estimateCost(
     const fixed: [string, string, number, Price][] = [
         ["CloudWatch", "alarms", alarms.length, p.alarmMonth],
         ["CloudWatch", "dashboard", 1, p.dashboardMonth],
+        ["CloudWatch", "trade metrics (at most)", a.tradeMetrics, p.customMetricMonth],
         ["ECR", `storage of up to ${config.batchImagesToKeep} images`, (a.imageBaseMb + a.imageLayerMb * (config.batchImagesToKeep - 1)) / 1024, p.ecrStorageGbMonth],
     ];
     if (config.containerInsights) {

@@ -4,6 +4,7 @@
  * resources; tests and tools read them without Pulumi. Keys are created in a fixed order, so the
  * same inputs give the same JSON and a preview shows no diff.
  */
+import { METRIC_NAMESPACE, TRADE_METRICS, TRADE_TYPES } from "../functions/telemetry";
 import { MAX_STALE_AFTER_HOURS, type StackConfig } from "./config";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "./functions";
 import { allow, logStreamsArn, parseArn, policyDocument, type PolicyDocument } from "./policies";
@@ -34,6 +35,8 @@ export interface AlarmSpec {
 /** The deployed names the alarms and the dashboard watch. */
 export interface MonitoredResources {
     region: string;
+    /** The stack's name: the trade metrics' Stack dimension. */
+    stack: string;
     stateMachineArn: string;
     functionNames: Record<TradingFunctionName, string>;
     tableName: string;
@@ -138,8 +141,8 @@ const WIDTH = 12;
 const HEIGHT = 6;
 
 /**
- * The dashboard: the executions, their duration, each function, the table and the alarms'
- * states. Two widgets a row, in a fixed order.
+ * The dashboard: the executions, their duration, each function, the table, the trades by type
+ * and their price, and the alarms' states. Two widgets a row, in a fixed order.
  */
 export function dashboardBody(resources: MonitoredResources, alarmArns: string[]): string {
     const sm = resources.stateMachineArn;
@@ -170,6 +173,18 @@ export function dashboardBody(resources: MonitoredResources, alarmArns: string[]
             ["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", resources.tableName],
             ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", resources.tableName],
         ]),
+        ...(
+            [
+                ["Trades by type", TRADE_METRICS.trades, "Sum"],
+                ["Traded price by type (average)", TRADE_METRICS.price, "Average"],
+            ] as const
+        ).map(([title, name, stat]) =>
+            metric(
+                title,
+                TRADE_TYPES.map((type) => [METRIC_NAMESPACE, name, "Stack", resources.stack, "TradeType", type, { label: type }]),
+                stat,
+            ),
+        ),
         { type: "alarm", width: 2 * WIDTH, height: HEIGHT, properties: { title: "Alarms", alarms: alarmArns } },
     ];
     let x = 0;

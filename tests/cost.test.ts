@@ -29,10 +29,11 @@ describe("cost model", () => {
         // 2 write units × $0.000000625                                = 0.00000125
         // 0.25 vCPU × 60 s = 0.0041667 vCPU-h × $0.03238              = 0.000134916667
         // 0.5 GB × 60 s = 0.0083333 GB-h × $0.00356                   = 0.0000296666667
-        // logs: 2 × 700 + 450 + 6000 = 7850 bytes = 7.3109e-6 GB × $0.50
+        // logs: 2 × 700 Lambda platform lines + 522 function records (INFO) + 265 EMF document
+        //       + 450 batch + 6000 execution log = 8637 bytes × $0.50/GB
         //       and stored 7 of 30.4167 days × $0.03/GB-month
         // public IPv4 for 60 s: 0.0166667 h × $0.005                  = 0.0000833333333
-        const logGb = 7850 / 1024 ** 3;
+        const logGb = 8637 / 1024 ** 3;
         const byHand =
             0.00015 + 0.0000004 + 0.025 * 0.0000133334 + 0.00000125 + (0.25 / 60) * 0.03238 + (0.5 / 60) * 0.00356 + logGb * 0.5 + logGb * (7 / (730 / 24)) * 0.03 + (1 / 60) * 0.005;
         const dev = estimate({ logLevel: "ALL", logRetentionDays: "7" });
@@ -41,10 +42,10 @@ describe("cost model", () => {
         assert.deepEqual(dev.transitions, { success: 6, batchFailure: 6, perRetry: 1, perSpotInterruption: 0 });
     });
 
-    it("adds the fixed monthly parts: 7 alarms, one dashboard, the kept images", () => {
+    it("adds the fixed monthly parts: 7 alarms, one dashboard, the 4 trade metrics, the kept images", () => {
         const dev = estimate({});
-        // 7 × $0.10 + $3 + (55 MB + 9 × 0.4 MB) / 1024 × $0.10
-        close(dev.fixedMonthlyUsd, 0.7 + 3 + ((55 + 9 * 0.4) / 1024) * 0.1, "fixed");
+        // 7 × $0.10 + $3 + 4 × $0.30 + (55 MB + 9 × 0.4 MB) / 1024 × $0.10
+        close(dev.fixedMonthlyUsd, 0.7 + 3 + 4 * 0.3 + ((55 + 9 * 0.4) / 1024) * 0.1, "fixed");
         const withSchedule = estimate({ scheduleEnabled: "true" });
         close(withSchedule.fixedMonthlyUsd - dev.fixedMonthlyUsd, 0.1, "the no-recent-success alarm");
     });
@@ -82,6 +83,12 @@ describe("cost model", () => {
         const all = estimate({ logLevel: "ALL" });
         const error = estimate({ logLevel: "ERROR" });
         close(all.perExecutionUsd - error.perExecutionUsd, (6000 / 1024 ** 3) * (0.5 + (14 / (730 / 24)) * 0.03), "execution logs at ALL");
+        for (const level of ["TRACE", "DEBUG"]) {
+            close(estimate({ functionLogLevel: level }).perExecutionUsd, estimate({}).perExecutionUsd, `functions at ${level}`);
+        }
+        for (const level of ["WARN", "ERROR", "FATAL"]) {
+            close(estimate({}).perExecutionUsd - estimate({ functionLogLevel: level }).perExecutionUsd, (522 / 1024 ** 3) * (0.5 + (14 / (730 / 24)) * 0.03), `no function records at ${level}`);
+        }
     });
 
     it("counts executions from the schedule over AWS's 730-hour month, a cron's by its fire times, and none with the schedule off", () => {
@@ -140,6 +147,7 @@ describe("cost model", () => {
                 ["X-Ray", "traces recorded", true],
                 ["CloudWatch", "alarms", false],
                 ["CloudWatch", "dashboard", false],
+                ["CloudWatch", "trade metrics (at most)", false],
                 ["ECR", "storage of up to 10 images", false],
                 ["CloudWatch", "Container Insights metrics (at most)", false],
             ],

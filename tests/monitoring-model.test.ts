@@ -18,6 +18,7 @@ const ACCOUNT = "123456789012";
 const STATE_MACHINE = `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:trading`;
 const RESOURCES: MonitoredResources = {
     region: "eu-west-1",
+    stack: "prod",
     stateMachineArn: STATE_MACHINE,
     functionNames: { "stock-checker": "checker-fn", "stock-buyer": "buyer-fn", "stock-seller": "seller-fn" },
     tableName: "trades",
@@ -79,9 +80,11 @@ describe("monitoring model", () => {
             ["metric", 12, 6, 12, 6],
             ["metric", 0, 12, 12, 6],
             ["metric", 12, 12, 12, 6],
-            ["alarm", 0, 18, 24, 6],
+            ["metric", 0, 18, 12, 6],
+            ["metric", 12, 18, 12, 6],
+            ["alarm", 0, 24, 24, 6],
         ]);
-        const [executions, duration, checker, , , table, alarms] = body.widgets.map((w: { properties: Record<string, unknown> }) => w.properties);
+        const [executions, duration, checker, , , table, trades, price, alarms] = body.widgets.map((w: { properties: Record<string, unknown> }) => w.properties);
         assert.deepEqual(executions, {
             title: "Executions",
             region: "eu-west-1",
@@ -104,6 +107,22 @@ describe("monitoring model", () => {
         assert.deepEqual(table.metrics, [
             ["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", "trades"],
             ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", "trades"],
+        ]);
+        assert.deepEqual([trades.title, trades.stat, trades.metrics], [
+            "Trades by type",
+            "Sum",
+            [
+                ["StockTrader", "Trades", "Stack", "prod", "TradeType", "buy", { label: "buy" }],
+                ["StockTrader", "Trades", "Stack", "prod", "TradeType", "sell", { label: "sell" }],
+            ],
+        ]);
+        assert.deepEqual([price.title, price.stat, price.metrics], [
+            "Traded price by type (average)",
+            "Average",
+            [
+                ["StockTrader", "TradePrice", "Stack", "prod", "TradeType", "buy", { label: "buy" }],
+                ["StockTrader", "TradePrice", "Stack", "prod", "TradeType", "sell", { label: "sell" }],
+            ],
         ]);
         assert.deepEqual(alarms, { title: "Alarms", alarms: ["arn:alarm:1", "arn:alarm:2"] });
     });
