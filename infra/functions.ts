@@ -26,6 +26,8 @@ export interface TradingFunctionsArgs {
  */
 export class TradingFunctions extends pulumi.ComponentResource {
     readonly functions: Record<TradingFunctionName, aws.lambda.Function>;
+    /** Each function's log group, where its records (and Lambda's own lines) go. */
+    readonly logGroups: Record<TradingFunctionName, aws.cloudwatch.LogGroup>;
 
     constructor(name: string, args: TradingFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-trader:functions:TradingFunctions", name, {}, opts);
@@ -35,17 +37,16 @@ export class TradingFunctions extends pulumi.ComponentResource {
         const trust = aws
             .getCallerIdentityOutput({}, { parent: this })
             .accountId.apply((account) => JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com", account)));
-        const create = (fn: TradingFunctionName) => this.createFunction(`${name}-${fn}`, handlers[handlerSource(fn)], trust, args);
-        this.functions = {
-            "stock-checker": create("stock-checker"),
-            "stock-buyer": create("stock-buyer"),
-            "stock-seller": create("stock-seller"),
-        };
+        const created = Object.fromEntries(
+            TRADING_FUNCTIONS.map((fn) => [fn, this.createFunction(`${name}-${fn}`, handlers[handlerSource(fn)], trust, args)]),
+        ) as Record<TradingFunctionName, { fn: aws.lambda.Function; logGroup: aws.cloudwatch.LogGroup }>;
+        this.functions = Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, created[fn].fn])) as Record<TradingFunctionName, aws.lambda.Function>;
+        this.logGroups = Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, created[fn].logGroup])) as Record<TradingFunctionName, aws.cloudwatch.LogGroup>;
 
         this.registerOutputs(Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, this.functions[fn].arn])));
     }
 
-    private createFunction(name: string, code: string, trust: pulumi.Output<string>, args: TradingFunctionsArgs): aws.lambda.Function {
+    private createFunction(name: string, code: string, trust: pulumi.Output<string>, args: TradingFunctionsArgs) {
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.config.logRetentionDays }, { parent: this });
         const role = new aws.iam.Role(
             `${name}-role`,
@@ -57,7 +58,7 @@ export class TradingFunctions extends pulumi.ComponentResource {
             { role: role.id, policy: logGroup.arn.apply((arn) => JSON.stringify(functionPolicy(arn, args.config.tracingEnabled))) },
             { parent: this },
         );
-        return new aws.lambda.Function(
+        const fn = new aws.lambda.Function(
             name,
             {
                 runtime: LAMBDA_RUNTIME,
@@ -78,5 +79,6 @@ export class TradingFunctions extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [logPolicy] },
         );
+        return { fn, logGroup };
     }
 }

@@ -7,7 +7,7 @@
  * from the ARN when none is set. Without --logs it calls only StartExecution (or RedriveExecution),
  * DescribeExecution and GetExecutionHistory.
  */
-import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import {
     DescribeExecutionCommand,
     GetExecutionHistoryCommand,
@@ -17,8 +17,10 @@ import {
     type DescribeExecutionCommandOutput,
     type HistoryEvent,
 } from "@aws-sdk/client-sfn";
+import { TRADING_FUNCTIONS, type TradingFunctionName } from "../model/functions";
 import { parseArn } from "../model/policies";
 import { jsonFlag, parseFlags, processIo, runCommand, UsageError, type ToolIo } from "./cli";
+import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
 import { batchTask, stateTracer, type BatchTask, type TraceEvent } from "./trace";
 
 export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-arn ARN | --redrive EXECUTION_ARN) [options]
@@ -29,7 +31,8 @@ export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-
   --input JSON               the execution input (default {}; not with --redrive)
   --no-follow                start the execution, print its ARN and exit 0
   --json                     print one JSON document at the end instead of lines
-  --logs                     also print the batch container's log lines (CloudWatch Logs)
+  --logs                     also print the execution's log lines in time order: each function
+                             invocation's (with --stack) and the batch container's (CloudWatch Logs)
   --log-group NAME           the batch log group for --logs (default: the stack's batchLogGroupName)
   --container NAME           the batch container for --logs (default: the stack's containerName, or batch)
   --help                     print this help
@@ -155,6 +158,8 @@ async function regionalClient<C extends { config: { region: () => Promise<string
     }
 }
 
+const str = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+
 /** Turns an AWS refusal into a message saying what was refused and what is missing. */
 function refusal(action: string, resource: string, error: unknown): ExecuteError {
     const e = error as Error & { name: string };
@@ -268,12 +273,15 @@ interface Followed {
     cause?: string;
     events: TraceEvent[];
     tasks: string[];
+    /** The history events read while following, oldest first. */
+    history: HistoryEvent[];
 }
 
 async function follow(sfn: SFNClient, executionArn: string, afterId: number, options: Options, deps: ExecuteDeps): Promise<Followed> {
     const translate = historyTranslator();
     const trace = options.json ? () => undefined : stateTracer(deps.out);
     const traced: TraceEvent[] = [];
+    const history: HistoryEvent[] = [];
     let lastId = afterId;
     let delay = POLL.firstMs / POLL.factor;
     for (;;) {
@@ -285,6 +293,7 @@ async function follow(sfn: SFNClient, executionArn: string, afterId: number, opt
             true,
         );
         const events = await newEvents(sfn, executionArn, lastId, deps);
+        history.push(...events);
         for (const event of events) {
             lastId = Math.max(lastId, event.id ?? 0);
             for (const t of translate(event)) {
@@ -302,6 +311,7 @@ async function follow(sfn: SFNClient, executionArn: string, afterId: number, opt
                 cause: description.cause,
                 events: traced,
                 tasks,
+                history,
             };
         }
         // Poll again soon while events arrive; back off while nothing happens.
@@ -310,33 +320,41 @@ async function follow(sfn: SFNClient, executionArn: string, afterId: number, opt
     }
 }
 
-/** The batch container's log lines for each task, from its awslogs stream `<prefix>/<container>/<task id>`. */
-async function batchLogs(tasks: string[], logGroup: string, container: string, region: string, deps: ExecuteDeps): Promise<string[]> {
-    const logs = await regionalClient((r) => new CloudWatchLogsClient(r ? { region: r } : {}), region);
-    const lines: string[] = [];
-    try {
-        for (const taskArn of tasks) {
-            const logStreamName = `${container}/${container}/${taskArn.split("/").at(-1)}`;
-            let token: string | undefined;
-            for (;;) {
-                const page = await call("logs:GetLogEvents", `${logGroup}:${logStreamName}`, () =>
-                    logs.send(new GetLogEventsCommand({ logGroupName: logGroup, logStreamName, startFromHead: true, nextToken: token })),
-                deps);
-                lines.push(...(page.events ?? []).map((e) => e.message ?? ""));
-                // GetLogEvents returns the token it was given once there is nothing more to read.
-                if (!page.nextForwardToken || page.nextForwardToken === token) {
-                    break;
-                }
-                token = page.nextForwardToken;
-            }
-        }
-    } finally {
-        logs.destroy();
-    }
-    return lines;
+/** Each function's log group by its ARN, from the stack's outputs; empty without them. */
+function functionLogGroups(outputs: Record<string, unknown>): Map<string, { source: TradingFunctionName; logGroup: string }> {
+    const groups = (outputs.functionLogGroupNames ?? {}) as Record<string, unknown>;
+    const entries = TRADING_FUNCTIONS.flatMap((fn) => {
+        const arn = str(outputs[`${fn.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}FunctionArn`]);
+        const logGroup = str(groups[fn]);
+        return arn && logGroup ? [[arn, { source: fn, logGroup }] as const] : [];
+    });
+    return new Map(entries);
 }
 
-const str = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+/** The execution's log lines in time order: each Lambda invocation's (with the stack's outputs) and each batch task's. */
+async function executionLogs(result: Followed, outputs: Record<string, unknown>, options: Options, region: string, deps: ExecuteDeps): Promise<LogLine[]> {
+    const client = await regionalClient((r) => new CloudWatchLogsClient(r ? { region: r } : {}), region);
+    const reader: LogReader = { client, call: (action, resource, send) => call(action, resource, send, deps) };
+    try {
+        const lines: LogLine[] = [];
+        const groups = functionLogGroups(outputs);
+        for (const invocation of lambdaInvocations(result.history)) {
+            const fn = groups.get(invocation.functionArn);
+            if (fn) {
+                lines.push(...(await invocationLines(reader, invocation, fn.logGroup, fn.source)));
+            }
+        }
+        const batchGroup = options.logGroup ?? str(outputs.batchLogGroupName) ?? "";
+        const container = options.container ?? str(outputs.containerName) ?? "batch";
+        for (const taskArn of result.tasks) {
+            lines.push(...(await batchLines(reader, taskArn, batchGroup, container)));
+        }
+        return inTimeOrder(lines);
+    } finally {
+        client.destroy();
+    }
+}
+
 
 export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): Promise<number> {
     let options: Options;
@@ -394,17 +412,10 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
                 }
             }
             const result = await follow(sfn, executionArn, afterId, options, deps);
-            const logLines = options.logs
-                ? await batchLogs(
-                      result.tasks,
-                      options.logGroup ?? str(outputs.batchLogGroupName) ?? "",
-                      options.container ?? str(outputs.containerName) ?? "batch",
-                      parseArn(executionArn).region,
-                      deps,
-                  )
-                : undefined;
+            const logLines = options.logs ? await executionLogs(result, outputs, options, parseArn(executionArn).region, deps) : undefined;
             if (options.json) {
-                deps.out(JSON.stringify({ ...result, logs: logLines }, null, 2));
+                const { history: _history, ...shown } = result;
+                deps.out(JSON.stringify({ ...shown, logs: logLines }, null, 2));
             } else {
                 deps.out("");
                 deps.out(`Status: ${result.status}`);
@@ -416,8 +427,11 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
                 }
                 if (logLines) {
                     deps.out("");
-                    deps.out(`Batch log lines (${logLines.length}):`);
-                    logLines.forEach((line) => deps.out(`  ${line}`));
+                    deps.out(`Log lines (${logLines.length}):`);
+                    renderLogLines(logLines).forEach((line) => deps.out(line));
+                    if (functionLogGroups(outputs).size === 0) {
+                        deps.out("  (the functions' lines need the stack's outputs: give --stack NAME)");
+                    }
                 }
             }
             return result.status === "SUCCEEDED" ? 0 : 1;

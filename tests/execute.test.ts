@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsClient, FilterLogEventsCommand, GetLogEventsCommand, type FilterLogEventsCommandInput } from "@aws-sdk/client-cloudwatch-logs";
 import {
     DescribeExecutionCommand,
     GetExecutionHistoryCommand,
@@ -318,30 +318,111 @@ describe("npm run execute (against mocked AWS clients)", () => {
         assert.match(result.err[0], /^AWS refused states:RedriveExecution on .*: ExecutionNotRedrivable: Execution is SUCCEEDED and cannot be redriven \(only a FAILED, TIMED_OUT or ABORTED/);
     });
 
-    it("reads the state machine from the stack's outputs and, with --logs, prints the batch container's log lines", async () => {
+    it("with --stack and --logs, prints the execution's function and batch lines in time order, each invocation's by its request id", async () => {
         sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
         serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT });
-        const stream = "batch/batch/0f1e2d3c4b5a69788796a5b4c3d2e1f0";
-        logs.on(GetLogEventsCommand, { logGroupName: "batch-logs-1a2b3c", logStreamName: stream, startFromHead: true, nextToken: undefined }).resolves({
+        const at = (ms: number) => new Date(T0 + ms).toISOString();
+        // Lines in Lambda's JSON log format: platform records, and the functions' own records wrapped by the runtime.
+        const platform = (ms: number, type: string, requestId: string) => JSON.stringify({ time: at(ms), type, record: { requestId, version: "$LATEST" } });
+        const app = (ms: number, requestId: string, message: object) => JSON.stringify({ timestamp: at(ms), level: "INFO", requestId, message: { ...message, requestId } });
+        const event = (ms: number, message: string, i: number) => ({ logStreamName: "2026/11/28/[$LATEST]0a1b", timestamp: T0 + ms, message, ingestionTime: T0 + ms + 50, eventId: `e${ms}${i}` });
+        const trade = JSON.parse(TRADE) as { id: string };
+        const lines: Record<string, string[][]> = {
+            "checker-logs": [
+                [platform(350, "platform.start", "r-check"), app(360, "r-check", { message: "checked price", coldStart: true, price: 42 })],
+                // Another execution's check in the same second, and the end of this one's.
+                [app(370, "r-other", { message: "checked price", coldStart: false, price: 17 }), platform(480, "platform.report", "r-check")],
+            ],
+            "buyer-logs": [
+                [
+                    platform(1050, "platform.start", "r-buy"),
+                    app(1100, "r-buy", { message: "traded", coldStart: true, trade: { id: trade.id, type: "buy", price: 42, quantity: 3 } }),
+                    app(1110, "r-sell", { message: "traded", coldStart: false, trade: { id: "another-trade", type: "sell", price: 80, quantity: 1 } }),
+                    platform(1190, "platform.report", "r-buy"),
+                ],
+            ],
+        };
+        // The SDK's paginator reuses its input object, so each request is copied as it is sent.
+        const requests: FilterLogEventsCommandInput[] = [];
+        logs.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => {
+            requests.push(JSON.parse(JSON.stringify(input)));
+            const pages = lines[input.logGroupName!];
+            const index = input.nextToken ? Number(input.nextToken) : 0;
+            const startsAt = pages.slice(0, index).flat().length;
+            return {
+                events: pages[index].map((message, i) => event(JSON.parse(message).time ? Date.parse(JSON.parse(message).time) - T0 : Date.parse(JSON.parse(message).timestamp) - T0, message, startsAt + i)),
+                nextToken: index + 1 < pages.length ? String(index + 1) : undefined,
+                searchedLogStreams: [],
+            };
+        });
+        logs.on(GetLogEventsCommand).resolves({
             events: [
-                { timestamp: T0, message: '{"level":"info","step":"start"}', ingestionTime: T0 },
-                { timestamp: T0, message: '{"level":"info","step":"marked-processed"}', ingestionTime: T0 },
+                { timestamp: T0 + 1600, message: '{"level":"info","step":"start"}', ingestionTime: T0 + 1650 },
+                { timestamp: T0 + 1700, message: '{"level":"info","step":"done"}', ingestionTime: T0 + 1750 },
             ],
             nextForwardToken: "f/1",
             nextBackwardToken: "b/0",
         });
-        logs.on(GetLogEventsCommand, { nextToken: "f/1" }).resolves({ events: [{ timestamp: T0, message: '{"level":"info","step":"done"}' }], nextForwardToken: "f/2", nextBackwardToken: "b/1" });
-        logs.on(GetLogEventsCommand, { nextToken: "f/2" }).resolves({ events: [], nextForwardToken: "f/2", nextBackwardToken: "b/2" });
-        const result = await run(["--stack", "dev", "--logs"], { stateMachineArn: STATE_MACHINE, batchLogGroupName: "batch-logs-1a2b3c", containerName: "batch" });
+        logs.on(GetLogEventsCommand, { nextToken: "f/1" }).resolves({ events: [], nextForwardToken: "f/1", nextBackwardToken: "b/1" });
+        const outputs = {
+            stateMachineArn: STATE_MACHINE,
+            batchLogGroupName: "batch-logs",
+            containerName: "batch",
+            stockCheckerFunctionArn: fn("trading-stock-checker"),
+            stockBuyerFunctionArn: fn("trading-stock-buyer"),
+            stockSellerFunctionArn: fn("trading-stock-seller"),
+            functionLogGroupNames: { "stock-checker": "checker-logs", "stock-buyer": "buyer-logs", "stock-seller": "seller-logs" },
+        };
+        const result = await run(["--stack", "dev", "--logs"], outputs);
         assert.equal(result.code, 0, result.err.join("\n"));
         assert.deepEqual(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn, STATE_MACHINE);
-        assert.deepEqual(result.out.slice(-4), [
-            "Batch log lines (3):",
-            '  {"level":"info","step":"start"}',
-            '  {"level":"info","step":"marked-processed"}',
-            '  {"level":"info","step":"done"}',
+        // Each invocation's window, from its history events (scheduled at 300 and 1000 ms, done at 500 and 1200), a second either side.
+        assert.deepEqual(
+            requests,
+            [
+                { logGroupName: "checker-logs", startTime: T0 + 300 - 1000, endTime: T0 + 500 + 1000 },
+                { logGroupName: "checker-logs", startTime: T0 + 300 - 1000, endTime: T0 + 500 + 1000, nextToken: "1" },
+                { logGroupName: "buyer-logs", startTime: T0, endTime: T0 + 2200 },
+            ],
+        );
+        assert.deepEqual(result.out.slice(result.out.indexOf("Log lines (8):")), [
+            "Log lines (8):",
+            `  ${at(350)}  stock-checker  ${lines["checker-logs"][0][0]}`,
+            `  ${at(360)}  stock-checker  ${lines["checker-logs"][0][1]}`,
+            `  ${at(480)}  stock-checker  ${lines["checker-logs"][1][1]}`,
+            `  ${at(1050)}  stock-buyer    ${lines["buyer-logs"][0][0]}`,
+            `  ${at(1100)}  stock-buyer    ${lines["buyer-logs"][0][1]}`,
+            `  ${at(1190)}  stock-buyer    ${lines["buyer-logs"][0][3]}`,
+            `  ${at(1600)}  batch          {"level":"info","step":"start"}`,
+            `  ${at(1700)}  batch          {"level":"info","step":"done"}`,
         ]);
-        assert.equal(logs.commandCalls(GetLogEventsCommand).length, 3);
+        const json = await run(["--stack", "dev", "--logs", "--json"], outputs);
+        const document = JSON.parse(json.out.join("\n"));
+        assert.deepEqual(document.logs.map((l: { source: string }) => l.source), ["stock-checker", "stock-checker", "stock-checker", "stock-buyer", "stock-buyer", "stock-buyer", "batch", "batch"]);
+        assert.equal(document.history, undefined, "the raw history stays internal");
+    });
+
+    it("finds a failed invocation's lines by its failure record", async () => {
+        const failing = new History()
+            .add("ExecutionStarted", { executionStartedEventDetails: { input: "{}" } })
+            .state("Task", "Check Stock Value")
+            .add("LambdaFunctionScheduled", { lambdaFunctionScheduledEventDetails: { resource: fn("trading-stock-checker"), input: "{}" } })
+            .add("LambdaFunctionStarted")
+            .add("LambdaFunctionFailed", { lambdaFunctionFailedEventDetails: { error: "RangeError", cause: "{}" } })
+            .add("ExecutionFailed", { executionFailedEventDetails: { error: "RangeError" } });
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        serve(failing, { status: "FAILED", error: "RangeError" });
+        const failedLine = JSON.stringify({ timestamp: new Date(T0 + 450).toISOString(), level: "ERROR", requestId: "r-1", message: { message: "failed", requestId: "r-1", error: "stock_price must be an integer from 0 to 99 (got 100)", price: 100 } });
+        const otherLine = JSON.stringify({ timestamp: new Date(T0 + 460).toISOString(), level: "INFO", requestId: "r-2", message: { message: "checked price", requestId: "r-2", price: 5 } });
+        logs.on(FilterLogEventsCommand).resolves({ events: [{ timestamp: T0 + 450, message: failedLine }, { timestamp: T0 + 460, message: otherLine }, { timestamp: T0 + 470, message: "not JSON" }] });
+        const result = await run(["--stack", "dev", "--logs"], {
+            stateMachineArn: STATE_MACHINE,
+            batchLogGroupName: "batch-logs",
+            stockCheckerFunctionArn: fn("trading-stock-checker"),
+            functionLogGroupNames: { "stock-checker": "checker-logs" },
+        });
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.out.slice(-2), ["Log lines (1):", `  ${new Date(T0 + 450).toISOString()}  stock-checker  ${failedLine}`]);
     });
 
     it("with --no-follow prints the execution ARN and exits 0 after StartExecution alone", async () => {
@@ -496,7 +577,12 @@ describe("npm run execute (against mocked AWS clients)", () => {
                     { logGroupName: "own-logs", logStreamName: `${stream}/0f1e2d3c4b5a69788796a5b4c3d2e1f0`, startFromHead: true, nextToken: "f/1" },
                 ],
             );
-            assert.deepEqual(result.out.slice(-3), ["Batch log lines (2):", "  line", "  "]);
+            assert.deepEqual(result.out.slice(-4), [
+                "Log lines (2):",
+                `  ${new Date(T0).toISOString()}  batch  line`,
+                `  ${new Date(T0).toISOString()}  batch  `,
+                "  (the functions' lines need the stack's outputs: give --stack NAME)",
+            ]);
         });
     }
 

@@ -63,8 +63,9 @@ describe("trading half under Pulumi mocks (dev stack config)", () => {
                 }
             });
 
-            it("has a log group with the configured retention (7 days in dev)", () => {
+            it("has a log group with the configured retention (7 days in dev), exported by the function's name", () => {
                 assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", `trading-${fn}-logs`).inputs.retentionInDays, 7);
+                assert.equal((run.outputs.functionLogGroupNames as Record<string, string>)[fn], `trading-${fn}-logs`);
             });
 
             it("has a role only Lambda can assume", () => {
@@ -126,7 +127,9 @@ describe("trading half under Pulumi mocks (dev stack config)", () => {
         for (const [key, value] of Object.entries(run.outputs)) {
             const empty = value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
             assert.ok(!empty, `${key} resolved to ${JSON.stringify(value)}`);
-            for (const item of Array.isArray(value) ? value : [value]) {
+            const items = Array.isArray(value) ? value : typeof value === "object" ? Object.values(value as object) : [value];
+            assert.ok(items.length > 0, `${key} holds nothing`);
+            for (const item of items) {
                 assert.ok(typeof item === "string" && item.length > 0, `${key} holds ${JSON.stringify(item)}`);
             }
         }

@@ -139,7 +139,7 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
 
     it("exports every output DESIGN names, and no other", () => {
         assert.deepEqual(Object.keys(run.outputs).sort(), [
-            "alarmTopicArn", "batchLogGroupName", "clusterArn", "containerName", "dashboardName", "dashboardUrl", "imageUri",
+            "alarmTopicArn", "batchLogGroupName", "clusterArn", "containerName", "dashboardName", "dashboardUrl", "functionLogGroupNames", "imageUri",
             "operatorPolicyArn", "repositoryUrl", "securityGroupIds", "stateMachineArn", "stateMachineConsoleUrl", "stateMachineName",
             "stateMachineRoleArn", "stockBuyerFunctionArn", "stockCheckerFunctionArn", "stockSellerFunctionArn", "subnetIds",
             "taskDefinitionArn", "taskExecutionRoleArn", "taskRoleArn", "transactionTableArn", "transactionTableName",
