@@ -117,12 +117,19 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
         this.operatorPolicy = new aws.iam.Policy(
             `${name}-operator-policy`,
             {
-                description: "Run, follow, stop and redrive executions of the stock-trader workflow, and read its logs",
+                description: "Run, follow, stop and redrive executions of the stock-trader workflow, read its logs, and rerun its batch task",
                 policy: pulumi
-                    .all([workflow.stateMachine.arn, workflow.logGroup.arn, batch.logGroup.arn])
-                    .apply(([stateMachineArn, stateMachineLogGroupArn, batchLogGroupArn]) =>
-                        JSON.stringify(operatorPolicy(stateMachineArn, { stateMachineLogGroupArn, batchLogGroupArn })),
-                    ),
+                    .output({
+                        stateMachineArn: workflow.stateMachine.arn,
+                        logGroupArns: [workflow.logGroup.arn, batch.logGroup.arn, ...Object.values(functions.logGroups).map((group) => group.arn)],
+                        batch: {
+                            clusterArn: batch.cluster.arn,
+                            taskDefinitionArn: batch.taskDefinitionArn,
+                            taskExecutionRoleArn: batch.executionRole.arn,
+                            taskRoleArn: batch.taskRole.arn,
+                        },
+                    })
+                    .apply((resources) => JSON.stringify(operatorPolicy(resources))),
             },
             parent,
         );

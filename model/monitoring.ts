@@ -8,6 +8,7 @@ import { METRIC_NAMESPACE, TRADE_METRICS, TRADE_TYPES } from "../functions/telem
 import { MAX_STALE_AFTER_HOURS, type StackConfig } from "./config";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "./functions";
 import { allow, logStreamsArn, parseArn, policyDocument, type PolicyDocument } from "./policies";
+import { batchTaskScope } from "./workflow";
 
 /** Every alarm is evaluated over 5-minute periods unless it says otherwise. */
 export const ALARM_PERIOD_SECONDS = 300;
@@ -201,29 +202,40 @@ export function dashboardBody(resources: MonitoredResources, alarmArns: string[]
     return JSON.stringify({ widgets: placed });
 }
 
-/** The log groups the workflow writes, which operators may read. */
-export interface OperatedLogGroups {
-    stateMachineLogGroupArn: string;
-    batchLogGroupArn: string;
+/** What operators run and read: the state machine, every log group the workflow writes, and the batch task. */
+export interface OperatedResources {
+    stateMachineArn: string;
+    /** The state machine's, the batch container's and each function's log group. */
+    logGroupArns: string[];
+    batch: { clusterArn: string; taskDefinitionArn: string; taskExecutionRoleArn: string; taskRoleArn: string };
 }
 
 /**
  * What running and inspecting this workflow needs, on this state machine only: start it, follow,
- * stop and redrive its executions, and read its own logs. Nothing changes infrastructure.
+ * stop and redrive its executions, read its own logs, and run its batch task again for a trade
+ * (`npm run execute -- --rerun-batch`): RunTask of the task definition (any revision, as a failed
+ * execution may name an older one) on this cluster only, describing and tagging this cluster's
+ * tasks, and passing the task's two roles to ECS tasks. Nothing changes infrastructure.
  */
-export function operatorPolicy(stateMachineArn: string, logs: OperatedLogGroups): PolicyDocument {
-    const sm = parseArn(stateMachineArn);
+export function operatorPolicy(resources: OperatedResources): PolicyDocument {
+    const sm = parseArn(resources.stateMachineArn);
     const name = sm.resource.replace(/^stateMachine:/, "");
     const executions = `arn:${sm.partition}:states:${sm.region}:${sm.account}:execution:${name}:*`;
-    const groups = [logs.stateMachineLogGroupArn, logs.batchLogGroupArn];
+    const groups = resources.logGroupArns;
+    const { batch } = resources;
+    const scope = batchTaskScope(batch.clusterArn);
     return policyDocument(
-        allow("StartTradingExecutions", "states:StartExecution", stateMachineArn),
+        allow("StartTradingExecutions", "states:StartExecution", resources.stateMachineArn),
         allow(
             "OperateTradingExecutions",
             ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution", "states:RedriveExecution"],
             executions,
         ),
         allow("ReadWorkflowLogs", ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"], [...groups, ...groups.map(logStreamsArn)]),
+        allow("RerunBatchTask", "ecs:RunTask", batch.taskDefinitionArn.replace(/:\d+$/, ":*"), scope.onCluster),
+        allow("FollowBatchTasks", "ecs:DescribeTasks", scope.tasks),
+        allow("TagBatchTasks", "ecs:TagResource", scope.tasks, scope.createdByRunTask),
+        allow("PassBatchTaskRoles", "iam:PassRole", [batch.taskExecutionRoleArn, batch.taskRoleArn], scope.passedToEcsTasks),
     );
 }
 

@@ -252,15 +252,30 @@ export function runTaskOverrides(containerName: string, command: string[], trans
 }
 
 /**
+ * Where starting a batch task reaches, for whoever starts one (the state machine, or an operator
+ * who reruns it): the cluster's tasks, and the conditions that keep RunTask on the cluster,
+ * tagging to the task RunTask creates, and the task's roles to ECS tasks.
+ */
+export function batchTaskScope(clusterArn: string) {
+    const cluster = parseArn(clusterArn);
+    const regional = (service: string, resource: string) => `arn:${cluster.partition}:${service}:${cluster.region}:${cluster.account}:${resource}`;
+    return {
+        regional,
+        tasks: regional("ecs", `task/${cluster.resource.replace(/^cluster\//, "")}/*`),
+        onCluster: { ArnEquals: { "ecs:cluster": clusterArn } },
+        createdByRunTask: { StringEquals: { "ecs:CreateAction": "RunTask" } },
+        passedToEcsTasks: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+    };
+}
+
+/**
  * `ecs:runTask.sync` of the batch task, and what Step Functions needs for it (Step Functions
  * developer guide, "IAM policies for Amazon ECS"): run the task definition on this cluster,
  * stop and describe its tasks, manage the managed events rule through which `.sync` learns the
  * task stopped, and pass the task's two roles to ECS.
  */
 function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig, next: string, onFailure: string): BuiltTask {
-    const cluster = parseArn(batch.clusterArn);
-    const clusterName = cluster.resource.replace(/^cluster\//, "");
-    const regional = (service: string, resource: string) => `arn:${cluster.partition}:${service}:${cluster.region}:${cluster.account}:${resource}`;
+    const scope = batchTaskScope(batch.clusterArn);
     return {
         state: {
             Type: "Task",
@@ -291,32 +306,17 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
             Next: next,
         },
         grants: [
-            {
-                sid: "RunBatchTask",
-                actions: ["ecs:RunTask"],
-                resources: [batch.taskDefinitionArn],
-                condition: { ArnEquals: { "ecs:cluster": batch.clusterArn } },
-            },
+            { sid: "RunBatchTask", actions: ["ecs:RunTask"], resources: [batch.taskDefinitionArn], condition: scope.onCluster },
             // Task IDs are not known before the task runs, hence this cluster's tasks by wildcard.
-            { sid: "ManageBatchTask", actions: ["ecs:StopTask", "ecs:DescribeTasks"], resources: [regional("ecs", `task/${clusterName}/*`)] },
+            { sid: "ManageBatchTask", actions: ["ecs:StopTask", "ecs:DescribeTasks"], resources: [scope.tasks] },
             // PropagateTags tags the task as RunTask creates it, and only then.
-            {
-                sid: "TagBatchTask",
-                actions: ["ecs:TagResource"],
-                resources: [regional("ecs", `task/${clusterName}/*`)],
-                condition: { StringEquals: { "ecs:CreateAction": "RunTask" } },
-            },
+            { sid: "TagBatchTask", actions: ["ecs:TagResource"], resources: [scope.tasks], condition: scope.createdByRunTask },
             {
                 sid: "ReceiveBatchTaskEvents",
                 actions: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-                resources: [regional("events", `rule/${ECS_TASK_EVENTS_RULE}`)],
+                resources: [scope.regional("events", `rule/${ECS_TASK_EVENTS_RULE}`)],
             },
-            {
-                sid: "PassBatchTaskRoles",
-                actions: ["iam:PassRole"],
-                resources: [batch.taskExecutionRoleArn, batch.taskRoleArn],
-                condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
-            },
+            { sid: "PassBatchTaskRoles", actions: ["iam:PassRole"], resources: [batch.taskExecutionRoleArn, batch.taskRoleArn], condition: scope.passedToEcsTasks },
         ],
     };
 }

@@ -12,6 +12,7 @@ import {
     type MonitoredResources,
 } from "../model/monitoring";
 import { occurrenceAlarm, staleAlarm } from "./support/expected-alarms";
+import { isAllowed, type Request } from "./support/grants";
 import { expectedTopicPolicy } from "./support/expected-iam";
 
 const ACCOUNT = "123456789012";
@@ -127,9 +128,18 @@ describe("monitoring model", () => {
         assert.deepEqual(alarms, { title: "Alarms", alarms: ["arn:alarm:1", "arn:alarm:2"] });
     });
 
-    it("grants operators this state machine's executions and its two log groups, nothing else", () => {
-        const logs = { stateMachineLogGroupArn: `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:sm`, batchLogGroupArn: `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:batch` };
-        assert.deepEqual(operatorPolicy(STATE_MACHINE, logs), {
+    const logGroup = (name: string) => `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:${name}`;
+    const BATCH = {
+        clusterArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/batch-cluster`,
+        taskDefinitionArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/batch-task:7`,
+        taskExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/batch-execution`,
+        taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/batch-task`,
+    };
+    const OPERATED = { stateMachineArn: STATE_MACHINE, logGroupArns: [logGroup("sm"), logGroup("batch"), logGroup("checker")], batch: BATCH };
+
+    it("grants operators this state machine's executions, its log groups and rerunning its batch task, nothing else", () => {
+        const groups = OPERATED.logGroupArns;
+        assert.deepEqual(operatorPolicy(OPERATED), {
             Version: "2012-10-17",
             Statement: [
                 { Sid: "StartTradingExecutions", Effect: "Allow", Action: "states:StartExecution", Resource: STATE_MACHINE },
@@ -143,10 +153,60 @@ describe("monitoring model", () => {
                     Sid: "ReadWorkflowLogs",
                     Effect: "Allow",
                     Action: ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"],
-                    Resource: [logs.stateMachineLogGroupArn, logs.batchLogGroupArn, `${logs.stateMachineLogGroupArn}:*`, `${logs.batchLogGroupArn}:*`],
+                    Resource: [...groups, ...groups.map((g) => `${g}:*`)],
+                },
+                {
+                    Sid: "RerunBatchTask",
+                    Effect: "Allow",
+                    Action: "ecs:RunTask",
+                    Resource: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/batch-task:*`,
+                    Condition: { ArnEquals: { "ecs:cluster": BATCH.clusterArn } },
+                },
+                { Sid: "FollowBatchTasks", Effect: "Allow", Action: "ecs:DescribeTasks", Resource: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/batch-cluster/*` },
+                {
+                    Sid: "TagBatchTasks",
+                    Effect: "Allow",
+                    Action: "ecs:TagResource",
+                    Resource: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/batch-cluster/*`,
+                    Condition: { StringEquals: { "ecs:CreateAction": "RunTask" } },
+                },
+                {
+                    Sid: "PassBatchTaskRoles",
+                    Effect: "Allow",
+                    Action: "iam:PassRole",
+                    Resource: [BATCH.taskExecutionRoleArn, BATCH.taskRoleArn],
+                    Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
                 },
             ],
         });
+    });
+
+    describe("evaluated as IAM would, for what --rerun-batch sends", () => {
+        const policy = operatorPolicy(OPERATED);
+        const task = `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/batch-cluster/0f1e2d3c4b5a69788796a5b4c3d2e1f0`;
+        const cases: [string, Request, boolean][] = [
+            ["RunTask of this task definition in this cluster", { action: "ecs:RunTask", resource: BATCH.taskDefinitionArn, context: { "ecs:cluster": BATCH.clusterArn } }, true],
+            ["RunTask of an older revision in this cluster", { action: "ecs:RunTask", resource: BATCH.taskDefinitionArn.replace(/:7$/, ":3"), context: { "ecs:cluster": BATCH.clusterArn } }, true],
+            ["RunTask of another task definition", { action: "ecs:RunTask", resource: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/other-task:1`, context: { "ecs:cluster": BATCH.clusterArn } }, false],
+            ["RunTask of a task definition whose name starts the same", { action: "ecs:RunTask", resource: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/batch-task-2:1`, context: { "ecs:cluster": BATCH.clusterArn } }, false],
+            ["RunTask in another cluster", { action: "ecs:RunTask", resource: BATCH.taskDefinitionArn, context: { "ecs:cluster": `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/other` } }, false],
+            ["DescribeTasks of this cluster's task", { action: "ecs:DescribeTasks", resource: task, context: {} }, true],
+            ["DescribeTasks of another cluster's task", { action: "ecs:DescribeTasks", resource: task.replace("batch-cluster", "other"), context: {} }, false],
+            ["TagResource as RunTask creates the task", { action: "ecs:TagResource", resource: task, context: { "ecs:CreateAction": "RunTask" } }, true],
+            ["TagResource of a running task", { action: "ecs:TagResource", resource: task, context: {} }, false],
+            ["PassRole of the task role to ECS tasks", { action: "iam:PassRole", resource: BATCH.taskRoleArn, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }, true],
+            ["PassRole of the execution role to ECS tasks", { action: "iam:PassRole", resource: BATCH.taskExecutionRoleArn, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }, true],
+            ["PassRole of the task role to Lambda", { action: "iam:PassRole", resource: BATCH.taskRoleArn, context: { "iam:PassedToService": "lambda.amazonaws.com" } }, false],
+            ["PassRole of another role", { action: "iam:PassRole", resource: `arn:aws:iam::${ACCOUNT}:role/admin`, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }, false],
+            ["StopTask of this cluster's task", { action: "ecs:StopTask", resource: task, context: {} }, false],
+            ["FilterLogEvents on a function's log group", { action: "logs:FilterLogEvents", resource: logGroup("checker"), context: {} }, true],
+            ["FilterLogEvents on another log group", { action: "logs:FilterLogEvents", resource: logGroup("other"), context: {} }, false],
+        ];
+        for (const [label, request, allowed] of cases) {
+            it(`${allowed ? "allows" : "denies"} ${label}`, () => {
+                assert.equal(isAllowed(policy.Statement, request), allowed);
+            });
+        }
     });
 
     it("says why a schedule too sparse for CloudWatch has no stale alarm, and only then", () => {

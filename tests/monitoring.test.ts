@@ -1,6 +1,9 @@
 import * as assert from "node:assert/strict";
 import { occurrenceAlarm, staleAlarm } from "./support/expected-alarms";
+import type { PolicyStatement } from "../model/policies";
 import { expectedTopicPolicy } from "./support/expected-iam";
+import { CLUSTER, EXECUTION_ROLE, TASK_DEFINITION, TASK_ROLE } from "./support/expected-workflow";
+import { isAllowed } from "./support/grants";
 import { ACCOUNT, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 
 const STATE_MACHINE = mockArn("states", "stateMachine:trading-workflow-state-machine");
@@ -27,12 +30,6 @@ const withoutDescription = ({ alarmDescription, ...inputs }: Record<string, any>
     return inputs;
 };
 
-/** A minimal IAM evaluator: allowed when some Allow statement names the action and a matching resource. */
-function allows(policy: { Statement: { Effect: string; Action: string | string[]; Resource: string | string[] }[] }, action: string, resource: string): boolean {
-    const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-    const glob = (pattern: string) => new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
-    return policy.Statement.some((s) => s.Effect === "Allow" && list(s.Action).includes(action) && list(s.Resource).some((r) => glob(r).test(resource)));
-}
 
 for (const stack of ["dev", "prod"]) {
     describe(`operations layer under Pulumi mocks (${stack} stack config)`, () => {
@@ -102,8 +99,22 @@ for (const stack of ["dev", "prod"]) {
 
         it("grants operators exactly what running and inspecting this workflow needs, on this state machine only", () => {
             const policy = JSON.parse(named(run, "aws:iam/policy:Policy", "monitoring-operator-policy").inputs.policy);
+            const allows = (p: { Statement: PolicyStatement[] }, action: string, resource: string, context: Record<string, string> = {}) =>
+                isAllowed(p.Statement, { action, resource, context });
             const execution = (machine: string) => mockArn("states", `execution:${machine}:0b2a4f9e-1c3d-4e5f-8a9b-0c1d2e3f4a5b`);
             const batchLogs = mockArn("logs", "log-group:batch-logs");
+            const task = mockArn("ecs", "task/batch-cluster/0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+            const onCluster = { "ecs:cluster": CLUSTER };
+            const toEcsTasks = { "iam:PassedToService": "ecs-tasks.amazonaws.com" };
+            for (const fn of Object.keys(FUNCTIONS)) {
+                assert.ok(allows(policy, "logs:FilterLogEvents", mockArn("logs", `log-group:trading-${fn}-logs`)), `${fn}'s log lines must be readable`);
+            }
+            assert.ok(allows(policy, "ecs:RunTask", TASK_DEFINITION, onCluster));
+            assert.ok(!allows(policy, "ecs:RunTask", TASK_DEFINITION, { "ecs:cluster": mockArn("ecs", "cluster/other") }));
+            assert.ok(!allows(policy, "ecs:RunTask", mockArn("ecs", "task-definition/other:1"), onCluster));
+            assert.ok(allows(policy, "ecs:DescribeTasks", task));
+            assert.ok(allows(policy, "ecs:TagResource", task, { "ecs:CreateAction": "RunTask" }));
+            assert.ok(allows(policy, "iam:PassRole", EXECUTION_ROLE, toEcsTasks) && allows(policy, "iam:PassRole", TASK_ROLE, toEcsTasks));
             const calls: [string, string][] = [
                 ["states:StartExecution", STATE_MACHINE],
                 ["states:DescribeExecution", execution("trading-workflow-state-machine")],
@@ -130,7 +141,12 @@ for (const stack of ["dev", "prod"]) {
                 assert.ok(!allows(policy, action, resource), `${action} on ${resource} must not be allowed`);
             }
             const actions = policy.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-            assert.ok(actions.every((a: string) => /^(states:(StartExecution|DescribeExecution|GetExecutionHistory|StopExecution|RedriveExecution)|logs:(DescribeLogStreams|FilterLogEvents|GetLogEvents))$/.test(a)), actions.join());
+            assert.ok(
+                actions.every((a: string) =>
+                    /^(states:(StartExecution|DescribeExecution|GetExecutionHistory|StopExecution|RedriveExecution)|logs:(DescribeLogStreams|FilterLogEvents|GetLogEvents)|ecs:(RunTask|DescribeTasks|TagResource)|iam:PassRole)$/.test(a),
+                ),
+                actions.join(),
+            );
         });
 
         it("exports the operations outputs as non-empty strings, with console links in the stack's region", () => {

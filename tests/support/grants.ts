@@ -69,3 +69,36 @@ export function unneededGrants(tasks: [string, TaskState][], statements: PolicyS
                 .map((action) => `${statement.Sid} grants ${action} on ${JSON.stringify(statement.Resource)}, which no state uses`),
         );
 }
+
+/** A request as IAM evaluates it: the action, the resource, and the condition keys it carries. */
+export interface Request {
+    action: string;
+    resource: string;
+    context: Record<string, string>;
+}
+
+/** IAM's condition operators the project's policies use, on single values. */
+const CONDITION_OPERATORS: Record<string, (expected: string, actual: string | undefined) => boolean> = {
+    StringEquals: (expected, actual) => actual === expected,
+    ArnEquals: (expected, actual) => actual === expected,
+    ArnLike: (expected, actual) => actual !== undefined && matches(expected, actual),
+};
+
+/**
+ * Whether identity-based Allow statements (no Deny, as the project writes none) allow a request:
+ * some statement names the action and a matching resource, and each of its conditions holds.
+ */
+export function isAllowed(statements: readonly PolicyStatement[], request: Request): boolean {
+    return statements.some(
+        (statement) =>
+            statement.Effect === "Allow" &&
+            allows(statement, request.action, request.resource) &&
+            Object.entries(statement.Condition ?? {}).every(([operator, keys]) =>
+                Object.entries(keys as Record<string, string>).every(([key, expected]) => {
+                    const holds = CONDITION_OPERATORS[operator];
+                    assert.ok(holds, `no evaluation for condition operator ${operator}`);
+                    return holds(expected, request.context[key]);
+                }),
+            ),
+    );
+}
