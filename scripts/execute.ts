@@ -8,9 +8,9 @@
  * DescribeExecution and GetExecutionHistory.
  */
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { ECSClient } from "@aws-sdk/client-ecs";
 import {
     DescribeExecutionCommand,
-    GetExecutionHistoryCommand,
     RedriveExecutionCommand,
     SFNClient,
     StartExecutionCommand,
@@ -20,14 +20,20 @@ import {
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "../model/functions";
 import { parseArn } from "../model/policies";
 import { jsonFlag, parseFlags, processIo, runCommand, UsageError, type ToolIo } from "./cli";
+import { call, ExecuteError, newEvents, POLL, regionalClient, str } from "./aws-calls";
 import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
+import { batchRequest, rerunRefusal, runAgain, type RerunResult } from "./rerun";
 import { batchTask, stateTracer, type BatchTask, type TraceEvent } from "./trace";
 
-export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-arn ARN | --redrive EXECUTION_ARN) [options]
+export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-arn ARN | --redrive EXECUTION_ARN | --rerun-batch EXECUTION_ARN) [options]
 
   --stack NAME               read the stack's outputs with the Pulumi CLI (pulumi stack output --json)
   --state-machine-arn ARN    the state machine to start, without the Pulumi CLI
   --redrive EXECUTION_ARN    redrive a failed, timed-out or aborted execution and follow it
+  --rerun-batch EXECUTION_ARN
+                             run the batch task of an execution that failed in it again, with the
+                             request Run ECS task sent; print its exit code and log lines (needs
+                             --stack NAME or --log-group NAME for the log lines)
   --input JSON               the execution input (default {}; not with --redrive)
   --no-follow                start the execution, print its ARN and exit 0
   --json                     print one JSON document at the end instead of lines
@@ -37,19 +43,19 @@ export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-
   --container NAME           the batch container for --logs (default: the stack's containerName, or batch)
   --help                     print this help
 
-Exit codes: 0 the execution SUCCEEDED (or, with --no-follow, started); 1 it ended otherwise or AWS
-refused a call; 2 bad usage.`;
+Exit codes: 0 the execution SUCCEEDED (or, with --no-follow, started; with --rerun-batch, the task
+exited 0); 1 it ended otherwise or AWS refused a call; 2 bad usage.`;
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/;
 
-/** A failure to report in one line, with exit code 1. */
-export class ExecuteError extends Error {}
+export { ExecuteError };
 
 export interface Options {
     stack?: string;
     stateMachineArn?: string;
     redrive?: string;
+    rerunBatch?: string;
     input: string;
     follow: boolean;
     json: boolean;
@@ -64,6 +70,7 @@ export function parseOptions(argv: string[]): Options {
         stack: { type: "string" },
         "state-machine-arn": { type: "string" },
         redrive: { type: "string" },
+        "rerun-batch": { type: "string" },
         input: { type: "string" },
         "no-follow": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
@@ -76,6 +83,7 @@ export function parseOptions(argv: string[]): Options {
         stack: values.stack,
         stateMachineArn: values["state-machine-arn"],
         redrive: values.redrive,
+        rerunBatch: values["rerun-batch"],
         input: values.input ?? "{}",
         follow: !values["no-follow"],
         json: values.json,
@@ -87,15 +95,25 @@ export function parseOptions(argv: string[]): Options {
     if (options.help) {
         return options;
     }
-    if (options.redrive !== undefined) {
-        if (!EXECUTION_ARN.test(options.redrive)) {
-            throw new UsageError(`--redrive must be an execution ARN, arn:aws:states:<region>:<account>:execution:<state machine>:<name> (got ${options.redrive})`);
+    if (options.redrive !== undefined && options.rerunBatch !== undefined) {
+        throw new UsageError("give one of --redrive and --rerun-batch: a redrive runs the failed step again, a rerun only the batch task");
+    }
+    for (const [flag, arn] of [["redrive", options.redrive], ["rerun-batch", options.rerunBatch]] as const) {
+        if (arn === undefined) {
+            continue;
+        }
+        if (!EXECUTION_ARN.test(arn)) {
+            throw new UsageError(`--${flag} must be an execution ARN, arn:aws:states:<region>:<account>:execution:<state machine>:<name> (got ${arn})`);
         }
         if (options.stateMachineArn !== undefined || values.input !== undefined || !options.follow) {
-            throw new UsageError("--redrive takes neither --state-machine-arn, --input nor --no-follow: it follows the same execution with the same input");
+            throw new UsageError(`--${flag} takes neither --state-machine-arn, --input nor --no-follow: it works on the execution it names`);
         }
-    } else if ((options.stack === undefined) === (options.stateMachineArn === undefined)) {
-        throw new UsageError("give exactly one of --stack NAME and --state-machine-arn ARN (or --redrive EXECUTION_ARN)");
+    }
+    if (options.rerunBatch !== undefined && options.stack === undefined && options.logGroup === undefined) {
+        throw new UsageError("--rerun-batch needs the batch log group for the task's lines: give --stack NAME or --log-group NAME");
+    }
+    if (options.redrive === undefined && options.rerunBatch === undefined && (options.stack === undefined) === (options.stateMachineArn === undefined)) {
+        throw new UsageError("give exactly one of --stack NAME and --state-machine-arn ARN (or --redrive or --rerun-batch EXECUTION_ARN)");
     }
     if (options.stateMachineArn !== undefined && !STATE_MACHINE_ARN.test(options.stateMachineArn)) {
         throw new UsageError(`--state-machine-arn must be a state machine ARN, arn:aws:states:<region>:<account>:stateMachine:<name> (got ${options.stateMachineArn})`);
@@ -137,81 +155,6 @@ const defaultDeps: ExecuteDeps = {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...processIo,
 };
-
-/** First poll after 1 s, then 1.5 times longer while nothing happens, at most 10 s apart. */
-const POLL = { firstMs: 1000, factor: 1.5, maxMs: 10000 };
-/** Throttled polls wait and try again this many times on top of the SDK's own retries. */
-const THROTTLE_RETRIES = 5;
-
-/** A client in the region the SDK's settings name (AWS_REGION, the profile), or else in `fallbackRegion`. */
-async function regionalClient<C extends { config: { region: () => Promise<string> }; destroy(): void }>(
-    make: (region?: string) => C,
-    fallbackRegion: string,
-): Promise<C> {
-    const client = make();
-    try {
-        await client.config.region();
-        return client;
-    } catch {
-        client.destroy();
-        return make(fallbackRegion);
-    }
-}
-
-const str = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
-
-/** Turns an AWS refusal into a message saying what was refused and what is missing. */
-function refusal(action: string, resource: string, error: unknown): ExecuteError {
-    const e = error as Error & { name: string };
-    const hints: Record<string, string> = {
-        AccessDeniedException: "the caller needs the stack's operator policy (output operatorPolicyArn) or that permission on this state machine",
-        UnrecognizedClientException: "the credentials are not valid for this endpoint: check AWS_PROFILE or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair",
-        CredentialsProviderError: "no AWS credentials were found: set AWS_PROFILE, or sign in (aws sso login), or set the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair",
-        StateMachineDoesNotExist: "no such state machine in that account and region: check the ARN, the stack and AWS_REGION",
-        ExecutionDoesNotExist: "no such execution in that account and region: check the ARN and AWS_REGION",
-        ExecutionNotRedrivable: "only a FAILED, TIMED_OUT or ABORTED execution of the last 14 days can be redriven",
-        ThrottlingException: "Step Functions throttled the call even after retries: try again in a minute",
-    };
-    const hint = hints[e.name] ?? hints[e.constructor?.name] ?? "";
-    return new ExecuteError(`AWS refused ${action} on ${resource}: ${e.name}: ${e.message}${hint ? ` (${hint})` : ""}`);
-}
-
-async function call<T>(action: string, resource: string, send: () => Promise<T>, deps: ExecuteDeps, retryThrottling = false): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-        try {
-            return await send();
-        } catch (error) {
-            const throttled = (error as Error).name === "ThrottlingException";
-            if (!(retryThrottling && throttled && attempt < THROTTLE_RETRIES)) {
-                throw refusal(action, resource, error);
-            }
-            await deps.sleep(Math.min(POLL.maxMs, POLL.firstMs * 2 ** attempt));
-        }
-    }
-}
-
-/** The execution's events after `afterId`, oldest first: read newest first, page by page, only as far back as needed. */
-async function newEvents(sfn: SFNClient, executionArn: string, afterId: number, deps: ExecuteDeps): Promise<HistoryEvent[]> {
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-        const page = await call(
-            "states:GetExecutionHistory",
-            executionArn,
-            () => sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100, nextToken, includeExecutionData: true })),
-            deps,
-            true,
-        );
-        for (const event of page.events ?? []) {
-            if ((event.id ?? 0) <= afterId) {
-                return events.reverse();
-            }
-            events.push(event);
-        }
-        nextToken = page.nextToken;
-    } while (nextToken);
-    return events.reverse();
-}
 
 const FAILURE_EVENTS = new Set([
     "LambdaFunctionFailed",
@@ -356,6 +299,46 @@ async function executionLogs(result: Followed, outputs: Record<string, unknown>,
 }
 
 
+/** --rerun-batch: the batch task of a failed execution, run again as `Run ECS task` ran it; 0 when it exits 0. */
+async function rerun(sfn: SFNClient, executionArn: string, outputs: Record<string, unknown>, options: Options, deps: ExecuteDeps): Promise<number> {
+    const description = await call("states:DescribeExecution", executionArn, () => sfn.send(new DescribeExecutionCommand({ executionArn })), deps, true);
+    const history = await newEvents(sfn, executionArn, 0, deps);
+    const refused = rerunRefusal(description.status ?? "UNKNOWN", history);
+    const request = batchRequest(history);
+    if (refused !== undefined || request === undefined) {
+        throw new ExecuteError(refused ?? "not rerun: the history holds no request of Run ECS task");
+    }
+    if (!options.json) {
+        deps.out(`Rerunning the batch task of ${executionArn}${request.tradeId ? ` for trade ${request.tradeId}` : ""}`);
+    }
+    const region = parseArn(executionArn).region;
+    const ecs = await regionalClient((r) => new ECSClient(r ? { region: r } : {}), region);
+    let result: RerunResult;
+    try {
+        result = await runAgain(ecs, request, deps);
+    } finally {
+        ecs.destroy();
+    }
+    const logs = await regionalClient((r) => new CloudWatchLogsClient(r ? { region: r } : {}), region);
+    let lines: LogLine[];
+    try {
+        const reader: LogReader = { client: logs, call: (action, resource, send) => call(action, resource, send, deps) };
+        lines = await batchLines(reader, result.taskArn, options.logGroup ?? str(outputs.batchLogGroupName) ?? "", options.container ?? request.containerName);
+    } finally {
+        logs.destroy();
+    }
+    if (options.json) {
+        deps.out(JSON.stringify({ executionArn, tradeId: request.tradeId, request: request.input, ...result, logs: lines }, null, 2));
+    } else {
+        const why = [result.stopCode, result.stoppedReason].filter(Boolean).join(": ");
+        deps.out(`Task ${result.taskArn} stopped: exit code ${result.exitCode ?? "(none)"}${why ? ` (${why})` : ""}`);
+        deps.out("");
+        deps.out(`Log lines (${lines.length}):`);
+        renderLogLines(lines).forEach((line) => deps.out(line));
+    }
+    return result.exitCode === 0 ? 0 : 1;
+}
+
 export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): Promise<number> {
     let options: Options;
     try {
@@ -374,12 +357,15 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
     try {
         const outputs = options.stack === undefined ? {} : await deps.stackOutputs(options.stack);
         const stateMachineArn = options.stateMachineArn ?? str(outputs.stateMachineArn);
-        const target = options.redrive ?? stateMachineArn;
+        const target = options.redrive ?? options.rerunBatch ?? stateMachineArn;
         if (target === undefined) {
             throw new ExecuteError(`stack ${options.stack} has no stateMachineArn output: is it deployed?`);
         }
         const sfn = await regionalClient((region) => new SFNClient(region ? { region } : {}), parseArn(target).region);
         try {
+            if (options.rerunBatch !== undefined) {
+                return await rerun(sfn, options.rerunBatch, outputs, options, deps);
+            }
             let executionArn: string;
             let afterId = 0;
             if (options.redrive !== undefined) {
@@ -390,7 +376,8 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
                     throw new ExecuteError(
                         `not redriven: the execution failed in the Fail state "${failState}" (the Catch path of a failed batch job). ` +
                             `A redrive continues from the unsuccessful state, which is "${failState}", so it would fail again without ` +
-                            `re-running the batch. Run the batch task again for this trade instead (it is idempotent): see "Redrive" in the README.`,
+                            `re-running the batch. Run the batch task again for this trade instead (it is idempotent): ` +
+                            `npm run execute -- --rerun-batch ${executionArn} --stack NAME`,
                     );
                 }
                 afterId = Math.max(0, ...history.map((e) => e.id ?? 0));

@@ -10,7 +10,11 @@ import {
     type GetExecutionHistoryCommandInput,
     type HistoryEvent,
 } from "@aws-sdk/client-sfn";
+import { DescribeTasksCommand, ECSClient, RunTaskCommand, type DescribeTasksCommandOutput, type TaskStopCode } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
+import { localResources } from "../local/definition";
+import { parseConfig } from "../model/config";
+import { buildWorkflow } from "../model/workflow";
 import { PROJECT_ROOT } from "../model/project";
 import { execute, ExecuteError, pulumiStackOutputs, type ExecuteDeps } from "../scripts/execute";
 import { StandIns } from "./support/stand-in";
@@ -26,6 +30,7 @@ const T0 = Date.parse("2026-11-28T10:00:00.000Z");
 
 const sfn = mockClient(SFNClient);
 const logs = mockClient(CloudWatchLogsClient);
+const ecs = mockClient(ECSClient);
 
 /** History events as GetExecutionHistory returns them: ids from 1, each 100 ms after the last. */
 class History {
@@ -48,8 +53,8 @@ class History {
             .add("LambdaFunctionSucceeded", { lambdaFunctionSucceededEventDetails: { output, outputDetails: { truncated: false } } })
             .exit("Task", name, output);
     }
-    service(resourceType: string, resource: string, extra: () => void, result: () => void): this {
-        this.add("TaskScheduled", { taskScheduledEventDetails: { resourceType, resource, region: "eu-west-1", parameters: "{}" } });
+    service(resourceType: string, resource: string, extra: () => void, result: () => void, parameters: object = {}): this {
+        this.add("TaskScheduled", { taskScheduledEventDetails: { resourceType, resource, region: "eu-west-1", parameters: JSON.stringify(parameters) } });
         this.add("TaskStarted", { taskStartedEventDetails: { resourceType, resource } });
         extra();
         result();
@@ -74,7 +79,7 @@ function upToRecordTransaction(): History {
     ).exit("Task", "Record Transaction", TRADE);
 }
 
-function runTask(h: History, exitCode: number): History {
+function runTask(h: History, exitCode: number, parameters: object = {}): History {
     h.state("Task", "Run ECS task", TRADE);
     return h.service(
         "ecs",
@@ -84,6 +89,7 @@ function runTask(h: History, exitCode: number): History {
             exitCode === 0
                 ? h.add("TaskSucceeded", { taskSucceededEventDetails: { resourceType: "ecs", resource: "runTask.sync", output: stoppedTask(0) } })
                 : h.add("TaskFailed", { taskFailedEventDetails: { resourceType: "ecs", resource: "runTask.sync", error: "States.TaskFailed", cause: stoppedTask(exitCode) } }),
+        parameters,
     );
 }
 
@@ -97,9 +103,9 @@ function succeeding(): History {
         .add("ExecutionSucceeded", { executionSucceededEventDetails: { output: SUCCEEDED_OUTPUT, outputDetails: { truncated: false } } });
 }
 
-function failingBatch(): History {
+function failingBatch(parameters: object = {}): History {
     const caught = JSON.stringify({ ...JSON.parse(TRADE), error: { Error: "States.TaskFailed", Cause: stoppedTask(1) } });
-    return runTask(upToRecordTransaction(), 1)
+    return runTask(upToRecordTransaction(), 1, parameters)
         .exit("Task", "Run ECS task", caught)
         .state("Fail", "Error", caught)
         .add("ExecutionFailed", { executionFailedEventDetails: { error: "States.TaskFailed", cause: stoppedTask(1) } });
@@ -306,7 +312,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
         serve(failingBatch(), { status: "FAILED" }, 100, failingBatch().events.length);
         const result = await run(["--redrive", EXECUTION]);
         assert.equal(result.code, 1);
-        assert.match(result.err.join("\n"), /not redriven: the execution failed in the Fail state "Error".*would fail again without re-running the batch/);
+        assert.match(result.err.join("\n"), /not redriven: the execution failed in the Fail state "Error".*would fail again without re-running the batch.*npm run execute -- --rerun-batch arn:aws:states:.* --stack NAME$/);
         assert.equal(sfn.commandCalls(RedriveExecutionCommand).length, 0);
     });
 
@@ -650,4 +656,154 @@ describe("npm run execute (against mocked AWS clients)", () => {
         assert.equal(child.status, 1, child.stderr);
         assert.equal(child.stderr.trim(), "--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead");
     });
+});
+
+describe("npm run execute --rerun-batch (against mocked AWS clients)", () => {
+    const TRADE_ID = (JSON.parse(TRADE) as { id: string }).id;
+    const NEW_TASK = `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/batch-cluster/a1b2c3d4e5f60718293a4b5c6d7e8f90`;
+    const NETWORK = { subnetIds: '["subnet-0123456789abcdef0"]', securityGroupIds: '["sg-0123456789abcdef0"]' };
+
+    /** What Step Functions records as `Run ECS task`'s request: the state's Parameters with the trade's id put in. */
+    function sentParameters(raw: Record<string, string>): object {
+        const config = parseConfig({ ...NETWORK, ...raw });
+        const resources = { ...localResources(config, "T"), batch: { ...localResources(config, "T").batch, clusterArn: CLUSTER } };
+        const state = buildWorkflow({ resources, config }).definition.States["Run ECS task"] as { Parameters: Record<string, unknown> };
+        return JSON.parse(JSON.stringify(state.Parameters).replace('"Value.$":"$.id"', `"Value":"${TRADE_ID}"`));
+    }
+
+    const stopped = (exitCode: number): DescribeTasksCommandOutput => ({
+        $metadata: {},
+        tasks: [
+            {
+                taskArn: NEW_TASK,
+                clusterArn: CLUSTER,
+                lastStatus: "STOPPED",
+                desiredStatus: "STOPPED",
+                stopCode: "EssentialContainerExited" as TaskStopCode,
+                stoppedReason: "Essential container in task exited",
+                containers: [{ name: "batch", lastStatus: "STOPPED", exitCode }],
+            },
+        ],
+        failures: [],
+    });
+
+    function serveRerun(history: History, status: string, exitCode: number): void {
+        serve(history, { status }, 1000, history.events.length);
+        ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: NEW_TASK, clusterArn: CLUSTER, lastStatus: "PROVISIONING" }], failures: [] });
+        ecs.on(DescribeTasksCommand).resolvesOnce({ tasks: [{ taskArn: NEW_TASK, lastStatus: "RUNNING" }], failures: [] }).resolves(stopped(exitCode));
+        logs.on(GetLogEventsCommand).resolves({
+            events: [
+                { timestamp: T0 + 60000, message: `{"level":"info","step":"start","transactionId":"${TRADE_ID}"}` },
+                { timestamp: T0 + 60100, message: '{"level":"info","step":"done"}' },
+            ],
+            nextForwardToken: "f/1",
+        });
+        logs.on(GetLogEventsCommand, { nextToken: "f/1" }).resolves({ events: [], nextForwardToken: "f/1" });
+    }
+
+    beforeEach(() => {
+        sfn.reset();
+        logs.reset();
+        ecs.reset();
+    });
+
+    it("runs the batch task again with exactly the on-demand request Run ECS task sent, waits for it, and prints its exit code and lines", async () => {
+        serveRerun(failingBatch(sentParameters({})), "FAILED", 0);
+        const result = await run(["--rerun-batch", EXECUTION, "--stack", "dev"], { batchLogGroupName: "batch-logs" });
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input), [
+            {
+                launchType: "FARGATE",
+                cluster: CLUSTER,
+                taskDefinition: "arn:aws:ecs:us-east-1:000000000000:task-definition/stock-trader-batch:1",
+                networkConfiguration: { awsvpcConfiguration: { assignPublicIp: "ENABLED", securityGroups: ["sg-0123456789abcdef0"], subnets: ["subnet-0123456789abcdef0"] } },
+                overrides: { containerOverrides: [{ name: "batch", command: ["--arg1", "100", "--arg2", "200"], environment: [{ name: "TRANSACTION_ID", value: TRADE_ID }] }] },
+                propagateTags: "TASK_DEFINITION",
+            },
+        ]);
+        assert.deepEqual(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input), [
+            { cluster: CLUSTER, tasks: [NEW_TASK] },
+            { cluster: CLUSTER, tasks: [NEW_TASK] },
+        ]);
+        assert.deepEqual(logs.commandCalls(GetLogEventsCommand)[0].args[0].input, {
+            logGroupName: "batch-logs",
+            logStreamName: "batch/batch/a1b2c3d4e5f60718293a4b5c6d7e8f90",
+            startFromHead: true,
+            nextToken: undefined,
+        });
+        assert.deepEqual(result.out, [
+            `Rerunning the batch task of ${EXECUTION} for trade ${TRADE_ID}`,
+            `Task ${NEW_TASK} stopped: exit code 0 (EssentialContainerExited: Essential container in task exited)`,
+            "",
+            "Log lines (2):",
+            `  ${new Date(T0 + 60000).toISOString()}  batch  {"level":"info","step":"start","transactionId":"${TRADE_ID}"}`,
+            `  ${new Date(T0 + 60100).toISOString()}  batch  {"level":"info","step":"done"}`,
+        ]);
+        assert.deepEqual(result.sleeps, [1000, 1500]);
+        assert.equal(sfn.commandCalls(StartExecutionCommand).length + sfn.commandCalls(RedriveExecutionCommand).length, 0);
+    });
+
+    it("reruns a Spot stack's task on Fargate Spot, with its command, and exits 1 when the task fails again", async () => {
+        serveRerun(failingBatch(sentParameters({ batchCapacity: "FARGATE_SPOT", batchCommand: '["--arg1","7","--arg2","8"]' })), "FAILED", 1);
+        const result = await run(["--rerun-batch", EXECUTION, "--log-group", "own-logs", "--json"]);
+        assert.equal(result.code, 1);
+        const input = ecs.commandCalls(RunTaskCommand)[0].args[0].input;
+        assert.deepEqual(input.capacityProviderStrategy, [{ capacityProvider: "FARGATE_SPOT", weight: 1 }]);
+        assert.equal(input.launchType, undefined);
+        assert.deepEqual(input.overrides?.containerOverrides?.[0].command, ["--arg1", "7", "--arg2", "8"]);
+        const document = JSON.parse(result.out.join("\n"));
+        assert.deepEqual(
+            { taskArn: document.taskArn, exitCode: document.exitCode, tradeId: document.tradeId, lines: document.logs.length },
+            { taskArn: NEW_TASK, exitCode: 1, tradeId: TRADE_ID, lines: 2 },
+        );
+        assert.deepEqual(document.request, input);
+    });
+
+    const refusals: [string, () => History, string, RegExp][] = [
+        ["an execution that succeeded", () => succeeding(), "SUCCEEDED", /^not rerun: the execution SUCCEEDED, so its batch task ran$/],
+        ["a running execution", () => upToRecordTransaction(), "RUNNING", /^not rerun: the execution is RUNNING, not failed after its batch task$/],
+        ["a timed-out execution", () => upToRecordTransaction(), "TIMED_OUT", /^not rerun: the execution is TIMED_OUT, not failed after its batch task; redrive it instead \(--redrive\)$/],
+        [
+            "an execution that failed before its batch",
+            () => upToRecordTransaction().add("ExecutionFailed", { executionFailedEventDetails: { error: "DynamoDB.ProvisionedThroughputExceededException" } }),
+            "FAILED",
+            /^not rerun: the execution failed before its batch task ran \(its last state was "Record Transaction"\); redrive it instead/,
+        ],
+    ];
+    for (const [label, history, status, message] of refusals) {
+        it(`refuses ${label}, saying why, and starts no task`, async () => {
+            serveRerun(history(), status, 0);
+            const result = await run(["--rerun-batch", EXECUTION, "--log-group", "batch-logs"]);
+            assert.equal(result.code, 1);
+            assert.equal(result.err.length, 1);
+            assert.match(result.err[0], message);
+            assert.equal(ecs.commandCalls(RunTaskCommand).length, 0);
+        });
+    }
+
+    it("reports a task ECS could not start, and AWS's refusal to start one", async () => {
+        serveRerun(failingBatch(sentParameters({})), "FAILED", 0);
+        ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ arn: CLUSTER, reason: "MISSING", detail: "capacity provider FARGATE_SPOT is not associated" }] });
+        const failed = await run(["--rerun-batch", EXECUTION, "--log-group", "batch-logs"]);
+        assert.deepEqual([failed.code, failed.err], [1, ["ECS started no task: MISSING (capacity provider FARGATE_SPOT is not associated)"]]);
+        ecs.on(RunTaskCommand).rejects(Object.assign(new Error("User is not authorized to perform: ecs:RunTask"), { name: "AccessDeniedException" }));
+        const denied = await run(["--rerun-batch", EXECUTION, "--log-group", "batch-logs"]);
+        assert.equal(denied.code, 1);
+        assert.match(denied.err[0], /^AWS refused ecs:RunTask on arn:aws:ecs:us-east-1:000000000000:task-definition\/stock-trader-batch:1: AccessDeniedException: .*\(the caller needs the stack's operator policy/);
+    });
+
+    const usage: [string, string[], RegExp][] = [
+        ["no log group", ["--rerun-batch", EXECUTION], /--rerun-batch needs the batch log group/],
+        ["a malformed execution ARN", ["--rerun-batch", STATE_MACHINE, "--log-group", "g"], /--rerun-batch must be an execution ARN/],
+        ["--redrive as well", ["--rerun-batch", EXECUTION, "--redrive", EXECUTION, "--log-group", "g"], /give one of --redrive and --rerun-batch/],
+        ["--input", ["--rerun-batch", EXECUTION, "--input", "{}", "--log-group", "g"], /--rerun-batch takes neither --state-machine-arn, --input nor --no-follow/],
+    ];
+    for (const [label, argv, message] of usage) {
+        it(`exits 2 with the usage on ${label}`, async () => {
+            const result = await run(argv);
+            assert.equal(result.code, 2);
+            assert.match(result.err.join("\n"), message);
+            assert.equal(sfn.calls().length + ecs.calls().length, 0);
+        });
+    }
 });
