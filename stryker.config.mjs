@@ -43,6 +43,7 @@ export default {
             "tests/local-engine.test.ts",
             "tests/local-runner.test.ts",
             "tests/trace.test.ts",
+            "tests/logs.test.ts",
             "tests/cost.test.ts",
             "tests/config.test.ts",
             "tests/batch-job.test.ts",
