@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Handler } from "aws-lambda";
-import { failed, invocationTracker, lambdaOutput, STACK_ENV, tradeMetrics, TRADE_TYPES, type FunctionOutput } from "./telemetry";
+import { failed, invocationTracker, lambdaOutput, STACK_ENV, tradeMetrics, type TRADE_TYPES, type FunctionOutput } from "./telemetry";
 
 /** What Check Stock Value hands to Buy Stock or Sell Stock. */
 export interface StockPriceEvent {
@@ -92,5 +92,6 @@ export function describe(value: unknown): string {
     if (value === undefined) {
         return "nothing";
     }
-    return typeof value === "number" ? String(value) : (JSON.stringify(value) ?? String(value));
+    // JSON has no form for a function or a symbol; their type names them well enough.
+    return typeof value === "number" ? String(value) : (JSON.stringify(value) ?? typeof value);
 }

@@ -15,7 +15,7 @@ import type { FunctionOutput } from "../functions/telemetry";
 import { createTradeHandler, defaultTradeDeps } from "../functions/trade";
 import type { StackConfig } from "../model/config";
 import { BATCH_ENV } from "../model/transaction";
-import { SPOT_INTERRUPTION_STOP_CODE, STATES, type StateMachineDefinition } from "../model/workflow";
+import { SPOT_INTERRUPTION_STOP_CODE, STATES, type State, type StateMachineDefinition } from "../model/workflow";
 import { builtBatchImage, runBatch, type BatchImage } from "./batch";
 import { localWorkflow } from "./definition";
 import { EMULATOR_ENV, startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
@@ -103,8 +103,8 @@ function lambdaError(error: unknown): Error {
 function lambdaTask(handler: Handler) {
     return async (input: Json): Promise<Json> => {
         try {
-            const event: unknown = JSON.parse(JSON.stringify(input));
-            const result = await handler(event, { awsRequestId: randomUUID() } as Context, () => undefined);
+            const event = JSON.parse(JSON.stringify(input)) as unknown;
+            const result: unknown = await handler(event, { awsRequestId: randomUUID() } as Context, () => undefined);
             return JSON.parse(JSON.stringify(result ?? null)) as Json;
         } catch (error) {
             throw lambdaError(error);
@@ -218,7 +218,7 @@ export const LONGEST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 export function engineDefinition(definition: StateMachineDefinition): StateMachineDefinition {
     const capped = (seconds: number) => Math.min(seconds, LONGEST_TIMER_SECONDS);
-    const states = Object.entries(definition.States).map(([name, state]) =>
+    const states = Object.entries(definition.States).map(([name, state]): [string, State] =>
         state.Type === "Task" ? [name, { ...state, TimeoutSeconds: capped(state.TimeoutSeconds ?? AWS_DEFAULT_TASK_TIMEOUT_SECONDS) }] : [name, state],
     );
     return { ...definition, TimeoutSeconds: capped(definition.TimeoutSeconds), States: Object.fromEntries(states) };
@@ -264,12 +264,12 @@ async function execute(machine: StateMachine, input: Json, runOptions: RunOption
     const execution = machine.run(input, runOptions);
     const events = (async () => {
         for await (const event of execution.eventLogs) {
-            options.onEvent?.(index, event as ExecutionEvent);
+            options.onEvent?.(index, event);
         }
     })();
     let result: ExecutionResult;
     try {
-        const output = (await execution.result) as Json;
+        const output = (await execution.result);
         result = { status: "SUCCEEDED", output, durationMs: performance.now() - started };
     } catch (error) {
         const failure = (error as Error & { cause?: Error }).cause ?? (error as Error);
@@ -294,7 +294,7 @@ export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
         const batchSlots = limitConcurrency(options.batchProcesses ?? defaultBatchProcesses());
         const runOptions: RunOptions = {
             overrides: {
-                taskResourceLocalHandlers: taskHandlers(options, db, image, batchSlots) as never,
+                taskResourceLocalHandlers: taskHandlers(options, db, image, batchSlots),
                 retryIntervalOverrides: retryOverrides(definition, options.retryDelayMs ?? 10),
             },
         };

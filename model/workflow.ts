@@ -410,7 +410,7 @@ function assertComplete(value: unknown, path: string): void {
     if (Array.isArray(value)) {
         value.forEach((item, i) => assertComplete(item, `${path}[${i}]`));
     } else if (typeof value === "object") {
-        for (const [key, item] of Object.entries(value as object)) {
+        for (const [key, item] of Object.entries(value)) {
             assertComplete(item, `${path}.${key}`);
         }
     }

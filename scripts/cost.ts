@@ -5,7 +5,7 @@
 import { localWorkflow } from "../local/definition";
 import { loadStackConfig } from "../local/stack-files";
 import { ConfigError } from "../model/config";
-import { assumedExecutions, estimateCost, type CostEstimate, type PriceTable } from "../model/cost";
+import { assumedExecutions, estimateCost, type CostEstimate } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
 import { configOverrides, integerFlag, parseFlags, processIo, UsageError, type ToolIo } from "./cli";
@@ -32,7 +32,7 @@ export function stackCost(stack: string, overrides: Record<string, string>, exec
         executionsPerMonth === undefined ? assumedExecutions(config) : { executionsPerMonth, basis: "given with --executions-per-month" };
     const { definition } = localWorkflow(config, "TransactionTable");
     return {
-        ...estimateCost(config, definition, alarmSpecs(config), prices as PriceTable, assumed.executionsPerMonth),
+        ...estimateCost(config, definition, alarmSpecs(config), prices, assumed.executionsPerMonth),
         executionsBasis: assumed.basis,
     };
 }

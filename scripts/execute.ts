@@ -168,7 +168,7 @@ const FAILURE_EVENTS = new Set([
 ]);
 const ATTEMPT_EVENTS = new Set(["LambdaFunctionScheduled", "TaskScheduled"]);
 
-type FailureDetails = { error?: string; cause?: string };
+interface FailureDetails { error?: string; cause?: string }
 
 /** Turns AWS's history events into the shared trace's, remembering the state they belong to. */
 export function historyTranslator(): (event: HistoryEvent) => TraceEvent[] {

@@ -4,7 +4,7 @@
  * are found in its time window (from the execution's history) by the records the functions write
  * (the checked price, the trade's id, or the failure), then every line with the same request id.
  */
-import { CloudWatchLogsClient, GetLogEventsCommand, paginateFilterLogEvents } from "@aws-sdk/client-cloudwatch-logs";
+import { type CloudWatchLogsClient, GetLogEventsCommand, paginateFilterLogEvents } from "@aws-sdk/client-cloudwatch-logs";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 
 /** One log line of an execution, from a function or the batch container. */

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { compileFunction } from "node:vm";
 import { bundle } from "../functions/build";
 import { PROJECT_ROOT } from "../model/project";
 
@@ -35,7 +36,7 @@ describe("function bundles", () => {
         assert.ok(code.includes("??"), "syntax Node.js runs natively is not lowered");
         assert.ok(!code.includes("legal comment") && !code.includes("sourceMappingURL"));
         const module = { exports: {} as { label?: string; orZero?: (value?: number) => number } };
-        new Function("module", "exports", "require", code)(module, module.exports, require);
+        compileFunction(code, ["module", "exports", "require"])(module, module.exports, require);
         assert.equal(module.exports.label, "prices \u2264 99");
         assert.equal(module.exports.orZero?.(), 0);
     });

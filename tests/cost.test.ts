@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { localWorkflow } from "../local/definition";
 import { parseConfig } from "../model/config";
-import { assumedExecutions, estimateCost, type PriceTable } from "../model/cost";
+import { assumedExecutions, estimateCost } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
 import { PROJECT_ROOT } from "../model/project";
@@ -11,7 +11,7 @@ import { main, renderCost, stackCost } from "../scripts/cost";
 import { printedCostRow } from "./support/cost-output";
 import { runInProcess, runTool } from "./support/tool";
 
-const table = prices as PriceTable;
+const table = prices;
 
 function estimate(raw: Record<string, string>, executionsPerMonth = 730) {
     const config = parseConfig(raw);

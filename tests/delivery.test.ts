@@ -98,7 +98,7 @@ describe("GitHub workflows", () => {
                 for (const [scope, level] of Object.entries(job.permissions)) {
                     assert.ok(
                         (scope === "contents" && level === "read") || (scope === "id-token" && level === "write") || (scope === "pull-requests" && level === "write"),
-                        `job ${name} asks for ${scope}: ${level}`,
+                        `job ${name} asks for ${scope}: ${String(level)}`,
                     );
                 }
             }
@@ -154,6 +154,16 @@ describe("GitHub workflows", () => {
             assert.ok(match, `${from} is not pinned by digest`);
             assert.equal(comment, `# ${match[1]}`);
         }
+    });
+
+    it("checks lint and format before the tests, in the test workflow and in .ci/run", () => {
+        const runs = workflow("test.yml").jobs.test.steps.map((s: any) => s.run).filter(Boolean);
+        assert.deepEqual(runs, ["npm ci", "npm run lint", "npm run format:check", "npm test", "npm run test:load"]);
+        const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
+        const order = ["npm ci", "npm run lint", "npm run format:check", "npm test", "npm run test:load"].map((command) => ci.indexOf(`\n${command}`));
+        assert.ok(order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1])), String(order));
+        assert.match(ci, /status=\$lint_status/);
+        assert.match(ci, /status=\$format_status/);
     });
 
     it("actionlint catches a broken workflow", async () => {

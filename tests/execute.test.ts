@@ -10,7 +10,7 @@ import {
     type GetExecutionHistoryCommandInput,
     type HistoryEvent,
 } from "@aws-sdk/client-sfn";
-import { DescribeTasksCommand, ECSClient, RunTaskCommand, type DescribeTasksCommandOutput, type TaskStopCode } from "@aws-sdk/client-ecs";
+import { DescribeTasksCommand, ECSClient, RunTaskCommand, type DescribeTasksCommandOutput } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import { localResources } from "../local/definition";
 import { parseConfig } from "../model/config";
@@ -679,7 +679,7 @@ describe("npm run execute --rerun-batch (against mocked AWS clients)", () => {
                 clusterArn: CLUSTER,
                 lastStatus: "STOPPED",
                 desiredStatus: "STOPPED",
-                stopCode: "EssentialContainerExited" as TaskStopCode,
+                stopCode: "EssentialContainerExited",
                 stoppedReason: "Essential container in task exited",
                 containers: [{ name: "batch", lastStatus: "STOPPED", exitCode }],
             },

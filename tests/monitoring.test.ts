@@ -151,7 +151,7 @@ for (const stack of ["dev", "prod"]) {
 
         it("exports the operations outputs as non-empty strings, with console links in the stack's region", () => {
             for (const key of ["alarmTopicArn", "dashboardName", "dashboardUrl", "stateMachineConsoleUrl", "operatorPolicyArn", "batchLogGroupName"]) {
-                assert.ok(typeof run.outputs[key] === "string" && (run.outputs[key] as string).length > 0, key);
+                assert.ok(typeof run.outputs[key] === "string" && (run.outputs[key]).length > 0, key);
             }
             assert.equal(run.outputs.alarmTopicArn, TOPIC);
             assert.equal(run.outputs.dashboardUrl, `https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/stock-trader-${stack}`);

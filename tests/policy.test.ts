@@ -174,7 +174,7 @@ describe("policy pack", () => {
         const elsewhere = await violations(policy, [machine, ...metrics.map((m) => alarm(m, "arn:aws:states:us-east-1:1:stateMachine:other", ["t"]))]);
         assert.equal(elsewhere.length, 4, elsewhere.join("\n"));
         const silent = await violations(policy, [machine, ...metrics.map((m) => alarm(m, own, []))]);
-        assert.ok(silent.every((v) => /notifies no one/.test(v)) && silent.length === 4, silent.join("\n"));
+        assert.ok(silent.every((v) => v.includes('notifies no one')) && silent.length === 4, silent.join("\n"));
     });
 
     it("is a package of its own that pins the SDKs the tests run, and hands the policies module to PolicyPack", () => {

@@ -515,7 +515,7 @@ describe("npm run preflight", () => {
             const command = "$ npm run preflight -- --stack dev\n";
             assert.ok(readme.includes(command), "README shows the preflight");
             assert.equal(`${readme.slice(readme.indexOf(command) + command.length).split("\n```")[0]}\n`, run.stdout);
-            assert.match(run.stdout, /^  FAIL  ECS service-linked role +AWSServiceRoleForECS does not exist/m);
+            assert.match(run.stdout, /^ {2}FAIL {2}ECS service-linked role +AWSServiceRoleForECS does not exist/m);
             assert.match(run.stdout, /^10 passed, 0 warnings, 1 failed$/m);
         });
 

@@ -13,7 +13,7 @@ import { runJob } from "../batch-container/src/job";
 import { localResources } from "../local/definition";
 import { engineDefinition, runWorkflow, type ExecutionEvent } from "../local/runner";
 import { CONFIG_NAMESPACE, ConfigError, MAX_TIMEOUT_SECONDS, parseConfig } from "../model/config";
-import { estimateCost, type PriceTable } from "../model/cost";
+import { estimateCost } from "../model/cost";
 import { alarmSpecs, dashboardName } from "../model/monitoring";
 import prices from "../model/prices.json";
 import { buildWorkflow, longestRunSeconds, type State, type TaskState } from "../model/workflow";
@@ -161,7 +161,7 @@ describe("properties over the config space", () => {
         fc.assert(
             fc.property(acceptedConfigs, fc.integer({ min: 0, max: 100_000_000 }), ({ config }, executions) => {
                 const { definition } = buildWorkflow({ config, resources: localResources(config, "T") });
-                const estimate = { ...estimateCost(config, definition, alarmSpecs(config), prices as PriceTable, executions), executionsBasis: "given" };
+                const estimate = { ...estimateCost(config, definition, alarmSpecs(config), prices, executions), executionsBasis: "given" };
                 assert.ok(estimate.perExecutionUsd > 0);
                 const expected = estimate.fixedMonthlyUsd + executions * estimate.perExecutionUsd;
                 assert.ok(Math.abs(estimate.monthlyUsd - expected) <= 1e-9 * Math.max(1, expected));

@@ -127,7 +127,7 @@ describe("trading half under Pulumi mocks (dev stack config)", () => {
         for (const [key, value] of Object.entries(run.outputs)) {
             const empty = value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
             assert.ok(!empty, `${key} resolved to ${JSON.stringify(value)}`);
-            const items = Array.isArray(value) ? value : typeof value === "object" ? Object.values(value as object) : [value];
+            const items = Array.isArray(value) ? value : typeof value === "object" ? Object.values(value) : [value];
             assert.ok(items.length > 0, `${key} holds nothing`);
             for (const item of items) {
                 assert.ok(typeof item === "string" && item.length > 0, `${key} holds ${JSON.stringify(item)}`);

@@ -142,7 +142,7 @@ export async function serviceLinkedRoleCheck(region: string, createRole: boolean
               )
             : pass("ecs-service-linked-role", title, `${SERVICE_LINKED_ROLE} exists`);
     } catch (error) {
-        if (!/^NoSuchEntity/.test(errorName(error))) {
+        if (!errorName(error).startsWith("NoSuchEntity")) {
             return couldNotCheck("ecs-service-linked-role", title, "iam:GetRole", error);
         }
         return createRole

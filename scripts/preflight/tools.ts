@@ -1,11 +1,12 @@
 /** The preflight's checks of this machine: the Pulumi CLI, its login and the stack; Docker, Buildx and the image's platform. */
+import pulumiPackage from "@pulumi/pulumi/package.json";
 import { readBatchDockerfile, type Instruction } from "../../local/dockerfile";
 import { DOCKER_PLATFORM, type CpuArchitecture } from "../../model/config";
 import { runCommand } from "../cli";
 import { fail, notChecked, pass, warn, type CheckResult } from "./check";
 
 /** The Pulumi SDK this program runs on; the CLI must be at least as new. */
-export const PULUMI_SDK_VERSION = (require("@pulumi/pulumi/package.json") as { version: string }).version;
+export const PULUMI_SDK_VERSION = pulumiPackage.version;
 
 const INSTALL_PULUMI = "install the Pulumi CLI: curl -fsSL https://get.pulumi.com | sh (or brew install pulumi/tap/pulumi), then open a new shell";
 
@@ -106,9 +107,9 @@ export async function dockerChecks(architecture: CpuArchitecture, dockerfile: re
             notChecked("platform", `Build for ${platform}`, "Docker"),
         ];
     }
-    let server: { Version?: string; Os?: string; Arch?: string } = {};
+    let server: { Version?: string; Os?: string; Arch?: string };
     try {
-        server = JSON.parse(version.stdout) ?? {};
+        server = (JSON.parse(version.stdout) as typeof server | null) ?? {};
     } catch {
         server = {};
     }

@@ -1,4 +1,4 @@
-import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../../policy/policies";
 import type { Registered } from "./program";
 
@@ -34,7 +34,7 @@ export async function violations(policy: ResourceValidationPolicy | StackValidat
         }
     } else {
         const resources = candidates.map((c) => ({ type: c.type, name: c.name, urn: urn(c), props: c.props }) as unknown as PolicyResource);
-        await policy.validateStack({ ...common, resources } as unknown as StackValidationArgs, report);
+        await policy.validateStack({ ...common, resources }, report);
     }
     return reported;
 }
