@@ -21,9 +21,7 @@ export const stateMachineRoleArn = workflow.role.arn;
 export const stockCheckerFunctionArn = functions.functions["stock-checker"].arn;
 export const stockBuyerFunctionArn = functions.functions["stock-buyer"].arn;
 export const stockSellerFunctionArn = functions.functions["stock-seller"].arn;
-export const functionLogGroupNames = pulumi.output(
-    Object.fromEntries(Object.entries(functions.logGroups).map(([fn, logGroup]) => [fn, logGroup.name])),
-);
+export const functionLogGroupNames = pulumi.output(Object.fromEntries(Object.entries(functions.logGroups).map(([fn, logGroup]) => [fn, logGroup.name])));
 export const transactionTableName = table.table.name;
 export const transactionTableArn = table.table.arn;
 export const clusterArn = batch.cluster.arn;

@@ -13,7 +13,10 @@ const SKIPPED = new Set(["node_modules", "dist"]);
 export function contentTag(directory: string): string {
     const hash = createHash("sha256");
     for (const file of listFiles(directory)) {
-        hash.update(file).update("\0").update(fs.readFileSync(path.join(directory, file))).update("\0");
+        hash.update(file)
+            .update("\0")
+            .update(fs.readFileSync(path.join(directory, file)))
+            .update("\0");
     }
     return `src-${hash.digest("hex").slice(0, 16)}`;
 }

@@ -26,9 +26,7 @@ export function bundle(entryPoints: readonly string[]): Record<string, string> {
         logLevel: "silent",
     });
     const byOutput = new Map(result.outputFiles.map((file) => [path.relative(path.join(PROJECT_ROOT, "bundles"), file.path), file.text]));
-    return Object.fromEntries(
-        entryPoints.map((entry, i) => [entry, byOutput.get(relative[i].replace(/\.ts$/, ".js")) ?? assertBundled(entry)]),
-    );
+    return Object.fromEntries(entryPoints.map((entry, i) => [entry, byOutput.get(relative[i].replace(/\.ts$/, ".js")) ?? assertBundled(entry)]));
 }
 
 function assertBundled(entry: string): never {

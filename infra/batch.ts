@@ -96,7 +96,13 @@ export class BatchJob extends pulumi.ComponentResource {
         // console or some APIs, but not always through CreateCluster and RunTask alone. The role is
         // account-wide, so `pulumi destroy` leaves it for whatever else uses ECS.
         const serviceLinkedRole = config.createEcsServiceLinkedRole
-            ? [new aws.iam.ServiceLinkedRole(`${name}-ecs-service-linked-role`, { awsServiceName: "ecs.amazonaws.com" }, { parent: this, retainOnDelete: true })]
+            ? [
+                  new aws.iam.ServiceLinkedRole(
+                      `${name}-ecs-service-linked-role`,
+                      { awsServiceName: "ecs.amazonaws.com" },
+                      { parent: this, retainOnDelete: true },
+                  ),
+              ]
             : [];
         this.cluster = new aws.ecs.Cluster(
             `${name}-cluster`,

@@ -48,11 +48,7 @@ export class TradingFunctions extends pulumi.ComponentResource {
 
     private createFunction(name: string, code: string, trust: pulumi.Output<string>, args: TradingFunctionsArgs) {
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.config.logRetentionDays }, { parent: this });
-        const role = new aws.iam.Role(
-            `${name}-role`,
-            { assumeRolePolicy: trust },
-            { parent: this },
-        );
+        const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: trust }, { parent: this });
         const logPolicy = new aws.iam.RolePolicy(
             `${name}-logs-policy`,
             { role: role.id, policy: logGroup.arn.apply((arn) => JSON.stringify(functionPolicy(arn, args.config.tracingEnabled))) },

@@ -61,11 +61,7 @@ export class TradingWorkflow extends pulumi.ComponentResource {
             })
             .apply((resources) => buildWorkflow({ config, resources }));
 
-        const policy = new aws.iam.RolePolicy(
-            `${name}-policy`,
-            { role: this.role.id, policy: workflow.apply((w) => JSON.stringify(w.policy)) },
-            parent,
-        );
+        const policy = new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.id, policy: workflow.apply((w) => JSON.stringify(w.policy)) }, parent);
 
         const logGroup = (this.logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,

@@ -34,7 +34,9 @@ async function main(): Promise<void> {
             durations.push(run.durationMs);
         }
         console.log(`bundle dist/main.js: ${bundleBytes} bytes`);
-        console.log(`start-to-exit over ${runs} runs: median ${median(durations).toFixed(1)} ms, min ${Math.min(...durations).toFixed(1)} ms, max ${Math.max(...durations).toFixed(1)} ms`);
+        console.log(
+            `start-to-exit over ${runs} runs: median ${median(durations).toFixed(1)} ms, min ${Math.min(...durations).toFixed(1)} ms, max ${Math.max(...durations).toFixed(1)} ms`,
+        );
     } finally {
         await db.stop();
     }

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
     const sizes = values.sizes.split(",").map(Number);
     const concurrency = Number(values.concurrency);
     if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(concurrency) || concurrency < 1) {
-        throw new Error(`--sizes must be positive integers separated by commas and --concurrency a positive integer (got ${values.sizes}, ${values.concurrency})`);
+        throw new Error(
+            `--sizes must be positive integers separated by commas and --concurrency a positive integer (got ${values.sizes}, ${values.concurrency})`,
+        );
     }
     const config = loadStackConfig("dev");
     console.log(`node ${process.version}, ${availableParallelism()} cores, concurrency ${concurrency}`);

@@ -92,9 +92,7 @@ const STDERR_LINES = 10;
 /** Turns a thrown handler error into the error and cause Step Functions reports for a Lambda. */
 function lambdaError(error: unknown): Error {
     const cause = error instanceof Error ? error : new Error(String(error));
-    const failure = new Error(
-        JSON.stringify({ errorMessage: cause.message, errorType: cause.name, trace: (cause.stack ?? "").split("\n") }),
-    );
+    const failure = new Error(JSON.stringify({ errorMessage: cause.message, errorType: cause.name, trace: (cause.stack ?? "").split("\n") }));
     failure.name = cause.name;
     return failure;
 }
@@ -269,7 +267,7 @@ async function execute(machine: StateMachine, input: Json, runOptions: RunOption
     })();
     let result: ExecutionResult;
     try {
-        const output = (await execution.result);
+        const output = await execution.result;
         result = { status: "SUCCEEDED", output, durationMs: performance.now() - started };
     } catch (error) {
         const failure = (error as Error & { cause?: Error }).cause ?? (error as Error);

@@ -71,7 +71,6 @@ export function parseOptions(argv: string[]): Options {
     };
 }
 
-
 const traceTo = (trace: (event: TraceEvent) => void) => (_execution: number, event: ExecutionEvent) => {
     const traced = traceEvent(event);
     if (traced) {
@@ -189,7 +188,9 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
 
     const single = options.executions === 1;
     if (!options.json) {
-        write(`Simulating ${options.executions} execution(s) of the ${options.stack} definition, ${Math.min(options.concurrency, options.executions)} at a time`);
+        write(
+            `Simulating ${options.executions} execution(s) of the ${options.stack} definition, ${Math.min(options.concurrency, options.executions)} at a time`,
+        );
     }
     let done = 0;
     const progress = progressBar(options.executions);

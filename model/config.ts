@@ -84,9 +84,7 @@ export interface StackConfig {
 }
 
 /** Retention periods CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** Fargate's task sizes: CPU units mapped to the memory values (MiB) allowed with them. */
 export const FARGATE_MEMORY_BY_CPU: ReadonlyMap<number, readonly number[]> = new Map([
@@ -190,20 +188,19 @@ const matching = (pattern: RegExp, expected: string): Reader<string> => ({
 });
 
 /** A JSON array of strings, as `pulumi config set --path` or a YAML list in the stack file gives it. */
-const stringList = (item: RegExp, expected: string, maxItems: number): Parser<string[]> => (raw) => {
-    let value: unknown;
-    try {
-        value = JSON.parse(raw);
-    } catch {
-        return fail(expected);
-    }
-    return Array.isArray(value) &&
-        value.length > 0 &&
-        value.length <= maxItems &&
-        value.every((v) => typeof v === "string" && item.test(v))
-        ? ok(value as string[])
-        : fail(expected);
-};
+const stringList =
+    (item: RegExp, expected: string, maxItems: number): Parser<string[]> =>
+    (raw) => {
+        let value: unknown;
+        try {
+            value = JSON.parse(raw);
+        } catch {
+            return fail(expected);
+        }
+        return Array.isArray(value) && value.length > 0 && value.length <= maxItems && value.every((v) => typeof v === "string" && item.test(v))
+            ? ok(value as string[])
+            : fail(expected);
+    };
 
 /** The batch program's arguments, by the program's own rules. */
 const batchCommand: Reader<string[]> = {
@@ -359,9 +356,7 @@ function deriveDefaults(config: StackConfig, gapSeconds: number): StackConfig {
     const minimumStale = leastStaleHours(gapSeconds)!;
     return {
         ...config,
-        executionTimeoutSeconds: derived(config.executionTimeoutSeconds)
-            ? Math.ceil(longestRunSeconds(config) / 60) * 60
-            : config.executionTimeoutSeconds,
+        executionTimeoutSeconds: derived(config.executionTimeoutSeconds) ? Math.ceil(longestRunSeconds(config) / 60) * 60 : config.executionTimeoutSeconds,
         staleAfterHours: derived(config.staleAfterHours)
             ? minimumStale > MAX_STALE_AFTER_HOURS
                 ? undefined
@@ -376,8 +371,7 @@ function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, c
     const allowedMemory = FARGATE_MEMORY_BY_CPU.get(config.batchCpu);
     if (allowedMemory && config.batchMemory !== undefined && !allowedMemory.includes(config.batchMemory)) {
         problems.push(
-            `${CONFIG_NAMESPACE}:batchMemory must be one of ${allowedMemory.join(", ")} ` +
-                `with batchCpu ${config.batchCpu} (got ${config.batchMemory})`,
+            `${CONFIG_NAMESPACE}:batchMemory must be one of ${allowedMemory.join(", ")} ` + `with batchCpu ${config.batchCpu} (got ${config.batchMemory})`,
         );
     }
     const overrides = config.batchCommand && config.batchContainerName && overridesProblem(config.batchContainerName, config.batchCommand);
@@ -404,8 +398,7 @@ function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, c
                 `so no executionTimeoutSeconds is possible (at most ${maxBatchTimeoutSeconds(config)} with these settings)`,
         );
     } else if (raw.executionTimeoutSeconds !== undefined && typeof config.executionTimeoutSeconds === "number" && needed > config.executionTimeoutSeconds) {
-        const interruptions =
-            config.batchCapacity === "FARGATE_SPOT" ? ` and ${config.batchInterruptionRetries} Spot interruption retries` : "";
+        const interruptions = config.batchCapacity === "FARGATE_SPOT" ? ` and ${config.batchInterruptionRetries} Spot interruption retries` : "";
         problems.push(
             `${CONFIG_NAMESPACE}:executionTimeoutSeconds must be at least ${needed}, the longest a successful execution can take ` +
                 `with batchTimeoutSeconds ${config.batchTimeoutSeconds}${interruptions} and every Lambda, DynamoDB and ECS retry (got ${config.executionTimeoutSeconds})`,

@@ -137,7 +137,7 @@ const next = (state: State): string | undefined => ("Next" in state ? state.Next
  */
 function pathLength(definition: StateMachineDefinition, batchFails: boolean): number {
     let count = 0;
-    for (let name: string | undefined = definition.StartAt; name !== undefined; ) {
+    for (let name: string | undefined = definition.StartAt; name !== undefined;) {
         const state: State = definition.States[name];
         count++;
         if (state.Type === "Choice") {
@@ -217,9 +217,19 @@ export function estimateCost(
     const variable: [string, string, number, Price][] = [
         ["Step Functions", "state transitions (success path)", transitions.success, p.stepFunctionsTransition],
         ["Lambda", "requests", invocations, p.lambdaRequest],
-        ["Lambda", `duration at ${FUNCTION_MEMORY_MB} MB, ${a.lambdaBilledMsPerInvocation} ms each`, invocations * (FUNCTION_MEMORY_MB / MB_PER_GB) * (a.lambdaBilledMsPerInvocation / 1000), p.lambdaArmGbSecond],
+        [
+            "Lambda",
+            `duration at ${FUNCTION_MEMORY_MB} MB, ${a.lambdaBilledMsPerInvocation} ms each`,
+            invocations * (FUNCTION_MEMORY_MB / MB_PER_GB) * (a.lambdaBilledMsPerInvocation / 1000),
+            p.lambdaArmGbSecond,
+        ],
         ["DynamoDB", "write request units", a.writeUnitsPerExecution, p.dynamodbWriteRequestUnit],
-        [`Fargate${spot ? " Spot" : ""}`, `vCPU (${vcpu} vCPU, ${config.batchArchitecture}, ${a.fargateBilledSeconds} s billed)`, vcpu * fargateHours, vcpuPrice],
+        [
+            `Fargate${spot ? " Spot" : ""}`,
+            `vCPU (${vcpu} vCPU, ${config.batchArchitecture}, ${a.fargateBilledSeconds} s billed)`,
+            vcpu * fargateHours,
+            vcpuPrice,
+        ],
         [`Fargate${spot ? " Spot" : ""}`, `memory (${memoryGb} GB, ${a.fargateBilledSeconds} s billed)`, memoryGb * fargateHours, gbPrice],
         ["CloudWatch Logs", "ingestion", logGb, p.logsIngestionGb],
         ["CloudWatch Logs", `storage for ${config.logRetentionDays} days`, logGb * (config.logRetentionDays / (a.hoursPerMonth / 24)), p.logsStorageGbMonth],
@@ -234,7 +244,12 @@ export function estimateCost(
         ["CloudWatch", "alarms", alarms.length, p.alarmMonth],
         ["CloudWatch", "dashboard", 1, p.dashboardMonth],
         ["CloudWatch", "trade metrics (at most)", a.tradeMetrics, p.customMetricMonth],
-        ["ECR", `storage of up to ${config.batchImagesToKeep} images`, (a.imageBaseMb + a.imageLayerMb * (config.batchImagesToKeep - 1)) / 1024, p.ecrStorageGbMonth],
+        [
+            "ECR",
+            `storage of up to ${config.batchImagesToKeep} images`,
+            (a.imageBaseMb + a.imageLayerMb * (config.batchImagesToKeep - 1)) / 1024,
+            p.ecrStorageGbMonth,
+        ],
     ];
     if (config.containerInsights) {
         fixed.push(["CloudWatch", "Container Insights metrics (at most)", a.containerInsightsMetrics, p.customMetricMonth]);

@@ -56,13 +56,7 @@ export const STATE_MACHINE_FAILURE_METRICS = [
     { metricName: "ExecutionThrottled", why: "Step Functions throttled state transitions of this state machine" },
 ] as const;
 
-const onOccurrence = (
-    id: string,
-    description: string,
-    namespace: string,
-    metricName: string,
-    dimensions: AlarmSpec["dimensions"],
-): AlarmSpec => ({
+const onOccurrence = (id: string, description: string, namespace: string, metricName: string, dimensions: AlarmSpec["dimensions"]): AlarmSpec => ({
     id,
     description,
     namespace,
@@ -84,9 +78,7 @@ const kebab = (name: string) => name.replace(/([a-z])([A-Z])/g, "$1-$2").toLower
 export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
     const byStateMachine = (resources: MonitoredResources) => ({ StateMachineArn: resources.stateMachineArn });
     const alarms = [
-        ...STATE_MACHINE_FAILURE_METRICS.map(({ metricName, why }) =>
-            onOccurrence(kebab(metricName), `${why}.`, "AWS/States", metricName, byStateMachine),
-        ),
+        ...STATE_MACHINE_FAILURE_METRICS.map(({ metricName, why }) => onOccurrence(kebab(metricName), `${why}.`, "AWS/States", metricName, byStateMachine)),
         ...TRADING_FUNCTIONS.map((fn) =>
             onOccurrence(`${fn}-errors`, `${fn} returned an error (each retry counts).`, "AWS/Lambda", "Errors", (resources) => ({
                 FunctionName: resources.functionNames[fn],

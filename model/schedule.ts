@@ -85,7 +85,9 @@ function cronFieldProblem(field: CronField, text: string): string | undefined {
     }
     const valid = text.split(",").every(item);
     const names = field.names ? ` or ${field.names[0]}-${field.names.at(-1)}` : "";
-    return valid ? undefined : `${field.name} must be ${field.min}-${field.max}${names} with , - * /${field.special ? " or its special forms" : ""} (got ${text})`;
+    return valid
+        ? undefined
+        : `${field.name} must be ${field.min}-${field.max}${names} with , - * /${field.special ? " or its special forms" : ""} (got ${text})`;
 }
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;

@@ -10,15 +10,7 @@
  * one fixed order, so the same inputs always give the same JSON and a preview shows no diff.
  */
 import type { StackConfig } from "./config";
-import {
-    allow,
-    parseArn,
-    policyDocument,
-    writeTraces,
-    type Condition as PolicyCondition,
-    type PolicyDocument,
-    type PolicyStatement,
-} from "./policies";
+import { allow, parseArn, policyDocument, writeTraces, type Condition as PolicyCondition, type PolicyDocument, type PolicyStatement } from "./policies";
 import { FUNCTION_TIMEOUT_SECONDS } from "./functions";
 import { BATCH_ENV, TRANSACTION_ATTRIBUTES } from "./transaction";
 
@@ -189,8 +181,7 @@ const RETRIES = {
 };
 
 /** The seconds a retrier waits in all when every retry happens. */
-const retryWaits = (r: Retrier): number =>
-    Array.from({ length: r.MaxAttempts }, (_, k) => r.IntervalSeconds * r.BackoffRate ** k).reduce((a, b) => a + b, 0);
+const retryWaits = (r: Retrier): number => Array.from({ length: r.MaxAttempts }, (_, k) => r.IntervalSeconds * r.BackoffRate ** k).reduce((a, b) => a + b, 0);
 
 /** A Lambda state's worst case: every attempt runs to the function's timeout, every retry waits. */
 const lambdaWorstSeconds = (r: Retrier): number => (1 + r.MaxAttempts) * FUNCTION_TIMEOUT_SECONDS + retryWaits(r);
@@ -316,7 +307,12 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
                 actions: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
                 resources: [scope.regional("events", `rule/${ECS_TASK_EVENTS_RULE}`)],
             },
-            { sid: "PassBatchTaskRoles", actions: ["iam:PassRole"], resources: [batch.taskExecutionRoleArn, batch.taskRoleArn], condition: scope.passedToEcsTasks },
+            {
+                sid: "PassBatchTaskRoles",
+                actions: ["iam:PassRole"],
+                resources: [batch.taskExecutionRoleArn, batch.taskRoleArn],
+                condition: scope.passedToEcsTasks,
+            },
         ],
     };
 }

@@ -205,16 +205,11 @@ export const noPublicIngress = resourcePolicy(
     },
 );
 
-export const ecrScanOnPush = resourcePolicy(
-    "ecr-scan-on-push",
-    "ECR repositories scan each image on push.",
-    "mandatory",
-    ({ type, props }, report) => {
-        if ((type === "aws:ecr/repository:Repository" || type === "awsx:ecr:Repository") && props.imageScanningConfiguration?.scanOnPush !== true) {
-            report("the repository does not scan images on push; set imageScanningConfiguration.scanOnPush");
-        }
-    },
-);
+export const ecrScanOnPush = resourcePolicy("ecr-scan-on-push", "ECR repositories scan each image on push.", "mandatory", ({ type, props }, report) => {
+    if ((type === "aws:ecr/repository:Repository" || type === "awsx:ecr:Repository") && props.imageScanningConfiguration?.scanOnPush !== true) {
+        report("the repository does not scan images on push; set imageScanningConfiguration.scanOnPush");
+    }
+});
 
 export const lambdaSupportedRuntime = resourcePolicy(
     "lambda-supported-nodejs-runtime",
@@ -260,11 +255,7 @@ export const stateMachineLogging = resourcePolicy(
     },
 );
 
-const stackPolicy = (
-    name: string,
-    description: string,
-    check: (resources: PolicyResource[], report: ReportViolation) => void,
-): StackValidationPolicy => ({
+const stackPolicy = (name: string, description: string, check: (resources: PolicyResource[], report: ReportViolation) => void): StackValidationPolicy => ({
     name,
     description,
     enforcementLevel: "mandatory",
@@ -303,7 +294,9 @@ export const prodStateMachineAlarms = stackPolicy(
                 const watching = alarms.filter(
                     (a) =>
                         a.props.metricName === metric &&
-                        (machine.props.arn === undefined || a.props.dimensions?.StateMachineArn === undefined || a.props.dimensions.StateMachineArn === machine.props.arn),
+                        (machine.props.arn === undefined ||
+                            a.props.dimensions?.StateMachineArn === undefined ||
+                            a.props.dimensions.StateMachineArn === machine.props.arn),
                 );
                 if (watching.length === 0) {
                     report(`state machine ${machine.name} has no ${metric} alarm`, machine.urn);

@@ -40,7 +40,8 @@ export function refusal(action: string, resource: string, error: unknown): Execu
     const hints: Record<string, string> = {
         AccessDeniedException: "the caller needs the stack's operator policy (output operatorPolicyArn) or that permission",
         UnrecognizedClientException: "the credentials are not valid for this endpoint: check AWS_PROFILE or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair",
-        CredentialsProviderError: "no AWS credentials were found: set AWS_PROFILE, or sign in (aws sso login), or set the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair",
+        CredentialsProviderError:
+            "no AWS credentials were found: set AWS_PROFILE, or sign in (aws sso login), or set the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair",
         StateMachineDoesNotExist: "no such state machine in that account and region: check the ARN, the stack and AWS_REGION",
         ExecutionDoesNotExist: "no such execution in that account and region: check the ARN and AWS_REGION",
         ExecutionNotRedrivable: "only a FAILED, TIMED_OUT or ABORTED execution of the last 14 days can be redriven",

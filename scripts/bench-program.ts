@@ -41,8 +41,14 @@ function main(): void {
         empty.push(phase("scripts/bench/empty-program.ts"));
     }
     const row = (label: string, phases: Phase[]) =>
-        `${label.padEnd(16)} ${median(phases.map((p) => p.ms)).toFixed(0).padStart(6)} ms  ${median(phases.map((p) => p.maxRssMb)).toFixed(0).padStart(5)} MB  ${String(phases[0].resources).padStart(3)} resources`;
-    console.log(`node ${process.version}, ${availableParallelism()} cores, median of ${runs} runs each, type checking ${process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "false" ? "on" : "as the tsconfig says"}`);
+        `${label.padEnd(16)} ${median(phases.map((p) => p.ms))
+            .toFixed(0)
+            .padStart(6)} ms  ${median(phases.map((p) => p.maxRssMb))
+            .toFixed(0)
+            .padStart(5)} MB  ${String(phases[0].resources).padStart(3)} resources`;
+    console.log(
+        `node ${process.version}, ${availableParallelism()} cores, median of ${runs} runs each, type checking ${process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "false" ? "on" : "as the tsconfig says"}`,
+    );
     console.log(row("program (dev)", program));
     console.log(row("empty program", empty));
     console.log(`ratio            ${(median(program.map((p) => p.ms)) / median(empty.map((p) => p.ms))).toFixed(2)}x`);

@@ -28,8 +28,7 @@ export type StackCostEstimate = CostEstimate & { executionsBasis: string };
 /** The estimate for a stack file, with overrides, at a number of executions a month (or its schedule's). */
 export function stackCost(stack: string, overrides: Record<string, string>, executionsPerMonth?: number): StackCostEstimate {
     const config = loadStackConfig(stack, overrides);
-    const assumed =
-        executionsPerMonth === undefined ? assumedExecutions(config) : { executionsPerMonth, basis: "given with --executions-per-month" };
+    const assumed = executionsPerMonth === undefined ? assumedExecutions(config) : { executionsPerMonth, basis: "given with --executions-per-month" };
     const { definition } = localWorkflow(config, "TransactionTable");
     return {
         ...estimateCost(config, definition, alarmSpecs(config), prices, assumed.executionsPerMonth),

@@ -98,7 +98,10 @@ export function parseOptions(argv: string[]): Options {
     if (options.redrive !== undefined && options.rerunBatch !== undefined) {
         throw new UsageError("give one of --redrive and --rerun-batch: a redrive runs the failed step again, a rerun only the batch task");
     }
-    for (const [flag, arn] of [["redrive", options.redrive], ["rerun-batch", options.rerunBatch]] as const) {
+    for (const [flag, arn] of [
+        ["redrive", options.redrive],
+        ["rerun-batch", options.rerunBatch],
+    ] as const) {
         if (arn === undefined) {
             continue;
         }
@@ -116,7 +119,9 @@ export function parseOptions(argv: string[]): Options {
         throw new UsageError("give exactly one of --stack NAME and --state-machine-arn ARN (or --redrive or --rerun-batch EXECUTION_ARN)");
     }
     if (options.stateMachineArn !== undefined && !STATE_MACHINE_ARN.test(options.stateMachineArn)) {
-        throw new UsageError(`--state-machine-arn must be a state machine ARN, arn:aws:states:<region>:<account>:stateMachine:<name> (got ${options.stateMachineArn})`);
+        throw new UsageError(
+            `--state-machine-arn must be a state machine ARN, arn:aws:states:<region>:<account>:stateMachine:<name> (got ${options.stateMachineArn})`,
+        );
     }
     if (options.stack !== undefined && !/^[A-Za-z0-9_./-]+$/.test(options.stack)) {
         throw new UsageError(`--stack must be a stack name (got ${options.stack})`);
@@ -135,7 +140,9 @@ export async function pulumiStackOutputs(stack: string): Promise<Record<string, 
         throw new ExecuteError("--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead");
     }
     if (result.code !== 0) {
-        throw new ExecuteError(`pulumi stack output --stack ${stack} failed: ${(result.stderr.trim() || `exit code ${result.code}`)}; or pass --state-machine-arn ARN instead`);
+        throw new ExecuteError(
+            `pulumi stack output --stack ${stack} failed: ${result.stderr.trim() || `exit code ${result.code}`}; or pass --state-machine-arn ARN instead`,
+        );
     }
     try {
         return JSON.parse(result.stdout) as Record<string, unknown>;
@@ -168,7 +175,10 @@ const FAILURE_EVENTS = new Set([
 ]);
 const ATTEMPT_EVENTS = new Set(["LambdaFunctionScheduled", "TaskScheduled"]);
 
-interface FailureDetails { error?: string; cause?: string }
+interface FailureDetails {
+    error?: string;
+    cause?: string;
+}
 
 /** Turns AWS's history events into the shared trace's, remembering the state they belong to. */
 export function historyTranslator(): (event: HistoryEvent) => TraceEvent[] {
@@ -298,7 +308,6 @@ async function executionLogs(result: Followed, outputs: Record<string, unknown>,
     }
 }
 
-
 /** --rerun-batch: the batch task of a failed execution, run again as `Run ECS task` ran it; 0 when it exits 0. */
 async function rerun(sfn: SFNClient, executionArn: string, outputs: Record<string, unknown>, options: Options, deps: ExecuteDeps): Promise<number> {
     const description = await call("states:DescribeExecution", executionArn, () => sfn.send(new DescribeExecutionCommand({ executionArn })), deps, true);
@@ -386,9 +395,12 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
                     deps.out(`Redriving ${executionArn}`);
                 }
             } else {
-                const started = await call("states:StartExecution", target, () =>
-                    sfn.send(new StartExecutionCommand({ stateMachineArn: target, input: options.input })),
-                deps);
+                const started = await call(
+                    "states:StartExecution",
+                    target,
+                    () => sfn.send(new StartExecutionCommand({ stateMachineArn: target, input: options.input })),
+                    deps,
+                );
                 executionArn = started.executionArn ?? "";
                 if (!options.follow) {
                     deps.out(options.json ? JSON.stringify({ executionArn, startDate: started.startDate }) : executionArn);

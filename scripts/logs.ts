@@ -39,7 +39,12 @@ export function lambdaInvocations(history: readonly HistoryEvent[]): LambdaInvoc
             scheduled = { functionArn: event.lambdaFunctionScheduledEventDetails?.resource ?? "", from: time(event) };
         } else if (scheduled && ENDED.has(event.type ?? "")) {
             const output = event.lambdaFunctionSucceededEventDetails?.output;
-            invocations.push({ ...scheduled, to: time(event), output: output === undefined ? undefined : (JSON.parse(output) as Record<string, unknown>), failed: event.type !== "LambdaFunctionSucceeded" });
+            invocations.push({
+                ...scheduled,
+                to: time(event),
+                output: output === undefined ? undefined : (JSON.parse(output) as Record<string, unknown>),
+                failed: event.type !== "LambdaFunctionSucceeded",
+            });
             scheduled = undefined;
         }
     }

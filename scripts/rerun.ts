@@ -30,7 +30,8 @@ export function sdkShape(value: unknown): unknown {
     return value;
 }
 
-const isBatchTask = (details: { resourceType?: string; resource?: string } | undefined) => details?.resourceType === "ecs" && details.resource?.startsWith("runTask") === true;
+const isBatchTask = (details: { resourceType?: string; resource?: string } | undefined) =>
+    details?.resourceType === "ecs" && details.resource?.startsWith("runTask") === true;
 
 /** The last request `Run ECS task` sent: its TaskScheduled event's parameters, every path already resolved. */
 export function batchRequest(history: readonly HistoryEvent[]): BatchRequest | undefined {

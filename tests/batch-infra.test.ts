@@ -127,9 +127,7 @@ describe("batch job under Pulumi mocks (defaults)", () => {
         const { inputs } = groups[0];
         assert.equal(inputs.vpcId, DEFAULT_VPC.vpcId);
         assert.deepEqual(inputs.ingress, []);
-        assert.deepEqual(inputs.egress, [
-            { description: "HTTPS to AWS APIs", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
-        ]);
+        assert.deepEqual(inputs.egress, [{ description: "HTTPS to AWS APIs", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }]);
         assert.deepEqual(ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"), []);
     });
 

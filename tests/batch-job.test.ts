@@ -52,16 +52,19 @@ describe("batch job (in-process, mocked DynamoDB)", () => {
         dynamodb.on(UpdateItemCommand).resolves({});
         const result = await run(["--arg1", "100", "--arg2=-7"]);
         assert.equal(result.code, 0);
-        assert.deepEqual(dynamodb.commandCalls(UpdateItemCommand).map((c) => c.args[0].input), [
-            {
-                TableName: "TransactionTable",
-                Key: { Id: { S: ENV.TRANSACTION_ID } },
-                ConditionExpression: "attribute_exists(#key)",
-                UpdateExpression: "SET #processedAt = :processedAt, #arg1 = :arg1, #arg2 = :arg2",
-                ExpressionAttributeNames: { "#key": "Id", "#processedAt": "ProcessedAt", "#arg1": "Arg1", "#arg2": "Arg2" },
-                ExpressionAttributeValues: { ":processedAt": { S: NOW }, ":arg1": { N: "100" }, ":arg2": { N: "-7" } },
-            },
-        ]);
+        assert.deepEqual(
+            dynamodb.commandCalls(UpdateItemCommand).map((c) => c.args[0].input),
+            [
+                {
+                    TableName: "TransactionTable",
+                    Key: { Id: { S: ENV.TRANSACTION_ID } },
+                    ConditionExpression: "attribute_exists(#key)",
+                    UpdateExpression: "SET #processedAt = :processedAt, #arg1 = :arg1, #arg2 = :arg2",
+                    ExpressionAttributeNames: { "#key": "Id", "#processedAt": "ProcessedAt", "#arg1": "Arg1", "#arg2": "Arg2" },
+                    ExpressionAttributeValues: { ":processedAt": { S: NOW }, ":arg1": { N: "100" }, ":arg2": { N: "-7" } },
+                },
+            ],
+        );
         assert.deepEqual(result.stdout, [
             { time: NOW, level: "info", step: "start", transactionId: ENV.TRANSACTION_ID, table: "TransactionTable", arg1: 100, arg2: -7 },
             { time: NOW, level: "info", step: "marked-processed", transactionId: ENV.TRANSACTION_ID, processedAt: NOW },

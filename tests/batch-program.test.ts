@@ -39,7 +39,11 @@ describe("batch program (child process against dynalite)", function () {
         );
     }
     const item = async (id: string) => (await db.client.send(new GetItemCommand({ TableName: db.tableName, Key: { Id: { S: id } } }))).Item;
-    const logLines = (stdout: string) => stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const logLines = (stdout: string) =>
+        stdout
+            .trim()
+            .split("\n")
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
 
     it("marks the transaction processed with its arguments and exits 0", async () => {
         await record("t-success");
@@ -62,7 +66,10 @@ describe("batch program (child process against dynalite)", function () {
         const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...rest, AWS_ENDPOINT_URL: endpoint, TRANSACTION_ID: "t-logs" });
         assert.equal(run.exitCode, 0, run.stderr);
         const lines = logLines(run.stdout);
-        assert.deepEqual(lines.map((l) => l.step), ["start", "marked-processed", "done"]);
+        assert.deepEqual(
+            lines.map((l) => l.step),
+            ["start", "marked-processed", "done"],
+        );
         assert.deepEqual(
             { transactionId: lines[0].transactionId, table: lines[0].table, arg1: lines[0].arg1, arg2: lines[0].arg2 },
             { transactionId: "t-logs", table: db.tableName, arg1: 1, arg2: 2 },
@@ -164,7 +171,11 @@ describe("batch program (child process against dynalite)", function () {
             }),
         );
         for (const { command, configAccepts, exitCode } of verdicts) {
-            assert.equal(exitCode, configAccepts ? 0 : 2, `${JSON.stringify(command)}: config ${configAccepts ? "accepts" : "rejects"} it, the program exits ${exitCode}`);
+            assert.equal(
+                exitCode,
+                configAccepts ? 0 : 2,
+                `${JSON.stringify(command)}: config ${configAccepts ? "accepts" : "rejects"} it, the program exits ${exitCode}`,
+            );
         }
         assert.ok(verdicts.some((v) => v.configAccepts) && verdicts.some((v) => !v.configAccepts));
     });
@@ -187,7 +198,10 @@ describe("batch-container/Dockerfile", () => {
         const copies = instructions.filter((i) => i.keyword === "COPY" && !i.args.startsWith("--from="));
         assert.ok(copies.length > 0);
         for (const copy of copies) {
-            const sources = copy.args.split(/\s+/).filter((a) => !a.startsWith("--")).slice(0, -1);
+            const sources = copy.args
+                .split(/\s+/)
+                .filter((a) => !a.startsWith("--"))
+                .slice(0, -1);
             for (const source of sources) {
                 assert.ok(fs.existsSync(path.join(BATCH_CONTAINER_DIR, source)), `COPY ${source} does not exist`);
             }

@@ -8,7 +8,11 @@ describe("function bundles", () => {
     for (const fn of ["stock-checker", "stock-buyer", "stock-seller"]) {
         it(`bundles ${fn} byte-identically every time`, () => {
             const entry = `functions/${fn}.ts`;
-            const digests = [1, 2, 3].map(() => createHash("sha256").update(bundle([entry])[entry]).digest("hex"));
+            const digests = [1, 2, 3].map(() =>
+                createHash("sha256")
+                    .update(bundle([entry])[entry])
+                    .digest("hex"),
+            );
             assert.equal(new Set(digests).size, 1);
         });
 

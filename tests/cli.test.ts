@@ -5,8 +5,14 @@ describe("the tools' shared command line", () => {
     it("parses known flags strictly and turns any problem into a UsageError", () => {
         const options = { count: { type: "string" }, json: { type: "boolean", default: false } } as const;
         assert.deepEqual({ ...parseFlags(["--count", "3"], options) }, { count: "3", json: false });
-        assert.throws(() => parseFlags(["--other"], options), (e: Error) => e instanceof UsageError && e.message.includes('Unknown option \'--other\''));
-        assert.throws(() => parseFlags(["positional"], options), (e: Error) => e instanceof UsageError && e.message.includes('positional'));
+        assert.throws(
+            () => parseFlags(["--other"], options),
+            (e: Error) => e instanceof UsageError && e.message.includes("Unknown option '--other'"),
+        );
+        assert.throws(
+            () => parseFlags(["positional"], options),
+            (e: Error) => e instanceof UsageError && e.message.includes("positional"),
+        );
         assert.throws(() => parseFlags(["--json=yes"], options), UsageError);
     });
 
@@ -16,17 +22,24 @@ describe("the tools' shared command line", () => {
         assert.equal(integerFlag("runs", "9", 1, 9), 9);
         assert.equal(integerFlag("runs", "0", 0, 9), 0);
         for (const bad of ["0", "10", "x1", "1x", "1.5", "-1", " 2", ""]) {
-            assert.throws(() => integerFlag("runs", bad, 1, 9), (e: Error) => e instanceof UsageError && e.message === `--runs must be an integer from 1 to 9 (got ${bad})`, bad);
+            assert.throws(
+                () => integerFlag("runs", bad, 1, 9),
+                (e: Error) => e instanceof UsageError && e.message === `--runs must be an integer from 1 to 9 (got ${bad})`,
+                bad,
+            );
         }
     });
 
     it("reads a JSON flag, naming the flag when it is not JSON", () => {
         assert.deepEqual(jsonFlag("input", '{"a":[1]}'), { a: [1] });
-        assert.throws(() => jsonFlag("input", "{nope"), (e: Error) => e instanceof UsageError && e.message === "--input must be JSON (got {nope)");
+        assert.throws(
+            () => jsonFlag("input", "{nope"),
+            (e: Error) => e instanceof UsageError && e.message === "--input must be JSON (got {nope)",
+        );
     });
 
     it("turns --set KEY=VALUE into namespaced config entries, keeping everything after the first =", () => {
-        assert.deepEqual(configOverrides(["batchCapacity=FARGATE_SPOT", "batchCommand=[\"--a\",\"b=c\"]", "note=two\nlines", "empty="]), {
+        assert.deepEqual(configOverrides(["batchCapacity=FARGATE_SPOT", 'batchCommand=["--a","b=c"]', "note=two\nlines", "empty="]), {
             "stock-trader:batchCapacity": "FARGATE_SPOT",
             "stock-trader:batchCommand": '["--a","b=c"]',
             "stock-trader:note": "two\nlines",
@@ -44,8 +57,8 @@ describe("the tools' shared command line", () => {
     it("writes each line to standard output or standard error with its newline", () => {
         const written: [string, string][] = [];
         const originals = { out: process.stdout.write, err: process.stderr.write };
-        process.stdout.write = ((chunk: string) => written.push(["out", chunk]) > 0);
-        process.stderr.write = ((chunk: string) => written.push(["err", chunk]) > 0);
+        process.stdout.write = (chunk: string) => written.push(["out", chunk]) > 0;
+        process.stderr.write = (chunk: string) => written.push(["err", chunk]) > 0;
         try {
             processIo.out("to stdout");
             processIo.err("to stderr");

@@ -19,7 +19,11 @@ const RULES: [string, Record<string, string>, string][] = [
     ["batchCommand is a JSON array", { batchCommand: "--arg1 1" }, `stock-trader:batchCommand must be ${COMMAND} (got --arg1 1)`],
     ["batchCommand holds only strings", { batchCommand: '["--arg1",1]' }, `stock-trader:batchCommand must be ${COMMAND} (got ["--arg1",1])`],
     ["batchCommand is not empty", { batchCommand: "[]" }, `stock-trader:batchCommand must be ${COMMAND} (got [])`],
-    ["batchCommand has both arguments", { batchCommand: '["--arg1","5"]' }, `stock-trader:batchCommand must be ${COMMAND}; --arg2 is required (got ["--arg1","5"])`],
+    [
+        "batchCommand has both arguments",
+        { batchCommand: '["--arg1","5"]' },
+        `stock-trader:batchCommand must be ${COMMAND}; --arg2 is required (got ["--arg1","5"])`,
+    ],
     [
         "batchCommand's values are integers",
         { batchCommand: '["--arg1","abc","--arg2","2"]' },
@@ -36,21 +40,13 @@ const RULES: [string, Record<string, string>, string][] = [
         { batchContainerName: "my batch" },
         "stock-trader:batchContainerName must be 1 to 255 letters, digits, hyphens or underscores (got my batch)",
     ],
-    [
-        "batchCpu is a Fargate CPU size",
-        { batchCpu: "300" },
-        "stock-trader:batchCpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (got 300)",
-    ],
+    ["batchCpu is a Fargate CPU size", { batchCpu: "300" }, "stock-trader:batchCpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (got 300)"],
     [
         "batchMemory is valid for batchCpu",
         { batchCpu: "1024", batchMemory: "1024" },
         "stock-trader:batchMemory must be one of 2048, 3072, 4096, 5120, 6144, 7168, 8192 with batchCpu 1024 (got 1024)",
     ],
-    [
-        "batchMemory is an integer",
-        { batchMemory: "lots" },
-        "stock-trader:batchMemory must be an integer from 512 to 122880 (got lots)",
-    ],
+    ["batchMemory is an integer", { batchMemory: "lots" }, "stock-trader:batchMemory must be an integer from 512 to 122880 (got lots)"],
     ["batchArchitecture is ARM64 or X86_64", { batchArchitecture: "arm64" }, "stock-trader:batchArchitecture must be one of ARM64, X86_64 (got arm64)"],
     [
         "batchTimeoutSeconds is at least a minute",
@@ -111,8 +107,16 @@ const RULES: [string, Record<string, string>, string][] = [
         `${SCHEDULE}it must be rate(<value> <unit>) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) (got every hour)`,
     ],
     ["scheduleExpression's rate unit agrees with its value", { scheduleExpression: "rate(1 hours)" }, `${SCHEDULE}use "1 hour" (got rate(1 hours))`],
-    ["scheduleExpression's plural rate unit agrees with its value", { scheduleExpression: "rate(5 minute)" }, `${SCHEDULE}use "5 minutes" (got rate(5 minute))`],
-    ["scheduleExpression's rate is positive", { scheduleExpression: "rate(0 minutes)" }, `${SCHEDULE}the rate must be a positive whole number (got 0) (got rate(0 minutes))`],
+    [
+        "scheduleExpression's plural rate unit agrees with its value",
+        { scheduleExpression: "rate(5 minute)" },
+        `${SCHEDULE}use "5 minutes" (got rate(5 minute))`,
+    ],
+    [
+        "scheduleExpression's rate is positive",
+        { scheduleExpression: "rate(0 minutes)" },
+        `${SCHEDULE}the rate must be a positive whole number (got 0) (got rate(0 minutes))`,
+    ],
     ["scheduleExpression's cron has six fields", { scheduleExpression: "cron(0 12 * * ?)" }, `${SCHEDULE}cron needs 6 fields (got 5) (got cron(0 12 * * ?))`],
     [
         "scheduleExpression's cron uses ? in day-of-month or day-of-week",
@@ -139,11 +143,7 @@ const RULES: [string, Record<string, string>, string][] = [
         { scheduleExpression: "cron(0 12 1 * ? 2200)" },
         `${SCHEDULE}year must be 1970-2199 with , - * / (got 2200) (got cron(0 12 1 * ? 2200))`,
     ],
-    [
-        "scheduleExpression's cron hours take no ?",
-        { scheduleExpression: "cron(0 ? 1 * ? *)" },
-        `${SCHEDULE}hours cannot be ? (got cron(0 ? 1 * ? *))`,
-    ],
+    ["scheduleExpression's cron hours take no ?", { scheduleExpression: "cron(0 ? 1 * ? *)" }, `${SCHEDULE}hours cannot be ? (got cron(0 ? 1 * ? *))`],
     [
         "logRetentionDays is a CloudWatch retention",
         { logRetentionDays: "10" },
@@ -170,7 +170,11 @@ const RULES: [string, Record<string, string>, string][] = [
         "stock-trader:executionTimeoutSeconds must be an integer from 60 to 31536000 (got 31536001)",
     ],
     ["batchCapacity is FARGATE or FARGATE_SPOT", { batchCapacity: "SPOT" }, "stock-trader:batchCapacity must be one of FARGATE, FARGATE_SPOT (got SPOT)"],
-    ["batchInterruptionRetries is at most 10", { batchInterruptionRetries: "11" }, "stock-trader:batchInterruptionRetries must be an integer from 0 to 10 (got 11)"],
+    [
+        "batchInterruptionRetries is at most 10",
+        { batchInterruptionRetries: "11" },
+        "stock-trader:batchInterruptionRetries must be an integer from 0 to 10 (got 11)",
+    ],
     [
         "executionTimeoutSeconds leaves room for every Spot rerun of the batch",
         // 226194 s for one run of 3600 s; each of 2 reruns adds its 3600 s and its 70 s of start retries.
@@ -218,21 +222,23 @@ const RULES: [string, Record<string, string>, string][] = [
             "that runs more than once: this one runs at most once (got cron(0 0 30 2 ? *))",
     ],
     ["alarmEmail is an email address", { alarmEmail: "oncall" }, "stock-trader:alarmEmail must be an email address, such as oncall@example.com (got oncall)"],
-    ["alarmEmail has a domain", { alarmEmail: "oncall@localhost" }, "stock-trader:alarmEmail must be an email address, such as oncall@example.com (got oncall@localhost)"],
-    ["staleAfterHours is at least 1", { staleAfterHours: "0" }, "stock-trader:staleAfterHours must be an integer from 1 to 168 (got 0)"],
-    ["staleAfterHours is at most 168, CloudWatch's 7-day look-back", { staleAfterHours: "169" }, "stock-trader:staleAfterHours must be an integer from 1 to 168 (got 169)"],
-    ...["constructor", "toString", "valueOf", "__proto__", "hasOwnProperty"].map(
-        (key): [string, Record<string, string>, string] => [
-            `${key}, an Object.prototype member, is an unknown key`,
-            JSON.parse(`{"${key}":"x"}`),
-            `stock-trader:${key} is not a known key; known keys are ${KNOWN_KEYS}`,
-        ],
-    ),
     [
-        "unknown keys are rejected",
-        { buyThreshhold: "40" },
-        `stock-trader:buyThreshhold is not a known key; known keys are ${KNOWN_KEYS}`,
+        "alarmEmail has a domain",
+        { alarmEmail: "oncall@localhost" },
+        "stock-trader:alarmEmail must be an email address, such as oncall@example.com (got oncall@localhost)",
     ],
+    ["staleAfterHours is at least 1", { staleAfterHours: "0" }, "stock-trader:staleAfterHours must be an integer from 1 to 168 (got 0)"],
+    [
+        "staleAfterHours is at most 168, CloudWatch's 7-day look-back",
+        { staleAfterHours: "169" },
+        "stock-trader:staleAfterHours must be an integer from 1 to 168 (got 169)",
+    ],
+    ...["constructor", "toString", "valueOf", "__proto__", "hasOwnProperty"].map((key): [string, Record<string, string>, string] => [
+        `${key}, an Object.prototype member, is an unknown key`,
+        JSON.parse(`{"${key}":"x"}`),
+        `stock-trader:${key} is not a known key; known keys are ${KNOWN_KEYS}`,
+    ]),
+    ["unknown keys are rejected", { buyThreshhold: "40" }, `stock-trader:buyThreshhold is not a known key; known keys are ${KNOWN_KEYS}`],
 ];
 
 function problemsOf(raw: Record<string, string>): string[] {
@@ -275,7 +281,11 @@ describe("config validation at its edges", () => {
         assert.deepEqual(problemsOf({ securityGroupIds: '["sg-0123456789abcdef0"]' }), [
             "stock-trader:subnetIds and stock-trader:securityGroupIds must be set together (got only securityGroupIds)",
         ]);
-        assert.equal(parseConfig({ subnetIds: JSON.stringify(Array(16).fill("subnet-0123abcd")), securityGroupIds: JSON.stringify(Array(5).fill("sg-0123abcd")) }).subnetIds?.length, 16);
+        assert.equal(
+            parseConfig({ subnetIds: JSON.stringify(Array(16).fill("subnet-0123abcd")), securityGroupIds: JSON.stringify(Array(5).fill("sg-0123abcd")) })
+                .subnetIds?.length,
+            16,
+        );
     });
 
     it("names no Spot reruns in the year's problem when there are none", () => {

@@ -18,8 +18,7 @@ function estimate(raw: Record<string, string>, executionsPerMonth = 730) {
     return estimateCost(config, localWorkflow(config, "T").definition, alarmSpecs(config), table, executionsPerMonth);
 }
 
-const close = (actual: number, expected: number, label: string) =>
-    assert.ok(Math.abs(actual - expected) < 1e-12, `${label}: ${actual} is not ${expected}`);
+const close = (actual: number, expected: number, label: string) => assert.ok(Math.abs(actual - expected) < 1e-12, `${label}: ${actual} is not ${expected}`);
 
 describe("cost model", () => {
     it("prices one dev execution (ARM64, on-demand, logging ALL) as worked out by hand", () => {
@@ -35,7 +34,15 @@ describe("cost model", () => {
         // public IPv4 for 60 s: 0.0166667 h × $0.005                  = 0.0000833333333
         const logGb = 8637 / 1024 ** 3;
         const byHand =
-            0.00015 + 0.0000004 + 0.025 * 0.0000133334 + 0.00000125 + (0.25 / 60) * 0.03238 + (0.5 / 60) * 0.00356 + logGb * 0.5 + logGb * (7 / (730 / 24)) * 0.03 + (1 / 60) * 0.005;
+            0.00015 +
+            0.0000004 +
+            0.025 * 0.0000133334 +
+            0.00000125 +
+            (0.25 / 60) * 0.03238 +
+            (0.5 / 60) * 0.00356 +
+            logGb * 0.5 +
+            logGb * (7 / (730 / 24)) * 0.03 +
+            (1 / 60) * 0.005;
         const dev = estimate({ logLevel: "ALL", logRetentionDays: "7" });
         close(dev.perExecutionUsd, byHand, "per execution");
         assert.ok(Math.abs(dev.perExecutionUsd - 0.0004) / 0.0004 < 0.1, `about $0.0004 a run, got ${dev.perExecutionUsd}`);
@@ -57,7 +64,11 @@ describe("cost model", () => {
             close(at(n).monthlyUsd, at(0).monthlyUsd + n * at(0).perExecutionUsd, `at ${n}`);
         }
         const lines = at(1000).lines;
-        close(lines.reduce((sum, l) => sum + l.monthlyUsd, 0), at(1000).monthlyUsd, "the lines add up to the total");
+        close(
+            lines.reduce((sum, l) => sum + l.monthlyUsd, 0),
+            at(1000).monthlyUsd,
+            "the lines add up to the total",
+        );
     });
 
     it("models Spot cheaper than on-demand and X86_64 dearer than ARM64", () => {
@@ -87,7 +98,11 @@ describe("cost model", () => {
             close(estimate({ functionLogLevel: level }).perExecutionUsd, estimate({}).perExecutionUsd, `functions at ${level}`);
         }
         for (const level of ["WARN", "ERROR", "FATAL"]) {
-            close(estimate({}).perExecutionUsd - estimate({ functionLogLevel: level }).perExecutionUsd, (522 / 1024 ** 3) * (0.5 + (14 / (730 / 24)) * 0.03), `no function records at ${level}`);
+            close(
+                estimate({}).perExecutionUsd - estimate({ functionLogLevel: level }).perExecutionUsd,
+                (522 / 1024 ** 3) * (0.5 + (14 / (730 / 24)) * 0.03),
+                `no function records at ${level}`,
+            );
         }
     });
 

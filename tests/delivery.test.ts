@@ -97,7 +97,9 @@ describe("GitHub workflows", () => {
                 assert.ok(job.permissions && typeof job.permissions === "object", `job ${name} must declare its permissions`);
                 for (const [scope, level] of Object.entries(job.permissions)) {
                     assert.ok(
-                        (scope === "contents" && level === "read") || (scope === "id-token" && level === "write") || (scope === "pull-requests" && level === "write"),
+                        (scope === "contents" && level === "read") ||
+                            (scope === "id-token" && level === "write") ||
+                            (scope === "pull-requests" && level === "write"),
                         `job ${name} asks for ${scope}: ${String(level)}`,
                     );
                 }
@@ -106,7 +108,10 @@ describe("GitHub workflows", () => {
     }
 
     it("pins every action to a full commit SHA with its version in a comment", () => {
-        const sources = [...files.map((f) => [`.github/workflows/${f}`, read(f)]), [".github/actions/setup/action.yml", fs.readFileSync(path.join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8")]];
+        const sources = [
+            ...files.map((f) => [`.github/workflows/${f}`, read(f)]),
+            [".github/actions/setup/action.yml", fs.readFileSync(path.join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8")],
+        ];
         for (const [file, text] of sources) {
             assert.deepEqual(unpinnedUses(text), [], file);
         }
@@ -127,19 +132,13 @@ describe("GitHub workflows", () => {
                     "    uses: ./.github/workflows/test.yml",
                 ].join("\n"),
             ),
-            [
-                "actions/checkout@v4",
-                "actions/checkout@main",
-                `actions/checkout@${sha}`,
-                `actions/checkout@${sha.slice(0, 12)} # v7.0.1`,
-            ],
+            ["actions/checkout@v4", "actions/checkout@main", `actions/checkout@${sha}`, `actions/checkout@${sha.slice(0, 12)} # v7.0.1`],
         );
     });
 
     it("keeps the actions, the base image and the npm locks current with Dependabot", () => {
         const config = parse(fs.readFileSync(path.join(ROOT, ".github", "dependabot.yml"), "utf8")) as { updates: any[] };
-        const dirs = (ecosystem: string) =>
-            config.updates.filter((u) => u["package-ecosystem"] === ecosystem).flatMap((u) => u.directories ?? [u.directory]);
+        const dirs = (ecosystem: string) => config.updates.filter((u) => u["package-ecosystem"] === ecosystem).flatMap((u) => u.directories ?? [u.directory]);
         assert.deepEqual(dirs("github-actions"), ["/", "/.github/actions/setup"]);
         assert.deepEqual(dirs("docker"), ["/batch-container"]);
         assert.deepEqual(dirs("npm"), ["/", "/batch-container", "/policy"]);
@@ -157,11 +156,16 @@ describe("GitHub workflows", () => {
     });
 
     it("checks lint and format before the tests, in the test workflow and in .ci/run", () => {
-        const runs = workflow("test.yml").jobs.test.steps.map((s: any) => s.run).filter(Boolean);
+        const runs = workflow("test.yml")
+            .jobs.test.steps.map((s: any) => s.run)
+            .filter(Boolean);
         assert.deepEqual(runs, ["npm ci", "npm run lint", "npm run format:check", "npm test", "npm run test:load"]);
         const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
         const order = ["npm ci", "npm run lint", "npm run format:check", "npm test", "npm run test:load"].map((command) => ci.indexOf(`\n${command}`));
-        assert.ok(order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1])), String(order));
+        assert.ok(
+            order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1])),
+            String(order),
+        );
         assert.match(ci, /status=\$lint_status/);
         assert.match(ci, /status=\$format_status/);
     });
@@ -183,7 +187,10 @@ describe("GitHub workflows", () => {
         assert.equal(pulumi.with["comment-on-pr"], true);
         assert.equal(pulumi.with.diff, true);
         assert.equal(pulumi.with.policyPacks, "policy");
-        assert.ok(preview.steps.some((s: any) => s.run === "npm ci --prefix policy"), "the pack's dependencies are installed first");
+        assert.ok(
+            preview.steps.some((s: any) => s.run === "npm ci --prefix policy"),
+            "the pack's dependencies are installed first",
+        );
     });
 
     it("skips the previews of a pull request from a fork, which gets no secrets, with a notice in the summary; its tests and image build still run", () => {
@@ -277,7 +284,10 @@ process.exit(run.status ?? 1);
         );
         fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\nexec "${process.execPath}" "${fake}" "$@"\n`, { mode: 0o755 });
         return (platform: string) =>
-            spawnSync("bash", [script, "stock-trader-batch:pull-request", platform], { encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+            spawnSync("bash", [script, "stock-trader-batch:pull-request", platform], {
+                encoding: "utf8",
+                env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+            });
     }
 
     it("passes the real batch program: its default CMD without a table exits with a JSON error, a bad argument exits 2", () => {

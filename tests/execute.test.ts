@@ -64,19 +64,35 @@ class History {
 
 const TRADE = '{"id":"9b1fb813-9bd8-43d0-a46d-d1ee92b0833e","price":"42","type":"buy","qty":"3","timestamp":"2026-11-28T10:00:00.500Z"}';
 const stoppedTask = (exitCode: number) =>
-    JSON.stringify({ TaskArn: TASK, ClusterArn: CLUSTER, LastStatus: "STOPPED", StopCode: "EssentialContainerExited", Containers: [{ Name: "batch", ExitCode: exitCode }] });
+    JSON.stringify({
+        TaskArn: TASK,
+        ClusterArn: CLUSTER,
+        LastStatus: "STOPPED",
+        StopCode: "EssentialContainerExited",
+        Containers: [{ Name: "batch", ExitCode: exitCode }],
+    });
 
 function upToRecordTransaction(): History {
     const h = new History()
-        .add("ExecutionStarted", { executionStartedEventDetails: { input: "{}", inputDetails: { truncated: false }, roleArn: `arn:aws:iam::${ACCOUNT}:role/sm` } })
+        .add("ExecutionStarted", {
+            executionStartedEventDetails: { input: "{}", inputDetails: { truncated: false }, roleArn: `arn:aws:iam::${ACCOUNT}:role/sm` },
+        })
         .lambda("Check Stock Value", fn("trading-stock-checker"), '{"stock_price":42}')
         .state("Choice", "Buy or Sell?", '{"stock_price":42}')
         .exit("Choice", "Buy or Sell?", '{"stock_price":42}')
         .lambda("Buy Stock", fn("trading-stock-buyer"), TRADE)
         .state("Task", "Record Transaction", TRADE);
-    return h.service("dynamodb", "putItem", () => undefined, () =>
-        h.add("TaskSucceeded", { taskSucceededEventDetails: { resourceType: "dynamodb", resource: "putItem", output: "{}", outputDetails: { truncated: false } } }),
-    ).exit("Task", "Record Transaction", TRADE);
+    return h
+        .service(
+            "dynamodb",
+            "putItem",
+            () => undefined,
+            () =>
+                h.add("TaskSucceeded", {
+                    taskSucceededEventDetails: { resourceType: "dynamodb", resource: "putItem", output: "{}", outputDetails: { truncated: false } },
+                }),
+        )
+        .exit("Task", "Record Transaction", TRADE);
 }
 
 function runTask(h: History, exitCode: number, parameters: object = {}): History {
@@ -84,11 +100,16 @@ function runTask(h: History, exitCode: number, parameters: object = {}): History
     return h.service(
         "ecs",
         "runTask.sync",
-        () => h.add("TaskSubmitted", { taskSubmittedEventDetails: { resourceType: "ecs", resource: "runTask.sync", output: JSON.stringify({ Tasks: [{ TaskArn: TASK }] }) } }),
+        () =>
+            h.add("TaskSubmitted", {
+                taskSubmittedEventDetails: { resourceType: "ecs", resource: "runTask.sync", output: JSON.stringify({ Tasks: [{ TaskArn: TASK }] }) },
+            }),
         () =>
             exitCode === 0
                 ? h.add("TaskSucceeded", { taskSucceededEventDetails: { resourceType: "ecs", resource: "runTask.sync", output: stoppedTask(0) } })
-                : h.add("TaskFailed", { taskFailedEventDetails: { resourceType: "ecs", resource: "runTask.sync", error: "States.TaskFailed", cause: stoppedTask(exitCode) } }),
+                : h.add("TaskFailed", {
+                      taskFailedEventDetails: { resourceType: "ecs", resource: "runTask.sync", error: "States.TaskFailed", cause: stoppedTask(exitCode) },
+                  }),
         parameters,
     );
 }
@@ -133,7 +154,13 @@ function serve(
             visible = Math.min(history.events.length, visible + step);
         }
         const done = visible === history.events.length;
-        return { executionArn: EXECUTION, stateMachineArn: STATE_MACHINE, status: done ? final.status : "RUNNING", startDate: new Date(T0), ...(done ? final : {}) };
+        return {
+            executionArn: EXECUTION,
+            stateMachineArn: STATE_MACHINE,
+            status: done ? final.status : "RUNNING",
+            startDate: new Date(T0),
+            ...(done ? final : {}),
+        };
     });
     sfn.on(GetExecutionHistoryCommand).callsFake((input: GetExecutionHistoryCommandInput) => {
         const shown = history.events.slice(0, visible);
@@ -245,7 +272,10 @@ describe("npm run execute (against mocked AWS clients)", () => {
         const result = await run(["--state-machine-arn", STATE_MACHINE]);
         assert.equal(result.code, 0);
         const entered = result.out.filter((l) => l.startsWith("  → "));
-        assert.deepEqual(entered, ["Check Stock Value", "Buy or Sell?", "Buy Stock", "Record Transaction", "Run ECS task", "Success"].map((s) => `  → ${s}`));
+        assert.deepEqual(
+            entered,
+            ["Check Stock Value", "Buy or Sell?", "Buy Stock", "Record Transaction", "Run ECS task", "Success"].map((s) => `  → ${s}`),
+        );
         assert.equal(result.out.filter((l) => l.startsWith("  ← ")).length, 6);
         // Events arrived in polls 1-3: 1 s each time; then nine idle polls back off by 1.5 up to 10 s.
         assert.deepEqual(result.sleeps, [1000, 1000, 1000, 1500, 2250, 3375, 5062.5, 7593.75, 10000, 10000, 10000, 10000]);
@@ -266,34 +296,56 @@ describe("npm run execute (against mocked AWS clients)", () => {
         sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
         const result = await run(["--state-machine-arn", STATE_MACHINE]);
         assert.equal(result.code, 1);
-        assert.match(result.err.join("\n"), /^AWS refused states:DescribeExecution on arn:aws:states:.*: ThrottlingException: Rate exceeded \(Step Functions throttled the call even after retries/);
+        assert.match(
+            result.err.join("\n"),
+            /^AWS refused states:DescribeExecution on arn:aws:states:.*: ThrottlingException: Rate exceeded \(Step Functions throttled the call even after retries/,
+        );
         assert.equal(sfn.commandCalls(DescribeExecutionCommand).length, 6);
     });
 
     it("exits 1 when AWS refuses to start, saying which permission is missing", async () => {
         sfn.on(StartExecutionCommand).rejects(
-            Object.assign(new Error(`User: arn:aws:iam::${ACCOUNT}:user/dev is not authorized to perform: states:StartExecution on resource: ${STATE_MACHINE}`), {
-                name: "AccessDeniedException",
-            }),
+            Object.assign(
+                new Error(`User: arn:aws:iam::${ACCOUNT}:user/dev is not authorized to perform: states:StartExecution on resource: ${STATE_MACHINE}`),
+                {
+                    name: "AccessDeniedException",
+                },
+            ),
         );
         const result = await run(["--state-machine-arn", STATE_MACHINE]);
         assert.equal(result.code, 1);
         assert.equal(result.err.length, 1);
-        assert.match(result.err[0], new RegExp(`^AWS refused states:StartExecution on ${STATE_MACHINE}: AccessDeniedException: .*\\(the caller needs the stack's operator policy \\(output operatorPolicyArn\\)`));
+        assert.match(
+            result.err[0],
+            new RegExp(
+                `^AWS refused states:StartExecution on ${STATE_MACHINE}: AccessDeniedException: .*\\(the caller needs the stack's operator policy \\(output operatorPolicyArn\\)`,
+            ),
+        );
     });
 
     it("redrives a failed execution and follows only what happens after the redrive", async () => {
         const failed = upToRecordTransaction();
         const before = failed.events.length;
-        failed.add("ExecutionFailed", { executionFailedEventDetails: { error: "DynamoDB.ProvisionedThroughputExceededException", cause: "Throughput exceeds the current capacity" } });
+        failed.add("ExecutionFailed", {
+            executionFailedEventDetails: { error: "DynamoDB.ProvisionedThroughputExceededException", cause: "Throughput exceeds the current capacity" },
+        });
         const after = runTask(
             failed.add("ExecutionRedriven", { executionRedrivenEventDetails: { redriveCount: 1 } }).state("Task", "Record Transaction", TRADE),
             0,
         );
-        after.service("dynamodb", "putItem", () => undefined, () => undefined);
-        after.exit("Task", "Run ECS task", SUCCEEDED_OUTPUT).state("Pass", "Success").exit("Pass", "Success", SUCCEEDED_OUTPUT).add("ExecutionSucceeded", {
-            executionSucceededEventDetails: { output: SUCCEEDED_OUTPUT },
-        });
+        after.service(
+            "dynamodb",
+            "putItem",
+            () => undefined,
+            () => undefined,
+        );
+        after
+            .exit("Task", "Run ECS task", SUCCEEDED_OUTPUT)
+            .state("Pass", "Success")
+            .exit("Pass", "Success", SUCCEEDED_OUTPUT)
+            .add("ExecutionSucceeded", {
+                executionSucceededEventDetails: { output: SUCCEEDED_OUTPUT },
+            });
         // Until the redrive, the history ends at ExecutionFailed.
         serve(after, { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT }, 100, before + 1, {
             progressing: () => sfn.commandCalls(RedriveExecutionCommand).length > 0,
@@ -301,7 +353,10 @@ describe("npm run execute (against mocked AWS clients)", () => {
         sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date(T0 + 60000) });
         const result = await run(["--redrive", EXECUTION]);
         assert.equal(result.code, 0, result.err.join("\n"));
-        assert.deepEqual(sfn.commandCalls(RedriveExecutionCommand).map((c) => c.args[0].input), [{ executionArn: EXECUTION }]);
+        assert.deepEqual(
+            sfn.commandCalls(RedriveExecutionCommand).map((c) => c.args[0].input),
+            [{ executionArn: EXECUTION }],
+        );
         assert.equal(result.out[0], `Redriving ${EXECUTION}`);
         assert.ok(!result.out.includes("  → Check Stock Value"), "the states that had succeeded are not shown again");
         assert.ok(result.out.includes("  → Record Transaction") && result.out.includes("  → Run ECS task"));
@@ -312,7 +367,10 @@ describe("npm run execute (against mocked AWS clients)", () => {
         serve(failingBatch(), { status: "FAILED" }, 100, failingBatch().events.length);
         const result = await run(["--redrive", EXECUTION]);
         assert.equal(result.code, 1);
-        assert.match(result.err.join("\n"), /not redriven: the execution failed in the Fail state "Error".*would fail again without re-running the batch.*npm run execute -- --rerun-batch arn:aws:states:.* --stack NAME$/);
+        assert.match(
+            result.err.join("\n"),
+            /not redriven: the execution failed in the Fail state "Error".*would fail again without re-running the batch.*npm run execute -- --rerun-batch arn:aws:states:.* --stack NAME$/,
+        );
         assert.equal(sfn.commandCalls(RedriveExecutionCommand).length, 0);
     });
 
@@ -321,7 +379,10 @@ describe("npm run execute (against mocked AWS clients)", () => {
         sfn.on(RedriveExecutionCommand).rejects(Object.assign(new Error("Execution is SUCCEEDED and cannot be redriven"), { name: "ExecutionNotRedrivable" }));
         const result = await run(["--redrive", EXECUTION]);
         assert.equal(result.code, 1);
-        assert.match(result.err[0], /^AWS refused states:RedriveExecution on .*: ExecutionNotRedrivable: Execution is SUCCEEDED and cannot be redriven \(only a FAILED, TIMED_OUT or ABORTED/);
+        assert.match(
+            result.err[0],
+            /^AWS refused states:RedriveExecution on .*: ExecutionNotRedrivable: Execution is SUCCEEDED and cannot be redriven \(only a FAILED, TIMED_OUT or ABORTED/,
+        );
     });
 
     it("with --stack and --logs, prints the execution's function and batch lines in time order, each invocation's by its request id", async () => {
@@ -330,8 +391,15 @@ describe("npm run execute (against mocked AWS clients)", () => {
         const at = (ms: number) => new Date(T0 + ms).toISOString();
         // Lines in Lambda's JSON log format: platform records, and the functions' own records wrapped by the runtime.
         const platform = (ms: number, type: string, requestId: string) => JSON.stringify({ time: at(ms), type, record: { requestId, version: "$LATEST" } });
-        const app = (ms: number, requestId: string, message: object) => JSON.stringify({ timestamp: at(ms), level: "INFO", requestId, message: { ...message, requestId } });
-        const event = (ms: number, message: string, i: number) => ({ logStreamName: "2026/11/28/[$LATEST]0a1b", timestamp: T0 + ms, message, ingestionTime: T0 + ms + 50, eventId: `e${ms}${i}` });
+        const app = (ms: number, requestId: string, message: object) =>
+            JSON.stringify({ timestamp: at(ms), level: "INFO", requestId, message: { ...message, requestId } });
+        const event = (ms: number, message: string, i: number) => ({
+            logStreamName: "2026/11/28/[$LATEST]0a1b",
+            timestamp: T0 + ms,
+            message,
+            ingestionTime: T0 + ms + 50,
+            eventId: `e${ms}${i}`,
+        });
         const trade = JSON.parse(TRADE) as { id: string };
         const lines: Record<string, string[][]> = {
             "checker-logs": [
@@ -356,7 +424,13 @@ describe("npm run execute (against mocked AWS clients)", () => {
             const index = input.nextToken ? Number(input.nextToken) : 0;
             const startsAt = pages.slice(0, index).flat().length;
             return {
-                events: pages[index].map((message, i) => event(JSON.parse(message).time ? Date.parse(JSON.parse(message).time) - T0 : Date.parse(JSON.parse(message).timestamp) - T0, message, startsAt + i)),
+                events: pages[index].map((message, i) =>
+                    event(
+                        JSON.parse(message).time ? Date.parse(JSON.parse(message).time) - T0 : Date.parse(JSON.parse(message).timestamp) - T0,
+                        message,
+                        startsAt + i,
+                    ),
+                ),
                 nextToken: index + 1 < pages.length ? String(index + 1) : undefined,
                 searchedLogStreams: [],
             };
@@ -383,14 +457,11 @@ describe("npm run execute (against mocked AWS clients)", () => {
         assert.equal(result.code, 0, result.err.join("\n"));
         assert.deepEqual(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn, STATE_MACHINE);
         // Each invocation's window, from its history events (scheduled at 300 and 1000 ms, done at 500 and 1200), a second either side.
-        assert.deepEqual(
-            requests,
-            [
-                { logGroupName: "checker-logs", startTime: T0 + 300 - 1000, endTime: T0 + 500 + 1000 },
-                { logGroupName: "checker-logs", startTime: T0 + 300 - 1000, endTime: T0 + 500 + 1000, nextToken: "1" },
-                { logGroupName: "buyer-logs", startTime: T0, endTime: T0 + 2200 },
-            ],
-        );
+        assert.deepEqual(requests, [
+            { logGroupName: "checker-logs", startTime: T0 + 300 - 1000, endTime: T0 + 500 + 1000 },
+            { logGroupName: "checker-logs", startTime: T0 + 300 - 1000, endTime: T0 + 500 + 1000, nextToken: "1" },
+            { logGroupName: "buyer-logs", startTime: T0, endTime: T0 + 2200 },
+        ]);
         assert.deepEqual(result.out.slice(result.out.indexOf("Log lines (8):")), [
             "Log lines (8):",
             `  ${at(350)}  stock-checker  ${lines["checker-logs"][0][0]}`,
@@ -404,7 +475,10 @@ describe("npm run execute (against mocked AWS clients)", () => {
         ]);
         const json = await run(["--stack", "dev", "--logs", "--json"], outputs);
         const document = JSON.parse(json.out.join("\n"));
-        assert.deepEqual(document.logs.map((l: { source: string }) => l.source), ["stock-checker", "stock-checker", "stock-checker", "stock-buyer", "stock-buyer", "stock-buyer", "batch", "batch"]);
+        assert.deepEqual(
+            document.logs.map((l: { source: string }) => l.source),
+            ["stock-checker", "stock-checker", "stock-checker", "stock-buyer", "stock-buyer", "stock-buyer", "batch", "batch"],
+        );
         assert.equal(document.history, undefined, "the raw history stays internal");
     });
 
@@ -418,9 +492,25 @@ describe("npm run execute (against mocked AWS clients)", () => {
             .add("ExecutionFailed", { executionFailedEventDetails: { error: "RangeError" } });
         sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
         serve(failing, { status: "FAILED", error: "RangeError" });
-        const failedLine = JSON.stringify({ timestamp: new Date(T0 + 450).toISOString(), level: "ERROR", requestId: "r-1", message: { message: "failed", requestId: "r-1", error: "stock_price must be an integer from 0 to 99 (got 100)", price: 100 } });
-        const otherLine = JSON.stringify({ timestamp: new Date(T0 + 460).toISOString(), level: "INFO", requestId: "r-2", message: { message: "checked price", requestId: "r-2", price: 5 } });
-        logs.on(FilterLogEventsCommand).resolves({ events: [{ timestamp: T0 + 450, message: failedLine }, { timestamp: T0 + 460, message: otherLine }, { timestamp: T0 + 470, message: "not JSON" }] });
+        const failedLine = JSON.stringify({
+            timestamp: new Date(T0 + 450).toISOString(),
+            level: "ERROR",
+            requestId: "r-1",
+            message: { message: "failed", requestId: "r-1", error: "stock_price must be an integer from 0 to 99 (got 100)", price: 100 },
+        });
+        const otherLine = JSON.stringify({
+            timestamp: new Date(T0 + 460).toISOString(),
+            level: "INFO",
+            requestId: "r-2",
+            message: { message: "checked price", requestId: "r-2", price: 5 },
+        });
+        logs.on(FilterLogEventsCommand).resolves({
+            events: [
+                { timestamp: T0 + 450, message: failedLine },
+                { timestamp: T0 + 460, message: otherLine },
+                { timestamp: T0 + 470, message: "not JSON" },
+            ],
+        });
         const result = await run(["--stack", "dev", "--logs"], {
             stateMachineArn: STATE_MACHINE,
             batchLogGroupName: "batch-logs",
@@ -452,7 +542,12 @@ describe("npm run execute (against mocked AWS clients)", () => {
     });
 
     it("takes the region from the ARN when the SDK's settings name none", async () => {
-        const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION, AWS_PROFILE: process.env.AWS_PROFILE, AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE };
+        const saved = {
+            AWS_REGION: process.env.AWS_REGION,
+            AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION,
+            AWS_PROFILE: process.env.AWS_PROFILE,
+            AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE,
+        };
         delete process.env.AWS_REGION;
         delete process.env.AWS_DEFAULT_REGION;
         delete process.env.AWS_PROFILE;
@@ -527,14 +622,26 @@ describe("npm run execute (against mocked AWS clients)", () => {
     });
 
     const refusals: [string, Error, string][] = [
-        ["invalid credentials", Object.assign(new Error("The security token included in the request is invalid."), { name: "UnrecognizedClientException" }),
-            " (the credentials are not valid for this endpoint: check AWS_PROFILE or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)"],
-        ["no credentials", Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }),
-            " (no AWS credentials were found: set AWS_PROFILE, or sign in (aws sso login), or set the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)"],
-        ["no credentials, by the error's class", new (class CredentialsProviderError extends Error {})("Could not load credentials from any providers"),
-            " (no AWS credentials were found: set AWS_PROFILE, or sign in (aws sso login), or set the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)"],
-        ["a missing state machine", Object.assign(new Error("State Machine Does Not Exist"), { name: "StateMachineDoesNotExist" }),
-            " (no such state machine in that account and region: check the ARN, the stack and AWS_REGION)"],
+        [
+            "invalid credentials",
+            Object.assign(new Error("The security token included in the request is invalid."), { name: "UnrecognizedClientException" }),
+            " (the credentials are not valid for this endpoint: check AWS_PROFILE or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)",
+        ],
+        [
+            "no credentials",
+            Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }),
+            " (no AWS credentials were found: set AWS_PROFILE, or sign in (aws sso login), or set the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)",
+        ],
+        [
+            "no credentials, by the error's class",
+            new (class CredentialsProviderError extends Error {})("Could not load credentials from any providers"),
+            " (no AWS credentials were found: set AWS_PROFILE, or sign in (aws sso login), or set the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair)",
+        ],
+        [
+            "a missing state machine",
+            Object.assign(new Error("State Machine Does Not Exist"), { name: "StateMachineDoesNotExist" }),
+            " (no such state machine in that account and region: check the ARN, the stack and AWS_REGION)",
+        ],
         ["an unknown error", Object.assign(new Error("Internal failure"), { name: "ServiceException" }), ""],
     ];
     for (const [label, error, hint] of refusals) {
@@ -634,19 +741,25 @@ describe("npm run execute (against mocked AWS clients)", () => {
             tools.program("pulumi", { stack: { code: 3 } });
             await assert.rejects(
                 pulumiStackOutputs("prod"),
-                (e: Error) => e instanceof ExecuteError && e.message === "pulumi stack output --stack prod failed: exit code 3; or pass --state-machine-arn ARN instead",
+                (e: Error) =>
+                    e instanceof ExecuteError && e.message === "pulumi stack output --stack prod failed: exit code 3; or pass --state-machine-arn ARN instead",
             );
         });
 
         it("refuses output that is not JSON", async () => {
             tools.program("pulumi", { stack: { out: "Current stack outputs (0)\n" } });
-            await assert.rejects(pulumiStackOutputs("prod"), (e: Error) => e instanceof ExecuteError && e.message === "pulumi stack output --stack prod did not print JSON");
+            await assert.rejects(
+                pulumiStackOutputs("prod"),
+                (e: Error) => e instanceof ExecuteError && e.message === "pulumi stack output --stack prod did not print JSON",
+            );
         });
 
         it("names the missing CLI", async () => {
             await assert.rejects(
                 pulumiStackOutputs("prod"),
-                (e: Error) => e instanceof ExecuteError && e.message === "--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead",
+                (e: Error) =>
+                    e instanceof ExecuteError &&
+                    e.message === "--stack needs the Pulumi CLI, and pulumi is not on PATH: install it, or pass --state-machine-arn ARN instead",
             );
         });
     });
@@ -690,7 +803,9 @@ describe("npm run execute --rerun-batch (against mocked AWS clients)", () => {
     function serveRerun(history: History, status: string, exitCode: number): void {
         serve(history, { status }, 1000, history.events.length);
         ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: NEW_TASK, clusterArn: CLUSTER, lastStatus: "PROVISIONING" }], failures: [] });
-        ecs.on(DescribeTasksCommand).resolvesOnce({ tasks: [{ taskArn: NEW_TASK, lastStatus: "RUNNING" }], failures: [] }).resolves(stopped(exitCode));
+        ecs.on(DescribeTasksCommand)
+            .resolvesOnce({ tasks: [{ taskArn: NEW_TASK, lastStatus: "RUNNING" }], failures: [] })
+            .resolves(stopped(exitCode));
         logs.on(GetLogEventsCommand).resolves({
             events: [
                 { timestamp: T0 + 60000, message: `{"level":"info","step":"start","transactionId":"${TRADE_ID}"}` },
@@ -711,20 +826,32 @@ describe("npm run execute --rerun-batch (against mocked AWS clients)", () => {
         serveRerun(failingBatch(sentParameters({})), "FAILED", 0);
         const result = await run(["--rerun-batch", EXECUTION, "--stack", "dev"], { batchLogGroupName: "batch-logs" });
         assert.equal(result.code, 0, result.err.join("\n"));
-        assert.deepEqual(ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input), [
-            {
-                launchType: "FARGATE",
-                cluster: CLUSTER,
-                taskDefinition: "arn:aws:ecs:us-east-1:000000000000:task-definition/stock-trader-batch:1",
-                networkConfiguration: { awsvpcConfiguration: { assignPublicIp: "ENABLED", securityGroups: ["sg-0123456789abcdef0"], subnets: ["subnet-0123456789abcdef0"] } },
-                overrides: { containerOverrides: [{ name: "batch", command: ["--arg1", "100", "--arg2", "200"], environment: [{ name: "TRANSACTION_ID", value: TRADE_ID }] }] },
-                propagateTags: "TASK_DEFINITION",
-            },
-        ]);
-        assert.deepEqual(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input), [
-            { cluster: CLUSTER, tasks: [NEW_TASK] },
-            { cluster: CLUSTER, tasks: [NEW_TASK] },
-        ]);
+        assert.deepEqual(
+            ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input),
+            [
+                {
+                    launchType: "FARGATE",
+                    cluster: CLUSTER,
+                    taskDefinition: "arn:aws:ecs:us-east-1:000000000000:task-definition/stock-trader-batch:1",
+                    networkConfiguration: {
+                        awsvpcConfiguration: { assignPublicIp: "ENABLED", securityGroups: ["sg-0123456789abcdef0"], subnets: ["subnet-0123456789abcdef0"] },
+                    },
+                    overrides: {
+                        containerOverrides: [
+                            { name: "batch", command: ["--arg1", "100", "--arg2", "200"], environment: [{ name: "TRANSACTION_ID", value: TRADE_ID }] },
+                        ],
+                    },
+                    propagateTags: "TASK_DEFINITION",
+                },
+            ],
+        );
+        assert.deepEqual(
+            ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input),
+            [
+                { cluster: CLUSTER, tasks: [NEW_TASK] },
+                { cluster: CLUSTER, tasks: [NEW_TASK] },
+            ],
+        );
         assert.deepEqual(logs.commandCalls(GetLogEventsCommand)[0].args[0].input, {
             logGroupName: "batch-logs",
             logStreamName: "batch/batch/a1b2c3d4e5f60718293a4b5c6d7e8f90",
@@ -762,7 +889,12 @@ describe("npm run execute --rerun-batch (against mocked AWS clients)", () => {
     const refusals: [string, () => History, string, RegExp][] = [
         ["an execution that succeeded", () => succeeding(), "SUCCEEDED", /^not rerun: the execution SUCCEEDED, so its batch task ran$/],
         ["a running execution", () => upToRecordTransaction(), "RUNNING", /^not rerun: the execution is RUNNING, not failed after its batch task$/],
-        ["a timed-out execution", () => upToRecordTransaction(), "TIMED_OUT", /^not rerun: the execution is TIMED_OUT, not failed after its batch task; redrive it instead \(--redrive\)$/],
+        [
+            "a timed-out execution",
+            () => upToRecordTransaction(),
+            "TIMED_OUT",
+            /^not rerun: the execution is TIMED_OUT, not failed after its batch task; redrive it instead \(--redrive\)$/,
+        ],
         [
             "an execution that failed before its batch",
             () => upToRecordTransaction().add("ExecutionFailed", { executionFailedEventDetails: { error: "DynamoDB.ProvisionedThroughputExceededException" } }),
@@ -783,20 +915,30 @@ describe("npm run execute --rerun-batch (against mocked AWS clients)", () => {
 
     it("reports a task ECS could not start, and AWS's refusal to start one", async () => {
         serveRerun(failingBatch(sentParameters({})), "FAILED", 0);
-        ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ arn: CLUSTER, reason: "MISSING", detail: "capacity provider FARGATE_SPOT is not associated" }] });
+        ecs.on(RunTaskCommand).resolves({
+            tasks: [],
+            failures: [{ arn: CLUSTER, reason: "MISSING", detail: "capacity provider FARGATE_SPOT is not associated" }],
+        });
         const failed = await run(["--rerun-batch", EXECUTION, "--log-group", "batch-logs"]);
         assert.deepEqual([failed.code, failed.err], [1, ["ECS started no task: MISSING (capacity provider FARGATE_SPOT is not associated)"]]);
         ecs.on(RunTaskCommand).rejects(Object.assign(new Error("User is not authorized to perform: ecs:RunTask"), { name: "AccessDeniedException" }));
         const denied = await run(["--rerun-batch", EXECUTION, "--log-group", "batch-logs"]);
         assert.equal(denied.code, 1);
-        assert.match(denied.err[0], /^AWS refused ecs:RunTask on arn:aws:ecs:us-east-1:000000000000:task-definition\/stock-trader-batch:1: AccessDeniedException: .*\(the caller needs the stack's operator policy/);
+        assert.match(
+            denied.err[0],
+            /^AWS refused ecs:RunTask on arn:aws:ecs:us-east-1:000000000000:task-definition\/stock-trader-batch:1: AccessDeniedException: .*\(the caller needs the stack's operator policy/,
+        );
     });
 
     const usage: [string, string[], RegExp][] = [
         ["no log group", ["--rerun-batch", EXECUTION], /--rerun-batch needs the batch log group/],
         ["a malformed execution ARN", ["--rerun-batch", STATE_MACHINE, "--log-group", "g"], /--rerun-batch must be an execution ARN/],
         ["--redrive as well", ["--rerun-batch", EXECUTION, "--redrive", EXECUTION, "--log-group", "g"], /give one of --redrive and --rerun-batch/],
-        ["--input", ["--rerun-batch", EXECUTION, "--input", "{}", "--log-group", "g"], /--rerun-batch takes neither --state-machine-arn, --input nor --no-follow/],
+        [
+            "--input",
+            ["--rerun-batch", EXECUTION, "--input", "{}", "--log-group", "g"],
+            /--rerun-batch takes neither --state-machine-arn, --input nor --no-follow/,
+        ],
     ];
     for (const [label, argv, message] of usage) {
         it(`exits 2 with the usage on ${label}`, async () => {

@@ -8,8 +8,7 @@ import { capturingConsole, capturingOutput, lambdaContext } from "./support/func
 
 const context = lambdaContext("req-0");
 const noop = () => undefined;
-const invoke = <R = unknown>(handler: Handler, event: unknown, ctx: Context = context) =>
-    Promise.resolve(handler(event, ctx, noop)) as Promise<R>;
+const invoke = <R = unknown>(handler: Handler, event: unknown, ctx: Context = context) => Promise.resolve(handler(event, ctx, noop)) as Promise<R>;
 
 describe("stock-checker", () => {
     it("returns { stock_price } as an integer from 0 to 99, each of them in time", async () => {
@@ -26,7 +25,13 @@ describe("stock-checker", () => {
     });
 
     it("uses the injected price source", async () => {
-        assert.deepEqual(await invoke(createStockChecker(() => 42, capturingOutput()), {}), { stock_price: 42 });
+        assert.deepEqual(
+            await invoke(
+                createStockChecker(() => 42, capturingOutput()),
+                {},
+            ),
+            { stock_price: 42 },
+        );
     });
 
     it("logs each check with its price, the request id and whether it was the instance's first", async () => {
@@ -47,11 +52,20 @@ describe("stock-checker", () => {
     for (const bad of [100, -1, 1.5, Number.NaN, 1e300]) {
         it(`rejects a price source that gives ${bad}, logging the error first`, async () => {
             const output = capturingOutput();
-            await assert.rejects(invoke(createStockChecker(() => bad, output), {}), /stock_price must be an integer from 0 to 99/);
+            await assert.rejects(
+                invoke(
+                    createStockChecker(() => bad, output),
+                    {},
+                ),
+                /stock_price must be an integer from 0 to 99/,
+            );
             assert.deepEqual(output.captured.info, []);
             assert.equal(output.captured.error.length, 1);
             assert.match(String(output.captured.error[0].error), /^stock_price must be an integer from 0 to 99/);
-            assert.deepEqual({ ...output.captured.error[0], error: "" }, { message: "failed", requestId: "req-0", coldStart: true, error: "", price: Number.isFinite(bad) ? bad : null });
+            assert.deepEqual(
+                { ...output.captured.error[0], error: "" },
+                { message: "failed", requestId: "req-0", coldStart: true, error: "", price: Number.isFinite(bad) ? bad : null },
+            );
         });
     }
 });
@@ -64,12 +78,20 @@ describe("the deployed handlers", () => {
             const checked = await capturingConsole(() => invoke<{ stock_price: number }>(checker, {}));
             assert.deepEqual(checked.info, [{ message: "checked price", requestId: "req-0", coldStart: true, price: checked.result.stock_price }]);
             assert.deepEqual(checked.stdout, []);
-            for (const [handler, type] of [[buyer, "buy"], [seller, "sell"]] as const) {
+            for (const [handler, type] of [
+                [buyer, "buy"],
+                [seller, "sell"],
+            ] as const) {
                 const traded = await capturingConsole(() => invoke<{ id: string }>(handler, { stock_price: 7 }));
                 assert.equal((traded.info as { trade: { id: string } }[])[0].trade.id, traded.result.id);
                 assert.equal(traded.stdout.length, 1);
                 assert.ok(traded.stdout[0].endsWith("}\n"), "one EMF document per line");
-                assert.deepEqual(pick(JSON.parse(traded.stdout[0]), ["Stack", "TradeType", "Trades", "TradePrice"]), { Stack: "prod", TradeType: type, Trades: 1, TradePrice: 7 });
+                assert.deepEqual(pick(JSON.parse(traded.stdout[0]), ["Stack", "TradeType", "Trades", "TradePrice"]), {
+                    Stack: "prod",
+                    TradeType: type,
+                    Trades: 1,
+                    TradePrice: 7,
+                });
                 const failed = await capturingConsole(() => invoke(handler, {}).catch((e: Error) => e.message));
                 assert.equal((failed.error as { message: string }[])[0].message, "failed");
             }
@@ -84,7 +106,10 @@ const pick = (record: Record<string, unknown>, keys: string[]) => Object.fromEnt
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-for (const [name, type] of [["stock-buyer", "buy"], ["stock-seller", "sell"]] as const) {
+for (const [name, type] of [
+    ["stock-buyer", "buy"],
+    ["stock-seller", "sell"],
+] as const) {
     describe(name, () => {
         const handler = createTradeHandler(type, defaultTradeDeps, capturingOutput());
         it(`returns { id, price, type, qty, timestamp } with type "${type}" and numbers as strings`, async () => {
@@ -143,7 +168,10 @@ describe("trade logic", () => {
     it("logs each trade with its id, type, price and quantity, and counts it in an EMF document of the stack", async () => {
         const saved = process.env.STOCK_TRADER_STACK;
         try {
-            for (const [stack, type] of [["dev", "buy"], [undefined, "sell"]] as const) {
+            for (const [stack, type] of [
+                ["dev", "buy"],
+                [undefined, "sell"],
+            ] as const) {
                 if (stack === undefined) delete process.env.STOCK_TRADER_STACK;
                 else process.env.STOCK_TRADER_STACK = stack;
                 const output = capturingOutput();

@@ -6,7 +6,11 @@ describe("the local stand-ins for the deployed resources", () => {
     it("gives ARNs of AWS's forms for a placeholder account, the local table, and the stack's own network where it names one", () => {
         const arn = (service: string, resource: string, region = "us-east-1") => `arn:aws:${service}:${region}:000000000000:${resource}`;
         assert.deepEqual(localResources(parseConfig({}), "Trades"), {
-            functions: { checker: arn("lambda", "function:stock-checker"), buyer: arn("lambda", "function:stock-buyer"), seller: arn("lambda", "function:stock-seller") },
+            functions: {
+                checker: arn("lambda", "function:stock-checker"),
+                buyer: arn("lambda", "function:stock-buyer"),
+                seller: arn("lambda", "function:stock-seller"),
+            },
             table: { name: "Trades", arn: arn("dynamodb", "table/Trades") },
             batch: {
                 clusterArn: arn("ecs", "cluster/stock-trader-local"),

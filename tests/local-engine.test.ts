@@ -37,7 +37,8 @@ describe("the local engine's pieces", () => {
         });
 
         it("hands each key to the program as the CLI does: strings as written, lists and maps as JSON", () => {
-            const text = 'config:\n  aws:region: eu-west-1\n  stock-trader:subnetIds:\n    - subnet-0123abcd\n  stock-trader:tags:\n    team: ops\n  stock-trader:count: 3\n';
+            const text =
+                "config:\n  aws:region: eu-west-1\n  stock-trader:subnetIds:\n    - subnet-0123abcd\n  stock-trader:tags:\n    team: ops\n  stock-trader:count: 3\n";
             assert.deepEqual(stackFileConfig(text), {
                 "aws:region": "eu-west-1",
                 "stock-trader:subnetIds": '["subnet-0123abcd"]',
@@ -72,13 +73,27 @@ describe("the local engine's pieces", () => {
 
     describe("a batch run", () => {
         it("passes the entry point's and the command's arguments, in the container's directory, with only PATH and the given environment", async () => {
-            const run = await runBatch(["--arg1", "5"], { TRANSACTION_ID: "t-1" }, script("console.log(JSON.stringify({ argv: process.argv.slice(1), cwd: process.cwd(), env: process.env }))"));
+            const run = await runBatch(
+                ["--arg1", "5"],
+                { TRANSACTION_ID: "t-1" },
+                script("console.log(JSON.stringify({ argv: process.argv.slice(1), cwd: process.cwd(), env: process.env }))"),
+            );
             assert.equal(run.exitCode, 0, run.stderr);
-            assert.deepEqual(JSON.parse(run.stdout), { argv: ["--arg1", "5"], cwd: BATCH_CONTAINER_DIR, env: { PATH: process.env.PATH, TRANSACTION_ID: "t-1" } });
+            assert.deepEqual(JSON.parse(run.stdout), {
+                argv: ["--arg1", "5"],
+                cwd: BATCH_CONTAINER_DIR,
+                env: { PATH: process.env.PATH, TRANSACTION_ID: "t-1" },
+            });
         });
 
         it("collects standard output and standard error whole, and the exit code", async () => {
-            const run = await runBatch([], {}, script('for (let i = 0; i < 2000; i++) { process.stdout.write("out " + i + "\\n"); process.stderr.write("err " + i + "\\n"); } process.exitCode = 7;'));
+            const run = await runBatch(
+                [],
+                {},
+                script(
+                    'for (let i = 0; i < 2000; i++) { process.stdout.write("out " + i + "\\n"); process.stderr.write("err " + i + "\\n"); } process.exitCode = 7;',
+                ),
+            );
             assert.equal(run.exitCode, 7);
             assert.equal(run.stdout, Array.from({ length: 2000 }, (_, i) => `out ${i}\n`).join(""));
             assert.equal(run.stderr, Array.from({ length: 2000 }, (_, i) => `err ${i}\n`).join(""));
@@ -86,7 +101,11 @@ describe("the local engine's pieces", () => {
         });
 
         it("gives the program no standard input, as a container has none", async () => {
-            const run = await runBatch([], {}, script('process.stdin.on("data", () => process.exit(3)).on("end", () => process.exit(4)); process.stdin.resume();'));
+            const run = await runBatch(
+                [],
+                {},
+                script('process.stdin.on("data", () => process.exit(3)).on("end", () => process.exit(4)); process.stdin.resume();'),
+            );
             assert.equal(run.exitCode, 4);
         });
 

@@ -87,7 +87,11 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
         };
         const report = await runWorkflow({ config: parseConfig({}), handlers: { checker: typed }, batchImage: standIn(record, "") });
         assert.equal(report.results[0].error, "TypeError");
-        assert.deepEqual(JSON.parse(report.results[0].cause!), { errorMessage: "no price", errorType: "TypeError", trace: ["TypeError: no price", "    at checker"] });
+        assert.deepEqual(JSON.parse(report.results[0].cause!), {
+            errorMessage: "no price",
+            errorType: "TypeError",
+            trace: ["TypeError: no price", "    at checker"],
+        });
 
         const bare: Handler = async () => {
             throw Object.assign(new Error("bare"), { stack: undefined });
@@ -97,7 +101,13 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
     });
 
     it("reports DynamoDB's refusal of the trade as Step Functions names it", async () => {
-        const emptyId: Handler = async (event: { stock_price: number }) => ({ id: "", price: String(event.stock_price), type: "buy", qty: "1", timestamp: "t" });
+        const emptyId: Handler = async (event: { stock_price: number }) => ({
+            id: "",
+            price: String(event.stock_price),
+            type: "buy",
+            qty: "1",
+            timestamp: "t",
+        });
         const report = await runWorkflow({ config: parseConfig({}), price: 10, handlers: { buyer: emptyId }, batchImage: standIn(record, "") });
         assert.equal(report.results[0].error, "DynamoDB.ValidationException");
         assert.match(report.results[0].cause!, /empty string/);

@@ -4,7 +4,8 @@ import { inTimeOrder, isInvocationRecord, lambdaInvocations, renderLogLines, req
 
 const T0 = Date.parse("2026-11-28T10:00:00.000Z");
 const FN = "arn:aws:lambda:eu-west-1:123456789012:function:trading-stock-buyer";
-const event = (id: number, type: string, details: Record<string, unknown> = {}): HistoryEvent => ({ id, type, timestamp: new Date(T0 + id * 100), ...details }) as HistoryEvent;
+const event = (id: number, type: string, details: Record<string, unknown> = {}): HistoryEvent =>
+    ({ id, type, timestamp: new Date(T0 + id * 100), ...details }) as HistoryEvent;
 
 describe("an execution's log lines", () => {
     it("reads each Lambda invocation's window and result from the history, a failed attempt and its retry apart", () => {

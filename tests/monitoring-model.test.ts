@@ -39,19 +39,33 @@ const resolved = (config: Parameters<typeof alarmSpecs>[0]) =>
 describe("monitoring model", () => {
     it("alarms on each failure metric of the state machine and each function's errors, in a fixed order", () => {
         assert.deepEqual(
-            resolved(parseConfig({})).map(({ id, namespace, metricName, dimensions, statistic, period, evaluationPeriods, datapointsToAlarm, threshold, comparisonOperator, treatMissingData }) => ({
-                id,
-                namespace,
-                metricName,
-                dimensions,
-                statistic,
-                period,
-                evaluationPeriods,
-                datapointsToAlarm,
-                threshold,
-                comparisonOperator,
-                treatMissingData,
-            })),
+            resolved(parseConfig({})).map(
+                ({
+                    id,
+                    namespace,
+                    metricName,
+                    dimensions,
+                    statistic,
+                    period,
+                    evaluationPeriods,
+                    datapointsToAlarm,
+                    threshold,
+                    comparisonOperator,
+                    treatMissingData,
+                }) => ({
+                    id,
+                    namespace,
+                    metricName,
+                    dimensions,
+                    statistic,
+                    period,
+                    evaluationPeriods,
+                    datapointsToAlarm,
+                    threshold,
+                    comparisonOperator,
+                    treatMissingData,
+                }),
+            ),
             [
                 onOccurrence("executions-failed", "AWS/States", "ExecutionsFailed", { StateMachineArn: STATE_MACHINE }),
                 onOccurrence("executions-timed-out", "AWS/States", "ExecutionsTimedOut", { StateMachineArn: STATE_MACHINE }),
@@ -85,7 +99,9 @@ describe("monitoring model", () => {
             ["metric", 12, 18, 12, 6],
             ["alarm", 0, 24, 24, 6],
         ]);
-        const [executions, duration, checker, , , table, trades, price, alarms] = body.widgets.map((w: { properties: Record<string, unknown> }) => w.properties);
+        const [executions, duration, checker, , , table, trades, price, alarms] = body.widgets.map(
+            (w: { properties: Record<string, unknown> }) => w.properties,
+        );
         assert.deepEqual(executions, {
             title: "Executions",
             region: "eu-west-1",
@@ -93,12 +109,20 @@ describe("monitoring model", () => {
             stacked: false,
             period: 300,
             stat: "Sum",
-            metrics: ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"].map((m) => ["AWS/States", m, "StateMachineArn", STATE_MACHINE]),
+            metrics: ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"].map((m) => [
+                "AWS/States",
+                m,
+                "StateMachineArn",
+                STATE_MACHINE,
+            ]),
         });
         assert.equal(duration.title, "Execution duration (ms)");
         assert.equal(table.title, "TransactionTable: consumed write units, throttled writes");
         assert.equal(duration.stat, "p50");
-        assert.deepEqual(duration.metrics, ["p50", "p90", "p99"].map((stat) => ["AWS/States", "ExecutionTime", "StateMachineArn", STATE_MACHINE, { stat, label: stat }]));
+        assert.deepEqual(
+            duration.metrics,
+            ["p50", "p90", "p99"].map((stat) => ["AWS/States", "ExecutionTime", "StateMachineArn", STATE_MACHINE, { stat, label: stat }]),
+        );
         assert.equal(checker.title, "stock-checker: invocations, errors, duration (ms, p90)");
         assert.deepEqual(checker.metrics, [
             ["AWS/Lambda", "Invocations", "FunctionName", "checker-fn"],
@@ -109,22 +133,28 @@ describe("monitoring model", () => {
             ["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", "trades"],
             ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", "trades"],
         ]);
-        assert.deepEqual([trades.title, trades.stat, trades.metrics], [
-            "Trades by type",
-            "Sum",
+        assert.deepEqual(
+            [trades.title, trades.stat, trades.metrics],
             [
-                ["StockTrader", "Trades", "Stack", "prod", "TradeType", "buy", { label: "buy" }],
-                ["StockTrader", "Trades", "Stack", "prod", "TradeType", "sell", { label: "sell" }],
+                "Trades by type",
+                "Sum",
+                [
+                    ["StockTrader", "Trades", "Stack", "prod", "TradeType", "buy", { label: "buy" }],
+                    ["StockTrader", "Trades", "Stack", "prod", "TradeType", "sell", { label: "sell" }],
+                ],
             ],
-        ]);
-        assert.deepEqual([price.title, price.stat, price.metrics], [
-            "Traded price by type (average)",
-            "Average",
+        );
+        assert.deepEqual(
+            [price.title, price.stat, price.metrics],
             [
-                ["StockTrader", "TradePrice", "Stack", "prod", "TradeType", "buy", { label: "buy" }],
-                ["StockTrader", "TradePrice", "Stack", "prod", "TradeType", "sell", { label: "sell" }],
+                "Traded price by type (average)",
+                "Average",
+                [
+                    ["StockTrader", "TradePrice", "Stack", "prod", "TradeType", "buy", { label: "buy" }],
+                    ["StockTrader", "TradePrice", "Stack", "prod", "TradeType", "sell", { label: "sell" }],
+                ],
             ],
-        ]);
+        );
         assert.deepEqual(alarms, { title: "Alarms", alarms: ["arn:alarm:1", "arn:alarm:2"] });
     });
 
@@ -185,19 +215,63 @@ describe("monitoring model", () => {
         const policy = operatorPolicy(OPERATED);
         const task = `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/batch-cluster/0f1e2d3c4b5a69788796a5b4c3d2e1f0`;
         const cases: [string, Request, boolean][] = [
-            ["RunTask of this task definition in this cluster", { action: "ecs:RunTask", resource: BATCH.taskDefinitionArn, context: { "ecs:cluster": BATCH.clusterArn } }, true],
-            ["RunTask of an older revision in this cluster", { action: "ecs:RunTask", resource: BATCH.taskDefinitionArn.replace(/:7$/, ":3"), context: { "ecs:cluster": BATCH.clusterArn } }, true],
-            ["RunTask of another task definition", { action: "ecs:RunTask", resource: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/other-task:1`, context: { "ecs:cluster": BATCH.clusterArn } }, false],
-            ["RunTask of a task definition whose name starts the same", { action: "ecs:RunTask", resource: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/batch-task-2:1`, context: { "ecs:cluster": BATCH.clusterArn } }, false],
-            ["RunTask in another cluster", { action: "ecs:RunTask", resource: BATCH.taskDefinitionArn, context: { "ecs:cluster": `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/other` } }, false],
+            [
+                "RunTask of this task definition in this cluster",
+                { action: "ecs:RunTask", resource: BATCH.taskDefinitionArn, context: { "ecs:cluster": BATCH.clusterArn } },
+                true,
+            ],
+            [
+                "RunTask of an older revision in this cluster",
+                { action: "ecs:RunTask", resource: BATCH.taskDefinitionArn.replace(/:7$/, ":3"), context: { "ecs:cluster": BATCH.clusterArn } },
+                true,
+            ],
+            [
+                "RunTask of another task definition",
+                {
+                    action: "ecs:RunTask",
+                    resource: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/other-task:1`,
+                    context: { "ecs:cluster": BATCH.clusterArn },
+                },
+                false,
+            ],
+            [
+                "RunTask of a task definition whose name starts the same",
+                {
+                    action: "ecs:RunTask",
+                    resource: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/batch-task-2:1`,
+                    context: { "ecs:cluster": BATCH.clusterArn },
+                },
+                false,
+            ],
+            [
+                "RunTask in another cluster",
+                { action: "ecs:RunTask", resource: BATCH.taskDefinitionArn, context: { "ecs:cluster": `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/other` } },
+                false,
+            ],
             ["DescribeTasks of this cluster's task", { action: "ecs:DescribeTasks", resource: task, context: {} }, true],
             ["DescribeTasks of another cluster's task", { action: "ecs:DescribeTasks", resource: task.replace("batch-cluster", "other"), context: {} }, false],
             ["TagResource as RunTask creates the task", { action: "ecs:TagResource", resource: task, context: { "ecs:CreateAction": "RunTask" } }, true],
             ["TagResource of a running task", { action: "ecs:TagResource", resource: task, context: {} }, false],
-            ["PassRole of the task role to ECS tasks", { action: "iam:PassRole", resource: BATCH.taskRoleArn, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }, true],
-            ["PassRole of the execution role to ECS tasks", { action: "iam:PassRole", resource: BATCH.taskExecutionRoleArn, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }, true],
-            ["PassRole of the task role to Lambda", { action: "iam:PassRole", resource: BATCH.taskRoleArn, context: { "iam:PassedToService": "lambda.amazonaws.com" } }, false],
-            ["PassRole of another role", { action: "iam:PassRole", resource: `arn:aws:iam::${ACCOUNT}:role/admin`, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }, false],
+            [
+                "PassRole of the task role to ECS tasks",
+                { action: "iam:PassRole", resource: BATCH.taskRoleArn, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                true,
+            ],
+            [
+                "PassRole of the execution role to ECS tasks",
+                { action: "iam:PassRole", resource: BATCH.taskExecutionRoleArn, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                true,
+            ],
+            [
+                "PassRole of the task role to Lambda",
+                { action: "iam:PassRole", resource: BATCH.taskRoleArn, context: { "iam:PassedToService": "lambda.amazonaws.com" } },
+                false,
+            ],
+            [
+                "PassRole of another role",
+                { action: "iam:PassRole", resource: `arn:aws:iam::${ACCOUNT}:role/admin`, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                false,
+            ],
             ["StopTask of this cluster's task", { action: "ecs:StopTask", resource: task, context: {} }, false],
             ["FilterLogEvents on a function's log group", { action: "logs:FilterLogEvents", resource: logGroup("checker"), context: {} }, true],
             ["FilterLogEvents on another log group", { action: "logs:FilterLogEvents", resource: logGroup("other"), context: {} }, false],
@@ -224,7 +298,10 @@ describe("monitoring model", () => {
     });
 
     it("links to the dashboard and the state machine in the stack's region", () => {
-        assert.equal(dashboardUrl("eu-west-1", "stock-trader-dev"), "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/stock-trader-dev");
+        assert.equal(
+            dashboardUrl("eu-west-1", "stock-trader-dev"),
+            "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/stock-trader-dev",
+        );
         assert.equal(
             stateMachineConsoleUrl(STATE_MACHINE),
             `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/statemachines/view/${encodeURIComponent(STATE_MACHINE)}`,

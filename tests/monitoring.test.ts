@@ -30,7 +30,6 @@ const withoutDescription = ({ alarmDescription, ...inputs }: Record<string, any>
     return inputs;
 };
 
-
 for (const stack of ["dev", "prod"]) {
     describe(`operations layer under Pulumi mocks (${stack} stack config)`, () => {
         let run: ProgramRun;
@@ -56,7 +55,12 @@ for (const stack of ["dev", "prod"]) {
             });
         } else {
             it("has no stale-success alarm while the schedule is off (it would fire for ever)", () => {
-                assert.deepEqual(ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name).sort(), Object.keys(ALWAYS).sort());
+                assert.deepEqual(
+                    ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm")
+                        .map((a) => a.name)
+                        .sort(),
+                    Object.keys(ALWAYS).sort(),
+                );
             });
         }
 
@@ -92,9 +96,14 @@ for (const stack of ["dev", "prod"]) {
             const alarmWidget = body.widgets.find((w: any) => w.type === "alarm");
             assert.deepEqual(
                 [...alarmWidget.properties.alarms].sort(),
-                ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.state.arn).sort(),
+                ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm")
+                    .map((a) => a.state.arn)
+                    .sort(),
             );
-            assert.ok(body.widgets.every((w: any) => w.x + w.width <= 24), "widgets fit the 24-column grid");
+            assert.ok(
+                body.widgets.every((w: any) => w.x + w.width <= 24),
+                "widgets fit the 24-column grid",
+            );
         });
 
         it("grants operators exactly what running and inspecting this workflow needs, on this state machine only", () => {
@@ -143,7 +152,9 @@ for (const stack of ["dev", "prod"]) {
             const actions = policy.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
             assert.ok(
                 actions.every((a: string) =>
-                    /^(states:(StartExecution|DescribeExecution|GetExecutionHistory|StopExecution|RedriveExecution)|logs:(DescribeLogStreams|FilterLogEvents|GetLogEvents)|ecs:(RunTask|DescribeTasks|TagResource)|iam:PassRole)$/.test(a),
+                    /^(states:(StartExecution|DescribeExecution|GetExecutionHistory|StopExecution|RedriveExecution)|logs:(DescribeLogStreams|FilterLogEvents|GetLogEvents)|ecs:(RunTask|DescribeTasks|TagResource)|iam:PassRole)$/.test(
+                        a,
+                    ),
                 ),
                 actions.join(),
             );
@@ -151,17 +162,19 @@ for (const stack of ["dev", "prod"]) {
 
         it("exports the operations outputs as non-empty strings, with console links in the stack's region", () => {
             for (const key of ["alarmTopicArn", "dashboardName", "dashboardUrl", "stateMachineConsoleUrl", "operatorPolicyArn", "batchLogGroupName"]) {
-                assert.ok(typeof run.outputs[key] === "string" && (run.outputs[key]).length > 0, key);
+                assert.ok(typeof run.outputs[key] === "string" && run.outputs[key].length > 0, key);
             }
             assert.equal(run.outputs.alarmTopicArn, TOPIC);
-            assert.equal(run.outputs.dashboardUrl, `https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/stock-trader-${stack}`);
+            assert.equal(
+                run.outputs.dashboardUrl,
+                `https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/stock-trader-${stack}`,
+            );
             assert.equal(
                 run.outputs.stateMachineConsoleUrl,
                 `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/statemachines/view/${encodeURIComponent(STATE_MACHINE)}`,
             );
             assert.equal(run.outputs.operatorPolicyArn, `arn:aws:iam::${ACCOUNT}:policy/monitoring-operator-policy`);
         });
-
     });
 }
 

@@ -52,7 +52,11 @@ const subnet = (SubnetId: string, VpcId = VPC): Subnet => ({
     MapPublicIpOnLaunch: SubnetId === PUBLIC,
     DefaultForAz: false,
 });
-const routeTable = (id: string, associations: { subnet?: string; main?: boolean }[], defaultRoute?: { GatewayId?: string; NatGatewayId?: string; TransitGatewayId?: string; State?: "active" | "blackhole" }): RouteTable => ({
+const routeTable = (
+    id: string,
+    associations: { subnet?: string; main?: boolean }[],
+    defaultRoute?: { GatewayId?: string; NatGatewayId?: string; TransitGatewayId?: string; State?: "active" | "blackhole" },
+): RouteTable => ({
     RouteTableId: id,
     VpcId: VPC,
     OwnerId: ACCOUNT,
@@ -85,7 +89,9 @@ const group = (egress: SecurityGroup["IpPermissionsEgress"], VpcId = VPC): Secur
     IpPermissions: [],
     IpPermissionsEgress: egress,
 });
-const HTTPS_OUT = [{ IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }];
+const HTTPS_OUT = [
+    { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] },
+];
 
 /** A healthy account: credentials, the role, a quota of 6 vCPU, the default VPC with a public subnet. */
 function healthyAccount(): void {
@@ -100,7 +106,16 @@ function healthyAccount(): void {
         },
     });
     quotas.on(GetServiceQuotaCommand).resolves({
-        Quota: { ServiceCode: "fargate", ServiceName: "AWS Fargate", QuotaCode: "L-3032A538", QuotaName: "Fargate On-Demand vCPU resource count", Value: 6, Unit: "None", Adjustable: true, GlobalQuota: false },
+        Quota: {
+            ServiceCode: "fargate",
+            ServiceName: "AWS Fargate",
+            QuotaCode: "L-3032A538",
+            QuotaName: "Fargate On-Demand vCPU resource count",
+            Value: 6,
+            Unit: "None",
+            Adjustable: true,
+            GlobalQuota: false,
+        },
     });
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: VPC, IsDefault: true, CidrBlock: "172.31.0.0/16", State: "available" }] });
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [subnet(PUBLIC), subnet(PRIVATE)] });
@@ -122,7 +137,13 @@ const DOCKER_OK: Record<string, StandInReply> = {
 const statuses = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [r.id, r.status]));
 
 describe("npm run preflight", () => {
-    const saved = { PATH: process.env.PATH, AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION, AWS_PROFILE: process.env.AWS_PROFILE, AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE };
+    const saved = {
+        PATH: process.env.PATH,
+        AWS_REGION: process.env.AWS_REGION,
+        AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION,
+        AWS_PROFILE: process.env.AWS_PROFILE,
+        AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE,
+    };
     let tools: StandIns;
     beforeEach(() => {
         for (const mock of [sts, ec2, iam, quotas]) mock.reset();
@@ -174,7 +195,10 @@ describe("npm run preflight", () => {
         });
 
         it("fails without a login, naming the CLI's complaint, and leaves the stack unchecked", async () => {
-            tools.program("pulumi", { ...PULUMI_OK, whoami: { err: "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n", code: 255 } });
+            tools.program("pulumi", {
+                ...PULUMI_OK,
+                whoami: { err: "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n", code: 255 },
+            });
             const [, login, stack] = await pulumiChecks("dev");
             assert.deepEqual([login.status, stack.status], ["fail", "warn"]);
             assert.equal(login.detail, "not logged in to a backend: error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions");
@@ -185,7 +209,10 @@ describe("npm run preflight", () => {
         it("fails a missing stack, saying how to create it", async () => {
             tools.program("pulumi", { ...PULUMI_OK, "stack ls": { out: "[]\n" } });
             const stack = (await pulumiChecks("dev"))[2];
-            assert.deepEqual([stack.status, stack.detail, stack.fix], ["fail", "no stack dev in this backend", "pulumi stack init dev (it reads its config from Pulumi.dev.yaml)"]);
+            assert.deepEqual(
+                [stack.status, stack.detail, stack.fix],
+                ["fail", "no stack dev in this backend", "pulumi stack init dev (it reads its config from Pulumi.dev.yaml)"],
+            );
         });
 
         it("without the CLI, fails saying how to install it and checks nothing else of Pulumi's", async () => {
@@ -258,9 +285,14 @@ describe("npm run preflight", () => {
         });
 
         it("fails when the daemon does not answer, quoting Docker", async () => {
-            tools.program("docker", { version: { err: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n", code: 1 } });
+            tools.program("docker", {
+                version: { err: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n", code: 1 },
+            });
             const [docker] = await dockerChecks("ARM64");
-            assert.equal(docker.detail, "Docker does not answer: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?");
+            assert.equal(
+                docker.detail,
+                "Docker does not answer: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+            );
             assert.equal(docker.fix, "start Docker, and check that this user may use it (docker info)");
         });
 
@@ -286,7 +318,10 @@ describe("npm run preflight", () => {
             const result = await serviceLinkedRoleCheck(REGION, false);
             assert.equal(result.status, "fail");
             assert.match(result.detail, /Unable to assume the service linked role/);
-            assert.equal(result.fix, "pulumi config set stock-trader:createEcsServiceLinkedRole true, or once for the account: aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com");
+            assert.equal(
+                result.fix,
+                "pulumi config set stock-trader:createEcsServiceLinkedRole true, or once for the account: aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com",
+            );
         });
 
         it("passes a missing role the stack creates, and fails one the stack would create twice", async () => {
@@ -302,7 +337,10 @@ describe("npm run preflight", () => {
             iam.on(GetRoleCommand).rejects(awsError("AccessDenied", "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:GetRole"));
             const result = await serviceLinkedRoleCheck(REGION, false);
             assert.equal(result.status, "warn");
-            assert.equal(result.detail, "could not check: iam:GetRole failed: AccessDenied: User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:GetRole");
+            assert.equal(
+                result.detail,
+                "could not check: iam:GetRole failed: AccessDenied: User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:GetRole",
+            );
             assert.match(result.fix!, /^allow iam:GetRole to these credentials/);
         });
     });
@@ -316,11 +354,16 @@ describe("npm run preflight", () => {
         });
 
         it("reads the Spot quota for a Spot stack and fails when it is below the task's vCPU", async () => {
-            quotas.on(GetServiceQuotaCommand, { QuotaCode: "L-36FBB829" }).resolves({ Quota: { QuotaCode: "L-36FBB829", QuotaName: "Fargate Spot vCPU resource count", Value: 2 } });
+            quotas
+                .on(GetServiceQuotaCommand, { QuotaCode: "L-36FBB829" })
+                .resolves({ Quota: { QuotaCode: "L-36FBB829", QuotaName: "Fargate Spot vCPU resource count", Value: 2 } });
             const result = await quotaCheck(REGION, "FARGATE_SPOT", 4096);
             assert.equal(result.status, "fail");
             assert.equal(result.detail, "Fargate Spot vCPU resource count is 2, and the task needs 4 vCPU (batchCpu 4096)");
-            assert.equal(result.fix, "aws service-quotas request-service-quota-increase --service-code fargate --quota-code L-36FBB829 --desired-value 4 --region us-east-1, or lower batchCpu");
+            assert.equal(
+                result.fix,
+                "aws service-quotas request-service-quota-increase --service-code fargate --quota-code L-36FBB829 --desired-value 4 --region us-east-1, or lower batchCpu",
+            );
         });
 
         it("falls back to AWS's default where the account has no applied value", async () => {
@@ -352,7 +395,9 @@ describe("npm run preflight", () => {
             assert.deepEqual([none.status, none.fix], ["fail", "aws ec2 create-default-vpc --region us-east-1, or set subnetIds and securityGroupIds"]);
             ec2.reset();
             healthyAccount();
-            ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [routeTable("rtb-0main", [{ main: true }], { GatewayId: "igw-0123", State: "blackhole" })] });
+            ec2.on(DescribeRouteTablesCommand).resolves({
+                RouteTables: [routeTable("rtb-0main", [{ main: true }], { GatewayId: "igw-0123", State: "blackhole" })],
+            });
             const [closed] = await networkChecks(REGION, { assignPublicIp: true });
             assert.equal(closed.status, "fail");
             assert.match(closed.detail, /has no subnet with a route to an internet gateway, so a task could not pull its image \(CannotPullContainerError\)/);
@@ -384,7 +429,10 @@ describe("npm run preflight", () => {
                 result.detail,
                 "subnet-0aaaaaaaaaaaaaaa1 routes to internet gateway igw-0123, but assignPublicIp is false, and the VPC lacks the endpoints ecr.dkr, logs, dynamodb: a task there stops with CannotPullContainerError or ResourceInitializationError",
             );
-            assert.match(result.fix!, /com\.amazonaws\.us-east-1\.ecr\.api, com\.amazonaws\.us-east-1\.ecr\.dkr, com\.amazonaws\.us-east-1\.s3, com\.amazonaws\.us-east-1\.logs, com\.amazonaws\.us-east-1\.dynamodb$/);
+            assert.match(
+                result.fix!,
+                /com\.amazonaws\.us-east-1\.ecr\.api, com\.amazonaws\.us-east-1\.ecr\.dkr, com\.amazonaws\.us-east-1\.s3, com\.amazonaws\.us-east-1\.logs, com\.amazonaws\.us-east-1\.dynamodb$/,
+            );
         });
 
         it("passes a private subnet through a NAT gateway, or through the VPC's endpoints", async () => {
@@ -420,7 +468,10 @@ describe("npm run preflight", () => {
             ec2.reset();
             network([subnet(PUBLIC)], [publicTable], [], [group([{ IpProtocol: "tcp", FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }])]);
             const closed = (await networkChecks(REGION, own(true)))[1];
-            assert.deepEqual([closed.status, closed.fix], ["fail", `aws ec2 authorize-security-group-egress --region us-east-1 --group-id ${GROUP} --protocol tcp --port 443 --cidr 0.0.0.0/0`]);
+            assert.deepEqual(
+                [closed.status, closed.fix],
+                ["fail", `aws ec2 authorize-security-group-egress --region us-east-1 --group-id ${GROUP} --protocol tcp --port 443 --cidr 0.0.0.0/0`],
+            );
             ec2.reset();
             network([subnet(PUBLIC)], [publicTable], []);
             ec2.on(DescribeSecurityGroupsCommand).rejects(awsError("InvalidGroup.NotFound", `The security group '${GROUP}' does not exist`));
@@ -448,7 +499,10 @@ describe("npm run preflight", () => {
             ec2.on(DescribeVpcsCommand).rejects(awsError("UnauthorizedOperation", "You are not authorized to perform this operation."));
             const [result] = await networkChecks(REGION, { assignPublicIp: true });
             assert.equal(result.status, "warn");
-            assert.match(result.detail, /^could not check: ec2:DescribeVpcs\/DescribeSubnets\/DescribeRouteTables failed: UnauthorizedOperation: You are not authorized/);
+            assert.match(
+                result.detail,
+                /^could not check: ec2:DescribeVpcs\/DescribeSubnets\/DescribeRouteTables failed: UnauthorizedOperation: You are not authorized/,
+            );
         });
     });
 
@@ -477,7 +531,10 @@ describe("npm run preflight", () => {
                     ["network", "pass"],
                 ],
             );
-            assert.deepEqual({ stack: report.stack, region: report.region, summary: report.summary }, { stack: "dev", region: REGION, summary: { passed: 11, warnings: 0, failed: 0 } });
+            assert.deepEqual(
+                { stack: report.stack, region: report.region, summary: report.summary },
+                { stack: "dev", region: REGION, summary: { passed: 11, warnings: 0, failed: 0 } },
+            );
         });
 
         it("prints each check on a line, a fix under each that did not pass, and the tally", () => {
@@ -523,21 +580,30 @@ describe("npm run preflight", () => {
             sts.on(GetCallerIdentityCommand).rejects(awsError("CredentialsProviderError", "Could not load credentials from any providers"));
             const report = await preflight("dev", raw());
             const account = report.checks.slice(6);
-            assert.deepEqual(account.map((c) => [c.id, c.status]), [
-                ["region", "pass"],
-                ["credentials", "fail"],
-                ["ecs-service-linked-role", "warn"],
-                ["quota", "warn"],
-                ["network", "warn"],
-            ]);
+            assert.deepEqual(
+                account.map((c) => [c.id, c.status]),
+                [
+                    ["region", "pass"],
+                    ["credentials", "fail"],
+                    ["ecs-service-linked-role", "warn"],
+                    ["quota", "warn"],
+                    ["network", "warn"],
+                ],
+            );
             assert.equal(account[1].detail, "no AWS credentials were found: Could not load credentials from any providers");
-            assert.equal(account[1].fix, "set AWS_PROFILE to a profile (aws configure sso, then aws sso login), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+            assert.equal(
+                account[1].fix,
+                "set AWS_PROFILE to a profile (aws configure sso, then aws sso login), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+            );
             assert.deepEqual([ec2.calls().length, iam.calls().length, quotas.calls().length], [0, 0, 0]);
         });
 
         it("fails expired credentials, and an account the stack does not allow", async () => {
             sts.on(GetCallerIdentityCommand).rejects(awsError("ExpiredToken", "The security token included in the request is expired"));
-            assert.equal((await preflight("dev", raw())).checks[7].detail, "AWS refuses the credentials: ExpiredToken: The security token included in the request is expired");
+            assert.equal(
+                (await preflight("dev", raw())).checks[7].detail,
+                "AWS refuses the credentials: ExpiredToken: The security token included in the request is expired",
+            );
             sts.reset();
             healthyAccount();
             const other = (await preflight("dev", raw({ "aws:allowedAccountIds": '["210987654321"]' }))).checks[7];
@@ -548,10 +614,13 @@ describe("npm run preflight", () => {
             healthyAccount();
             ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [group(HTTPS_OUT)] });
             const report = await preflight("dev", raw({ "stock-trader:subnetIds": `["${PUBLIC}"]`, "stock-trader:securityGroupIds": `["${GROUP}"]` }));
-            assert.deepEqual(report.checks.slice(-2).map((c) => [c.id, c.status]), [
-                ["subnets", "pass"],
-                ["security-groups", "pass"],
-            ]);
+            assert.deepEqual(
+                report.checks.slice(-2).map((c) => [c.id, c.status]),
+                [
+                    ["subnets", "pass"],
+                    ["security-groups", "pass"],
+                ],
+            );
         });
 
         it("fails a region the SDK resolves differently from the stack's, and a stack without one", async () => {
@@ -560,7 +629,10 @@ describe("npm run preflight", () => {
             const region = (await preflight("dev", raw())).checks[6];
             assert.deepEqual([region.status, region.detail], ["fail", "the AWS SDK resolves eu-west-1, but the dev stack deploys to us-east-1"]);
             const unset = await preflight("dev", {});
-            assert.deepEqual([unset.checks[6].status, unset.checks[6].fix, unset.region], ["fail", "pulumi config set aws:region eu-west-1 --stack dev", "eu-west-1"]);
+            assert.deepEqual(
+                [unset.checks[6].status, unset.checks[6].fix, unset.region],
+                ["fail", "pulumi config set aws:region eu-west-1 --stack dev", "eu-west-1"],
+            );
         });
 
         it("warns when the SDK resolves no region, and checks the stack's", async () => {
@@ -570,10 +642,16 @@ describe("npm run preflight", () => {
             delete process.env.AWS_PROFILE;
             process.env.AWS_CONFIG_FILE = path.join(PROJECT_ROOT, "no-such-aws-config");
             const report = await preflight("dev", raw());
-            assert.deepEqual([report.checks[6].status, report.checks[6].fix], ["warn", "export AWS_REGION=us-east-1, so that the AWS CLI and npm run execute use the stack's region too"]);
+            assert.deepEqual(
+                [report.checks[6].status, report.checks[6].fix],
+                ["warn", "export AWS_REGION=us-east-1, so that the AWS CLI and npm run execute use the stack's region too"],
+            );
             assert.equal(await (sts.call(0).thisValue as STSClient).config.region(), REGION);
             const nowhere = await preflight("dev", {});
-            assert.deepEqual(nowhere.checks.slice(6).map((c) => c.status), ["fail", "warn", "warn", "warn", "warn"]);
+            assert.deepEqual(
+                nowhere.checks.slice(6).map((c) => c.status),
+                ["fail", "warn", "warn", "warn", "warn"],
+            );
         });
 
         it("exits 2 on bad usage, a missing stack file or an invalid config, and prints its help", async () => {
@@ -599,7 +677,9 @@ describe("npm run preflight", () => {
                 [iam, "iam"],
                 [quotas, "servicequotas"],
             ];
-            const called = new Set(prefix.flatMap(([mock, service]) => mock.calls().map((c) => `${service}:${(c.args[0] as object).constructor.name.replace(/Command$/, "")}`)));
+            const called = new Set(
+                prefix.flatMap(([mock, service]) => mock.calls().map((c) => `${service}:${(c.args[0] as object).constructor.name.replace(/Command$/, "")}`)),
+            );
             assert.deepEqual([...called].sort(), [...PREFLIGHT_ACTIONS].sort());
         });
 
@@ -616,14 +696,27 @@ describe("npm run preflight", () => {
                 "sts:GetCallerIdentity",
             ]);
             const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-            const block = readme.split("```json\n").find((b) => b.includes('"StockTraderPreflight"'))!.split("\n```")[0];
+            const block = readme
+                .split("```json\n")
+                .find((b) => b.includes('"StockTraderPreflight"'))!
+                .split("\n```")[0];
             const policy = JSON.parse(block) as { Statement: { Effect: string; Action: string[]; Resource: string }[] };
-            assert.deepEqual(policy.Statement.map((st) => [st.Effect, [...st.Action].sort(), st.Resource]), [["Allow", [...PREFLIGHT_ACTIONS].sort(), "*"]]);
+            assert.deepEqual(
+                policy.Statement.map((st) => [st.Effect, [...st.Action].sort(), st.Resource]),
+                [["Allow", [...PREFLIGHT_ACTIONS].sort(), "*"]],
+            );
         });
     });
 
     it("as a command without credentials, a Pulumi CLI or Docker: says so for each and how to fix it, runs the rest, and exits 1", () => {
-        const env = { PATH: tools.dir, HOME: tools.dir, AWS_CONFIG_FILE: path.join(tools.dir, "none"), AWS_SHARED_CREDENTIALS_FILE: path.join(tools.dir, "none"), AWS_EC2_METADATA_DISABLED: "true", AWS_REGION: REGION };
+        const env = {
+            PATH: tools.dir,
+            HOME: tools.dir,
+            AWS_CONFIG_FILE: path.join(tools.dir, "none"),
+            AWS_SHARED_CREDENTIALS_FILE: path.join(tools.dir, "none"),
+            AWS_EC2_METADATA_DISABLED: "true",
+            AWS_REGION: REGION,
+        };
         const run = runTool("bin/preflight.ts", [], { env });
         assert.equal(run.status, 1, run.stderr);
         assert.match(run.stdout, /^ {2}FAIL {2}Pulumi CLI +pulumi is not on PATH$/m);

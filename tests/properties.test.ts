@@ -53,7 +53,8 @@ describe("properties over the config space", () => {
                 assert.throws(
                     () => parseConfig(raw),
                     (error: unknown) =>
-                        error instanceof ConfigError && error.problems.some((p) => p.startsWith(`${CONFIG_NAMESPACE}:${key} `) || p.includes(` ${CONFIG_NAMESPACE}:${key} `)),
+                        error instanceof ConfigError &&
+                        error.problems.some((p) => p.startsWith(`${CONFIG_NAMESPACE}:${key} `) || p.includes(` ${CONFIG_NAMESPACE}:${key} `)),
                 );
             }),
             settings(300),
@@ -92,7 +93,11 @@ describe("properties over the config space", () => {
                 assert.ok(definition.TimeoutSeconds <= MAX_TIMEOUT_SECONDS);
                 const tasks = tasksOf(definition.States);
                 for (const [name, state] of tasks) {
-                    assert.ok(state.TimeoutSeconds === undefined || (state.TimeoutSeconds >= 1 && state.TimeoutSeconds <= Math.min(ASL_MAX, definition.TimeoutSeconds)), name);
+                    assert.ok(
+                        state.TimeoutSeconds === undefined ||
+                            (state.TimeoutSeconds >= 1 && state.TimeoutSeconds <= Math.min(ASL_MAX, definition.TimeoutSeconds)),
+                        name,
+                    );
                     for (const retrier of state.Retry) {
                         assert.ok(Number.isInteger(retrier.IntervalSeconds) && retrier.IntervalSeconds >= 1 && retrier.IntervalSeconds <= ASL_MAX, name);
                         assert.ok(Number.isInteger(retrier.MaxAttempts) && retrier.MaxAttempts >= 0 && retrier.MaxAttempts <= ASL_MAX, name);
@@ -174,7 +179,11 @@ describe("properties over the config space", () => {
                     assert.equal(Number(unitPrice.replace("$", "")), line.unitPriceUsd, `${line.item} unit price ${unitPrice}`);
                     readsBack(amount, line.monthlyUsd, 4, line.item);
                 }
-                const figure = (label: string) => printed.find((l) => l.startsWith(`  ${label} `))!.slice(label.length + 2).trim();
+                const figure = (label: string) =>
+                    printed
+                        .find((l) => l.startsWith(`  ${label} `))!
+                        .slice(label.length + 2)
+                        .trim();
                 readsBack(figure("per execution"), estimate.perExecutionUsd, 6, "per execution");
                 readsBack(figure("fixed per month"), estimate.fixedMonthlyUsd, 2, "fixed per month");
                 readsBack(figure("per month"), estimate.monthlyUsd, 2, "per month");
@@ -195,10 +204,17 @@ describe("properties over the config space", () => {
             }),
             settings(1000),
         );
-        assert.deepEqual(
-            [1460, 3000, 74070, 0.0000073, 1.5e-7, 1e21, 12.5, -1234.5, -0].map(exactNumber),
-            ["1,460", "3,000", "74,070", "0.0000073", "0.00000015", "1,000,000,000,000,000,000,000", "12.5", "-1,234.5", "0"],
-        );
+        assert.deepEqual([1460, 3000, 74070, 0.0000073, 1.5e-7, 1e21, 12.5, -1234.5, -0].map(exactNumber), [
+            "1,460",
+            "3,000",
+            "74,070",
+            "0.0000073",
+            "0.00000015",
+            "1,000,000,000,000,000,000,000",
+            "12.5",
+            "-1,234.5",
+            "0",
+        ]);
         for (const value of [Infinity, -Infinity, NaN]) {
             assert.throws(() => exactNumber(value), { name: "RangeError", message: `not a finite number: ${value}` });
         }

@@ -85,7 +85,10 @@ describe("the no-recent-success alarm against the schedule", () => {
             const config = parseConfig({ scheduleEnabled: "true", scheduleExpression });
             assert.equal(config.staleAfterHours, undefined, scheduleExpression);
             assert.ok(!alarmSpecs(config).some((a) => a.id === "no-recent-success"), scheduleExpression);
-            assert.match(staleAlarmNotice(config) ?? "", new RegExp(`no no-recent-success alarm: .*${scheduleExpression.replace(/[()*?]/g, "\\$&")} leaves more than 167 hours between runs`));
+            assert.match(
+                staleAlarmNotice(config) ?? "",
+                new RegExp(`no no-recent-success alarm: .*${scheduleExpression.replace(/[()*?]/g, "\\$&")} leaves more than 167 hours between runs`),
+            );
         }
         assert.equal(staleAlarmNotice(parseConfig({ scheduleEnabled: "true" })), undefined);
         assert.equal(staleAlarmNotice(parseConfig({ scheduleExpression: "rate(7 days)" })), undefined, "the schedule is off");
@@ -198,7 +201,10 @@ describe("a cron's fire times, in whatever order its fields list them", () => {
 
     it("sorts the years it names, and stops after the last", () => {
         // 1 January 2027 to 1 January 2030: 1096 days (2028 is a leap year).
-        assert.deepEqual(scheduleCadence("cron(0 0 1 1 ? 2030,2027)"), { longestGapSeconds: 1096 * DAY, runsPerMonth: Math.round((2 / (4 * 365 + 1)) * (730 / 24)) });
+        assert.deepEqual(scheduleCadence("cron(0 0 1 1 ? 2030,2027)"), {
+            longestGapSeconds: 1096 * DAY,
+            runsPerMonth: Math.round((2 / (4 * 365 + 1)) * (730 / 24)),
+        });
     });
 
     it("takes the last given weekday of the month for nL, which is within its last seven days", () => {

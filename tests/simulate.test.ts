@@ -35,7 +35,10 @@ function itemById(report: RunReport, id: string): Record<string, AttributeValue>
 }
 
 describe("local workflow runner", () => {
-    for (const [path_, price, type] of [["buy", 10, "buy"], ["sell", 90, "sell"]] as const) {
+    for (const [path_, price, type] of [
+        ["buy", 10, "buy"],
+        ["sell", 90, "sell"],
+    ] as const) {
         it(`runs the ${path_} path end to end and leaves the trade recorded and processed`, async () => {
             const report = await runWorkflow({ config, price });
             const [result] = report.results;
@@ -48,7 +51,14 @@ describe("local workflow runner", () => {
             const item = itemById(report, output.id);
             assert.deepEqual(
                 { Type: item.Type, Price: item.Price, Quantity: item.Quantity, Timestamp: item.Timestamp, Arg1: item.Arg1, Arg2: item.Arg2 },
-                { Type: { S: type }, Price: { N: String(price) }, Quantity: { N: output.qty }, Timestamp: { S: output.timestamp }, Arg1: { N: "100" }, Arg2: { N: "200" } },
+                {
+                    Type: { S: type },
+                    Price: { N: String(price) },
+                    Quantity: { N: output.qty },
+                    Timestamp: { S: output.timestamp },
+                    Arg1: { N: "100" },
+                    Arg2: { N: "200" },
+                },
             );
             assert.match(item.ProcessedAt?.S ?? "", /^\d{4}-\d\d-\d\dT/);
         });
@@ -66,8 +76,14 @@ describe("local workflow runner", () => {
         assert.equal(cause.Containers[0].ExitCode, 1);
         assert.equal(cause.Containers[0].Name, "batch");
         assert.match(cause.StderrTail.join("\n"), /ResourceNotFoundException/);
-        assert.ok(events.some((e) => e.type === "StateCaught" && e.state?.name === "Run ECS task"), "Run ECS task must catch the failure");
-        assert.ok(events.some((e) => e.type === "StateEntered" && e.state?.name === "Error"), "the execution must go through Error");
+        assert.ok(
+            events.some((e) => e.type === "StateCaught" && e.state?.name === "Run ECS task"),
+            "Run ECS task must catch the failure",
+        );
+        assert.ok(
+            events.some((e) => e.type === "StateEntered" && e.state?.name === "Error"),
+            "the execution must go through Error",
+        );
         assert.ok(!events.some((e) => e.type === "StateRetried" && e.state?.name === "Run ECS task"), "a container's exit is never retried");
         assert.equal(report.items.length, 1);
         assert.equal(report.items[0].ProcessedAt, undefined);
@@ -137,7 +153,10 @@ describe("local workflow runner", () => {
         this.timeout(180000);
         const report = await runWorkflow({ config, executions: 200, concurrency: 20 });
         assert.equal(report.results.length, 200);
-        assert.deepEqual(report.results.filter((r) => r.status !== "SUCCEEDED"), []);
+        assert.deepEqual(
+            report.results.filter((r) => r.status !== "SUCCEEDED"),
+            [],
+        );
         const outputIds = report.results.map((r) => (r.output as { id: string }).id);
         assert.equal(new Set(outputIds).size, 200);
         assert.equal(report.items.length, 200);
@@ -159,7 +178,11 @@ describe("local workflow runner", () => {
             assert.ok((state.TimeoutSeconds ?? 0) > 60, `${name} must not time out after aws-local-stepfunctions' 60 s default`);
         }
         assert.equal((engine.States["Run ECS task"] as { TimeoutSeconds?: number }).TimeoutSeconds, config.batchTimeoutSeconds);
-        assert.equal((definition.States["Record Transaction"] as { TimeoutSeconds?: number }).TimeoutSeconds, undefined, "the deployed definition is not changed");
+        assert.equal(
+            (definition.States["Record Transaction"] as { TimeoutSeconds?: number }).TimeoutSeconds,
+            undefined,
+            "the deployed definition is not changed",
+        );
     });
 
     it("caps every timeout the engine sets at Node.js's longest timer, the execution's included", () => {
@@ -205,8 +228,14 @@ describe("local workflow runner", () => {
             ),
         );
         assert.equal(peak, 3);
-        assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i));
-        await assert.rejects(limit(async () => Promise.reject(new Error("kept"))), /kept/);
+        assert.deepEqual(
+            results,
+            Array.from({ length: 20 }, (_, i) => i),
+        );
+        await assert.rejects(
+            limit(async () => Promise.reject(new Error("kept"))),
+            /kept/,
+        );
         assert.equal(await limit(async () => "after a failure"), "after a failure");
     });
 
@@ -239,7 +268,22 @@ describe("npm run simulate", () => {
         assert.equal(lines[0], "Simulating 1 execution(s) of the dev definition, 1 at a time");
         assert.deepEqual(
             lines.filter((l) => /^ {2}[→←✗⤷]/.test(l)).map((l) => l.replace(/ +\d+ ms.*$/, "")),
-            ["  → Check Stock Value", "  ← Check Stock Value", "  → Buy or Sell?", "  ← Buy or Sell?", "  → Buy Stock", "  ← Buy Stock", "  → Record Transaction", "  ← Record Transaction", "  → Run ECS task", "  ✗ Run ECS task", "  ⤷ Run ECS task caught the error", "  ← Run ECS task", "  → Error", "  ✗ Error"],
+            [
+                "  → Check Stock Value",
+                "  ← Check Stock Value",
+                "  → Buy or Sell?",
+                "  ← Buy or Sell?",
+                "  → Buy Stock",
+                "  ← Buy Stock",
+                "  → Record Transaction",
+                "  ← Record Transaction",
+                "  → Run ECS task",
+                "  ✗ Run ECS task",
+                "  ⤷ Run ECS task caught the error",
+                "  ← Run ECS task",
+                "  → Error",
+                "  ✗ Error",
+            ],
         );
         assert.match(run.stdout, /^Status: FAILED \(\d+ ms\)$/m);
         assert.match(run.stdout, /^Error: States\.TaskFailed$/m);
@@ -257,17 +301,20 @@ describe("npm run simulate", () => {
         const result = JSON.parse(json.stdout);
         assert.equal(result.status, "SUCCEEDED");
         assert.equal(result.output.type, "buy");
-        assert.deepEqual({ ...result.summary, executionsPerSecond: 0, medianExecutionMs: 0 }, {
-            executions: 1,
-            succeeded: 1,
-            failed: 0,
-            buy: 1,
-            sell: 0,
-            itemsInTable: 1,
-            itemsProcessed: 1,
-            executionsPerSecond: 0,
-            medianExecutionMs: 0,
-        });
+        assert.deepEqual(
+            { ...result.summary, executionsPerSecond: 0, medianExecutionMs: 0 },
+            {
+                executions: 1,
+                succeeded: 1,
+                failed: 0,
+                buy: 1,
+                sell: 0,
+                itemsInTable: 1,
+                itemsProcessed: 1,
+                executionsPerSecond: 0,
+                medianExecutionMs: 0,
+            },
+        );
     });
 
     it("summarizes several executions in words, each figure as the JSON has it", async () => {
@@ -276,9 +323,27 @@ describe("npm run simulate", () => {
         const lines = run.stdout.trimEnd().split("\n");
         assert.equal(lines[0], "Simulating 3 execution(s) of the dev definition, 2 at a time");
         const figures = Object.fromEntries(lines.slice(2).map((l) => [l.slice(2, 26).trimEnd(), l.slice(27)]));
-        assert.deepEqual(Object.keys(figures), ["executions", "succeeded", "failed", "buy", "sell", "items in the table", "items marked processed", "executions per second", "median latency (ms)"]);
+        assert.deepEqual(Object.keys(figures), [
+            "executions",
+            "succeeded",
+            "failed",
+            "buy",
+            "sell",
+            "items in the table",
+            "items marked processed",
+            "executions per second",
+            "median latency (ms)",
+        ]);
         assert.deepEqual(
-            [figures.executions, figures.succeeded, figures.failed, figures.buy, figures.sell, figures["items in the table"], figures["items marked processed"]],
+            [
+                figures.executions,
+                figures.succeeded,
+                figures.failed,
+                figures.buy,
+                figures.sell,
+                figures["items in the table"],
+                figures["items marked processed"],
+            ],
             ["3", "3", "0", "3", "0", "3", "3"],
         );
         assert.ok(Number(figures["executions per second"]) > 0 && Number(figures["median latency (ms)"]) > 0);

@@ -56,14 +56,29 @@ describe("the state-by-state trace", () => {
             at: 2,
             task: { taskArn: TASK, exitCode: 0 },
         });
-        assert.deepEqual(traceEvent({ type: "StateFailed", timestamp: 3, state: state("Run ECS task"), Error: "States.TaskFailed", Cause: JSON.stringify({ TaskArn: TASK, Containers: [{ ExitCode: 1 }] }) }), {
+        assert.deepEqual(
+            traceEvent({
+                type: "StateFailed",
+                timestamp: 3,
+                state: state("Run ECS task"),
+                Error: "States.TaskFailed",
+                Cause: JSON.stringify({ TaskArn: TASK, Containers: [{ ExitCode: 1 }] }),
+            }),
+            {
+                kind: "failed",
+                state: "Run ECS task",
+                at: 3,
+                error: "States.TaskFailed",
+                task: { taskArn: TASK, exitCode: 1 },
+            },
+        );
+        assert.deepEqual(traceEvent({ type: "StateFailed", timestamp: 3, state: state("Buy Stock") }), {
             kind: "failed",
-            state: "Run ECS task",
+            state: "Buy Stock",
             at: 3,
-            error: "States.TaskFailed",
-            task: { taskArn: TASK, exitCode: 1 },
+            error: "unknown error",
+            task: undefined,
         });
-        assert.deepEqual(traceEvent({ type: "StateFailed", timestamp: 3, state: state("Buy Stock") }), { kind: "failed", state: "Buy Stock", at: 3, error: "unknown error", task: undefined });
         assert.deepEqual(traceEvent({ type: "StateRetried", timestamp: 4, state: state("Buy Stock") }), { kind: "retried", state: "Buy Stock", at: 4 });
         assert.deepEqual(traceEvent({ type: "StateCaught", timestamp: 5, state: state("Run ECS task") }), { kind: "caught", state: "Run ECS task", at: 5 });
         assert.equal(traceEvent({ type: "ExecutionStarted", timestamp: 0 }), undefined);

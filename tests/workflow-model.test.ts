@@ -36,7 +36,16 @@ const MOCK_RESOURCES: WorkflowResources = {
 };
 
 describe("workflow model: the definition and policy, exactly, from plain ARNs", () => {
-    const defaults = { threshold: 50, command: ["--arg1", "100", "--arg2", "200"], publicIp: "ENABLED" as const, subnets: ["subnet-0aaaaaaaaaaaaaaa1"], groups: ["sg-0123456789abcdef0"], timeout: 3600, container: "batch", executionTimeout: DEFAULT_EXECUTION_TIMEOUT_3600 };
+    const defaults = {
+        threshold: 50,
+        command: ["--arg1", "100", "--arg2", "200"],
+        publicIp: "ENABLED" as const,
+        subnets: ["subnet-0aaaaaaaaaaaaaaa1"],
+        groups: ["sg-0123456789abcdef0"],
+        timeout: 3600,
+        container: "batch",
+        executionTimeout: DEFAULT_EXECUTION_TIMEOUT_3600,
+    };
 
     it("builds the expected definition and policy for the defaults, logging at ERROR", () => {
         const { definition, policy } = buildWorkflow({ config: parseConfig({}), resources: MOCK_RESOURCES });
@@ -45,12 +54,27 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
     });
 
     it("follows the threshold, the command, the network, both timeouts, and turns logging off and tracing on", () => {
-        const config = parseConfig({ buyThreshold: "20", batchCommand: '["--arg1","1","--arg2","2"]', batchTimeoutSeconds: "900", executionTimeoutSeconds: "300000", logLevel: "OFF", tracingEnabled: "true" });
+        const config = parseConfig({
+            buyThreshold: "20",
+            batchCommand: '["--arg1","1","--arg2","2"]',
+            batchTimeoutSeconds: "900",
+            executionTimeoutSeconds: "300000",
+            logLevel: "OFF",
+            tracingEnabled: "true",
+        });
         const resources = { ...MOCK_RESOURCES, batch: { ...MOCK_RESOURCES.batch, assignPublicIp: false, containerName: "worker" } };
         const { definition, policy } = buildWorkflow({ config, resources });
         assert.deepEqual(
             definition,
-            expectedDefinition({ ...defaults, threshold: 20, command: ["--arg1", "1", "--arg2", "2"], publicIp: "DISABLED", timeout: 900, container: "worker", executionTimeout: 300000 }),
+            expectedDefinition({
+                ...defaults,
+                threshold: 20,
+                command: ["--arg1", "1", "--arg2", "2"],
+                publicIp: "DISABLED",
+                timeout: 900,
+                container: "worker",
+                executionTimeout: 300000,
+            }),
         );
         assert.deepEqual(policy, { Version: "2012-10-17", Statement: [...BASE_STATEMENTS, TRACING] });
     });
@@ -61,7 +85,10 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
     });
 
     it("runs the batch on Fargate Spot with a capacity provider strategy, and reruns it after an interruption", () => {
-        const { definition } = buildWorkflow({ config: parseConfig({ batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "3" }), resources: MOCK_RESOURCES });
+        const { definition } = buildWorkflow({
+            config: parseConfig({ batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "3" }),
+            resources: MOCK_RESOURCES,
+        });
         const run = definition.States["Run ECS task"] as TaskState;
         const { LaunchType, ...spotParameters } = (expectedDefinition(defaults).States["Run ECS task"] as { Parameters: Record<string, unknown> }).Parameters;
         assert.equal(LaunchType, "FARGATE");
@@ -78,12 +105,16 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
     it("merges grants of one Sid into one statement, each resource once, and refuses grants of one Sid that differ", () => {
         const shared = { ...MOCK_RESOURCES, functions: { checker: FN("one"), buyer: FN("one"), seller: FN("two") } };
         const { policy } = buildWorkflow({ config: parseConfig({ logLevel: "OFF" }), resources: shared });
-        assert.deepEqual(policy.Statement[0], { Sid: "InvokeTradingFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [FN("one"), FN("two")] });
+        assert.deepEqual(policy.Statement[0], {
+            Sid: "InvokeTradingFunctions",
+            Effect: "Allow",
+            Action: "lambda:InvokeFunction",
+            Resource: [FN("one"), FN("two")],
+        });
         const single = { ...MOCK_RESOURCES, functions: { checker: FN("one"), buyer: FN("one"), seller: FN("one") } };
         assert.equal(buildWorkflow({ config: parseConfig({ logLevel: "OFF" }), resources: single }).policy.Statement[0].Resource, FN("one"));
     });
 });
-
 
 const configs: [string, StackConfig][] = [
     ["the defaults", parseConfig({})],
@@ -121,7 +152,10 @@ describe("workflow model: one source for the definition and its permissions", ()
         const config = parseConfig({});
         const missing = localResources(config, "t") as any;
         missing.batch.taskDefinitionArn = undefined;
-        assert.throws(() => buildWorkflow({ config, resources: missing }), /state machine definition: settings\.resources\.batch\.taskDefinitionArn is missing \(got undefined\)/);
+        assert.throws(
+            () => buildWorkflow({ config, resources: missing }),
+            /state machine definition: settings\.resources\.batch\.taskDefinitionArn is missing \(got undefined\)/,
+        );
         const empty = localResources(config, "t");
         empty.batch.subnetIds = [];
         assert.throws(() => buildWorkflow({ config, resources: empty }), /settings\.resources\.batch\.subnetIds is missing \(got \[\]\)/);

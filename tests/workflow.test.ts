@@ -6,7 +6,6 @@ import { expectedTrust } from "./support/expected-iam";
 import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 import { readStackFile } from "../local/stack-files";
 
-
 const deployedDefinition = (run: ProgramRun): StateMachineDefinition =>
     JSON.parse(named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition);
 
@@ -139,10 +138,30 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
 
     it("exports every output DESIGN names, and no other", () => {
         assert.deepEqual(Object.keys(run.outputs).sort(), [
-            "alarmTopicArn", "batchLogGroupName", "clusterArn", "containerName", "dashboardName", "dashboardUrl", "functionLogGroupNames", "imageUri",
-            "operatorPolicyArn", "repositoryUrl", "securityGroupIds", "stateMachineArn", "stateMachineConsoleUrl", "stateMachineName",
-            "stateMachineRoleArn", "stockBuyerFunctionArn", "stockCheckerFunctionArn", "stockSellerFunctionArn", "subnetIds",
-            "taskDefinitionArn", "taskExecutionRoleArn", "taskRoleArn", "transactionTableArn", "transactionTableName",
+            "alarmTopicArn",
+            "batchLogGroupName",
+            "clusterArn",
+            "containerName",
+            "dashboardName",
+            "dashboardUrl",
+            "functionLogGroupNames",
+            "imageUri",
+            "operatorPolicyArn",
+            "repositoryUrl",
+            "securityGroupIds",
+            "stateMachineArn",
+            "stateMachineConsoleUrl",
+            "stateMachineName",
+            "stateMachineRoleArn",
+            "stockBuyerFunctionArn",
+            "stockCheckerFunctionArn",
+            "stockSellerFunctionArn",
+            "subnetIds",
+            "taskDefinitionArn",
+            "taskExecutionRoleArn",
+            "taskRoleArn",
+            "transactionTableArn",
+            "transactionTableName",
         ]);
     });
 
@@ -151,7 +170,9 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
             const first = await runStack(stack);
             const again = await runProgram(readStackFile(stack), stack);
             const inputs = (r: ProgramRun) =>
-                r.resources.map((resource) => [`${resource.type}::${resource.name}`, resource.inputs] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+                r.resources
+                    .map((resource) => [`${resource.type}::${resource.name}`, resource.inputs] as const)
+                    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
             assert.deepEqual(inputs(again), inputs(first));
             const definition = (r: ProgramRun) => named(r, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition;
             const dashboard = (r: ProgramRun) => named(r, "aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard").inputs.dashboardBody;

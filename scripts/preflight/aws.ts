@@ -76,7 +76,12 @@ export function regionCheck(stackRegion: string | undefined, resolved: string | 
         return fail("region", title, `the ${stack} stack sets no aws:region`, `pulumi config set aws:region ${resolved ?? "us-east-1"} --stack ${stack}`);
     }
     if (resolved === undefined) {
-        return warn("region", title, `the AWS SDK resolves no region; the preflight checks the stack's ${stackRegion}`, `export AWS_REGION=${stackRegion}, so that the AWS CLI and npm run execute use the stack's region too`);
+        return warn(
+            "region",
+            title,
+            `the AWS SDK resolves no region; the preflight checks the stack's ${stackRegion}`,
+            `export AWS_REGION=${stackRegion}, so that the AWS CLI and npm run execute use the stack's region too`,
+        );
     }
     if (resolved !== stackRegion) {
         return fail(
@@ -97,7 +102,12 @@ export async function identityCheck(region: string, allowedAccounts: readonly st
         const identity = await sts.send(new GetCallerIdentityCommand({}));
         if (allowedAccounts && !allowedAccounts.includes(identity.Account ?? "")) {
             return {
-                result: fail("credentials", title, `account ${identity.Account} is not one of the stack's aws:allowedAccountIds (${allowedAccounts.join(", ")})`, "sign in to the stack's account (AWS_PROFILE), or fix aws:allowedAccountIds"),
+                result: fail(
+                    "credentials",
+                    title,
+                    `account ${identity.Account} is not one of the stack's aws:allowedAccountIds (${allowedAccounts.join(", ")})`,
+                    "sign in to the stack's account (AWS_PROFILE), or fix aws:allowedAccountIds",
+                ),
                 usable: false,
             };
         }
@@ -116,7 +126,12 @@ export async function identityCheck(region: string, allowedAccounts: readonly st
         }
         if (CREDENTIAL_ERRORS.has(errorName(error))) {
             return {
-                result: fail("credentials", title, `AWS refuses the credentials: ${errorName(error)}: ${(error as Error).message}`, "sign in again (aws sso login), or replace the expired or wrong access keys"),
+                result: fail(
+                    "credentials",
+                    title,
+                    `AWS refuses the credentials: ${errorName(error)}: ${(error as Error).message}`,
+                    "sign in again (aws sso login), or replace the expired or wrong access keys",
+                ),
                 usable: false,
             };
         }
@@ -209,10 +224,12 @@ export const REQUIRED_ENDPOINTS: readonly (readonly [string, string])[] = [
 
 /** How a subnet's traffic leaves the VPC: the target of its route table's active 0.0.0.0/0 route. */
 export function defaultRoute(subnetId: string, tables: readonly RouteTable[]): string | undefined {
-    const table =
-        tables.find((t) => t.Associations?.some((a) => a.SubnetId === subnetId)) ?? tables.find((t) => t.Associations?.some((a) => a.Main));
+    const table = tables.find((t) => t.Associations?.some((a) => a.SubnetId === subnetId)) ?? tables.find((t) => t.Associations?.some((a) => a.Main));
     const route = table?.Routes?.find((r) => r.DestinationCidrBlock === "0.0.0.0/0" && r.State !== "blackhole");
-    return route && (route.GatewayId ?? route.NatGatewayId ?? route.TransitGatewayId ?? route.NetworkInterfaceId ?? route.InstanceId ?? route.VpcPeeringConnectionId);
+    return (
+        route &&
+        (route.GatewayId ?? route.NatGatewayId ?? route.TransitGatewayId ?? route.NetworkInterfaceId ?? route.InstanceId ?? route.VpcPeeringConnectionId)
+    );
 }
 
 /** The endpoint services of REQUIRED_ENDPOINTS the VPC lacks (available ones count). */
@@ -245,7 +262,8 @@ export function subnetWay(subnetId: string, tables: readonly RouteTable[], missi
 /** Whether a security group rule lets a task open HTTPS connections out (to anywhere, a prefix list or a group). */
 export function allowsHttpsOut(rule: IpPermission): boolean {
     const port = rule.IpProtocol === "-1" || (rule.IpProtocol === "tcp" && (rule.FromPort ?? 0) <= 443 && 443 <= (rule.ToPort ?? 65535));
-    const anywhere = (rule.IpRanges ?? []).some((r) => r.CidrIp === "0.0.0.0/0") || (rule.PrefixListIds ?? []).length > 0 || (rule.UserIdGroupPairs ?? []).length > 0;
+    const anywhere =
+        (rule.IpRanges ?? []).some((r) => r.CidrIp === "0.0.0.0/0") || (rule.PrefixListIds ?? []).length > 0 || (rule.UserIdGroupPairs ?? []).length > 0;
     return port && anywhere;
 }
 
@@ -282,9 +300,16 @@ async function defaultVpcCheck(ec2: EC2Client, region: string): Promise<CheckRes
     try {
         const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "isDefault", Values: ["true"] }] }))).Vpcs?.[0];
         if (!vpc?.VpcId) {
-            return fail("network", title, `${region} has no default VPC, where the stack runs the task without subnetIds`, `aws ec2 create-default-vpc --region ${region}, or set subnetIds and securityGroupIds`);
+            return fail(
+                "network",
+                title,
+                `${region} has no default VPC, where the stack runs the task without subnetIds`,
+                `aws ec2 create-default-vpc --region ${region}, or set subnetIds and securityGroupIds`,
+            );
         }
-        const subnets = (await all(paginateDescribeSubnets({ client: ec2 }, { Filters: [{ Name: "vpc-id", Values: [vpc.VpcId] }] }))).flatMap((p) => p.Subnets ?? []);
+        const subnets = (await all(paginateDescribeSubnets({ client: ec2 }, { Filters: [{ Name: "vpc-id", Values: [vpc.VpcId] }] }))).flatMap(
+            (p) => p.Subnets ?? [],
+        );
         const { tables } = await vpcRoutes(ec2, vpc.VpcId, region);
         const publicSubnets = subnets.filter((s) => defaultRoute(s.SubnetId ?? "", tables)?.startsWith("igw-"));
         return publicSubnets.length > 0
@@ -300,7 +325,13 @@ async function defaultVpcCheck(ec2: EC2Client, region: string): Promise<CheckRes
     }
 }
 
-async function ownNetworkChecks(ec2: EC2Client, region: string, subnetIds: readonly string[], groupIds: readonly string[], assignPublicIp: boolean): Promise<CheckResult[]> {
+async function ownNetworkChecks(
+    ec2: EC2Client,
+    region: string,
+    subnetIds: readonly string[],
+    groupIds: readonly string[],
+    assignPublicIp: boolean,
+): Promise<CheckResult[]> {
     const title = "Subnets";
     let subnets: Subnet[];
     try {
@@ -317,7 +348,15 @@ async function ownNetworkChecks(ec2: EC2Client, region: string, subnetIds: reado
     const vpcs = [...new Set(subnets.map((s) => s.VpcId))];
     if (vpcs.length !== 1) {
         const where = subnets.map((s) => `${s.SubnetId} in ${s.VpcId}`).join(", ");
-        return [fail("subnets", title, `the subnets are in ${vpcs.length} VPCs (${where}); a task's subnets must share one`, "list subnets of one VPC in subnetIds"), notChecked("security-groups", "Security groups", "Subnets")];
+        return [
+            fail(
+                "subnets",
+                title,
+                `the subnets are in ${vpcs.length} VPCs (${where}); a task's subnets must share one`,
+                "list subnets of one VPC in subnetIds",
+            ),
+            notChecked("security-groups", "Security groups", "Subnets"),
+        ];
     }
     const vpcId = vpcs[0]!;
     let subnetResult: CheckResult;
@@ -346,7 +385,12 @@ async function securityGroupCheck(ec2: EC2Client, region: string, vpcId: string,
         const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [...groupIds] }))).SecurityGroups ?? [];
         const elsewhere = groups.filter((g) => g.VpcId !== vpcId);
         if (elsewhere.length > 0) {
-            return fail("security-groups", title, `${elsewhere.map((g) => `${g.GroupId} is in ${g.VpcId}`).join(", ")}, not the subnets' ${vpcId}`, "list groups of the subnets' VPC in securityGroupIds");
+            return fail(
+                "security-groups",
+                title,
+                `${elsewhere.map((g) => `${g.GroupId} is in ${g.VpcId}`).join(", ")}, not the subnets' ${vpcId}`,
+                "list groups of the subnets' VPC in securityGroupIds",
+            );
         }
         if (!groups.some((g) => (g.IpPermissionsEgress ?? []).some(allowsHttpsOut))) {
             return fail(
@@ -359,7 +403,12 @@ async function securityGroupCheck(ec2: EC2Client, region: string, vpcId: string,
         return pass("security-groups", title, `${groupIds.join(", ")} in ${vpcId}, outbound TCP 443 allowed`);
     } catch (error) {
         if (errorName(error) === "InvalidGroup.NotFound") {
-            return fail("security-groups", title, (error as Error).message, `check securityGroupIds against aws ec2 describe-security-groups --region ${region}`);
+            return fail(
+                "security-groups",
+                title,
+                (error as Error).message,
+                `check securityGroupIds against aws ec2 describe-security-groups --region ${region}`,
+            );
         }
         return couldNotCheck("security-groups", title, "ec2:DescribeSecurityGroups", error);
     }

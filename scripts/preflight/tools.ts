@@ -34,7 +34,12 @@ export async function pulumiChecks(stack: string): Promise<CheckResult[]> {
     const needed = versionNumbers(PULUMI_SDK_VERSION)!;
     const cli =
         version.code !== 0 || found === undefined
-            ? fail("pulumi-cli", "Pulumi CLI", `pulumi version failed: ${firstLine(version.stderr || version.stdout) || `exit code ${version.code}`}`, INSTALL_PULUMI)
+            ? fail(
+                  "pulumi-cli",
+                  "Pulumi CLI",
+                  `pulumi version failed: ${firstLine(version.stderr || version.stdout) || `exit code ${version.code}`}`,
+                  INSTALL_PULUMI,
+              )
             : olderVersion(found, needed)
               ? fail(
                     "pulumi-cli",
@@ -68,10 +73,20 @@ export async function pulumiChecks(stack: string): Promise<CheckResult[]> {
     }
     const stackCheck =
         names === undefined
-            ? warn("pulumi-stack", "Pulumi stack", `could not list the stacks: ${(!ls.missing && firstLine(ls.stderr)) || "pulumi stack ls printed no JSON"}`, "run pulumi stack ls to see why")
+            ? warn(
+                  "pulumi-stack",
+                  "Pulumi stack",
+                  `could not list the stacks: ${(!ls.missing && firstLine(ls.stderr)) || "pulumi stack ls printed no JSON"}`,
+                  "run pulumi stack ls to see why",
+              )
             : names.some((name) => name === stack || name.endsWith(`/${stack}`))
               ? pass("pulumi-stack", "Pulumi stack", `${stack} exists`)
-              : fail("pulumi-stack", "Pulumi stack", `no stack ${stack} in this backend`, `pulumi stack init ${stack} (it reads its config from Pulumi.${stack}.yaml)`);
+              : fail(
+                    "pulumi-stack",
+                    "Pulumi stack",
+                    `no stack ${stack} in this backend`,
+                    `pulumi stack init ${stack} (it reads its config from Pulumi.${stack}.yaml)`,
+                );
     return [cli, login, stackCheck];
 }
 
@@ -101,8 +116,18 @@ export async function dockerChecks(architecture: CpuArchitecture, dockerfile: re
     if (version.missing || version.code !== 0) {
         return [
             version.missing
-                ? fail("docker", "Docker", "docker is not on PATH", "install Docker: Docker Desktop, or Docker Engine (https://docs.docker.com/engine/install/)")
-                : fail("docker", "Docker", `Docker does not answer: ${firstLine(version.stderr) || `exit code ${version.code}`}`, "start Docker, and check that this user may use it (docker info)"),
+                ? fail(
+                      "docker",
+                      "Docker",
+                      "docker is not on PATH",
+                      "install Docker: Docker Desktop, or Docker Engine (https://docs.docker.com/engine/install/)",
+                  )
+                : fail(
+                      "docker",
+                      "Docker",
+                      `Docker does not answer: ${firstLine(version.stderr) || `exit code ${version.code}`}`,
+                      "start Docker, and check that this user may use it (docker info)",
+                  ),
             notChecked("buildx", "Docker Buildx", "Docker"),
             notChecked("platform", `Build for ${platform}`, "Docker"),
         ];
@@ -120,7 +145,12 @@ export async function dockerChecks(architecture: CpuArchitecture, dockerfile: re
     if (buildxVersion.missing || buildxVersion.code !== 0) {
         return [
             docker,
-            fail("buildx", "Docker Buildx", "the Buildx plugin is missing", "install it (Docker Desktop has it; on Linux, the docker-buildx-plugin package): https://docs.docker.com/build/install-buildx/"),
+            fail(
+                "buildx",
+                "Docker Buildx",
+                "the Buildx plugin is missing",
+                "install it (Docker Desktop has it; on Linux, the docker-buildx-plugin package): https://docs.docker.com/build/install-buildx/",
+            ),
             notChecked("platform", `Build for ${platform}`, "Docker Buildx"),
         ];
     }
@@ -129,7 +159,15 @@ export async function dockerChecks(architecture: CpuArchitecture, dockerfile: re
         return [docker, buildx, pass("platform", `Build for ${platform}`, `natively: Docker runs on ${engine}`)];
     }
     if (!runsForeignCommands(dockerfile)) {
-        return [docker, buildx, pass("platform", `Build for ${platform}`, `without emulation: Docker runs on ${engine}, and every RUN of the Dockerfile runs in a $BUILDPLATFORM stage`)];
+        return [
+            docker,
+            buildx,
+            pass(
+                "platform",
+                `Build for ${platform}`,
+                `without emulation: Docker runs on ${engine}, and every RUN of the Dockerfile runs in a $BUILDPLATFORM stage`,
+            ),
+        ];
     }
     const inspect = await runCommand("docker", ["buildx", "inspect"]);
     const platforms = inspect.missing ? [] : (/^Platforms:\s*(.*)$/m.exec(inspect.stdout)?.[1] ?? "").split(",").map((p) => p.trim().replace(/\*$/, ""));

@@ -32,9 +32,7 @@ const safeInteger = fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.constantF
 const flag = (name: string) => fc.tuple(safeInteger, fc.boolean()).map(([value, joined]) => (joined ? [`--${name}=${value}`] : [`--${name}`, value]));
 
 /** Argument lists the batch program accepts: both flags once each, either form, either order. */
-export const validBatchArguments = fc
-    .tuple(flag("arg1"), flag("arg2"), fc.boolean())
-    .map(([a, b, swap]) => (swap ? [...b, ...a] : [...a, ...b]));
+export const validBatchArguments = fc.tuple(flag("arg1"), flag("arg2"), fc.boolean()).map(([a, b, swap]) => (swap ? [...b, ...a] : [...a, ...b]));
 
 /** Argument lists near the valid ones, most of which the program refuses. */
 export const batchArgumentsNearby = fc.oneof(
@@ -42,9 +40,9 @@ export const batchArgumentsNearby = fc.oneof(
     flag("arg1"),
     fc.tuple(flag("arg1"), flag("arg1"), flag("arg2")).map((parts) => parts.flat()),
     fc.tuple(validBatchArguments, fc.constantFrom("--arg3", "extra", "--arg1", "-", "--")).map(([args, token]) => [...args, token]),
-    fc.tuple(fc.constantFrom("1.5", "01", "-0", "1e3", " 7", "9007199254740993", "", "0x10", "+1"), fc.boolean()).map(([value, joined]) =>
-        joined ? [`--arg1=${value}`, "--arg2", "1"] : ["--arg1", value, "--arg2", "1"],
-    ),
+    fc
+        .tuple(fc.constantFrom("1.5", "01", "-0", "1e3", " 7", "9007199254740993", "", "0x10", "+1"), fc.boolean())
+        .map(([value, joined]) => (joined ? [`--arg1=${value}`, "--arg2", "1"] : ["--arg1", value, "--arg2", "1"])),
     fc.array(fc.string({ maxLength: 8 }), { maxLength: 5 }),
 );
 
@@ -115,7 +113,15 @@ export function invalidValue(domain: ConfigDomain): fc.Arbitrary<string> {
         case "batchCommand":
             return fc.constantFrom("[]", '["--arg1","1"]', '["--arg1","1.5","--arg2","2"]', '["--arg1","1","--arg2","2","--arg1","3"]', "--arg1 1");
         case "scheduleExpression":
-            return fc.constantFrom("rate(0 minutes)", "rate(1 hours)", "rate(5 minute)", "cron(0 12 * * ?)", "cron(0 12 * * * *)", "cron(0 0 30 2 ? *)", "every hour");
+            return fc.constantFrom(
+                "rate(0 minutes)",
+                "rate(1 hours)",
+                "rate(5 minute)",
+                "cron(0 12 * * ?)",
+                "cron(0 12 * * * *)",
+                "cron(0 0 30 2 ? *)",
+                "every hour",
+            );
     }
 }
 
@@ -144,14 +150,17 @@ const option = <T>(arbitrary: fc.Arbitrary<T>, unsetWeight = 1, setWeight = 1): 
 export const rawConfigs: fc.Arbitrary<Raw> = fc
     .record({
         independent: fc.record(
-            Object.fromEntries(
-                CONFIG_KEYS.filter((k) => !RELATED_KEYS.includes(k)).map((key) => [key, option(validValue(CONFIG_DOMAINS[key]))]),
-            ),
+            Object.fromEntries(CONFIG_KEYS.filter((k) => !RELATED_KEYS.includes(k)).map((key) => [key, option(validValue(CONFIG_DOMAINS[key]))])),
         ),
         batchTimeoutSeconds: option(fc.oneof(fc.integer({ min: 60, max: 7200 }), fc.integer({ min: 60, max: MAX_TIMEOUT_SECONDS })).map(String)),
         size: option(
             fc.oneof(
-                { weight: 5, arbitrary: fc.constantFrom(...FARGATE_MEMORY_BY_CPU.keys()).chain((cpu) => fc.constantFrom(...FARGATE_MEMORY_BY_CPU.get(cpu)!).map((memory) => [cpu, memory])) },
+                {
+                    weight: 5,
+                    arbitrary: fc
+                        .constantFrom(...FARGATE_MEMORY_BY_CPU.keys())
+                        .chain((cpu) => fc.constantFrom(...FARGATE_MEMORY_BY_CPU.get(cpu)!).map((memory) => [cpu, memory])),
+                },
                 { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...FARGATE_MEMORY_BY_CPU.keys()), fc.integer({ min: 512, max: 122880 })) },
             ),
         ),

@@ -7,5 +7,8 @@ import * as assert from "node:assert/strict";
 export function printedCostRow(lines: readonly string[], item: string): string[] {
     const row = lines.find((l) => l.includes(`  ${item}  `));
     assert.ok(row, `no printed row for ${item}`);
-    return row.slice(row.indexOf(item) + item.length).trim().split(/ {2,}/);
+    return row
+        .slice(row.indexOf(item) + item.length)
+        .trim()
+        .split(/ {2,}/);
 }

@@ -119,7 +119,11 @@ export const BASE_STATEMENTS = [
     statement("RunBatchTask", "ecs:RunTask", TASK_DEFINITION, { ArnEquals: { "ecs:cluster": CLUSTER } }),
     statement("ManageBatchTask", ["ecs:StopTask", "ecs:DescribeTasks"], mockArn("ecs", "task/batch-cluster/*")),
     statement("TagBatchTask", "ecs:TagResource", mockArn("ecs", "task/batch-cluster/*"), { StringEquals: { "ecs:CreateAction": "RunTask" } }),
-    statement("ReceiveBatchTaskEvents", ["events:PutTargets", "events:PutRule", "events:DescribeRule"], mockArn("events", "rule/StepFunctionsGetEventsForECSTaskRule")),
+    statement(
+        "ReceiveBatchTaskEvents",
+        ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+        mockArn("events", "rule/StepFunctionsGetEventsForECSTaskRule"),
+    ),
     statement("PassBatchTaskRoles", "iam:PassRole", [EXECUTION_ROLE, TASK_ROLE], {
         StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
     }),

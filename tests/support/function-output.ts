@@ -29,7 +29,7 @@ export async function capturingConsole<T>(body: () => Promise<T>): Promise<{ res
     const saved = { info: console.info, error: console.error, write: process.stdout.write };
     console.info = (record: unknown) => info.push(record);
     console.error = (record: unknown) => error.push(record);
-    process.stdout.write = ((chunk: string) => stdout.push(chunk) > 0);
+    process.stdout.write = (chunk: string) => stdout.push(chunk) > 0;
     try {
         return { result: await body(), info, error, stdout };
     } finally {

@@ -41,7 +41,12 @@ export const list = (value: string | string[] | undefined) => (value === undefin
 
 /** Whether an IAM resource pattern (with `*`) matches a resource. */
 export const matches = (pattern: string, value: string) =>
-    new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
+    new RegExp(
+        `^${pattern
+            .split("*")
+            .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+    ).test(value);
 
 export const allows = (statement: PolicyStatement, action: string, resource: string) =>
     list(statement.Action).includes(action) && list(statement.Resource).some((r) => matches(r, resource));

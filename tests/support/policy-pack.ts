@@ -27,7 +27,14 @@ export async function violations(policy: ResourceValidationPolicy | StackValidat
     };
     if (isResourcePolicy(policy)) {
         for (const candidate of candidates) {
-            const args = { ...common, type: candidate.type, name: candidate.name, urn: urn(candidate), props: candidate.props, opts: {} } as unknown as ResourceValidationArgs;
+            const args = {
+                ...common,
+                type: candidate.type,
+                name: candidate.name,
+                urn: urn(candidate),
+                props: candidate.props,
+                opts: {},
+            } as unknown as ResourceValidationArgs;
             for (const validate of [policy.validateResource ?? []].flat()) {
                 await validate(args, report);
             }
@@ -39,7 +46,8 @@ export async function violations(policy: ResourceValidationPolicy | StackValidat
     return reported;
 }
 
-export const fromProgram = (resources: Registered[], stack: string): Candidate[] => resources.map((r) => ({ type: r.type, name: r.name, props: r.state, stack }));
+export const fromProgram = (resources: Registered[], stack: string): Candidate[] =>
+    resources.map((r) => ({ type: r.type, name: r.name, props: r.state, stack }));
 
 /** Every violation of every policy in the pack, as "policy: message". */
 export async function packViolations(candidates: Candidate[]): Promise<string[]> {

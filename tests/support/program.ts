@@ -174,7 +174,10 @@ export function ofType(run: ProgramRun, type: string): Registered[] {
 export function named(run: ProgramRun, type: string, name: string): Registered {
     const found = run.resources.filter((r) => r.type === type && r.name === name);
     if (found.length !== 1) {
-        const all = ofType(run, type).map((r) => r.name).join(", ") || "none";
+        const all =
+            ofType(run, type)
+                .map((r) => r.name)
+                .join(", ") || "none";
         throw new Error(`expected one ${type} named ${name}, found ${found.length} (registered: ${all})`);
     }
     return found[0];
