@@ -28,8 +28,8 @@ export type BatchJobConfig = Pick<
 
 export interface BatchJobArgs {
     /** The transaction table the job marks items processed in; the task role may touch nothing else. */
-    table: TransactionTable;
-    config: BatchJobConfig;
+    readonly table: TransactionTable;
+    readonly config: BatchJobConfig;
 }
 
 /**

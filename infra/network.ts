@@ -8,7 +8,7 @@ export interface BatchNetworkArgs {
      * Where to run: `subnetIds` and `securityGroupIds` together, or neither for the default
      * VPC's public subnets and a new group with no ingress and egress TCP 443 only.
      */
-    config: Pick<StackConfig, "subnetIds" | "securityGroupIds" | "assignPublicIp">;
+    readonly config: Pick<StackConfig, "subnetIds" | "securityGroupIds" | "assignPublicIp">;
 }
 
 /**
@@ -27,8 +27,8 @@ export class BatchNetwork extends pulumi.ComponentResource {
         const { subnetIds, securityGroupIds, assignPublicIp } = args.config;
         this.assignPublicIp = assignPublicIp;
         if (subnetIds && securityGroupIds) {
-            this.subnetIds = pulumi.output(subnetIds);
-            this.securityGroupIds = pulumi.output(securityGroupIds);
+            this.subnetIds = pulumi.output([...subnetIds]);
+            this.securityGroupIds = pulumi.output([...securityGroupIds]);
         } else {
             const vpc = new awsx.ec2.DefaultVpc(`${name}-default-vpc`, {}, { parent: this });
             const group = new aws.ec2.SecurityGroup(

@@ -5,7 +5,7 @@ import { TRANSACTION_TABLE_KEY } from "../model/transaction";
 
 export interface TransactionTableArgs {
     /** The stack settings the table uses: deletion protection and point-in-time recovery. */
-    config: Pick<StackConfig, "tableDeletionProtection" | "tablePointInTimeRecovery">;
+    readonly config: Pick<StackConfig, "tableDeletionProtection" | "tablePointInTimeRecovery">;
 }
 
 /** The DynamoDB table that records every trade. */

@@ -9,13 +9,13 @@ import type { TransactionTable } from "./table";
 
 export interface TradingWorkflowArgs {
     /** The Lambdas the Task states invoke. */
-    functions: TradingFunctions;
+    readonly functions: TradingFunctions;
     /** Where `Record Transaction` puts each trade. */
-    table: TransactionTable;
+    readonly table: TransactionTable;
     /** The Fargate batch job `Run ECS task` starts and waits for. */
-    batch: BatchJob;
+    readonly batch: BatchJob;
     /** The stack settings the definition, the logs and the schedule use. */
-    config: WorkflowConfig & Pick<StackConfig, "logRetentionDays" | "scheduleEnabled" | "scheduleExpression">;
+    readonly config: WorkflowConfig & Pick<StackConfig, "logRetentionDays" | "scheduleEnabled" | "scheduleExpression">;
 }
 
 /**

@@ -3,85 +3,16 @@
  * (no Pulumi import): the program, the local runner and the tools all validate with it.
  */
 import { BATCH_USAGE, parseBatchArguments } from "../batch-container/src/contract";
-import { MAX_STOCK_PRICE } from "../functions/trade";
+import { MAX_STOCK_PRICE } from "../functions/contract";
 import { scheduleCadence, scheduleExpressionProblem } from "./schedule";
+import type { BatchCapacity, CpuArchitecture, FunctionLogLevel, LogLevel, StackConfig } from "./stack-config";
 import { batchRuns, longestRunSeconds, runTaskOverrides } from "./workflow";
 
 /** The project's config namespace: every key below is read as `stock-trader:<key>`. */
 export const CONFIG_NAMESPACE = "stock-trader";
 
-export type CpuArchitecture = "ARM64" | "X86_64";
-/** The Docker platform an image for each architecture is built for. */
-export const DOCKER_PLATFORM: Readonly<Record<CpuArchitecture, string>> = { ARM64: "linux/arm64", X86_64: "linux/amd64" };
-export type LogLevel = "ALL" | "ERROR" | "FATAL" | "OFF";
-/** Lambda's application log levels (advanced logging controls), most verbose first. */
-export type FunctionLogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL";
-export type BatchCapacity = "FARGATE" | "FARGATE_SPOT";
-
-/** The validated settings of one stack. */
-export interface StackConfig {
-    /** A price at or below this buys; above it sells. */
-    buyThreshold: number;
-    /** Arguments that replace the batch image's CMD when the workflow runs it; the batch program must accept them. */
-    batchCommand: string[];
-    /** The container's name in the task definition. */
-    batchContainerName: string;
-    /** Fargate task CPU units. */
-    batchCpu: number;
-    /** Fargate task memory in MiB, valid for `batchCpu`. */
-    batchMemory: number;
-    /** CPU architecture of the task, and the platform the image is built for. */
-    batchArchitecture: CpuArchitecture;
-    /** How long `Run ECS task` waits for the batch task. */
-    batchTimeoutSeconds: number;
-    /** How many images the ECR lifecycle policy keeps. */
-    batchImagesToKeep: number;
-    /** Subnets for the batch task; unset means the default VPC's public subnets. */
-    subnetIds?: string[];
-    /** Security groups for the batch task; unset means a new egress-only group. */
-    securityGroupIds?: string[];
-    /** Give the task a public IP; needed in a public subnet to reach ECR. */
-    assignPublicIp: boolean;
-    /**
-     * Create the account's ECS service-linked role (AWSServiceRoleForECS). Off by default: the
-     * role is account-wide, and creating it where it exists fails.
-     */
-    createEcsServiceLinkedRole: boolean;
-    /** Start an execution on `scheduleExpression`. */
-    scheduleEnabled: boolean;
-    scheduleExpression: string;
-    /** Days CloudWatch keeps every log group the program creates. */
-    logRetentionDays: number;
-    /** State machine execution log level; OFF still creates the log group. */
-    logLevel: LogLevel;
-    /** The functions' application log level: Lambda drops their log records below it. */
-    functionLogLevel: FunctionLogLevel;
-    /** X-Ray tracing of the state machine. */
-    tracingEnabled: boolean;
-    /** Refuse `DeleteTable` until this is turned off. */
-    tableDeletionProtection: boolean;
-    /** Continuous backups for point-in-time restore. */
-    tablePointInTimeRecovery: boolean;
-    /** CloudWatch Container Insights on the ECS cluster. */
-    containerInsights: boolean;
-    /**
-     * How long an execution may run before Step Functions stops it as timed out. Unset: the
-     * longest a successful execution can take, `batchTimeoutSeconds` and every retry included.
-     */
-    executionTimeoutSeconds: number;
-    /** An address to subscribe to the alarm topic; it must confirm the subscription. */
-    alarmEmail?: string;
-    /**
-     * With the schedule on, how many hours without a successful execution raise an alarm. Unset:
-     * derived from the schedule's longest gap between runs; undefined when that gap is longer
-     * than CloudWatch lets an alarm look back, so no such alarm can watch the schedule.
-     */
-    staleAfterHours?: number;
-    /** Where the batch task runs: on-demand Fargate, or Fargate Spot (up to 70% cheaper, may be interrupted). */
-    batchCapacity: BatchCapacity;
-    /** With Fargate Spot, how many times a task stopped by a Spot interruption is run again. */
-    batchInterruptionRetries: number;
-}
+export type { BatchCapacity, CpuArchitecture, FunctionLogLevel, LogLevel, StackConfig } from "./stack-config";
+export { DOCKER_PLATFORM } from "./stack-config";
 
 /** Retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -338,7 +269,7 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
  * Whether the RunTask overrides fit ECS's limit, measured as the state machine sends them:
  * container name, command and a 36-character trade id (a UUID), formatting included.
  */
-export function overridesProblem(containerName: string, command: string[]): string | undefined {
+export function overridesProblem(containerName: string, command: readonly string[]): string | undefined {
     const length = JSON.stringify(runTaskOverrides(containerName, command, { Value: "0".repeat(36) })).length;
     return length > ECS_OVERRIDE_CHARACTER_LIMIT
         ? `${CONFIG_NAMESPACE}:batchCommand makes the RunTask overrides ${length} characters of JSON; ` +
