@@ -10,9 +10,8 @@
  * records, so CloudWatch Logs reads it as EMF and extracts its metrics (no PutMetricData call).
  */
 import type { Context } from "aws-lambda";
+import type { TradeType } from "./contract";
 
-/** The kinds of trade, each the TradeType dimension's value of its metrics. */
-export const TRADE_TYPES = ["buy", "sell"] as const;
 /** The CloudWatch namespace of the project's own metrics. */
 export const METRIC_NAMESPACE = "StockTrader";
 /** The dimensions each trade metric is recorded under. */
@@ -52,7 +51,7 @@ export function invocationTracker(): (context: Context) => Invocation {
 }
 
 /** The EMF document of one trade: one more trade of its type, at its price, on this stack. */
-export function tradeMetrics(trade: { type: string; price: number }, stack: string, at: Date): object {
+export function tradeMetrics(trade: { type: TradeType; price: number }, stack: string, at: Date): object {
     return {
         _aws: {
             Timestamp: at.getTime(),

@@ -3,7 +3,7 @@
  * Run with --help for the options.
  */
 import { ConfigError } from "../model/config";
-import { MAX_STOCK_PRICE } from "../functions/trade";
+import { MAX_STOCK_PRICE } from "../functions/contract";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "./runner";
 import { configOverrides, integerFlag, jsonFlag, parseFlags, processIo, UsageError, type ToolIo } from "../scripts/cli";

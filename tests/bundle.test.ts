@@ -19,7 +19,7 @@ describe("function bundles", () => {
         it(`bundles ${fn} without machine-specific paths`, () => {
             const code = bundle([`functions/${fn}.ts`])[`functions/${fn}.ts`];
             assert.ok(!code.includes(PROJECT_ROOT), "the bundle must not embed the checkout's absolute path");
-            assert.match(code, /\/\/ functions\/trade\.ts/);
+            assert.match(code, /\/\/ functions\/contract\.ts/);
         });
     }
 
