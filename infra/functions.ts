@@ -16,7 +16,7 @@ import { LAMBDA_RUNTIME } from "../model/project";
 
 export interface TradingFunctionsArgs {
     /** The stack settings the functions use: the retention of their log groups, their log level, and whether they are traced. */
-    config: Pick<StackConfig, "logRetentionDays" | "functionLogLevel" | "tracingEnabled">;
+    readonly config: Pick<StackConfig, "logRetentionDays" | "functionLogLevel" | "tracingEnabled">;
 }
 
 /**

@@ -19,15 +19,15 @@ import type { TradingWorkflow } from "./workflow";
 
 export interface WorkflowMonitoringArgs {
     /** The state machine whose executions are watched and operated. */
-    workflow: TradingWorkflow;
+    readonly workflow: TradingWorkflow;
     /** The functions whose errors are watched. */
-    functions: TradingFunctions;
+    readonly functions: TradingFunctions;
     /** The table whose writes the dashboard shows. */
-    table: TransactionTable;
+    readonly table: TransactionTable;
     /** The batch job, whose log group operators may read. */
-    batch: BatchJob;
+    readonly batch: BatchJob;
     /** The stack settings the alarms use: the schedule, the stale-success window and the address to notify. */
-    config: Pick<StackConfig, "scheduleEnabled" | "scheduleExpression" | "staleAfterHours" | "alarmEmail">;
+    readonly config: Pick<StackConfig, "scheduleEnabled" | "scheduleExpression" | "staleAfterHours" | "alarmEmail">;
 }
 
 /**

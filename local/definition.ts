@@ -1,10 +1,11 @@
+import { formatArn, partitionOf } from "../model/arn";
 import type { StackConfig } from "../model/config";
 import { buildWorkflow, type Workflow, type WorkflowResources } from "../model/workflow";
 
 /** Placeholder account and region for ARNs that only need to look like AWS's. */
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
-const arn = (service: string, resource: string, region = REGION) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
+const arn = (service: string, resource: string, region = REGION) => formatArn({ partition: partitionOf(REGION), service, region, account: ACCOUNT, resource });
 
 /**
  * Stand-ins for the deployed resources: ARNs of the right form, the local table, and the

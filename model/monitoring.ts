@@ -4,10 +4,13 @@
  * resources; tests and tools read them without Pulumi. Keys are created in a fixed order, so the
  * same inputs give the same JSON and a preview shows no diff.
  */
-import { METRIC_NAMESPACE, TRADE_METRICS, TRADE_TYPES } from "../functions/telemetry";
-import { MAX_STALE_AFTER_HOURS, type StackConfig } from "./config";
+import { TRADE_TYPES } from "../functions/contract";
+import { METRIC_NAMESPACE, TRADE_METRICS } from "../functions/telemetry";
+import { MAX_STALE_AFTER_HOURS } from "./config";
+import type { StackConfig } from "./stack-config";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "./functions";
-import { allow, logStreamsArn, parseArn, policyDocument, type PolicyDocument } from "./policies";
+import { formatArn, parseArn } from "./arn";
+import { allow, logStreamsArn, policyDocument, type PolicyDocument } from "./policies";
 import { batchTaskScope } from "./workflow";
 
 /** Every alarm is evaluated over 5-minute periods unless it says otherwise. */
@@ -212,7 +215,7 @@ export interface OperatedResources {
 export function operatorPolicy(resources: OperatedResources): PolicyDocument {
     const sm = parseArn(resources.stateMachineArn);
     const name = sm.resource.replace(/^stateMachine:/, "");
-    const executions = `arn:${sm.partition}:states:${sm.region}:${sm.account}:execution:${name}:*`;
+    const executions = formatArn({ ...sm, resource: `execution:${name}:*` });
     const groups = resources.logGroupArns;
     const { batch } = resources;
     const scope = batchTaskScope(batch.clusterArn);
@@ -242,7 +245,7 @@ export function alarmTopicPolicy(topicArn: string): PolicyDocument {
         Resource: topicArn,
         Condition: {
             StringEquals: { "aws:SourceAccount": topic.account },
-            ArnLike: { "aws:SourceArn": `arn:${topic.partition}:cloudwatch:${topic.region}:${topic.account}:alarm:*` },
+            ArnLike: { "aws:SourceArn": formatArn({ ...topic, service: "cloudwatch", resource: "alarm:*" }) },
         },
     });
 }

@@ -80,16 +80,6 @@ export function batchExecutionPolicy(repositoryArn: string, logGroupArn: string)
     );
 }
 
-/** The parts of an ARN: arn:partition:service:region:account:resource. */
-export function parseArn(arn: string): { partition: string; service: string; region: string; account: string; resource: string } {
-    const parts = arn.split(":");
-    if (parts.length < 6 || parts[0] !== "arn") {
-        throw new Error(`not an ARN: ${arn}`);
-    }
-    const [, partition, service, region, account, ...resource] = parts;
-    return { partition, service, region, account, resource: resource.join(":") };
-}
-
 /** The schedule's role: start executions of this state machine and nothing else. */
 export function startExecutionPolicy(stateMachineArn: string): PolicyDocument {
     return policyDocument(allow("StartTradingExecution", "states:StartExecution", stateMachineArn));

@@ -9,8 +9,9 @@
  * runner and the tools call it with stand-in ARNs. Every object is created with its keys in
  * one fixed order, so the same inputs always give the same JSON and a preview shows no diff.
  */
-import type { StackConfig } from "./config";
-import { allow, parseArn, policyDocument, writeTraces, type Condition as PolicyCondition, type PolicyDocument, type PolicyStatement } from "./policies";
+import type { StackConfig } from "./stack-config";
+import { formatArn, integrationArn, parseArn } from "./arn";
+import { allow, policyDocument, writeTraces, type Condition as PolicyCondition, type PolicyDocument, type PolicyStatement } from "./policies";
 import { FUNCTION_TIMEOUT_SECONDS } from "./functions";
 import { BATCH_ENV, TRANSACTION_ATTRIBUTES } from "./transaction";
 
@@ -33,8 +34,9 @@ export const STATES = {
 /** How ECS says a Fargate Spot task was stopped by a Spot interruption (`StopCode` of the stopped task). */
 export const SPOT_INTERRUPTION_STOP_CODE = "SpotInterruption";
 
-export const DYNAMODB_PUT_ITEM = "arn:aws:states:::dynamodb:putItem";
-export const ECS_RUN_TASK_SYNC = "arn:aws:states:::ecs:runTask.sync";
+/** The service integrations the workflow calls, as Step Functions names them within a partition. */
+export const DYNAMODB_PUT_ITEM = "dynamodb:putItem";
+export const ECS_RUN_TASK_SYNC = "ecs:runTask.sync";
 
 /** The managed rule through which Step Functions learns that an ECS task it started has stopped. */
 export const ECS_TASK_EVENTS_RULE = "StepFunctionsGetEventsForECSTaskRule";
@@ -123,8 +125,8 @@ export interface WorkflowResources {
         containerName: string;
         taskExecutionRoleArn: string;
         taskRoleArn: string;
-        subnetIds: string[];
-        securityGroupIds: string[];
+        subnetIds: readonly string[];
+        securityGroupIds: readonly string[];
         assignPublicIp: boolean;
     };
 }
@@ -220,7 +222,7 @@ function recordTransaction(table: WorkflowResources["table"], next: string): Bui
     return {
         state: {
             Type: "Task",
-            Resource: DYNAMODB_PUT_ITEM,
+            Resource: integrationArn(parseArn(table.arn).partition, DYNAMODB_PUT_ITEM),
             Parameters: { TableName: table.name, Item: item },
             // Keep the trade as the state's output: the batch job needs its id.
             ResultPath: null,
@@ -236,7 +238,7 @@ function recordTransaction(table: WorkflowResources["table"], next: string): Bui
  * The RunTask `overrides` for the batch container: the command replaces the image's CMD and
  * the trade's id travels in the environment. The config validation measures this same object.
  */
-export function runTaskOverrides(containerName: string, command: string[], transactionId: { "Value.$": string } | { Value: string }) {
+export function runTaskOverrides(containerName: string, command: readonly string[], transactionId: { "Value.$": string } | { Value: string }) {
     return {
         ContainerOverrides: [{ Name: containerName, Command: command, Environment: [{ Name: BATCH_ENV.transactionId, ...transactionId }] }],
     };
@@ -249,9 +251,10 @@ export function runTaskOverrides(containerName: string, command: string[], trans
  */
 export function batchTaskScope(clusterArn: string) {
     const cluster = parseArn(clusterArn);
-    const regional = (service: string, resource: string) => `arn:${cluster.partition}:${service}:${cluster.region}:${cluster.account}:${resource}`;
+    const regional = (service: string, resource: string) => formatArn({ ...cluster, service, resource });
     return {
         regional,
+        partition: cluster.partition,
         tasks: regional("ecs", `task/${cluster.resource.replace(/^cluster\//, "")}/*`),
         onCluster: { ArnEquals: { "ecs:cluster": clusterArn } },
         createdByRunTask: { StringEquals: { "ecs:CreateAction": "RunTask" } },
@@ -270,7 +273,7 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
     return {
         state: {
             Type: "Task",
-            Resource: ECS_RUN_TASK_SYNC,
+            Resource: integrationArn(scope.partition, ECS_RUN_TASK_SYNC),
             Parameters: {
                 ...(config.batchCapacity === "FARGATE_SPOT"
                     ? { CapacityProviderStrategy: [{ CapacityProvider: "FARGATE_SPOT", Weight: 1 }] }

@@ -18,7 +18,7 @@ import {
     type HistoryEvent,
 } from "@aws-sdk/client-sfn";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "../model/functions";
-import { parseArn } from "../model/policies";
+import { EXECUTION_ARN, parseArn, STATE_MACHINE_ARN } from "../model/arn";
 import { jsonFlag, parseFlags, processIo, runCommand, UsageError, type ToolIo } from "./cli";
 import { call, ExecuteError, newEvents, POLL, regionalClient, str } from "./aws-calls";
 import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
@@ -45,9 +45,6 @@ export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-
 
 Exit codes: 0 the execution SUCCEEDED (or, with --no-follow, started; with --rerun-batch, the task
 exited 0); 1 it ended otherwise or AWS refused a call; 2 bad usage.`;
-
-const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
-const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/;
 
 export { ExecuteError };
 

@@ -1,14 +1,6 @@
 import * as assert from "node:assert/strict";
-import {
-    allow,
-    batchExecutionPolicy,
-    batchTaskPolicy,
-    functionPolicy,
-    logStreamsArn,
-    parseArn,
-    serviceTrustPolicy,
-    startExecutionPolicy,
-} from "../model/policies";
+import { parseArn } from "../model/arn";
+import { allow, batchExecutionPolicy, batchTaskPolicy, functionPolicy, logStreamsArn, serviceTrustPolicy, startExecutionPolicy } from "../model/policies";
 import { expectedTrust } from "./support/expected-iam";
 import { TRACING } from "./support/expected-workflow";
 

@@ -249,3 +249,32 @@ describe("trading workflow with tracing on and logging at ERROR", () => {
         assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...BASE_STATEMENTS, TRACING] });
     });
 });
+
+describe("a stack in a China region under Pulumi mocks", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram({ "aws:region": "cn-north-1" });
+        assert.equal(run.error, undefined, String(run.error));
+    });
+
+    it("gets arn:aws-cn: ARNs in its definition, the service integrations included, and in every policy", () => {
+        const definition = named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition as string;
+        assert.match(definition, /"Resource":"arn:aws-cn:states:::ecs:runTask\.sync"/);
+        assert.match(definition, /"Resource":"arn:aws-cn:states:::dynamodb:putItem"/);
+        const policies = [
+            ...ofType(run, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.policy as string),
+            ...ofType(run, "aws:iam/policy:Policy").map((r) => r.inputs.policy as string),
+            ...ofType(run, "aws:sns/topicPolicy:TopicPolicy").map((r) => r.inputs.policy as string),
+        ];
+        assert.ok(policies.length >= 8, String(policies.length));
+        for (const text of [definition, ...policies]) {
+            const arns = text.match(/arn:[a-z-]+:/g) ?? [];
+            assert.deepEqual(
+                [...new Set(arns)].filter((a) => a !== "arn:aws-cn:"),
+                [],
+                text,
+            );
+        }
+        assert.ok(policies.some((p) => p.includes("arn:aws-cn:")));
+    });
+});

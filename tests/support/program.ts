@@ -38,7 +38,11 @@ export const DEFAULT_VPC = {
 /** A content-free stand-in digest for every mocked image push. */
 export const IMAGE_DIGEST = "sha256:" + "ab".repeat(32);
 
-const arn = (service: string, resource: string, region = REGION) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
+/** The region of the program run under way, its config's aws:region, and the partition AWS puts it in. */
+let runRegion = REGION;
+const partitionOf = (region: string) => (region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws");
+
+const arn = (service: string, resource: string, region: string = runRegion) => `arn:${partitionOf(runRegion)}:${service}:${region}:${ACCOUNT}:${resource}`;
 
 /**
  * What each mocked resource returns on top of its inputs. Only the outputs the program reads
@@ -93,11 +97,11 @@ function mockId(type: string, name: string): string {
 function mockCall(token: string): Record<string, unknown> {
     switch (token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "AIDATEST" };
+            return { accountId: ACCOUNT, arn: arn("iam", "user/test", ""), userId: "AIDATEST" };
         case "aws:index/getRegion:getRegion":
-            return { name: REGION, region: REGION, id: REGION };
+            return { name: runRegion, region: runRegion, id: runRegion };
         case "aws:index/getPartition:getPartition":
-            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+            return { partition: partitionOf(runRegion), dnsSuffix: "amazonaws.com", id: partitionOf(runRegion) };
         default:
             throw new Error(`unmocked call ${token}`);
     }
@@ -110,6 +114,11 @@ function mockCall(token: string): Record<string, unknown> {
  */
 export async function runProgram(config: Record<string, unknown> = {}, stack = "test", entryPoint = "../../index"): Promise<ProgramRun> {
     const resources: Registered[] = [];
+    const raw: Record<string, string> = { "aws:region": REGION };
+    for (const [key, value] of Object.entries(config)) {
+        raw[key.includes(":") ? key : `${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    runRegion = raw["aws:region"];
     await pulumi.runtime.setMocks(
         {
             newResource: ({ type, name, inputs }) => {
@@ -123,10 +132,6 @@ export async function runProgram(config: Record<string, unknown> = {}, stack = "
         stack,
         false,
     );
-    const raw: Record<string, string> = { "aws:region": REGION };
-    for (const [key, value] of Object.entries(config)) {
-        raw[key.includes(":") ? key : `${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
-    }
     pulumi.runtime.setAllConfig(raw);
 
     const entry = require.resolve(entryPoint);
@@ -183,4 +188,5 @@ export function named(run: ProgramRun, type: string, name: string): Registered {
     return found[0];
 }
 
-export const mockArn = arn;
+/** An ARN as the mocks give it in the default region (us-east-1, partition aws). */
+export const mockArn = (service: string, resource: string, region = REGION) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;

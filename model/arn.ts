@@ -1,0 +1,58 @@
+/**
+ * Every ARN the project reads or writes, parsed and formatted in one place, with the partition
+ * taken from the region as CDK's `formatArn` does: a stack in a China or GovCloud region gets the
+ * ARNs that exist there.
+ */
+
+/** The parts of an ARN: arn:partition:service:region:account:resource. */
+export interface ArnParts {
+    partition: string;
+    service: string;
+    region: string;
+    account: string;
+    resource: string;
+}
+
+/** The partitions whose regions do not belong to `aws`, by the prefix of their region names. */
+const PARTITIONS: readonly (readonly [string, string])[] = [
+    ["cn-", "aws-cn"],
+    ["us-gov-", "aws-us-gov"],
+    ["us-isob-", "aws-iso-b"],
+    ["us-iso-", "aws-iso"],
+    ["eu-isoe-", "aws-iso-e"],
+    ["us-isof-", "aws-iso-f"],
+];
+
+/** The AWS partition a region belongs to. */
+export function partitionOf(region: string): string {
+    return PARTITIONS.find(([prefix]) => region.startsWith(prefix))?.[1] ?? "aws";
+}
+
+export function parseArn(arn: string): ArnParts {
+    const parts = arn.split(":");
+    if (parts.length < 6 || parts[0] !== "arn") {
+        throw new Error(`not an ARN: ${arn}`);
+    }
+    const [, partition, service, region, account, ...resource] = parts;
+    return { partition, service, region, account, resource: resource.join(":") };
+}
+
+/**
+ * An ARN from its parts. The partition defaults to the region's; a global resource (an IAM role,
+ * a Step Functions integration) has no region, so it names its partition.
+ */
+export function formatArn(parts: Omit<ArnParts, "partition"> & { partition?: string }): string {
+    if (parts.partition === undefined && parts.region === "") {
+        throw new Error(`an ARN without a region needs its partition (${parts.service}:${parts.resource})`);
+    }
+    return `arn:${parts.partition ?? partitionOf(parts.region)}:${parts.service}:${parts.region}:${parts.account}:${parts.resource}`;
+}
+
+/** A Step Functions service integration's resource, such as `ecs:runTask.sync`, in a partition. */
+export const integrationArn = (partition: string, integration: string): string =>
+    formatArn({ partition, service: "states", region: "", account: "", resource: integration });
+
+/** A Step Functions state machine's ARN, in any partition. */
+export const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+/** A Step Functions execution's ARN, in any partition. */
+export const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/;

@@ -1,0 +1,51 @@
+import * as assert from "node:assert/strict";
+import { EXECUTION_ARN, formatArn, integrationArn, parseArn, partitionOf, STATE_MACHINE_ARN } from "../model/arn";
+
+describe("ARNs", () => {
+    it("take the partition from the region", () => {
+        const cases: [string, string][] = [
+            ["us-east-1", "aws"],
+            ["eu-west-1", "aws"],
+            ["cn-north-1", "aws-cn"],
+            ["cn-northwest-1", "aws-cn"],
+            ["us-gov-west-1", "aws-us-gov"],
+            ["us-iso-east-1", "aws-iso"],
+            ["us-isob-east-1", "aws-iso-b"],
+            ["eu-isoe-west-1", "aws-iso-e"],
+            ["us-isof-south-1", "aws-iso-f"],
+        ];
+        for (const [region, partition] of cases) {
+            assert.equal(partitionOf(region), partition, region);
+        }
+    });
+
+    it("format a regional ARN in its region's partition, and a global one in the partition it names", () => {
+        assert.equal(
+            formatArn({ service: "ecs", region: "cn-north-1", account: "123456789012", resource: "task/c/*" }),
+            "arn:aws-cn:ecs:cn-north-1:123456789012:task/c/*",
+        );
+        assert.equal(
+            formatArn({ partition: "aws-us-gov", service: "iam", region: "", account: "123456789012", resource: "role/r" }),
+            "arn:aws-us-gov:iam::123456789012:role/r",
+        );
+        assert.throws(() => formatArn({ service: "iam", region: "", account: "1", resource: "role/r" }), {
+            message: "an ARN without a region needs its partition (iam:role/r)",
+        });
+        assert.equal(integrationArn("aws-cn", "ecs:runTask.sync"), "arn:aws-cn:states:::ecs:runTask.sync");
+    });
+
+    it("parse back what they format, a resource with colons included", () => {
+        const parts = { partition: "aws-cn", service: "logs", region: "cn-north-1", account: "123456789012", resource: "log-group:x:*" };
+        assert.deepEqual(parseArn(formatArn(parts)), parts);
+        for (const bad of ["", "arn:aws:s3", "not:an:arn:at:all:x"]) {
+            assert.throws(() => parseArn(bad), { message: `not an ARN: ${bad}` });
+        }
+    });
+
+    it("recognize state machine and execution ARNs in any partition", () => {
+        assert.ok(STATE_MACHINE_ARN.test("arn:aws-cn:states:cn-north-1:123456789012:stateMachine:trading"));
+        assert.ok(!STATE_MACHINE_ARN.test("arn:aws:states:us-east-1:123456789012:execution:trading:x"));
+        assert.ok(EXECUTION_ARN.test("arn:aws-us-gov:states:us-gov-west-1:123456789012:execution:trading:x"));
+        assert.ok(!EXECUTION_ARN.test("arn:aws:lambda:us-east-1:123456789012:function:x"));
+    });
+});
