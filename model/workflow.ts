@@ -9,9 +9,11 @@
  * runner and the tools call it with stand-in ARNs. Every object is created with its keys in
  * one fixed order, so the same inputs always give the same JSON and a preview shows no diff.
  */
+import type { Condition, Retrier, State, StateMachineDefinition, TaskState } from "./asl";
 import type { StackConfig } from "./stack-config";
 import { formatArn, integrationArn, parseArn } from "./arn";
-import { allow, policyDocument, writeTraces, type Condition as PolicyCondition, type PolicyDocument, type PolicyStatement } from "./policies";
+import { unionOfGrants, type Grant } from "./grants";
+import { allow, policyDocument, writeTraces, type PolicyDocument, type PolicyStatement } from "./policies";
 import { FUNCTION_TIMEOUT_SECONDS } from "./functions";
 import { BATCH_ENV, TRANSACTION_ATTRIBUTES } from "./transaction";
 
@@ -30,6 +32,9 @@ export const STATES = {
     firstInterruption: "First interruption",
     nextInterruption: "Another interruption",
 } as const;
+
+/** The name of a state of this workflow: every transition names one of these. */
+export type StateName = (typeof STATES)[keyof typeof STATES];
 
 /** How ECS says a Fargate Spot task was stopped by a Spot interruption (`StopCode` of the stopped task). */
 export const SPOT_INTERRUPTION_STOP_CODE = "SpotInterruption";
@@ -50,70 +55,7 @@ export const ECS_START_ERRORS = ["ECS.AmazonECSException", "ECS.ServerException"
 
 const TASK_FAILED = "States.TaskFailed";
 
-export interface Retrier {
-    ErrorEquals: string[];
-    IntervalSeconds: number;
-    MaxAttempts: number;
-    BackoffRate: number;
-}
-
-export interface Catcher {
-    ErrorEquals: string[];
-    ResultPath: string;
-    Next: string;
-}
-
-export interface TaskState {
-    Type: "Task";
-    Resource: string;
-    Parameters?: Record<string, unknown>;
-    TimeoutSeconds?: number;
-    ResultSelector?: Record<string, string>;
-    ResultPath?: string | null;
-    Retry: Retrier[];
-    Catch?: Catcher[];
-    Next: string;
-}
-
-/** The Choice rule comparisons this workflow uses. */
-export type Condition =
-    | { Variable: string; NumericLessThanEquals: number }
-    | { Variable: string; NumericLessThan: number }
-    | { Variable: string; StringMatches: string }
-    | { Variable: string; IsPresent: boolean }
-    | { Not: Condition };
-
-export type ChoiceRule = Condition & { Next: string };
-
-export interface ChoiceState {
-    Type: "Choice";
-    Choices: ChoiceRule[];
-    Default: string;
-}
-
-export interface PassState {
-    Type: "Pass";
-    Parameters?: Record<string, unknown>;
-    ResultPath?: string;
-    Next?: string;
-    End?: true;
-}
-
-export interface FailState {
-    Type: "Fail";
-    ErrorPath: string;
-    CausePath: string;
-}
-
-export type State = TaskState | ChoiceState | PassState | FailState;
-
-export interface StateMachineDefinition {
-    Comment: string;
-    StartAt: string;
-    /** The execution's own timeout: past it, the execution ends TIMED_OUT. */
-    TimeoutSeconds: number;
-    States: Record<string, State>;
-}
+export type { Catcher, ChoiceRule, ChoiceState, Condition, FailState, PassState, Retrier, State, StateMachineDefinition, TaskState } from "./asl";
 
 /** The deployed resources the workflow uses, as plain ARNs and names. */
 export interface WorkflowResources {
@@ -154,16 +96,8 @@ export interface Workflow {
     policy: PolicyDocument;
 }
 
-/** One permission a state needs; grants with the same `sid` are merged into one statement. */
-interface Grant {
-    sid: string;
-    actions: string[];
-    resources: string[];
-    condition?: PolicyCondition;
-}
-
 interface BuiltTask {
-    state: TaskState;
+    state: TaskState<StateName>;
     grants: Grant[];
 }
 
@@ -209,7 +143,7 @@ export function longestRunSeconds(config: Pick<StackConfig, "batchTimeoutSeconds
 }
 
 /** A Lambda function invoked by ARN, and the right to invoke exactly that function. */
-function invokeFunction(functionArn: string, retrier: Retrier, next: string): BuiltTask {
+function invokeFunction(functionArn: string, retrier: Retrier, next: StateName): BuiltTask {
     return {
         state: { Type: "Task", Resource: functionArn, Retry: [retrier], Next: next },
         grants: [{ sid: "InvokeTradingFunctions", actions: ["lambda:InvokeFunction"], resources: [functionArn] }],
@@ -217,7 +151,7 @@ function invokeFunction(functionArn: string, retrier: Retrier, next: string): Bu
 }
 
 /** `dynamodb:putItem` of the trade, and `PutItem` on exactly that table. */
-function recordTransaction(table: WorkflowResources["table"], next: string): BuiltTask {
+function recordTransaction(table: WorkflowResources["table"], next: StateName): BuiltTask {
     const item = Object.fromEntries(TRANSACTION_ATTRIBUTES.map((a) => [a.name, { [`${a.type}.$`]: a.from }]));
     return {
         state: {
@@ -268,7 +202,7 @@ export function batchTaskScope(clusterArn: string) {
  * stop and describe its tasks, manage the managed events rule through which `.sync` learns the
  * task stopped, and pass the task's two roles to ECS.
  */
-function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig, next: string, onFailure: string): BuiltTask {
+function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig, next: StateName, onFailure: StateName): BuiltTask {
     const scope = batchTaskScope(batch.clusterArn);
     return {
         state: {
@@ -328,7 +262,7 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
  * interruption past the last retry, ends in Error as before. The batch job is idempotent, so
  * running it again is safe. Each rule reads only paths the rules before it proved present.
  */
-function spotInterruptionStates(retries: number): Record<string, State> {
+function spotInterruptionStates(retries: number): Record<string, State<StateName>> {
     const interrupted: Condition = { Variable: "$.error.Cause", StringMatches: `*"StopCode":"${SPOT_INTERRUPTION_STOP_CODE}"*` };
     // The run again starts from the trade alone: rebuilding the state drops `$.error`, so an
     // execution that succeeds after an interruption carries no error in its output.
@@ -380,24 +314,6 @@ function serviceStatements(config: WorkflowConfig): PolicyStatement[] {
     return statements;
 }
 
-/** Merges grants by `sid` in the order the states name them; one action or resource is written as a string. */
-function unionOfGrants(grants: Grant[]): PolicyStatement[] {
-    const merged = new Map<string, Grant>();
-    for (const grant of grants) {
-        const existing = merged.get(grant.sid);
-        if (!existing) {
-            merged.set(grant.sid, { ...grant, resources: [...grant.resources] });
-            continue;
-        }
-        if (existing.actions.join() !== grant.actions.join() || JSON.stringify(existing.condition) !== JSON.stringify(grant.condition)) {
-            throw new Error(`workflow grants named ${grant.sid} differ in their actions or condition`);
-        }
-        existing.resources.push(...grant.resources.filter((r) => !existing.resources.includes(r)));
-    }
-    const one = (values: string[]) => (values.length === 1 ? values[0] : values);
-    return [...merged.values()].map((g) => allow(g.sid, one(g.actions), one(g.resources), g.condition));
-}
-
 /**
  * Throws when a setting is missing or empty. JSON.stringify silently drops undefined keys, so
  * an ARN that never resolved would otherwise deploy a definition without it.
@@ -427,7 +343,7 @@ export function buildWorkflow(settings: WorkflowSettings): Workflow {
         [STATES.recordTransaction]: recordTransaction(resources.table, STATES.runEcsTask),
         [STATES.runEcsTask]: runBatchTask(resources.batch, config, STATES.success, batchRuns(config) > 1 ? STATES.spotInterruption : STATES.error),
     };
-    const definition: StateMachineDefinition = {
+    const definition: StateMachineDefinition<StateName> = {
         Comment: "Checks a stock price, buys or sells, records the trade and hands it to a Fargate batch job",
         StartAt: STATES.checkStockValue,
         TimeoutSeconds: config.executionTimeoutSeconds,
