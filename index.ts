@@ -5,6 +5,7 @@ import { WorkflowMonitoring } from "./infra/monitoring";
 import { TransactionTable } from "./infra/table";
 import { TradingWorkflow } from "./infra/workflow";
 import { parseStackConfig } from "./model/config";
+import { byFunction } from "./model/functions";
 
 // Every key is validated before any resource is registered.
 const config = parseStackConfig(pulumi.runtime.allConfig());
@@ -21,7 +22,7 @@ export const stateMachineRoleArn = workflow.role.arn;
 export const stockCheckerFunctionArn = functions.functions["stock-checker"].arn;
 export const stockBuyerFunctionArn = functions.functions["stock-buyer"].arn;
 export const stockSellerFunctionArn = functions.functions["stock-seller"].arn;
-export const functionLogGroupNames = pulumi.output(Object.fromEntries(Object.entries(functions.logGroups).map(([fn, logGroup]) => [fn, logGroup.name])));
+export const functionLogGroupNames = pulumi.output(byFunction((fn) => functions.logGroups[fn].name));
 export const transactionTableName = table.table.name;
 export const transactionTableArn = table.table.arn;
 export const clusterArn = batch.cluster.arn;

@@ -4,6 +4,7 @@ import { bundle } from "../functions/build";
 import { STACK_ENV } from "../functions/telemetry";
 import type { StackConfig } from "../model/config";
 import {
+    byFunction,
     FUNCTION_ARCHITECTURE,
     FUNCTION_MEMORY_MB,
     FUNCTION_TIMEOUT_SECONDS,
@@ -37,13 +38,11 @@ export class TradingFunctions extends pulumi.ComponentResource {
         const trust = aws
             .getCallerIdentityOutput({}, { parent: this })
             .accountId.apply((account) => JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com", account)));
-        const created = Object.fromEntries(
-            TRADING_FUNCTIONS.map((fn) => [fn, this.createFunction(`${name}-${fn}`, handlers[handlerSource(fn)], trust, args)]),
-        ) as Record<TradingFunctionName, { fn: aws.lambda.Function; logGroup: aws.cloudwatch.LogGroup }>;
-        this.functions = Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, created[fn].fn])) as Record<TradingFunctionName, aws.lambda.Function>;
-        this.logGroups = Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, created[fn].logGroup])) as Record<TradingFunctionName, aws.cloudwatch.LogGroup>;
+        const created = byFunction((fn) => this.createFunction(`${name}-${fn}`, handlers[handlerSource(fn)], trust, args));
+        this.functions = byFunction((fn) => created[fn].fn);
+        this.logGroups = byFunction((fn) => created[fn].logGroup);
 
-        this.registerOutputs(Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, this.functions[fn].arn])));
+        this.registerOutputs(byFunction((fn) => this.functions[fn].arn));
     }
 
     private createFunction(name: string, code: string, trust: pulumi.Output<string>, args: TradingFunctionsArgs) {

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { byFunction } from "../model/functions";
 import type { StackConfig } from "../model/config";
 import {
     alarmSpecs,
@@ -66,11 +67,7 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
             region,
             stack: pulumi.getStack(),
             stateMachineArn: workflow.stateMachine.arn,
-            functionNames: {
-                "stock-checker": functions.functions["stock-checker"].name,
-                "stock-buyer": functions.functions["stock-buyer"].name,
-                "stock-seller": functions.functions["stock-seller"].name,
-            },
+            functionNames: byFunction((fn) => functions.functions[fn].name),
             tableName: table.table.name,
         });
 

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../model/config";
+import { byFunction } from "../model/functions";
 import { logStreamsArn, serviceTrustPolicy, startExecutionPolicy } from "../model/policies";
 import { buildWorkflow, type WorkflowConfig } from "../model/workflow";
 import type { BatchJob } from "./batch";
@@ -42,11 +43,7 @@ export class TradingWorkflow extends pulumi.ComponentResource {
         // One model gives both the definition and the policy, from the same resolved values.
         const workflow = pulumi
             .output({
-                functions: {
-                    checker: functions.functions["stock-checker"].arn,
-                    buyer: functions.functions["stock-buyer"].arn,
-                    seller: functions.functions["stock-seller"].arn,
-                },
+                functions: byFunction((fn) => functions.functions[fn].arn),
                 table: { name: table.table.name, arn: table.table.arn },
                 batch: {
                     clusterArn: batch.cluster.arn,

@@ -1,5 +1,6 @@
 import { formatArn, partitionOf } from "../model/arn";
 import type { StackConfig } from "../model/config";
+import { byFunction } from "../model/functions";
 import { buildWorkflow, type Workflow, type WorkflowResources } from "../model/workflow";
 
 /** Placeholder account and region for ARNs that only need to look like AWS's. */
@@ -13,11 +14,7 @@ const arn = (service: string, resource: string, region = REGION) => formatArn({ 
  */
 export function localResources(config: StackConfig, tableName: string): WorkflowResources {
     return {
-        functions: {
-            checker: arn("lambda", "function:stock-checker"),
-            buyer: arn("lambda", "function:stock-buyer"),
-            seller: arn("lambda", "function:stock-seller"),
-        },
+        functions: byFunction((fn) => arn("lambda", `function:${fn}`)),
         table: { name: tableName, arn: arn("dynamodb", `table/${tableName}`) },
         batch: {
             clusterArn: arn("ecs", "cluster/stock-trader-local"),

@@ -11,3 +11,8 @@ export const handlerSource = (fn: TradingFunctionName): string => `functions/${f
 export const FUNCTION_ARCHITECTURE = "arm64";
 export const FUNCTION_MEMORY_MB = 128;
 export const FUNCTION_TIMEOUT_SECONDS = 10;
+
+/** A value for each trading function, by its name, built once from TRADING_FUNCTIONS. */
+export function byFunction<T>(value: (fn: TradingFunctionName) => T): Record<TradingFunctionName, T> {
+    return Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, value(fn)])) as Record<TradingFunctionName, T>;
+}

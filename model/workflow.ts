@@ -14,7 +14,7 @@ import type { StackConfig } from "./stack-config";
 import { formatArn, integrationArn, parseArn } from "./arn";
 import { unionOfGrants, type Grant } from "./grants";
 import { allow, policyDocument, writeTraces, type PolicyDocument, type PolicyStatement } from "./policies";
-import { FUNCTION_TIMEOUT_SECONDS } from "./functions";
+import { FUNCTION_TIMEOUT_SECONDS, type TradingFunctionName } from "./functions";
 import { BATCH_ENV, TRANSACTION_ATTRIBUTES } from "./transaction";
 
 /** The state names, fixed by the SAM sample this project follows. */
@@ -59,7 +59,8 @@ export type { Catcher, ChoiceRule, ChoiceState, Condition, FailState, PassState,
 
 /** The deployed resources the workflow uses, as plain ARNs and names. */
 export interface WorkflowResources {
-    functions: { checker: string; buyer: string; seller: string };
+    /** Each trading function's ARN, by its name. */
+    functions: Readonly<Record<TradingFunctionName, string>>;
     table: { name: string; arn: string };
     batch: {
         clusterArn: string;
@@ -337,9 +338,9 @@ export function buildWorkflow(settings: WorkflowSettings): Workflow {
     const { config, resources } = settings;
     const { functions } = resources;
     const tasks = {
-        [STATES.checkStockValue]: invokeFunction(functions.checker, RETRIES.checker, STATES.buyOrSell),
-        [STATES.buyStock]: invokeFunction(functions.buyer, RETRIES.trade, STATES.recordTransaction),
-        [STATES.sellStock]: invokeFunction(functions.seller, RETRIES.trade, STATES.recordTransaction),
+        [STATES.checkStockValue]: invokeFunction(functions["stock-checker"], RETRIES.checker, STATES.buyOrSell),
+        [STATES.buyStock]: invokeFunction(functions["stock-buyer"], RETRIES.trade, STATES.recordTransaction),
+        [STATES.sellStock]: invokeFunction(functions["stock-seller"], RETRIES.trade, STATES.recordTransaction),
         [STATES.recordTransaction]: recordTransaction(resources.table, STATES.runEcsTask),
         [STATES.runEcsTask]: runBatchTask(resources.batch, config, STATES.success, batchRuns(config) > 1 ? STATES.spotInterruption : STATES.error),
     };

@@ -7,9 +7,9 @@ describe("the local stand-ins for the deployed resources", () => {
         const arn = (service: string, resource: string, region = "us-east-1") => `arn:aws:${service}:${region}:000000000000:${resource}`;
         assert.deepEqual(localResources(parseConfig({}), "Trades"), {
             functions: {
-                checker: arn("lambda", "function:stock-checker"),
-                buyer: arn("lambda", "function:stock-buyer"),
-                seller: arn("lambda", "function:stock-seller"),
+                "stock-checker": arn("lambda", "function:stock-checker"),
+                "stock-buyer": arn("lambda", "function:stock-buyer"),
+                "stock-seller": arn("lambda", "function:stock-seller"),
             },
             table: { name: "Trades", arn: arn("dynamodb", "table/Trades") },
             batch: {

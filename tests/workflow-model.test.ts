@@ -21,7 +21,7 @@ import { mockArn } from "./support/program";
 
 /** The ARNs the program's mocks give, as plain values: what buildWorkflow gets from the program. */
 const MOCK_RESOURCES: WorkflowResources = {
-    functions: { checker: FN("stock-checker"), buyer: FN("stock-buyer"), seller: FN("stock-seller") },
+    functions: { "stock-checker": FN("stock-checker"), "stock-buyer": FN("stock-buyer"), "stock-seller": FN("stock-seller") },
     table: { name: TABLE_NAME, arn: mockArn("dynamodb", `table/${TABLE_NAME}`) },
     batch: {
         clusterArn: CLUSTER,
@@ -103,7 +103,7 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
     });
 
     it("merges grants of one Sid into one statement, each resource once, and refuses grants of one Sid that differ", () => {
-        const shared = { ...MOCK_RESOURCES, functions: { checker: FN("one"), buyer: FN("one"), seller: FN("two") } };
+        const shared = { ...MOCK_RESOURCES, functions: { "stock-checker": FN("one"), "stock-buyer": FN("one"), "stock-seller": FN("two") } };
         const { policy } = buildWorkflow({ config: parseConfig({ logLevel: "OFF" }), resources: shared });
         assert.deepEqual(policy.Statement[0], {
             Sid: "InvokeTradingFunctions",
@@ -111,7 +111,7 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
             Action: "lambda:InvokeFunction",
             Resource: [FN("one"), FN("two")],
         });
-        const single = { ...MOCK_RESOURCES, functions: { checker: FN("one"), buyer: FN("one"), seller: FN("one") } };
+        const single = { ...MOCK_RESOURCES, functions: { "stock-checker": FN("one"), "stock-buyer": FN("one"), "stock-seller": FN("one") } };
         assert.equal(buildWorkflow({ config: parseConfig({ logLevel: "OFF" }), resources: single }).policy.Statement[0].Resource, FN("one"));
     });
 });
