@@ -23,7 +23,7 @@ import { jsonFlag, parseFlags, processIo, runCommand, UsageError, type ToolIo } 
 import { call, ExecuteError, newEvents, POLL, regionalClient, str } from "./aws-calls";
 import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
 import { batchRequest, rerunRefusal, runAgain, type RerunResult } from "./rerun";
-import { batchTask, stateTracer, type BatchTask, type TraceEvent } from "./trace";
+import { failStateOf, historyTranslator, stateTracer, type TraceEvent } from "./trace";
 
 export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-arn ARN | --redrive EXECUTION_ARN | --rerun-batch EXECUTION_ARN) [options]
 
@@ -48,19 +48,22 @@ exited 0); 1 it ended otherwise or AWS refused a call; 2 bad usage.`;
 
 export { ExecuteError };
 
-export interface Options {
+/** What every mode shares: the output's form, the log lines, and the stack whose outputs name the resources. */
+interface Shared {
     stack?: string;
-    stateMachineArn?: string;
-    redrive?: string;
-    rerunBatch?: string;
-    input: string;
-    follow: boolean;
     json: boolean;
     logs: boolean;
     logGroup?: string;
     container?: string;
-    help: boolean;
 }
+
+/** The tool's modes, each with what it needs: the usage's rules, checked by the compiler too. */
+export type Options =
+    | { mode: "help" }
+    | (Shared & { mode: "start-from-stack"; stack: string; input: string; follow: boolean })
+    | (Shared & { mode: "start-from-arn"; stateMachineArn: string; input: string; follow: boolean })
+    | (Shared & { mode: "redrive"; executionArn: string })
+    | (Shared & { mode: "rerun-batch"; executionArn: string });
 
 export function parseOptions(argv: string[]): Options {
     const values = parseFlags(argv, {
@@ -76,28 +79,20 @@ export function parseOptions(argv: string[]): Options {
         container: { type: "string" },
         help: { type: "boolean", default: false },
     });
-    const options: Options = {
-        stack: values.stack,
-        stateMachineArn: values["state-machine-arn"],
-        redrive: values.redrive,
-        rerunBatch: values["rerun-batch"],
-        input: values.input ?? "{}",
-        follow: !values["no-follow"],
-        json: values.json,
-        logs: values.logs,
-        logGroup: values["log-group"],
-        container: values.container,
-        help: values.help,
-    };
-    if (options.help) {
-        return options;
+    if (values.help) {
+        return { mode: "help" };
     }
-    if (options.redrive !== undefined && options.rerunBatch !== undefined) {
+    const { stack, redrive } = values;
+    const stateMachineArn = values["state-machine-arn"];
+    const rerunBatch = values["rerun-batch"];
+    const follow = !values["no-follow"];
+    const shared: Shared = { stack, json: values.json, logs: values.logs, logGroup: values["log-group"], container: values.container };
+    if (redrive !== undefined && rerunBatch !== undefined) {
         throw new UsageError("give one of --redrive and --rerun-batch: a redrive runs the failed step again, a rerun only the batch task");
     }
     for (const [flag, arn] of [
-        ["redrive", options.redrive],
-        ["rerun-batch", options.rerunBatch],
+        ["redrive", redrive],
+        ["rerun-batch", rerunBatch],
     ] as const) {
         if (arn === undefined) {
             continue;
@@ -105,29 +100,36 @@ export function parseOptions(argv: string[]): Options {
         if (!EXECUTION_ARN.test(arn)) {
             throw new UsageError(`--${flag} must be an execution ARN, arn:aws:states:<region>:<account>:execution:<state machine>:<name> (got ${arn})`);
         }
-        if (options.stateMachineArn !== undefined || values.input !== undefined || !options.follow) {
+        if (stateMachineArn !== undefined || values.input !== undefined || !follow) {
             throw new UsageError(`--${flag} takes neither --state-machine-arn, --input nor --no-follow: it works on the execution it names`);
         }
     }
-    if (options.rerunBatch !== undefined && options.stack === undefined && options.logGroup === undefined) {
+    if (rerunBatch !== undefined && stack === undefined && shared.logGroup === undefined) {
         throw new UsageError("--rerun-batch needs the batch log group for the task's lines: give --stack NAME or --log-group NAME");
     }
-    if (options.redrive === undefined && options.rerunBatch === undefined && (options.stack === undefined) === (options.stateMachineArn === undefined)) {
+    if (redrive === undefined && rerunBatch === undefined && (stack === undefined) === (stateMachineArn === undefined)) {
         throw new UsageError("give exactly one of --stack NAME and --state-machine-arn ARN (or --redrive or --rerun-batch EXECUTION_ARN)");
     }
-    if (options.stateMachineArn !== undefined && !STATE_MACHINE_ARN.test(options.stateMachineArn)) {
-        throw new UsageError(
-            `--state-machine-arn must be a state machine ARN, arn:aws:states:<region>:<account>:stateMachine:<name> (got ${options.stateMachineArn})`,
-        );
+    if (stateMachineArn !== undefined && !STATE_MACHINE_ARN.test(stateMachineArn)) {
+        throw new UsageError(`--state-machine-arn must be a state machine ARN, arn:aws:states:<region>:<account>:stateMachine:<name> (got ${stateMachineArn})`);
     }
-    if (options.stack !== undefined && !/^[A-Za-z0-9_./-]+$/.test(options.stack)) {
-        throw new UsageError(`--stack must be a stack name (got ${options.stack})`);
+    if (stack !== undefined && !/^[A-Za-z0-9_./-]+$/.test(stack)) {
+        throw new UsageError(`--stack must be a stack name (got ${stack})`);
     }
-    jsonFlag("input", options.input);
-    if (options.logs && options.stack === undefined && options.logGroup === undefined) {
+    const input = values.input ?? "{}";
+    jsonFlag("input", input);
+    if (shared.logs && stack === undefined && shared.logGroup === undefined) {
         throw new UsageError("--logs needs the batch log group: give --stack NAME or --log-group NAME");
     }
-    return options;
+    if (redrive !== undefined) {
+        return { ...shared, mode: "redrive", executionArn: redrive };
+    }
+    if (rerunBatch !== undefined) {
+        return { ...shared, mode: "rerun-batch", executionArn: rerunBatch };
+    }
+    return stateMachineArn !== undefined
+        ? { ...shared, mode: "start-from-arn", stateMachineArn, input, follow }
+        : { ...shared, mode: "start-from-stack", stack: stack!, input, follow };
 }
 
 /** The stack's outputs, from the Pulumi CLI. */
@@ -160,61 +162,6 @@ const defaultDeps: ExecuteDeps = {
     ...processIo,
 };
 
-const FAILURE_EVENTS = new Set([
-    "LambdaFunctionFailed",
-    "LambdaFunctionStartFailed",
-    "LambdaFunctionScheduleFailed",
-    "LambdaFunctionTimedOut",
-    "TaskFailed",
-    "TaskStartFailed",
-    "TaskSubmitFailed",
-    "TaskTimedOut",
-]);
-const ATTEMPT_EVENTS = new Set(["LambdaFunctionScheduled", "TaskScheduled"]);
-
-interface FailureDetails {
-    error?: string;
-    cause?: string;
-}
-
-/** Turns AWS's history events into the shared trace's, remembering the state they belong to. */
-export function historyTranslator(): (event: HistoryEvent) => TraceEvent[] {
-    let current = "";
-    let failedAttempt = false;
-    return (event) => {
-        const at = event.timestamp ? new Date(event.timestamp).getTime() : 0;
-        const type = event.type ?? "";
-        if (type.endsWith("StateEntered")) {
-            current = event.stateEnteredEventDetails?.name ?? "";
-            failedAttempt = false;
-            return [{ kind: "entered", state: current, at }];
-        }
-        if (type.endsWith("StateExited")) {
-            const name = event.stateExitedEventDetails?.name ?? current;
-            const exited: TraceEvent = { kind: "exited", state: name, at, task: batchTask(name, event.stateExitedEventDetails?.output) };
-            // A state that leaves after a failed attempt has caught the error.
-            return failedAttempt ? [{ kind: "caught", state: name, at }, exited] : [exited];
-        }
-        if (FAILURE_EVENTS.has(type)) {
-            const details = Object.entries(event).find(([key]) => key.endsWith("EventDetails"))?.[1] as FailureDetails | undefined;
-            failedAttempt = true;
-            const task: BatchTask | undefined = batchTask(current, details?.cause);
-            return [{ kind: "failed", state: current, at, error: details?.error ?? type, task }];
-        }
-        if (ATTEMPT_EVENTS.has(type) && failedAttempt) {
-            failedAttempt = false;
-            return [{ kind: "retried", state: current, at }];
-        }
-        return [];
-    };
-}
-
-/** The execution ended in a Fail state: the name of that state, or undefined. */
-function failStateOf(history: HistoryEvent[]): string | undefined {
-    const entered = history.filter((e) => e.type?.endsWith("StateEntered")).at(-1);
-    return entered?.type === "FailStateEntered" ? entered.stateEnteredEventDetails?.name : undefined;
-}
-
 interface Followed {
     executionArn: string;
     status: string;
@@ -227,7 +174,8 @@ interface Followed {
     history: HistoryEvent[];
 }
 
-async function follow(sfn: SFNClient, executionArn: string, afterId: number, options: Options, deps: ExecuteDeps): Promise<Followed> {
+/** Follows an execution from the event after `afterId` until it ends, tracing each state unless the output is JSON. */
+async function follow(sfn: SFNClient, executionArn: string, afterId: number, options: Shared, deps: ExecuteDeps): Promise<Followed> {
     const translate = historyTranslator();
     const trace = options.json ? () => undefined : stateTracer(deps.out);
     const traced: TraceEvent[] = [];
@@ -282,7 +230,7 @@ function functionLogGroups(outputs: Record<string, unknown>): Map<string, { sour
 }
 
 /** The execution's log lines in time order: each Lambda invocation's (with the stack's outputs) and each batch task's. */
-async function executionLogs(result: Followed, outputs: Record<string, unknown>, options: Options, region: string, deps: ExecuteDeps): Promise<LogLine[]> {
+async function executionLogs(result: Followed, outputs: Record<string, unknown>, options: Shared, region: string, deps: ExecuteDeps): Promise<LogLine[]> {
     const client = await regionalClient((r) => new CloudWatchLogsClient(r ? { region: r } : {}), region);
     const reader: LogReader = { client, call: (action, resource, send) => call(action, resource, send, deps) };
     try {
@@ -306,7 +254,7 @@ async function executionLogs(result: Followed, outputs: Record<string, unknown>,
 }
 
 /** --rerun-batch: the batch task of a failed execution, run again as `Run ECS task` ran it; 0 when it exits 0. */
-async function rerun(sfn: SFNClient, executionArn: string, outputs: Record<string, unknown>, options: Options, deps: ExecuteDeps): Promise<number> {
+async function rerun(sfn: SFNClient, executionArn: string, outputs: Record<string, unknown>, options: Shared, deps: ExecuteDeps): Promise<number> {
     const description = await call("states:DescribeExecution", executionArn, () => sfn.send(new DescribeExecutionCommand({ executionArn })), deps, true);
     const history = await newEvents(sfn, executionArn, 0, deps);
     const refused = rerunRefusal(description.status ?? "UNKNOWN", history);
@@ -345,6 +293,91 @@ async function rerun(sfn: SFNClient, executionArn: string, outputs: Record<strin
     return result.exitCode === 0 ? 0 : 1;
 }
 
+/** --redrive: redrives the execution unless it failed through Catch, and returns the last event before the redrive. */
+async function redrive(sfn: SFNClient, executionArn: string, options: Shared, deps: ExecuteDeps): Promise<number> {
+    const history = await newEvents(sfn, executionArn, 0, deps);
+    const failState = failStateOf(history);
+    if (failState !== undefined) {
+        throw new ExecuteError(
+            `not redriven: the execution failed in the Fail state "${failState}" (the Catch path of a failed batch job). ` +
+                `A redrive continues from the unsuccessful state, which is "${failState}", so it would fail again without ` +
+                `re-running the batch. Run the batch task again for this trade instead (it is idempotent): ` +
+                `npm run execute -- --rerun-batch ${executionArn} --stack NAME`,
+        );
+    }
+    await call("states:RedriveExecution", executionArn, () => sfn.send(new RedriveExecutionCommand({ executionArn })), deps);
+    if (!options.json) {
+        deps.out(`Redriving ${executionArn}`);
+    }
+    return Math.max(0, ...history.map((e) => e.id ?? 0));
+}
+
+/** Starts an execution with the input; with --no-follow prints it and returns undefined. */
+async function start(
+    sfn: SFNClient,
+    stateMachineArn: string,
+    options: Shared & { input: string; follow: boolean },
+    deps: ExecuteDeps,
+): Promise<string | undefined> {
+    const started = await call(
+        "states:StartExecution",
+        stateMachineArn,
+        () => sfn.send(new StartExecutionCommand({ stateMachineArn, input: options.input })),
+        deps,
+    );
+    const executionArn = started.executionArn ?? "";
+    if (!options.follow) {
+        deps.out(options.json ? JSON.stringify({ executionArn, startDate: started.startDate }) : executionArn);
+        return undefined;
+    }
+    if (!options.json) {
+        deps.out(`Started ${executionArn}`);
+    }
+    return executionArn;
+}
+
+/** Prints how a followed execution ended, and its log lines with --logs; 0 when it SUCCEEDED. */
+async function report(result: Followed, outputs: Record<string, unknown>, options: Shared, deps: ExecuteDeps): Promise<number> {
+    const logLines = options.logs ? await executionLogs(result, outputs, options, parseArn(result.executionArn).region, deps) : undefined;
+    if (options.json) {
+        const { history: _history, ...shown } = result;
+        deps.out(JSON.stringify({ ...shown, logs: logLines }, null, 2));
+        return result.status === "SUCCEEDED" ? 0 : 1;
+    }
+    deps.out("");
+    deps.out(`Status: ${result.status}`);
+    if (result.status === "SUCCEEDED") {
+        deps.out(`Output: ${JSON.stringify(result.output, null, 2)}`);
+    } else {
+        deps.out(`Error: ${result.error ?? "(none)"}`);
+        deps.out(`Cause: ${result.cause ?? "(none)"}`);
+    }
+    if (logLines) {
+        deps.out("");
+        deps.out(`Log lines (${logLines.length}):`);
+        renderLogLines(logLines).forEach((line) => deps.out(line));
+        if (functionLogGroups(outputs).size === 0) {
+            deps.out("  (the functions' lines need the stack's outputs: give --stack NAME)");
+        }
+    }
+    return result.status === "SUCCEEDED" ? 0 : 1;
+}
+
+/** The ARN the mode works on: the execution's, or the state machine's (from the flag or the stack's outputs). */
+function targetOf(options: Exclude<Options, { mode: "help" }>, outputs: Record<string, unknown>): string {
+    const target =
+        options.mode === "redrive" || options.mode === "rerun-batch"
+            ? options.executionArn
+            : options.mode === "start-from-arn"
+              ? options.stateMachineArn
+              : str(outputs.stateMachineArn);
+    if (target === undefined) {
+        throw new ExecuteError(`stack ${options.stack} has no stateMachineArn output: is it deployed?`);
+    }
+    return target;
+}
+
+/** The tool: parse, read the stack's outputs, then start, redrive or rerun, follow and report. Exit 0, 1, or 2 on bad usage. */
 export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): Promise<number> {
     let options: Options;
     try {
@@ -356,81 +389,28 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
         }
         throw error;
     }
-    if (options.help) {
+    if (options.mode === "help") {
         deps.out(USAGE);
         return 0;
     }
     try {
         const outputs = options.stack === undefined ? {} : await deps.stackOutputs(options.stack);
-        const stateMachineArn = options.stateMachineArn ?? str(outputs.stateMachineArn);
-        const target = options.redrive ?? options.rerunBatch ?? stateMachineArn;
-        if (target === undefined) {
-            throw new ExecuteError(`stack ${options.stack} has no stateMachineArn output: is it deployed?`);
-        }
+        const target = targetOf(options, outputs);
         const sfn = await regionalClient((region) => new SFNClient(region ? { region } : {}), parseArn(target).region);
         try {
-            if (options.rerunBatch !== undefined) {
-                return await rerun(sfn, options.rerunBatch, outputs, options, deps);
-            }
-            let executionArn: string;
-            let afterId = 0;
-            if (options.redrive !== undefined) {
-                executionArn = options.redrive;
-                const history = await newEvents(sfn, executionArn, 0, deps);
-                const failState = failStateOf(history);
-                if (failState !== undefined) {
-                    throw new ExecuteError(
-                        `not redriven: the execution failed in the Fail state "${failState}" (the Catch path of a failed batch job). ` +
-                            `A redrive continues from the unsuccessful state, which is "${failState}", so it would fail again without ` +
-                            `re-running the batch. Run the batch task again for this trade instead (it is idempotent): ` +
-                            `npm run execute -- --rerun-batch ${executionArn} --stack NAME`,
-                    );
+            switch (options.mode) {
+                case "rerun-batch":
+                    return await rerun(sfn, target, outputs, options, deps);
+                case "redrive": {
+                    const afterId = await redrive(sfn, target, options, deps);
+                    return await report(await follow(sfn, target, afterId, options, deps), outputs, options, deps);
                 }
-                afterId = Math.max(0, ...history.map((e) => e.id ?? 0));
-                await call("states:RedriveExecution", executionArn, () => sfn.send(new RedriveExecutionCommand({ executionArn })), deps);
-                if (!options.json) {
-                    deps.out(`Redriving ${executionArn}`);
-                }
-            } else {
-                const started = await call(
-                    "states:StartExecution",
-                    target,
-                    () => sfn.send(new StartExecutionCommand({ stateMachineArn: target, input: options.input })),
-                    deps,
-                );
-                executionArn = started.executionArn ?? "";
-                if (!options.follow) {
-                    deps.out(options.json ? JSON.stringify({ executionArn, startDate: started.startDate }) : executionArn);
-                    return 0;
-                }
-                if (!options.json) {
-                    deps.out(`Started ${executionArn}`);
+                case "start-from-arn":
+                case "start-from-stack": {
+                    const executionArn = await start(sfn, target, options, deps);
+                    return executionArn === undefined ? 0 : await report(await follow(sfn, executionArn, 0, options, deps), outputs, options, deps);
                 }
             }
-            const result = await follow(sfn, executionArn, afterId, options, deps);
-            const logLines = options.logs ? await executionLogs(result, outputs, options, parseArn(executionArn).region, deps) : undefined;
-            if (options.json) {
-                const { history: _history, ...shown } = result;
-                deps.out(JSON.stringify({ ...shown, logs: logLines }, null, 2));
-            } else {
-                deps.out("");
-                deps.out(`Status: ${result.status}`);
-                if (result.status === "SUCCEEDED") {
-                    deps.out(`Output: ${JSON.stringify(result.output, null, 2)}`);
-                } else {
-                    deps.out(`Error: ${result.error ?? "(none)"}`);
-                    deps.out(`Cause: ${result.cause ?? "(none)"}`);
-                }
-                if (logLines) {
-                    deps.out("");
-                    deps.out(`Log lines (${logLines.length}):`);
-                    renderLogLines(logLines).forEach((line) => deps.out(line));
-                    if (functionLogGroups(outputs).size === 0) {
-                        deps.out("  (the functions' lines need the stack's outputs: give --stack NAME)");
-                    }
-                }
-            }
-            return result.status === "SUCCEEDED" ? 0 : 1;
         } finally {
             sfn.destroy();
         }

@@ -4,6 +4,7 @@
  * left, with its duration, its error, its retries, and for the batch state the task and the
  * container's exit code. Each caller turns its own events into `TraceEvent`s.
  */
+import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { STATES } from "../model/workflow";
 
 /** Which ECS task a `Run ECS task` attempt ran, and how its container ended. */
@@ -85,4 +86,59 @@ export function stateTracer(write: (line: string) => void): (event: TraceEvent) 
                 break;
         }
     };
+}
+
+const FAILURE_EVENTS = new Set([
+    "LambdaFunctionFailed",
+    "LambdaFunctionStartFailed",
+    "LambdaFunctionScheduleFailed",
+    "LambdaFunctionTimedOut",
+    "TaskFailed",
+    "TaskStartFailed",
+    "TaskSubmitFailed",
+    "TaskTimedOut",
+]);
+const ATTEMPT_EVENTS = new Set(["LambdaFunctionScheduled", "TaskScheduled"]);
+
+interface FailureDetails {
+    error?: string;
+    cause?: string;
+}
+
+/** Turns AWS's history events into the shared trace's, remembering the state they belong to. */
+export function historyTranslator(): (event: HistoryEvent) => TraceEvent[] {
+    let current = "";
+    let failedAttempt = false;
+    return (event) => {
+        const at = event.timestamp ? new Date(event.timestamp).getTime() : 0;
+        const type = event.type ?? "";
+        if (type.endsWith("StateEntered")) {
+            current = event.stateEnteredEventDetails?.name ?? "";
+            failedAttempt = false;
+            return [{ kind: "entered", state: current, at }];
+        }
+        if (type.endsWith("StateExited")) {
+            const name = event.stateExitedEventDetails?.name ?? current;
+            const exited: TraceEvent = { kind: "exited", state: name, at, task: batchTask(name, event.stateExitedEventDetails?.output) };
+            // A state that leaves after a failed attempt has caught the error.
+            return failedAttempt ? [{ kind: "caught", state: name, at }, exited] : [exited];
+        }
+        if (FAILURE_EVENTS.has(type)) {
+            const details = Object.entries(event).find(([key]) => key.endsWith("EventDetails"))?.[1] as FailureDetails | undefined;
+            failedAttempt = true;
+            const task = batchTask(current, details?.cause);
+            return [{ kind: "failed", state: current, at, error: details?.error ?? type, task }];
+        }
+        if (ATTEMPT_EVENTS.has(type) && failedAttempt) {
+            failedAttempt = false;
+            return [{ kind: "retried", state: current, at }];
+        }
+        return [];
+    };
+}
+
+/** The execution ended in a Fail state: the name of that state, or undefined. */
+export function failStateOf(history: readonly HistoryEvent[]): string | undefined {
+    const entered = history.filter((e) => e.type?.endsWith("StateEntered")).at(-1);
+    return entered?.type === "FailStateEntered" ? entered.stateEnteredEventDetails?.name : undefined;
 }
