@@ -15,11 +15,8 @@ export default {
         "local/batch.ts",
         "local/definition.ts",
         "local/dynamodb.ts",
-        "local/simulate.ts",
-        "local/stack-files.ts",
-        "local/stats.ts",
         // Benchmarks measure; they have no behaviour a test could check.
-        "!scripts/bench-program.ts",
+        "!scripts/bench-*.ts",
         "!scripts/bench/**",
         // The entry points only hand a tool or the job the process's arguments and streams; each
         // main they call is mutated where it lives, and the child-process tests run the entry points.

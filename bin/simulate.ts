@@ -1,5 +1,5 @@
-/** `npm run simulate`: runs local/simulate.ts's main as this process, with its arguments and exit code. */
+/** `npm run simulate`: runs scripts/simulate.ts's main as this process, with its arguments and exit code. */
 import { runMain } from "../scripts/cli";
-import { main } from "../local/simulate";
+import { main } from "../scripts/simulate";
 
 runMain(() => main(process.argv.slice(2)));

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { constants } from "node:os";
 import { BATCH_CONTAINER_DIR } from "../model/project";
-import { execForm, lastInstruction, readBatchDockerfile, type Instruction } from "./dockerfile";
+import { execForm, lastInstruction, readBatchDockerfile, type Instruction } from "../batch-container/dockerfile";
 
 export interface BatchRun {
     exitCode: number;

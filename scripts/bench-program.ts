@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { median } from "../local/stats";
+import { median } from "./stats";
 import { PROJECT_ROOT } from "../model/project";
 
 interface Phase {

@@ -3,7 +3,7 @@
  * config and the price table in model/prices.json. Run with --help.
  */
 import { localWorkflow } from "../local/definition";
-import { loadStackConfig } from "../local/stack-files";
+import { loadStackConfig } from "./stack-files";
 import { ConfigError } from "../model/config";
 import { assumedExecutions, estimateCost, type CostEstimate } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";

@@ -3,7 +3,7 @@
  * config, before a first `pulumi up`. Run with --help.
  */
 import { ConfigError, parseStackConfig } from "../model/config";
-import { readStackFile } from "../local/stack-files";
+import { readStackFile } from "./stack-files";
 import { parseFlags, processIo, UsageError, type ToolIo } from "./cli";
 import { identityCheck, networkChecks, quotaCheck, regionCheck, sdkRegion, serviceLinkedRoleCheck } from "./preflight/aws";
 import { notChecked, type CheckResult, type CheckStatus } from "./preflight/check";

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { buildBatchProgram, runBatch } from "../local/batch";
-import { execForm, lastInstruction, readBatchDockerfile } from "../local/dockerfile";
+import { execForm, lastInstruction, readBatchDockerfile } from "../batch-container/dockerfile";
 import { BATCH_CONTAINER_DIR } from "../model/project";
 import { EMULATOR_ENV, startLocalDynamoDB, type LocalDynamoDB } from "../local/dynamodb";
 import { parseConfig } from "../model/config";

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import { buildBatchProgram, readBatchImage } from "../local/batch";
-import { loadStackConfig, readStackFile, stackFileConfig, stackNames } from "../local/stack-files";
+import { loadStackConfig, readStackFile, stackFileConfig, stackNames } from "../scripts/stack-files";
 import { ConfigError, parseStackConfig } from "../model/config";
 import { BATCH_CONTAINER_DIR, NODE_MAJOR_VERSION, PROJECT_ROOT as ROOT } from "../model/project";
 

@@ -2,10 +2,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readBatchImage, runBatch, type BatchImage } from "../local/batch";
-import { parseDockerfile } from "../local/dockerfile";
-import { progressBar } from "../local/simulate";
-import { stackFileConfig, stackNames } from "../local/stack-files";
-import { median } from "../local/stats";
+import { parseDockerfile } from "../batch-container/dockerfile";
+import { progressBar } from "../scripts/simulate";
+import { stackFileConfig, stackNames } from "../scripts/stack-files";
+import { median } from "../scripts/stats";
 import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../model/project";
 
 /** An image whose entry point is a Node.js script, so a run shows what the container would see. */

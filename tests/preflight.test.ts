@@ -21,7 +21,7 @@ import { PROJECT_ROOT } from "../model/project";
 import { main, preflight, renderPreflight, type PreflightReport } from "../scripts/preflight";
 import { allowsHttpsOut, missingEndpoints, networkChecks, PREFLIGHT_ACTIONS, quotaCheck, serviceLinkedRoleCheck } from "../scripts/preflight/aws";
 import type { CheckResult } from "../scripts/preflight/check";
-import { parseDockerfile } from "../local/dockerfile";
+import { parseDockerfile } from "../batch-container/dockerfile";
 import { dockerChecks, olderVersion, pulumiChecks, PULUMI_SDK_VERSION, runsForeignCommands } from "../scripts/preflight/tools";
 import { StandIns, type StandInReply } from "./support/stand-in";
 import { runInProcess, runTool } from "./support/tool";

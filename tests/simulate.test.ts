@@ -4,10 +4,10 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { createStockChecker } from "../functions/stock-checker";
 import { localWorkflow } from "../local/definition";
 import { engineDefinition, limitConcurrency, runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
-import { main, parseOptions } from "../local/simulate";
+import { main, parseOptions } from "../scripts/simulate";
 import { localStoppedTask } from "./support/expected-workflow";
 import { runInProcess, runTool } from "./support/tool";
-import { loadStackConfig } from "../local/stack-files";
+import { loadStackConfig } from "../scripts/stack-files";
 
 const config = loadStackConfig("dev");
 

@@ -1,6 +1,6 @@
 /** The preflight's checks of this machine: the Pulumi CLI, its login and the stack; Docker, Buildx and the image's platform. */
 import pulumiPackage from "@pulumi/pulumi/package.json";
-import { readBatchDockerfile, type Instruction } from "../../local/dockerfile";
+import { readBatchDockerfile, type Instruction } from "../../batch-container/dockerfile";
 import { DOCKER_PLATFORM, type CpuArchitecture } from "../../model/config";
 import { runCommand } from "../cli";
 import { fail, notChecked, pass, warn, type CheckResult } from "./check";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { readStackFile } from "../../local/stack-files";
+import { readStackFile } from "../../scripts/stack-files";
 
 /**
  * Waits until every resource registration the program started has reached the mocks, so that

@@ -5,9 +5,9 @@
 import { ConfigError } from "../model/config";
 import { MAX_STOCK_PRICE } from "../functions/contract";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
-import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "./runner";
-import { configOverrides, integerFlag, jsonFlag, parseFlags, processIo, UsageError, type ToolIo } from "../scripts/cli";
-import { batchTask, stateTracer, type TraceEvent } from "../scripts/trace";
+import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "../local/runner";
+import { configOverrides, integerFlag, jsonFlag, parseFlags, processIo, UsageError, type ToolIo } from "./cli";
+import { batchTask, stateTracer, type TraceEvent } from "./trace";
 import { loadStackConfig } from "./stack-files";
 import { median } from "./stats";
 

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import { runWorkflow } from "./runner";
+import { runWorkflow } from "../local/runner";
 import { summarize } from "./simulate";
 import { loadStackConfig } from "./stack-files";
 

@@ -6,10 +6,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { builtBatchImage, runBatch } from "./batch";
+import { builtBatchImage, runBatch } from "../local/batch";
 import { BATCH_CONTAINER_DIR } from "../model/project";
 import { BATCH_ENV } from "../model/transaction";
-import { EMULATOR_ENV, startLocalDynamoDB } from "./dynamodb";
+import { EMULATOR_ENV, startLocalDynamoDB } from "../local/dynamodb";
 import { median } from "./stats";
 
 async function main(): Promise<void> {
