@@ -17,6 +17,7 @@ import { parseConfig } from "../model/config";
 import { buildWorkflow } from "../model/workflow";
 import { PROJECT_ROOT } from "../model/project";
 import { execute, ExecuteError, pulumiStackOutputs, type ExecuteDeps } from "../scripts/execute";
+import { batchRequest, rerunRefusal, sdkShape } from "../scripts/rerun";
 import { StandIns } from "./support/stand-in";
 import { runTool } from "./support/tool";
 
@@ -794,7 +795,11 @@ describe("npm run execute --rerun-batch (against mocked AWS clients)", () => {
                 desiredStatus: "STOPPED",
                 stopCode: "EssentialContainerExited",
                 stoppedReason: "Essential container in task exited",
-                containers: [{ name: "batch", lastStatus: "STOPPED", exitCode }],
+                // A sidecar ahead of the batch container: the exit code is the batch container's.
+                containers: [
+                    { name: "log-router", lastStatus: "STOPPED", exitCode: 0 },
+                    { name: "batch", lastStatus: "STOPPED", exitCode },
+                ],
             },
         ],
         failures: [],
@@ -948,4 +953,77 @@ describe("npm run execute --rerun-batch (against mocked AWS clients)", () => {
             assert.equal(sfn.calls().length + ecs.calls().length, 0);
         });
     }
+});
+
+describe("what --rerun-batch reads from a history", () => {
+    const scheduled = (id: number, resourceType: string, resource: string, parameters: object): HistoryEvent =>
+        ({
+            id,
+            type: "TaskScheduled",
+            taskScheduledEventDetails: { resourceType, resource, region: "eu-west-1", parameters: JSON.stringify(parameters) },
+        }) as HistoryEvent;
+    const request = (id: string) => ({
+        Cluster: CLUSTER,
+        Overrides: {
+            ContainerOverrides: [
+                {
+                    Name: "worker",
+                    Command: ["--a"],
+                    Environment: [
+                        { Name: "OTHER", Value: "x" },
+                        { Name: "TRANSACTION_ID", Value: id },
+                    ],
+                },
+            ],
+        },
+    });
+
+    it("takes the last request Run ECS task sent, not another service's, in the SDK's shape", () => {
+        const history = [
+            scheduled(1, "ecs", "runTask.sync", request("first")),
+            scheduled(2, "ecs", "runTask.sync", request("second")),
+            scheduled(3, "dynamodb", "putItem", { TableName: "t" }),
+            scheduled(4, "ecs", "stopTask", request("not a run")),
+            { id: 5, type: "LambdaFunctionScheduled" } as HistoryEvent,
+        ];
+        assert.deepEqual(batchRequest(history), {
+            input: {
+                cluster: CLUSTER,
+                overrides: {
+                    containerOverrides: [
+                        {
+                            name: "worker",
+                            command: ["--a"],
+                            environment: [
+                                { name: "OTHER", value: "x" },
+                                { name: "TRANSACTION_ID", value: "second" },
+                            ],
+                        },
+                    ],
+                },
+            },
+            containerName: "worker",
+            tradeId: "second",
+        });
+        assert.equal(batchRequest(history.slice(2)), undefined);
+        assert.deepEqual(batchRequest([scheduled(1, "ecs", "runTask", {})]), { input: {}, containerName: "", tradeId: undefined });
+    });
+
+    it("lowers every key at any depth and leaves the values as they are", () => {
+        assert.deepEqual(sdkShape({ A: [{ Bc: null, D: "E", F: 1 }], G: { H: true } }), { a: [{ bc: null, d: "E", f: 1 }], g: { h: true } });
+        assert.equal(sdkShape("Value"), "Value");
+    });
+
+    it("refuses a failed execution whose failure was not the batch's, even after Run ECS task ran", () => {
+        const entered = (id: number, name: string) => ({ id, type: "TaskStateEntered", stateEnteredEventDetails: { name } }) as HistoryEvent;
+        const failed = (id: number, resourceType: string) =>
+            ({ id, type: "TaskFailed", taskFailedEventDetails: { resourceType, resource: "runTask.sync" } }) as HistoryEvent;
+        assert.match(
+            rerunRefusal("FAILED", [entered(1, "Run ECS task"), failed(2, "lambda")]) ?? "",
+            /failed before its batch task ran \(its last state was "Run ECS task"\)/,
+        );
+        assert.match(rerunRefusal("FAILED", [failed(1, "ecs")]) ?? "", /its last state was "its first state"/);
+        assert.equal(rerunRefusal("FAILED", [entered(1, "Run ECS task"), failed(2, "ecs")]), undefined);
+        assert.equal(rerunRefusal("ABORTED", []), "not rerun: the execution is ABORTED, not failed after its batch task; redrive it instead (--redrive)");
+    });
 });

@@ -387,6 +387,7 @@ describe("npm run preflight", () => {
             const [result] = await networkChecks(REGION, { assignPublicIp: true });
             assert.deepEqual([result.status, result.detail], ["pass", `default VPC ${VPC}: 2 of its 2 subnets route to an internet gateway`]);
             assert.deepEqual(ec2.commandCalls(DescribeVpcsCommand)[0].args[0].input, { Filters: [{ Name: "isDefault", Values: ["true"] }] });
+            assert.equal(ec2.commandCalls(DescribeVpcEndpointsCommand).length, 0, "the default VPC's public subnets need no endpoints");
         });
 
         it("fails a region without a default VPC, or one whose subnets cannot reach the internet", async () => {
@@ -726,5 +727,267 @@ describe("npm run preflight", () => {
         assert.match(run.stdout, /fix: install Docker/);
         assert.match(run.stdout, /fix: set AWS_PROFILE/);
         assert.match(run.stdout, /^1 passed, 7 warnings, 3 failed$/m);
+    });
+
+    describe("every result as it reads", () => {
+        const INSTALL_PULUMI = "install the Pulumi CLI: curl -fsSL https://get.pulumi.com | sh (or brew install pulumi/tap/pulumi), then open a new shell";
+        const waitFor = (dependsOn: string) => ({
+            detail: `not checked until "${dependsOn}" passes`,
+            fix: `fix "${dependsOn}" above, then run the preflight again`,
+        });
+
+        it("reports a Pulumi CLI that fails, prints no version, or whose login and stack list fail, each in its words", async () => {
+            tools.program("pulumi", {
+                version: { err: "panic: broken install\nmore\n", code: 1 },
+                whoami: { code: 1 },
+                "stack ls": { code: 1, err: "error: backend unreachable\n" },
+            });
+            assert.deepEqual(await pulumiChecks("dev"), [
+                { id: "pulumi-cli", title: "Pulumi CLI", status: "fail", detail: "pulumi version failed: panic: broken install", fix: INSTALL_PULUMI },
+                {
+                    id: "pulumi-login",
+                    title: "Pulumi backend",
+                    status: "fail",
+                    detail: "not logged in to a backend: exit code 1",
+                    fix: "pulumi login (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or pulumi login s3://BUCKET or --local for a self-managed backend",
+                },
+                { id: "pulumi-stack", title: "Pulumi stack", status: "warn", ...waitFor("Pulumi backend") },
+            ]);
+            tools.program("pulumi", { ...PULUMI_OK, version: { out: "development build\n" }, "stack ls": { code: 1, err: "error: backend unreachable\n" } });
+            const [cli, , stack] = await pulumiChecks("dev");
+            assert.equal(cli.detail, "pulumi version failed: development build");
+            assert.deepEqual(stack, {
+                id: "pulumi-stack",
+                title: "Pulumi stack",
+                status: "warn",
+                detail: "could not list the stacks: error: backend unreachable",
+                fix: "run pulumi stack ls to see why",
+            });
+            tools.program("pulumi", { ...PULUMI_OK, version: { code: 2 }, "stack ls": { out: "Current stacks: dev\n" } });
+            const [silent, , unlisted] = await pulumiChecks("dev");
+            assert.equal(silent.detail, "pulumi version failed: exit code 2");
+            assert.equal(unlisted.detail, "could not list the stacks: pulumi stack ls printed no JSON");
+        });
+
+        it("reads every part of a version, so 10.0.0 is newer than the SDK and 3.1000.0 too", async () => {
+            for (const version of ["v10.0.0", "v3.1000.0", `v${PULUMI_SDK_VERSION.replace(/\.(\d+)$/, (_, patch: string) => `.${Number(patch) + 10}`)}`]) {
+                tools.program("pulumi", { ...PULUMI_OK, version: { out: `${version}\n` } });
+                assert.equal((await pulumiChecks("dev"))[0].status, "pass", version);
+            }
+        });
+
+        it("names Docker's engine as it reports it, aarch64 and x86_64 included, and an answer it cannot read", async () => {
+            tools.program("docker", { ...DOCKER_OK, "version --format": { out: '{"Version":"26.0.0","Os":"linux","Arch":"aarch64"}' } });
+            assert.deepEqual((await dockerChecks("ARM64"))[2], {
+                id: "platform",
+                title: "Build for linux/arm64",
+                status: "pass",
+                detail: "natively: Docker runs on linux/arm64",
+            });
+            tools.program("docker", { ...DOCKER_OK, "version --format": { out: "not json" } });
+            assert.equal((await dockerChecks("ARM64"))[0].detail, "Docker Engine (version unknown) on linux/unknown");
+            tools.program("docker", { version: { code: 1 } });
+            assert.equal((await dockerChecks("ARM64"))[0].detail, "Docker does not answer: exit code 1");
+            tools.program("docker", {
+                ...DOCKER_OK,
+                "version --format": { out: '{"Version":"27.3.1","Os":"linux","Arch":"x86_64"}' },
+                "buildx inspect": { out: "Name: default\nDriver: docker\n" },
+            });
+            const platform = (await dockerChecks("ARM64", parseDockerfile("FROM node\nRUN true\n")))[2];
+            assert.match(platform.detail, /\(it offers nothing it names\)/);
+        });
+
+        it("says what Docker's missing plugin and a check that waits for it read", async () => {
+            tools.program("docker", { ...DOCKER_OK, "buildx version": { code: 1 } });
+            assert.deepEqual((await dockerChecks("ARM64")).slice(1), [
+                {
+                    id: "buildx",
+                    title: "Docker Buildx",
+                    status: "fail",
+                    detail: "the Buildx plugin is missing",
+                    fix: "install it (Docker Desktop has it; on Linux, the docker-buildx-plugin package): https://docs.docker.com/build/install-buildx/",
+                },
+                { id: "platform", title: "Build for linux/arm64", status: "warn", ...waitFor("Docker Buildx") },
+            ]);
+        });
+
+        it("gives the credentials, the role and the quota their words", async () => {
+            healthyAccount();
+            const run = await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": `["${ACCOUNT}"]` });
+            assert.deepEqual(run.checks.slice(6, 10), [
+                { id: "region", title: "Region", status: "pass", detail: "us-east-1, as the stack's aws:region says" },
+                { id: "credentials", title: "AWS credentials", status: "pass", detail: `account ${ACCOUNT} as arn:aws:iam::${ACCOUNT}:user/alice` },
+                { id: "ecs-service-linked-role", title: "ECS service-linked role", status: "pass", detail: "AWSServiceRoleForECS exists" },
+                { id: "quota", title: "Fargate vCPU quota", status: "pass", detail: "Fargate On-Demand vCPU resource count: 6, the task needs 0.25" },
+            ]);
+        });
+
+        it("goes on after an AWS error that is not about the credentials, and stops after one that is", async () => {
+            healthyAccount();
+            sts.on(GetCallerIdentityCommand).rejects(awsError("InternalFailure", "We encountered an internal error"));
+            const other = await preflight("dev", { "aws:region": REGION });
+            assert.deepEqual(other.checks[7], {
+                id: "credentials",
+                title: "AWS credentials",
+                status: "warn",
+                detail: "could not check: sts:GetCallerIdentity failed: InternalFailure: We encountered an internal error",
+                fix: "run the preflight again; if it keeps failing, check the AWS Health Dashboard",
+            });
+            assert.deepEqual(
+                other.checks.slice(8).map((c) => c.status),
+                ["pass", "pass", "pass"],
+            );
+            sts.reset();
+            sts.on(GetCallerIdentityCommand).rejects(awsError("InvalidClientTokenId", "The security token included in the request is invalid."));
+            const own = { "aws:region": REGION, "stock-trader:subnetIds": `["${PUBLIC}"]`, "stock-trader:securityGroupIds": `["${GROUP}"]` };
+            const refused = await preflight("dev", own);
+            assert.deepEqual(refused.checks.slice(7), [
+                {
+                    id: "credentials",
+                    title: "AWS credentials",
+                    status: "fail",
+                    detail: "AWS refuses the credentials: InvalidClientTokenId: The security token included in the request is invalid.",
+                    fix: "sign in again (aws sso login), or replace the expired or wrong access keys",
+                },
+                { id: "ecs-service-linked-role", title: "ECS service-linked role", status: "warn", ...waitFor("AWS credentials") },
+                { id: "quota", title: "Fargate vCPU quota", status: "warn", ...waitFor("AWS credentials") },
+                { id: "subnets", title: "Subnets", status: "warn", ...waitFor("AWS credentials") },
+                { id: "security-groups", title: "Security groups", status: "warn", ...waitFor("AWS credentials") },
+            ]);
+            delete process.env.AWS_REGION;
+            process.env.AWS_CONFIG_FILE = path.join(PROJECT_ROOT, "no-such-aws-config");
+            delete process.env.AWS_PROFILE;
+            const nowhere = await preflight("dev", {});
+            assert.deepEqual(nowhere.checks.slice(6), [
+                {
+                    id: "region",
+                    title: "Region",
+                    status: "fail",
+                    detail: "the dev stack sets no aws:region",
+                    fix: "pulumi config set aws:region us-east-1 --stack dev",
+                },
+                { id: "credentials", title: "AWS credentials", status: "warn", ...waitFor("Region") },
+                { id: "ecs-service-linked-role", title: "ECS service-linked role", status: "warn", ...waitFor("Region") },
+                { id: "quota", title: "Fargate vCPU quota", status: "warn", ...waitFor("Region") },
+                { id: "network", title: "Network", status: "warn", ...waitFor("Region") },
+            ]);
+            assert.equal(nowhere.region, undefined);
+            assert.equal(renderPreflight(nowhere)[0], "Preflight of the dev stack");
+        });
+
+        it("fails an account not among the stack's allowed ones, and ignores an allowed list that is not a list", async () => {
+            healthyAccount();
+            assert.equal((await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": "not json" })).checks[7].status, "pass");
+            assert.equal((await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": '"123456789012"' })).checks[7].status, "pass");
+            sts.on(GetCallerIdentityCommand).resolves({ Arn: "arn:aws:iam::1:user/x" });
+            const unknown = (await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": `["${ACCOUNT}"]` })).checks[7];
+            assert.deepEqual([unknown.status, unknown.fix], ["fail", "sign in to the stack's account (AWS_PROFILE), or fix aws:allowedAccountIds"]);
+        });
+
+        it("passes a quota equal to the task's vCPU, and warns of a quota without a value", async () => {
+            quotas.on(GetServiceQuotaCommand).resolves({ Quota: { QuotaCode: "L-3032A538", QuotaName: "Fargate On-Demand vCPU resource count", Value: 1 } });
+            assert.equal((await quotaCheck(REGION, "FARGATE", 1024)).status, "pass");
+            quotas.on(GetServiceQuotaCommand).resolves({ Quota: { QuotaCode: "L-3032A538" } });
+            assert.deepEqual(await quotaCheck(REGION, "FARGATE", 1024), {
+                id: "quota",
+                title: "Fargate vCPU quota",
+                status: "warn",
+                detail: "Service Quotas returned no value for Fargate On-Demand vCPU resource count (L-3032A538)",
+                fix: "look it up in the Service Quotas console",
+            });
+            quotas.on(GetServiceQuotaCommand).resolves({});
+            assert.equal((await quotaCheck(REGION, "FARGATE", 1024)).status, "warn");
+        });
+
+        it("follows a subnet's own route table before the main one, and names a route it cannot follow", async () => {
+            const own = { subnetIds: [PRIVATE], securityGroupIds: [GROUP], assignPublicIp: true };
+            ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [subnet(PRIVATE)] });
+            ec2.on(DescribeRouteTablesCommand).resolves({
+                RouteTables: [
+                    routeTable("rtb-0main", [{ main: true }], { GatewayId: "igw-0123" }),
+                    routeTable("rtb-0private", [{ subnet: PRIVATE }], { TransitGatewayId: "tgw-0789" }),
+                ],
+            });
+            ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
+            ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [group([]), group(HTTPS_OUT)] });
+            const [subnets, groups] = await networkChecks(REGION, own);
+            assert.equal(
+                subnets.detail,
+                `${PRIVATE} routes 0.0.0.0/0 to tgw-0789, which the preflight cannot follow, and the VPC lacks the endpoints ecr.api, ecr.dkr, s3, logs, dynamodb: a task there stops with CannotPullContainerError or ResourceInitializationError`,
+            );
+            assert.deepEqual(groups, {
+                id: "security-groups",
+                title: "Security groups",
+                status: "pass",
+                detail: `${GROUP} in ${VPC}, outbound TCP 443 allowed`,
+            });
+            assert.deepEqual(ec2.commandCalls(DescribeSecurityGroupsCommand)[0].args[0].input, { GroupIds: [GROUP] });
+            assert.deepEqual(ec2.commandCalls(DescribeVpcEndpointsCommand)[0].args[0].input.Filters, [{ Name: "vpc-id", Values: [VPC] }]);
+        });
+
+        it("counts endpoints that are available whatever the case AWS writes it in", () => {
+            const upper = ALL_ENDPOINTS.map((e) => ({ ...e, State: "Available" }));
+            assert.deepEqual(missingEndpoints(upper, REGION), []);
+            assert.deepEqual(
+                missingEndpoints(
+                    ALL_ENDPOINTS.map((e) => ({ ...e, State: undefined })),
+                    REGION,
+                ),
+                ["ecr.api", "ecr.dkr", "s3", "logs", "dynamodb"],
+            );
+            assert.equal(
+                allowsHttpsOut({ IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "10.0.0.0/8" }, { CidrIp: "0.0.0.0/0" }] }),
+                true,
+            );
+            assert.equal(allowsHttpsOut({ IpProtocol: "tcp", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }), true);
+        });
+
+        it("warns with the cause when EC2 refuses any read, and still checks what it can", async () => {
+            const denied = awsError("UnauthorizedOperation", "You are not authorized to perform this operation.");
+            const own = { subnetIds: [PUBLIC], securityGroupIds: [GROUP], assignPublicIp: true };
+            const fix = 'allow ec2:DescribeSubnets to these credentials (README, "First deploy on a new account", has the preflight\'s policy)';
+            ec2.on(DescribeSubnetsCommand).rejects(denied);
+            assert.deepEqual(await networkChecks(REGION, own), [
+                {
+                    id: "subnets",
+                    title: "Subnets",
+                    status: "warn",
+                    detail: `could not check: ec2:DescribeSubnets failed: UnauthorizedOperation: ${denied.message}`,
+                    fix,
+                },
+                { id: "security-groups", title: "Security groups", status: "warn", ...waitFor("Subnets") },
+            ]);
+            ec2.reset();
+            ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [subnet(PUBLIC)] });
+            ec2.on(DescribeRouteTablesCommand).rejects(denied);
+            ec2.on(DescribeSecurityGroupsCommand).rejects(denied);
+            const [subnets, groups] = await networkChecks(REGION, own);
+            assert.equal(subnets.detail, `could not check: ec2:DescribeRouteTables/DescribeVpcEndpoints failed: UnauthorizedOperation: ${denied.message}`);
+            assert.equal(groups.detail, `could not check: ec2:DescribeSecurityGroups failed: UnauthorizedOperation: ${denied.message}`);
+            ec2.reset();
+            ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: VPC, IsDefault: true }] });
+            ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ VpcId: VPC }, subnet(PUBLIC)] });
+            ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [routeTable("rtb-0public", [{ subnet: PUBLIC }], { GatewayId: "igw-0123" })] });
+            assert.equal(
+                (await networkChecks(REGION, { assignPublicIp: true }))[0].detail,
+                `default VPC ${VPC}: 1 of its 2 subnets route to an internet gateway`,
+            );
+        });
+
+        it("exits 2 on an invalid stack config, printing its problems", async () => {
+            const dir = fs.mkdtempSync(path.join(PROJECT_ROOT, ".preflight-"));
+            const stack = path.basename(dir);
+            fs.writeFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), 'config:\n  aws:region: us-east-1\n  stock-trader:batchCpu: "3"\n');
+            try {
+                const run = await runInProcess(main, ["--stack", stack]);
+                assert.equal(run.status, 2);
+                assert.match(run.stderr, /^Invalid stack configuration:\n {2}- stock-trader:batchCpu must be one of/);
+                const usage = await runInProcess(main, ["--json=yes"]);
+                assert.match(usage.stderr, /usage: npm run preflight/);
+            } finally {
+                fs.rmSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), { force: true });
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
     });
 });

@@ -275,11 +275,17 @@ async function all<T>(pages: AsyncIterable<T>): Promise<T[]> {
     return items;
 }
 
-async function vpcRoutes(ec2: EC2Client, vpcId: string, region: string) {
-    const filter = [{ Name: "vpc-id", Values: [vpcId] }];
-    const tables = (await all(paginateDescribeRouteTables({ client: ec2 }, { Filters: filter }))).flatMap((p) => p.RouteTables ?? []);
-    const endpoints = (await all(paginateDescribeVpcEndpoints({ client: ec2 }, { Filters: filter }))).flatMap((p) => p.VpcEndpoints ?? []);
-    return { tables, missing: missingEndpoints(endpoints, region) };
+const inVpc = (vpcId: string) => [{ Name: "vpc-id", Values: [vpcId] }];
+
+/** Every route table of the VPC, page by page. */
+async function routeTables(ec2: EC2Client, vpcId: string): Promise<RouteTable[]> {
+    return (await all(paginateDescribeRouteTables({ client: ec2 }, { Filters: inVpc(vpcId) }))).flatMap((p) => p.RouteTables ?? []);
+}
+
+/** The endpoint services the VPC lacks, of those a task without a way to the internet needs. */
+async function vpcMissingEndpoints(ec2: EC2Client, vpcId: string, region: string): Promise<string[]> {
+    const endpoints = (await all(paginateDescribeVpcEndpoints({ client: ec2 }, { Filters: inVpc(vpcId) }))).flatMap((p) => p.VpcEndpoints ?? []);
+    return missingEndpoints(endpoints, region);
 }
 
 /** Where the batch task runs: the default VPC's public subnets, or the stack's subnets and security groups. */
@@ -307,10 +313,8 @@ async function defaultVpcCheck(ec2: EC2Client, region: string): Promise<CheckRes
                 `aws ec2 create-default-vpc --region ${region}, or set subnetIds and securityGroupIds`,
             );
         }
-        const subnets = (await all(paginateDescribeSubnets({ client: ec2 }, { Filters: [{ Name: "vpc-id", Values: [vpc.VpcId] }] }))).flatMap(
-            (p) => p.Subnets ?? [],
-        );
-        const { tables } = await vpcRoutes(ec2, vpc.VpcId, region);
+        const subnets = (await all(paginateDescribeSubnets({ client: ec2 }, { Filters: inVpc(vpc.VpcId) }))).flatMap((p) => p.Subnets ?? []);
+        const tables = await routeTables(ec2, vpc.VpcId);
         const publicSubnets = subnets.filter((s) => defaultRoute(s.SubnetId ?? "", tables)?.startsWith("igw-"));
         return publicSubnets.length > 0
             ? pass("network", title, `default VPC ${vpc.VpcId}: ${publicSubnets.length} of its ${subnets.length} subnets route to an internet gateway`)
@@ -361,7 +365,7 @@ async function ownNetworkChecks(
     const vpcId = vpcs[0]!;
     let subnetResult: CheckResult;
     try {
-        const { tables, missing } = await vpcRoutes(ec2, vpcId, region);
+        const [tables, missing] = await Promise.all([routeTables(ec2, vpcId), vpcMissingEndpoints(ec2, vpcId, region)]);
         const ways = subnetIds.map((id) => subnetWay(id, tables, missing, assignPublicIp));
         const blocked = ways.filter((w) => !w.ok);
         subnetResult =
