@@ -926,7 +926,7 @@ describe("npm run preflight", () => {
         });
 
         it("counts endpoints that are available whatever the case AWS writes it in", () => {
-            const upper = ALL_ENDPOINTS.map((e) => ({ ...e, State: "Available" }));
+            const upper: VpcEndpoint[] = ALL_ENDPOINTS.map((e) => ({ ...e, State: "Available" }));
             assert.deepEqual(missingEndpoints(upper, REGION), []);
             assert.deepEqual(
                 missingEndpoints(
