@@ -64,8 +64,8 @@ export default {
     reporters: ["html", "clear-text", "progress", "json"],
     htmlReporter: { fileName: "reports/mutation/index.html" },
     jsonReporter: { fileName: "reports/mutation/mutation.json" },
-    // The goal is 90 overall and 85 in every folder; the run fails below the score reached so far (86.39).
-    thresholds: { high: 90, low: 85, break: 86 },
+    // The goal is 90 overall and 85 in every folder; the run fails below the score reached (90.62).
+    thresholds: { high: 90, low: 85, break: 90 },
     timeoutMS: 10000,
     tempDirName: ".stryker-tmp",
     cleanTempDir: "always",
