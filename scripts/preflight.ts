@@ -2,7 +2,7 @@
  * npm run preflight: read-only checks of this machine and the AWS account against a stack's
  * config, before a first `pulumi up`. Run with --help.
  */
-import { ConfigError, parseStackConfig } from "../model/config";
+import { ConfigError, parseStackConfig, type StackConfig } from "../model/config";
 import { readStackFile } from "./stack-files";
 import { parseFlags, processIo, UsageError, type ToolIo } from "./cli";
 import { identityCheck, networkChecks, quotaCheck, regionCheck, sdkRegion, serviceLinkedRoleCheck } from "./preflight/aws";
@@ -37,8 +37,7 @@ function allowedAccounts(value: string | undefined): string[] | undefined {
 }
 
 /** The account's checks, in the stack's region: nothing past the credentials runs without them. */
-async function accountChecks(stack: string, raw: Record<string, string>): Promise<{ region?: string; checks: CheckResult[] }> {
-    const config = parseStackConfig(raw);
+async function accountChecks(stack: string, raw: Record<string, string>, config: StackConfig): Promise<{ region?: string; checks: CheckResult[] }> {
     const stackRegion = raw["aws:region"];
     const resolved = await sdkRegion();
     const region = stackRegion ?? resolved;
@@ -68,9 +67,8 @@ async function accountChecks(stack: string, raw: Record<string, string>): Promis
 }
 
 /** Runs every check; the machine's and the account's at once. */
-export async function preflight(stack: string, raw: Record<string, string>): Promise<PreflightReport> {
-    const config = parseStackConfig(raw);
-    const [pulumi, docker, account] = await Promise.all([pulumiChecks(stack), dockerChecks(config.batchArchitecture), accountChecks(stack, raw)]);
+export async function preflight(stack: string, raw: Record<string, string>, config: StackConfig = parseStackConfig(raw)): Promise<PreflightReport> {
+    const [pulumi, docker, account] = await Promise.all([pulumiChecks(stack), dockerChecks(config.batchArchitecture), accountChecks(stack, raw, config)]);
     const checks = [...pulumi, ...docker, ...account.checks];
     const count = (status: CheckStatus) => checks.filter((c) => c.status === status).length;
     return { stack, region: account.region, checks, summary: { passed: count("pass"), warnings: count("warn"), failed: count("fail") } };
@@ -97,6 +95,7 @@ export function renderPreflight(report: PreflightReport): string[] {
 export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     let values;
     let raw: Record<string, string>;
+    let config: StackConfig;
     try {
         values = parseFlags(argv, {
             stack: { type: "string", default: "dev" },
@@ -108,7 +107,7 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
             return 0;
         }
         raw = readStackFile(values.stack);
-        parseStackConfig(raw);
+        config = parseStackConfig(raw);
     } catch (error) {
         if (error instanceof UsageError) {
             io.err(`${error.message}\n${USAGE}`);
@@ -124,7 +123,7 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
         }
         throw error;
     }
-    const report = await preflight(values.stack, raw);
+    const report = await preflight(values.stack, raw, config);
     io.out(values.json ? JSON.stringify(report, null, 2) : renderPreflight(report).join("\n"));
     return report.summary.failed === 0 ? 0 : 1;
 }

@@ -12,6 +12,9 @@ const INSTALL_PULUMI = "install the Pulumi CLI: curl -fsSL https://get.pulumi.co
 
 const firstLine = (text: string) => text.trim().split("\n")[0] ?? "";
 
+/** Why a program failed, in one line: the first line it wrote, or its exit code. */
+const failure = (text: string, code: number) => firstLine(text) || `exit code ${code}`;
+
 /** Whether version `a` (such as v3.276.0) is older than `b`, comparing major, minor and patch. */
 export function olderVersion(a: readonly number[], b: readonly number[]): boolean {
     const differs = a.findIndex((part, i) => part !== b[i]);
@@ -34,12 +37,7 @@ export async function pulumiChecks(stack: string): Promise<CheckResult[]> {
     const needed = versionNumbers(PULUMI_SDK_VERSION)!;
     const cli =
         version.code !== 0 || found === undefined
-            ? fail(
-                  "pulumi-cli",
-                  "Pulumi CLI",
-                  `pulumi version failed: ${firstLine(version.stderr || version.stdout) || `exit code ${version.code}`}`,
-                  INSTALL_PULUMI,
-              )
+            ? fail("pulumi-cli", "Pulumi CLI", `pulumi version failed: ${failure(version.stderr || version.stdout, version.code)}`, INSTALL_PULUMI)
             : olderVersion(found, needed)
               ? fail(
                     "pulumi-cli",
@@ -56,7 +54,7 @@ export async function pulumiChecks(stack: string): Promise<CheckResult[]> {
             fail(
                 "pulumi-login",
                 "Pulumi backend",
-                `not logged in to a backend${whoami.missing ? "" : `: ${firstLine(whoami.stderr) || `exit code ${whoami.code}`}`}`,
+                `not logged in to a backend${whoami.missing ? "" : `: ${failure(whoami.stderr, whoami.code)}`}`,
                 "pulumi login (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or pulumi login s3://BUCKET or --local for a self-managed backend",
             ),
             notChecked("pulumi-stack", "Pulumi stack", "Pulumi backend"),
@@ -125,7 +123,7 @@ export async function dockerChecks(architecture: CpuArchitecture, dockerfile: re
                 : fail(
                       "docker",
                       "Docker",
-                      `Docker does not answer: ${firstLine(version.stderr) || `exit code ${version.code}`}`,
+                      `Docker does not answer: ${failure(version.stderr, version.code)}`,
                       "start Docker, and check that this user may use it (docker info)",
                   ),
             notChecked("buildx", "Docker Buildx", "Docker"),
