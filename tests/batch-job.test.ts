@@ -100,9 +100,18 @@ describe("batch job (in-process, mocked DynamoDB)", () => {
     });
 
     for (const [label, argv, reason] of [
-        ["a missing flag", ["--arg1", "1"], "--arg2 is required"],
-        ["a non-integer", ["--arg1", "1.5", "--arg2", "2"], '--arg1 must be an integer (got "1.5")'],
-        ["an unknown flag", ["--arg3", "1"], 'unexpected argument "--arg3"'],
+        ["an unknown flag", ["--arg1", "1", "--arg2", "2", "--arg3", "3"], 'unexpected argument "--arg3"'],
+        ["a flag without its value", ["--arg1", "1", "--arg2"], "--arg2 needs a value"],
+        ["a repeated flag", ["--arg1", "1", "--arg2", "2", "--arg2", "3"], "--arg2 is given more than once"],
+        ["a repeated flag in the = form", ["--arg1=1", "--arg1=1", "--arg2", "2"], "--arg1 is given more than once"],
+        ["an empty value", ["--arg1", "", "--arg2", "2"], '--arg1 must be an integer (got "")'],
+        ["an integer beyond 2^53", ["--arg1", "9007199254740993", "--arg2", "2"], '--arg1 must be an integer (got "9007199254740993")'],
+        ["a missing --arg1", ["--arg2", "2"], "--arg1 is required"],
+        ["a missing --arg2", ["--arg1", "1"], "--arg2 is required"],
+        ["a non-integer --arg1", ["--arg1", "1.5", "--arg2", "2"], '--arg1 must be an integer (got "1.5")'],
+        ["a non-numeric --arg2", ["--arg1", "1", "--arg2", "two"], '--arg2 must be an integer (got "two")'],
+        ["a positional argument", ["--arg1", "1", "--arg2", "2", "extra"], 'unexpected argument "extra"'],
+        ["an empty argument", [""], 'unexpected argument ""'],
     ] as const) {
         it(`exits 2 on ${label} with the reason and the usage, touching nothing`, async () => {
             const result = await run([...argv]);
@@ -110,6 +119,20 @@ describe("batch job (in-process, mocked DynamoDB)", () => {
             assert.deepEqual(result.stderr, [{ time: NOW, level: "error", step: "usage", reason, usage: USAGE }]);
             assert.deepEqual(result.stdout, []);
             assert.equal(dynamodb.commandCalls(UpdateItemCommand).length, 0);
+        });
+    }
+
+    for (const argv of [
+        ["--arg1", "-5", "--arg2", "-6"],
+        ["--arg1=-5", "--arg2=-6"],
+        ["--arg2", "-6", "--arg1", "-5"],
+    ]) {
+        it(`accepts negative integers in every form (${argv.join(" ")}) and stores them`, async () => {
+            dynamodb.on(UpdateItemCommand).resolves({});
+            const result = await run(argv);
+            assert.equal(result.code, 0);
+            const values = dynamodb.commandCalls(UpdateItemCommand).map((c) => c.args[0].input.ExpressionAttributeValues);
+            assert.deepEqual(values, [{ ":processedAt": { S: NOW }, ":arg1": { N: "-5" }, ":arg2": { N: "-6" } }]);
         });
     }
 
