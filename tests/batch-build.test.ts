@@ -16,7 +16,7 @@ function build(): Promise<number | null> {
 }
 
 describe("batch program build", () => {
-    it("never lets a reader see a half-written dist/main.js while builds run concurrently", async function () {
+    it("never lets a reader see a half-written dist/main.js while six builds run at once @load", async function () {
         this.timeout(60000);
         buildBatchProgram();
         const complete = fs.readFileSync(BUNDLE);
