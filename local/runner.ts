@@ -222,6 +222,24 @@ export function engineDefinition(definition: StateMachineDefinition): StateMachi
     return { ...definition, TimeoutSeconds: capped(definition.TimeoutSeconds), States: Object.fromEntries(states) };
 }
 
+/** The definitions the engine has validated in this process, as JSON. */
+const validated = new Set<string>();
+
+/**
+ * The engine's state machine for a definition, validated (JSONPaths and ARNs checked) the first
+ * time this process sees the definition. asl-validator compiles its JSON schemas on every call,
+ * about a tenth of a second, and a process that runs one definition many times (the tests, the
+ * benchmarks) would pay it on every run. A definition it refuses is checked again next time.
+ */
+export function engineStateMachine(definition: StateMachineDefinition): StateMachine {
+    const json = JSON.stringify(definition);
+    const machine = new StateMachine(definition as never, {
+        validationOptions: validated.has(json) ? { noValidate: true } : { checkPaths: true, checkArn: true },
+    });
+    validated.add(json);
+    return machine;
+}
+
 /**
  * How many batch programs run at once by default: each is a Node.js process that spends its
  * start-up on the CPU, so more than two per core only queues them for CPU and memory.
@@ -288,7 +306,7 @@ export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
     const db = await startLocalDynamoDB();
     try {
         const { definition } = localWorkflow(options.config, db.tableName);
-        const machine = new StateMachine(engineDefinition(definition) as never, { validationOptions: { checkPaths: true, checkArn: true } });
+        const machine = engineStateMachine(engineDefinition(definition));
         const batchSlots = limitConcurrency(options.batchProcesses ?? defaultBatchProcesses());
         const runOptions: RunOptions = {
             overrides: {

@@ -3,7 +3,7 @@ import * as net from "node:net";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { createStockChecker } from "../functions/stock-checker";
 import { localWorkflow } from "../local/definition";
-import { engineDefinition, limitConcurrency, runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
+import { engineDefinition, engineStateMachine, limitConcurrency, runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
 import { main, parseOptions } from "../scripts/simulate";
 import { localStoppedTask } from "./support/expected-workflow";
 import { runInProcess, runTool } from "./support/tool";
@@ -183,6 +183,17 @@ describe("local workflow runner", () => {
             undefined,
             "the deployed definition is not changed",
         );
+    });
+
+    it("validates a definition the first time the engine gets it, refusing an invalid one every time it is given", () => {
+        const { definition } = localWorkflow(config, "TransactionTable");
+        const broken = { ...definition, StartAt: "No such state" };
+        for (let attempt = 0; attempt < 2; attempt++) {
+            assert.throws(() => engineStateMachine(broken), /State machine definition is invalid/);
+        }
+        for (let attempt = 0; attempt < 2; attempt++) {
+            assert.doesNotThrow(() => engineStateMachine(engineDefinition(definition)));
+        }
     });
 
     it("caps every timeout the engine sets at Node.js's longest timer, the execution's included", () => {
