@@ -49,6 +49,7 @@ export default {
             "tests/execute.test.ts",
             "tests/preflight.test.ts",
             "tests/simulate.test.ts",
+            "tests/local-workflow.test.ts",
             "tests/spot.test.ts",
             "tests/properties.test.ts",
         ],
