@@ -1,33 +1,59 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-
-/** Local build outputs that never reach the image build context. */
-const SKIPPED = new Set(["node_modules", "dist"]);
+import ignore from "@balena/dockerignore";
 
 /**
- * A tag derived from the content of an image's build directory: the same sources give the
- * same tag, any change gives a new one, so each pushed build is a distinct, traceable tag
- * that the ECR lifecycle policy can count.
+ * The files `docker build` sends as the build context of `directory`, sorted: every file its
+ * `.dockerignore` does not exclude, matched by Docker's rules (`@balena/dockerignore`, a port of
+ * Docker's own matcher), and the Dockerfile, which the build reads whether or not the context
+ * holds it. Like Docker, the walk skips an excluded directory unless an exception (`!`) pattern
+ * names a path inside it.
+ */
+export function contextFiles(directory: string, dockerfile = "Dockerfile"): string[] {
+    const rules = readDockerignore(directory);
+    const matcher = ignore().add(rules);
+    const exceptions = rules.filter((rule) => rule.startsWith("!")).map((rule) => path.posix.normalize(rule.slice(1).replace(/^\/+/, "")));
+    const mayHoldException = (relative: string) => exceptions.some((exception) => exception.startsWith(`${relative}/`));
+
+    const walk = (prefix: string): string[] =>
+        fs.readdirSync(path.join(directory, prefix), { withFileTypes: true }).flatMap((entry) => {
+            const relative = path.posix.join(prefix, entry.name);
+            const excluded = matcher.ignores(relative);
+            if (entry.isDirectory()) {
+                return excluded && !mayHoldException(relative) ? [] : walk(relative);
+            }
+            return excluded ? [] : [relative];
+        });
+
+    return [...new Set([...walk(""), dockerfile])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function readDockerignore(directory: string): string[] {
+    const file = path.join(directory, ".dockerignore");
+    if (!fs.existsSync(file)) {
+        return [];
+    }
+    return fs
+        .readFileSync(file, "utf8")
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+/**
+ * A tag derived from the content of an image's build context (`contextFiles`): the same context
+ * gives the same tag, any change to what Docker would send gives a new one, so each pushed build
+ * is a distinct, traceable tag that the ECR lifecycle policy can count, and editing a file the
+ * build never sees pushes nothing new.
  */
 export function contentTag(directory: string): string {
     const hash = createHash("sha256");
-    for (const file of listFiles(directory)) {
+    for (const file of contextFiles(directory)) {
         hash.update(file)
             .update("\0")
             .update(fs.readFileSync(path.join(directory, file)))
             .update("\0");
     }
     return `src-${hash.digest("hex").slice(0, 16)}`;
-}
-
-function listFiles(directory: string, prefix = ""): string[] {
-    return fs
-        .readdirSync(path.join(directory, prefix), { withFileTypes: true })
-        .filter((entry) => !SKIPPED.has(entry.name))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .flatMap((entry) => {
-            const relative = path.posix.join(prefix, entry.name);
-            return entry.isDirectory() ? listFiles(directory, relative) : [relative];
-        });
 }

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { contentTag } from "../batch-container/image-tag";
+import { contentTag, contextFiles } from "../batch-container/image-tag";
 import { expectedTrust } from "./support/expected-iam";
 import { ACCOUNT, DEFAULT_VPC, IMAGE_DIGEST, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
 import { PROJECT_ROOT as ROOT } from "../model/project";
@@ -212,23 +212,79 @@ describe("batch job under Pulumi mocks (non-default config)", () => {
 });
 
 describe("image tag", () => {
+    const copies: string[] = [];
     function copyContext(): string {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "context-"));
+        copies.push(dir);
         fs.cpSync(path.join(ROOT, "batch-container"), dir, { recursive: true, filter: (src) => !/node_modules|dist/.test(path.basename(src)) });
         return dir;
     }
+    const write = (dir: string, file: string, text: string) => {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), text);
+    };
+    after(() => copies.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+    it("hashes what Docker's build context sends: the sources, the build script, the package files, and the Dockerfile", () => {
+        // batch-container/.dockerignore leaves out local installs and builds, itself, the Markdown
+        // files, and the two modules the program reads beside the Dockerfile; the build reads the
+        // Dockerfile whatever .dockerignore says.
+        assert.deepEqual(contextFiles(path.join(ROOT, "batch-container")), [
+            "Dockerfile",
+            "build.mjs",
+            "package-lock.json",
+            "package.json",
+            "src/contract.ts",
+            "src/job.ts",
+            "src/main.ts",
+        ]);
+    });
 
     it("is the same for the same sources, wherever they are", () => {
         assert.equal(contentTag(copyContext()), contentTag(path.join(ROOT, "batch-container")));
     });
 
-    it("changes when any source changes, and ignores local build output", () => {
+    it("changes when a file the build sees changes, the Dockerfile included", () => {
+        for (const file of ["src/main.ts", "package-lock.json", "Dockerfile"]) {
+            const dir = copyContext();
+            const before = contentTag(dir);
+            fs.appendFileSync(path.join(dir, file), "\n");
+            assert.notEqual(contentTag(dir), before, file);
+        }
+    });
+
+    it("stays the same when a file outside the build context changes or appears", () => {
         const dir = copyContext();
         const before = contentTag(dir);
-        fs.mkdirSync(path.join(dir, "dist"), { recursive: true });
-        fs.writeFileSync(path.join(dir, "dist", "main.js"), "local build");
+        fs.appendFileSync(path.join(dir, "image-tag.ts"), "\n");
+        fs.appendFileSync(path.join(dir, "dockerfile.ts"), "\n");
+        write(dir, "NOTES.md", "notes");
+        write(dir, "dist/main.js", "local build");
+        write(dir, "node_modules/left-pad/index.js", "local install");
         assert.equal(contentTag(dir), before);
-        fs.appendFileSync(path.join(dir, "src", "main.ts"), "\n");
+    });
+
+    it("reads .dockerignore as Docker does: comments, top-level wildcards, exceptions inside an excluded directory", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "context-"));
+        copies.push(dir);
+        write(dir, ".dockerignore", ["# notes are not built", "*.txt", "docs", "!docs/keep.txt", ""].join("\n"));
+        for (const file of ["Dockerfile", "a.txt", "sub/b.txt", "docs/keep.txt", "docs/other.txt", "docs/deep/c.txt", "#not-a-comment"]) {
+            write(dir, file, file);
+        }
+        assert.deepEqual(contextFiles(dir), ["#not-a-comment", ".dockerignore", "Dockerfile", "docs/keep.txt", "sub/b.txt"]);
+        const before = contentTag(dir);
+        fs.appendFileSync(path.join(dir, "docs/other.txt"), "\n");
+        assert.equal(contentTag(dir), before);
+        fs.appendFileSync(path.join(dir, "docs/keep.txt"), "\n");
         assert.notEqual(contentTag(dir), before);
+    });
+
+    it("sends every file when there is no .dockerignore", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "context-"));
+        copies.push(dir);
+        for (const file of ["Dockerfile", "node_modules/x.js", "z.md"]) {
+            write(dir, file, file);
+        }
+        assert.deepEqual(contextFiles(dir), ["Dockerfile", "node_modules/x.js", "z.md"]);
     });
 });
