@@ -98,7 +98,7 @@ export function parseOptions(argv: string[]): Options {
             continue;
         }
         if (!EXECUTION_ARN.test(arn)) {
-            throw new UsageError(`--${flag} must be an execution ARN, arn:aws:states:<region>:<account>:execution:<state machine>:<name> (got ${arn})`);
+            throw new UsageError(`--${flag} must be an execution ARN, arn:<partition>:states:<region>:<account>:execution:<state machine>:<name> (got ${arn})`);
         }
         if (stateMachineArn !== undefined || values.input !== undefined || !follow) {
             throw new UsageError(`--${flag} takes neither --state-machine-arn, --input nor --no-follow: it works on the execution it names`);
@@ -111,7 +111,7 @@ export function parseOptions(argv: string[]): Options {
         throw new UsageError("give exactly one of --stack NAME and --state-machine-arn ARN (or --redrive or --rerun-batch EXECUTION_ARN)");
     }
     if (stateMachineArn !== undefined && !STATE_MACHINE_ARN.test(stateMachineArn)) {
-        throw new UsageError(`--state-machine-arn must be a state machine ARN, arn:aws:states:<region>:<account>:stateMachine:<name> (got ${stateMachineArn})`);
+        throw new UsageError(`--state-machine-arn must be a state machine ARN, arn:<partition>:states:<region>:<account>:stateMachine:<name> (got ${stateMachineArn})`);
     }
     if (stack !== undefined && !/^[A-Za-z0-9_./-]+$/.test(stack)) {
         throw new UsageError(`--stack must be a stack name (got ${stack})`);

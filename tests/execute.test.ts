@@ -16,7 +16,7 @@ import { localResources } from "../local/definition";
 import { parseConfig } from "../model/config";
 import { buildWorkflow } from "../model/workflow";
 import { PROJECT_ROOT } from "../model/project";
-import { execute, ExecuteError, pulumiStackOutputs, type ExecuteDeps } from "../scripts/execute";
+import { execute, ExecuteError, parseOptions, pulumiStackOutputs, type ExecuteDeps } from "../scripts/execute";
 import { batchRequest, rerunRefusal, sdkShape } from "../scripts/rerun";
 import { StandIns } from "./support/stand-in";
 import { runTool } from "./support/tool";
@@ -569,8 +569,12 @@ describe("npm run execute (against mocked AWS clients)", () => {
     const usage: [string, string[], RegExp][] = [
         ["no target", [], /give exactly one of --stack NAME and --state-machine-arn ARN/],
         ["both targets", ["--stack", "dev", "--state-machine-arn", STATE_MACHINE], /give exactly one of/],
-        ["a malformed state machine ARN", ["--state-machine-arn", "arn:aws:lambda:us-east-1:1:function:x"], /--state-machine-arn must be a state machine ARN/],
-        ["a malformed execution ARN", ["--redrive", STATE_MACHINE], /--redrive must be an execution ARN/],
+        [
+            "a malformed state machine ARN",
+            ["--state-machine-arn", "arn:aws:lambda:us-east-1:1:function:x"],
+            /--state-machine-arn must be a state machine ARN, arn:<partition>:states:<region>:<account>:stateMachine:<name>/,
+        ],
+        ["a malformed execution ARN", ["--redrive", STATE_MACHINE], /--redrive must be an execution ARN, arn:<partition>:states:/],
         ["input that is not JSON", ["--state-machine-arn", STATE_MACHINE, "--input", "{nope"], /--input must be JSON \(got \{nope\)/],
         ["--input with --redrive", ["--redrive", EXECUTION, "--input", "{}"], /--redrive takes neither/],
         ["--logs without a log group", ["--state-machine-arn", STATE_MACHINE, "--logs"], /--logs needs the batch log group/],
@@ -580,6 +584,15 @@ describe("npm run execute (against mocked AWS clients)", () => {
         ["--state-machine-arn with --redrive", ["--redrive", EXECUTION, "--state-machine-arn", STATE_MACHINE], /--redrive takes neither/],
         ["--no-follow with --redrive", ["--redrive", EXECUTION, "--no-follow"], /--redrive takes neither/],
     ];
+    it("takes the ARNs of every partition, China's and GovCloud's included", () => {
+        for (const partition of ["aws", "aws-cn", "aws-us-gov"]) {
+            const machine = `arn:${partition}:states:cn-north-1:123456789012:stateMachine:trading`;
+            const execution = `arn:${partition}:states:cn-north-1:123456789012:execution:trading:run-1`;
+            assert.equal(parseOptions(["--state-machine-arn", machine]).mode, "start-from-arn");
+            assert.equal(parseOptions(["--redrive", execution]).mode, "redrive");
+        }
+    });
+
     for (const [label, argv, message] of usage) {
         it(`exits 2 with the usage on ${label}, calling nothing`, async () => {
             const result = await run(argv);
