@@ -1,11 +1,29 @@
 /** What the command-line tools share: flag parsing with Node's `util.parseArgs`, usage errors, and the exit code plumbing. */
 import { execFile } from "node:child_process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { CONFIG_NAMESPACE } from "../model/config";
+import { CONFIG_NAMESPACE, ConfigError } from "../model/config";
 import { PROJECT_ROOT } from "../model/project";
 
 /** Bad usage: the tools print the message and their usage, and exit 2. */
 export class UsageError extends Error {}
+
+/**
+ * What a tool prints before it exits 2 for an error that is the caller's to fix: bad usage (with
+ * the usage), a config the validation refuses, or, when the tool reads a stack file, a stack that
+ * has none. Any other error is undefined here: the tool lets it through.
+ */
+export function callerProblem(error: unknown, usage: string, stack?: string): string | undefined {
+    if (error instanceof UsageError) {
+        return `${error.message}\n${usage}`;
+    }
+    if (error instanceof ConfigError) {
+        return error.message;
+    }
+    if (stack !== undefined && (error as NodeJS.ErrnoException).code === "ENOENT") {
+        return `no stack file Pulumi.${stack}.yaml`;
+    }
+    return undefined;
+}
 
 type Flags = NonNullable<ParseArgsConfig["options"]>;
 

@@ -4,11 +4,10 @@
  */
 import { localWorkflow } from "../local/definition";
 import { loadStackConfig } from "./stack-files";
-import { ConfigError } from "../model/config";
 import { assumedExecutions, estimateCost, type CostEstimate } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
-import { configOverrides, integerFlag, parseFlags, processIo, UsageError, type ToolIo } from "./cli";
+import { callerProblem, configOverrides, integerFlag, parseFlags, processIo, type ToolIo } from "./cli";
 import { dollars, exactNumber } from "./format";
 
 export const USAGE = `usage: npm run cost -- [options]
@@ -82,14 +81,11 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
         io.out(values.json ? JSON.stringify(estimate, null, 2) : renderCost(values.stack, estimate).join("\n"));
         return 0;
     } catch (error) {
-        if (error instanceof UsageError || error instanceof ConfigError) {
-            io.err(error instanceof UsageError ? `${error.message}\n${USAGE}` : error.message);
-            return 2;
+        const problem = callerProblem(error, USAGE, values?.stack);
+        if (problem === undefined) {
+            throw error;
         }
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-            io.err(`no stack file Pulumi.${values?.stack}.yaml`);
-            return 2;
-        }
-        throw error;
+        io.err(problem);
+        return 2;
     }
 }

@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "../model/functions";
 import { EXECUTION_ARN, parseArn, STATE_MACHINE_ARN } from "../model/arn";
-import { jsonFlag, parseFlags, processIo, runCommand, UsageError, type ToolIo } from "./cli";
+import { callerProblem, jsonFlag, parseFlags, processIo, runCommand, UsageError, type ToolIo } from "./cli";
 import { call, ExecuteError, newEvents, POLL, regionalClient, str } from "./aws-calls";
 import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
 import { batchRequest, rerunRefusal, runAgain, type RerunResult } from "./rerun";
@@ -111,7 +111,9 @@ export function parseOptions(argv: string[]): Options {
         throw new UsageError("give exactly one of --stack NAME and --state-machine-arn ARN (or --redrive or --rerun-batch EXECUTION_ARN)");
     }
     if (stateMachineArn !== undefined && !STATE_MACHINE_ARN.test(stateMachineArn)) {
-        throw new UsageError(`--state-machine-arn must be a state machine ARN, arn:<partition>:states:<region>:<account>:stateMachine:<name> (got ${stateMachineArn})`);
+        throw new UsageError(
+            `--state-machine-arn must be a state machine ARN, arn:<partition>:states:<region>:<account>:stateMachine:<name> (got ${stateMachineArn})`,
+        );
     }
     if (stack !== undefined && !/^[A-Za-z0-9_./-]+$/.test(stack)) {
         throw new UsageError(`--stack must be a stack name (got ${stack})`);
@@ -383,11 +385,12 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
     try {
         options = parseOptions(argv);
     } catch (error) {
-        if (error instanceof UsageError) {
-            deps.err(`${error.message}\n${USAGE}`);
-            return 2;
+        const problem = callerProblem(error, USAGE);
+        if (problem === undefined) {
+            throw error;
         }
-        throw error;
+        deps.err(problem);
+        return 2;
     }
     if (options.mode === "help") {
         deps.out(USAGE);

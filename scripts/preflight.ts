@@ -2,9 +2,9 @@
  * npm run preflight: read-only checks of this machine and the AWS account against a stack's
  * config, before a first `pulumi up`. Run with --help.
  */
-import { ConfigError, parseStackConfig, type StackConfig } from "../model/config";
+import { parseStackConfig, type StackConfig } from "../model/config";
 import { readStackFile } from "./stack-files";
-import { parseFlags, processIo, UsageError, type ToolIo } from "./cli";
+import { callerProblem, parseFlags, processIo, type ToolIo } from "./cli";
 import { identityCheck, networkChecks, quotaCheck, regionCheck, sdkRegion, serviceLinkedRoleCheck } from "./preflight/aws";
 import { notChecked, type CheckResult, type CheckStatus } from "./preflight/check";
 import { dockerChecks, pulumiChecks } from "./preflight/tools";
@@ -109,19 +109,12 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
         raw = readStackFile(values.stack);
         config = parseStackConfig(raw);
     } catch (error) {
-        if (error instanceof UsageError) {
-            io.err(`${error.message}\n${USAGE}`);
-            return 2;
+        const problem = callerProblem(error, USAGE, values?.stack);
+        if (problem === undefined) {
+            throw error;
         }
-        if (error instanceof ConfigError) {
-            io.err(error.message);
-            return 2;
-        }
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-            io.err(`no stack file Pulumi.${values?.stack}.yaml`);
-            return 2;
-        }
-        throw error;
+        io.err(problem);
+        return 2;
     }
     const report = await preflight(values.stack, raw, config);
     io.out(values.json ? JSON.stringify(report, null, 2) : renderPreflight(report).join("\n"));

@@ -2,11 +2,10 @@
  * npm run simulate: runs the workflow end to end on this machine, no AWS account needed.
  * Run with --help for the options.
  */
-import { ConfigError } from "../model/config";
 import { MAX_STOCK_PRICE } from "../functions/contract";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "../local/runner";
-import { configOverrides, integerFlag, jsonFlag, parseFlags, processIo, UsageError, type ToolIo } from "./cli";
+import { callerProblem, configOverrides, integerFlag, jsonFlag, parseFlags, processIo, type ToolIo } from "./cli";
 import { batchTask, stateTracer, type TraceEvent } from "./trace";
 import { loadStackConfig } from "./stack-files";
 import { median } from "./stats";
@@ -155,26 +154,21 @@ function printResult(write: (line?: string) => void, result: ExecutionResult): v
 /** The tool: runs the executions, prints their trace or summary, and returns the exit code: 0, 1 when any failed, 2 on bad usage. */
 export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     const write = (line = "") => io.out(line);
-    let options: Options;
-    try {
-        options = parseOptions(argv);
-    } catch (error) {
-        if (error instanceof UsageError) {
-            io.err(`${error.message}\n${USAGE}`);
-            return 2;
-        }
-        throw error;
-    }
-    if (options.help) {
-        write(USAGE);
-        return 0;
-    }
+    let options: Options | undefined;
     let config;
     try {
+        options = parseOptions(argv);
+        if (options.help) {
+            write(USAGE);
+            return 0;
+        }
         config = loadStackConfig(options.stack, options.set);
     } catch (error) {
-        const reason = error instanceof ConfigError ? error.message : `cannot read Pulumi.${options.stack}.yaml: ${(error as Error).message}`;
-        io.err(reason);
+        const problem = callerProblem(error, USAGE, options?.stack);
+        if (problem === undefined) {
+            throw error;
+        }
+        io.err(problem);
         return 2;
     }
 

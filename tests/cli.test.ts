@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { configOverrides, integerFlag, jsonFlag, parseFlags, processIo, runMain, UsageError } from "../scripts/cli";
+import { callerProblem, configOverrides, integerFlag, jsonFlag, parseFlags, processIo, runMain, UsageError } from "../scripts/cli";
+import { ConfigError, parseConfig } from "../model/config";
 
 describe("the tools' shared command line", () => {
     it("parses known flags strictly and turns any problem into a UsageError", () => {
@@ -14,6 +15,24 @@ describe("the tools' shared command line", () => {
             (e: Error) => e instanceof UsageError && e.message.includes("positional"),
         );
         assert.throws(() => parseFlags(["--json=yes"], options), UsageError);
+    });
+
+    it("words the errors that are the caller's to fix, and only those", () => {
+        const usage = "usage: npm run tool";
+        assert.equal(callerProblem(new UsageError("--runs must be an integer"), usage), "--runs must be an integer\nusage: npm run tool");
+        let refused: unknown;
+        try {
+            parseConfig({ buyThreshold: "200" });
+        } catch (error) {
+            refused = error;
+        }
+        assert.ok(refused instanceof ConfigError);
+        assert.equal(callerProblem(refused, usage), refused.message);
+        const missing = Object.assign(new Error("ENOENT: no such file or directory, open 'Pulumi.nowhere.yaml'"), { code: "ENOENT" });
+        assert.equal(callerProblem(missing, usage, "nowhere"), "no stack file Pulumi.nowhere.yaml");
+        assert.equal(callerProblem(missing, usage), undefined, "a missing file is the caller's only where the tool reads a stack file");
+        assert.equal(callerProblem(new TypeError("a bug"), usage, "dev"), undefined);
+        assert.equal(callerProblem(Object.assign(new Error("denied"), { code: "EACCES" }), usage, "dev"), undefined);
     });
 
     it("reads an integer flag within its bounds, naming the flag and the range otherwise", () => {
