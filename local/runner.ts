@@ -226,16 +226,15 @@ export function engineDefinition(definition: StateMachineDefinition): StateMachi
 const validated = new Set<string>();
 
 /**
- * The engine's state machine for a definition, validated (JSONPaths and ARNs checked) the first
- * time this process sees the definition. asl-validator compiles its JSON schemas on every call,
- * about a tenth of a second, and a process that runs one definition many times (the tests, the
- * benchmarks) would pay it on every run. A definition it refuses is checked again next time.
+ * The engine's state machine for a definition, validated the first time this process sees the
+ * definition (the engine checks its JSONPaths and ARNs too). asl-validator compiles its JSON
+ * schemas on every call, about a tenth of a second, and a process that runs one definition many
+ * times (the tests, the benchmarks) would pay it on every run. A definition it refuses is
+ * checked again next time.
  */
 export function engineStateMachine(definition: StateMachineDefinition): StateMachine {
     const json = JSON.stringify(definition);
-    const machine = new StateMachine(definition as never, {
-        validationOptions: validated.has(json) ? { noValidate: true } : { checkPaths: true, checkArn: true },
-    });
+    const machine = new StateMachine(definition as never, { validationOptions: { noValidate: validated.has(json) } });
     validated.add(json);
     return machine;
 }

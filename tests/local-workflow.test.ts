@@ -185,9 +185,19 @@ describe("local workflow runner", () => {
 
     it("validates a definition the first time the engine gets it, refusing an invalid one every time it is given", () => {
         const { definition } = localWorkflow(config, "TransactionTable");
-        const broken = { ...definition, StartAt: "No such state" };
-        for (let attempt = 0; attempt < 2; attempt++) {
-            assert.throws(() => engineStateMachine(broken), /State machine definition is invalid/);
+        const record = definition.States["Record Transaction"];
+        const broken: [string, unknown][] = [
+            ["a start state it lacks", { ...definition, StartAt: "No such state" }],
+            ["a path that is no JSONPath", { ...definition, States: { ...definition.States, "Record Transaction": { ...record, InputPath: "trade" } } }],
+            [
+                "a resource that is no ARN",
+                { ...definition, States: { ...definition.States, "Record Transaction": { ...record, Resource: "dynamodb:putItem" } } },
+            ],
+        ];
+        for (const [label, bad] of broken) {
+            for (let attempt = 0; attempt < 2; attempt++) {
+                assert.throws(() => engineStateMachine(bad as typeof definition), /State machine definition is invalid/, label);
+            }
         }
         for (let attempt = 0; attempt < 2; attempt++) {
             assert.doesNotThrow(() => engineStateMachine(engineDefinition(definition)));
