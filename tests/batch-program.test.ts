@@ -124,16 +124,13 @@ describe("batch program (child process against dynalite)", function () {
     });
 
     it("accepts exactly the commands the stack config accepts as batchCommand", async () => {
+        // The edges where the two could part: leading zeros, a negative zero, the = form out of
+        // order, and a plain refusal. The properties hold the parser to the config over many more.
         const commands = [
-            ["--arg1", "5"],
             ["--arg1", "abc", "--arg2", "2"],
-            ["--arg1", "-5", "--arg2", "2"],
-            [""],
-            ["--arg2", "2", "--arg2", "3", "--arg1", "1"],
             ["--arg1", "007", "--arg2", "2"],
             ["--arg1", "0", "--arg2", "-0"],
             ["--arg2=4", "--arg1", "3"],
-            ["--arg1", "1", "--arg2", "2"],
         ];
         await record("t-agree");
         const verdicts = await Promise.all(

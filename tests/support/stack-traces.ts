@@ -1,17 +1,14 @@
 /**
  * Loaded by mocha after ts-node. The Pulumi SDK records a stack trace for every promise it
- * creates (`debuggablePromise`), to name a leaked promise if the process exits with one pending,
- * and it reads each trace at once. ts-node's source-map support maps every frame of every trace
- * back to TypeScript, which made those traces a quarter of the suite's CPU time. They are only
- * ever printed for a leak, so they keep V8's own format here; every other stack trace, a failing
- * test's and the resources' source positions included, is mapped as before.
+ * creates (`debuggablePromise`) and reads each at once; it prints one only when
+ * PULUMI_DEBUG_PROMISE_LEAKS is set and the promise is still pending at exit. ts-node's
+ * source-map support maps every frame of every trace back to TypeScript, which made those traces
+ * a quarter of the suite's CPU time. Here such a trace is its first line only; the context the SDK
+ * records beside it still names the resource and the operation. Every other stack trace, a
+ * failing test's and the resources' source positions included, is mapped as before.
  */
 const mapped = Error.prepareStackTrace;
 
-const unmapped = (frame: NodeJS.CallSite) =>
-    `    at ${frame.getFunctionName() ?? "<anonymous>"} (${frame.getFileName()}:${frame.getLineNumber()}:${frame.getColumnNumber()})`;
-
 if (mapped) {
-    Error.prepareStackTrace = (error, frames) =>
-        frames[0]?.getFunctionName() === "debuggablePromise" ? [String(error), ...frames.map(unmapped)].join("\n") : (mapped(error, frames) as unknown);
+    Error.prepareStackTrace = (error, frames) => (frames[0]?.getFunctionName() === "debuggablePromise" ? String(error) : (mapped(error, frames) as unknown));
 }
