@@ -25,6 +25,16 @@ export function callerProblem(error: unknown, usage: string, stack?: string): st
     return undefined;
 }
 
+/** A tool's catch: prints the caller's problem and gives exit code 2, or rethrows an error that is not the caller's. */
+export function refuseCaller(error: unknown, io: Pick<ToolIo, "err">, usage: string, stack?: string): number {
+    const problem = callerProblem(error, usage, stack);
+    if (problem === undefined) {
+        throw error;
+    }
+    io.err(problem);
+    return 2;
+}
+
 type Flags = NonNullable<ParseArgsConfig["options"]>;
 
 /** Parses `--flags` strictly (no positionals); any problem becomes a UsageError. */

@@ -7,7 +7,7 @@ import { loadStackConfig } from "./stack-files";
 import { assumedExecutions, estimateCost, type CostEstimate } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
-import { callerProblem, configOverrides, integerFlag, parseFlags, processIo, type ToolIo } from "./cli";
+import { configOverrides, integerFlag, parseFlags, processIo, refuseCaller, type ToolIo } from "./cli";
 import { dollars, exactNumber } from "./format";
 
 export const USAGE = `usage: npm run cost -- [options]
@@ -81,11 +81,6 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
         io.out(values.json ? JSON.stringify(estimate, null, 2) : renderCost(values.stack, estimate).join("\n"));
         return 0;
     } catch (error) {
-        const problem = callerProblem(error, USAGE, values?.stack);
-        if (problem === undefined) {
-            throw error;
-        }
-        io.err(problem);
-        return 2;
+        return refuseCaller(error, io, USAGE, values?.stack);
     }
 }

@@ -9,7 +9,7 @@ import { localWorkflow } from "../local/definition";
 import { parseConfig } from "../model/config";
 import { PROJECT_ROOT } from "../model/project";
 import type { StateMachineDefinition } from "../model/workflow";
-import { callerProblem, parseFlags, processIo, type ToolIo } from "./cli";
+import { parseFlags, processIo, refuseCaller, type ToolIo } from "./cli";
 import { replaceDiagram } from "./mermaid";
 
 export const README = path.join(PROJECT_ROOT, "README.md");
@@ -30,12 +30,7 @@ export async function main(argv: string[], io: ToolIo = processIo, readmePath = 
     try {
         parseFlags(argv, {});
     } catch (error) {
-        const problem = callerProblem(error, "usage: npm run diagram");
-        if (problem === undefined) {
-            throw error;
-        }
-        io.err(problem);
-        return 2;
+        return refuseCaller(error, io, "usage: npm run diagram");
     }
     const before = await fs.promises.readFile(readmePath, "utf8");
     const after = withDiagrams(before);

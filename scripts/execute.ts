@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "../model/functions";
 import { EXECUTION_ARN, parseArn, STATE_MACHINE_ARN } from "../model/arn";
-import { callerProblem, jsonFlag, parseFlags, processIo, runCommand, UsageError, type ToolIo } from "./cli";
+import { jsonFlag, parseFlags, processIo, refuseCaller, runCommand, type ToolIo, UsageError } from "./cli";
 import { call, ExecuteError, newEvents, POLL, regionalClient, str } from "./aws-calls";
 import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
 import { batchRequest, rerunRefusal, runAgain, type RerunResult } from "./rerun";
@@ -385,12 +385,7 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
     try {
         options = parseOptions(argv);
     } catch (error) {
-        const problem = callerProblem(error, USAGE);
-        if (problem === undefined) {
-            throw error;
-        }
-        deps.err(problem);
-        return 2;
+        return refuseCaller(error, deps, USAGE);
     }
     if (options.mode === "help") {
         deps.out(USAGE);

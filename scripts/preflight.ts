@@ -4,7 +4,7 @@
  */
 import { parseStackConfig, type StackConfig } from "../model/config";
 import { readStackFile } from "./stack-files";
-import { callerProblem, parseFlags, processIo, type ToolIo } from "./cli";
+import { parseFlags, processIo, refuseCaller, type ToolIo } from "./cli";
 import { identityCheck, networkChecks, quotaCheck, regionCheck, sdkRegion, serviceLinkedRoleCheck } from "./preflight/aws";
 import { notChecked, type CheckResult, type CheckStatus } from "./preflight/check";
 import { dockerChecks, pulumiChecks } from "./preflight/tools";
@@ -109,12 +109,7 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
         raw = readStackFile(values.stack);
         config = parseStackConfig(raw);
     } catch (error) {
-        const problem = callerProblem(error, USAGE, values?.stack);
-        if (problem === undefined) {
-            throw error;
-        }
-        io.err(problem);
-        return 2;
+        return refuseCaller(error, io, USAGE, values?.stack);
     }
     const report = await preflight(values.stack, raw, config);
     io.out(values.json ? JSON.stringify(report, null, 2) : renderPreflight(report).join("\n"));

@@ -5,7 +5,7 @@
 import { MAX_STOCK_PRICE } from "../functions/contract";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "../local/runner";
-import { callerProblem, configOverrides, integerFlag, jsonFlag, parseFlags, processIo, type ToolIo } from "./cli";
+import { configOverrides, integerFlag, jsonFlag, parseFlags, processIo, refuseCaller, type ToolIo } from "./cli";
 import { batchTask, stateTracer, type TraceEvent } from "./trace";
 import { loadStackConfig } from "./stack-files";
 import { median } from "./stats";
@@ -164,12 +164,7 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
         }
         config = loadStackConfig(options.stack, options.set);
     } catch (error) {
-        const problem = callerProblem(error, USAGE, options?.stack);
-        if (problem === undefined) {
-            throw error;
-        }
-        io.err(problem);
-        return 2;
+        return refuseCaller(error, io, USAGE, options?.stack);
     }
 
     if (options.interruptBatch > 0 && config.batchCapacity !== "FARGATE_SPOT") {
