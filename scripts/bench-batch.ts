@@ -4,20 +4,16 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { builtBatchImage, runBatch } from "../local/batch";
 import { BATCH_CONTAINER_DIR } from "../model/project";
 import { BATCH_ENV } from "../model/transaction";
 import { EMULATOR_ENV, startLocalDynamoDB } from "../local/dynamodb";
+import { runsFlag } from "./cli";
 import { median } from "./stats";
 
 async function main(): Promise<void> {
-    const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } }, strict: true });
-    const runs = Number(values.runs);
-    if (!Number.isInteger(runs) || runs < 1) {
-        throw new Error(`--runs must be a positive integer (got ${values.runs})`);
-    }
+    const runs = runsFlag(process.argv.slice(2), 15);
     const image = builtBatchImage();
     const bundleBytes = fs.statSync(path.join(BATCH_CONTAINER_DIR, "dist", "main.js")).size;
     const db = await startLocalDynamoDB();

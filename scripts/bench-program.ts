@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { runsFlag } from "./cli";
 import { median } from "./stats";
 import { PROJECT_ROOT } from "../model/project";
 
@@ -28,11 +28,7 @@ function phase(entryPoint: string): Phase {
 }
 
 function main(): void {
-    const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } }, strict: true });
-    const runs = Number(values.runs);
-    if (!Number.isInteger(runs) || runs < 1) {
-        throw new Error(`--runs must be a positive integer (got ${values.runs})`);
-    }
+    const runs = runsFlag(process.argv.slice(2), 7);
     const program: Phase[] = [];
     const empty: Phase[] = [];
     // Alternate the two so that both see the same machine load.

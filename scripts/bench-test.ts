@@ -6,16 +6,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { parseArgs } from "node:util";
+import { runsFlag } from "./cli";
 import { median } from "./stats";
 import { PROJECT_ROOT } from "../model/project";
 
 function main(): void {
-    const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } }, strict: true });
-    const runs = Number(values.runs);
-    if (!Number.isInteger(runs) || runs < 1) {
-        throw new Error(`--runs must be a positive integer (got ${values.runs})`);
-    }
+    const runs = runsFlag(process.argv.slice(2), 3);
     const seconds: number[] = [];
     let passing = "";
     for (let i = 0; i < runs; i++) {

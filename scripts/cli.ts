@@ -67,6 +67,11 @@ export function integerFlag(name: string, value: string | undefined, min: number
     return number;
 }
 
+/** A benchmark's `--runs N`, a positive integer, or its default. */
+export function runsFlag(argv: string[], fallback: number): number {
+    return integerFlag("runs", parseFlags(argv, { runs: { type: "string" } }).runs, 1, Number.MAX_SAFE_INTEGER) ?? fallback;
+}
+
 /** `--set KEY=VALUE` flags as stack config entries (`stock-trader:KEY`), to lay over a stack file's. */
 export function configOverrides(pairs: readonly string[]): Record<string, string> {
     return Object.fromEntries(

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { callerProblem, configOverrides, integerFlag, jsonFlag, parseFlags, processIo, runMain, UsageError } from "../scripts/cli";
+import { callerProblem, configOverrides, integerFlag, jsonFlag, parseFlags, processIo, runMain, runsFlag, UsageError } from "../scripts/cli";
 import { ConfigError, parseConfig } from "../model/config";
 
 describe("the tools' shared command line", () => {
@@ -33,6 +33,15 @@ describe("the tools' shared command line", () => {
         assert.equal(callerProblem(missing, usage), undefined, "a missing file is the caller's only where the tool reads a stack file");
         assert.equal(callerProblem(new TypeError("a bug"), usage, "dev"), undefined);
         assert.equal(callerProblem(Object.assign(new Error("denied"), { code: "EACCES" }), usage, "dev"), undefined);
+    });
+
+    it("reads a benchmark's --runs as a positive integer, or gives its default", () => {
+        assert.equal(runsFlag([], 7), 7);
+        assert.equal(runsFlag(["--runs", "3"], 7), 3);
+        assert.equal(runsFlag(["--runs=1"], 7), 1);
+        for (const argv of [["--runs", "0"], ["--runs", "1.5"], ["--runs", "x"], ["--other"]]) {
+            assert.throws(() => runsFlag(argv, 7), UsageError, argv.join(" "));
+        }
     });
 
     it("reads an integer flag within its bounds, naming the flag and the range otherwise", () => {
