@@ -26,7 +26,7 @@ export function contextFiles(directory: string, dockerfile = "Dockerfile"): stri
             return excluded ? [] : [relative];
         });
 
-    return [...new Set([...walk(""), dockerfile])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...new Set([...walk(""), dockerfile])].sort();
 }
 
 function readDockerignore(directory: string): string[] {
