@@ -6,44 +6,33 @@ import { BATCH_USAGE, parseBatchArguments } from "../batch-container/src/contrac
 import { MAX_STOCK_PRICE } from "../functions/contract";
 import { scheduleCadence, scheduleExpressionProblem } from "./schedule";
 import type { BatchCapacity, CpuArchitecture, FunctionLogLevel, LogLevel, StackConfig } from "./stack-config";
-import { batchRuns, longestRunSeconds, runTaskOverrides } from "./workflow";
-
-/** The project's config namespace: every key below is read as `stock-trader:<key>`. */
-export const CONFIG_NAMESPACE = "stock-trader";
+import {
+    CONFIG_NAMESPACE,
+    ECS_CONTAINER_NAME,
+    ECS_MAX_SECURITY_GROUPS,
+    ECS_MAX_SUBNETS,
+    FARGATE_MEMORY_BY_CPU,
+    LAMBDA_LOG_LEVELS,
+    LOG_RETENTION_DAYS,
+    MAX_STALE_AFTER_HOURS,
+    MAX_TIMEOUT_SECONDS,
+    platformProblems,
+    STATES_LOG_LEVELS,
+} from "./platform-rules";
+import { longestRunSeconds } from "./workflow";
 
 export type { BatchCapacity, CpuArchitecture, FunctionLogLevel, LogLevel, StackConfig } from "./stack-config";
 export { DOCKER_PLATFORM } from "./stack-config";
-
-/** Retention periods CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
-
-/** Fargate's task sizes: CPU units mapped to the memory values (MiB) allowed with them. */
-export const FARGATE_MEMORY_BY_CPU: ReadonlyMap<number, readonly number[]> = new Map([
-    [256, [512, 1024, 2048]],
-    [512, steps(1024, 4096, 1024)],
-    [1024, steps(2048, 8192, 1024)],
-    [2048, steps(4096, 16384, 1024)],
-    [4096, steps(8192, 30720, 1024)],
-    [8192, steps(16384, 61440, 4096)],
-    [16384, steps(32768, 122880, 8192)],
-]);
-
-/**
- * RunTask limits (ECS API reference, RunTask and AwsVpcConfiguration): the `overrides` JSON,
- * formatting included, at most 8192 characters; at most 16 subnets and 5 security groups.
- */
-export const ECS_OVERRIDE_CHARACTER_LIMIT = 8192;
-export const ECS_MAX_SUBNETS = 16;
-export const ECS_MAX_SECURITY_GROUPS = 5;
-
-/** Step Functions ends a STANDARD execution after one year, so a longer task timeout means nothing. */
-export const MAX_TIMEOUT_SECONDS = 365 * 24 * 60 * 60;
-
-/**
- * CloudWatch evaluates an alarm over at most 7 days (PutMetricAlarm: Period × EvaluationPeriods
- * at most 604,800 s), so an alarm of hourly periods looks back at most 168 hours.
- */
-export const MAX_STALE_AFTER_HOURS = (7 * 24 * 3600) / 3600;
+export {
+    CONFIG_NAMESPACE,
+    ECS_MAX_SECURITY_GROUPS,
+    ECS_MAX_SUBNETS,
+    ECS_OVERRIDE_CHARACTER_LIMIT,
+    FARGATE_MEMORY_BY_CPU,
+    LOG_RETENTION_DAYS,
+    MAX_STALE_AFTER_HOURS,
+    MAX_TIMEOUT_SECONDS,
+} from "./platform-rules";
 
 /**
  * The least `staleAfterHours` that never fires between two runs at most `gapSeconds` apart: the
@@ -179,12 +168,12 @@ const KEYS = {
     buyThreshold: { ...integer(0, MAX_STOCK_PRICE), default: 50 },
     batchCommand: { ...batchCommand, default: ["--arg1", "100", "--arg2", "200"] },
     batchContainerName: {
-        ...matching(/^[A-Za-z0-9_-]{1,255}$/, "1 to 255 letters, digits, hyphens or underscores"),
+        ...matching(ECS_CONTAINER_NAME, "1 to 255 letters, digits, hyphens or underscores"),
         default: "batch",
     },
     batchCpu: { ...oneOf([...FARGATE_MEMORY_BY_CPU.keys()]), default: 256 },
     batchMemory: { ...integer(512, 122880), default: 512 },
-    batchArchitecture: { ...oneOf<CpuArchitecture>(["ARM64", "X86_64"]), default: "ARM64" },
+    batchArchitecture: { ...oneOf<CpuArchitecture>(["ARM64", "X86_64"]), default: DERIVED },
     batchTimeoutSeconds: { ...integer(60, MAX_TIMEOUT_SECONDS), default: 3600 },
     batchImagesToKeep: { ...integer(1, 1000), default: 10 },
     subnetIds: {
@@ -200,8 +189,8 @@ const KEYS = {
     scheduleEnabled: { ...boolean, default: false },
     scheduleExpression: { ...scheduleExpression, default: "rate(1 hour)" },
     logRetentionDays: { ...oneOf(LOG_RETENTION_DAYS), default: 14 },
-    logLevel: { ...oneOf<LogLevel>(["ALL", "ERROR", "FATAL", "OFF"]), default: "ERROR" },
-    functionLogLevel: { ...oneOf<FunctionLogLevel>(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]), default: "INFO" },
+    logLevel: { ...oneOf<LogLevel>(STATES_LOG_LEVELS), default: "ERROR" },
+    functionLogLevel: { ...oneOf<FunctionLogLevel>(LAMBDA_LOG_LEVELS), default: "INFO" },
     tracingEnabled: { ...boolean, default: false },
     tableDeletionProtection: { ...boolean, default: false },
     tablePointInTimeRecovery: { ...boolean, default: false },
@@ -234,12 +223,15 @@ export class ConfigError extends Error {
 /**
  * Validates raw config values (keys without the namespace, values as the Pulumi CLI hands them
  * to the program: strings, with lists as JSON). Unknown keys are errors too, so a typo in a
- * stack file fails instead of being ignored. All problems are reported together.
+ * stack file fails instead of being ignored. Each key is parsed, the defaults that depend on
+ * other keys are filled in, and then every rule AWS enforces (PLATFORM_RULES) and every rule of
+ * the project's own is checked on the whole config. All problems are reported together.
  */
 export function parseConfig(raw: Readonly<Record<string, string | undefined>>): StackConfig {
     const known = (key: string): key is keyof StackConfig => Object.hasOwn(KEYS, key);
     const problems: string[] = [];
     const config: Record<string, unknown> = {};
+    const failed = new Set<keyof StackConfig>();
     for (const key of CONFIG_KEYS) {
         const value = raw[key];
         if (value === undefined) {
@@ -250,94 +242,73 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
         if (parsed.ok) {
             config[key] = parsed.value;
         } else {
+            failed.add(key);
             problems.push(`${CONFIG_NAMESPACE}:${key} must be ${parsed.expected} (got ${value})`);
         }
     }
     for (const key of Object.keys(raw).filter((k) => !known(k))) {
         problems.push(`${CONFIG_NAMESPACE}:${key} is not a known key; known keys are ${CONFIG_KEYS.join(", ")}`);
     }
+    const parsed = (key: keyof StackConfig) => !failed.has(key);
+    const given = new Set(CONFIG_KEYS.filter((key) => raw[key] !== undefined));
     // The schedule's longest gap, read once for the rules and the defaults that depend on it.
-    const gapSeconds = typeof config.scheduleExpression === "string" ? scheduleCadence(config.scheduleExpression).longestGapSeconds : undefined;
-    problems.push(...crossFieldProblems(raw, config as unknown as StackConfig, gapSeconds));
+    const gapSeconds = parsed("scheduleExpression") ? scheduleCadence(config.scheduleExpression as string).longestGapSeconds : undefined;
+    const whole = deriveDefaults(config as unknown as StackConfig, parsed, gapSeconds);
+    problems.push(...platformProblems(whole, parsed, given), ...projectProblems(raw, whole, parsed, gapSeconds));
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
-    return deriveDefaults(config as unknown as StackConfig, gapSeconds!);
+    return whole;
 }
 
 /**
- * Whether the RunTask overrides fit ECS's limit, measured as the state machine sends them:
- * container name, command and a 36-character trade id (a UUID), formatting included.
+ * Fills in the defaults that depend on other keys, from the keys they depend on once those
+ * parsed: the architecture from the capacity (X86_64 on Fargate Spot, which runs nothing else;
+ * ARM64 otherwise), the execution timeout from the longest successful run, rounded up to the
+ * minute; the stale-success window from the schedule, one hour above its least, or none when the
+ * schedule's gaps exceed what an alarm can look back on.
  */
-export function overridesProblem(containerName: string, command: readonly string[]): string | undefined {
-    const length = JSON.stringify(runTaskOverrides(containerName, command, { Value: "0".repeat(36) })).length;
-    return length > ECS_OVERRIDE_CHARACTER_LIMIT
-        ? `${CONFIG_NAMESPACE}:batchCommand makes the RunTask overrides ${length} characters of JSON; ` +
-              `ECS allows at most ${ECS_OVERRIDE_CHARACTER_LIMIT} (shorten the command or batchContainerName)`
-        : undefined;
-}
-
-/**
- * Fills in the defaults that depend on other keys: the execution timeout from the longest
- * successful run, rounded up to the minute; the stale-success window from the schedule, one hour
- * above its least, or none when the schedule's gaps exceed what an alarm can look back on.
- */
-function deriveDefaults(config: StackConfig, gapSeconds: number): StackConfig {
+function deriveDefaults(config: StackConfig, parsed: (key: keyof StackConfig) => boolean, gapSeconds: number | undefined): StackConfig {
     const derived = (value: unknown) => value === DERIVED;
-    const minimumStale = leastStaleHours(gapSeconds)!;
+    const runKeys = (["batchTimeoutSeconds", "batchCapacity", "batchInterruptionRetries"] as const).every(parsed);
+    const minimumStale = gapSeconds === undefined ? undefined : leastStaleHours(gapSeconds);
+    const staleAfterHours = (): number | undefined =>
+        minimumStale === undefined || minimumStale > MAX_STALE_AFTER_HOURS ? undefined : Math.min(minimumStale + 1, MAX_STALE_AFTER_HOURS);
     return {
         ...config,
-        executionTimeoutSeconds: derived(config.executionTimeoutSeconds) ? Math.ceil(longestRunSeconds(config) / 60) * 60 : config.executionTimeoutSeconds,
-        staleAfterHours: derived(config.staleAfterHours)
-            ? minimumStale > MAX_STALE_AFTER_HOURS
-                ? undefined
-                : Math.min(minimumStale + 1, MAX_STALE_AFTER_HOURS)
-            : config.staleAfterHours,
+        batchArchitecture: derived(config.batchArchitecture) ? (config.batchCapacity === "FARGATE_SPOT" ? "X86_64" : "ARM64") : config.batchArchitecture,
+        executionTimeoutSeconds: derived(config.executionTimeoutSeconds)
+            ? runKeys
+                ? defaultExecutionTimeout(longestRunSeconds(config))
+                : (undefined as unknown as number)
+            : config.executionTimeoutSeconds,
+        staleAfterHours: derived(config.staleAfterHours) ? staleAfterHours() : config.staleAfterHours,
     };
 }
 
-/** Rules that relate two keys; each checks only keys that parsed on their own. */
-function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, config: StackConfig, gapSeconds: number | undefined): string[] {
+/**
+ * The longest run rounded up to the minute, but never past the year a STANDARD execution may run
+ * when the run itself fits in it; a run longer than that is left to the rule that refuses it.
+ */
+const defaultExecutionTimeout = (longestRun: number): number => Math.min(Math.ceil(longestRun / 60) * 60, Math.max(longestRun, MAX_TIMEOUT_SECONDS));
+
+/** The project's own rules, which relate keys for reasons of this program's rather than AWS's. */
+function projectProblems(
+    raw: Readonly<Record<string, string | undefined>>,
+    config: StackConfig,
+    parsed: (key: keyof StackConfig) => boolean,
+    gapSeconds: number | undefined,
+): string[] {
     const problems: string[] = [];
-    const allowedMemory = FARGATE_MEMORY_BY_CPU.get(config.batchCpu);
-    if (allowedMemory && config.batchMemory !== undefined && !allowedMemory.includes(config.batchMemory)) {
-        problems.push(
-            `${CONFIG_NAMESPACE}:batchMemory must be one of ${allowedMemory.join(", ")} ` + `with batchCpu ${config.batchCpu} (got ${config.batchMemory})`,
-        );
-    }
-    const overrides = config.batchCommand && config.batchContainerName && overridesProblem(config.batchContainerName, config.batchCommand);
-    if (overrides) {
-        problems.push(overrides);
-    }
     if ((raw.subnetIds === undefined) !== (raw.securityGroupIds === undefined)) {
         problems.push(
             `${CONFIG_NAMESPACE}:subnetIds and ${CONFIG_NAMESPACE}:securityGroupIds must be set together ` +
                 `(got only ${raw.subnetIds === undefined ? "securityGroupIds" : "subnetIds"})`,
         );
     }
-    const computable = [config.batchTimeoutSeconds, config.batchCapacity, config.batchInterruptionRetries].every((v) => v !== undefined);
-    const needed = computable ? longestRunSeconds(config) : 0;
-    if (needed > MAX_TIMEOUT_SECONDS) {
-        const keys =
-            config.batchCapacity === "FARGATE_SPOT" && config.batchInterruptionRetries > 0
-                ? `batchTimeoutSeconds ${config.batchTimeoutSeconds} with batchCapacity FARGATE_SPOT and batchInterruptionRetries ${config.batchInterruptionRetries} ` +
-                  `(${batchRuns(config)} batch runs)`
-                : `batchTimeoutSeconds ${config.batchTimeoutSeconds}`;
-        problems.push(
-            `${CONFIG_NAMESPACE}:batchTimeoutSeconds must let a successful execution end within ${MAX_TIMEOUT_SECONDS} s, ` +
-                `the year a STANDARD execution may run: ${keys} and every Lambda, DynamoDB and ECS retry take up to ${needed} s, ` +
-                `so no executionTimeoutSeconds is possible (at most ${maxBatchTimeoutSeconds(config)} with these settings)`,
-        );
-    } else if (raw.executionTimeoutSeconds !== undefined && typeof config.executionTimeoutSeconds === "number" && needed > config.executionTimeoutSeconds) {
-        const interruptions = config.batchCapacity === "FARGATE_SPOT" ? ` and ${config.batchInterruptionRetries} Spot interruption retries` : "";
-        problems.push(
-            `${CONFIG_NAMESPACE}:executionTimeoutSeconds must be at least ${needed}, the longest a successful execution can take ` +
-                `with batchTimeoutSeconds ${config.batchTimeoutSeconds}${interruptions} and every Lambda, DynamoDB and ECS retry (got ${config.executionTimeoutSeconds})`,
-        );
-    }
     const staleProblem =
-        gapSeconds !== undefined && config.staleAfterHours !== undefined && raw.staleAfterHours !== undefined
-            ? staleAfterHoursProblem(config.scheduleExpression, gapSeconds, config.staleAfterHours)
+        gapSeconds !== undefined && parsed("staleAfterHours") && raw.staleAfterHours !== undefined
+            ? staleAfterHoursProblem(config.scheduleExpression, gapSeconds, config.staleAfterHours!)
             : undefined;
     if (staleProblem) {
         problems.push(staleProblem);
@@ -349,12 +320,6 @@ function crossFieldProblems(raw: Readonly<Record<string, string | undefined>>, c
         );
     }
     return problems;
-}
-
-/** The longest batchTimeoutSeconds whose longest successful execution still fits in a year, with the other settings as they are. */
-function maxBatchTimeoutSeconds(config: Pick<StackConfig, "batchTimeoutSeconds" | "batchCapacity" | "batchInterruptionRetries">): number {
-    const overhead = longestRunSeconds({ ...config, batchTimeoutSeconds: 0 });
-    return Math.floor((MAX_TIMEOUT_SECONDS - overhead) / batchRuns(config));
 }
 
 /** Why an explicit staleAfterHours would fire between two runs of the schedule, or cannot be built. */
@@ -386,8 +351,4 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): StackCo
                 .map(([key, value]) => [key.slice(prefix.length), value]),
         ),
     );
-}
-
-function steps(from: number, to: number, by: number): number[] {
-    return Array.from({ length: (to - from) / by + 1 }, (_, i) => from + i * by);
 }

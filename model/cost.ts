@@ -28,8 +28,6 @@ export type PriceName =
     | "fargateArmGbHour"
     | "fargateX86VcpuHour"
     | "fargateX86GbHour"
-    | "fargateSpotArmVcpuHour"
-    | "fargateSpotArmGbHour"
     | "fargateSpotX86VcpuHour"
     | "fargateSpotX86GbHour"
     | "publicIpv4Hour"
@@ -179,6 +177,14 @@ const FUNCTION_RECORD_LEVELS = new Set<StackConfig["functionLogLevel"]>(["TRACE"
 const MB_PER_GB = 1024;
 const BYTES_PER_GB = 1024 ** 3;
 
+/** A Fargate price by name; AWS sells no Fargate Spot for ARM64, so the table has no such price and a config asking for one is refused. */
+function fargatePrice(prices: PriceTable["prices"], name: string): Price {
+    if (!Object.hasOwn(prices, name)) {
+        throw new RangeError(`the price table has no ${name}: Fargate sells no such capacity (Fargate Spot runs X86_64 tasks only)`);
+    }
+    return prices[name as PriceName];
+}
+
 export function estimateCost(
     config: CostConfig,
     definition: StateMachineDefinition,
@@ -193,8 +199,8 @@ export function estimateCost(
     const a = ASSUMPTIONS;
     const arch = config.batchArchitecture === "ARM64" ? "Arm" : "X86";
     const spot = config.batchCapacity === "FARGATE_SPOT" ? "Spot" : "";
-    const vcpuPrice = p[`fargate${spot}${arch}VcpuHour` as PriceName];
-    const gbPrice = p[`fargate${spot}${arch}GbHour` as PriceName];
+    const vcpuPrice = fargatePrice(p, `fargate${spot}${arch}VcpuHour`);
+    const gbPrice = fargatePrice(p, `fargate${spot}${arch}GbHour`);
     const transitions = {
         success: pathLength(definition, false),
         batchFailure: pathLength(definition, true),

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, overridesProblem, parseConfig } from "../model/config";
+import { ConfigError, parseConfig } from "../model/config";
+import { overridesLength } from "../model/platform-rules";
 import { runProgram } from "./support/program";
 
 const COMMAND = `a JSON array of the batch program's arguments: --arg1 <integer> --arg2 <integer>, each exactly once, such as ["--arg1","100","--arg2","200"]`;
@@ -44,10 +45,16 @@ const RULES: [string, Record<string, string>, string][] = [
     [
         "batchMemory is valid for batchCpu",
         { batchCpu: "1024", batchMemory: "1024" },
-        "stock-trader:batchMemory must be one of 2048, 3072, 4096, 5120, 6144, 7168, 8192 with batchCpu 1024 (got 1024)",
+        "stock-trader:batchMemory must be one of 2048, 3072, 4096, 5120, 6144, 7168, 8192 with stock-trader:batchCpu 1024 (got 1024)",
     ],
     ["batchMemory is an integer", { batchMemory: "lots" }, "stock-trader:batchMemory must be an integer from 512 to 122880 (got lots)"],
     ["batchArchitecture is ARM64 or X86_64", { batchArchitecture: "arm64" }, "stock-trader:batchArchitecture must be one of ARM64, X86_64 (got arm64)"],
+    [
+        "batchArchitecture is X86_64 on Fargate Spot",
+        { batchCapacity: "FARGATE_SPOT", batchArchitecture: "ARM64" },
+        "stock-trader:batchArchitecture must be X86_64 with stock-trader:batchCapacity FARGATE_SPOT (got ARM64): Fargate Spot runs X86_64 Linux tasks only; " +
+            "leave batchArchitecture unset (it is then X86_64 on Spot), or set batchCapacity FARGATE to run ARM64",
+    ],
     [
         "batchTimeoutSeconds is at least a minute",
         { batchTimeoutSeconds: "10" },
@@ -295,6 +302,19 @@ describe("config validation at its edges", () => {
         ]);
     });
 
+    it("defaults batchArchitecture to X86_64 on Fargate Spot, which runs nothing else, and to ARM64 on Fargate", () => {
+        assert.equal(parseConfig({ batchCapacity: "FARGATE_SPOT" }).batchArchitecture, "X86_64");
+        assert.equal(parseConfig({ batchCapacity: "FARGATE" }).batchArchitecture, "ARM64");
+        assert.equal(parseConfig({ batchCapacity: "FARGATE_SPOT", batchArchitecture: "X86_64" }).batchArchitecture, "X86_64");
+    });
+
+    it("never derives an execution timeout past the year when the longest run fits in it", () => {
+        // 31313406 s of batch leaves the longest run at exactly the year; 31313405 s ends it a
+        // second before, which rounded up to the minute would be 59 s past the year.
+        const config = parseConfig({ batchTimeoutSeconds: "31313405" });
+        assert.equal(config.executionTimeoutSeconds, 31536000);
+    });
+
     it("accepts the longest batch timeout that fits the year, and an execution timeout of exactly the longest run", () => {
         assert.equal(parseConfig({ batchTimeoutSeconds: "31313406" }).executionTimeoutSeconds, 31536000);
         assert.equal(parseConfig({ executionTimeoutSeconds: "226194" }).executionTimeoutSeconds, 226194);
@@ -374,13 +394,10 @@ describe("config validation", () => {
         // A command whose own JSON is exactly the limit: the overrides around it are 141 characters more.
         const command = ["x".repeat(8192 - 4)];
         assert.equal(JSON.stringify(command).length, 8192);
-        assert.equal(
-            overridesProblem("batch", command),
-            "stock-trader:batchCommand makes the RunTask overrides 8333 characters of JSON; ECS allows at most 8192 (shorten the command or batchContainerName)",
-        );
+        assert.equal(overridesLength("batch", command), 8333);
         const fits = ["x".repeat(8192 - 4 - 141)];
-        assert.equal(overridesProblem("batch", fits), undefined);
-        assert.match(overridesProblem("batch1", fits) ?? "", /overrides 8193 characters/);
+        assert.equal(overridesLength("batch", fits), 8192);
+        assert.equal(overridesLength("batch1", fits), 8193);
     });
 
     it("accepts every documented cron and rate form", () => {

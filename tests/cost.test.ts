@@ -71,16 +71,27 @@ describe("cost model", () => {
         );
     });
 
-    it("models Spot cheaper than on-demand and X86_64 dearer than ARM64", () => {
+    it("models Spot cheaper than on-demand and X86_64 dearer than ARM64, and Spot on X86_64 only", () => {
         const arm = estimate({});
-        const armSpot = estimate({ batchCapacity: "FARGATE_SPOT" });
         const x86 = estimate({ batchArchitecture: "X86_64" });
-        const x86Spot = estimate({ batchArchitecture: "X86_64", batchCapacity: "FARGATE_SPOT" });
-        assert.ok(armSpot.perExecutionUsd < arm.perExecutionUsd && x86Spot.perExecutionUsd < x86.perExecutionUsd);
-        assert.ok(x86.perExecutionUsd > arm.perExecutionUsd && x86Spot.perExecutionUsd > armSpot.perExecutionUsd);
+        const x86Spot = estimate({ batchCapacity: "FARGATE_SPOT" });
+        assert.equal(parseConfig({ batchCapacity: "FARGATE_SPOT" }).batchArchitecture, "X86_64");
+        assert.ok(x86Spot.perExecutionUsd < x86.perExecutionUsd);
+        assert.ok(x86.perExecutionUsd > arm.perExecutionUsd);
+        assert.throws(
+            () =>
+                estimateCost(
+                    { ...parseConfig({ batchCapacity: "FARGATE_SPOT" }), batchArchitecture: "ARM64" },
+                    localWorkflow(parseConfig({}), "T").definition,
+                    [],
+                    table,
+                    1,
+                ),
+            /no fargateSpotArmVcpuHour: Fargate sells no such capacity/,
+        );
         // On-demand x86 compute for the minute: 0.25 × 0.04048 / 60 + 0.5 × 0.004445 / 60.
         close(x86.perExecutionUsd - arm.perExecutionUsd, (0.25 * (0.04048 - 0.03238) + 0.5 * (0.004445 - 0.00356)) / 60, "x86 over ARM");
-        assert.deepEqual(armSpot.transitions, { success: 6, batchFailure: 7, perRetry: 1, perSpotInterruption: 3 });
+        assert.deepEqual(x86Spot.transitions, { success: 6, batchFailure: 7, perRetry: 1, perSpotInterruption: 3 });
     });
 
     it("drops the public IP without one, adds X-Ray with tracing, and no execution logs below ALL", () => {

@@ -16,6 +16,8 @@ import { CONFIG_NAMESPACE, ConfigError, MAX_TIMEOUT_SECONDS, parseConfig } from 
 import { estimateCost } from "../model/cost";
 import { alarmSpecs, dashboardName } from "../model/monitoring";
 import prices from "../model/prices.json";
+import { PLATFORM_RULES } from "../model/platform-rules";
+import type { StackConfig } from "../model/stack-config";
 import { buildWorkflow, longestRunSeconds, type State, type TaskState } from "../model/workflow";
 import { renderCost } from "../scripts/cost";
 import { dollars, exactNumber } from "../scripts/format";
@@ -58,6 +60,53 @@ describe("properties over the config space", () => {
                 );
             }),
             settings(300),
+        );
+    });
+
+    it("every accepted config, its derived defaults included, satisfies every rule of AWS's in the table", () => {
+        fc.assert(
+            fc.property(acceptedConfigs, ({ config }) => {
+                for (const rule of PLATFORM_RULES) {
+                    assert.ok(rule.holds(config), `${rule.id} (${rule.source}): ${rule.problem(config, new Set())}`);
+                }
+            }),
+            settings(300),
+        );
+    });
+
+    it("a config that leaves a derived key unset is never refused for that key: its default meets every rule", () => {
+        fc.assert(
+            fc.property(rawConfigs, (raw) => {
+                const unset = (["batchArchitecture", "executionTimeoutSeconds"] as const).filter((key) => raw[key] === undefined);
+                try {
+                    parseConfig(raw);
+                } catch (error) {
+                    assert.ok(error instanceof ConfigError);
+                    for (const key of unset) {
+                        assert.ok(!error.problems.some((p) => p.startsWith(`${CONFIG_NAMESPACE}:${key} `)), `${key} was left unset, yet: ${error.message}`);
+                    }
+                }
+            }),
+            settings(300),
+        );
+    });
+
+    it("every rule's problem starts with a key it constrains, and a rule of two keys names both", () => {
+        fc.assert(
+            fc.property(acceptedConfigs, fc.boolean(), ({ config }, givenAll) => {
+                const given = new Set<keyof StackConfig>(givenAll ? (Object.keys(config) as (keyof StackConfig)[]) : []);
+                for (const rule of PLATFORM_RULES) {
+                    const problem = rule.problem(config, given);
+                    assert.ok(
+                        rule.keys.some((key) => problem.startsWith(`${CONFIG_NAMESPACE}:${key} `)),
+                        `${rule.id} starts with none of its keys: ${problem}`,
+                    );
+                    for (const key of rule.keys.length === 2 ? rule.keys : []) {
+                        assert.ok(problem.includes(`${CONFIG_NAMESPACE}:${key}`), `${rule.id} does not name ${key}: ${problem}`);
+                    }
+                }
+            }),
+            settings(100),
         );
     });
 

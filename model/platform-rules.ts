@@ -1,0 +1,229 @@
+/**
+ * The rules AWS itself enforces on what the config's keys set up, as one table: each row holds the
+ * rule, the documentation page it comes from, the keys it constrains, a predicate over a whole
+ * stack config, and the message that names the keys. `parseConfig` enforces every row before any
+ * resource is registered; a property checks every config it accepts against every row. Pure: no
+ * Pulumi import, and nothing from config.ts, which imports this module.
+ */
+import { scheduleExpressionProblem } from "./schedule";
+import type { StackConfig } from "./stack-config";
+import { batchRuns, longestRunSeconds, runTaskOverrides } from "./workflow";
+
+/** The project's config namespace: every key is read as `stock-trader:<key>`. */
+export const CONFIG_NAMESPACE = "stock-trader";
+const key = (name: keyof StackConfig) => `${CONFIG_NAMESPACE}:${name}`;
+
+/** Fargate's task sizes: CPU units mapped to the memory values (MiB) allowed with them. */
+export const FARGATE_MEMORY_BY_CPU: ReadonlyMap<number, readonly number[]> = new Map([
+    [256, [512, 1024, 2048]],
+    [512, steps(1024, 4096, 1024)],
+    [1024, steps(2048, 8192, 1024)],
+    [2048, steps(4096, 16384, 1024)],
+    [4096, steps(8192, 30720, 1024)],
+    [8192, steps(16384, 61440, 4096)],
+    [16384, steps(32768, 122880, 8192)],
+]);
+
+/** Retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/**
+ * RunTask limits (ECS API reference, RunTask and AwsVpcConfiguration): the `overrides` JSON,
+ * formatting included, at most 8192 characters; at most 16 subnets and 5 security groups.
+ */
+export const ECS_OVERRIDE_CHARACTER_LIMIT = 8192;
+export const ECS_MAX_SUBNETS = 16;
+export const ECS_MAX_SECURITY_GROUPS = 5;
+
+/** Step Functions ends a STANDARD execution after one year, so a longer task timeout means nothing. */
+export const MAX_TIMEOUT_SECONDS = 365 * 24 * 60 * 60;
+
+/** CloudWatch evaluates an alarm over at most 7 days (PutMetricAlarm: Period × EvaluationPeriods). */
+export const MAX_ALARM_EVALUATION_SECONDS = 7 * 24 * 3600;
+
+/** The stale-success alarm's datapoints are an hour each, so it looks back at most 168 hours. */
+export const MAX_STALE_AFTER_HOURS = MAX_ALARM_EVALUATION_SECONDS / 3600;
+
+/** How long after it ends an execution can still be redriven (Step Functions, "Redriving executions"). */
+export const REDRIVE_WINDOW_DAYS = 14;
+
+/** An ECS container name: letters, digits, hyphens and underscores, 1 to 255 of them. */
+export const ECS_CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+/** The Lambda application log levels, least severe first (Lambda API reference, LoggingConfig). */
+export const LAMBDA_LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] as const;
+
+/** The Step Functions log levels (Step Functions API reference, LoggingConfiguration). */
+export const STATES_LOG_LEVELS = ["ALL", "ERROR", "FATAL", "OFF"] as const;
+
+/**
+ * Whether the RunTask overrides fit ECS's limit, measured as the state machine sends them:
+ * container name, command and a 36-character trade id (a UUID), formatting included.
+ */
+export function overridesLength(containerName: string, command: readonly string[]): number {
+    return JSON.stringify(runTaskOverrides(containerName, command, { Value: "0".repeat(36) })).length;
+}
+
+/** One rule AWS enforces, with where it is written down and which keys it constrains. */
+export interface PlatformRule {
+    id: string;
+    /** The rule in one sentence, as the page states it. */
+    rule: string;
+    /** The AWS documentation page the rule comes from. */
+    source: string;
+    /** The keys the rule constrains; the rule is checked once every one of them has parsed. */
+    keys: readonly (keyof StackConfig)[];
+    /** Whether a whole config (defaults filled in) satisfies the rule. */
+    holds: (config: StackConfig) => boolean;
+    /** Why a config breaks the rule, naming its keys; `given` are the keys the stack file sets. */
+    problem: (config: StackConfig, given: ReadonlySet<keyof StackConfig>) => string;
+}
+
+/** The longest batchTimeoutSeconds whose longest successful execution still fits in a year, with the other settings as they are. */
+function maxBatchTimeoutSeconds(config: Pick<StackConfig, "batchTimeoutSeconds" | "batchCapacity" | "batchInterruptionRetries">): number {
+    const overhead = longestRunSeconds({ ...config, batchTimeoutSeconds: 0 });
+    return Math.floor((MAX_TIMEOUT_SECONDS - overhead) / batchRuns(config));
+}
+
+/** Why the execution timeout cannot cover the longest successful run, blaming the keys the stack set. */
+function executionTimeoutProblem(config: StackConfig, given: ReadonlySet<keyof StackConfig>): string {
+    const needed = longestRunSeconds(config);
+    if (needed > MAX_TIMEOUT_SECONDS || !given.has("executionTimeoutSeconds")) {
+        const keys =
+            config.batchCapacity === "FARGATE_SPOT" && config.batchInterruptionRetries > 0
+                ? `batchTimeoutSeconds ${config.batchTimeoutSeconds} with batchCapacity FARGATE_SPOT and batchInterruptionRetries ${config.batchInterruptionRetries} ` +
+                  `(${batchRuns(config)} batch runs)`
+                : `batchTimeoutSeconds ${config.batchTimeoutSeconds}`;
+        return (
+            `${key("batchTimeoutSeconds")} must let a successful execution end within ${MAX_TIMEOUT_SECONDS} s, ` +
+            `the year a STANDARD execution may run: ${keys} and every Lambda, DynamoDB and ECS retry take up to ${needed} s, ` +
+            `so no executionTimeoutSeconds is possible (at most ${maxBatchTimeoutSeconds(config)} with these settings)`
+        );
+    }
+    const interruptions = config.batchCapacity === "FARGATE_SPOT" ? ` and ${config.batchInterruptionRetries} Spot interruption retries` : "";
+    return (
+        `${key("executionTimeoutSeconds")} must be at least ${needed}, the longest a successful execution can take ` +
+        `with batchTimeoutSeconds ${config.batchTimeoutSeconds}${interruptions} and every Lambda, DynamoDB and ECS retry (got ${config.executionTimeoutSeconds})`
+    );
+}
+
+const ECS_GUIDE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide";
+const ECS_API = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference";
+
+/** Every rule of AWS's that the config's keys meet. */
+export const PLATFORM_RULES: readonly PlatformRule[] = [
+    {
+        id: "fargate-task-size",
+        rule: "A Fargate task's memory is one of the values its CPU allows",
+        source: `${ECS_GUIDE}/fargate-tasks-services.html#fargate-tasks-size`,
+        keys: ["batchCpu", "batchMemory"],
+        holds: (c) => FARGATE_MEMORY_BY_CPU.get(c.batchCpu)?.includes(c.batchMemory) === true,
+        problem: (c) =>
+            `${key("batchMemory")} must be one of ${(FARGATE_MEMORY_BY_CPU.get(c.batchCpu) ?? []).join(", ")} with ${key("batchCpu")} ${c.batchCpu} (got ${c.batchMemory})`,
+    },
+    {
+        id: "fargate-spot-x86-64",
+        rule: "Fargate Spot only supports Linux tasks with the X86_64 architecture; ARM64 tasks don't support it",
+        source: `${ECS_GUIDE}/fargate-capacity-providers.html`,
+        keys: ["batchCapacity", "batchArchitecture"],
+        holds: (c) => c.batchCapacity !== "FARGATE_SPOT" || c.batchArchitecture === "X86_64",
+        problem: (c) =>
+            `${key("batchArchitecture")} must be X86_64 with ${key("batchCapacity")} FARGATE_SPOT (got ${c.batchArchitecture}): ` +
+            `Fargate Spot runs X86_64 Linux tasks only; leave batchArchitecture unset (it is then X86_64 on Spot), or set batchCapacity FARGATE to run ARM64`,
+    },
+    {
+        id: "run-task-overrides-size",
+        rule: "RunTask's overrides JSON, formatting included, is at most 8192 characters",
+        source: `${ECS_API}/API_RunTask.html`,
+        keys: ["batchCommand", "batchContainerName"],
+        holds: (c) => overridesLength(c.batchContainerName, c.batchCommand) <= ECS_OVERRIDE_CHARACTER_LIMIT,
+        problem: (c) =>
+            `${key("batchCommand")} makes the RunTask overrides ${overridesLength(c.batchContainerName, c.batchCommand)} characters of JSON; ` +
+            `ECS allows at most ${ECS_OVERRIDE_CHARACTER_LIMIT} (shorten the command or ${key("batchContainerName")})`,
+    },
+    {
+        id: "awsvpc-subnets-and-groups",
+        rule: "A task's awsvpc configuration names at most 16 subnets and at most 5 security groups",
+        source: `${ECS_API}/API_AwsVpcConfiguration.html`,
+        keys: ["subnetIds", "securityGroupIds"],
+        holds: (c) => (c.subnetIds?.length ?? 0) <= ECS_MAX_SUBNETS && (c.securityGroupIds?.length ?? 0) <= ECS_MAX_SECURITY_GROUPS,
+        problem: (c) =>
+            `${key("subnetIds")} and ${key("securityGroupIds")} must name at most ${ECS_MAX_SUBNETS} subnets and ${ECS_MAX_SECURITY_GROUPS} groups ` +
+            `(got ${c.subnetIds?.length ?? 0} and ${c.securityGroupIds?.length ?? 0})`,
+    },
+    {
+        id: "container-name",
+        rule: "A container's name is up to 255 letters, numbers, hyphens and underscores",
+        source: `${ECS_API}/API_ContainerDefinition.html`,
+        keys: ["batchContainerName"],
+        holds: (c) => ECS_CONTAINER_NAME.test(c.batchContainerName),
+        problem: (c) => `${key("batchContainerName")} must be 1 to 255 letters, digits, hyphens or underscores (got ${c.batchContainerName})`,
+    },
+    {
+        id: "standard-execution-year",
+        rule: "A STANDARD execution runs for at most one year",
+        source: "https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html",
+        keys: ["batchTimeoutSeconds", "batchCapacity", "batchInterruptionRetries", "executionTimeoutSeconds"],
+        holds: (c) => longestRunSeconds(c) <= c.executionTimeoutSeconds && c.executionTimeoutSeconds <= MAX_TIMEOUT_SECONDS,
+        problem: executionTimeoutProblem,
+    },
+    {
+        id: "alarm-evaluation-range",
+        rule: "An alarm's period times its evaluation periods is at most 7 days (604,800 s)",
+        source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html",
+        keys: ["staleAfterHours"],
+        holds: (c) => c.staleAfterHours === undefined || c.staleAfterHours * 3600 <= MAX_ALARM_EVALUATION_SECONDS,
+        problem: (c) =>
+            `${key("staleAfterHours")} must be at most ${MAX_STALE_AFTER_HOURS}, CloudWatch's 7 days of hourly datapoints (got ${c.staleAfterHours})`,
+    },
+    {
+        id: "log-retention-days",
+        rule: "A log group's retention is one of the periods CloudWatch Logs lists",
+        source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
+        keys: ["logRetentionDays"],
+        holds: (c) => (LOG_RETENTION_DAYS as readonly number[]).includes(c.logRetentionDays),
+        problem: (c) => `${key("logRetentionDays")} must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${c.logRetentionDays})`,
+    },
+    {
+        id: "schedule-expression",
+        rule: "A schedule is rate(value unit) of at least a minute, or cron() with six fields, day-of-month or day-of-week a ?",
+        source: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html",
+        keys: ["scheduleExpression"],
+        holds: (c) => scheduleExpressionProblem(c.scheduleExpression) === undefined,
+        problem: (c) =>
+            `${key("scheduleExpression")} must be an EventBridge schedule: ${scheduleExpressionProblem(c.scheduleExpression)} (got ${c.scheduleExpression})`,
+    },
+    {
+        id: "lambda-log-level",
+        rule: "A function's application log level is TRACE, DEBUG, INFO, WARN, ERROR or FATAL",
+        source: "https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html",
+        keys: ["functionLogLevel"],
+        holds: (c) => (LAMBDA_LOG_LEVELS as readonly string[]).includes(c.functionLogLevel),
+        problem: (c) => `${key("functionLogLevel")} must be one of ${LAMBDA_LOG_LEVELS.join(", ")} (got ${c.functionLogLevel})`,
+    },
+    {
+        id: "states-log-level",
+        rule: "A state machine's log level is ALL, ERROR, FATAL or OFF",
+        source: "https://docs.aws.amazon.com/step-functions/latest/apireference/API_LoggingConfiguration.html",
+        keys: ["logLevel"],
+        holds: (c) => (STATES_LOG_LEVELS as readonly string[]).includes(c.logLevel),
+        problem: (c) => `${key("logLevel")} must be one of ${STATES_LOG_LEVELS.join(", ")} (got ${c.logLevel})`,
+    },
+    {
+        id: "ecr-lifecycle-count",
+        rule: "A lifecycle rule of countType imageCountMoreThan takes a countNumber of at least 1",
+        source: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html",
+        keys: ["batchImagesToKeep"],
+        holds: (c) => Number.isInteger(c.batchImagesToKeep) && c.batchImagesToKeep >= 1,
+        problem: (c) => `${key("batchImagesToKeep")} must be an integer of at least 1 (got ${c.batchImagesToKeep})`,
+    },
+];
+
+/** The problems of every rule a config breaks, checking only the rules whose keys all parsed. */
+export function platformProblems(config: StackConfig, parsed: (name: keyof StackConfig) => boolean, given: ReadonlySet<keyof StackConfig>): string[] {
+    return PLATFORM_RULES.filter((rule) => rule.keys.every(parsed) && !rule.holds(config)).map((rule) => rule.problem(config, given));
+}
+
+function steps(from: number, to: number, by: number): number[] {
+    return Array.from({ length: (to - from) / by + 1 }, (_, i) => from + i * by);
+}
