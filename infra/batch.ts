@@ -1,8 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
+import * as docker from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { contentTag } from "../batch-container/image-tag";
 import { DOCKER_PLATFORM, type StackConfig } from "../model/config";
+import { stackScopedName } from "../model/names";
 import { batchExecutionPolicy, batchTaskPolicy, serviceTrustPolicy } from "../model/policies";
 import { BATCH_CONTAINER_DIR, BATCH_CONTEXT } from "../model/project";
 import { BATCH_ENV } from "../model/transaction";
@@ -30,6 +32,8 @@ export interface BatchJobArgs {
     /** The transaction table the job marks items processed in; the task role may touch nothing else. */
     readonly table: TransactionTable;
     readonly config: BatchJobConfig;
+    /** The image's build context, a directory (default: batch-container/, named relative to the project so previews match on every machine). */
+    readonly context?: string;
 }
 
 /**
@@ -80,17 +84,33 @@ export class BatchJob extends pulumi.ComponentResource {
             },
             parent,
         );
-        const image = new awsx.ecr.Image(
+        // The image is built and pushed with docker-build directly, under one name for the life of
+        // the stack. awsx's ecr.Image names its docker-build child after the image tag, so every
+        // new tag would be a new child and the old one deleted, and docker-build's Delete removes
+        // the pushed manifest from ECR. Here a new tag is an update, which pushes and deletes
+        // nothing; and the image is never deleted through Pulumi (retainOnDelete): the lifecycle
+        // policy above prunes old images, and `pulumi destroy` removes them with the repository.
+        const context = args.context ?? `./${BATCH_CONTEXT}`;
+        const imageRef = pulumi.interpolate`${repository.url}:${contentTag(args.context ?? BATCH_CONTAINER_DIR)}`;
+        const registry = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.repository.registryId }, parent);
+        const image = new docker.Image(
             `${name}-image`,
             {
-                repositoryUrl: repository.url,
-                context: `./${BATCH_CONTEXT}`,
-                dockerfile: `./${BATCH_CONTEXT}/Dockerfile`,
-                platform: DOCKER_PLATFORM[config.batchArchitecture],
-                imageTag: contentTag(BATCH_CONTAINER_DIR),
+                tags: [imageRef],
+                context: { location: context },
+                dockerfile: { location: `${context}/Dockerfile` },
+                platforms: [DOCKER_PLATFORM[config.batchArchitecture] as docker.Platform],
+                push: true,
+                // A preview builds the image without pushing it, so a broken Dockerfile fails the
+                // pull request's preview (docker-build's default, written here so it is seen).
+                buildOnPreview: true,
+                cacheFrom: [{ registry: { ref: imageRef } }],
+                cacheTo: [{ inline: {} }],
+                registries: [{ address: repository.url.apply((url) => url.split("/")[0]), username: registry.userName, password: registry.password }],
             },
-            parent,
+            { parent: this, retainOnDelete: true },
         );
+        const imageUri = pulumi.interpolate`${repository.url}@${image.digest}`;
 
         // ECS creates its service-linked role the first time an account uses it through the
         // console or some APIs, but not always through CreateCluster and RunTask alone. The role is
@@ -147,41 +167,50 @@ export class BatchJob extends pulumi.ComponentResource {
             parent,
         );
 
-        const taskDefinition = new awsx.ecs.FargateTaskDefinition(
+        // One family for the life of the stack, and a change registers a new revision without
+        // deregistering the old one (skipDestroy): an execution started before a deploy, or
+        // redriven after it, runs the revision its definition names, and the roles may run every
+        // revision of the family. awsx's FargateTaskDefinition names the family after a hash of
+        // the stack and the containers, so a change there made a new family and removed the old.
+        const taskDefinition = new aws.ecs.TaskDefinition(
             `${name}-task`,
             {
+                family: stackScopedName(pulumi.getProject(), pulumi.getStack(), name),
                 cpu: String(config.batchCpu),
                 memory: String(config.batchMemory),
+                networkMode: "awsvpc",
+                requiresCompatibilities: ["FARGATE"],
                 runtimePlatform: { cpuArchitecture: config.batchArchitecture, operatingSystemFamily: "LINUX" },
-                executionRole: { roleArn: this.executionRole.arn },
-                taskRole: { roleArn: this.taskRole.arn },
-                // The log group is created above, with retention; awsx must not add its own.
-                logGroup: { skip: true },
-                container: {
-                    name: config.batchContainerName,
-                    image: image.imageUri,
-                    cpu: config.batchCpu,
-                    memory: config.batchMemory,
-                    essential: true,
-                    environment: [{ name: BATCH_ENV.tableName, value: table.table.name }],
-                    logConfiguration: {
-                        logDriver: "awslogs",
-                        options: {
-                            "awslogs-group": logGroup.name,
-                            "awslogs-region": region,
-                            "awslogs-stream-prefix": config.batchContainerName,
+                executionRoleArn: this.executionRole.arn,
+                taskRoleArn: this.taskRole.arn,
+                skipDestroy: true,
+                containerDefinitions: pulumi.jsonStringify([
+                    {
+                        name: config.batchContainerName,
+                        image: imageUri,
+                        cpu: config.batchCpu,
+                        memory: config.batchMemory,
+                        essential: true,
+                        environment: [{ name: BATCH_ENV.tableName, value: table.table.name }],
+                        logConfiguration: {
+                            logDriver: "awslogs",
+                            options: {
+                                "awslogs-group": logGroup.name,
+                                "awslogs-region": region,
+                                "awslogs-stream-prefix": config.batchContainerName,
+                            },
                         },
                     },
-                },
+                ]),
             },
             { parent: this, dependsOn: [executionPolicy, taskPolicy] },
         );
 
         this.network = new BatchNetwork(`${name}-network`, { config }, parent);
 
-        this.taskDefinitionArn = taskDefinition.taskDefinition.arn;
+        this.taskDefinitionArn = taskDefinition.arn;
         this.repositoryUrl = repository.url;
-        this.imageUri = image.imageUri;
+        this.imageUri = imageUri;
 
         this.registerOutputs({
             clusterArn: this.cluster.arn,

@@ -1,12 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { stackScopedName } from "../model/names";
 import { byFunction } from "../model/functions";
 import type { StackConfig } from "../model/config";
 import {
     alarmSpecs,
     alarmTopicPolicy,
     dashboardBody,
-    dashboardName,
     dashboardUrl,
     operatorPolicy,
     staleAlarmNotice,
@@ -101,7 +101,7 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
         this.dashboard = new aws.cloudwatch.Dashboard(
             `${name}-dashboard`,
             {
-                dashboardName: dashboardName(pulumi.getProject(), pulumi.getStack()),
+                dashboardName: stackScopedName(pulumi.getProject(), pulumi.getStack()),
                 dashboardBody: pulumi
                     .all([monitored, pulumi.all(this.alarms.map((alarm) => alarm.arn))])
                     .apply(([resources, alarmArns]) => dashboardBody(resources, alarmArns)),

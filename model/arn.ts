@@ -56,3 +56,13 @@ export const integrationArn = (partition: string, integration: string): string =
 export const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 /** A Step Functions execution's ARN, in any partition. */
 export const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/;
+
+/**
+ * Every revision of a task definition's family, from the ARN of one revision: what RunTask may
+ * be granted on so that an execution started before a deploy, or redriven after it, can still
+ * run the revision its definition names.
+ */
+export function everyRevision(taskDefinitionArn: string): string {
+    const parts = parseArn(taskDefinitionArn);
+    return formatArn({ ...parts, resource: parts.resource.replace(/:\d+$/, "") + ":*" });
+}

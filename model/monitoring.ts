@@ -9,7 +9,7 @@ import { METRIC_NAMESPACE, TRADE_METRICS } from "../functions/telemetry";
 import { MAX_STALE_AFTER_HOURS } from "./config";
 import type { StackConfig } from "./stack-config";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "./functions";
-import { formatArn, parseArn } from "./arn";
+import { everyRevision, formatArn, parseArn } from "./arn";
 import { allow, logStreamsArn, policyDocument, type PolicyDocument } from "./policies";
 import { batchTaskScope } from "./workflow";
 
@@ -227,7 +227,7 @@ export function operatorPolicy(resources: OperatedResources): PolicyDocument {
             executions,
         ),
         allow("ReadWorkflowLogs", ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"], [...groups, ...groups.map(logStreamsArn)]),
-        allow("RerunBatchTask", "ecs:RunTask", batch.taskDefinitionArn.replace(/:\d+$/, ":*"), scope.onCluster),
+        allow("RerunBatchTask", "ecs:RunTask", everyRevision(batch.taskDefinitionArn), scope.onCluster),
         allow("FollowBatchTasks", "ecs:DescribeTasks", scope.tasks),
         allow("TagBatchTasks", "ecs:TagResource", scope.tasks, scope.createdByRunTask),
         allow("PassBatchTaskRoles", "iam:PassRole", [batch.taskExecutionRoleArn, batch.taskRoleArn], scope.passedToEcsTasks),
@@ -248,15 +248,6 @@ export function alarmTopicPolicy(topicArn: string): PolicyDocument {
             ArnLike: { "aws:SourceArn": formatArn({ ...topic, service: "cloudwatch", resource: "alarm:*" }) },
         },
     });
-}
-
-/**
- * The stack's dashboard name, `<project>-<stack>`, in the characters CloudWatch allows in one
- * (letters, digits, `-` and `_`, at most 255): a Pulumi stack name may also hold periods, which
- * become hyphens.
- */
-export function dashboardName(project: string, stack: string): string {
-    return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
 }
 
 const consoleHost = (region: string) => `https://${region}.console.aws.amazon.com`;

@@ -11,7 +11,7 @@
  */
 import type { Condition, Retrier, State, StateMachineDefinition, TaskState } from "./asl";
 import type { StackConfig } from "./stack-config";
-import { formatArn, integrationArn, parseArn } from "./arn";
+import { everyRevision, formatArn, integrationArn, parseArn } from "./arn";
 import { unionOfGrants, type Grant } from "./grants";
 import { allow, policyDocument, writeTraces, type PolicyDocument, type PolicyStatement } from "./policies";
 import { FUNCTION_TIMEOUT_SECONDS, type TradingFunctionName } from "./functions";
@@ -235,7 +235,9 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
             Next: next,
         },
         grants: [
-            { sid: "RunBatchTask", actions: ["ecs:RunTask"], resources: [batch.taskDefinitionArn], condition: scope.onCluster },
+            // Every revision of the family: an execution keeps the revision it started with, and a
+            // deploy registers a new one without deregistering it (infra/batch.ts).
+            { sid: "RunBatchTask", actions: ["ecs:RunTask"], resources: [everyRevision(batch.taskDefinitionArn)], condition: scope.onCluster },
             // Task IDs are not known before the task runs, hence this cluster's tasks by wildcard.
             { sid: "ManageBatchTask", actions: ["ecs:StopTask", "ecs:DescribeTasks"], resources: [scope.tasks] },
             // PropagateTags tags the task as RunTask creates it, and only then.

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { contentTag, contextFiles } from "../batch-container/image-tag";
 import { expectedTrust } from "./support/expected-iam";
-import { ACCOUNT, DEFAULT_VPC, IMAGE_DIGEST, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
+import { ACCOUNT, DEFAULT_VPC, imageDigest, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
 import { PROJECT_ROOT as ROOT } from "../model/project";
 
 const REPO_URL = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/batch-repo`;
@@ -27,15 +27,22 @@ describe("batch job under Pulumi mocks (defaults)", () => {
         });
     });
 
-    it("builds the image from batch-container/ for linux/arm64 with a content-derived tag", () => {
-        const { inputs } = named(run, "awsx:ecr:Image", "batch-image");
-        assert.equal(inputs.repositoryUrl, REPO_URL);
-        assert.equal(inputs.platform, "linux/arm64");
-        assert.ok(fs.statSync(path.join(ROOT, inputs.context)).isDirectory(), `context ${inputs.context}`);
-        assert.ok(fs.statSync(path.join(ROOT, inputs.dockerfile)).isFile(), `dockerfile ${inputs.dockerfile}`);
-        assert.equal(path.resolve(ROOT, inputs.dockerfile), path.join(ROOT, "batch-container", "Dockerfile"));
-        assert.ok(!path.isAbsolute(inputs.context) && !path.isAbsolute(inputs.dockerfile), "paths must not depend on the checkout");
-        assert.match(inputs.imageTag, /^src-[0-9a-f]{16}$/);
+    it("builds the image from batch-container/ for linux/arm64 with a content-derived tag, and pushes it to the repository", () => {
+        const { inputs } = named(run, "docker-build:index:Image", "batch-image");
+        assert.equal(inputs.tags.length, 1);
+        assert.match(inputs.tags[0], new RegExp(`^${REPO_URL}:src-[0-9a-f]{16}$`));
+        assert.deepEqual(inputs.platforms, ["linux/arm64"]);
+        assert.equal(inputs.push, true);
+        const context = inputs.context.location;
+        const dockerfile = inputs.dockerfile.location;
+        assert.ok(fs.statSync(path.join(ROOT, context)).isDirectory(), `context ${context}`);
+        assert.equal(path.resolve(ROOT, dockerfile), path.join(ROOT, "batch-container", "Dockerfile"));
+        assert.ok(!path.isAbsolute(context) && !path.isAbsolute(dockerfile), "paths must not depend on the checkout");
+        assert.deepEqual(inputs.registries, [{ address: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`, username: "AWS", password: "mock-token" }]);
+    });
+
+    it("builds the image on preview without pushing it, as CONTRIBUTING says", () => {
+        assert.equal(named(run, "docker-build:index:Image", "batch-image").inputs.buildOnPreview, true);
     });
 
     it("creates the cluster with Container Insights off", () => {
@@ -50,29 +57,30 @@ describe("batch job under Pulumi mocks (defaults)", () => {
         assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", "batch-logs").inputs.retentionInDays, 14);
     });
 
-    it("defines a Fargate task with explicit roles, ARM64, 256/512 and no awsx-made log group", () => {
-        const { inputs } = named(run, "awsx:ecs:FargateTaskDefinition", "batch-task");
-        assert.equal(inputs.cpu, "256");
-        assert.equal(inputs.memory, "512");
+    it("defines a Fargate task in the stack's own family with explicit roles, ARM64 and 256/512", () => {
+        const { inputs } = named(run, "aws:ecs/taskDefinition:TaskDefinition", "batch-task");
+        assert.equal(inputs.family, "stock-trader-test-batch");
+        assert.deepEqual([inputs.cpu, inputs.memory, inputs.networkMode, inputs.requiresCompatibilities], ["256", "512", "awsvpc", ["FARGATE"]]);
         assert.deepEqual(inputs.runtimePlatform, { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" });
-        assert.deepEqual(inputs.executionRole, { roleArn: `arn:aws:iam::${ACCOUNT}:role/batch-execution-role` });
-        assert.deepEqual(inputs.taskRole, { roleArn: `arn:aws:iam::${ACCOUNT}:role/batch-task-role` });
-        assert.deepEqual(inputs.logGroup, { skip: true });
+        assert.equal(inputs.executionRoleArn, `arn:aws:iam::${ACCOUNT}:role/batch-execution-role`);
+        assert.equal(inputs.taskRoleArn, `arn:aws:iam::${ACCOUNT}:role/batch-task-role`);
     });
 
     it("defines the container: image by digest, name, size, table in its environment, logs to its group", () => {
-        assert.deepEqual(named(run, "awsx:ecs:FargateTaskDefinition", "batch-task").inputs.container, {
-            name: "batch",
-            image: `${REPO_URL}@${IMAGE_DIGEST}`,
-            cpu: 256,
-            memory: 512,
-            essential: true,
-            environment: [{ name: "TRANSACTION_TABLE", value: "transactions-table" }],
-            logConfiguration: {
-                logDriver: "awslogs",
-                options: { "awslogs-group": "batch-logs", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "batch" },
+        assert.deepEqual(JSON.parse(named(run, "aws:ecs/taskDefinition:TaskDefinition", "batch-task").inputs.containerDefinitions), [
+            {
+                name: "batch",
+                image: `${REPO_URL}@${imageDigest(`${REPO_URL}:${contentTag(ROOT + "/batch-container")}`)}`,
+                cpu: 256,
+                memory: 512,
+                essential: true,
+                environment: [{ name: "TRANSACTION_TABLE", value: "transactions-table" }],
+                logConfiguration: {
+                    logDriver: "awslogs",
+                    options: { "awslogs-group": "batch-logs", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "batch" },
+                },
             },
-        });
+        ]);
     });
 
     for (const role of ["batch-execution-role", "batch-task-role"]) {
@@ -146,12 +154,12 @@ describe("batch job under Pulumi mocks (defaults)", () => {
             },
             {
                 clusterArn: mockArn("ecs", "cluster/batch-cluster"),
-                taskDefinitionArn: mockArn("ecs", "task-definition/batch-task:1"),
+                taskDefinitionArn: mockArn("ecs", "task-definition/stock-trader-test-batch:1"),
                 containerName: "batch",
                 taskExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/batch-execution-role`,
                 taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/batch-task-role`,
                 repositoryUrl: REPO_URL,
-                imageUri: `${REPO_URL}@${IMAGE_DIGEST}`,
+                imageUri: `${REPO_URL}@${imageDigest(`${REPO_URL}:${contentTag(ROOT + "/batch-container")}`)}`,
                 subnetIds: DEFAULT_VPC.publicSubnetIds,
                 securityGroupIds: ["sg-batch-network-egress-https"],
             },
@@ -187,13 +195,14 @@ describe("batch job under Pulumi mocks (non-default config)", () => {
     });
 
     it("builds for linux/amd64 and runs on X86_64 with the configured size and container name", () => {
-        assert.equal(named(run, "awsx:ecr:Image", "batch-image").inputs.platform, "linux/amd64");
-        const { inputs } = named(run, "awsx:ecs:FargateTaskDefinition", "batch-task");
+        assert.deepEqual(named(run, "docker-build:index:Image", "batch-image").inputs.platforms, ["linux/amd64"]);
+        const { inputs } = named(run, "aws:ecs/taskDefinition:TaskDefinition", "batch-task");
         assert.deepEqual([inputs.cpu, inputs.memory], ["1024", "4096"]);
         assert.deepEqual(inputs.runtimePlatform, { cpuArchitecture: "X86_64", operatingSystemFamily: "LINUX" });
-        assert.equal(inputs.container.name, "trade-batch");
-        assert.deepEqual([inputs.container.cpu, inputs.container.memory], [1024, 4096]);
-        assert.equal(inputs.container.logConfiguration.options["awslogs-stream-prefix"], "trade-batch");
+        const [container] = JSON.parse(inputs.containerDefinitions);
+        assert.equal(container.name, "trade-batch");
+        assert.deepEqual([container.cpu, container.memory], [1024, 4096]);
+        assert.equal(container.logConfiguration.options["awslogs-stream-prefix"], "trade-batch");
         assert.equal(run.outputs.containerName, "trade-batch");
     });
 

@@ -1,10 +1,10 @@
+import { stackScopedName } from "../model/names";
 import * as assert from "node:assert/strict";
 import { parseConfig } from "../model/config";
 import {
     alarmSpecs,
     alarmTopicPolicy,
     dashboardBody,
-    dashboardName,
     dashboardUrl,
     operatorPolicy,
     staleAlarmNotice,
@@ -306,7 +306,7 @@ describe("monitoring model", () => {
             stateMachineConsoleUrl(STATE_MACHINE),
             `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/statemachines/view/${encodeURIComponent(STATE_MACHINE)}`,
         );
-        assert.equal(dashboardName("stock-trader", "a".repeat(300)).length, 255);
-        assert.equal(dashboardName("stock-trader", "team/prod.1"), "stock-trader-team-prod-1");
+        assert.equal(stackScopedName("stock-trader", "a".repeat(300)).length, 255);
+        assert.equal(stackScopedName("stock-trader", "team/prod.1"), "stock-trader-team-prod-1");
     });
 });

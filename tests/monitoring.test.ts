@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { occurrenceAlarm, staleAlarm } from "./support/expected-alarms";
 import type { PolicyStatement } from "../model/policies";
 import { expectedTopicPolicy } from "./support/expected-iam";
-import { CLUSTER, EXECUTION_ROLE, TASK_DEFINITION, TASK_ROLE } from "./support/expected-workflow";
+import { CLUSTER, EXECUTION_ROLE, TASK_ROLE, taskDefinitionOf } from "./support/expected-workflow";
 import { isAllowed } from "./support/grants";
 import { ACCOUNT, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 
@@ -118,8 +118,10 @@ for (const stack of ["dev", "prod"]) {
             for (const fn of Object.keys(FUNCTIONS)) {
                 assert.ok(allows(policy, "logs:FilterLogEvents", mockArn("logs", `log-group:trading-${fn}-logs`)), `${fn}'s log lines must be readable`);
             }
-            assert.ok(allows(policy, "ecs:RunTask", TASK_DEFINITION, onCluster));
-            assert.ok(!allows(policy, "ecs:RunTask", TASK_DEFINITION, { "ecs:cluster": mockArn("ecs", "cluster/other") }));
+            const revision = (n: number) => taskDefinitionOf(stack).replace(/:1$/, `:${n}`);
+            assert.ok(allows(policy, "ecs:RunTask", revision(1), onCluster));
+            assert.ok(allows(policy, "ecs:RunTask", revision(7), onCluster), "a revision an older execution names must run too");
+            assert.ok(!allows(policy, "ecs:RunTask", revision(1), { "ecs:cluster": mockArn("ecs", "cluster/other") }));
             assert.ok(!allows(policy, "ecs:RunTask", mockArn("ecs", "task-definition/other:1"), onCluster));
             assert.ok(allows(policy, "ecs:DescribeTasks", task));
             assert.ok(allows(policy, "ecs:TagResource", task, { "ecs:CreateAction": "RunTask" }));

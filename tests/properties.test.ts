@@ -14,7 +14,8 @@ import { localResources } from "../local/definition";
 import { engineDefinition, runWorkflow, type ExecutionEvent } from "../local/runner";
 import { CONFIG_NAMESPACE, ConfigError, MAX_TIMEOUT_SECONDS, parseConfig } from "../model/config";
 import { estimateCost } from "../model/cost";
-import { alarmSpecs, dashboardName } from "../model/monitoring";
+import { alarmSpecs } from "../model/monitoring";
+import { stackScopedName } from "../model/names";
 import prices from "../model/prices.json";
 import { PLATFORM_RULES } from "../model/platform-rules";
 import type { StackConfig } from "../model/stack-config";
@@ -160,14 +161,16 @@ describe("properties over the config space", () => {
         );
     });
 
-    it("every Pulumi stack name gives a dashboard name CloudWatch allows", () => {
+    it("every Pulumi project and stack name gives a dashboard name and a task family AWS allows, the family's suffix kept whole", () => {
         fc.assert(
-            fc.property(fc.stringMatching(/^[A-Za-z0-9_.-]{1,100}$/), (stack) => {
-                assert.match(dashboardName("stock-trader", stack), /^[A-Za-z0-9_-]{1,255}$/);
+            fc.property(fc.stringMatching(/^[A-Za-z0-9_.-]{1,100}$/), fc.stringMatching(/^[A-Za-z0-9_.-]{1,400}$/), (project, stack) => {
+                assert.match(stackScopedName(project, stack), /^[A-Za-z0-9_-]{1,255}$/);
+                assert.match(stackScopedName(project, stack, "batch"), /^[A-Za-z0-9_-]{1,249}-batch$/);
             }),
             settings(300),
         );
-        assert.equal(dashboardName("stock-trader", "dev.eu-west-1"), "stock-trader-dev-eu-west-1");
+        assert.equal(stackScopedName("stock-trader", "dev.eu-west-1"), "stock-trader-dev-eu-west-1");
+        assert.equal(stackScopedName("stock-trader", "dev.eu-west-1", "batch"), "stock-trader-dev-eu-west-1-batch");
     });
 
     it("an accepted config runs as a program under mocks, passes the policy pack (warned only of logging OFF), and registers what it says", async () => {
@@ -184,9 +187,11 @@ describe("properties over the config space", () => {
                 const deployed = JSON.parse(named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition);
                 assert.equal(deployed.TimeoutSeconds, config.executionTimeoutSeconds);
                 assert.deepEqual(deployed.States["Run ECS task"].Parameters.Overrides.ContainerOverrides[0].Command, config.batchCommand);
-                const task = named(run, "awsx:ecs:FargateTaskDefinition", "batch-task").inputs;
+                const task = named(run, "aws:ecs/taskDefinition:TaskDefinition", "batch-task").inputs;
                 assert.deepEqual([task.cpu, task.memory], [String(config.batchCpu), String(config.batchMemory)]);
-                assert.equal(task.container.name, config.batchContainerName);
+                assert.equal(task.runtimePlatform.cpuArchitecture, config.batchArchitecture);
+                assert.ok(config.batchCapacity !== "FARGATE_SPOT" || task.runtimePlatform.cpuArchitecture === "X86_64", "Fargate Spot runs X86_64 only");
+                assert.equal(JSON.parse(task.containerDefinitions)[0].name, config.batchContainerName);
                 assert.equal(ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").length, alarmSpecs(config).length);
                 for (const fn of ofType(run, "aws:lambda/function:Function")) {
                     assert.equal(fn.inputs.tracingConfig?.mode === "Active", config.tracingEnabled, fn.name);

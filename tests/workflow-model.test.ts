@@ -4,7 +4,7 @@ import { parseConfig, type StackConfig } from "../model/config";
 import { buildWorkflow, type TaskState, type WorkflowResources } from "../model/workflow";
 import { missingGrants, unneededGrants } from "./support/grants";
 import {
-    BASE_STATEMENTS,
+    baseStatements,
     CLUSTER,
     DEFAULT_EXECUTION_TIMEOUT_3600,
     EXECUTION_ROLE,
@@ -50,7 +50,7 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
     it("builds the expected definition and policy for the defaults, logging at ERROR", () => {
         const { definition, policy } = buildWorkflow({ config: parseConfig({}), resources: MOCK_RESOURCES });
         assert.deepEqual(definition, expectedDefinition(defaults));
-        assert.deepEqual(policy, { Version: "2012-10-17", Statement: [...BASE_STATEMENTS, LOG_DELIVERY] });
+        assert.deepEqual(policy, { Version: "2012-10-17", Statement: [...baseStatements(), LOG_DELIVERY] });
     });
 
     it("follows the threshold, the command, the network, both timeouts, and turns logging off and tracing on", () => {
@@ -76,7 +76,7 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
                 executionTimeout: 300000,
             }),
         );
-        assert.deepEqual(policy, { Version: "2012-10-17", Statement: [...BASE_STATEMENTS, TRACING] });
+        assert.deepEqual(policy, { Version: "2012-10-17", Statement: [...baseStatements(), TRACING] });
     });
 
     it("derives the execution timeout from the batch timeout: 2700 s less for a 900 s batch", () => {

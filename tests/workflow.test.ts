@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import aslValidator from "asl-validator";
 import type { StateMachineDefinition } from "../model/workflow";
-import { BASE_STATEMENTS, DEFAULT_EXECUTION_TIMEOUT_3600, expectedDefinition, LOG_DELIVERY, statement, TRACING } from "./support/expected-workflow";
+import { baseStatements, DEFAULT_EXECUTION_TIMEOUT_3600, expectedDefinition, LOG_DELIVERY, statement, TRACING } from "./support/expected-workflow";
 import { expectedTrust } from "./support/expected-iam";
 import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 import { readStackFile } from "../scripts/stack-files";
@@ -45,6 +45,7 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
                 timeout: 3600,
                 container: "batch",
                 executionTimeout: DEFAULT_EXECUTION_TIMEOUT_3600,
+                stack: "dev",
             }),
         );
     });
@@ -108,7 +109,7 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
     it("grants exactly the workflow's statements, plus log delivery because dev logs at ALL", () => {
         const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
         assert.equal(policy.inputs.role, "trading-workflow-role-id");
-        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...BASE_STATEMENTS, LOG_DELIVERY] });
+        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...baseStatements("dev"), LOG_DELIVERY] });
     });
 
     it("schedules executions, disabled, with a role that may only start this state machine", () => {
@@ -220,7 +221,7 @@ describe("trading workflow under Pulumi mocks (non-default config)", () => {
 
     it("grants no log delivery or tracing actions when both are off", () => {
         const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
-        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: BASE_STATEMENTS });
+        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: baseStatements() });
         assert.equal(named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.loggingConfiguration.level, "OFF");
     });
 
@@ -237,7 +238,7 @@ describe("trading workflow with tracing on and logging at ERROR", () => {
         const run = await runProgram({ tracingEnabled: "true", logLevel: "ERROR" });
         assert.equal(run.error, undefined, String(run.error));
         const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
-        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...BASE_STATEMENTS, LOG_DELIVERY, TRACING] });
+        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...baseStatements(), LOG_DELIVERY, TRACING] });
         const { inputs } = named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine");
         assert.deepEqual(inputs.tracingConfiguration, { enabled: true });
         assert.equal(inputs.loggingConfiguration.level, "ERROR");
@@ -246,7 +247,7 @@ describe("trading workflow with tracing on and logging at ERROR", () => {
     it("adds only the X-Ray statements when logging is OFF", async () => {
         const run = await runProgram({ tracingEnabled: "true", logLevel: "OFF" });
         const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
-        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...BASE_STATEMENTS, TRACING] });
+        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...baseStatements(), TRACING] });
     });
 });
 

@@ -7,7 +7,10 @@ import { ACCOUNT, mockArn } from "./program";
 
 export const FN = (fn: string) => mockArn("lambda", `function:trading-${fn}`);
 export const CLUSTER = mockArn("ecs", "cluster/batch-cluster");
-export const TASK_DEFINITION = mockArn("ecs", "task-definition/batch-task:1");
+/** The first revision of the stack's task definition family, `<project>-<stack>-batch`, as the mocks register it. */
+export const taskDefinitionOf = (stack: string) => mockArn("ecs", `task-definition/stock-trader-${stack}-batch:1`);
+/** The task definition of runProgram's stack, `test`. */
+export const TASK_DEFINITION = taskDefinitionOf("test");
 export const TABLE_NAME = "transactions-table";
 export const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/batch-execution-role`;
 export const TASK_ROLE = `arn:aws:iam::${ACCOUNT}:role/batch-task-role`;
@@ -31,6 +34,8 @@ export function expectedDefinition(o: {
     timeout: number;
     container: string;
     executionTimeout: number;
+    /** The stack the program ran as (runProgram's `test` unless said). */
+    stack?: string;
 }) {
     return {
         Comment: "Checks a stock price, buys or sells, records the trade and hands it to a Fargate batch job",
@@ -83,7 +88,7 @@ export function expectedDefinition(o: {
                 Parameters: {
                     LaunchType: "FARGATE",
                     Cluster: CLUSTER,
-                    TaskDefinition: TASK_DEFINITION,
+                    TaskDefinition: taskDefinitionOf(o.stack ?? "test"),
                     NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: o.publicIp, SecurityGroups: o.groups, Subnets: o.subnets } },
                     Overrides: {
                         ContainerOverrides: [{ Name: o.container, Command: o.command, Environment: [{ Name: "TRANSACTION_ID", "Value.$": "$.id" }] }],
@@ -113,10 +118,11 @@ export function expectedDefinition(o: {
 export const statement = (Sid: string, Action: string | string[], Resource: string | string[], Condition?: object) =>
     Condition ? { Sid, Effect: "Allow", Action, Resource, Condition } : { Sid, Effect: "Allow", Action, Resource };
 
-export const BASE_STATEMENTS = [
+/** The statements every state machine role has, for the stack the program ran as. */
+export const baseStatements = (stack = "test") => [
     statement("InvokeTradingFunctions", "lambda:InvokeFunction", [FN("stock-checker"), FN("stock-buyer"), FN("stock-seller")]),
     statement("RecordTransaction", "dynamodb:PutItem", mockArn("dynamodb", "table/transactions-table")),
-    statement("RunBatchTask", "ecs:RunTask", TASK_DEFINITION, { ArnEquals: { "ecs:cluster": CLUSTER } }),
+    statement("RunBatchTask", "ecs:RunTask", mockArn("ecs", `task-definition/stock-trader-${stack}-batch:*`), { ArnEquals: { "ecs:cluster": CLUSTER } }),
     statement("ManageBatchTask", ["ecs:StopTask", "ecs:DescribeTasks"], mockArn("ecs", "task/batch-cluster/*")),
     statement("TagBatchTask", "ecs:TagResource", mockArn("ecs", "task/batch-cluster/*"), { StringEquals: { "ecs:CreateAction": "RunTask" } }),
     statement(

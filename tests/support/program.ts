@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import type { StackSources } from "../../infra/stack";
 import { readStackFile } from "../../scripts/stack-files";
 
 /**
@@ -6,11 +8,37 @@ import { readStackFile } from "../../scripts/stack-files";
  * resources no output depends on (policies, targets) are recorded too. Internal to the SDK,
  * hence untyped; it is what the SDK itself awaits before a real program exits.
  */
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void>; getMonitor: () => unknown };
+
+/** The parts of a registration request (the engine's RegisterResourceRequest) that the tests read. */
+interface RegisterResourceRequest {
+    getType(): string;
+    getName(): string;
+    getRetainondelete(): boolean;
+    getDeletebeforereplace(): boolean;
+    getProtect(): boolean;
+    getParent(): string;
+    getDependenciesList(): string[];
+    getIgnorechangesList(): string[];
+    getReplaceonchangesList(): string[];
+}
 
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
 export const PROJECT = "stock-trader";
+
+/** The resource options a registration carried, as the engine receives them. */
+export interface RegisteredOptions {
+    retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    protect: boolean;
+    /** The parent's URN, empty for the stack's own children. */
+    parent: string;
+    /** The URNs of the resources it depends on. */
+    dependencies: string[];
+    ignoreChanges: string[];
+    replaceOnChanges: string[];
+}
 
 /** One resource as the program registered it. */
 export interface Registered {
@@ -18,6 +46,8 @@ export interface Registered {
     name: string;
     inputs: Record<string, any>;
     state: Record<string, any>;
+    /** The resource options of its registration request, which Pulumi's mocks do not pass to newResource. */
+    options: RegisteredOptions;
 }
 
 export interface ProgramRun {
@@ -35,8 +65,32 @@ export const DEFAULT_VPC = {
     privateSubnetIds: [],
 };
 
-/** A content-free stand-in digest for every mocked image push. */
-export const IMAGE_DIGEST = "sha256:" + "ab".repeat(32);
+/** The stand-in digest of a mocked image push: a digest of the pushed tag, so a new build has a new digest, as in a registry. */
+export const imageDigest = (tag: string): string => "sha256:" + createHash("sha256").update(tag).digest("hex");
+
+/**
+ * What the account remembers between deploys, as far as the mocks model it: task definition
+ * revisions as ECS numbers them, a family's first registration revision 1 and each registration
+ * with other inputs the next. Each program run has a fresh one unless a test passes the same one
+ * to two runs, as two deploys of one stack.
+ */
+export class MockAccount {
+    private readonly revisions = new Map<string, { inputs: string; revision: number }>();
+
+    registerRevision(family: string, inputs: Record<string, unknown>): number {
+        const seen = this.revisions.get(family);
+        const serialized = JSON.stringify(inputs);
+        const revision = seen === undefined ? 1 : seen.inputs === serialized ? seen.revision : seen.revision + 1;
+        this.revisions.set(family, { inputs: serialized, revision });
+        return revision;
+    }
+}
+
+/** Where the stack's sources come from for the entry point program-from-sources.ts. */
+export const programSources: { current: StackSources } = { current: {} };
+
+/** The account of the program run under way. */
+let runAccount = new MockAccount();
 
 /** The region of the program run under way, its config's aws:region, and the partition AWS puts it in. */
 let runRegion = REGION;
@@ -78,10 +132,13 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
                 url: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}`,
                 repository: { name, arn: arn("ecr", `repository/${name}`) },
             };
-        case "awsx:ecr:Image":
-            return { imageUri: `${String(inputs.repositoryUrl)}@${IMAGE_DIGEST}` };
-        case "awsx:ecs:FargateTaskDefinition":
-            return { taskDefinition: { family: name, arn: arn("ecs", `task-definition/${name}:1`) } };
+        case "docker-build:index:Image":
+            return { digest: imageDigest(inputs.tags[0]), ref: `${String(inputs.tags[0])}@${imageDigest(inputs.tags[0])}` };
+        case "aws:ecs/taskDefinition:TaskDefinition": {
+            const family = String(inputs.family);
+            const revision = runAccount.registerRevision(family, inputs);
+            return { revision, arn: arn("ecs", `task-definition/${family}:${revision}`), arnWithoutRevision: arn("ecs", `task-definition/${family}`) };
+        }
         case "awsx:ec2:DefaultVpc":
             return DEFAULT_VPC;
         default:
@@ -100,6 +157,8 @@ function mockCall(token: string): Record<string, unknown> {
             return { accountId: ACCOUNT, arn: arn("iam", "user/test", ""), userId: "AIDATEST" };
         case "aws:index/getRegion:getRegion":
             return { name: runRegion, region: runRegion, id: runRegion };
+        case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return { userName: "AWS", password: "mock-token", proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${runRegion}.amazonaws.com`, authorizationToken: "" };
         case "aws:index/getPartition:getPartition":
             return { partition: partitionOf(runRegion), dnsSuffix: "amazonaws.com", id: partitionOf(runRegion) };
         default:
@@ -112,18 +171,26 @@ function mockCall(token: string): Record<string, unknown> {
  * stack file has them, or without, meaning this project's; arrays are passed as JSON, as the
  * Pulumi CLI passes lists) and returns every registered resource and every resolved stack output.
  */
-export async function runProgram(config: Record<string, unknown> = {}, stack = "test", entryPoint = "../../index"): Promise<ProgramRun> {
+export async function runProgram(
+    config: Record<string, unknown> = {},
+    stack = "test",
+    entryPoint = "../../index",
+    account = new MockAccount(),
+): Promise<ProgramRun> {
+    runAccount = account;
     const resources: Registered[] = [];
     const raw: Record<string, string> = { "aws:region": REGION };
     for (const [key, value] of Object.entries(config)) {
         raw[key.includes(":") ? key : `${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
     runRegion = raw["aws:region"];
+    // Each registration's options, by type and name, read off the request before the mocks see it.
+    const options = new Map<string, RegisteredOptions>();
     await pulumi.runtime.setMocks(
         {
             newResource: ({ type, name, inputs }) => {
                 const state = { ...inputs, ...mockState(type, name, inputs) };
-                resources.push({ type, name, inputs, state });
+                resources.push({ type, name, inputs, state, options: options.get(`${type}::${name}`)! });
                 return { id: mockId(type, name), state };
             },
             call: ({ token }) => mockCall(token),
@@ -132,6 +199,20 @@ export async function runProgram(config: Record<string, unknown> = {}, stack = "
         stack,
         false,
     );
+    const monitor = getMonitor() as { registerResource: (req: RegisterResourceRequest, callback: unknown) => Promise<void> };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        options.set(`${req.getType()}::${req.getName()}`, {
+            retainOnDelete: req.getRetainondelete(),
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            protect: req.getProtect(),
+            parent: req.getParent(),
+            dependencies: req.getDependenciesList(),
+            ignoreChanges: req.getIgnorechangesList(),
+            replaceOnChanges: req.getReplaceonchangesList(),
+        });
+        return register(req, callback);
+    };
     pulumi.runtime.setAllConfig(raw);
 
     const entry = require.resolve(entryPoint);

@@ -1,0 +1,49 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../model/config";
+import { byFunction } from "../model/functions";
+import { BatchJob } from "./batch";
+import { TradingFunctions } from "./functions";
+import { WorkflowMonitoring } from "./monitoring";
+import { TransactionTable } from "./table";
+import { TradingWorkflow } from "./workflow";
+
+/** Where the stack's parts come from on disk, for a program that builds them from elsewhere. */
+export interface StackSources {
+    /** The batch image's build context, a directory (default: batch-container/). */
+    readonly batchContext?: string;
+}
+
+/** Every component of the stack, from a validated config, and every output a user needs. */
+export function tradingStack(config: StackConfig, sources: StackSources = {}) {
+    const table = new TransactionTable("transactions", { config });
+    const functions = new TradingFunctions("trading", { config });
+    const batch = new BatchJob("batch", { table, config, context: sources.batchContext });
+    const workflow = new TradingWorkflow("trading-workflow", { functions, table, batch, config });
+    const monitoring = new WorkflowMonitoring("monitoring", { workflow, functions, table, batch, config });
+    return {
+        stateMachineArn: workflow.stateMachine.arn,
+        stateMachineName: workflow.stateMachine.name,
+        stateMachineRoleArn: workflow.role.arn,
+        stockCheckerFunctionArn: functions.functions["stock-checker"].arn,
+        stockBuyerFunctionArn: functions.functions["stock-buyer"].arn,
+        stockSellerFunctionArn: functions.functions["stock-seller"].arn,
+        functionLogGroupNames: pulumi.output(byFunction((fn) => functions.logGroups[fn].name)),
+        transactionTableName: table.table.name,
+        transactionTableArn: table.table.arn,
+        clusterArn: batch.cluster.arn,
+        taskDefinitionArn: batch.taskDefinitionArn,
+        containerName: batch.containerName,
+        taskExecutionRoleArn: batch.executionRole.arn,
+        taskRoleArn: batch.taskRole.arn,
+        repositoryUrl: batch.repositoryUrl,
+        imageUri: batch.imageUri,
+        subnetIds: batch.network.subnetIds,
+        securityGroupIds: batch.network.securityGroupIds,
+        batchLogGroupName: batch.logGroup.name,
+        alarmTopicArn: monitoring.alarmTopic.arn,
+        dashboardName: monitoring.dashboard.dashboardName,
+        dashboardUrl: monitoring.dashboardUrl,
+        stateMachineConsoleUrl: monitoring.stateMachineConsoleUrl,
+        operatorPolicyArn: monitoring.operatorPolicy.arn,
+    };
+}

@@ -1,0 +1,102 @@
+/**
+ * A deploy never removes what a running, redrivable or rerunnable execution needs: two runs of
+ * the program on one mocked account, before and after a change to batch-container/, read as the
+ * engine reads them (resource names, which make the URNs, and the options of each registration
+ * request). The engine deletes a resource whose URN is gone, and replaces one whose inputs force
+ * it; what those deletes do to AWS is the providers' (see infra/batch.ts).
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { PolicyStatement } from "../model/policies";
+import { BATCH_CONTAINER_DIR } from "../model/project";
+import { isAllowed } from "./support/grants";
+import { MockAccount, named, programSources, runProgram, type ProgramRun } from "./support/program";
+
+const IMAGE = "docker-build:index:Image";
+const TASK = "aws:ecs/taskDefinition:TaskDefinition";
+
+/** A copy of batch-container/ with one source file changed, as a maintainer's commit would change it. */
+function changedContext(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "changed-context-"));
+    fs.cpSync(BATCH_CONTAINER_DIR, dir, { recursive: true, filter: (src) => !/node_modules|dist/.test(path.basename(src)) });
+    fs.appendFileSync(path.join(dir, "src", "main.ts"), "\n// a change\n");
+    return dir;
+}
+
+/** Runs the program with its batch image built from `dir` instead of batch-container/. */
+async function runWithContext(dir: string, account: MockAccount): Promise<ProgramRun> {
+    programSources.current = { batchContext: dir };
+    try {
+        return await runProgram({}, "test", "./program-from-sources", account);
+    } finally {
+        programSources.current = {};
+    }
+}
+
+const policyOf = (run: ProgramRun, type: string, name: string): PolicyStatement[] => JSON.parse(named(run, type, name).inputs.policy).Statement;
+
+describe("a deploy that changes batch-container/ keeps what earlier executions need", () => {
+    let first: ProgramRun;
+    let second: ProgramRun;
+    let dir: string;
+    const account = new MockAccount();
+
+    // Both runs in one hook: they share the account, as two deploys of one stack do.
+    before(async () => {
+        dir = changedContext();
+        first = await runProgram({}, "test", undefined, account);
+        second = await runWithContext(dir, account);
+        assert.equal(first.error, undefined, String(first.error));
+        assert.equal(second.error, undefined, String(second.error));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("pushes a new tag under the same image resource, an update the engine makes without deleting the old image", () => {
+        const [old, current] = [named(first, IMAGE, "batch-image"), named(second, IMAGE, "batch-image")];
+        assert.notDeepEqual(old.inputs.tags, current.inputs.tags, "the change must make a new tag");
+        assert.equal(old.options.parent, current.options.parent, "same parent, same URN");
+        assert.notEqual(first.outputs.imageUri, second.outputs.imageUri);
+    });
+
+    it("never deletes a pushed image through Pulumi: retainOnDelete on the image", () => {
+        for (const run of [first, second]) {
+            assert.equal(named(run, IMAGE, "batch-image").options.retainOnDelete, true);
+        }
+    });
+
+    it("registers the new task definition in the same family, and keeps the old revision (skipDestroy)", () => {
+        const [old, current] = [named(first, TASK, "batch-task"), named(second, TASK, "batch-task")];
+        assert.equal(current.inputs.family, old.inputs.family);
+        assert.equal(old.inputs.skipDestroy, true);
+        assert.equal(current.inputs.skipDestroy, true);
+        assert.notEqual(second.outputs.taskDefinitionArn, first.outputs.taskDefinitionArn, "a new revision");
+        assert.match(String(second.outputs.taskDefinitionArn), /:2$/);
+    });
+
+    it("lets the state machine role and the operator policy run the kept revision and the new one, on this cluster", () => {
+        const onCluster = { "ecs:cluster": String(second.outputs.clusterArn) };
+        const policies = {
+            "state machine role": policyOf(second, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy"),
+            "operator policy": policyOf(second, "aws:iam/policy:Policy", "monitoring-operator-policy"),
+        };
+        for (const [name, statements] of Object.entries(policies)) {
+            for (const revision of [first.outputs.taskDefinitionArn, second.outputs.taskDefinitionArn]) {
+                assert.ok(
+                    isAllowed(statements, { action: "ecs:RunTask", resource: String(revision), context: onCluster }),
+                    `${name} must run ${String(revision)}`,
+                );
+            }
+        }
+    });
+
+    it("leaves the task definition's other inputs alone: only the image changed", () => {
+        const [old, current] = [named(first, TASK, "batch-task").inputs, named(second, TASK, "batch-task").inputs];
+        const image = (inputs: Record<string, string>) => JSON.parse(inputs.containerDefinitions)[0].image;
+        assert.equal(image(current), second.outputs.imageUri);
+        assert.equal(image(old), first.outputs.imageUri);
+        const rest = (inputs: Record<string, string>) => ({ ...inputs, containerDefinitions: undefined });
+        assert.deepEqual(rest(current), rest(old));
+    });
+});
