@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Handler } from "aws-lambda";
 import { readStockPrice, type TradeResult, type TradeType } from "./contract";
-import { failed, invocationTracker, lambdaOutput, STACK_ENV, tradeMetrics, type FunctionOutput } from "./telemetry";
+import { failed, invocationTracker, lambdaOutput, LOG_LEVEL_ENV, STACK_ENV, tradeMetrics, type FunctionOutput } from "./telemetry";
 
 /** Sources of randomness and time, injectable so that tests can pin them. */
 export interface TradeDeps {
@@ -44,7 +44,7 @@ export function createTradeHandler(type: TradeType, deps: TradeDeps = defaultTra
         }
         const traded = { id: trade.id, type, price: Number(trade.price), quantity: Number(trade.qty) };
         output.info({ message: "traded", ...current, trade: traded });
-        output.metrics(tradeMetrics(traded, process.env[STACK_ENV] ?? "unknown", new Date(trade.timestamp)));
+        output.metrics(tradeMetrics(traded, process.env[STACK_ENV] ?? "unknown", new Date(trade.timestamp), process.env[LOG_LEVEL_ENV]));
         return trade;
     };
 }

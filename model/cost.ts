@@ -4,6 +4,8 @@
  * execution is counted from the definition itself (the states it enters) and from the sizes
  * the program deploys; what cannot be read from the program is an assumption, named below.
  */
+import { tradeMetrics } from "../functions/telemetry";
+import { lambdaKeepsLine } from "./platform-rules";
 import type { StackConfig } from "./stack-config";
 import { MONTH_HOURS, scheduleCadence } from "./schedule";
 import { FUNCTION_MEMORY_MB } from "./functions";
@@ -66,8 +68,10 @@ export const ASSUMPTIONS = {
      * and the trade (about 298), in Lambda's JSON format with its timestamp, level and request id.
      */
     functionRecordBytes: 522,
-    /** The trade's embedded metric format document (about 265 bytes), ingested like any log line. */
-    tradeMetricDocumentBytes: 265,
+    /** The trade's embedded metric format document as a function writes it (a sell at 99 on prod, at ERROR), ingested like any log line. */
+    tradeMetricDocumentBytes: Buffer.byteLength(
+        `${JSON.stringify(tradeMetrics({ type: "sell", price: 99 }, "prod", new Date(Date.UTC(2026, 0, 1)), "ERROR"))}\n`,
+    ),
     /** The trade metrics: Trades and TradePrice for each of buy and sell, billed as custom metrics all month at most. */
     tradeMetrics: 4,
     /** Execution log events at level ALL, without execution data: about 400 bytes for each of ~15 events. */
@@ -171,8 +175,8 @@ function interruptionLoop(definition: StateMachineDefinition): number {
     return count + 1;
 }
 
-/** The levels at which Lambda keeps the functions' INFO records. */
-const FUNCTION_RECORD_LEVELS = new Set<StackConfig["functionLogLevel"]>(["TRACE", "DEBUG", "INFO"]);
+/** The functions' log records are console.info calls, which Lambda writes at INFO with a timestamp. */
+const INFO_RECORD = { level: "INFO", timestamp: "1970-01-01T00:00:00.000Z" };
 
 const MB_PER_GB = 1024;
 const BYTES_PER_GB = 1024 ** 3;
@@ -210,7 +214,7 @@ export function estimateCost(
     const invocations = 2; // the checker, then the buyer or the seller
     const logBytes =
         invocations * a.lambdaLogBytesPerInvocation +
-        (FUNCTION_RECORD_LEVELS.has(config.functionLogLevel) ? a.functionRecordBytes : 0) +
+        (lambdaKeepsLine(INFO_RECORD, config.functionLogLevel) ? a.functionRecordBytes : 0) +
         a.tradeMetricDocumentBytes +
         a.batchLogBytes +
         (config.logLevel === "ALL" ? a.stateMachineLogBytesAtAll : 0) +

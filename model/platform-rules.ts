@@ -53,6 +53,19 @@ export const ECS_CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 /** The Lambda application log levels, least severe first (Lambda API reference, LoggingConfig). */
 export const LAMBDA_LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] as const;
 
+/**
+ * Whether Lambda's log-level filtering keeps a JSON line that a function writes, by the line's
+ * `level` (Lambda developer guide, "Log-level filtering"): a missing or unknown level, or a line
+ * without a valid timestamp, counts as INFO; a line is kept when it is at least as severe as the
+ * function's application log level.
+ */
+export function lambdaKeepsLine(line: { level?: unknown; timestamp?: unknown }, applicationLogLevel: (typeof LAMBDA_LOG_LEVELS)[number]): boolean {
+    const rank = (level: unknown) => LAMBDA_LOG_LEVELS.findIndex((known) => typeof level === "string" && known === level.toUpperCase());
+    const timestamped = typeof line.timestamp === "string" && !Number.isNaN(Date.parse(line.timestamp));
+    const level = timestamped && rank(line.level) >= 0 ? rank(line.level) : rank("INFO");
+    return level >= rank(applicationLogLevel);
+}
+
 /** The Step Functions log levels (Step Functions API reference, LoggingConfiguration). */
 export const STATES_LOG_LEVELS = ["ALL", "ERROR", "FATAL", "OFF"] as const;
 

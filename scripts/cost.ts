@@ -3,7 +3,8 @@
  * config and the price table in model/prices.json. Run with --help.
  */
 import { localWorkflow } from "../local/definition";
-import { loadStackConfig } from "./stack-files";
+import { CONFIG_DOMAINS, ConfigError, type ConfigDomain } from "../model/config";
+import { loadStackConfig, stackNames } from "./stack-files";
 import { assumedExecutions, estimateCost, type CostEstimate } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
@@ -19,6 +20,8 @@ export const USAGE = `usage: npm run cost -- [options]
                                such as --set batchCapacity=FARGATE_SPOT
   --json                       print JSON: perExecutionUsd, monthlyUsd, executionsPerMonth,
                                executionsBasis, lines, ...
+  --compare                    print every stack file's cost for each architecture and capacity
+                               the config accepts, as a Markdown table, and the cheapest of them
   --help                       print this help`;
 
 /** The estimate, and why it is priced at its number of executions. */
@@ -60,6 +63,50 @@ export function renderCost(stack: string, estimate: StackCostEstimate): string[]
     ];
 }
 
+/** The monthly volumes the comparison prices: the hourly schedule, and a busy stack. */
+const COMPARED_VOLUMES = [730, 100_000] as const;
+
+/**
+ * Each stack file's cost for every architecture and capacity its config accepts (a pair AWS
+ * cannot run, ARM64 on Fargate Spot, is refused by the config and so is not priced), as a
+ * Markdown table, then the cheapest accepted pair per execution.
+ */
+export function renderComparison(stacks: readonly string[]): string[] {
+    const rows: { stack: string; architecture: string; capacity: string; perExecution: number; monthly: number[] }[] = [];
+    const refused: string[] = [];
+    const { batchArchitecture, batchCapacity } = CONFIG_DOMAINS;
+    const values = (domain: ConfigDomain) => (domain.kind === "oneOf" ? domain.values.map(String) : []);
+    for (const stack of stacks) {
+        for (const architecture of values(batchArchitecture)) {
+            for (const capacity of values(batchCapacity)) {
+                const overrides = configOverrides([`batchArchitecture=${architecture}`, `batchCapacity=${capacity}`]);
+                let estimates: StackCostEstimate[];
+                try {
+                    estimates = COMPARED_VOLUMES.map((n) => stackCost(stack, overrides, n));
+                } catch (error) {
+                    if (!(error instanceof ConfigError)) {
+                        throw error;
+                    }
+                    refused.push(`${stack} ${architecture} on ${capacity}: ${error.problems.join("; ")}`);
+                    continue;
+                }
+                rows.push({ stack, architecture, capacity, perExecution: estimates[0].perExecutionUsd, monthly: estimates.map((e) => e.monthlyUsd) });
+            }
+        }
+    }
+    const cheapest = rows.reduce((best, row) => (row.perExecution < best.perExecution ? row : best));
+    return [
+        `| stack | architecture | capacity | per execution | ${COMPARED_VOLUMES.map((n) => `a month at ${exactNumber(n)}`).join(" | ")} |`,
+        `| --- | --- | --- | --- | ${COMPARED_VOLUMES.map(() => "---").join(" | ")} |`,
+        ...rows.map(
+            (r) => `| ${r.stack} | ${r.architecture} | ${r.capacity} | ${dollars(r.perExecution, 6)} | ${r.monthly.map((m) => dollars(m, 2)).join(" | ")} |`,
+        ),
+        "",
+        `Cheapest per execution: ${cheapest.architecture} on ${cheapest.capacity} (${cheapest.stack}), ${dollars(cheapest.perExecution, 6)} a run.`,
+        ...refused.map((line) => `Not priced, refused by the config: ${line}`),
+    ];
+}
+
 /** The tool: prints the estimate (or its JSON) and returns the exit code, 0, or 2 on bad usage or config. */
 export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     let values;
@@ -70,11 +117,16 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
             "executions-per-month": { type: "string" },
             set: { type: "string", multiple: true, default: [] },
             json: { type: "boolean", default: false },
+            compare: { type: "boolean", default: false },
             help: { type: "boolean", default: false },
         });
         executions = integerFlag("executions-per-month", values["executions-per-month"], 0, 1_000_000_000);
         if (values.help) {
             io.out(USAGE);
+            return 0;
+        }
+        if (values.compare) {
+            io.out(renderComparison(stackNames()).join("\n"));
             return 0;
         }
         const estimate = stackCost(values.stack, configOverrides(values.set), executions);

@@ -8,6 +8,7 @@ import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
 import { PROJECT_ROOT } from "../model/project";
 import { main, renderCost, stackCost } from "../scripts/cost";
+import { dollars } from "../scripts/format";
 import { printedCostRow } from "./support/cost-output";
 import { runInProcess, runTool } from "./support/tool";
 
@@ -28,11 +29,11 @@ describe("cost model", () => {
         // 2 write units × $0.000000625                                = 0.00000125
         // 0.25 vCPU × 60 s = 0.0041667 vCPU-h × $0.03238              = 0.000134916667
         // 0.5 GB × 60 s = 0.0083333 GB-h × $0.00356                   = 0.0000296666667
-        // logs: 2 × 700 Lambda platform lines + 522 function records (INFO) + 265 EMF document
-        //       + 450 batch + 6000 execution log = 8637 bytes × $0.50/GB
+        // logs: 2 × 700 Lambda platform lines + 522 function records (INFO) + 321 EMF document
+        //       (its level and timestamp included) + 450 batch + 6000 execution log = 8693 bytes × $0.50/GB
         //       and stored 7 of 30.4167 days × $0.03/GB-month
         // public IPv4 for 60 s: 0.0166667 h × $0.005                  = 0.0000833333333
-        const logGb = 8637 / 1024 ** 3;
+        const logGb = 8693 / 1024 ** 3;
         const byHand =
             0.00015 +
             0.0000004 +
@@ -241,6 +242,19 @@ describe("npm run cost", () => {
         const command = "$ npm run cost -- --executions-per-month 730\n";
         const shown = readme.slice(readme.indexOf(command) + command.length).split("\n```")[0];
         assert.equal(shown, renderCost("dev", stackCost("dev", {}, 730)).join("\n"));
+    });
+
+    it("compares every accepted architecture and capacity in the README exactly as it prints, and never prices ARM64 on Spot", async () => {
+        const run = await cost("--compare");
+        assert.equal(run.status, 0, run.stderr);
+        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+        const start = "<!-- npm run cost -- --compare -->\n";
+        const shown = readme.slice(readme.indexOf(start) + start.length, readme.indexOf("\n<!-- end of npm run cost -- --compare -->"));
+        assert.equal(shown, run.stdout.replace(/\n$/, ""));
+        assert.doesNotMatch(run.stdout, /\| ARM64 \| FARGATE_SPOT \|/);
+        assert.match(run.stdout, /^Cheapest per execution: X86_64 on FARGATE_SPOT \(dev\), \$0\.\d{6} a run\.$/m);
+        const [, cheapest] = /^Cheapest per execution: .*?(\$[\d.]+) a run\.$/m.exec(run.stdout)!;
+        assert.equal(cheapest, dollars(stackCost("dev", { "stock-trader:batchCapacity": "FARGATE_SPOT" }, 730).perExecutionUsd, 6));
     });
 
     it("exits 2 on a bad option, a bad config or a missing stack file, saying which", async () => {

@@ -3,7 +3,9 @@ import type { Context, Handler } from "aws-lambda";
 import { createStockChecker, handler as checker } from "../functions/stock-checker";
 import { handler as buyer } from "../functions/stock-buyer";
 import { handler as seller } from "../functions/stock-seller";
+import { LOG_LEVEL_ENV } from "../functions/telemetry";
 import { createTradeHandler, defaultTradeDeps } from "../functions/trade";
+import { LAMBDA_LOG_LEVELS, lambdaKeepsLine } from "../model/platform-rules";
 import { capturingConsole, capturingOutput, lambdaContext } from "./support/function-output";
 
 const context = lambdaContext("req-0");
@@ -102,6 +104,34 @@ describe("the deployed handlers", () => {
     });
 });
 
+describe("the trade metrics under Lambda's log-level filtering", () => {
+    it("reads a line as Lambda's guide says: by its level, INFO when the level is missing or unknown or the timestamp is not RFC 3339", () => {
+        const at = "2026-01-02T03:04:05.000Z";
+        assert.equal(lambdaKeepsLine({ level: "WARN", timestamp: at }, "WARN"), true);
+        assert.equal(lambdaKeepsLine({ level: "debug", timestamp: at }, "INFO"), false);
+        assert.equal(lambdaKeepsLine({ timestamp: at }, "WARN"), false);
+        assert.equal(lambdaKeepsLine({ timestamp: at }, "INFO"), true);
+        assert.equal(lambdaKeepsLine({ level: "SEVERE", timestamp: at }, "WARN"), false);
+        assert.equal(lambdaKeepsLine({ level: "FATAL" }, "ERROR"), false);
+        assert.equal(lambdaKeepsLine({ level: "FATAL", timestamp: at }, "ERROR"), true);
+    });
+
+    for (const level of LAMBDA_LOG_LEVELS) {
+        it(`are kept at functionLogLevel ${level}: each document carries the level Lambda gives the function`, async () => {
+            const saved = process.env[LOG_LEVEL_ENV];
+            process.env[LOG_LEVEL_ENV] = level;
+            try {
+                const traded = await capturingConsole(() => invoke(buyer, { stock_price: 7 }));
+                assert.equal(traded.stdout.length, 1);
+                assert.ok(lambdaKeepsLine(JSON.parse(traded.stdout[0]), level), traded.stdout[0]);
+            } finally {
+                if (saved === undefined) delete process.env[LOG_LEVEL_ENV];
+                else process.env[LOG_LEVEL_ENV] = saved;
+            }
+        });
+    }
+});
+
 const pick = (record: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((key) => [key, record[key]]));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -184,6 +214,8 @@ describe("trade logic", () => {
                     { message: "traded", requestId: "req-8", coldStart: false, trade },
                 ]);
                 const emf = {
+                    level: "INFO",
+                    timestamp: "2026-01-02T03:04:05.000Z",
                     _aws: {
                         Timestamp: Date.parse("2026-01-02T03:04:05.000Z"),
                         CloudWatchMetrics: [
