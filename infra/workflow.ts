@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import type { StackConfig } from "../model/config";
+import { IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
 import { byFunction } from "../model/functions";
 import { logStreamsArn, serviceTrustPolicy, startExecutionPolicy } from "../model/policies";
 import { buildWorkflow, type WorkflowConfig } from "../model/workflow";
@@ -58,7 +60,19 @@ export class TradingWorkflow extends pulumi.ComponentResource {
             })
             .apply((resources) => buildWorkflow({ config, resources }));
 
-        const policy = new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.id, policy: workflow.apply((w) => JSON.stringify(w.policy)) }, parent);
+        const policyDocument = workflow.apply((w) => JSON.stringify(w.policy));
+        const policy = new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.id, policy: policyDocument }, parent);
+        // IAM is eventually consistent, and Step Functions checks the role's permissions (log
+        // delivery and X-Ray among them) when the state machine is created or updated. The AWS
+        // provider retries CreateStateMachine on AccessDeniedException but not UpdateStateMachine,
+        // so an update that turns on logging or tracing could fail on the policy it has just
+        // written. This pause runs again whenever the policy's text changes, between the policy
+        // and the state machine.
+        const policyPropagated = new time.Sleep(
+            `${name}-policy-propagation`,
+            { createDuration: `${IAM_PROPAGATION_SECONDS}s`, triggers: { policy: policyDocument } },
+            { parent: this, dependsOn: [policy] },
+        );
 
         const logGroup = (this.logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
@@ -80,8 +94,7 @@ export class TradingWorkflow extends pulumi.ComponentResource {
                 },
                 tracingConfiguration: { enabled: config.tracingEnabled },
             },
-            // Step Functions checks the role's permissions (log delivery among them) on create.
-            { parent: this, dependsOn: [policy] },
+            { parent: this, dependsOn: [policy, policyPropagated] },
         );
 
         const scheduleRole = new aws.iam.Role(

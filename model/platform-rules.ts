@@ -47,6 +47,14 @@ export const MAX_STALE_AFTER_HOURS = MAX_ALARM_EVALUATION_SECONDS / 3600;
 /** How long after it ends an execution can still be redriven (Step Functions, "Redriving executions"). */
 export const REDRIVE_WINDOW_DAYS = 14;
 
+/**
+ * How long the program waits after changing the state machine role's policy before it updates
+ * the state machine. IAM is eventually consistent: a change can take a few seconds to be seen
+ * everywhere (IAM user guide, "Troubleshoot IAM": changes that I make are not always
+ * immediately visible). A heuristic, checked by the end-to-end suite on a real account.
+ */
+export const IAM_PROPAGATION_SECONDS = 30;
+
 /** An ECS container name: letters, digits, hyphens and underscores, 1 to 255 of them. */
 export const ECS_CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 

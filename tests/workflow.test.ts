@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import aslValidator from "asl-validator";
+import { IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
 import type { StateMachineDefinition } from "../model/workflow";
 import { baseStatements, DEFAULT_EXECUTION_TIMEOUT_3600, expectedDefinition, LOG_DELIVERY, statement, TRACING } from "./support/expected-workflow";
 import { expectedTrust } from "./support/expected-iam";
@@ -248,6 +249,42 @@ describe("trading workflow with tracing on and logging at ERROR", () => {
         const run = await runProgram({ tracingEnabled: "true", logLevel: "OFF" });
         const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
         assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...baseStatements(), TRACING] });
+    });
+});
+
+describe("a change to the state machine role's policy", () => {
+    const SLEEP = "time:index/sleep:Sleep";
+    const policyText = (run: ProgramRun) => named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy").inputs.policy;
+
+    it("waits for IAM to see the policy before the state machine is created or updated: the state machine depends on a pause after the policy", async () => {
+        const run = await runProgram({ tracingEnabled: "true" });
+        const pause = named(run, SLEEP, "trading-workflow-policy-propagation");
+        assert.equal(pause.inputs.createDuration, `${IAM_PROPAGATION_SECONDS}s`);
+        assert.ok(
+            pause.options.dependencies.some((urn) => urn.endsWith("::trading-workflow-policy")),
+            "the pause starts once the policy is written",
+        );
+        const machine = named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine");
+        assert.ok(
+            machine.options.dependencies.some((urn) => urn.endsWith("::trading-workflow-policy-propagation")),
+            machine.options.dependencies.join(", "),
+        );
+    });
+
+    it("pauses again exactly when the policy's text changes, as turning on tracing or logging changes it", async () => {
+        const runs: ProgramRun[] = [];
+        // Logging off, then tracing on, then logging on (the default ERROR), then off again.
+        for (const config of [{ logLevel: "OFF" }, { logLevel: "OFF", tracingEnabled: "true" }, {}, { logLevel: "OFF" }]) {
+            runs.push(await runProgram(config));
+        }
+        const [off, traced, logged, again] = runs;
+        const trigger = (run: ProgramRun) => named(run, SLEEP, "trading-workflow-policy-propagation").inputs.triggers.policy;
+        for (const run of [off, traced, logged]) {
+            assert.equal(trigger(run), policyText(run));
+        }
+        assert.notEqual(trigger(traced), trigger(off));
+        assert.notEqual(trigger(logged), trigger(off));
+        assert.equal(trigger(again), trigger(off), "an unchanged policy must not pause the deploy");
     });
 });
 
