@@ -41,8 +41,8 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
     readonly alarmTopic: aws.sns.Topic;
     readonly alarms: aws.cloudwatch.MetricAlarm[];
     readonly dashboard: aws.cloudwatch.Dashboard;
-    readonly dashboardUrl: pulumi.Output<string>;
-    readonly stateMachineConsoleUrl: pulumi.Output<string>;
+    readonly dashboardUrl: pulumi.Output<string | undefined>;
+    readonly stateMachineConsoleUrl: pulumi.Output<string | undefined>;
     readonly operatorPolicy: aws.iam.Policy;
 
     constructor(name: string, args: WorkflowMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -114,10 +114,12 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
         this.operatorPolicy = new aws.iam.Policy(
             `${name}-operator-policy`,
             {
-                description: "Run, follow, stop and redrive executions of the stock-trader workflow, read its logs, and rerun its batch task",
+                description: "Run, follow, stop and redrive executions of the stock-trader workflow, read its logs and its dashboard, and rerun its batch task",
                 policy: pulumi
                     .output({
                         stateMachineArn: workflow.stateMachine.arn,
+                        dashboardArn: this.dashboard.dashboardArn,
+                        alarmArns: this.alarms.map((alarm) => alarm.arn),
                         logGroupArns: [workflow.logGroup.arn, batch.logGroup.arn, ...Object.values(functions.logGroups).map((group) => group.arn)],
                         batch: {
                             clusterArn: batch.cluster.arn,

@@ -9,7 +9,7 @@ import { METRIC_NAMESPACE, TRADE_METRICS } from "../functions/telemetry";
 import { MAX_STALE_AFTER_HOURS } from "./config";
 import type { StackConfig } from "./stack-config";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "./functions";
-import { everyRevision, formatArn, parseArn } from "./arn";
+import { everyRevision, formatArn, parseArn, partitionOf } from "./arn";
 import { allow, logStreamsArn, policyDocument, type PolicyDocument } from "./policies";
 import { batchTaskScope } from "./workflow";
 
@@ -197,9 +197,12 @@ export function dashboardBody(resources: MonitoredResources, alarmArns: string[]
     return JSON.stringify({ widgets: placed });
 }
 
-/** What operators run and read: the state machine, every log group the workflow writes, and the batch task. */
+/** What operators run and read: the state machine, every log group the workflow writes, the batch task, and the dashboard. */
 export interface OperatedResources {
     stateMachineArn: string;
+    /** The stack's dashboard and the alarms it shows, which the console reads for the dashboard's link. */
+    dashboardArn: string;
+    alarmArns: string[];
     /** The state machine's, the batch container's and each function's log group. */
     logGroupArns: string[];
     batch: { clusterArn: string; taskDefinitionArn: string; taskExecutionRoleArn: string; taskRoleArn: string };
@@ -210,7 +213,9 @@ export interface OperatedResources {
  * stop and redrive its executions, read its own logs, and run its batch task again for a trade
  * (`npm run execute -- --rerun-batch`): RunTask of the task definition (any revision, as a failed
  * execution may name an older one) on this cluster only, describing and tagging this cluster's
- * tasks, and passing the task's two roles to ECS tasks. Nothing changes infrastructure.
+ * tasks, and passing the task's two roles to ECS tasks; and what the console reads to show the
+ * state machine, its executions and the dashboard that the stack's links open. Nothing changes
+ * infrastructure.
  */
 export function operatorPolicy(resources: OperatedResources): PolicyDocument {
     const sm = parseArn(resources.stateMachineArn);
@@ -223,9 +228,30 @@ export function operatorPolicy(resources: OperatedResources): PolicyDocument {
         allow("StartTradingExecutions", "states:StartExecution", resources.stateMachineArn),
         allow(
             "OperateTradingExecutions",
-            ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution", "states:RedriveExecution"],
+            [
+                "states:DescribeExecution",
+                "states:DescribeStateMachineForExecution",
+                "states:GetExecutionHistory",
+                "states:StopExecution",
+                "states:RedriveExecution",
+            ],
             executions,
         ),
+        allow(
+            "ReadStateMachineInConsole",
+            [
+                "states:DescribeStateMachine",
+                "states:ListExecutions",
+                "states:ListStateMachineAliases",
+                "states:ListStateMachineVersions",
+                "states:ListTagsForResource",
+            ],
+            resources.stateMachineArn,
+        ),
+        allow("ReadDashboard", "cloudwatch:GetDashboard", resources.dashboardArn),
+        allow("ReadDashboardAlarms", "cloudwatch:DescribeAlarms", resources.alarmArns),
+        // GetMetricData, which draws the dashboard's graphs, supports no resource narrower than "*".
+        allow("ReadDashboardMetrics", "cloudwatch:GetMetricData", "*"),
         allow("ReadWorkflowLogs", ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"], [...groups, ...groups.map(logStreamsArn)]),
         allow("RerunBatchTask", "ecs:RunTask", everyRevision(batch.taskDefinitionArn), scope.onCluster),
         allow("FollowBatchTasks", "ecs:DescribeTasks", scope.tasks),
@@ -250,13 +276,27 @@ export function alarmTopicPolicy(topicArn: string): PolicyDocument {
     });
 }
 
-const consoleHost = (region: string) => `https://${region}.console.aws.amazon.com`;
+/**
+ * The console's address in each partition that has a public one (AWS General Reference,
+ * "AWS Management Console endpoints"; China's at console.amazonaws.cn, GovCloud's at
+ * console.amazonaws-us-gov.com). The isolated partitions have none, so their stacks get no link.
+ */
+const CONSOLE_HOSTS: Readonly<Record<string, (region: string) => string>> = {
+    aws: (region) => `https://${region}.console.aws.amazon.com`,
+    "aws-cn": () => "https://console.amazonaws.cn",
+    "aws-us-gov": () => "https://console.amazonaws-us-gov.com",
+};
 
-export function dashboardUrl(region: string, dashboardName: string): string {
-    return `${consoleHost(region)}/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(dashboardName)}`;
+/** A console page of the region's partition, or undefined where the partition has no public console. */
+function consolePage(region: string, service: string, fragment: string): string | undefined {
+    const host = CONSOLE_HOSTS[partitionOf(region)];
+    return host && `${host(region)}/${service}/home?region=${region}#${fragment}`;
 }
 
-export function stateMachineConsoleUrl(stateMachineArn: string): string {
-    const { region } = parseArn(stateMachineArn);
-    return `${consoleHost(region)}/states/home?region=${region}#/statemachines/view/${encodeURIComponent(stateMachineArn)}`;
+export function dashboardUrl(region: string, dashboardName: string): string | undefined {
+    return consolePage(region, "cloudwatch", `dashboards/dashboard/${encodeURIComponent(dashboardName)}`);
+}
+
+export function stateMachineConsoleUrl(stateMachineArn: string): string | undefined {
+    return consolePage(parseArn(stateMachineArn).region, "states", `/statemachines/view/${encodeURIComponent(stateMachineArn)}`);
 }

@@ -26,6 +26,8 @@ export const ACTIONS_WITHOUT_RESOURCE_TYPES: ReadonlySet<string> = new Set([
     "xray:PutTraceSegments",
     // The batch task's execution role signing in to ECR.
     "ecr:GetAuthorizationToken",
+    // The operator reading the dashboard's graphs (Service Authorization Reference: GetMetricData has no resource type).
+    "cloudwatch:GetMetricData",
 ]);
 
 /** The Node.js runtimes Lambda supports for new and updated functions (nodejs20.x was deprecated on 2026-04-30). */

@@ -165,7 +165,15 @@ describe("monitoring model", () => {
         taskExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/batch-execution`,
         taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/batch-task`,
     };
-    const OPERATED = { stateMachineArn: STATE_MACHINE, logGroupArns: [logGroup("sm"), logGroup("batch"), logGroup("checker")], batch: BATCH };
+    const DASHBOARD = `arn:aws:cloudwatch::${ACCOUNT}:dashboard/stock-trader-dev`;
+    const ALARMS = [`arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:failed`, `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:timed-out`];
+    const OPERATED = {
+        stateMachineArn: STATE_MACHINE,
+        dashboardArn: DASHBOARD,
+        alarmArns: ALARMS,
+        logGroupArns: [logGroup("sm"), logGroup("batch"), logGroup("checker")],
+        batch: BATCH,
+    };
 
     it("grants operators this state machine's executions, its log groups and rerunning its batch task, nothing else", () => {
         const groups = OPERATED.logGroupArns;
@@ -176,9 +184,30 @@ describe("monitoring model", () => {
                 {
                     Sid: "OperateTradingExecutions",
                     Effect: "Allow",
-                    Action: ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution", "states:RedriveExecution"],
+                    Action: [
+                        "states:DescribeExecution",
+                        "states:DescribeStateMachineForExecution",
+                        "states:GetExecutionHistory",
+                        "states:StopExecution",
+                        "states:RedriveExecution",
+                    ],
                     Resource: `arn:aws:states:eu-west-1:${ACCOUNT}:execution:trading:*`,
                 },
+                {
+                    Sid: "ReadStateMachineInConsole",
+                    Effect: "Allow",
+                    Action: [
+                        "states:DescribeStateMachine",
+                        "states:ListExecutions",
+                        "states:ListStateMachineAliases",
+                        "states:ListStateMachineVersions",
+                        "states:ListTagsForResource",
+                    ],
+                    Resource: STATE_MACHINE,
+                },
+                { Sid: "ReadDashboard", Effect: "Allow", Action: "cloudwatch:GetDashboard", Resource: DASHBOARD },
+                { Sid: "ReadDashboardAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: ALARMS },
+                { Sid: "ReadDashboardMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" },
                 {
                     Sid: "ReadWorkflowLogs",
                     Effect: "Allow",
@@ -295,6 +324,22 @@ describe("monitoring model", () => {
     it("lets only this account's CloudWatch alarms publish to the topic", () => {
         const topic = `arn:aws-cn:sns:cn-north-1:${ACCOUNT}:alarms`;
         assert.deepEqual(alarmTopicPolicy(topic), expectedTopicPolicy(topic, ACCOUNT, `arn:aws-cn:cloudwatch:cn-north-1:${ACCOUNT}:alarm:*`));
+    });
+
+    it("links to the console of the stack's partition: China's and GovCloud's own, none in a partition without a public console", () => {
+        const machine = (region: string, partition: string) => `arn:${partition}:states:${region}:${ACCOUNT}:stateMachine:trading`;
+        assert.equal(dashboardUrl("cn-north-1", "d"), "https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1#dashboards/dashboard/d");
+        assert.equal(
+            stateMachineConsoleUrl(machine("cn-northwest-1", "aws-cn")),
+            `https://console.amazonaws.cn/states/home?region=cn-northwest-1#/statemachines/view/${encodeURIComponent(machine("cn-northwest-1", "aws-cn"))}`,
+        );
+        assert.equal(dashboardUrl("us-gov-west-1", "d"), "https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#dashboards/dashboard/d");
+        assert.match(
+            stateMachineConsoleUrl(machine("us-gov-east-1", "aws-us-gov")) ?? "",
+            /^https:\/\/console\.amazonaws-us-gov\.com\/states\/home\?region=us-gov-east-1#/,
+        );
+        assert.equal(dashboardUrl("us-iso-east-1", "d"), undefined);
+        assert.equal(stateMachineConsoleUrl(machine("us-isob-east-1", "aws-iso-b")), undefined);
     });
 
     it("links to the dashboard and the state machine in the stack's region", () => {

@@ -134,6 +134,12 @@ for (const stack of ["dev", "prod"]) {
                 ["states:StopExecution", execution("trading-workflow-state-machine")],
                 ["logs:GetLogEvents", `${batchLogs}:log-stream:batch/batch/0123456789abcdef`],
                 ["logs:FilterLogEvents", batchLogs],
+                // What the console reads to show the links the stack outputs.
+                ["states:DescribeStateMachine", STATE_MACHINE],
+                ["states:ListExecutions", STATE_MACHINE],
+                ["states:DescribeStateMachineForExecution", execution("trading-workflow-state-machine")],
+                ["cloudwatch:GetDashboard", `arn:aws:cloudwatch::${ACCOUNT}:dashboard/stock-trader-${stack}`],
+                ["cloudwatch:GetMetricData", "*"],
             ];
             for (const [action, resource] of calls) {
                 assert.ok(allows(policy, action, resource), `${action} on ${resource} must be allowed`);
@@ -147,6 +153,9 @@ for (const stack of ["dev", "prod"]) {
                 ["logs:GetLogEvents", `${mockArn("logs", "log-group:other")}:log-stream:x`],
                 ["states:UpdateStateMachine", STATE_MACHINE],
                 ["states:DeleteStateMachine", STATE_MACHINE],
+                ["cloudwatch:GetDashboard", `arn:aws:cloudwatch::${ACCOUNT}:dashboard/someone-elses`],
+                ["cloudwatch:PutDashboard", `arn:aws:cloudwatch::${ACCOUNT}:dashboard/stock-trader-${stack}`],
+                ["states:DescribeStateMachine", mockArn("states", "stateMachine:someone-elses")],
             ];
             for (const [action, resource] of elsewhere) {
                 assert.ok(!allows(policy, action, resource), `${action} on ${resource} must not be allowed`);
@@ -154,7 +163,7 @@ for (const stack of ["dev", "prod"]) {
             const actions = policy.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
             assert.ok(
                 actions.every((a: string) =>
-                    /^(states:(StartExecution|DescribeExecution|GetExecutionHistory|StopExecution|RedriveExecution)|logs:(DescribeLogStreams|FilterLogEvents|GetLogEvents)|ecs:(RunTask|DescribeTasks|TagResource)|iam:PassRole)$/.test(
+                    /^(states:(StartExecution|StopExecution|RedriveExecution|Describe\w+|Get\w+|List\w+)|cloudwatch:(GetDashboard|DescribeAlarms|GetMetricData)|logs:(DescribeLogStreams|FilterLogEvents|GetLogEvents)|ecs:(RunTask|DescribeTasks|TagResource)|iam:PassRole)$/.test(
                         a,
                     ),
                 ),

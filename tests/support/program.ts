@@ -125,6 +125,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
             return { name, arn: arn("sns", name) };
         case "aws:cloudwatch/metricAlarm:MetricAlarm":
             return { name, arn: arn("cloudwatch", `alarm:${name}`) };
+        case "aws:cloudwatch/dashboard:Dashboard":
+            return { dashboardArn: arn("cloudwatch", `dashboard/${String(inputs.dashboardName)}`, "") };
         case "aws:iam/policy:Policy":
             return { name, arn: arn("iam", `policy/${name}`, "") };
         case "awsx:ecr:Repository":
