@@ -91,6 +91,9 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
                         threshold: spec.threshold,
                         comparisonOperator: spec.comparisonOperator,
                         treatMissingData: spec.treatMissingData,
+                        ...(spec.warmUpMinutes === undefined
+                            ? {}
+                            : { warmUpConfiguration: { warmUpPeriodDurationInMinutes: spec.warmUpMinutes, onlyStartEvaluatingAfterWarmUpPeriodEnds: true } }),
                         alarmActions: [this.alarmTopic.arn],
                         okActions: [this.alarmTopic.arn],
                     },

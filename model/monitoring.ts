@@ -6,7 +6,8 @@
  */
 import { TRADE_TYPES } from "../functions/contract";
 import { METRIC_NAMESPACE, TRADE_METRICS } from "../functions/telemetry";
-import { MAX_STALE_AFTER_HOURS } from "./config";
+import { MAX_STALE_AFTER_HOURS, minimumStaleAfterHours } from "./config";
+import { MAX_ALARM_WARM_UP_MINUTES } from "./platform-rules";
 import type { StackConfig } from "./stack-config";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "./functions";
 import { everyRevision, formatArn, parseArn, partitionOf } from "./arn";
@@ -34,6 +35,8 @@ export interface AlarmSpec {
     threshold: number;
     comparisonOperator: ComparisonOperator;
     treatMissingData: "notBreaching" | "breaching";
+    /** How long the alarm waits after it is created or updated before it evaluates, if at all. */
+    warmUpMinutes?: number;
 }
 
 /** The deployed names the alarms and the dashboard watch. */
@@ -46,7 +49,7 @@ export interface MonitoredResources {
     tableName: string;
 }
 
-export type MonitoringConfig = Pick<StackConfig, "scheduleEnabled" | "staleAfterHours">;
+export type MonitoringConfig = Pick<StackConfig, "scheduleEnabled" | "staleAfterHours" | "scheduleExpression">;
 
 /**
  * The state machine's failure metrics (AWS/States). One occurrence is worth a look: each of
@@ -92,7 +95,9 @@ export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
         // Hourly datapoints, so the window is exactly staleAfterHours; no data at all means no
         // execution succeeded, which is the very thing to report. The config derives the window
         // from the schedule's longest gap, and leaves it unset where CloudWatch cannot look back
-        // that far (staleAlarmNotice says so).
+        // that far (staleAlarmNotice says so). Right after a deploy the window holds hours before
+        // the schedule's first run, which would page: the alarm warms up until that run has had
+        // time to succeed (staleAlarmWarmUpMinutes).
         alarms.push({
             id: "no-recent-success",
             description: `No execution has succeeded for ${config.staleAfterHours} hour(s) although the schedule is on.`,
@@ -106,9 +111,19 @@ export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
             threshold: 1,
             comparisonOperator: "LessThanThreshold",
             treatMissingData: "breaching",
+            warmUpMinutes: staleAlarmWarmUpMinutes(config.scheduleExpression),
         });
     }
     return alarms;
+}
+
+/**
+ * The no-recent-success alarm's warm-up: the least window that holds the schedule's first run
+ * after a deploy and its success (minimumStaleAfterHours), within the longest warm-up CloudWatch
+ * allows. A schedule whose first run may come later than that can still page once after a deploy.
+ */
+export function staleAlarmWarmUpMinutes(scheduleExpression: string): number {
+    return Math.min((minimumStaleAfterHours(scheduleExpression) ?? Infinity) * 60, MAX_ALARM_WARM_UP_MINUTES);
 }
 
 /**

@@ -41,6 +41,9 @@ export const MAX_TIMEOUT_SECONDS = 365 * 24 * 60 * 60;
 /** CloudWatch evaluates an alarm over at most 7 days (PutMetricAlarm: Period × EvaluationPeriods). */
 export const MAX_ALARM_EVALUATION_SECONDS = 7 * 24 * 3600;
 
+/** The longest warm-up an alarm may have after it is created or updated (CloudWatch API reference, WarmUpConfiguration). */
+export const MAX_ALARM_WARM_UP_MINUTES = 2880;
+
 /** The stale-success alarm's datapoints are an hour each, so it looks back at most 168 hours. */
 export const MAX_STALE_AFTER_HOURS = MAX_ALARM_EVALUATION_SECONDS / 3600;
 

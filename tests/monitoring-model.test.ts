@@ -81,7 +81,8 @@ describe("monitoring model", () => {
     it("with the schedule on, alarms when no execution succeeded in each of staleAfterHours hours, missing data breaching", () => {
         const alarms = resolved(parseConfig({ scheduleEnabled: "true", staleAfterHours: "5" }));
         assert.equal(alarms.length, 8);
-        assert.deepEqual(alarms[7], { id: "no-recent-success", ...staleAlarm(5, STATE_MACHINE) });
+        // Warmed up for the hourly schedule's first run and its success: the hour's gap plus one.
+        assert.deepEqual(alarms[7], { id: "no-recent-success", ...staleAlarm(5, STATE_MACHINE), warmUpMinutes: 120 });
         assert.match(alarmSpecs(parseConfig({ scheduleEnabled: "true", staleAfterHours: "5" }))[7].description, /5 hour\(s\)/);
     });
 

@@ -48,6 +48,8 @@ for (const stack of ["dev", "prod"]) {
             it("alarms when no execution has succeeded for staleAfterHours, treating missing data as breaching", () => {
                 assert.deepEqual(withoutDescription(named(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-no-recent-success").inputs), {
                     ...staleAlarm(3, STATE_MACHINE),
+                    // The hourly schedule's first run and its success: the hour's gap plus one.
+                    warmUpConfiguration: { warmUpPeriodDurationInMinutes: 120, onlyStartEvaluatingAfterWarmUpPeriodEnds: true },
                     alarmActions: [TOPIC],
                     okActions: [TOPIC],
                 });

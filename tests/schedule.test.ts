@@ -107,6 +107,35 @@ describe("the no-recent-success alarm against the schedule", () => {
         }
     });
 
+    it("does not page after a deploy before the schedule's first run has had time to succeed: it warms up that long", () => {
+        for (const expression of [
+            "rate(1 hour)",
+            "rate(90 minutes)",
+            "rate(4 hours)",
+            "cron(0 9 ? * MON-FRI *)",
+            "cron(0,30 9,17 * * ? *)",
+            "rate(2 days)",
+            "rate(3 days)",
+        ]) {
+            const config = parseConfig({ scheduleEnabled: "true", scheduleExpression: expression });
+            const alarm = alarmSpecs(config).find((a) => a.id === "no-recent-success")!;
+            // Deployed just after a run, the next comes a whole gap later and succeeds within the hour.
+            const firstSuccessMinutes = (scheduleCadence(expression).longestGapSeconds + HOUR) / 60;
+            assert.ok(alarm.warmUpMinutes! <= 2880, `${expression}: CloudWatch warms up for at most 2 days`);
+            assert.ok(alarm.warmUpMinutes! >= Math.min(firstSuccessMinutes, 2880), `${expression}: ${alarm.warmUpMinutes} min against ${firstSuccessMinutes}`);
+            assert.ok(alarm.warmUpMinutes! <= alarm.evaluationPeriods * 60, `${expression}: the warm-up never outlasts the window`);
+        }
+    });
+
+    it("registers the warm-up, evaluating only once it ends, under Pulumi mocks", async () => {
+        const run = await runProgram({ scheduleEnabled: "true", scheduleExpression: "rate(4 hours)" });
+        assert.deepEqual(named(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-no-recent-success").inputs.warmUpConfiguration, {
+            warmUpPeriodDurationInMinutes: 300,
+            onlyStartEvaluatingAfterWarmUpPeriodEnds: true,
+        });
+        assert.equal(named(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-executions-failed").inputs.warmUpConfiguration, undefined);
+    });
+
     it("deploys without the alarm, for a weekly schedule, under Pulumi mocks", async () => {
         const run = await runProgram({ scheduleEnabled: "true", scheduleExpression: "rate(7 days)" });
         assert.equal(run.error, undefined, String(run.error));
