@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../model/config";
+import { FARGATE_AVAILABILITY_ZONE_IDS } from "../model/platform-rules";
 
 export interface BatchNetworkArgs {
     /**
@@ -9,6 +10,34 @@ export interface BatchNetworkArgs {
      * VPC's public subnets and a new group with no ingress and egress TCP 443 only.
      */
     readonly config: Pick<StackConfig, "subnetIds" | "securityGroupIds" | "assignPublicIp">;
+}
+
+/**
+ * The default VPC's subnets in which Fargate runs tasks: all of them, but in a region where
+ * Fargate runs in some zones only, those in its zones; none left is an error that says why.
+ */
+async function fargateSubnets(region: string, vpcId: string, subnets: string[], opts: pulumi.InvokeOptions): Promise<string[]> {
+    const zones = FARGATE_AVAILABILITY_ZONE_IDS[region];
+    if (zones === undefined) {
+        return subnets;
+    }
+    const inZones = await aws.ec2.getSubnets(
+        {
+            filters: [
+                { name: "vpc-id", values: [vpcId] },
+                { name: "subnet-id", values: subnets },
+                { name: "availability-zone-id", values: [...zones] },
+            ],
+        },
+        opts,
+    );
+    if (inZones.ids.length === 0) {
+        throw new Error(
+            `the default VPC in ${region} has no subnet in the availability zones where Fargate runs tasks (${zones.join(", ")}); ` +
+                "set stock-trader:subnetIds and stock-trader:securityGroupIds to subnets in those zones",
+        );
+    }
+    return [...inZones.ids].sort();
 }
 
 /**
@@ -49,7 +78,9 @@ export class BatchNetwork extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            this.subnetIds = vpc.publicSubnetIds;
+            this.subnetIds = pulumi
+                .all([aws.getRegionOutput({}, { parent: this }).region, vpc.vpcId, vpc.publicSubnetIds])
+                .apply(([region, vpcId, subnets]) => fargateSubnets(region, vpcId, subnets, { parent: this }));
             this.securityGroupIds = pulumi.output([group.id]);
         }
 

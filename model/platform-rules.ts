@@ -58,6 +58,17 @@ export const REDRIVE_WINDOW_DAYS = 14;
  */
 export const IAM_PROPAGATION_SECONDS = 30;
 
+/**
+ * The regions where Fargate runs Linux tasks in some availability zones only, by zone ID (ECS
+ * developer guide, "Supported Regions for Amazon ECS on AWS Fargate"). A task in a subnet of
+ * another zone does not start, so the default VPC's subnets are filtered to these zones.
+ */
+export const FARGATE_AVAILABILITY_ZONE_IDS: Readonly<Record<string, readonly string[]>> = {
+    "us-west-1": ["usw1-az1", "usw1-az3"],
+    "ap-northeast-1": ["apne1-az1", "apne1-az2", "apne1-az4"],
+    "cn-north-1": ["cnn1-az1", "cnn1-az2"],
+};
+
 /** An ECS container name: letters, digits, hyphens and underscores, 1 to 255 of them. */
 export const ECS_CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 

@@ -297,3 +297,32 @@ describe("image tag", () => {
         assert.deepEqual(contextFiles(dir), ["Dockerfile", "node_modules/x.js", "z.md"]);
     });
 });
+
+describe("the default VPC where Fargate runs in some availability zones only, under Pulumi mocks", () => {
+    const taskSubnets = (run: ProgramRun) =>
+        JSON.parse(named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition).States["Run ECS task"].Parameters
+            .NetworkConfiguration.AwsvpcConfiguration.Subnets;
+
+    it("runs the task only in the subnets of Fargate's zones", async () => {
+        // In us-west-1 Fargate runs in usw1-az1 and usw1-az3; the mocked default VPC's second subnet is in usw1-az2.
+        const run = await runProgram({ "aws:region": "us-west-1" });
+        assert.equal(run.error, undefined, String(run.error));
+        assert.deepEqual(run.outputs.subnetIds, [DEFAULT_VPC.publicSubnetIds[0]]);
+        assert.deepEqual(taskSubnets(run), [DEFAULT_VPC.publicSubnetIds[0]]);
+    });
+
+    it("keeps every default subnet where all of them are in Fargate's zones, and in a region without restrictions", async () => {
+        for (const region of ["ap-northeast-1", "eu-west-1"]) {
+            const run = await runProgram({ "aws:region": region });
+            assert.deepEqual(run.outputs.subnetIds, DEFAULT_VPC.publicSubnetIds, region);
+        }
+    });
+
+    it("fails, saying which zones and what to set, where no default subnet is in Fargate's zones", async () => {
+        const run = await runProgram({ "aws:region": "cn-north-1" });
+        assert.match(
+            String(run.error),
+            /the default VPC in cn-north-1 has no subnet in the availability zones where Fargate runs tasks \(cnn1-az1, cnn1-az2\); set stock-trader:subnetIds/,
+        );
+    });
+});

@@ -291,7 +291,7 @@ describe("a change to the state machine role's policy", () => {
 describe("a stack in a China region under Pulumi mocks", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runProgram({ "aws:region": "cn-north-1" });
+        run = await runProgram({ "aws:region": "cn-northwest-1" });
         assert.equal(run.error, undefined, String(run.error));
     });
 

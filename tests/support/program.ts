@@ -58,6 +58,16 @@ export interface ProgramRun {
     error?: unknown;
 }
 
+/**
+ * The zone IDs of the mocked default VPC's two subnets, in the regions where Fargate runs in
+ * some zones only: in us-west-1 one of them is in a zone Fargate skips, in cn-north-1 both are.
+ */
+export const DEFAULT_SUBNET_ZONE_IDS: Readonly<Record<string, readonly [string, string]>> = {
+    "us-west-1": ["usw1-az1", "usw1-az2"],
+    "ap-northeast-1": ["apne1-az1", "apne1-az4"],
+    "cn-north-1": ["cnn1-az3", "cnn1-az4"],
+};
+
 /** The mock's subnet and VPC IDs, as the mocked default VPC returns them. */
 export const DEFAULT_VPC = {
     vpcId: "vpc-0a1b2c3d4e5f60718",
@@ -153,8 +163,16 @@ function mockId(type: string, name: string): string {
     return type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-${name}` : `${name}-id`;
 }
 
-function mockCall(token: string): Record<string, unknown> {
+function mockCall(token: string, inputs: Record<string, any>): Record<string, unknown> {
     switch (token) {
+        case "aws:ec2/getSubnets:getSubnets": {
+            const filter = (name: string): string[] | undefined => inputs.filters?.find((f: { name: string }) => f.name === name)?.values;
+            const zones = DEFAULT_SUBNET_ZONE_IDS[runRegion] ?? ["az-1", "az-2"];
+            const ids = DEFAULT_VPC.publicSubnetIds.filter(
+                (id, i) => (filter("subnet-id")?.includes(id) ?? true) && (filter("availability-zone-id")?.includes(zones[i]) ?? true),
+            );
+            return { ids, id: runRegion };
+        }
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: ACCOUNT, arn: arn("iam", "user/test", ""), userId: "AIDATEST" };
         case "aws:index/getRegion:getRegion":
@@ -195,7 +213,7 @@ export async function runProgram(
                 resources.push({ type, name, inputs, state, options: options.get(`${type}::${name}`)! });
                 return { id: mockId(type, name), state };
             },
-            call: ({ token }) => mockCall(token),
+            call: ({ token, inputs }) => mockCall(token, inputs),
         },
         PROJECT,
         stack,
@@ -227,11 +245,25 @@ export async function runProgram(
         return { resources, outputs: {}, error };
     }
     const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(program)) {
-        outputs[key] = await resolve(value);
+    try {
+        for (const [key, value] of Object.entries(program)) {
+            outputs[key] = await settled(value);
+        }
+    } catch (error) {
+        // An output whose apply threw: the program fails as it would under the engine.
+        await waitForRPCs().catch(() => undefined);
+        return { resources, outputs: {}, error };
     }
     await waitForRPCs();
     return { resources, outputs };
+}
+
+/**
+ * An Output's value, or its failure: the promise every Output carries (internal to the SDK,
+ * hence untyped), which rejects when an apply upstream threw, where `resolve` would wait for ever.
+ */
+function settled(value: unknown): Promise<unknown> {
+    return (pulumi.output(value) as unknown as { promise(): Promise<unknown> }).promise();
 }
 
 const stackRuns = new Map<string, Promise<ProgramRun>>();
