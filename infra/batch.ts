@@ -11,6 +11,9 @@ import { BATCH_ENV } from "../model/transaction";
 import { BatchNetwork } from "./network";
 import type { TransactionTable } from "./table";
 
+/** The tag of the image in service, moved by each deploy; the lifecycle policy never expires it. */
+export const LIVE_IMAGE_TAG = "live";
+
 /** The stack settings the batch job uses. */
 export type BatchJobConfig = Pick<
     StackConfig,
@@ -72,8 +75,15 @@ export class BatchJob extends pulumi.ComponentResource {
                 // `pulumi destroy` deletes them with the repository instead of stopping at
                 // RepositoryNotEmptyException (awsx defaults this to false).
                 forceDelete: true,
+                // Every build is tagged with its content tag, and the one in service also with
+                // `live`, which moves with each deploy. The `live` rule comes first, and an image
+                // that matches a higher priority rule's tags cannot be expired by a lower one (ECR
+                // user guide, "Lifecycle policy evaluation rules"): the count never prunes the
+                // image in service, even after a rollback re-pushes an old build whose push time
+                // is older than the rest.
                 lifecyclePolicy: {
                     rules: [
+                        { description: "Keep the image in service", tagStatus: "tagged", tagPrefixList: [LIVE_IMAGE_TAG], maximumNumberOfImages: 1 },
                         {
                             description: `Keep the last ${config.batchImagesToKeep} images`,
                             tagStatus: "any",
@@ -96,7 +106,7 @@ export class BatchJob extends pulumi.ComponentResource {
         const image = new docker.Image(
             `${name}-image`,
             {
-                tags: [imageRef],
+                tags: [imageRef, pulumi.interpolate`${repository.url}:${LIVE_IMAGE_TAG}`],
                 context: { location: context },
                 dockerfile: { location: `${context}/Dockerfile` },
                 platforms: [DOCKER_PLATFORM[config.batchArchitecture] as docker.Platform],

@@ -18,19 +18,27 @@ describe("batch job under Pulumi mocks (defaults)", () => {
         assert.equal(run.error, undefined, String(run.error));
     });
 
-    it("creates a scanned ECR repository with a keep-last-10 lifecycle policy, which pulumi destroy empties", () => {
+    it("creates a scanned ECR repository that keeps the image in service and the last 10, which pulumi destroy empties", () => {
         assert.deepEqual(named(run, "awsx:ecr:Repository", "batch-repo").inputs, {
             imageScanningConfiguration: { scanOnPush: true },
             imageTagMutability: "MUTABLE",
             forceDelete: true,
-            lifecyclePolicy: { rules: [{ description: "Keep the last 10 images", tagStatus: "any", maximumNumberOfImages: 10 }] },
+            // awsx gives the tagged rule priority 1 and the `any` rule the last: ECR never lets a
+            // lower priority rule expire an image whose tags a higher one matches.
+            lifecyclePolicy: {
+                rules: [
+                    { description: "Keep the image in service", tagStatus: "tagged", tagPrefixList: ["live"], maximumNumberOfImages: 1 },
+                    { description: "Keep the last 10 images", tagStatus: "any", maximumNumberOfImages: 10 },
+                ],
+            },
         });
     });
 
     it("builds the image from batch-container/ for linux/arm64 with a content-derived tag, and pushes it to the repository", () => {
         const { inputs } = named(run, "docker-build:index:Image", "batch-image");
-        assert.equal(inputs.tags.length, 1);
+        assert.equal(inputs.tags.length, 2);
         assert.match(inputs.tags[0], new RegExp(`^${REPO_URL}:src-[0-9a-f]{16}$`));
+        assert.equal(inputs.tags[1], `${REPO_URL}:live`, "the image in service carries the tag the lifecycle policy keeps");
         assert.deepEqual(inputs.platforms, ["linux/arm64"]);
         assert.equal(inputs.push, true);
         const context = inputs.context.location;
@@ -208,7 +216,7 @@ describe("batch job under Pulumi mocks (non-default config)", () => {
 
     it("turns on Container Insights, keeps 3 images and applies 30-day retention", () => {
         assert.deepEqual(named(run, "aws:ecs/cluster:Cluster", "batch-cluster").inputs.settings, [{ name: "containerInsights", value: "enabled" }]);
-        assert.equal(named(run, "awsx:ecr:Repository", "batch-repo").inputs.lifecyclePolicy.rules[0].maximumNumberOfImages, 3);
+        assert.equal(named(run, "awsx:ecr:Repository", "batch-repo").inputs.lifecyclePolicy.rules[1].maximumNumberOfImages, 3);
         assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", "batch-logs").inputs.retentionInDays, 30);
     });
 
