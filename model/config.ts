@@ -175,7 +175,9 @@ const KEYS = {
     batchMemory: { ...integer(512, 122880), default: 512 },
     batchArchitecture: { ...oneOf<CpuArchitecture>(["ARM64", "X86_64"]), default: DERIVED },
     batchTimeoutSeconds: { ...integer(60, MAX_TIMEOUT_SECONDS), default: 3600 },
-    batchImagesToKeep: { ...integer(1, 1000), default: 10 },
+    // At least the image in service and the one before it, which an execution started before
+    // the last deploy still runs (infra/batch.ts).
+    batchImagesToKeep: { ...integer(2, 1000), default: 10 },
     subnetIds: {
         ...idList(AWS_ID("subnet"), ECS_MAX_SUBNETS, `a JSON array of 1 to ${ECS_MAX_SUBNETS} subnet IDs (subnet- and 8 or 17 hex digits)`),
         default: undefined,

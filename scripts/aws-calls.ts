@@ -3,6 +3,7 @@
  * refusal turned into one line that says what was refused and what to do.
  */
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from "@aws-sdk/client-sfn";
+import { REDRIVE_WINDOW_DAYS } from "../model/platform-rules";
 
 /** A failure to report in one line, with exit code 1. */
 export class ExecuteError extends Error {}
@@ -44,7 +45,7 @@ export function refusal(action: string, resource: string, error: unknown): Execu
             "no AWS credentials were found: set AWS_PROFILE, or sign in (aws sso login), or set the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair",
         StateMachineDoesNotExist: "no such state machine in that account and region: check the ARN, the stack and AWS_REGION",
         ExecutionDoesNotExist: "no such execution in that account and region: check the ARN and AWS_REGION",
-        ExecutionNotRedrivable: "only a FAILED, TIMED_OUT or ABORTED execution of the last 14 days can be redriven",
+        ExecutionNotRedrivable: `only a FAILED, TIMED_OUT or ABORTED execution of the last ${REDRIVE_WINDOW_DAYS} days can be redriven`,
         ThrottlingException: "Step Functions throttled the call even after retries: try again in a minute",
     };
     const hint = hints[e.name] ?? hints[e.constructor?.name] ?? "";

@@ -65,7 +65,12 @@ const RULES: [string, Record<string, string>, string][] = [
         { batchTimeoutSeconds: "31536001" },
         "stock-trader:batchTimeoutSeconds must be an integer from 60 to 31536000 (got 31536001)",
     ],
-    ["batchImagesToKeep is positive", { batchImagesToKeep: "0" }, "stock-trader:batchImagesToKeep must be an integer from 1 to 1000 (got 0)"],
+    ["batchImagesToKeep is positive", { batchImagesToKeep: "0" }, "stock-trader:batchImagesToKeep must be an integer from 2 to 1000 (got 0)"],
+    [
+        "batchImagesToKeep keeps the image before the one in service, which earlier executions run",
+        { batchImagesToKeep: "1" },
+        "stock-trader:batchImagesToKeep must be an integer from 2 to 1000 (got 1)",
+    ],
     [
         "subnetIds are subnet IDs",
         { subnetIds: '["subnet-zz"]', securityGroupIds: '["sg-0123456789abcdef0"]' },

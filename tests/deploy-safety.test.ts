@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { PolicyStatement } from "../model/policies";
-import { BATCH_CONTAINER_DIR } from "../model/project";
+import { IAM_PROPAGATION_SECONDS, REDRIVE_WINDOW_DAYS } from "../model/platform-rules";
+import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../model/project";
 import { isAllowed } from "./support/grants";
 import { MockAccount, named, programSources, runProgram, type ProgramRun } from "./support/program";
 
@@ -98,5 +99,21 @@ describe("a deploy that changes batch-container/ keeps what earlier executions n
         assert.equal(image(old), first.outputs.imageUri);
         const rest = (inputs: Record<string, string>) => ({ ...inputs, containerDefinitions: undefined });
         assert.deepEqual(rest(current), rest(old));
+    });
+});
+
+describe("the README's deploy-time facts", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### What a deploy changes"), readme.indexOf("### Continuous delivery"));
+
+    it("states the pause after a policy change and the redrive window as the program has them", () => {
+        assert.match(section, new RegExp(`waits ${IAM_PROPAGATION_SECONDS} s for IAM`));
+        assert.match(section, new RegExp(`in ${REDRIVE_WINDOW_DAYS} days \\(the redrive window\\)`));
+    });
+
+    it("names the task definition family as the program names it", async () => {
+        const run = await runProgram({}, "test");
+        assert.equal(named(run, TASK, "batch-task").inputs.family, "stock-trader-test-batch");
+        assert.match(section, /`<project>-<stack>-batch`/);
     });
 });
