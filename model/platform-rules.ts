@@ -13,6 +13,9 @@ import { batchRuns, longestRunSeconds, runTaskOverrides } from "./workflow";
 export const CONFIG_NAMESPACE = "stock-trader";
 const key = (name: keyof StackConfig) => `${CONFIG_NAMESPACE}:${name}`;
 
+const ECS_GUIDE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide";
+const ECS_API = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference";
+
 /** Fargate's task sizes: CPU units mapped to the memory values (MiB) allowed with them. */
 export const FARGATE_MEMORY_BY_CPU: ReadonlyMap<number, readonly number[]> = new Map([
     [256, [512, 1024, 2048]],
@@ -99,6 +102,29 @@ export function overridesLength(containerName: string, command: readonly string[
     return JSON.stringify(runTaskOverrides(containerName, command, { Value: "0".repeat(36) })).length;
 }
 
+/**
+ * The longest name AWS gives each kind of resource the program names, and where it says so. The
+ * program names two of them itself (the dashboard and the task family, cut to fit by
+ * stackScopedName); Pulumi names the rest after their logical names, adding a hyphen and seven
+ * random characters.
+ */
+export const NAME_LIMITS: Readonly<Record<string, { max: number; source: string }>> = {
+    "aws:lambda/function:Function": { max: 64, source: "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html" },
+    "aws:iam/role:Role": { max: 64, source: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html" },
+    "aws:iam/policy:Policy": { max: 128, source: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html" },
+    "aws:iam/rolePolicy:RolePolicy": { max: 128, source: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePolicy.html" },
+    "aws:sfn/stateMachine:StateMachine": { max: 80, source: "https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html" },
+    "aws:dynamodb/table:Table": { max: 255, source: "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html" },
+    "aws:sns/topic:Topic": { max: 256, source: "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html" },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": { max: 255, source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html" },
+    "aws:cloudwatch/dashboard:Dashboard": { max: 255, source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html" },
+    "aws:cloudwatch/eventRule:EventRule": { max: 64, source: "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html" },
+    "aws:cloudwatch/logGroup:LogGroup": { max: 512, source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html" },
+    "aws:ecs/cluster:Cluster": { max: 255, source: `${ECS_API}/API_CreateCluster.html` },
+    "aws:ecs/taskDefinition:TaskDefinition": { max: 255, source: `${ECS_API}/API_RegisterTaskDefinition.html` },
+    "aws:ec2/securityGroup:SecurityGroup": { max: 255, source: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html" },
+};
+
 /** One rule AWS enforces, with where it is written down and which keys it constrains. */
 export interface PlatformRule {
     id: string;
@@ -141,9 +167,6 @@ function executionTimeoutProblem(config: StackConfig, given: ReadonlySet<keyof S
         `with batchTimeoutSeconds ${config.batchTimeoutSeconds}${interruptions} and every Lambda, DynamoDB and ECS retry (got ${config.executionTimeoutSeconds})`
     );
 }
-
-const ECS_GUIDE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide";
-const ECS_API = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference";
 
 /** Every rule of AWS's that the config's keys meet. */
 export const PLATFORM_RULES: readonly PlatformRule[] = [

@@ -47,6 +47,7 @@ const subnet = (SubnetId: string, VpcId = VPC): Subnet => ({
     SubnetId,
     VpcId,
     AvailabilityZone: "us-east-1a",
+    AvailabilityZoneId: "use1-az1",
     CidrBlock: "172.31.0.0/20",
     State: "available",
     MapPublicIpOnLaunch: SubnetId === PUBLIC,
@@ -420,6 +421,19 @@ describe("npm run preflight", () => {
             assert.match(results[0].detail, /subnet-0aaaaaaaaaaaaaaa1: internet gateway igw-0123, with a public IP/);
             assert.deepEqual(ec2.commandCalls(DescribeSubnetsCommand)[0].args[0].input, { SubnetIds: [PUBLIC] });
             assert.deepEqual(ec2.commandCalls(DescribeRouteTablesCommand)[0].args[0].input.Filters, [{ Name: "vpc-id", Values: [VPC] }]);
+        });
+
+        it("fails a subnet outside the zones where Fargate runs tasks in its region, naming the zones, and passes one inside them", async () => {
+            const inZone = (zone: string): Subnet => ({ ...subnet(PUBLIC), AvailabilityZone: "us-west-1x", AvailabilityZoneId: zone });
+            network([inZone("usw1-az2")], [publicTable, mainTable], []);
+            const [outside, groups] = await networkChecks("us-west-1", own(true));
+            assert.deepEqual([outside.status, groups.status], ["fail", "warn"]);
+            assert.equal(outside.detail, `${PUBLIC} is in usw1-az2; in us-west-1 Fargate runs tasks in usw1-az1, usw1-az3 only`);
+            assert.match(outside.fix!, /Name=availability-zone-id,Values=usw1-az1,usw1-az3/);
+            ec2.reset();
+            healthyAccount();
+            network([inZone("usw1-az3")], [publicTable, mainTable], []);
+            assert.equal((await networkChecks("us-west-1", own(true)))[0].status, "pass");
         });
 
         it("fails a public subnet without a public IP or endpoints, naming what is missing", async () => {

@@ -20,6 +20,7 @@ import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotas
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { BatchCapacity, StackConfig } from "../../model/config";
 import { fail, notChecked, pass, warn, type CheckResult } from "./check";
+import { FARGATE_AVAILABILITY_ZONE_IDS } from "../../model/platform-rules";
 
 /** Every AWS action the preflight calls, for the IAM policy README gives it. */
 export const PREFLIGHT_ACTIONS = [
@@ -358,6 +359,19 @@ async function ownNetworkChecks(
                 title,
                 `the subnets are in ${vpcs.length} VPCs (${where}); a task's subnets must share one`,
                 "list subnets of one VPC in subnetIds",
+            ),
+            notChecked("security-groups", "Security groups", "Subnets"),
+        ];
+    }
+    const zones = FARGATE_AVAILABILITY_ZONE_IDS[region];
+    const outside = zones === undefined ? [] : subnets.filter((s) => !zones.includes(s.AvailabilityZoneId ?? ""));
+    if (zones !== undefined && outside.length > 0) {
+        return [
+            fail(
+                "subnets",
+                title,
+                `${outside.map((s) => `${s.SubnetId} is in ${s.AvailabilityZoneId}`).join(", ")}; in ${region} Fargate runs tasks in ${zones.join(", ")} only`,
+                `list subnets of those availability zones in subnetIds (aws ec2 describe-subnets --region ${region} --filters Name=availability-zone-id,Values=${zones.join(",")})`,
             ),
             notChecked("security-groups", "Security groups", "Subnets"),
         ];
