@@ -24,7 +24,7 @@ export const numRuns = (inTestSuite: number): number => (process.env.FC_NUM_RUNS
 
 export const settings = (inTestSuite: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns: numRuns(inTestSuite) });
 
-type Raw = Record<string, string>;
+export type Raw = Record<string, string>;
 
 const safeInteger = fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.constantFrom(Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 0)).map(String);
 
