@@ -34,7 +34,7 @@ const VALUES: Partial<Record<keyof StackConfig, fc.Arbitrary<string>>> = {
 /** What a user sees of a run: every registered resource's type, name and inputs, and the stack outputs. */
 const seen = (run: ProgramRun) =>
     JSON.stringify({
-        resources: run.resources.map((r) => [r.type, r.name, r.inputs]).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+        resources: [...run.resources].sort((a, b) => `${a.type}::${a.name}`.localeCompare(`${b.type}::${b.name}`)).map((r) => [r.type, r.name, r.inputs]),
         outputs: run.outputs,
     });
 
