@@ -225,7 +225,26 @@ describe("properties over the config space", () => {
                 assert.equal(task.runtimePlatform.cpuArchitecture, config.batchArchitecture);
                 assert.ok(config.batchCapacity !== "FARGATE_SPOT" || task.runtimePlatform.cpuArchitecture === "X86_64", "Fargate Spot runs X86_64 only");
                 assert.equal(JSON.parse(task.containerDefinitions)[0].name, config.batchContainerName);
-                assert.equal(ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").length, alarmSpecs(config).length);
+                // One alarm on each of the state machine's documented failure metrics, one on each
+                // registered function's errors, and with the schedule watched, one on successes.
+                const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs);
+                const functions = ofType(run, "aws:lambda/function:Function");
+                const watched = config.scheduleEnabled && config.staleAfterHours !== undefined;
+                assert.deepEqual(
+                    alarms
+                        .filter((a) => a.namespace === "AWS/States")
+                        .map((a) => a.metricName)
+                        .sort(),
+                    ["ExecutionThrottled", "ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut", ...(watched ? ["ExecutionsSucceeded"] : [])].sort(),
+                );
+                assert.deepEqual(
+                    alarms
+                        .filter((a) => a.namespace === "AWS/Lambda" && a.metricName === "Errors")
+                        .map((a) => a.dimensions.FunctionName)
+                        .sort(),
+                    functions.map((f) => f.state.name).sort(),
+                );
+                assert.equal(alarms.length, 4 + functions.length + (watched ? 1 : 0));
                 for (const fn of ofType(run, "aws:lambda/function:Function")) {
                     assert.equal(fn.inputs.tracingConfig?.mode === "Active", config.tracingEnabled, fn.name);
                 }
