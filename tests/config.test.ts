@@ -1,7 +1,9 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../model/config";
 import { overridesLength } from "../model/platform-rules";
+import { localWorkflow } from "../local/definition";
 import { runProgram } from "./support/program";
+import { defaultExecutionTimeout } from "./support/worst-case";
 
 const COMMAND = `a JSON array of the batch program's arguments: --arg1 <integer> --arg2 <integer>, each exactly once, such as ["--arg1","100","--arg2","200"]`;
 const SCHEDULE = "stock-trader:scheduleExpression must be an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ";
@@ -354,8 +356,8 @@ describe("config validation", () => {
             tableDeletionProtection: false,
             tablePointInTimeRecovery: false,
             containerInsights: false,
-            // Room for the batch's 3600 s and every retry: worked out in workflow.test.ts.
-            executionTimeoutSeconds: 226200,
+            // Room for the batch's 3600 s and every retry: the longest run of the default definition's states.
+            executionTimeoutSeconds: defaultExecutionTimeout(localWorkflow(parseConfig({}), "T").definition),
             alarmEmail: undefined,
             staleAfterHours: 3,
             batchCapacity: "FARGATE",

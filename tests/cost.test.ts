@@ -11,6 +11,7 @@ import { main, renderCost, stackCost } from "../scripts/cost";
 import { dollars } from "../scripts/format";
 import { printedCostRow } from "./support/cost-output";
 import { runInProcess, runTool } from "./support/tool";
+import { transitionCounts } from "./support/worst-case";
 
 const table = prices;
 
@@ -23,7 +24,7 @@ const close = (actual: number, expected: number, label: string) => assert.ok(Mat
 
 describe("cost model", () => {
     it("prices one dev execution (ARM64, on-demand, logging ALL) as worked out by hand", () => {
-        // 6 transitions × $0.000025                                   = 0.00015
+        // the success path's transitions, counted off the definition, × the price of one
         // 2 Lambda requests × $0.0000002                              = 0.0000004
         // 2 × 0.125 GB × 0.1 s = 0.025 GB-s × $0.0000133334           = 0.000000333335
         // 2 write units × $0.000000625                                = 0.00000125
@@ -33,9 +34,11 @@ describe("cost model", () => {
         //       (its level and timestamp included) + 450 batch + 6000 execution log = 8693 bytes × $0.50/GB
         //       and stored 7 of 30.4167 days × $0.03/GB-month
         // public IPv4 for 60 s: 0.0166667 h × $0.005                  = 0.0000833333333
+        const raw = { logLevel: "ALL", logRetentionDays: "7" };
+        const transitions = transitionCounts(localWorkflow(parseConfig(raw), "T").definition, "Run ECS task");
         const logGb = 8693 / 1024 ** 3;
         const byHand =
-            0.00015 +
+            transitions.success * table.prices.stepFunctionsTransition.usd +
             0.0000004 +
             0.025 * 0.0000133334 +
             0.00000125 +
@@ -44,10 +47,10 @@ describe("cost model", () => {
             logGb * 0.5 +
             logGb * (7 / (730 / 24)) * 0.03 +
             (1 / 60) * 0.005;
-        const dev = estimate({ logLevel: "ALL", logRetentionDays: "7" });
+        const dev = estimate(raw);
         close(dev.perExecutionUsd, byHand, "per execution");
         assert.ok(Math.abs(dev.perExecutionUsd - 0.0004) / 0.0004 < 0.1, `about $0.0004 a run, got ${dev.perExecutionUsd}`);
-        assert.deepEqual(dev.transitions, { success: 6, batchFailure: 6, perRetry: 1, perSpotInterruption: 0 });
+        assert.deepEqual(dev.transitions, transitions);
     });
 
     it("adds the fixed monthly parts: 7 alarms, one dashboard, the 4 trade metrics, the kept images", () => {
@@ -92,7 +95,7 @@ describe("cost model", () => {
         );
         // On-demand x86 compute for the minute: 0.25 × 0.04048 / 60 + 0.5 × 0.004445 / 60.
         close(x86.perExecutionUsd - arm.perExecutionUsd, (0.25 * (0.04048 - 0.03238) + 0.5 * (0.004445 - 0.00356)) / 60, "x86 over ARM");
-        assert.deepEqual(x86Spot.transitions, { success: 6, batchFailure: 7, perRetry: 1, perSpotInterruption: 3 });
+        assert.deepEqual(x86Spot.transitions, transitionCounts(localWorkflow(parseConfig({ batchCapacity: "FARGATE_SPOT" }), "T").definition, "Run ECS task"));
     });
 
     it("drops the public IP without one, adds X-Ray with tracing, and no execution logs below ALL", () => {

@@ -17,7 +17,6 @@ import { estimateCost } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import { stackScopedName } from "../model/names";
 import prices from "../model/prices.json";
-import { FUNCTION_TIMEOUT_SECONDS } from "../model/functions";
 import { PLATFORM_RULES } from "../model/platform-rules";
 import type { StackConfig } from "../model/stack-config";
 import { buildWorkflow, longestRunSeconds, type State, type TaskState } from "../model/workflow";
@@ -25,28 +24,13 @@ import { renderCost } from "../scripts/cost";
 import { dollars, exactNumber } from "../scripts/format";
 import { accepts, acceptedConfigs, batchArgumentsNearby, configsWithOneBadKey, rawConfigs, settings } from "./support/arbitraries";
 import { printedCostRow } from "./support/cost-output";
-import { longestSuccessSeconds, type AttemptTimes } from "./support/worst-case";
+import { DEPLOYED_ATTEMPTS, longestSuccessSeconds } from "./support/worst-case";
 import { missingGrants, unneededGrants } from "./support/grants";
 import { fromProgram, packViolations } from "./support/policy-pack";
 import { named, ofType, runProgram } from "./support/program";
 
 /** The largest value AWS takes for a Task's TimeoutSeconds and a retrier's IntervalSeconds and MaxAttempts (States Language). */
 const ASL_MAX = 99999999;
-
-/**
- * How long one attempt of each Task may run, from what the stack deploys: a Lambda task its
- * function's timeout, a task with TimeoutSeconds that, and a request-response API call (the
- * DynamoDB put) no time worth counting.
- */
-const DEPLOYED_ATTEMPTS: AttemptTimes = {
-    attemptSeconds: (_name, state) => {
-        const task = state as TaskState;
-        if (task.TimeoutSeconds !== undefined) {
-            return task.TimeoutSeconds;
-        }
-        return /^arn:aws[a-z-]*:lambda:/.test(String(task.Resource)) ? FUNCTION_TIMEOUT_SECONDS : 0;
-    },
-};
 
 const tasksOf = (states: Record<string, State>) => Object.entries(states).filter((entry): entry is [string, TaskState] => entry[1].Type === "Task");
 

@@ -3,10 +3,10 @@ import { localResources } from "../local/definition";
 import { parseConfig, type StackConfig } from "../model/config";
 import { buildWorkflow, type TaskState, type WorkflowResources } from "../model/workflow";
 import { missingGrants, unneededGrants } from "./support/grants";
+import { defaultExecutionTimeout } from "./support/worst-case";
 import {
     baseStatements,
     CLUSTER,
-    DEFAULT_EXECUTION_TIMEOUT_3600,
     EXECUTION_ROLE,
     expectedDefinition,
     expectedSpotStates,
@@ -44,7 +44,6 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
         groups: ["sg-0123456789abcdef0"],
         timeout: 3600,
         container: "batch",
-        executionTimeout: DEFAULT_EXECUTION_TIMEOUT_3600,
     };
 
     it("builds the expected definition and policy for the defaults, logging at ERROR", () => {
@@ -79,9 +78,12 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
         assert.deepEqual(policy, { Version: "2012-10-17", Statement: [...baseStatements(), TRACING] });
     });
 
-    it("derives the execution timeout from the batch timeout: 2700 s less for a 900 s batch", () => {
-        const { definition } = buildWorkflow({ config: parseConfig({ batchTimeoutSeconds: "900" }), resources: MOCK_RESOURCES });
-        assert.equal(definition.TimeoutSeconds, DEFAULT_EXECUTION_TIMEOUT_3600 - 2700);
+    it("derives the execution timeout from the batch timeout: the longest run of its states, rounded up to the minute, 2700 s less for a 900 s batch", () => {
+        const timeoutFor = (batchTimeoutSeconds: string) =>
+            buildWorkflow({ config: parseConfig({ batchTimeoutSeconds }), resources: MOCK_RESOURCES }).definition;
+        const [short, long] = [timeoutFor("900"), timeoutFor("3600")];
+        assert.equal(short.TimeoutSeconds, defaultExecutionTimeout(short));
+        assert.equal(long.TimeoutSeconds - short.TimeoutSeconds, 2700);
     });
 
     it("runs the batch on Fargate Spot with a capacity provider strategy, and reruns it after an interruption", () => {

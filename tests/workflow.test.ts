@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import aslValidator from "asl-validator";
 import { IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
 import type { StateMachineDefinition } from "../model/workflow";
-import { baseStatements, DEFAULT_EXECUTION_TIMEOUT_3600, expectedDefinition, LOG_DELIVERY, statement, TRACING } from "./support/expected-workflow";
+import { baseStatements, expectedDefinition, LOG_DELIVERY, statement, TRACING } from "./support/expected-workflow";
 import { expectedTrust } from "./support/expected-iam";
 import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 import { readStackFile } from "../scripts/stack-files";
@@ -45,7 +45,6 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
                 groups: ["sg-batch-network-egress-https"],
                 timeout: 3600,
                 container: "batch",
-                executionTimeout: DEFAULT_EXECUTION_TIMEOUT_3600,
                 stack: "dev",
             }),
         );
@@ -215,7 +214,6 @@ describe("trading workflow under Pulumi mocks (non-default config)", () => {
                 groups: ["sg-0123456789abcdef0"],
                 timeout: 900,
                 container: "worker",
-                executionTimeout: DEFAULT_EXECUTION_TIMEOUT_3600 - 2700,
             }),
         );
     });

@@ -4,6 +4,8 @@
  * model tests compare what `buildWorkflow` makes of the same ARNs.
  */
 import { ACCOUNT, mockArn } from "./program";
+import type { StateMachineDefinition } from "../../model/asl";
+import { defaultExecutionTimeout } from "./worst-case";
 
 export const FN = (fn: string) => mockArn("lambda", `function:trading-${fn}`);
 export const CLUSTER = mockArn("ecs", "cluster/batch-cluster");
@@ -15,15 +17,6 @@ export const TABLE_NAME = "transactions-table";
 export const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/batch-execution-role`;
 export const TASK_ROLE = `arn:aws:iam::${ACCOUNT}:role/batch-task-role`;
 
-/**
- * The default execution timeout with batchTimeoutSeconds 3600, worked by hand: the checker's 6
- * attempts of 10 s plus waits 15 × (1 + 1.5 + 1.5² + 1.5³ + 1.5⁴) = 197.8 s; a trade function's
- * 4 attempts of 10 s plus 3 waits of 2 s; Record Transaction's waits 20 × (1 + 10 + 100 + 1000 +
- * 10000) = 222220 s; the batch's start retries 10 × (1 + 2 + 4) = 70 s; the batch's 3600 s. That
- * is 226193.8 s, rounded up to the minute. With 900 s for the batch it is 2700 s less.
- */
-export const DEFAULT_EXECUTION_TIMEOUT_3600 = 226200;
-
 /** The definition the program must deploy, written out from the mock ARNs, not from the builder. */
 export function expectedDefinition(o: {
     threshold: number;
@@ -33,85 +26,88 @@ export function expectedDefinition(o: {
     groups: string[];
     timeout: number;
     container: string;
-    executionTimeout: number;
+    /** An execution timeout the stack sets; by default the longest successful run of these states, rounded up to the minute. */
+    executionTimeout?: number;
     /** The stack the program ran as (runProgram's `test` unless said). */
     stack?: string;
 }) {
+    const states = {
+        "Check Stock Value": {
+            Type: "Task",
+            Resource: FN("stock-checker"),
+            Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 15, MaxAttempts: 5, BackoffRate: 1.5 }],
+            Next: "Buy or Sell?",
+        },
+        "Buy or Sell?": {
+            Type: "Choice",
+            Choices: [{ Variable: "$.stock_price", NumericLessThanEquals: o.threshold, Next: "Buy Stock" }],
+            Default: "Sell Stock",
+        },
+        "Buy Stock": {
+            Type: "Task",
+            Resource: FN("stock-buyer"),
+            Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 1 }],
+            Next: "Record Transaction",
+        },
+        "Sell Stock": {
+            Type: "Task",
+            Resource: FN("stock-seller"),
+            Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 1 }],
+            Next: "Record Transaction",
+        },
+        "Record Transaction": {
+            Type: "Task",
+            Resource: "arn:aws:states:::dynamodb:putItem",
+            Parameters: {
+                TableName: "transactions-table",
+                Item: {
+                    Id: { "S.$": "$.id" },
+                    Type: { "S.$": "$.type" },
+                    Price: { "N.$": "$.price" },
+                    Quantity: { "N.$": "$.qty" },
+                    Timestamp: { "S.$": "$.timestamp" },
+                },
+            },
+            ResultPath: null,
+            Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 20, MaxAttempts: 5, BackoffRate: 10 }],
+            Next: "Run ECS task",
+        },
+        "Run ECS task": {
+            Type: "Task",
+            Resource: "arn:aws:states:::ecs:runTask.sync",
+            Parameters: {
+                LaunchType: "FARGATE",
+                Cluster: CLUSTER,
+                TaskDefinition: taskDefinitionOf(o.stack ?? "test"),
+                NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: o.publicIp, SecurityGroups: o.groups, Subnets: o.subnets } },
+                Overrides: {
+                    ContainerOverrides: [{ Name: o.container, Command: o.command, Environment: [{ Name: "TRANSACTION_ID", "Value.$": "$.id" }] }],
+                },
+                PropagateTags: "TASK_DEFINITION",
+            },
+            TimeoutSeconds: o.timeout,
+            ResultSelector: { "TaskArn.$": "$.TaskArn", "ExitCode.$": "$.Containers[0].ExitCode" },
+            ResultPath: "$.batch",
+            Retry: [
+                {
+                    ErrorEquals: ["ECS.AmazonECSException", "ECS.ServerException", "ECS.ThrottlingException"],
+                    IntervalSeconds: 10,
+                    MaxAttempts: 3,
+                    BackoffRate: 2,
+                },
+            ],
+            Catch: [{ ErrorEquals: ["States.TaskFailed"], ResultPath: "$.error", Next: "Error" }],
+            Next: "Success",
+        },
+        Success: { Type: "Pass", End: true },
+        Error: { Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" },
+    };
+    const StartAt = "Check Stock Value";
     return {
         Comment: "Checks a stock price, buys or sells, records the trade and hands it to a Fargate batch job",
-        StartAt: "Check Stock Value",
-        TimeoutSeconds: o.executionTimeout,
-        States: {
-            "Check Stock Value": {
-                Type: "Task",
-                Resource: FN("stock-checker"),
-                Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 15, MaxAttempts: 5, BackoffRate: 1.5 }],
-                Next: "Buy or Sell?",
-            },
-            "Buy or Sell?": {
-                Type: "Choice",
-                Choices: [{ Variable: "$.stock_price", NumericLessThanEquals: o.threshold, Next: "Buy Stock" }],
-                Default: "Sell Stock",
-            },
-            "Buy Stock": {
-                Type: "Task",
-                Resource: FN("stock-buyer"),
-                Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 1 }],
-                Next: "Record Transaction",
-            },
-            "Sell Stock": {
-                Type: "Task",
-                Resource: FN("stock-seller"),
-                Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 1 }],
-                Next: "Record Transaction",
-            },
-            "Record Transaction": {
-                Type: "Task",
-                Resource: "arn:aws:states:::dynamodb:putItem",
-                Parameters: {
-                    TableName: "transactions-table",
-                    Item: {
-                        Id: { "S.$": "$.id" },
-                        Type: { "S.$": "$.type" },
-                        Price: { "N.$": "$.price" },
-                        Quantity: { "N.$": "$.qty" },
-                        Timestamp: { "S.$": "$.timestamp" },
-                    },
-                },
-                ResultPath: null,
-                Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 20, MaxAttempts: 5, BackoffRate: 10 }],
-                Next: "Run ECS task",
-            },
-            "Run ECS task": {
-                Type: "Task",
-                Resource: "arn:aws:states:::ecs:runTask.sync",
-                Parameters: {
-                    LaunchType: "FARGATE",
-                    Cluster: CLUSTER,
-                    TaskDefinition: taskDefinitionOf(o.stack ?? "test"),
-                    NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: o.publicIp, SecurityGroups: o.groups, Subnets: o.subnets } },
-                    Overrides: {
-                        ContainerOverrides: [{ Name: o.container, Command: o.command, Environment: [{ Name: "TRANSACTION_ID", "Value.$": "$.id" }] }],
-                    },
-                    PropagateTags: "TASK_DEFINITION",
-                },
-                TimeoutSeconds: o.timeout,
-                ResultSelector: { "TaskArn.$": "$.TaskArn", "ExitCode.$": "$.Containers[0].ExitCode" },
-                ResultPath: "$.batch",
-                Retry: [
-                    {
-                        ErrorEquals: ["ECS.AmazonECSException", "ECS.ServerException", "ECS.ThrottlingException"],
-                        IntervalSeconds: 10,
-                        MaxAttempts: 3,
-                        BackoffRate: 2,
-                    },
-                ],
-                Catch: [{ ErrorEquals: ["States.TaskFailed"], ResultPath: "$.error", Next: "Error" }],
-                Next: "Success",
-            },
-            Success: { Type: "Pass", End: true },
-            Error: { Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" },
-        },
+        StartAt,
+        TimeoutSeconds: o.executionTimeout ?? defaultExecutionTimeout({ StartAt, States: states as unknown as StateMachineDefinition["States"] }),
+        States: states,
     };
 }
 

@@ -5,7 +5,8 @@
  * from its own `Retry` and `TimeoutSeconds`. A state or a retrier the model's sum forgets is
  * still in the definition, so the two disagree.
  */
-import type { Retrier, State, StateMachineDefinition } from "../../model/asl";
+import type { Retrier, State, StateMachineDefinition, TaskState } from "../../model/asl";
+import { FUNCTION_TIMEOUT_SECONDS } from "../../model/functions";
 
 /** The States Language's defaults for a retrier's fields. */
 const ASL_RETRY_DEFAULTS = { IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 };
@@ -16,6 +17,26 @@ const FULL_ATTEMPT_ERRORS = new Set(["States.ALL", "States.TaskFailed", "States.
 export interface AttemptTimes {
     /** How long one attempt of a Task state may run: its TimeoutSeconds, or what its resource allows. */
     attemptSeconds: (name: string, state: State) => number;
+}
+
+/**
+ * How long one attempt of each Task may run, from what the stack deploys: a Lambda task its
+ * function's timeout, a task with TimeoutSeconds that, and a request-response API call (the
+ * DynamoDB put) no time worth counting.
+ */
+export const DEPLOYED_ATTEMPTS: AttemptTimes = {
+    attemptSeconds: (_name, state) => {
+        const task = state as TaskState<string>;
+        if (task.TimeoutSeconds !== undefined) {
+            return task.TimeoutSeconds;
+        }
+        return /^arn:aws[a-z-]*:lambda:/.test(String(task.Resource)) ? FUNCTION_TIMEOUT_SECONDS : 0;
+    },
+};
+
+/** The execution timeout a stack gets by default for a definition's states: its longest successful run rounded up to the minute. */
+export function defaultExecutionTimeout(definition: Pick<StateMachineDefinition, "StartAt" | "States">): number {
+    return Math.ceil(longestSuccessSeconds(definition as StateMachineDefinition, DEPLOYED_ATTEMPTS) / 60) * 60;
 }
 
 /** The seconds a retrier waits when every retry happens: each interval times the backoff to its power, capped by MaxDelaySeconds. */
@@ -137,4 +158,44 @@ export function longestSuccessSeconds(definition: StateMachineDefinition, times:
         throw new Error("no path from StartAt ends in success");
     }
     return longest;
+}
+
+/** The fewest states entered from one state to one that `done` accepts, taking only the edges `edges` gives (Infinity if none). */
+function fewestStates(states: Record<string, State>, from: string, done: (name: string, state: State) => boolean, edges: (state: State) => string[]): number {
+    const seen = new Set([from]);
+    let frontier = [from];
+    for (let entered = 1; frontier.length > 0; entered++) {
+        if (frontier.some((name) => done(name, states[name]))) {
+            return entered;
+        }
+        frontier = frontier.flatMap((name) => edges(states[name])).filter((name) => !seen.has(name) && seen.add(name));
+    }
+    return Infinity;
+}
+
+/** Every transition but a Catch: where a state goes when it does not fail. */
+const onwards = (state: State): string[] => {
+    const s = state as { Next?: string; Default?: string; Choices?: { Next: string }[] };
+    return [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next)].filter((n): n is string => n !== undefined);
+};
+
+/**
+ * The state transitions Step Functions bills, read off a definition (each state entered is one):
+ * an execution that succeeds with no retry; one whose batch task fails and is caught into a Fail
+ * state; and what one more run of the batch after a Spot interruption adds (0 without that loop).
+ * `batchState` names the Task that runs the batch.
+ */
+export function transitionCounts(definition: StateMachineDefinition, batchState: string) {
+    const states = definition.States as Record<string, State>;
+    const succeeds = (_: string, state: State) => (state as { Type: string }).Type === "Succeed" || (state as { End?: boolean }).End === true;
+    const caughtInto = ((states[batchState] as { Catch?: { Next: string }[] }).Catch ?? [])[0]?.Next;
+    const toBatch = fewestStates(states, definition.StartAt, (name) => name === batchState, onwards);
+    const toFail = caughtInto === undefined ? Infinity : fewestStates(states, caughtInto, (_, state) => state.Type === "Fail", onwards);
+    const loop = caughtInto === undefined ? Infinity : fewestStates(states, caughtInto, (name) => name === batchState, onwards);
+    return {
+        success: fewestStates(states, definition.StartAt, succeeds, onwards),
+        batchFailure: toBatch + toFail,
+        perRetry: 1,
+        perSpotInterruption: Number.isFinite(loop) ? loop : 0,
+    };
 }
