@@ -324,3 +324,25 @@ describe("npm run test:file", () => {
         assert.deepEqual([...new Set(report.tests.map((t) => path.relative(ROOT, t.file)))], [path.join("tests", "arn.test.ts")]);
     });
 });
+
+describe("the plain JavaScript scripts, which neither the type check nor an import loads", () => {
+    const scripts = fs
+        .readdirSync(path.join(ROOT, "scripts"), { recursive: true, encoding: "utf8" })
+        .filter((file) => file.endsWith(".js"))
+        .map((file) => path.join(ROOT, "scripts", file));
+
+    it("require only modules that exist", () => {
+        assert.ok(scripts.length > 0);
+        for (const file of scripts) {
+            for (const [, request] of fs.readFileSync(file, "utf8").matchAll(/require\("([^"]+)"\)/g)) {
+                assert.doesNotThrow(() => require.resolve(request, { paths: [path.dirname(file)] }), `${path.relative(ROOT, file)} requires ${request}`);
+            }
+        }
+    });
+
+    it("run the dev program phase to the end, as npm run bench:program runs it @load", () => {
+        const run = spawnSync(process.execPath, [path.join(ROOT, "scripts", "bench", "program-phase.js"), "index.ts"], { cwd: ROOT, encoding: "utf8" });
+        assert.equal(run.status, 0, run.stderr);
+        assert.ok(JSON.parse(run.stdout.trim()).resources > 0, run.stdout);
+    });
+});
