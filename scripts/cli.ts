@@ -96,8 +96,23 @@ export const processIo: ToolIo = {
     err: (line) => process.stderr.write(`${line}\n`),
 };
 
+/**
+ * A reader that closed standard output early (`| head`) wants no more: the tool ends quietly
+ * with the exit code it has, 0 if none, instead of dying on EPIPE. Any other write error stays
+ * an error.
+ */
+export function endQuietlyOnClosedOutput(stream: NodeJS.WriteStream = process.stdout): void {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EPIPE") {
+            throw error;
+        }
+        process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    });
+}
+
 /** Runs a tool's main as the process's exit code; an unexpected error is printed with its stack and exits 1. */
 export function runMain(main: () => Promise<number>): void {
+    endQuietlyOnClosedOutput();
     main().then(
         (code) => {
             process.exitCode = code;

@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { PROJECT_ROOT } from "../model/project";
 import { callerProblem, configOverrides, integerFlag, jsonFlag, parseFlags, processIo, runMain, runsFlag, UsageError } from "../scripts/cli";
 import { ConfigError, parseConfig } from "../model/config";
 
@@ -125,5 +127,23 @@ describe("the tools' shared command line", () => {
             assert.equal(process.exitCode, 1);
             assert.deepEqual(printed, [failure]);
         });
+    });
+});
+
+describe("a tool whose reader closes standard output early", () => {
+    it("ends quietly with its exit code, 0 here, as `npm run simulate | head -1` closes it", async () => {
+        // A tool that writes far more than a pipe holds, through the tools' own entry and output.
+        const tool = `require("./scripts/cli").runMain(async () => { for (let i = 0; i < 200000; i++) require("./scripts/cli").processIo.out("line " + i); return 0; });`;
+        const child = spawn(process.execPath, ["--require", "ts-node/register/transpile-only", "--eval", tool], {
+            cwd: PROJECT_ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+        child.stdout.destroy();
+        const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+        assert.equal(stderr, "");
+        assert.equal(code, 0);
     });
 });
