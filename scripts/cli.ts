@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CONFIG_NAMESPACE, ConfigError } from "../model/config";
 import { PROJECT_ROOT } from "../model/project";
+import { StackFileError } from "./stack-files";
 
 /** Bad usage: the tools print the message and their usage, and exit 2. */
 export class UsageError extends Error {}
@@ -16,7 +17,7 @@ export function callerProblem(error: unknown, usage: string, stack?: string): st
     if (error instanceof UsageError) {
         return `${error.message}\n${usage}`;
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof StackFileError) {
         return error.message;
     }
     if (stack !== undefined && (error as NodeJS.ErrnoException).code === "ENOENT") {

@@ -4,7 +4,7 @@
  */
 import { localWorkflow } from "../local/definition";
 import { CONFIG_DOMAINS, ConfigError, type ConfigDomain } from "../model/config";
-import { loadStackConfig, stackNames } from "./stack-files";
+import { loadStackConfig, stackNames, type Notice } from "./stack-files";
 import { assumedExecutions, estimateCost, type CostEstimate } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
@@ -28,8 +28,8 @@ export const USAGE = `usage: npm run cost -- [options]
 export type StackCostEstimate = CostEstimate & { executionsBasis: string };
 
 /** The estimate for a stack file, with overrides, at a number of executions a month (or its schedule's). */
-export function stackCost(stack: string, overrides: Record<string, string>, executionsPerMonth?: number): StackCostEstimate {
-    const config = loadStackConfig(stack, overrides);
+export function stackCost(stack: string, overrides: Record<string, string>, executionsPerMonth?: number, notice?: Notice): StackCostEstimate {
+    const config = loadStackConfig(stack, overrides, notice);
     const assumed = executionsPerMonth === undefined ? assumedExecutions(config) : { executionsPerMonth, basis: "given with --executions-per-month" };
     const { definition } = localWorkflow(config, "TransactionTable");
     return {
@@ -129,7 +129,7 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
             io.out(renderComparison(stackNames()).join("\n"));
             return 0;
         }
-        const estimate = stackCost(values.stack, configOverrides(values.set), executions);
+        const estimate = stackCost(values.stack, configOverrides(values.set), executions, io.err);
         io.out(values.json ? JSON.stringify(estimate, null, 2) : renderCost(values.stack, estimate).join("\n"));
         return 0;
     } catch (error) {

@@ -106,7 +106,7 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
             io.out(USAGE);
             return 0;
         }
-        raw = readStackFile(values.stack);
+        raw = readStackFile(values.stack, io.err);
         config = parseStackConfig(raw);
     } catch (error) {
         return refuseCaller(error, io, USAGE, values?.stack);

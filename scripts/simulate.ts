@@ -162,7 +162,7 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
             write(USAGE);
             return 0;
         }
-        config = loadStackConfig(options.stack, options.set);
+        config = loadStackConfig(options.stack, options.set, io.err);
     } catch (error) {
         return refuseCaller(error, io, USAGE, options?.stack);
     }
