@@ -9,36 +9,43 @@ import { builtBatchImage, runBatch } from "../local/batch";
 import { BATCH_CONTAINER_DIR } from "../model/project";
 import { BATCH_ENV } from "../model/transaction";
 import { EMULATOR_ENV, startLocalDynamoDB } from "../local/dynamodb";
-import { runsFlag } from "./cli";
+import { benchmark, processIo, runMain, type ToolIo } from "./cli";
 import { median } from "./stats";
 
-async function main(): Promise<void> {
-    const runs = runsFlag(process.argv.slice(2), 15);
-    const image = builtBatchImage();
-    const bundleBytes = fs.statSync(path.join(BATCH_CONTAINER_DIR, "dist", "main.js")).size;
-    const db = await startLocalDynamoDB();
-    try {
-        const env = { ...EMULATOR_ENV, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, [BATCH_ENV.tableName]: db.tableName };
-        const durations: number[] = [];
-        for (let i = 0; i < runs; i++) {
-            const id = `bench-${i}`;
-            await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: { Id: { S: id } } }));
-            const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...env, [BATCH_ENV.transactionId]: id }, image);
-            if (run.exitCode !== 0) {
-                throw new Error(`run ${i} exited ${run.exitCode}: ${run.stderr}`);
+export const USAGE = `usage: npm run bench:batch -- [options]
+
+  --runs N   how many times to run the batch program (1 to 1000, default 15)
+  --help     print this help`;
+
+/** The benchmark as a tool: prints its figures and gives 0, or prints the usage and gives 2 on bad flags. */
+export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
+    return benchmark(argv, io, 15, USAGE, async (runs) => {
+        const image = builtBatchImage();
+        const bundleBytes = fs.statSync(path.join(BATCH_CONTAINER_DIR, "dist", "main.js")).size;
+        const db = await startLocalDynamoDB();
+        try {
+            const env = { ...EMULATOR_ENV, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, [BATCH_ENV.tableName]: db.tableName };
+            const durations: number[] = [];
+            for (let i = 0; i < runs; i++) {
+                const id = `bench-${i}`;
+                await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: { Id: { S: id } } }));
+                const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...env, [BATCH_ENV.transactionId]: id }, image);
+                if (run.exitCode !== 0) {
+                    throw new Error(`run ${i} exited ${run.exitCode}: ${run.stderr}`);
+                }
+                durations.push(run.durationMs);
             }
-            durations.push(run.durationMs);
+            io.out(`bundle dist/main.js: ${bundleBytes} bytes`);
+            io.out(
+                `start-to-exit over ${runs} runs: median ${median(durations).toFixed(1)} ms, min ${Math.min(...durations).toFixed(1)} ms, max ${Math.max(...durations).toFixed(1)} ms`,
+            );
+        } finally {
+            await db.stop();
         }
-        console.log(`bundle dist/main.js: ${bundleBytes} bytes`);
-        console.log(
-            `start-to-exit over ${runs} runs: median ${median(durations).toFixed(1)} ms, min ${Math.min(...durations).toFixed(1)} ms, max ${Math.max(...durations).toFixed(1)} ms`,
-        );
-    } finally {
-        await db.stop();
-    }
+        return 0;
+    });
 }
 
-main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-});
+if (require.main === module) {
+    runMain(() => main(process.argv.slice(2)));
+}

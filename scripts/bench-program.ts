@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
-import { runsFlag } from "./cli";
+import { benchmark, processIo, runMain, type ToolIo } from "./cli";
 import { median } from "./stats";
 import { PROJECT_ROOT } from "../model/project";
 
@@ -27,27 +27,39 @@ function phase(entryPoint: string): Phase {
     return JSON.parse(out.trim().split("\n").at(-1) ?? "") as Phase;
 }
 
-function main(): void {
-    const runs = runsFlag(process.argv.slice(2), 7);
-    const program: Phase[] = [];
-    const empty: Phase[] = [];
-    // Alternate the two so that both see the same machine load.
-    for (let i = 0; i < runs; i++) {
-        program.push(phase("index.ts"));
-        empty.push(phase("scripts/bench/empty-program.ts"));
-    }
-    const row = (label: string, phases: Phase[]) =>
-        `${label.padEnd(16)} ${median(phases.map((p) => p.ms))
-            .toFixed(0)
-            .padStart(6)} ms  ${median(phases.map((p) => p.maxRssMb))
-            .toFixed(0)
-            .padStart(5)} MB  ${String(phases[0].resources).padStart(3)} resources`;
-    console.log(
-        `node ${process.version}, ${availableParallelism()} cores, median of ${runs} runs each, type checking ${process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "false" ? "on" : "as the tsconfig says"}`,
-    );
-    console.log(row("program (dev)", program));
-    console.log(row("empty program", empty));
-    console.log(`ratio            ${(median(program.map((p) => p.ms)) / median(empty.map((p) => p.ms))).toFixed(2)}x`);
+export const USAGE = `usage: npm run bench:program -- [options]
+
+  --runs N   how many times to run each program phase (1 to 1000, default 7)
+  --help     print this help
+
+Set PULUMI_NODEJS_TRANSPILE_ONLY=false to time the type-checked load.`;
+
+/** The benchmark as a tool: prints its figures and gives 0, or prints the usage and gives 2 on bad flags. */
+export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
+    return benchmark(argv, io, 7, USAGE, async (runs) => {
+        const program: Phase[] = [];
+        const empty: Phase[] = [];
+        // Alternate the two so that both see the same machine load.
+        for (let i = 0; i < runs; i++) {
+            program.push(phase("index.ts"));
+            empty.push(phase("scripts/bench/empty-program.ts"));
+        }
+        const row = (label: string, phases: Phase[]) =>
+            `${label.padEnd(16)} ${median(phases.map((p) => p.ms))
+                .toFixed(0)
+                .padStart(6)} ms  ${median(phases.map((p) => p.maxRssMb))
+                .toFixed(0)
+                .padStart(5)} MB  ${String(phases[0].resources).padStart(3)} resources`;
+        io.out(
+            `node ${process.version}, ${availableParallelism()} cores, median of ${runs} runs each, type checking ${process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "false" ? "on" : "as the tsconfig says"}`,
+        );
+        io.out(row("program (dev)", program));
+        io.out(row("empty program", empty));
+        io.out(`ratio            ${(median(program.map((p) => p.ms)) / median(empty.map((p) => p.ms))).toFixed(2)}x`);
+        return 0;
+    });
 }
 
-main();
+if (require.main === module) {
+    runMain(() => main(process.argv.slice(2)));
+}

@@ -4,35 +4,48 @@
  * Usage: npm run bench:simulate [-- --sizes 1,100,1000 --concurrency 20]
  */
 import { availableParallelism } from "node:os";
-import { parseArgs } from "node:util";
 import { runWorkflow } from "../local/runner";
 import { summarize } from "./simulate";
+import { integerFlag, parseFlags, processIo, refuseCaller, runMain, type ToolIo } from "./cli";
 import { loadStackConfig } from "./stack-files";
 
-async function main(): Promise<void> {
-    const { values } = parseArgs({
-        strict: true,
-        options: { sizes: { type: "string", default: "1,100,1000" }, concurrency: { type: "string", default: "20" } },
-    });
-    const sizes = values.sizes.split(",").map(Number);
-    const concurrency = Number(values.concurrency);
-    if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(concurrency) || concurrency < 1) {
-        throw new Error(
-            `--sizes must be positive integers separated by commas and --concurrency a positive integer (got ${values.sizes}, ${values.concurrency})`,
-        );
+export const USAGE = `usage: npm run bench:simulate -- [options]
+
+  --sizes N,N,...    the batch sizes to run, executions each (1 to 100000; default 1,100,1000)
+  --concurrency N    executions at once (1 to 1000, default 20)
+  --help             print this help`;
+
+/** The benchmark as a tool: prints its figures and gives 0, or prints the usage and gives 2 on bad flags. */
+export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
+    let sizes: number[];
+    let concurrency: number;
+    try {
+        const values = parseFlags(argv, {
+            sizes: { type: "string", default: "1,100,1000" },
+            concurrency: { type: "string", default: "20" },
+            help: { type: "boolean", default: false },
+        });
+        if (values.help) {
+            io.out(USAGE);
+            return 0;
+        }
+        sizes = values.sizes.split(",").map((size) => integerFlag("sizes", size, 1, 100_000)!);
+        concurrency = integerFlag("concurrency", values.concurrency, 1, 1000)!;
+    } catch (error) {
+        return refuseCaller(error, io, USAGE);
     }
     const config = loadStackConfig("dev");
-    console.log(`node ${process.version}, ${availableParallelism()} cores, concurrency ${concurrency}`);
-    console.log("executions  executions/s  median latency (ms)  succeeded");
+    io.out(`node ${process.version}, ${availableParallelism()} cores, concurrency ${concurrency}`);
+    io.out("executions  executions/s  median latency (ms)  succeeded");
     for (const executions of sizes) {
         const summary = summarize(await runWorkflow({ config, executions, concurrency }));
-        console.log(
+        io.out(
             `${String(executions).padStart(10)}  ${summary.executionsPerSecond.toFixed(2).padStart(12)}  ${summary.medianExecutionMs.toFixed(1).padStart(19)}  ${summary.succeeded}`,
         );
     }
+    return 0;
 }
 
-main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-});
+if (require.main === module) {
+    runMain(() => main(process.argv.slice(2)));
+}

@@ -6,25 +6,36 @@
  */
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { runsFlag } from "./cli";
+import { benchmark, processIo, runMain, type ToolIo } from "./cli";
 import { median } from "./stats";
 import { PROJECT_ROOT } from "../model/project";
 
-function main(): void {
-    const runs = runsFlag(process.argv.slice(2), 3);
-    const seconds: number[] = [];
-    let passing = "";
-    for (let i = 0; i < runs; i++) {
-        const started = performance.now();
-        const run = spawnSync("npm", ["test"], { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-        seconds.push((performance.now() - started) / 1000);
-        if (run.status !== 0) {
-            throw new Error(`npm test exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
+export const USAGE = `usage: npm run bench:test -- [options]
+
+  --runs N   how many times to run npm test (1 to 1000, default 3)
+  --help     print this help`;
+
+/** The benchmark as a tool: prints its figures and gives 0, or prints the usage and gives 2 on bad flags. */
+export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
+    return benchmark(argv, io, 3, USAGE, async (runs) => {
+        const seconds: number[] = [];
+        let passing = "";
+        for (let i = 0; i < runs; i++) {
+            const started = performance.now();
+            const run = spawnSync("npm", ["test"], { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+            seconds.push((performance.now() - started) / 1000);
+            if (run.status !== 0) {
+                io.err(`npm test exited ${run.status}, so its time means nothing:\n${run.stdout}\n${run.stderr}`);
+                return 1;
+            }
+            passing = /^\s*(\d+) passing/m.exec(run.stdout)?.[1] ?? "?";
+            io.out(`run ${i + 1}: ${seconds[i].toFixed(1)} s`);
         }
-        passing = /^\s*(\d+) passing/m.exec(run.stdout)?.[1] ?? "?";
-        console.log(`run ${i + 1}: ${seconds[i].toFixed(1)} s`);
-    }
-    console.log(`node ${process.version}, ${availableParallelism()} cores, ${passing} tests: median ${median(seconds).toFixed(1)} s of ${runs} runs`);
+        io.out(`node ${process.version}, ${availableParallelism()} cores, ${passing} tests: median ${median(seconds).toFixed(1)} s of ${runs} runs`);
+        return 0;
+    });
 }
 
-main();
+if (require.main === module) {
+    runMain(() => main(process.argv.slice(2)));
+}

@@ -38,10 +38,18 @@ export function refuseCaller(error: unknown, io: Pick<ToolIo, "err">, usage: str
 
 type Flags = NonNullable<ParseArgsConfig["options"]>;
 
-/** Parses `--flags` strictly (no positionals); any problem becomes a UsageError. */
+/**
+ * Parses `--flags` strictly (no positionals); any problem becomes a UsageError. `--help`, where
+ * the tool takes it, wins wherever it stands: the other flags are then neither read nor checked,
+ * and the tool prints its help.
+ */
 export function parseFlags<F extends Flags>(argv: string[], options: F) {
+    const parse = (args: string[]) => parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    if (Object.hasOwn(options, "help") && argv.includes("--help")) {
+        return parse(["--help"]);
+    }
     try {
-        return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+        return parse(argv);
     } catch (error) {
         throw new UsageError((error as Error).message);
     }
@@ -68,9 +76,24 @@ export function integerFlag(name: string, value: string | undefined, min: number
     return number;
 }
 
-/** A benchmark's `--runs N`, a positive integer, or its default. */
-export function runsFlag(argv: string[], fallback: number): number {
-    return integerFlag("runs", parseFlags(argv, { runs: { type: "string" } }).runs, 1, Number.MAX_SAFE_INTEGER) ?? fallback;
+/**
+ * A benchmark, run as every tool runs: its command line read as the tools read theirs, `--runs
+ * N` (1 to 1000, or its default) and `--help`, then `run` with the number of runs. Bad flags
+ * print their problem and the usage, and give 2.
+ */
+export async function benchmark(argv: string[], io: ToolIo, defaultRuns: number, usage: string, run: (runs: number) => Promise<number>): Promise<number> {
+    let runs: number;
+    try {
+        const values = parseFlags(argv, { runs: { type: "string" }, help: { type: "boolean", default: false } });
+        if (values.help) {
+            io.out(usage);
+            return 0;
+        }
+        runs = integerFlag("runs", values.runs, 1, 1000) ?? defaultRuns;
+    } catch (error) {
+        return refuseCaller(error, io, usage);
+    }
+    return run(runs);
 }
 
 /** `--set KEY=VALUE` flags as stack config entries (`stock-trader:KEY`), to lay over a stack file's. */

@@ -14,6 +14,13 @@ import { replaceDiagram } from "./mermaid";
 
 export const README = path.join(PROJECT_ROOT, "README.md");
 
+export const USAGE = `usage: npm run diagram -- [options]
+
+Redraws the workflow diagrams in README.md from the definitions the program builds (the default
+config, and Fargate Spot), and says whether they changed.
+
+  --help     print this help`;
+
 /** Each README diagram by name, from the config it shows. */
 export function diagramDefinitions(): Record<string, StateMachineDefinition> {
     const definition = (raw: Record<string, string>) => localWorkflow(parseConfig(raw), "TransactionTable").definition;
@@ -28,9 +35,12 @@ export function withDiagrams(readme: string): string {
 /** The tool: rewrites the diagrams in `readmePath` (README.md) and says whether they changed; 0, or 2 on bad usage. */
 export async function main(argv: string[], io: ToolIo = processIo, readmePath = README): Promise<number> {
     try {
-        parseFlags(argv, {});
+        if (parseFlags(argv, { help: { type: "boolean", default: false } }).help) {
+            io.out(USAGE);
+            return 0;
+        }
     } catch (error) {
-        return refuseCaller(error, io, "usage: npm run diagram");
+        return refuseCaller(error, io, USAGE);
     }
     const before = await fs.promises.readFile(readmePath, "utf8");
     const after = withDiagrams(before);

@@ -10,7 +10,7 @@ import { batchTask, stateTracer, type TraceEvent } from "./trace";
 import { loadStackConfig } from "./stack-files";
 import { median } from "./stats";
 
-const USAGE = `usage: npm run simulate -- [options]
+export const USAGE = `usage: npm run simulate -- [options]
 
   --executions N    how many executions to run (default 1)
   --concurrency C   how many run at once (default 1; at most N)

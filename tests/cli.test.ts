@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { PROJECT_ROOT } from "../model/project";
-import { callerProblem, configOverrides, integerFlag, jsonFlag, parseFlags, processIo, runMain, runsFlag, UsageError } from "../scripts/cli";
+import { runInProcess } from "./support/tool";
+import { benchmark, callerProblem, configOverrides, integerFlag, jsonFlag, parseFlags, processIo, runMain, UsageError } from "../scripts/cli";
 import { ConfigError, parseConfig } from "../model/config";
 
 describe("the tools' shared command line", () => {
@@ -37,13 +38,30 @@ describe("the tools' shared command line", () => {
         assert.equal(callerProblem(Object.assign(new Error("denied"), { code: "EACCES" }), usage, "dev"), undefined);
     });
 
-    it("reads a benchmark's --runs as a positive integer, or gives its default", () => {
-        assert.equal(runsFlag([], 7), 7);
-        assert.equal(runsFlag(["--runs", "3"], 7), 3);
-        assert.equal(runsFlag(["--runs=1"], 7), 1);
-        for (const argv of [["--runs", "0"], ["--runs", "1.5"], ["--runs", "x"], ["--other"]]) {
-            assert.throws(() => runsFlag(argv, 7), UsageError, argv.join(" "));
+    it("runs a benchmark with --runs as a positive integer, or its default, and prints its help for --help anywhere", async () => {
+        const ranWith = async (argv: string[]) => {
+            let runs: number | undefined;
+            const run = await runInProcess((args, io) => benchmark(args, io, 7, "usage: bench", async (n) => ((runs = n), 0)), argv);
+            return { ...run, runs };
+        };
+        assert.equal((await ranWith([])).runs, 7);
+        assert.equal((await ranWith(["--runs", "3"])).runs, 3);
+        assert.equal((await ranWith(["--runs=1"])).runs, 1);
+        for (const argv of [["--runs", "0"], ["--runs", "1.5"], ["--runs", "x"], ["--other"], ["--runs"]]) {
+            const run = await ranWith(argv);
+            assert.deepEqual([run.status, run.runs], [2, undefined], argv.join(" "));
+            assert.match(run.stderr, /\nusage: bench$/);
         }
+        const help = await ranWith(["--runs", "0", "--help"]);
+        assert.deepEqual([help.status, help.stdout, help.runs], [0, "usage: bench\n", undefined]);
+    });
+
+    it("lets --help win over every other flag, wherever it stands, where the tool takes it", () => {
+        const options = { count: { type: "string" }, help: { type: "boolean", default: false } } as const;
+        for (const argv of [["--help"], ["--count", "x", "--help"], ["--help", "--unknown"], ["--unknown", "--help", "--count"]]) {
+            assert.equal(parseFlags(argv, options).help, true, argv.join(" "));
+        }
+        assert.throws(() => parseFlags(["--help"], { count: { type: "string" } }), UsageError, "a tool without --help refuses it");
     });
 
     it("reads an integer flag within its bounds, naming the flag and the range otherwise", () => {

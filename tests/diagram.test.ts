@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { diagramDefinitions, main, README, withDiagrams } from "../scripts/diagram";
+import { diagramDefinitions, main, README, USAGE, withDiagrams } from "../scripts/diagram";
 import { currentDiagram, diagramBlock, diagramMarkers, renderMermaid, replaceDiagram } from "../scripts/mermaid";
 import type { StateMachineDefinition } from "../model/workflow";
 import { runInProcess } from "./support/tool";
@@ -105,11 +105,13 @@ describe("README diagrams", () => {
         assert.deepEqual(second, { status: 0, stdout: "README.md diagrams are up to date\n", stderr: "" });
     });
 
-    it("npm run diagram takes no options: exits 2 with its usage", async () => {
+    it("npm run diagram takes no option but --help: exits 2 with its usage, and touches nothing", async () => {
         const file = tempReadme("untouched");
         const run = await runInProcess((argv, io) => main(argv, io, file), ["--fast"]);
         assert.equal(run.status, 2);
-        assert.equal(run.stderr, "Unknown option '--fast'\nusage: npm run diagram");
+        assert.equal(run.stderr, `Unknown option '--fast'\n${USAGE}`);
+        const help = await runInProcess((argv, io) => main(argv, io, file), ["--help"]);
+        assert.deepEqual([help.status, help.stdout], [0, `${USAGE}\n`]);
         assert.equal(fs.readFileSync(file, "utf8"), "untouched");
     });
 });
