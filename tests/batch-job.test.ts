@@ -1,7 +1,18 @@
 import * as assert from "node:assert/strict";
-import { ConditionalCheckFailedException, DynamoDBClient, ResourceNotFoundException, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import * as path from "node:path";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { runJob, USAGE, type JobIo } from "../batch-container/src/job";
+import { BATCH_CONTAINER_DIR } from "../model/project";
+
+/**
+ * The DynamoDB client as the job resolves it: batch-container's own copy where
+ * `cd batch-container && npm ci` installed one, the project's otherwise. The mock and the errors
+ * the tests throw must be of the classes the job uses, or it matches neither.
+ */
+const { ConditionalCheckFailedException, DynamoDBClient, ResourceNotFoundException, UpdateItemCommand } = require(
+    require.resolve("@aws-sdk/client-dynamodb", { paths: [path.join(BATCH_CONTAINER_DIR, "src")] }),
+) as typeof import("@aws-sdk/client-dynamodb");
+type DynamoDBClient = InstanceType<typeof DynamoDBClient>;
 
 /** Mocks every DynamoDBClient while this suite runs, and only then: other suites talk to a real emulator. */
 let dynamodb: AwsClientStub<DynamoDBClient>;
