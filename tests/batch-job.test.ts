@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { runJob, USAGE, type JobIo } from "../batch-container/src/job";
 import { BATCH_CONTAINER_DIR } from "../model/project";
+import type * as DynamoDBSdk from "@aws-sdk/client-dynamodb";
 
 /**
  * The DynamoDB client as the job resolves it: batch-container's own copy where
@@ -11,7 +12,7 @@ import { BATCH_CONTAINER_DIR } from "../model/project";
  */
 const { ConditionalCheckFailedException, DynamoDBClient, ResourceNotFoundException, UpdateItemCommand } = require(
     require.resolve("@aws-sdk/client-dynamodb", { paths: [path.join(BATCH_CONTAINER_DIR, "src")] }),
-) as typeof import("@aws-sdk/client-dynamodb");
+) as typeof DynamoDBSdk;
 type DynamoDBClient = InstanceType<typeof DynamoDBClient>;
 
 /** Mocks every DynamoDBClient while this suite runs, and only then: other suites talk to a real emulator. */
