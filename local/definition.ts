@@ -6,7 +6,10 @@ import { buildWorkflow, type Workflow, type WorkflowResources } from "../model/w
 /** Placeholder account and region for ARNs that only need to look like AWS's. */
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
-const arn = (service: string, resource: string, region = REGION) => formatArn({ partition: partitionOf(REGION), service, region, account: ACCOUNT, resource });
+/** A stand-in ARN in the placeholder account and region (an IAM one with region ""). */
+export const localArn = (service: string, resource: string, region = REGION) =>
+    formatArn({ partition: partitionOf(REGION), service, region, account: ACCOUNT, resource });
+const arn = localArn;
 
 /**
  * Stand-ins for the deployed resources: ARNs of the right form, the local table, and the

@@ -44,7 +44,12 @@ type Flags = NonNullable<ParseArgsConfig["options"]>;
  * and the tool prints its help.
  */
 export function parseFlags<F extends Flags>(argv: string[], options: F) {
-    const parse = (args: string[]) => parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    return parseCommand(argv, options, false).values;
+}
+
+/** parseFlags for a tool that also takes words after its flags (`npm run show -- definition`): the flags and the words. */
+export function parseCommand<F extends Flags>(argv: string[], options: F, allowPositionals = true) {
+    const parse = (args: string[]) => parseArgs({ args, options, strict: true, allowPositionals });
     if (Object.hasOwn(options, "help") && argv.includes("--help")) {
         return parse(["--help"]);
     }

@@ -14,6 +14,7 @@ import * as cost from "../scripts/cost";
 import * as diagram from "../scripts/diagram";
 import { execute, USAGE as EXECUTE_USAGE } from "../scripts/execute";
 import * as preflight from "../scripts/preflight";
+import * as show from "../scripts/show";
 import * as simulate from "../scripts/simulate";
 import type { ToolIo } from "../scripts/cli";
 import { settings } from "./support/arbitraries";
@@ -50,6 +51,7 @@ const TOOLS: { script: string; main: Main; usage: string; badFlags: string[][] }
         badFlags: [["--stack"], ["--state-machine-arn", "not-an-arn"]],
     },
     { script: "preflight", main: preflight.main, usage: preflight.USAGE, badFlags: [["--stack", "nowhere"]] },
+    { script: "show", main: show.main, usage: show.USAGE, badFlags: [["bogus"], ["--stack", "nowhere", "definition"], ["--set", "nokey", "alarms"]] },
     { script: "diagram", main: diagram.main, usage: diagram.USAGE, badFlags: [] },
     {
         script: "bench:batch",

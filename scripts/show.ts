@@ -1,0 +1,101 @@
+/**
+ * npm run show: what the program would deploy for a stack, without Pulumi or AWS: the state
+ * machine's definition, each role's policy, the dashboard's body or the alarms, as JSON, built
+ * by the same model the program uses. Run with --help.
+ */
+import { localArn, localWorkflow } from "../local/definition";
+import { stackScopedName } from "../model/names";
+import { byFunction, TRADING_FUNCTIONS } from "../model/functions";
+import { alarmSpecs, dashboardBody, operatorPolicy, type MonitoredResources } from "../model/monitoring";
+import { batchExecutionPolicy, batchTaskPolicy, functionPolicy, startExecutionPolicy } from "../model/policies";
+import { configOverrides, parseCommand, processIo, refuseCaller, UsageError, type ToolIo } from "./cli";
+import { loadStackConfig } from "./stack-files";
+
+const VIEWS = ["definition", "policies", "dashboard", "alarms"] as const;
+type View = (typeof VIEWS)[number];
+
+export const USAGE = `usage: npm run show -- [options] ${VIEWS.join("|")}
+
+Prints what the program would deploy for a stack, as JSON, without Pulumi or AWS: the state
+machine's definition, each role's policy, the dashboard's body, or the alarms. Names and ARNs are
+the local runs' stand-ins (account 000000000000, us-east-1), not the deployed ones.
+
+  --stack NAME       the stack whose Pulumi.NAME.yaml is read (default dev)
+  --set KEY=VALUE    override one of the stack's stock-trader keys (repeatable)
+  --help             print this help`;
+
+const TABLE = "TransactionTable";
+
+/** One view of a stack, as plain data. */
+export function showStack(stack: string, view: View, overrides: Record<string, string> = {}, notice?: (line: string) => void): unknown {
+    const config = loadStackConfig(stack, overrides, notice);
+    const { definition, policy } = localWorkflow(config, TABLE);
+    const stateMachineArn = localArn("states", "stateMachine:trading-workflow-state-machine");
+    const logGroup = (name: string) => localArn("logs", `log-group:${name}`);
+    const monitored: MonitoredResources = {
+        region: "us-east-1",
+        stack,
+        stateMachineArn,
+        functionNames: byFunction((fn) => fn),
+        tableName: TABLE,
+    };
+    const alarms = alarmSpecs(config).map(({ dimensions, ...spec }) => ({ ...spec, dimensions: dimensions(monitored) }));
+    switch (view) {
+        case "definition":
+            return definition;
+        case "alarms":
+            return alarms;
+        case "dashboard":
+            return JSON.parse(
+                dashboardBody(
+                    monitored,
+                    alarms.map((a) => localArn("cloudwatch", `alarm:${a.id}`)),
+                ),
+            ) as unknown;
+        case "policies":
+            return {
+                stateMachine: policy,
+                ...Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, functionPolicy(logGroup(`/aws/lambda/${fn}`), config.tracingEnabled)])),
+                batchExecution: batchExecutionPolicy(localArn("ecr", "repository/batch"), logGroup("batch")),
+                batchTask: batchTaskPolicy(localArn("dynamodb", `table/${TABLE}`)),
+                schedule: startExecutionPolicy(stateMachineArn),
+                operator: operatorPolicy({
+                    stateMachineArn,
+                    dashboardArn: localArn("cloudwatch", `dashboard/${stackScopedName("stock-trader", stack)}`, ""),
+                    alarmArns: alarms.map((a) => localArn("cloudwatch", `alarm:${a.id}`)),
+                    logGroupArns: [logGroup("states"), logGroup("batch"), ...TRADING_FUNCTIONS.map((fn) => logGroup(`/aws/lambda/${fn}`))],
+                    batch: {
+                        clusterArn: localArn("ecs", "cluster/stock-trader-local"),
+                        taskDefinitionArn: localArn("ecs", "task-definition/stock-trader-batch:1"),
+                        taskExecutionRoleArn: localArn("iam", "role/stock-trader-batch-execution", ""),
+                        taskRoleArn: localArn("iam", "role/stock-trader-batch-task", ""),
+                    },
+                }),
+            };
+    }
+}
+
+/** The tool: prints the view as JSON and gives 0, or 2 on bad usage, a bad config or a missing stack file. */
+export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
+    let stack: string | undefined;
+    try {
+        const { values, positionals } = parseCommand(argv, {
+            stack: { type: "string", default: "dev" },
+            set: { type: "string", multiple: true, default: [] },
+            help: { type: "boolean", default: false },
+        });
+        if (values.help) {
+            io.out(USAGE);
+            return 0;
+        }
+        stack = values.stack;
+        const [view, ...rest] = positionals;
+        if (positionals.length === 0 || rest.length > 0 || !(VIEWS as readonly string[]).includes(view)) {
+            throw new UsageError(`name one thing to show, ${VIEWS.join(", ")} (got ${positionals.join(" ") || "nothing"})`);
+        }
+        io.out(JSON.stringify(showStack(stack, view as View, configOverrides(values.set), io.err), null, 2));
+        return 0;
+    } catch (error) {
+        return refuseCaller(error, io, USAGE, stack);
+    }
+}

@@ -1,0 +1,60 @@
+import * as assert from "node:assert/strict";
+import aslValidator from "asl-validator";
+import { main } from "../scripts/show";
+import type { PolicyDocument } from "../model/policies";
+import { isAllowed } from "./support/grants";
+import { runInProcess } from "./support/tool";
+import { defaultExecutionTimeout } from "./support/worst-case";
+
+const show = async (...argv: string[]) => {
+    const run = await runInProcess(main, argv);
+    assert.equal(run.status, 0, run.stderr);
+    return JSON.parse(run.stdout) as unknown;
+};
+
+describe("npm run show", () => {
+    it("prints the definition the stack would deploy: valid States Language, its timeout the longest run of its own states", async () => {
+        const definition = (await show("definition")) as { TimeoutSeconds: number; States: Record<string, unknown>; StartAt: string };
+        const validation = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
+        assert.deepEqual(validation.errors, []);
+        assert.equal(definition.TimeoutSeconds, defaultExecutionTimeout(definition as never));
+        const spot = (await show("--set", "batchCapacity=FARGATE_SPOT", "definition")) as { States: Record<string, unknown> };
+        assert.ok(Object.keys(spot.States).length > Object.keys(definition.States).length, "Spot adds its interruption states");
+    });
+
+    it("prints each role's policy, the state machine's allowing every function its definition invokes", async () => {
+        const policies = (await show("--stack", "prod", "policies")) as Record<string, PolicyDocument>;
+        assert.deepEqual(Object.keys(policies), [
+            "stateMachine",
+            "stock-checker",
+            "stock-buyer",
+            "stock-seller",
+            "batchExecution",
+            "batchTask",
+            "schedule",
+            "operator",
+        ]);
+        const definition = JSON.stringify(await show("--stack", "prod", "definition"));
+        const functions = [...new Set(definition.match(/arn:aws:lambda:[^"]+/g) ?? [])];
+        assert.equal(functions.length, 3);
+        for (const fn of functions) {
+            assert.ok(isAllowed(policies.stateMachine.Statement, { action: "lambda:InvokeFunction", resource: fn, context: {} }), fn);
+        }
+    });
+
+    it("prints the alarms, the stale-success one only where the schedule runs, and a dashboard that shows them", async () => {
+        const metrics = async (stack: string) => ((await show("--stack", stack, "alarms")) as { metricName: string }[]).map((a) => a.metricName);
+        assert.ok(!(await metrics("dev")).includes("ExecutionsSucceeded"));
+        assert.ok((await metrics("prod")).includes("ExecutionsSucceeded"), "prod runs on its schedule");
+        const dashboard = (await show("dashboard")) as { widgets: { type: string; properties: { alarms?: string[] } }[] };
+        assert.equal(dashboard.widgets.find((w) => w.type === "alarm")?.properties.alarms?.length, (await metrics("dev")).length);
+    });
+
+    it("exits 2 unless it is told one thing to show, saying what it takes", async () => {
+        for (const argv of [[], ["bogus"], ["definition", "alarms"]]) {
+            const run = await runInProcess(main, argv);
+            assert.equal(run.status, 2, argv.join(" "));
+            assert.match(run.stderr, /^name one thing to show, definition, policies, dashboard, alarms \(got .+\)\nusage: npm run show/);
+        }
+    });
+});
