@@ -52,10 +52,18 @@ export function formatArn(parts: Omit<ArnParts, "partition"> & { partition?: str
 export const integrationArn = (partition: string, integration: string): string =>
     formatArn({ partition, service: "states", region: "", account: "", resource: integration });
 
+/**
+ * A Step Functions name, of a state machine or an execution, as the API reference allows it (CreateStateMachine,
+ * StartExecution): 1 to 80 characters, none of them white space, a bracket `< > { } [ ]`, a
+ * wildcard `? *`, one of `" # % \\ ^ | ~ \` $ & , ; : /`, a control character (U+0000-001F,
+ * U+007F-009F, U+FFFE-FFFF) or a surrogate (U+D800-DFFF).
+ */
+export const STEP_FUNCTIONS_NAME = String.raw`[^\s<>{}\[\]?*"#%\\^|~\x60$&,;:/\u0000-\u001f\u007f-\u009f\ufffe\uffff\ud800-\udfff]{1,80}`;
+
 /** A Step Functions state machine's ARN, in any partition. */
-export const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+export const STATE_MACHINE_ARN = new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:stateMachine:${STEP_FUNCTIONS_NAME}$`);
 /** A Step Functions execution's ARN, in any partition. */
-export const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/;
+export const EXECUTION_ARN = new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:execution:${STEP_FUNCTIONS_NAME}:${STEP_FUNCTIONS_NAME}$`);
 
 /**
  * Every revision of a task definition's family, from the ARN of one revision: what RunTask may

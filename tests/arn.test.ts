@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import fc from "fast-check";
+import { settings } from "./support/arbitraries";
 import { EXECUTION_ARN, formatArn, integrationArn, parseArn, partitionOf, STATE_MACHINE_ARN } from "../model/arn";
 
 describe("ARNs", () => {
@@ -40,6 +42,31 @@ describe("ARNs", () => {
         for (const bad of ["", "arn:aws:s3", "not:an:arn:at:all:x"]) {
             assert.throws(() => parseArn(bad), { message: `not an ARN: ${bad}` });
         }
+    });
+
+    it("take a state machine's and an execution's name exactly as the Step Functions API reference allows it", () => {
+        // The API reference's list, character by character: what a name must not contain.
+        const FORBIDDEN = new Set([...' \t\n\r\f\v<>{}[]?*"#%\\^|~`$&,;:/']);
+        const allowed = (name: string) =>
+            name.length >= 1 &&
+            name.length <= 80 &&
+            [...name].every((c) => {
+                const code = c.codePointAt(0)!;
+                const control = code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0xfffe || code === 0xffff;
+                return !FORBIDDEN.has(c) && !/\s/u.test(c) && !control && code <= 0xffff;
+            });
+        const name = fc.oneof(
+            fc.string({ unit: "grapheme", maxLength: 90 }),
+            fc.string({ unit: "binary", maxLength: 90 }),
+            fc.stringMatching(/^[A-Za-z0-9_.@-]{1,85}$/),
+        );
+        fc.assert(
+            fc.property(name, (n) => {
+                assert.equal(EXECUTION_ARN.test(`arn:aws:states:us-east-1:123456789012:execution:trading:${n}`), allowed(n), JSON.stringify(n));
+                assert.equal(STATE_MACHINE_ARN.test(`arn:aws:states:us-east-1:123456789012:stateMachine:${n}`), allowed(n), JSON.stringify(n));
+            }),
+            settings(500),
+        );
     });
 
     it("recognize state machine and execution ARNs in any partition", () => {
