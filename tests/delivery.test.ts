@@ -346,3 +346,25 @@ describe("the plain JavaScript scripts, which neither the type check nor an impo
         assert.ok(JSON.parse(run.stdout.trim()).resources > 0, run.stdout);
     });
 });
+
+describe("every npm run script the README and CONTRIBUTING name", () => {
+    const docs = ["README.md", "CONTRIBUTING.md"].map((file) => fs.readFileSync(path.join(ROOT, file), "utf8")).join("\n");
+    const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const named = [...new Set([...docs.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]))].sort();
+
+    it("is a script of package.json", () => {
+        assert.ok(named.length >= 15, named.join(", "));
+        assert.deepEqual(
+            named.filter((name) => !Object.hasOwn(scripts, name)),
+            [],
+        );
+    });
+
+    for (const name of named.filter((n) => Object.hasOwn(scripts, n))) {
+        it(`npm run ${name} -- --help runs and exits 0 @load`, () => {
+            const run = spawnSync("npm", ["run", "--silent", name, "--", "--help"], { cwd: ROOT, encoding: "utf8", timeout: 120000 });
+            assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+            assert.ok(run.stdout.length > 0, "it prints its help");
+        });
+    }
+});
