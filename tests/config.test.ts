@@ -3,7 +3,7 @@ import { ConfigError, parseConfig } from "../model/config";
 import { overridesLength } from "../model/platform-rules";
 import { localWorkflow } from "../local/definition";
 import { runProgram } from "./support/program";
-import { defaultExecutionTimeout } from "./support/worst-case";
+import { defaultExecutionTimeout, DEPLOYED_ATTEMPTS, longestSuccessSeconds } from "./support/worst-case";
 
 const COMMAND = `a JSON array of the batch program's arguments: --arg1 <integer> --arg2 <integer>, each exactly once, such as ["--arg1","100","--arg2","200"]`;
 const SCHEDULE = "stock-trader:scheduleExpression must be an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ";
@@ -14,6 +14,14 @@ const subnets = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) =
 const groups = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `sg-${String(i).padStart(17, "0")}`));
 
 /** One bad value per rule, with the exact message it must produce. */
+/** The longest successful run of a config's definition, read off its states, not from the model's sum. */
+const longestOf = (raw: Record<string, string>) => Math.ceil(longestSuccessSeconds(localWorkflow(parseConfig(raw), "T").definition, DEPLOYED_ATTEMPTS));
+/** What a successful run takes besides its batch runs' own time: every Lambda, DynamoDB and ECS start retry. */
+const overheadOf = (raw: Record<string, string>, runs: number) => longestOf({ ...raw, batchTimeoutSeconds: "60" }) - 60 * runs;
+const YEAR = 31536000;
+const ON_DEMAND = overheadOf({}, 1);
+const TEN_RERUNS = overheadOf({ batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "10" }, 11);
+
 const RULES: [string, Record<string, string>, string][] = [
     ["buyThreshold is an integer", { buyThreshold: "abc" }, "stock-trader:buyThreshold must be an integer from 0 to 99 (got abc)"],
     ["buyThreshold is at most 99", { buyThreshold: "100" }, "stock-trader:buyThreshold must be an integer from 0 to 99 (got 100)"],
@@ -171,12 +179,12 @@ const RULES: [string, Record<string, string>, string][] = [
     [
         "executionTimeoutSeconds leaves room for the batch timeout and every retry",
         { executionTimeoutSeconds: "226000" },
-        "stock-trader:executionTimeoutSeconds must be at least 226194, the longest a successful execution can take with batchTimeoutSeconds 3600 and every Lambda, DynamoDB and ECS retry (got 226000)",
+        `stock-trader:executionTimeoutSeconds must be at least ${longestOf({})}, the longest a successful execution can take with batchTimeoutSeconds 3600 and every Lambda, DynamoDB and ECS retry (got 226000)`,
     ],
     [
         "executionTimeoutSeconds grows with batchTimeoutSeconds",
         { executionTimeoutSeconds: "226200", batchTimeoutSeconds: "7200" },
-        "stock-trader:executionTimeoutSeconds must be at least 229794, the longest a successful execution can take with batchTimeoutSeconds 7200 and every Lambda, DynamoDB and ECS retry (got 226200)",
+        `stock-trader:executionTimeoutSeconds must be at least ${longestOf({ batchTimeoutSeconds: "7200" })}, the longest a successful execution can take with batchTimeoutSeconds 7200 and every Lambda, DynamoDB and ECS retry (got 226200)`,
     ],
     [
         "executionTimeoutSeconds is at most a year, a STANDARD execution's longest",
@@ -191,24 +199,21 @@ const RULES: [string, Record<string, string>, string][] = [
     ],
     [
         "executionTimeoutSeconds leaves room for every Spot rerun of the batch",
-        // 226194 s for one run of 3600 s; each of 2 reruns adds its 3600 s and its 70 s of start retries.
         { executionTimeoutSeconds: "226200", batchCapacity: "FARGATE_SPOT" },
-        "stock-trader:executionTimeoutSeconds must be at least 233534, the longest a successful execution can take with batchTimeoutSeconds 3600 and 2 Spot interruption retries and every Lambda, DynamoDB and ECS retry (got 226200)",
+        `stock-trader:executionTimeoutSeconds must be at least ${longestOf({ batchCapacity: "FARGATE_SPOT" })}, the longest a successful execution can take with batchTimeoutSeconds 3600 and 2 Spot interruption retries and every Lambda, DynamoDB and ECS retry (got 226200)`,
     ],
     [
         "batchTimeoutSeconds leaves a successful execution within a year",
-        // 222594 s of Lambda, DynamoDB and ECS start retries, plus the batch's year.
         { batchTimeoutSeconds: "31536000" },
         "stock-trader:batchTimeoutSeconds must let a successful execution end within 31536000 s, the year a STANDARD execution may run: " +
-            "batchTimeoutSeconds 31536000 and every Lambda, DynamoDB and ECS retry take up to 31758594 s, so no executionTimeoutSeconds is possible (at most 31313406 with these settings)",
+            `batchTimeoutSeconds 31536000 and every Lambda, DynamoDB and ECS retry take up to ${ON_DEMAND + YEAR} s, so no executionTimeoutSeconds is possible (at most ${YEAR - ON_DEMAND} with these settings)`,
     ],
     [
         "batchTimeoutSeconds leaves a year for every Spot rerun",
-        // 222524 s of Lambda and DynamoDB retries, and 11 runs of 3000000 s with 70 s of start retries each.
         { batchTimeoutSeconds: "3000000", batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "10" },
         "stock-trader:batchTimeoutSeconds must let a successful execution end within 31536000 s, the year a STANDARD execution may run: " +
             "batchTimeoutSeconds 3000000 with batchCapacity FARGATE_SPOT and batchInterruptionRetries 10 (11 batch runs) and every Lambda, DynamoDB and ECS retry " +
-            "take up to 33223294 s, so no executionTimeoutSeconds is possible (at most 2846609 with these settings)",
+            `take up to ${TEN_RERUNS + 11 * 3000000} s, so no executionTimeoutSeconds is possible (at most ${Math.floor((YEAR - TEN_RERUNS) / 11)} with these settings)`,
     ],
     [
         "staleAfterHours covers the schedule's gap between runs",
@@ -305,7 +310,7 @@ describe("config validation at its edges", () => {
     it("names no Spot reruns in the year's problem when there are none", () => {
         assert.deepEqual(problemsOf({ batchTimeoutSeconds: "31536000", batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "0" }), [
             "stock-trader:batchTimeoutSeconds must let a successful execution end within 31536000 s, the year a STANDARD execution may run: " +
-                "batchTimeoutSeconds 31536000 and every Lambda, DynamoDB and ECS retry take up to 31758594 s, so no executionTimeoutSeconds is possible (at most 31313406 with these settings)",
+                `batchTimeoutSeconds 31536000 and every Lambda, DynamoDB and ECS retry take up to ${ON_DEMAND + YEAR} s, so no executionTimeoutSeconds is possible (at most ${YEAR - ON_DEMAND} with these settings)`,
         ]);
     });
 
@@ -316,15 +321,15 @@ describe("config validation at its edges", () => {
     });
 
     it("never derives an execution timeout past the year when the longest run fits in it", () => {
-        // 31313406 s of batch leaves the longest run at exactly the year; 31313405 s ends it a
-        // second before, which rounded up to the minute would be 59 s past the year.
-        const config = parseConfig({ batchTimeoutSeconds: "31313405" });
-        assert.equal(config.executionTimeoutSeconds, 31536000);
+        // The longest batch leaves the longest run at exactly the year; a second less ends it a
+        // second before, which rounded up to the minute would be past the year.
+        const config = parseConfig({ batchTimeoutSeconds: String(YEAR - ON_DEMAND - 1) });
+        assert.equal(config.executionTimeoutSeconds, YEAR);
     });
 
     it("accepts the longest batch timeout that fits the year, and an execution timeout of exactly the longest run", () => {
-        assert.equal(parseConfig({ batchTimeoutSeconds: "31313406" }).executionTimeoutSeconds, 31536000);
-        assert.equal(parseConfig({ executionTimeoutSeconds: "226194" }).executionTimeoutSeconds, 226194);
+        assert.equal(parseConfig({ batchTimeoutSeconds: String(YEAR - ON_DEMAND) }).executionTimeoutSeconds, YEAR);
+        assert.equal(parseConfig({ executionTimeoutSeconds: String(longestOf({})) }).executionTimeoutSeconds, longestOf({}));
     });
 
     it("accepts 168 hours for a schedule whose gap needs exactly that, the most CloudWatch looks back", () => {
