@@ -168,6 +168,18 @@ function executionTimeoutProblem(config: StackConfig, given: ReadonlySet<keyof S
     );
 }
 
+/** A rule that one key takes one of the values a page lists. */
+function oneOfRule(id: string, rule: string, source: string, name: keyof StackConfig, values: readonly (string | number)[]): PlatformRule {
+    return {
+        id,
+        rule,
+        source,
+        keys: [name],
+        holds: (c) => values.includes(c[name] as string | number),
+        problem: (c) => `${key(name)} must be one of ${values.join(", ")} (got ${String(c[name])})`,
+    };
+}
+
 /** Every rule of AWS's that the config's keys meet. */
 export const PLATFORM_RULES: readonly PlatformRule[] = [
     {
@@ -234,14 +246,13 @@ export const PLATFORM_RULES: readonly PlatformRule[] = [
         problem: (c) =>
             `${key("staleAfterHours")} must be at most ${MAX_STALE_AFTER_HOURS}, CloudWatch's 7 days of hourly datapoints (got ${c.staleAfterHours})`,
     },
-    {
-        id: "log-retention-days",
-        rule: "A log group's retention is one of the periods CloudWatch Logs lists",
-        source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
-        keys: ["logRetentionDays"],
-        holds: (c) => (LOG_RETENTION_DAYS as readonly number[]).includes(c.logRetentionDays),
-        problem: (c) => `${key("logRetentionDays")} must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${c.logRetentionDays})`,
-    },
+    oneOfRule(
+        "log-retention-days",
+        "A log group's retention is one of the periods CloudWatch Logs lists",
+        "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
+        "logRetentionDays",
+        LOG_RETENTION_DAYS,
+    ),
     {
         id: "schedule-expression",
         rule: "A schedule is rate(value unit) of at least a minute, or cron() with six fields, day-of-month or day-of-week a ?",
@@ -251,22 +262,20 @@ export const PLATFORM_RULES: readonly PlatformRule[] = [
         problem: (c) =>
             `${key("scheduleExpression")} must be an EventBridge schedule: ${scheduleExpressionProblem(c.scheduleExpression)} (got ${c.scheduleExpression})`,
     },
-    {
-        id: "lambda-log-level",
-        rule: "A function's application log level is TRACE, DEBUG, INFO, WARN, ERROR or FATAL",
-        source: "https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html",
-        keys: ["functionLogLevel"],
-        holds: (c) => (LAMBDA_LOG_LEVELS as readonly string[]).includes(c.functionLogLevel),
-        problem: (c) => `${key("functionLogLevel")} must be one of ${LAMBDA_LOG_LEVELS.join(", ")} (got ${c.functionLogLevel})`,
-    },
-    {
-        id: "states-log-level",
-        rule: "A state machine's log level is ALL, ERROR, FATAL or OFF",
-        source: "https://docs.aws.amazon.com/step-functions/latest/apireference/API_LoggingConfiguration.html",
-        keys: ["logLevel"],
-        holds: (c) => (STATES_LOG_LEVELS as readonly string[]).includes(c.logLevel),
-        problem: (c) => `${key("logLevel")} must be one of ${STATES_LOG_LEVELS.join(", ")} (got ${c.logLevel})`,
-    },
+    oneOfRule(
+        "lambda-log-level",
+        "A function's application log level is TRACE, DEBUG, INFO, WARN, ERROR or FATAL",
+        "https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html",
+        "functionLogLevel",
+        LAMBDA_LOG_LEVELS,
+    ),
+    oneOfRule(
+        "states-log-level",
+        "A state machine's log level is ALL, ERROR, FATAL or OFF",
+        "https://docs.aws.amazon.com/step-functions/latest/apireference/API_LoggingConfiguration.html",
+        "logLevel",
+        STATES_LOG_LEVELS,
+    ),
     {
         id: "ecr-lifecycle-count",
         rule: "A lifecycle rule of countType imageCountMoreThan takes a countNumber of at least 1",
