@@ -65,8 +65,13 @@ function taskWorstSeconds(name: string, state: State, times: AttemptTimes): numb
 
 /** Every state a state may go to next: Next, a Choice's branches and Default, and each Catch. */
 function successors(state: State): string[] {
-    const s = state as { Next?: string; Default?: string; Choices?: { Next: string }[]; Catch?: { Next: string }[] };
-    return [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)].filter((n): n is string => n !== undefined);
+    return [...onwards(state), ...((state as { Catch?: { Next: string }[] }).Catch ?? []).map((c) => c.Next)];
+}
+
+/** Every transition but a Catch: where a state goes when it does not fail. */
+function onwards(state: State): string[] {
+    const s = state as { Next?: string; Default?: string; Choices?: { Next: string }[] };
+    return [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next)].filter((n): n is string => n !== undefined);
 }
 
 /** Whether a state can reach itself again: it is on a loop. */
@@ -172,12 +177,6 @@ function fewestStates(states: Record<string, State>, from: string, done: (name: 
     }
     return Infinity;
 }
-
-/** Every transition but a Catch: where a state goes when it does not fail. */
-const onwards = (state: State): string[] => {
-    const s = state as { Next?: string; Default?: string; Choices?: { Next: string }[] };
-    return [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next)].filter((n): n is string => n !== undefined);
-};
 
 /**
  * The state transitions Step Functions bills, read off a definition (each state entered is one):
