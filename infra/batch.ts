@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as docker from "@pulumi/docker-build";
@@ -6,7 +7,7 @@ import { contentTag } from "../batch-container/image-tag";
 import { DOCKER_PLATFORM, type StackConfig } from "../model/config";
 import { stackScopedName } from "../model/names";
 import { batchExecutionPolicy, batchTaskPolicy, serviceTrustPolicy } from "../model/policies";
-import { BATCH_CONTAINER_DIR, BATCH_CONTEXT } from "../model/project";
+import { BATCH_CONTEXT, PROJECT_ROOT } from "../model/project";
 import { BATCH_ENV } from "../model/transaction";
 import { BatchNetwork } from "./network";
 import type { TransactionTable } from "./table";
@@ -101,7 +102,7 @@ export class BatchJob extends pulumi.ComponentResource {
         // nothing; and the image is never deleted through Pulumi (retainOnDelete): the lifecycle
         // policy above prunes old images, and `pulumi destroy` removes them with the repository.
         const context = args.context ?? `./${BATCH_CONTEXT}`;
-        const imageRef = pulumi.interpolate`${repository.url}:${contentTag(args.context ?? BATCH_CONTAINER_DIR)}`;
+        const imageRef = pulumi.interpolate`${repository.url}:${contentTag(path.resolve(PROJECT_ROOT, context))}`;
         const registry = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.repository.registryId }, parent);
         const image = new docker.Image(
             `${name}-image`,
