@@ -247,7 +247,7 @@ export async function runProgram(
     const outputs: Record<string, unknown> = {};
     try {
         for (const [key, value] of Object.entries(program)) {
-            outputs[key] = await settled(value);
+            outputs[key] = await resolve(value);
         }
     } catch (error) {
         // An output whose apply threw: the program fails as it would under the engine.
@@ -256,14 +256,6 @@ export async function runProgram(
     }
     await waitForRPCs();
     return { resources, outputs };
-}
-
-/**
- * An Output's value, or its failure: the promise every Output carries (internal to the SDK,
- * hence untyped), which rejects when an apply upstream threw, where `resolve` would wait for ever.
- */
-function settled(value: unknown): Promise<unknown> {
-    return (pulumi.output(value) as unknown as { promise(): Promise<unknown> }).promise();
 }
 
 const stackRuns = new Map<string, Promise<ProgramRun>>();
@@ -281,9 +273,13 @@ export function runStack(stack: string): Promise<ProgramRun> {
     return run;
 }
 
-/** Resolves an Output (or plain value) to its value; never asserts inside an apply. */
+/**
+ * Resolves an Output (or plain value) to its value, or rejects with its failure; never asserts
+ * inside an apply. It reads the promise every Output carries (internal to the SDK, hence
+ * untyped), which rejects when an apply upstream threw, where waiting on an apply would wait for ever.
+ */
 export function resolve<T>(value: pulumi.Input<T>): Promise<T> {
-    return new Promise((done) => pulumi.output(value).apply((v) => done(v as T)));
+    return (pulumi.output(value) as unknown as { promise(): Promise<T> }).promise();
 }
 
 export function ofType(run: ProgramRun, type: string): Registered[] {
