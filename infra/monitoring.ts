@@ -5,7 +5,6 @@ import { byFunction } from "../model/functions";
 import type { StackConfig } from "../model/config";
 import {
     alarmSpecs,
-    alarmTopicPolicy,
     dashboardBody,
     dashboardUrl,
     operatorPolicy,
@@ -13,12 +12,15 @@ import {
     stateMachineConsoleUrl,
     type MonitoredResources,
 } from "../model/monitoring";
+import type { AlarmTopic } from "./alarm-topic";
 import type { BatchJob } from "./batch";
 import type { TradingFunctions } from "./functions";
 import type { TransactionTable } from "./table";
 import type { TradingWorkflow } from "./workflow";
 
 export interface WorkflowMonitoringArgs {
+    /** Where the alarms send their notifications. */
+    readonly alarmTopic: AlarmTopic;
     /** The state machine whose executions are watched and operated. */
     readonly workflow: TradingWorkflow;
     /** The functions whose errors are watched. */
@@ -27,18 +29,17 @@ export interface WorkflowMonitoringArgs {
     readonly table: TransactionTable;
     /** The batch job, whose log group operators may read. */
     readonly batch: BatchJob;
-    /** The stack settings the alarms use: the schedule, the stale-success window and the address to notify. */
-    readonly config: Pick<StackConfig, "scheduleEnabled" | "scheduleExpression" | "staleAfterHours" | "alarmEmail">;
+    /** The stack settings the alarms use: the schedule, and the stale-success window. */
+    readonly config: Pick<StackConfig, "scheduleEnabled" | "scheduleExpression" | "staleAfterHours">;
 }
 
 /**
  * What an on-call engineer needs: alarms on failed, timed-out, aborted and throttled executions
  * and on each function's errors (and, with the schedule on, on no recent success), all sent to
- * one SNS topic; a dashboard; and a policy that lets a person or a CI role run and inspect this
+ * the alarm topic; a dashboard; and a policy that lets a person or a CI role run and inspect this
  * workflow and nothing else.
  */
 export class WorkflowMonitoring extends pulumi.ComponentResource {
-    readonly alarmTopic: aws.sns.Topic;
     readonly alarms: aws.cloudwatch.MetricAlarm[];
     readonly dashboard: aws.cloudwatch.Dashboard;
     readonly dashboardUrl: pulumi.Output<string | undefined>;
@@ -48,19 +49,9 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
     constructor(name: string, args: WorkflowMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-trader:operations:WorkflowMonitoring", name, {}, opts);
         const parent = { parent: this };
-        const { config, workflow, functions, table, batch } = args;
+        const { config, workflow, functions, table, batch, alarmTopic } = args;
 
-        // Not encrypted: alarm notifications carry no data of the workflow's, and the AWS-managed
-        // alias/aws/sns key would not let CloudWatch publish.
-        this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, {}, parent);
-        new aws.sns.TopicPolicy(
-            `${name}-alarms-policy`,
-            { arn: this.alarmTopic.arn, policy: this.alarmTopic.arn.apply((arn) => JSON.stringify(alarmTopicPolicy(arn))) },
-            parent,
-        );
-        if (config.alarmEmail) {
-            new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: this.alarmTopic.arn, protocol: "email", endpoint: config.alarmEmail }, parent);
-        }
+        const alarmTopicArn = alarmTopic.topic.arn;
 
         const region = aws.getRegionOutput({}, parent).region;
         const monitored: pulumi.Output<MonitoredResources> = pulumi.output({
@@ -94,8 +85,8 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
                         ...(spec.warmUpMinutes === undefined
                             ? {}
                             : { warmUpConfiguration: { warmUpPeriodDurationInMinutes: spec.warmUpMinutes, onlyStartEvaluatingAfterWarmUpPeriodEnds: true } }),
-                        alarmActions: [this.alarmTopic.arn],
-                        okActions: [this.alarmTopic.arn],
+                        alarmActions: [alarmTopicArn],
+                        okActions: [alarmTopicArn],
                     },
                     parent,
                 ),
@@ -137,7 +128,6 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
         );
 
         this.registerOutputs({
-            alarmTopicArn: this.alarmTopic.arn,
             dashboardName: this.dashboard.dashboardName,
             dashboardUrl: this.dashboardUrl,
             operatorPolicyArn: this.operatorPolicy.arn,

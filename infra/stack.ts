@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../model/config";
 import { byFunction } from "../model/functions";
+import { AlarmTopic } from "./alarm-topic";
 import { BatchJob } from "./batch";
 import { TradingFunctions } from "./functions";
 import { WorkflowMonitoring } from "./monitoring";
@@ -15,11 +16,12 @@ export interface StackSources {
 
 /** Every component of the stack, from a validated config, and every output a user needs. */
 export function tradingStack(config: StackConfig, sources: StackSources = {}) {
+    const alarmTopic = new AlarmTopic("monitoring-alarms", { config });
     const table = new TransactionTable("transactions", { config });
     const functions = new TradingFunctions("trading", { config });
     const batch = new BatchJob("batch", { table, config, context: sources.batchContext });
     const workflow = new TradingWorkflow("trading-workflow", { functions, table, batch, config });
-    const monitoring = new WorkflowMonitoring("monitoring", { workflow, functions, table, batch, config });
+    const monitoring = new WorkflowMonitoring("monitoring", { alarmTopic, workflow, functions, table, batch, config });
     return {
         stateMachineArn: workflow.stateMachine.arn,
         stateMachineName: workflow.stateMachine.name,
@@ -40,7 +42,7 @@ export function tradingStack(config: StackConfig, sources: StackSources = {}) {
         subnetIds: batch.network.subnetIds,
         securityGroupIds: batch.network.securityGroupIds,
         batchLogGroupName: batch.logGroup.name,
-        alarmTopicArn: monitoring.alarmTopic.arn,
+        alarmTopicArn: alarmTopic.topic.arn,
         dashboardName: monitoring.dashboard.dashboardName,
         dashboardUrl: monitoring.dashboardUrl,
         stateMachineConsoleUrl: monitoring.stateMachineConsoleUrl,

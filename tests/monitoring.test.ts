@@ -195,7 +195,7 @@ describe("alarm email", () => {
     it("subscribes alarmEmail to the topic by email", async () => {
         const run = await runProgram({ alarmEmail: "oncall@example.com" });
         assert.equal(run.error, undefined, String(run.error));
-        const subscription = named(run, "aws:sns/topicSubscription:TopicSubscription", "monitoring-alarm-email");
+        const subscription = named(run, "aws:sns/topicSubscription:TopicSubscription", "monitoring-alarms-email");
         assert.deepEqual(subscription.inputs, { topic: TOPIC, protocol: "email", endpoint: "oncall@example.com" });
     });
 });

@@ -21,6 +21,23 @@ interface RegisterResourceRequest {
     getDependenciesList(): string[];
     getIgnorechangesList(): string[];
     getReplaceonchangesList(): string[];
+    getAliasesList(): AliasRequest[];
+}
+
+/** An alias in a registration request: a URN, or a spec whose unset parts default to the resource's own. */
+interface AliasRequest {
+    getUrn(): string;
+    getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+/**
+ * A resource's URN as the engine forms it (pulumi sdk/go/common/resource/urn.go, NewURN): a
+ * parent's qualified type, unless the parent is the stack itself, prefixes the type with `$`.
+ */
+export function urnOf(stack: string, project: string, parentUrn: string, type: string, name: string): string {
+    const parentType = parentUrn ? parentUrn.split("::")[2] : "";
+    const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
 export const ACCOUNT = "123456789012";
@@ -38,6 +55,10 @@ export interface RegisteredOptions {
     dependencies: string[];
     ignoreChanges: string[];
     replaceOnChanges: string[];
+    /** Its URN, as the engine forms it. */
+    urn: string;
+    /** The URNs its aliases name: those the engine matches against a stack's existing resources. */
+    aliases: string[];
 }
 
 /** One resource as the program registered it. */
@@ -219,7 +240,12 @@ export async function runProgram(
         stack,
         false,
     );
-    const monitor = getMonitor() as { registerResource: (req: RegisterResourceRequest, callback: unknown) => Promise<void> };
+    const monitor = getMonitor() as {
+        registerResource: (req: RegisterResourceRequest, callback: unknown) => Promise<void>;
+        newUrn: (parent: string, type: string, name: string) => string;
+    };
+    // The mocks' own URNs keep only a parent's last type; the engine's keep its whole chain.
+    monitor.newUrn = (parent, type, name) => urnOf(stack, PROJECT, parent, type, name);
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
         options.set(`${req.getType()}::${req.getName()}`, {
@@ -230,6 +256,15 @@ export async function runProgram(
             dependencies: req.getDependenciesList(),
             ignoreChanges: req.getIgnorechangesList(),
             replaceOnChanges: req.getReplaceonchangesList(),
+            urn: urnOf(stack, PROJECT, req.getParent(), req.getType(), req.getName()),
+            aliases: req.getAliasesList().map((alias) => {
+                const spec = alias.getSpec();
+                if (spec === undefined) {
+                    return alias.getUrn();
+                }
+                const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+                return urnOf(spec.getStack() || stack, spec.getProject() || PROJECT, parent, spec.getType() || req.getType(), spec.getName() || req.getName());
+            }),
         });
         return register(req, callback);
     };

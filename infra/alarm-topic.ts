@@ -1,0 +1,44 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../model/config";
+import { alarmTopicPolicy } from "../model/monitoring";
+
+export interface AlarmTopicArgs {
+    /** The address to notify, if any. */
+    readonly config: Pick<StackConfig, "alarmEmail">;
+}
+
+/** The component type that held the topic before it had its own, for the aliases that keep existing stacks' resources. */
+const FORMER_PARENT = pulumi.createUrn("monitoring", "stock-trader:operations:WorkflowMonitoring");
+
+/**
+ * The SNS topic the alarms notify, with the policy that lets CloudWatch publish to it and the
+ * optional email subscription. Its own component, created before everything else, so that any
+ * component (a workflow state that publishes, the alarms) can be given it.
+ */
+export class AlarmTopic extends pulumi.ComponentResource {
+    readonly topic: aws.sns.Topic;
+
+    /** Its resources keep the names they had under the monitoring component: `name` is `monitoring-alarms`. */
+    constructor(name: string, args: AlarmTopicArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("stock-trader:operations:AlarmTopic", name, {}, opts);
+        const moved = (former: string): pulumi.CustomResourceOptions => ({ parent: this, aliases: [{ name: former, parent: FORMER_PARENT }] });
+
+        // Not encrypted: alarm notifications carry no data of the workflow's, and the AWS-managed
+        // alias/aws/sns key would not let CloudWatch publish.
+        this.topic = new aws.sns.Topic(name, {}, moved(name));
+        new aws.sns.TopicPolicy(
+            `${name}-policy`,
+            { arn: this.topic.arn, policy: this.topic.arn.apply((arn) => JSON.stringify(alarmTopicPolicy(arn))) },
+            moved(`${name}-policy`),
+        );
+        if (args.config.alarmEmail) {
+            new aws.sns.TopicSubscription(
+                `${name}-email`,
+                { topic: this.topic.arn, protocol: "email", endpoint: args.config.alarmEmail },
+                moved("monitoring-alarm-email"),
+            );
+        }
+        this.registerOutputs({ topicArn: this.topic.arn });
+    }
+}
