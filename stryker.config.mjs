@@ -13,7 +13,7 @@ export default {
         "scripts/**/*.ts",
         "local/runner.ts",
         "local/batch.ts",
-        "local/definition.ts",
+        "local/stand-ins.ts",
         "local/dynamodb.ts",
         // Benchmarks measure; they have no behaviour a test could check.
         "!scripts/bench-*.ts",

@@ -20,7 +20,25 @@ export function tradingStack(config: StackConfig, sources: StackSources = {}) {
     const table = new TransactionTable("transactions", { config });
     const functions = new TradingFunctions("trading", { config });
     const batch = new BatchJob("batch", { table, config, context: sources.batchContext });
-    const workflow = new TradingWorkflow("trading-workflow", { functions, table, batch, config });
+    const workflow = new TradingWorkflow("trading-workflow", {
+        // What the Task states call, as plain values once resolved: a state that calls something
+        // new gets it here, from whichever component creates it.
+        resources: pulumi.output({
+            functions: byFunction((fn) => functions.functions[fn].arn),
+            table: { name: table.table.name, arn: table.table.arn },
+            batch: {
+                clusterArn: batch.cluster.arn,
+                taskDefinitionArn: batch.taskDefinitionArn,
+                containerName: batch.containerName,
+                taskExecutionRoleArn: batch.executionRole.arn,
+                taskRoleArn: batch.taskRole.arn,
+                subnetIds: batch.network.subnetIds,
+                securityGroupIds: batch.network.securityGroupIds,
+                assignPublicIp: batch.network.assignPublicIp,
+            },
+        }),
+        config,
+    });
     const monitoring = new WorkflowMonitoring("monitoring", { alarmTopic, workflow, functions, table, batch, config });
     return {
         stateMachineArn: workflow.stateMachine.arn,

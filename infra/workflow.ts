@@ -3,20 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import type { StackConfig } from "../model/config";
 import { IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
-import { byFunction } from "../model/functions";
 import { logStreamsArn, serviceTrustPolicy, startExecutionPolicy } from "../model/policies";
-import { buildWorkflow, type WorkflowConfig } from "../model/workflow";
-import type { BatchJob } from "./batch";
-import type { TradingFunctions } from "./functions";
-import type { TransactionTable } from "./table";
+import { buildWorkflow, type WorkflowConfig, type WorkflowResources } from "../model/workflow";
 
 export interface TradingWorkflowArgs {
-    /** The Lambdas the Task states invoke. */
-    readonly functions: TradingFunctions;
-    /** Where `Record Transaction` puts each trade. */
-    readonly table: TransactionTable;
-    /** The Fargate batch job `Run ECS task` starts and waits for. */
-    readonly batch: BatchJob;
+    /** What the Task states call: the functions, the table and the batch job, as the model takes them. */
+    readonly resources: pulumi.Output<WorkflowResources>;
     /** The stack settings the definition, the logs and the schedule use. */
     readonly config: WorkflowConfig & Pick<StackConfig, "logRetentionDays" | "scheduleEnabled" | "scheduleExpression">;
 }
@@ -41,24 +33,9 @@ export class TradingWorkflow extends pulumi.ComponentResource {
             { assumeRolePolicy: account.apply((id) => JSON.stringify(serviceTrustPolicy("states.amazonaws.com", id))) },
             parent,
         );
-        const { config, functions, table, batch } = args;
+        const { config } = args;
         // One model gives both the definition and the policy, from the same resolved values.
-        const workflow = pulumi
-            .output({
-                functions: byFunction((fn) => functions.functions[fn].arn),
-                table: { name: table.table.name, arn: table.table.arn },
-                batch: {
-                    clusterArn: batch.cluster.arn,
-                    taskDefinitionArn: batch.taskDefinitionArn,
-                    containerName: batch.containerName,
-                    taskExecutionRoleArn: batch.executionRole.arn,
-                    taskRoleArn: batch.taskRole.arn,
-                    subnetIds: batch.network.subnetIds,
-                    securityGroupIds: batch.network.securityGroupIds,
-                    assignPublicIp: batch.network.assignPublicIp,
-                },
-            })
-            .apply((resources) => buildWorkflow({ config, resources }));
+        const workflow = args.resources.apply((resources) => buildWorkflow({ config, resources }));
 
         const policyDocument = workflow.apply((w) => JSON.stringify(w.policy));
         const policy = new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.id, policy: policyDocument }, parent);

@@ -1,54 +1,26 @@
 /**
  * Runs the deployed workflow definition on this machine: the definition from
- * `model/workflow.ts`, executed by aws-local-stepfunctions, with every Task state backed by
- * the real code: the Lambda handlers in-process, `Record Transaction` as a real PutItem against
- * an in-process DynamoDB emulator, and `Run ECS task` as the batch program in a child process,
- * started the way the image's ENTRYPOINT starts it.
+ * `model/workflow.ts`, executed by aws-local-stepfunctions against an in-process DynamoDB
+ * emulator, with every Task state backed by its stand-in (`stand-ins.ts`): the real code, run
+ * as AWS would run it.
  */
-import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
-import type { Context, Handler } from "aws-lambda";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { StateMachine, type RunOptions } from "aws-local-stepfunctions";
-import { createStockChecker } from "../functions/stock-checker";
-import type { FunctionOutput } from "../functions/telemetry";
-import { createTradeHandler, defaultTradeDeps } from "../functions/trade";
-import type { StackConfig } from "../model/config";
-import { BATCH_ENV } from "../model/transaction";
-import { SPOT_INTERRUPTION_STOP_CODE, STATES, type State, type StateMachineDefinition } from "../model/workflow";
-import { builtBatchImage, runBatch, type BatchImage } from "./batch";
-import { localWorkflow } from "./definition";
-import { EMULATOR_ENV, startLocalDynamoDB, type LocalDynamoDB } from "./dynamodb";
+import type { State, StateMachineDefinition } from "../model/workflow";
+import { builtBatchImage, type BatchImage } from "./batch";
+import { startLocalDynamoDB } from "./dynamodb";
+import { localWorkflow, taskStandIns, type Json, type StandInOptions } from "./stand-ins";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-export interface RunnerOptions {
-    /** The stack settings the definition is built from. */
-    config: StackConfig;
+export interface RunnerOptions extends StandInOptions {
     /** How many executions to run. @default 1 */
     executions?: number;
     /** How many run at once. @default 1 */
     concurrency?: number;
     /** The execution input. @default {} */
     input?: Json;
-    /** Forces the checker's price (0–99) to take the buy or the sell path. */
-    price?: number;
-    /** Makes every batch run fail: the batch program is pointed at a table that does not exist. */
-    failBatch?: boolean;
-    /**
-     * Ends the first N batch runs of each execution as Fargate Spot interruptions: the task
-     * stops with StopCode SpotInterruption before the program runs. @default 0
-     */
-    interruptBatch?: number;
     /** Runs this image in `Run ECS task` instead of the project's batch program, which is then not built. */
     batchImage?: BatchImage;
-    /**
-     * Where the functions' log records and metric documents go. By default nowhere: a local run
-     * prints its own trace, and the records are for CloudWatch.
-     */
-    functionOutput?: FunctionOutput;
-    /** Replaces a trading handler, for example with one that fails first. */
-    handlers?: Partial<Record<"checker" | "buyer" | "seller", Handler>>;
     /**
      * How many batch programs run at once; executions beyond that wait in `Run ECS task`, as
      * tasks wait for capacity on ECS. @default two per core
@@ -84,123 +56,6 @@ export interface RunReport {
     durationMs: number;
     /** The emulator's address while it ran; nothing listens there afterwards. */
     endpoint: string;
-}
-
-/** How many stderr lines of a failed batch run the ECS-shaped cause carries. */
-const STDERR_LINES = 10;
-
-/** Turns a thrown handler error into the error and cause Step Functions reports for a Lambda. */
-function lambdaError(error: unknown): Error {
-    const cause = error instanceof Error ? error : new Error(String(error));
-    const failure = new Error(JSON.stringify({ errorMessage: cause.message, errorType: cause.name, trace: (cause.stack ?? "").split("\n") }));
-    failure.name = cause.name;
-    return failure;
-}
-
-/** Invokes a handler as Lambda does: JSON in, JSON out. */
-function lambdaTask(handler: Handler) {
-    return async (input: Json): Promise<Json> => {
-        try {
-            const event = JSON.parse(JSON.stringify(input)) as unknown;
-            const result: unknown = await handler(event, { awsRequestId: randomUUID() } as Context, () => undefined);
-            return JSON.parse(JSON.stringify(result ?? null)) as Json;
-        } catch (error) {
-            throw lambdaError(error);
-        }
-    };
-}
-
-interface RunTaskParameters {
-    Cluster: string;
-    TaskDefinition: string;
-    CapacityProviderStrategy?: { CapacityProvider: string }[];
-    Overrides?: { ContainerOverrides?: { Name: string; Command?: string[]; Environment?: { Name: string; Value: string }[] }[] };
-}
-
-/** How a local batch run ended: the container exited, or Fargate Spot took the capacity back first. */
-type BatchEnd = { exitCode: number; stderr: string } | { interrupted: true };
-
-/** The stopped-task description ECS returns, with the local run's stderr tail added. */
-function stoppedTask(params: RunTaskParameters, containerName: string, end: BatchEnd) {
-    const cluster = params.Cluster;
-    const taskArn = `${cluster.replace(":cluster/", ":task/")}/${randomUUID().replaceAll("-", "")}`;
-    const common = {
-        TaskArn: taskArn,
-        ClusterArn: cluster,
-        TaskDefinitionArn: params.TaskDefinition,
-        LaunchType: "FARGATE",
-        CapacityProviderName: params.CapacityProviderStrategy?.[0]?.CapacityProvider,
-        LastStatus: "STOPPED",
-        DesiredStatus: "STOPPED",
-    };
-    if ("interrupted" in end) {
-        return {
-            ...common,
-            StopCode: SPOT_INTERRUPTION_STOP_CODE,
-            StoppedReason: "Your Spot Task was interrupted.",
-            Containers: [{ Name: containerName, LastStatus: "STOPPED" }],
-        };
-    }
-    return {
-        ...common,
-        StopCode: "EssentialContainerExited",
-        StoppedReason: "Essential container in task exited",
-        Containers: [{ Name: containerName, LastStatus: "STOPPED", ExitCode: end.exitCode }],
-        StderrTail: end.stderr.trimEnd().split("\n").filter(Boolean).slice(-STDERR_LINES),
-    };
-}
-
-const NO_OUTPUT: FunctionOutput = { info: () => undefined, error: () => undefined, metrics: () => undefined };
-
-/** The Task state handlers that stand in for AWS. */
-function taskHandlers(options: RunnerOptions, db: LocalDynamoDB, image: BatchImage, batchSlots: ReturnType<typeof limitConcurrency>) {
-    const output = options.functionOutput ?? NO_OUTPUT;
-    const checker = options.handlers?.checker ?? createStockChecker(options.price === undefined ? undefined : () => options.price!, output);
-    const containerName = options.config.batchContainerName;
-    // Batch runs so far, by trade id: each execution has its own trade.
-    const runsByTrade = new Map<string, number>();
-    return {
-        [STATES.checkStockValue]: lambdaTask(checker),
-        [STATES.buyStock]: lambdaTask(options.handlers?.buyer ?? createTradeHandler("buy", defaultTradeDeps, output)),
-        [STATES.sellStock]: lambdaTask(options.handlers?.seller ?? createTradeHandler("sell", defaultTradeDeps, output)),
-        [STATES.recordTransaction]: async (input: Json): Promise<Json> => {
-            const params = input as unknown as { TableName: string; Item: Record<string, AttributeValue> };
-            try {
-                await db.client.send(new PutItemCommand({ TableName: params.TableName, Item: params.Item }));
-            } catch (error) {
-                const failure = new Error((error as Error).message);
-                failure.name = `DynamoDB.${(error as Error).name}`;
-                throw failure;
-            }
-            return {};
-        },
-        [STATES.runEcsTask]: async (input: Json): Promise<Json> => {
-            const params = input as unknown as RunTaskParameters;
-            const override = params.Overrides?.ContainerOverrides?.find((o) => o.Name === containerName);
-            const environment = Object.fromEntries((override?.Environment ?? []).map((e) => [e.Name, e.Value]));
-            const env = {
-                ...EMULATOR_ENV,
-                AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
-                // The task definition's environment; --fail-batch names a table that does not exist.
-                [BATCH_ENV.tableName]: options.failBatch ? `${db.tableName}-missing` : db.tableName,
-                ...environment,
-            };
-            const trade = environment[BATCH_ENV.transactionId] ?? "";
-            const runs = (runsByTrade.get(trade) ?? 0) + 1;
-            runsByTrade.set(trade, runs);
-            const end: BatchEnd =
-                runs <= (options.interruptBatch ?? 0)
-                    ? { interrupted: true }
-                    : await batchSlots(() => runBatch(override?.Command ?? image.defaultCommand, env, image));
-            const task = stoppedTask(params, containerName, end);
-            if ("interrupted" in end || end.exitCode !== 0) {
-                const failure = new Error(JSON.stringify(task));
-                failure.name = "States.TaskFailed";
-                throw failure;
-            }
-            return task as unknown as Json;
-        },
-    };
 }
 
 /**
@@ -309,7 +164,7 @@ export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
         const batchSlots = limitConcurrency(options.batchProcesses ?? defaultBatchProcesses());
         const runOptions: RunOptions = {
             overrides: {
-                taskResourceLocalHandlers: taskHandlers(options, db, image, batchSlots),
+                taskResourceLocalHandlers: taskStandIns(options, db, image, batchSlots),
                 retryIntervalOverrides: retryOverrides(definition, options.retryDelayMs ?? 10),
             },
         };

@@ -2,7 +2,7 @@
  * npm run cost: what a stack costs per execution and per month, by service, from the stack's
  * config and the price table in model/prices.json. Run with --help.
  */
-import { localWorkflow } from "../local/definition";
+import { localWorkflow } from "../local/stand-ins";
 import { CONFIG_DOMAINS, ConfigError, type ConfigDomain } from "../model/config";
 import { loadStackConfig, stackNames, type Notice } from "./stack-files";
 import { assumedExecutions, estimateCost, type CostEstimate } from "../model/cost";

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { localWorkflow } from "../local/definition";
+import { localWorkflow } from "../local/stand-ins";
 import { parseConfig } from "../model/config";
 import { PROJECT_ROOT } from "../model/project";
 import type { StateMachineDefinition } from "../model/workflow";

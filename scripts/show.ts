@@ -3,7 +3,7 @@
  * machine's definition, each role's policy, the dashboard's body or the alarms, as JSON, built
  * by the same model the program uses. Run with --help.
  */
-import { localArn, localWorkflow } from "../local/definition";
+import { localArn, localWorkflow } from "../local/stand-ins";
 import { stackScopedName } from "../model/names";
 import { byFunction, TRADING_FUNCTIONS } from "../model/functions";
 import { alarmSpecs, dashboardBody, operatorPolicy, type MonitoredResources } from "../model/monitoring";

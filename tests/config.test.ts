@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../model/config";
 import { overridesLength } from "../model/platform-rules";
-import { localWorkflow } from "../local/definition";
+import { localWorkflow } from "../local/stand-ins";
 import { runProgram } from "./support/program";
 import { defaultExecutionTimeout, DEPLOYED_ATTEMPTS, longestSuccessSeconds } from "./support/worst-case";
 

@@ -1,13 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { localWorkflow } from "../local/definition";
+import { localWorkflow } from "../local/stand-ins";
 import { parseConfig } from "../model/config";
 import { assumedExecutions, estimateCost } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
 import { PROJECT_ROOT } from "../model/project";
 import { main, renderCost, stackCost } from "../scripts/cost";
+import { loadStackConfig } from "../scripts/stack-files";
 import { dollars } from "../scripts/format";
 import { printedCostRow } from "./support/cost-output";
 import { runInProcess, runTool } from "./support/tool";
@@ -194,7 +195,8 @@ describe("cost model", () => {
         const costOf = (d: typeof definition) => estimateCost(config, d, [], table, 1).transitions;
         const noCatch = structuredClone(definition);
         delete (noCatch.States["Run ECS task"] as { Catch?: unknown }).Catch;
-        assert.deepEqual(costOf(noCatch), { success: 6, batchFailure: 5, perRetry: 1, perSpotInterruption: 0 });
+        assert.deepEqual(costOf(noCatch), transitionCounts(noCatch, "Run ECS task"));
+        assert.equal(costOf(noCatch).perSpotInterruption, 0);
         const choiceWithoutLoop = structuredClone(localWorkflow(parseConfig({ batchCapacity: "FARGATE_SPOT" }), "T").definition);
         for (const name of ["First interruption", "Another interruption"]) {
             (choiceWithoutLoop.States[name] as { Next?: string }).Next = "Success";
@@ -231,7 +233,14 @@ describe("npm run cost", () => {
         assert.equal(run.status, 0, run.stderr);
         const json = stackCost("prod", {}, 12345);
         assert.match(run.stdout, /^Cost of the prod stack at 12,345 executions a month \(us-east-1 prices\)$/m);
-        assert.match(run.stdout, /^ {2}Step Functions +state transitions \(success path\) +74,070 +state transition +\$0\.000025 +\$1\.8518$/m);
+        // The success path's transitions, counted off the prod definition, and the price of one.
+        const transitions = transitionCounts(localWorkflow(loadStackConfig("prod"), "T").definition, "Run ECS task").success * 12345;
+        const price = table.prices.stepFunctionsTransition.usd;
+        const row = new RegExp(
+            `^ {2}Step Functions +state transitions \\(success path\\) +${transitions.toLocaleString("en-US")} +state transition +\\$${price} +\\$${(transitions * price).toFixed(4)}$`,
+            "m",
+        );
+        assert.match(run.stdout, row);
         assert.match(run.stdout, /^ {2}Lambda +requests +24,690 +request +\$0\.0000002 +\$0\.0049$/m);
         assert.doesNotMatch(run.stdout, /\de[+-]\d/);
         for (const line of json.lines) {

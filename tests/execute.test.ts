@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, type DescribeTasksCommandOutput } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
-import { localResources } from "../local/definition";
+import { localResources } from "../local/stand-ins";
 import { parseConfig } from "../model/config";
 import { buildWorkflow } from "../model/workflow";
 import { PROJECT_ROOT } from "../model/project";

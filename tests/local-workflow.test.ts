@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as net from "node:net";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { createStockChecker } from "../functions/stock-checker";
-import { localWorkflow } from "../local/definition";
+import { localWorkflow } from "../local/stand-ins";
 import { engineDefinition, engineStateMachine, limitConcurrency, runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
 import { localStoppedTask } from "./support/expected-workflow";
 import { loadStackConfig } from "../scripts/stack-files";

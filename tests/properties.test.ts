@@ -10,7 +10,7 @@ import aslValidator from "asl-validator";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { runJob } from "../batch-container/src/job";
-import { localResources } from "../local/definition";
+import { localResources } from "../local/stand-ins";
 import { engineDefinition, runWorkflow, type ExecutionEvent } from "../local/runner";
 import { CONFIG_NAMESPACE, ConfigError, MAX_TIMEOUT_SECONDS, parseConfig } from "../model/config";
 import { estimateCost } from "../model/cost";

@@ -1,39 +1,10 @@
 import * as assert from "node:assert/strict";
-import { localResources } from "../local/definition";
+import { localResources } from "../local/stand-ins";
 import { parseConfig, type StackConfig } from "../model/config";
-import { buildWorkflow, type TaskState, type WorkflowResources } from "../model/workflow";
+import { buildWorkflow, type TaskState } from "../model/workflow";
 import { missingGrants, unneededGrants } from "./support/grants";
 import { defaultExecutionTimeout } from "./support/worst-case";
-import {
-    baseStatements,
-    CLUSTER,
-    EXECUTION_ROLE,
-    expectedDefinition,
-    expectedSpotStates,
-    FN,
-    LOG_DELIVERY,
-    TABLE_NAME,
-    TASK_DEFINITION,
-    TASK_ROLE,
-    TRACING,
-} from "./support/expected-workflow";
-import { mockArn } from "./support/program";
-
-/** The ARNs the program's mocks give, as plain values: what buildWorkflow gets from the program. */
-const MOCK_RESOURCES: WorkflowResources = {
-    functions: { "stock-checker": FN("stock-checker"), "stock-buyer": FN("stock-buyer"), "stock-seller": FN("stock-seller") },
-    table: { name: TABLE_NAME, arn: mockArn("dynamodb", `table/${TABLE_NAME}`) },
-    batch: {
-        clusterArn: CLUSTER,
-        taskDefinitionArn: TASK_DEFINITION,
-        containerName: "batch",
-        taskExecutionRoleArn: EXECUTION_ROLE,
-        taskRoleArn: TASK_ROLE,
-        subnetIds: ["subnet-0aaaaaaaaaaaaaaa1"],
-        securityGroupIds: ["sg-0123456789abcdef0"],
-        assignPublicIp: true,
-    },
-};
+import { baseStatements, expectedDefinition, expectedSpotStates, FN, LOG_DELIVERY, MOCK_RESOURCES, TRACING } from "./support/expected-workflow";
 
 describe("workflow model: the definition and policy, exactly, from plain ARNs", () => {
     const defaults = {

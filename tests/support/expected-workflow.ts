@@ -5,6 +5,7 @@
  */
 import { ACCOUNT, mockArn } from "./program";
 import type { StateMachineDefinition } from "../../model/asl";
+import type { WorkflowResources } from "../../model/workflow";
 import { defaultExecutionTimeout } from "./worst-case";
 
 export const FN = (fn: string) => mockArn("lambda", `function:trading-${fn}`);
@@ -187,3 +188,19 @@ export const localStoppedTask = (containerName: string, exitCode: number, stderr
     Containers: [{ Name: containerName, LastStatus: "STOPPED", ExitCode: exitCode }],
     StderrTail: stderrTail,
 });
+
+/** The ARNs the program's mocks give, as plain values: what buildWorkflow gets from the program. */
+export const MOCK_RESOURCES: WorkflowResources = {
+    functions: { "stock-checker": FN("stock-checker"), "stock-buyer": FN("stock-buyer"), "stock-seller": FN("stock-seller") },
+    table: { name: TABLE_NAME, arn: mockArn("dynamodb", `table/${TABLE_NAME}`) },
+    batch: {
+        clusterArn: CLUSTER,
+        taskDefinitionArn: TASK_DEFINITION,
+        containerName: "batch",
+        taskExecutionRoleArn: EXECUTION_ROLE,
+        taskRoleArn: TASK_ROLE,
+        subnetIds: ["subnet-0aaaaaaaaaaaaaaa1"],
+        securityGroupIds: ["sg-0123456789abcdef0"],
+        assignPublicIp: true,
+    },
+};

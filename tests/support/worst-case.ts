@@ -180,8 +180,8 @@ function fewestStates(states: Record<string, State>, from: string, done: (name: 
 
 /**
  * The state transitions Step Functions bills, read off a definition (each state entered is one):
- * an execution that succeeds with no retry; one whose batch task fails and is caught into a Fail
- * state; and what one more run of the batch after a Spot interruption adds (0 without that loop).
+ * an execution that succeeds with no retry; one whose batch task fails (and, where it has a
+ * Catch, is caught into a Fail state); and what one more run of the batch after a Spot interruption adds (0 without that loop).
  * `batchState` names the Task that runs the batch.
  */
 export function transitionCounts(definition: StateMachineDefinition, batchState: string) {
@@ -193,7 +193,8 @@ export function transitionCounts(definition: StateMachineDefinition, batchState:
     const loop = caughtInto === undefined ? Infinity : fewestStates(states, caughtInto, (name) => name === batchState, onwards);
     return {
         success: fewestStates(states, definition.StartAt, succeeds, onwards),
-        batchFailure: toBatch + toFail,
+        // Uncaught, a failed batch ends the execution where it fails.
+        batchFailure: toBatch + (caughtInto === undefined ? 0 : toFail),
         perRetry: 1,
         perSpotInterruption: Number.isFinite(loop) ? loop : 0,
     };
