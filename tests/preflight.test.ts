@@ -577,15 +577,15 @@ describe("npm run preflight", () => {
             assert.equal(renderPreflight({ ...report, summary: { passed: 0, warnings: 2, failed: 0 } }).at(-1), "0 passed, 2 warnings, 0 failed");
         });
 
-        it("on a new account: no ECS service-linked role yet; prints it as README shows, and exits 1", async () => {
+        it("on a new account: no ECS service-linked role yet; prints it as the deploying guide shows, and exits 1", async () => {
             tools.program("pulumi", PULUMI_OK).program("docker", DOCKER_OK);
             healthyAccount();
             iam.on(GetRoleCommand).rejects(awsError("NoSuchEntityException", "The role with name AWSServiceRoleForECS cannot be found."));
             const run = await runInProcess(main, ["--stack", "dev"]);
             assert.equal(run.status, 1);
-            const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+            const readme = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "deploying.md"), "utf8");
             const command = "$ npm run preflight -- --stack dev\n";
-            assert.ok(readme.includes(command), "README shows the preflight");
+            assert.ok(readme.includes(command), "the deploying guide shows the preflight");
             assert.equal(`${readme.slice(readme.indexOf(command) + command.length).split("\n```")[0]}\n`, run.stdout);
             assert.match(run.stdout, /^ {2}FAIL {2}ECS service-linked role +AWSServiceRoleForECS does not exist/m);
             assert.match(run.stdout, /^10 passed, 0 warnings, 1 failed$/m);
@@ -698,7 +698,7 @@ describe("npm run preflight", () => {
             assert.deepEqual([...called].sort(), [...PREFLIGHT_ACTIONS].sort());
         });
 
-        it("needs exactly the actions README's policy for it allows, all of them reads", () => {
+        it("needs exactly the actions the deploying guide's policy for it allows, all of them reads", () => {
             assert.deepEqual([...PREFLIGHT_ACTIONS].sort(), [
                 "ec2:DescribeRouteTables",
                 "ec2:DescribeSecurityGroups",
@@ -710,7 +710,7 @@ describe("npm run preflight", () => {
                 "servicequotas:GetServiceQuota",
                 "sts:GetCallerIdentity",
             ]);
-            const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+            const readme = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "deploying.md"), "utf8");
             const block = readme
                 .split("```json\n")
                 .find((b) => b.includes('"StockTraderPreflight"'))!
@@ -959,7 +959,7 @@ describe("npm run preflight", () => {
         it("warns with the cause when EC2 refuses any read, and still checks what it can", async () => {
             const denied = awsError("UnauthorizedOperation", "You are not authorized to perform this operation.");
             const own = { subnetIds: [PUBLIC], securityGroupIds: [GROUP], assignPublicIp: true };
-            const fix = 'allow ec2:DescribeSubnets to these credentials (README, "First deploy on a new account", has the preflight\'s policy)';
+            const fix = 'allow ec2:DescribeSubnets to these credentials (docs/deploying.md, "First deploy on a new account", has the preflight\'s policy)';
             ec2.on(DescribeSubnetsCommand).rejects(denied);
             assert.deepEqual(await networkChecks(REGION, own), [
                 {

@@ -12,6 +12,7 @@ import * as simulateBench from "../scripts/bench-simulate";
 import * as testBench from "../scripts/bench-test";
 import * as cost from "../scripts/cost";
 import * as diagram from "../scripts/diagram";
+import * as docs from "../scripts/docs";
 import { execute, USAGE as EXECUTE_USAGE } from "../scripts/execute";
 import * as preflight from "../scripts/preflight";
 import * as show from "../scripts/show";
@@ -53,6 +54,7 @@ const TOOLS: { script: string; main: Main; usage: string; badFlags: string[][] }
     { script: "preflight", main: preflight.main, usage: preflight.USAGE, badFlags: [["--stack", "nowhere"]] },
     { script: "show", main: show.main, usage: show.USAGE, badFlags: [["bogus"], ["--stack", "nowhere", "definition"], ["--set", "nokey", "alarms"]] },
     { script: "diagram", main: diagram.main, usage: diagram.USAGE, badFlags: [] },
+    { script: "docs", main: docs.main, usage: docs.USAGE, badFlags: [["--check=yes"]] },
     {
         script: "bench:batch",
         main: batch.main,

@@ -22,7 +22,7 @@ import type { BatchCapacity, StackConfig } from "../../model/config";
 import { fail, notChecked, pass, warn, type CheckResult } from "./check";
 import { FARGATE_AVAILABILITY_ZONE_IDS } from "../../model/platform-rules";
 
-/** Every AWS action the preflight calls, for the IAM policy README gives it. */
+/** Every AWS action the preflight calls, for the IAM policy docs/deploying.md gives it. */
 export const PREFLIGHT_ACTIONS = [
     "sts:GetCallerIdentity",
     "ec2:DescribeVpcs",
@@ -52,7 +52,7 @@ const errorName = (error: unknown) => (error as Error).name;
 export function couldNotCheck(id: string, title: string, action: string, error: unknown): CheckResult {
     const { name, message } = error as Error;
     const fix = /AccessDenied|UnauthorizedOperation|NotAuthorized/.test(name)
-        ? `allow ${action} to these credentials (README, "First deploy on a new account", has the preflight's policy)`
+        ? `allow ${action} to these credentials (docs/deploying.md, "First deploy on a new account", has the preflight's policy)`
         : /Throttl|RequestLimitExceeded|TooManyRequests/.test(name)
           ? "AWS throttled the call: run the preflight again in a minute"
           : "run the preflight again; if it keeps failing, check the AWS Health Dashboard";

@@ -1,0 +1,65 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT_ROOT } from "../model/project";
+import { blockBody, documents, main, withoutVolatile } from "../scripts/docs";
+import { tempDir } from "./support/temp";
+import { runInProcess } from "./support/tool";
+
+const docs = (files: string[]) => (argv: string[], io: Parameters<typeof main>[1]) => main(argv, io, files);
+
+describe("npm run docs: the figures the docs show are what the tools print", () => {
+    it("finds every block in README.md and docs/ as its tool prints it now (run npm run docs when this fails)", async () => {
+        const run = await runInProcess(main, ["--check"]);
+        assert.equal(run.stderr, "");
+        assert.equal(run.status, 0);
+    });
+
+    it("keeps README.md within 30,000 bytes, with a docs/ page for each concern", () => {
+        assert.ok(fs.statSync(path.join(PROJECT_ROOT, "README.md")).size <= 30000);
+        assert.deepEqual(
+            documents().map((file) => path.relative(PROJECT_ROOT, file)),
+            ["README.md", "docs/architecture.md", "docs/cost.md", "docs/deploying.md", "docs/operations.md"],
+        );
+    });
+
+    it("reports a changed figure as stale by file and line, and a write puts back what the tool prints", async () => {
+        const file = path.join(tempDir("docs-"), "page.md");
+        const command = "npm run cost -- --executions-per-month 730";
+        fs.writeFileSync(file, `# A page\n\n<!-- ${command} -->\n<!-- end of ${command} -->\n`);
+        assert.equal((await runInProcess(docs([file]), [])).status, 0);
+        const written = fs.readFileSync(file, "utf8");
+        assert.match(written, /^\$ npm run cost -- --executions-per-month 730\nCost of the dev stack at 730 executions a month/m);
+        fs.writeFileSync(file, written.replace(/per month +\$\d+\.\d+/, "per month $1.00"));
+        const check = await runInProcess(docs([file]), ["--check"]);
+        assert.equal(check.status, 1);
+        assert.match(check.stderr, new RegExp(`^stale: ${path.relative(PROJECT_ROOT, file).replaceAll(".", "\\.")}:3: ${command} \\(run npm run docs\\)$`));
+        await runInProcess(docs([file]), []);
+        assert.equal(fs.readFileSync(file, "utf8"), written);
+    });
+
+    it("refuses a block without its end marker, or naming a tool it does not run, by file and line, with exit 2", async () => {
+        const file = path.join(tempDir("docs-"), "page.md");
+        fs.writeFileSync(file, "text\n<!-- npm run cost -->\nno end\n");
+        const open = await runInProcess(docs([file]), ["--check"]);
+        assert.equal(open.status, 2);
+        assert.match(open.stderr, /page\.md:2: npm run cost has no <!-- end of npm run cost -->/);
+        fs.writeFileSync(file, "<!-- npm run execute -- --stack dev -->\n<!-- end of npm run execute -- --stack dev -->\n");
+        const unknown = await runInProcess(docs([file]), ["--check"]);
+        assert.equal(unknown.status, 2);
+        assert.match(unknown.stderr, /page\.md:1: npm run execute is not a tool the docs run \(cost, simulate, show\)/);
+    });
+
+    it("writes a transcript in a fence, and Markdown as printed", () => {
+        assert.equal(blockBody("npm run cost", "Cost of\n  x\n"), "```text\n$ npm run cost\nCost of\n  x\n```\n");
+        assert.equal(blockBody("npm run cost -- --compare", "| a |\n| --- |\n"), "| a |\n| --- |\n");
+    });
+
+    it("masks only what changes between runs: durations, rates, IDs, times and drawn quantities, never counts or prices", () => {
+        const run = (ms: number, rate: string, succeeded: number) =>
+            `  ← Run ECS task  ${ms} ms  task arn:aws:ecs:us-east-1:0:task/c/3c479a176d4f4483a88ee659bfb5da80\n  executions per second    ${rate}\n  succeeded                ${succeeded}\n  "qty": "${ms % 9}"\n  "timestamp": "2026-12-02T02:20:36.991Z"`;
+        assert.equal(withoutVolatile(run(142, "12.85", 20)), withoutVolatile(run(7, "3.1", 20)));
+        assert.notEqual(withoutVolatile(run(142, "12.85", 20)), withoutVolatile(run(142, "12.85", 19)));
+        assert.notEqual(withoutVolatile("per month $5.20"), withoutVolatile("per month $5.21"));
+    });
+});
