@@ -23,6 +23,33 @@ describe("npm run docs: the figures the docs show are what the tools print", () 
         );
     });
 
+    it("links every page to files and headings that exist", () => {
+        const files = [...documents(), path.join(PROJECT_ROOT, "CONTRIBUTING.md")];
+        // GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens.
+        const anchors = (file: string) =>
+            new Set(
+                [...fs.readFileSync(file, "utf8").matchAll(/^#+ (.*)$/gm)].map((m) =>
+                    m[1]
+                        .toLowerCase()
+                        .replace(/[^\w\- ]/g, "")
+                        .replaceAll(" ", "-"),
+                ),
+            );
+        const broken = files.flatMap((file) =>
+            [...fs.readFileSync(file, "utf8").matchAll(/\[[^\]]+\]\(([^)\s]+)\)/g)]
+                .map((m) => m[1])
+                .filter((target) => !/^(https?|mailto):/.test(target))
+                .filter((target) => {
+                    const [to, anchor] = target.split("#");
+                    const dest = to === "" ? file : path.resolve(path.dirname(file), to);
+                    return !fs.existsSync(dest) || (anchor !== undefined && dest.endsWith(".md") && !anchors(dest).has(anchor));
+                })
+                .map((target) => `${path.relative(PROJECT_ROOT, file)}: ${target}`),
+        );
+        assert.ok(files.length > 4);
+        assert.deepEqual(broken, []);
+    });
+
     it("reports a changed figure as stale by file and line, and a write puts back what the tool prints", async () => {
         const file = path.join(tempDir("docs-"), "page.md");
         const command = "npm run cost -- --executions-per-month 730";
