@@ -3,6 +3,7 @@ import { ConfigError, parseConfig } from "../model/config";
 import { overridesLength } from "../model/platform-rules";
 import { localWorkflow } from "../local/stand-ins";
 import { runProgram } from "./support/program";
+import { thrown } from "./support/thrown";
 import { defaultExecutionTimeout, DEPLOYED_ATTEMPTS, longestSuccessSeconds } from "./support/worst-case";
 
 const COMMAND = `a JSON array of the batch program's arguments: --arg1 <integer> --arg2 <integer>, each exactly once, such as ["--arg1","100","--arg2","200"]`;
@@ -261,25 +262,12 @@ const RULES: [string, Record<string, string>, string][] = [
 ];
 
 function problemsOf(raw: Record<string, string>): string[] {
-    try {
-        parseConfig(raw);
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, String(error));
-        return error.problems;
-    }
-    assert.fail("expected a ConfigError");
+    return thrown(() => parseConfig(raw), ConfigError).problems;
 }
 
 describe("config validation at its edges", () => {
     it("reports every problem together, one per line, as a ConfigError", () => {
-        const error = (() => {
-            try {
-                parseConfig({ buyThreshold: "x", batchCpu: "3" });
-            } catch (e) {
-                return e as ConfigError;
-            }
-            return assert.fail("expected a ConfigError");
-        })();
+        const error = thrown(() => parseConfig({ buyThreshold: "x", batchCpu: "3" }), ConfigError);
         assert.equal(error.name, "ConfigError");
         assert.equal(
             error.message,

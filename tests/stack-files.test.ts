@@ -10,16 +10,9 @@ import * as path from "node:path";
 import { parseStackConfig } from "../model/config";
 import { callerProblem, refuseCaller } from "../scripts/cli";
 import { readStackFileAt, StackFileError, stackFileConfig } from "../scripts/stack-files";
+import { thrown } from "./support/thrown";
 
-const refused = (read: () => unknown): string => {
-    try {
-        read();
-    } catch (error) {
-        assert.ok(error instanceof StackFileError, String(error));
-        return error.message;
-    }
-    assert.fail("the stack file was read");
-};
+const refused = (read: () => unknown): string => thrown(read, StackFileError).message;
 
 describe("reading a stack file", () => {
     it("names the file and the line of a YAML syntax error, in one line", () => {
