@@ -10,14 +10,13 @@ import type { Context, Handler } from "aws-lambda";
 import { createStockChecker } from "../functions/stock-checker";
 import type { FunctionOutput } from "../functions/telemetry";
 import { createTradeHandler, defaultTradeDeps } from "../functions/trade";
-import { BATCH_ENV } from "../model/transaction";
-import { SPOT_INTERRUPTION_STOP_CODE, STATES } from "../model/workflow";
-import { runBatch, type BatchImage } from "./batch";
-import { EMULATOR_ENV, type LocalDynamoDB } from "./dynamodb";
 import { formatArn, partitionOf } from "../model/arn";
 import type { StackConfig } from "../model/config";
 import { byFunction } from "../model/functions";
-import { buildWorkflow, type Workflow, type WorkflowResources } from "../model/workflow";
+import { BATCH_ENV } from "../model/transaction";
+import { buildWorkflow, SPOT_INTERRUPTION_STOP_CODE, STATES, type Workflow, type WorkflowResources } from "../model/workflow";
+import { runBatch, type BatchImage } from "./batch";
+import { EMULATOR_ENV, type LocalDynamoDB } from "./dynamodb";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

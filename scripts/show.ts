@@ -3,7 +3,7 @@
  * machine's definition, each role's policy, the dashboard's body or the alarms, as JSON, built
  * by the same model the program uses. Run with --help.
  */
-import { localArn, localWorkflow } from "../local/stand-ins";
+import { localArn, localResources, localWorkflow } from "../local/stand-ins";
 import { stackScopedName } from "../model/names";
 import { byFunction, TRADING_FUNCTIONS } from "../model/functions";
 import { alarmSpecs, dashboardBody, operatorPolicy, type MonitoredResources } from "../model/monitoring";
@@ -30,6 +30,7 @@ const TABLE = "TransactionTable";
 export function showStack(stack: string, view: View, overrides: Record<string, string> = {}, notice?: (line: string) => void): unknown {
     const config = loadStackConfig(stack, overrides, notice);
     const { definition, policy } = localWorkflow(config, TABLE);
+    const { batch, table } = localResources(config, TABLE);
     const stateMachineArn = localArn("states", "stateMachine:trading-workflow-state-machine");
     const logGroup = (name: string) => localArn("logs", `log-group:${name}`);
     const monitored: MonitoredResources = {
@@ -40,36 +41,27 @@ export function showStack(stack: string, view: View, overrides: Record<string, s
         tableName: TABLE,
     };
     const alarms = alarmSpecs(config).map(({ dimensions, ...spec }) => ({ ...spec, dimensions: dimensions(monitored) }));
+    const alarmArns = alarms.map((a) => localArn("cloudwatch", `alarm:${a.id}`));
     switch (view) {
         case "definition":
             return definition;
         case "alarms":
             return alarms;
         case "dashboard":
-            return JSON.parse(
-                dashboardBody(
-                    monitored,
-                    alarms.map((a) => localArn("cloudwatch", `alarm:${a.id}`)),
-                ),
-            ) as unknown;
+            return JSON.parse(dashboardBody(monitored, alarmArns)) as unknown;
         case "policies":
             return {
                 stateMachine: policy,
                 ...Object.fromEntries(TRADING_FUNCTIONS.map((fn) => [fn, functionPolicy(logGroup(`/aws/lambda/${fn}`), config.tracingEnabled)])),
                 batchExecution: batchExecutionPolicy(localArn("ecr", "repository/batch"), logGroup("batch")),
-                batchTask: batchTaskPolicy(localArn("dynamodb", `table/${TABLE}`)),
+                batchTask: batchTaskPolicy(table.arn),
                 schedule: startExecutionPolicy(stateMachineArn),
                 operator: operatorPolicy({
                     stateMachineArn,
                     dashboardArn: localArn("cloudwatch", `dashboard/${stackScopedName("stock-trader", stack)}`, ""),
-                    alarmArns: alarms.map((a) => localArn("cloudwatch", `alarm:${a.id}`)),
+                    alarmArns,
                     logGroupArns: [logGroup("states"), logGroup("batch"), ...TRADING_FUNCTIONS.map((fn) => logGroup(`/aws/lambda/${fn}`))],
-                    batch: {
-                        clusterArn: localArn("ecs", "cluster/stock-trader-local"),
-                        taskDefinitionArn: localArn("ecs", "task-definition/stock-trader-batch:1"),
-                        taskExecutionRoleArn: localArn("iam", "role/stock-trader-batch-execution", ""),
-                        taskRoleArn: localArn("iam", "role/stock-trader-batch-task", ""),
-                    },
+                    batch,
                 }),
             };
     }
