@@ -108,7 +108,7 @@ export function documents(root = PROJECT_ROOT): string[] {
 /** A document's text with its workflow diagrams, where it has their markers, redrawn. */
 const diagrams = (text: string): string => (text.includes("<!-- diagram:") ? withDiagrams(text) : text);
 
-/** A document's text with every block rendered afresh, and the blocks that differ (volatile parts aside). */
+/** A document's text with every block and its diagrams rendered afresh, and what differs (volatile parts aside). */
 export async function regenerate(text: string, file: string): Promise<{ text: string; stale: string[] }> {
     const stale: string[] = [];
     let result = "";
@@ -122,7 +122,8 @@ export async function regenerate(text: string, file: string): Promise<{ text: st
         at = block.to;
     }
     result += text.slice(at);
-    return { text: diagrams(result), stale };
+    const redrawn = diagrams(result);
+    return { text: redrawn, stale: redrawn === result ? stale : [...stale, `${file}: the workflow diagrams`] };
 }
 
 /** The tool: 0 when written (or, with --check, when nothing is stale), 1 when --check finds a stale block or a block's command fails, 2 on bad usage. */
@@ -137,8 +138,7 @@ export async function main(argv: string[], io: ToolIo = processIo, files = docum
         for (const file of files) {
             const before = await fs.promises.readFile(file, "utf8");
             const after = await regenerate(before, path.relative(PROJECT_ROOT, file));
-            const diagramsStale = diagrams(before) !== before;
-            stale.push(...after.stale, ...(diagramsStale ? [`${path.relative(PROJECT_ROOT, file)}: the workflow diagrams`] : []));
+            stale.push(...after.stale);
             if (!flags.check && after.text !== before) {
                 await fs.promises.writeFile(file, after.text);
             }
