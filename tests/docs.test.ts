@@ -25,10 +25,12 @@ describe("npm run docs: the figures the docs show are what the tools print", () 
 
     it("links every page to files and headings that exist", () => {
         const files = [...documents(), path.join(PROJECT_ROOT, "CONTRIBUTING.md")];
-        // GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens.
+        // Each file read once; GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens.
+        const texts = new Map<string, string>();
+        const text = (file: string) => texts.get(file) ?? texts.set(file, fs.readFileSync(file, "utf8")).get(file)!;
         const anchors = (file: string) =>
             new Set(
-                [...fs.readFileSync(file, "utf8").matchAll(/^#+ (.*)$/gm)].map((m) =>
+                [...text(file).matchAll(/^#+ (.*)$/gm)].map((m) =>
                     m[1]
                         .toLowerCase()
                         .replace(/[^\w\- ]/g, "")
@@ -36,7 +38,7 @@ describe("npm run docs: the figures the docs show are what the tools print", () 
                 ),
             );
         const broken = files.flatMap((file) =>
-            [...fs.readFileSync(file, "utf8").matchAll(/\[[^\]]+\]\(([^)\s]+)\)/g)]
+            [...text(file).matchAll(/\[[^\]]+\]\(([^)\s]+)\)/g)]
                 .map((m) => m[1])
                 .filter((target) => !/^(https?|mailto):/.test(target))
                 .filter((target) => {
