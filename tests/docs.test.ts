@@ -82,6 +82,7 @@ describe("npm run docs: the figures the docs show are what the tools print", () 
     it("writes a transcript in a fence, and Markdown as printed", () => {
         assert.equal(blockBody("npm run cost", "Cost of\n  x\n"), "```text\n$ npm run cost\nCost of\n  x\n```\n");
         assert.equal(blockBody("npm run cost -- --compare", "| a |\n| --- |\n"), "| a |\n| --- |\n");
+        assert.equal(blockBody("npm run simulate", "a | b\n\n\n"), "```text\n$ npm run simulate\na | b\n```\n");
     });
 
     it("masks only what changes between runs: durations, rates, IDs, times and drawn quantities, never counts or prices", () => {
@@ -90,5 +91,70 @@ describe("npm run docs: the figures the docs show are what the tools print", () 
         assert.equal(withoutVolatile(run(142, "12.85", 20)), withoutVolatile(run(7, "3.1", 20)));
         assert.notEqual(withoutVolatile(run(142, "12.85", 20)), withoutVolatile(run(142, "12.85", 19)));
         assert.notEqual(withoutVolatile("per month $5.20"), withoutVolatile("per month $5.21"));
+    });
+    it("masks each volatile part with its own placeholder", () => {
+        const printed = [
+            "  ← Run ECS task   142 ms  arn:aws:ecs:us-east-1:0:task/c/3c479a176d4f4483a88ee659bfb5da80",
+            "  trade 0f8fad5b-d9cb-469f-a165-70867728950e",
+            '  "qty": "17", at 2026-12-02T02:20:36Z and 2026-12-02T02:20:36.991Z',
+            "  executions per second    12.85",
+            "  p50 latency (ms)         3",
+        ].join("\n");
+        assert.equal(
+            withoutVolatile(printed),
+            [
+                "  ← Run ECS task <n> ms  arn:aws:ecs:us-east-1:0:task/c/<task-id>",
+                "  trade <uuid>",
+                '  "qty": "<n>", at <time> and <time>',
+                "  executions per second    <n>",
+                "  p50 latency (ms)         <n>",
+            ].join("\n"),
+        );
+    });
+
+    it("says what it rewrote, by file and line, then that the docs are up to date; --check writes nothing", async () => {
+        const file = path.join(tempDir("docs-"), "page.md");
+        const page = "# A page\n\n<!-- npm run cost -->\nold\n<!-- end of npm run cost -->\n";
+        fs.writeFileSync(file, page);
+        const check = await runInProcess(docs([file]), ["--check"]);
+        assert.equal(check.status, 1);
+        assert.equal(fs.readFileSync(file, "utf8"), page);
+        const write = await runInProcess(docs([file]), []);
+        assert.equal(write.status, 0);
+        assert.equal(write.stdout, `rewrote 1 block(s):\n  ${path.relative(PROJECT_ROOT, file)}:3: npm run cost\n`);
+        assert.match(fs.readFileSync(file, "utf8"), /^\$ npm run cost\nCost of the dev stack/m);
+        const again = await runInProcess(docs([file]), []);
+        assert.equal(again.stdout, "the docs were up to date\n");
+        assert.equal((await runInProcess(docs([file]), ["--check"])).status, 0);
+    });
+
+    it("fails a block whose command its tool refuses, by file and line, with the tool's reason, and writes nothing", async () => {
+        const file = path.join(tempDir("docs-"), "page.md");
+        const command = "npm run cost -- --executions-per-month lots";
+        const page = `text\n\n<!-- ${command} -->\nold\n<!-- end of ${command} -->\n`;
+        fs.writeFileSync(file, page);
+        const run = await runInProcess(docs([file]), []);
+        assert.equal(run.status, 1);
+        assert.match(run.stderr, new RegExp(`^${path.relative(PROJECT_ROOT, file).replaceAll(".", "\\.")}:3: ${command} exited 2: .*executions-per-month`));
+        assert.equal(fs.readFileSync(file, "utf8"), page);
+    });
+
+    it("prints its help, and runs nothing, when asked", async () => {
+        const run = await runInProcess(docs([path.join(tempDir("docs-"), "missing.md")]), ["--check", "--help"]);
+        assert.equal(run.status, 0);
+        assert.match(run.stdout, /^usage: npm run docs/);
+    });
+
+    it("reads README.md, then each Markdown page of docs/ in name order, and only README.md where there is no docs/", () => {
+        const root = tempDir("docs-");
+        assert.deepEqual(documents(root), [path.join(root, "README.md")]);
+        fs.mkdirSync(path.join(root, "docs"));
+        for (const name of ["b.md", "a.md", "notes.txt"]) {
+            fs.writeFileSync(path.join(root, "docs", name), "");
+        }
+        assert.deepEqual(
+            documents(root).map((file) => path.relative(root, file)),
+            ["README.md", "docs/a.md", "docs/b.md"],
+        );
     });
 });

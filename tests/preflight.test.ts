@@ -19,7 +19,16 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { PROJECT_ROOT } from "../model/project";
 import { main, preflight, renderPreflight, type PreflightReport } from "../scripts/preflight";
-import { allowsHttpsOut, missingEndpoints, networkChecks, PREFLIGHT_ACTIONS, quotaCheck, serviceLinkedRoleCheck } from "../scripts/preflight/aws";
+import {
+    allowsHttpsOut,
+    identityCheck,
+    missingEndpoints,
+    networkChecks,
+    PREFLIGHT_ACTIONS,
+    quotaCheck,
+    regionCheck,
+    serviceLinkedRoleCheck,
+} from "../scripts/preflight/aws";
 import type { CheckResult } from "../scripts/preflight/check";
 import { parseDockerfile } from "../batch-container/dockerfile";
 import { dockerChecks, olderVersion, pulumiChecks, PULUMI_SDK_VERSION, runsForeignCommands } from "../scripts/preflight/tools";
@@ -518,6 +527,162 @@ describe("npm run preflight", () => {
                 result.detail,
                 /^could not check: ec2:DescribeVpcs\/DescribeSubnets\/DescribeRouteTables failed: UnauthorizedOperation: You are not authorized/,
             );
+        });
+    });
+
+    describe("each AWS check under its own name, whatever it finds", () => {
+        const named = (results: CheckResult[]) => results.map((r) => `${r.id} (${r.title}): ${r.status}`);
+        const SECURITY_GROUPS_WAIT = {
+            id: "security-groups",
+            title: "Security groups",
+            status: "warn",
+            detail: 'not checked until "Subnets" passes',
+            fix: 'fix "Subnets" above, then run the preflight again',
+        };
+        const own = (subnetIds: string[]) => ({ subnetIds, securityGroupIds: [GROUP], assignPublicIp: true });
+        const net = (subnets: Subnet[], tables: RouteTable[], groups: SecurityGroup[] = [group(HTTPS_OUT)]) => {
+            ec2.on(DescribeSubnetsCommand).resolves({ Subnets: subnets });
+            ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
+            ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
+            ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: groups });
+        };
+        const publicTable = routeTable("rtb-0public", [{ subnet: PUBLIC }], { GatewayId: "igw-0123" });
+
+        it("the region, whether the stack or the SDK names none, or they differ", () => {
+            assert.deepEqual(regionCheck(undefined, undefined, "dev"), {
+                id: "region",
+                title: "Region",
+                status: "fail",
+                detail: "the dev stack sets no aws:region",
+                fix: "pulumi config set aws:region us-east-1 --stack dev",
+            });
+            assert.deepEqual(regionCheck("eu-west-1", undefined, "dev"), {
+                id: "region",
+                title: "Region",
+                status: "warn",
+                detail: "the AWS SDK resolves no region; the preflight checks the stack's eu-west-1",
+                fix: "export AWS_REGION=eu-west-1, so that the AWS CLI and npm run execute use the stack's region too",
+            });
+            assert.deepEqual(regionCheck("eu-west-1", "us-east-2", "prod"), {
+                id: "region",
+                title: "Region",
+                status: "fail",
+                detail: "the AWS SDK resolves us-east-2, but the prod stack deploys to eu-west-1",
+                fix: "export AWS_REGION=eu-west-1 (or use a profile in that region), or set aws:region if us-east-2 is meant",
+            });
+        });
+
+        it("the credentials of an account the stack does not allow are not used further", async () => {
+            healthyAccount();
+            const { result, usable } = await identityCheck(REGION, ["111111111111", "222222222222"]);
+            assert.equal(usable, false);
+            assert.deepEqual(result, {
+                id: "credentials",
+                title: "AWS credentials",
+                status: "fail",
+                detail: `account ${ACCOUNT} is not one of the stack's aws:allowedAccountIds (111111111111, 222222222222)`,
+                fix: "sign in to the stack's account (AWS_PROFILE), or fix aws:allowedAccountIds",
+            });
+        });
+
+        it("the role and the quota, in every branch", async () => {
+            const results: CheckResult[] = [];
+            healthyAccount();
+            results.push(await serviceLinkedRoleCheck(REGION, true), await quotaCheck(REGION, "FARGATE", 8192));
+            iam.reset();
+            iam.on(GetRoleCommand).rejects(awsError("NoSuchEntityException", "The role with name AWSServiceRoleForECS cannot be found."));
+            results.push(await serviceLinkedRoleCheck(REGION, true), await serviceLinkedRoleCheck(REGION, false));
+            iam.reset();
+            iam.on(GetRoleCommand).rejects(awsError("ServiceFailure", "internal error"));
+            results.push(await serviceLinkedRoleCheck(REGION, false));
+            quotas.reset();
+            quotas.on(GetServiceQuotaCommand).resolves({});
+            results.push(await quotaCheck(REGION, "FARGATE", 256));
+            quotas.reset();
+            quotas.on(GetServiceQuotaCommand).rejects(awsError("AccessDeniedException", "not authorized"));
+            results.push(await quotaCheck(REGION, "FARGATE", 256));
+            assert.deepEqual(named(results), [
+                "ecs-service-linked-role (ECS service-linked role): fail",
+                "quota (Fargate vCPU quota): fail",
+                "ecs-service-linked-role (ECS service-linked role): pass",
+                "ecs-service-linked-role (ECS service-linked role): fail",
+                "ecs-service-linked-role (ECS service-linked role): warn",
+                "quota (Fargate vCPU quota): warn",
+                "quota (Fargate vCPU quota): warn",
+            ]);
+            assert.equal(results[0].detail, "AWSServiceRoleForECS exists, and createEcsServiceLinkedRole would create it again, which fails");
+            assert.equal(results[2].detail, "AWSServiceRoleForECS does not exist yet; the stack creates it (createEcsServiceLinkedRole)");
+            assert.equal(results[5].detail, "Service Quotas returned no value for Fargate On-Demand vCPU resource count (L-3032A538)");
+            assert.equal(results[6].detail, "could not check: servicequotas:GetServiceQuota failed: AccessDeniedException: not authorized");
+        });
+
+        it("the default VPC: missing, closed, or not described", async () => {
+            const results: CheckResult[] = [];
+            ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+            results.push(...(await networkChecks(REGION, { assignPublicIp: true })));
+            ec2.reset();
+            healthyAccount();
+            ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [routeTable("rtb-0main", [{ main: true }])] });
+            const [closed] = await networkChecks(REGION, { assignPublicIp: true });
+            results.push(closed);
+            ec2.reset();
+            ec2.on(DescribeVpcsCommand).rejects(awsError("InternalError", "try again"));
+            results.push(...(await networkChecks(REGION, { assignPublicIp: true })));
+            assert.deepEqual(named(results), ["network (Network): fail", "network (Network): fail", "network (Network): warn"]);
+            assert.equal(results[0].detail, "us-east-1 has no default VPC, where the stack runs the task without subnetIds");
+            assert.equal(closed.fix, "restore the default VPC's internet gateway route, or set subnetIds and securityGroupIds");
+        });
+
+        it("the stack's subnets and groups: each failure names its check, and the groups wait for the subnets", async () => {
+            const runs: CheckResult[][] = [];
+            ec2.on(DescribeSubnetsCommand).rejects(awsError("InvalidSubnetID.NotFound", "The subnet ID 'subnet-0bbbbbbbbbbbbbbb2' does not exist"));
+            runs.push(await networkChecks(REGION, own([PRIVATE])));
+            ec2.reset();
+            net([subnet(PUBLIC), subnet(PRIVATE, OTHER_VPC)], [publicTable]);
+            runs.push(await networkChecks(REGION, own([PUBLIC, PRIVATE])));
+            ec2.reset();
+            net([{ ...subnet(PUBLIC), AvailabilityZoneId: "usw1-az2" }], [publicTable]);
+            runs.push(await networkChecks("us-west-1", own([PUBLIC])));
+            ec2.reset();
+            net([subnet(PRIVATE)], [routeTable("rtb-0main", [{ main: true }])]);
+            runs.push(await networkChecks(REGION, own([PRIVATE])));
+            for (const run of [runs[0], runs[1], runs[2]]) {
+                assert.equal(run[0].id, "subnets");
+                assert.equal(run[0].title, "Subnets");
+                assert.equal(run[0].status, "fail");
+                assert.deepEqual(run[1], SECURITY_GROUPS_WAIT);
+            }
+            assert.equal(runs[0][0].fix, "check subnetIds against aws ec2 describe-subnets --region us-east-1");
+            assert.equal(runs[1][0].fix, "list subnets of one VPC in subnetIds");
+            assert.deepEqual(named(runs[3]), ["subnets (Subnets): fail", "security-groups (Security groups): pass"]);
+            assert.equal(runs[3][1].detail, `${GROUP} in ${VPC}, outbound TCP 443 allowed`);
+        });
+
+        it("the stack's groups: elsewhere, closed, missing, or not described", async () => {
+            const groupsOf = async (groups: SecurityGroup[] | Error) => {
+                ec2.reset();
+                net([subnet(PUBLIC)], [publicTable], groups instanceof Error ? [] : groups);
+                if (groups instanceof Error) {
+                    ec2.on(DescribeSecurityGroupsCommand).rejects(groups);
+                }
+                return (await networkChecks(REGION, own([PUBLIC])))[1];
+            };
+            const results = [
+                await groupsOf([group(HTTPS_OUT, OTHER_VPC)]),
+                await groupsOf([group([])]),
+                await groupsOf(awsError("InvalidGroup.NotFound", "The security group 'sg-0123456789abcdef0' does not exist")),
+                await groupsOf(awsError("InternalError", "try again")),
+            ];
+            assert.deepEqual(named(results), [
+                "security-groups (Security groups): fail",
+                "security-groups (Security groups): fail",
+                "security-groups (Security groups): fail",
+                "security-groups (Security groups): warn",
+            ]);
+            assert.equal(results[0].fix, "list groups of the subnets' VPC in securityGroupIds");
+            assert.equal(results[1].detail, `none of ${GROUP} allows outbound TCP 443, which the task needs to reach ECR, CloudWatch Logs and DynamoDB`);
+            assert.equal(results[2].fix, "check securityGroupIds against aws ec2 describe-security-groups --region us-east-1");
+            assert.equal(results[3].detail, "could not check: ec2:DescribeSecurityGroups failed: InternalError: try again");
         });
     });
 

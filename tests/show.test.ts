@@ -50,6 +50,53 @@ describe("npm run show", () => {
         assert.equal(dashboard.widgets.find((w) => w.type === "alarm")?.properties.alarms?.length, (await metrics("dev")).length);
     });
 
+    it("names in each policy the stand-in resources the stack would own, and nothing of another stack's", async () => {
+        const policies = (await show("--stack", "prod", "policies")) as Record<string, PolicyDocument>;
+        const account = "arn:aws:logs:us-east-1:000000000000";
+        const allowed = (policy: string, action: string, resource: string) => isAllowed(policies[policy].Statement, { action, resource, context: {} });
+        for (const fn of ["stock-checker", "stock-buyer", "stock-seller"]) {
+            assert.ok(allowed(fn, "logs:PutLogEvents", `${account}:log-group:/aws/lambda/${fn}:log-stream:x`), fn);
+            assert.ok(!allowed(fn, "logs:PutLogEvents", `${account}:log-group:/aws/lambda/other:log-stream:x`), fn);
+        }
+        assert.ok(allowed("batchExecution", "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:000000000000:repository/batch"));
+        assert.ok(allowed("batchExecution", "logs:PutLogEvents", `${account}:log-group:batch:log-stream:x`));
+        const stateMachine = "arn:aws:states:us-east-1:000000000000:stateMachine:trading-workflow-state-machine";
+        assert.ok(allowed("schedule", "states:StartExecution", stateMachine));
+        assert.ok(allowed("operator", "states:StartExecution", stateMachine));
+        assert.ok(!allowed("operator", "states:StartExecution", `${stateMachine}-other`));
+        assert.ok(allowed("operator", "cloudwatch:GetDashboard", "arn:aws:cloudwatch::000000000000:dashboard/stock-trader-prod"));
+        assert.ok(!allowed("operator", "cloudwatch:GetDashboard", "arn:aws:cloudwatch::000000000000:dashboard/stock-trader-dev"));
+        for (const group of ["states", "batch", "/aws/lambda/stock-checker", "/aws/lambda/stock-buyer", "/aws/lambda/stock-seller"]) {
+            assert.ok(allowed("operator", "logs:FilterLogEvents", `${account}:log-group:${group}`), group);
+        }
+        const alarms = (await show("--stack", "prod", "alarms")) as { id: string }[];
+        for (const { id } of alarms) {
+            assert.ok(allowed("operator", "cloudwatch:DescribeAlarms", `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${id}`), id);
+        }
+    });
+
+    it("draws the dashboard for the stack's own state machine, functions and alarms", async () => {
+        const dashboard = JSON.stringify(await show("--stack", "prod", "dashboard"));
+        assert.ok(dashboard.includes("arn:aws:states:us-east-1:000000000000:stateMachine:trading-workflow-state-machine"));
+        for (const fn of ["stock-checker", "stock-buyer", "stock-seller"]) {
+            assert.ok(dashboard.includes(`"${fn}"`), fn);
+        }
+        assert.ok(dashboard.includes('"us-east-1"'));
+        const alarms = (await show("--stack", "prod", "alarms")) as { id: string }[];
+        for (const { id } of alarms) {
+            assert.ok(dashboard.includes(`arn:aws:cloudwatch:us-east-1:000000000000:alarm:${id}`), id);
+        }
+    });
+
+    it("prints its help, and nothing else, when asked anywhere on the line", async () => {
+        for (const argv of [["--help"], ["definition", "--help"], ["--help", "bogus", "--stack", "prod"]]) {
+            const run = await runInProcess(main, argv);
+            assert.equal(run.status, 0, argv.join(" "));
+            assert.match(run.stdout, /^usage: npm run show -- \[options\] definition\|policies\|dashboard\|alarms\n/);
+            assert.equal(run.stderr, "");
+        }
+    });
+
     it("exits 2 unless it is told one thing to show, saying what it takes", async () => {
         for (const argv of [[], ["bogus"], ["definition", "alarms"]]) {
             const run = await runInProcess(main, argv);
