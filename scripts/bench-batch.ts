@@ -15,7 +15,9 @@ import { median } from "./stats";
 export const USAGE = `usage: npm run bench:batch -- [options]
 
   --runs N   how many times to run the batch program (1 to 1000, default 15)
-  --help     print this help`;
+  --help     print this help
+
+Exit codes: 0 measured; 2 bad usage.`;
 
 /** The benchmark as a tool: prints its figures and gives 0, or prints the usage and gives 2 on bad flags. */
 export function main(argv: string[], io: ToolIo = processIo): Promise<number> {

@@ -30,7 +30,9 @@ function phase(entryPoint: string): Phase {
 export const USAGE = `usage: npm run bench:program -- [options]
 
   --runs N   how many times to run each program phase (1 to 1000, default 7)
-  --help     print this help`;
+  --help     print this help
+
+Exit codes: 0 measured; 2 bad usage.`;
 
 /** The benchmark as a tool: prints its figures and gives 0, or prints the usage and gives 2 on bad flags. */
 export function main(argv: string[], io: ToolIo = processIo): Promise<number> {

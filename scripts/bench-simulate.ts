@@ -6,31 +6,35 @@
 import { availableParallelism } from "node:os";
 import { runWorkflow } from "../local/runner";
 import { summarize } from "./simulate";
-import { integerFlag, parseFlags, processIo, refuseCaller, runMain, type ToolIo } from "./cli";
+import { parseFlags, processIo, refuseCaller, runMain, type OptionTable, type ToolIo } from "./cli";
 import { loadStackConfig } from "./stack-files";
 
 export const USAGE = `usage: npm run bench:simulate -- [options]
 
   --sizes N,N,...    the batch sizes to run, executions each (1 to 100000; default 1,100,1000)
   --concurrency N    executions at once (1 to 1000, default 20)
-  --help             print this help`;
+  --help             print this help
+
+Exit codes: 0 measured; 2 bad usage.`;
+
+export const OPTIONS = {
+    sizes: { type: "string", default: "1,100,1000", integer: { min: 1, max: 100_000, list: true } },
+    concurrency: { type: "string", default: "20", integer: { min: 1, max: 1000 } },
+    help: { type: "boolean", default: false },
+} as const satisfies OptionTable;
 
 /** The benchmark as a tool: prints its figures and gives 0, or prints the usage and gives 2 on bad flags. */
 export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     let sizes: number[];
     let concurrency: number;
     try {
-        const values = parseFlags(argv, {
-            sizes: { type: "string", default: "1,100,1000" },
-            concurrency: { type: "string", default: "20" },
-            help: { type: "boolean", default: false },
-        });
+        const values = parseFlags(argv, OPTIONS);
         if (values.help) {
             io.out(USAGE);
             return 0;
         }
-        sizes = values.sizes.split(",").map((size) => integerFlag("sizes", size, 1, 100_000)!);
-        concurrency = integerFlag("concurrency", values.concurrency, 1, 1000)!;
+        sizes = values.sizes.split(",").map(Number);
+        concurrency = Number(values.concurrency);
     } catch (error) {
         return refuseCaller(error, io, USAGE);
     }

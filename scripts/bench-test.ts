@@ -13,7 +13,9 @@ import { PROJECT_ROOT } from "../model/project";
 export const USAGE = `usage: npm run bench:test -- [options]
 
   --runs N   how many times to run npm test (1 to 1000, default 3)
-  --help     print this help`;
+  --help     print this help
+
+Exit codes: 0 measured; 1 npm test failed, so nothing was measured; 2 bad usage.`;
 
 /** The benchmark as a tool: prints its figures and gives 0, or prints the usage and gives 2 on bad flags. */
 export function main(argv: string[], io: ToolIo = processIo): Promise<number> {

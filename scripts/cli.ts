@@ -36,6 +36,25 @@ export function refuseCaller(error: unknown, io: Pick<ToolIo, "err">, usage: str
     return 2;
 }
 
+/** A whole number a flag takes, within bounds; `list` for several, comma-separated (`--sizes 1,100`). */
+export interface IntegerBounds {
+    readonly min: number;
+    readonly max: number;
+    readonly list?: boolean;
+}
+
+/**
+ * One flag of a tool's option table: what `util.parseArgs` reads, and for a number, the bounds
+ * the shared reader checks. A tool's table is all there is to know about its command line; the
+ * tests generate their argument lists from it.
+ */
+export type Option =
+    | { readonly type: "boolean"; readonly default?: boolean }
+    | { readonly type: "string"; readonly multiple?: false; readonly default?: string; readonly integer?: IntegerBounds }
+    | { readonly type: "string"; readonly multiple: true; readonly default?: string[] };
+
+export type OptionTable = Readonly<Record<string, Option>>;
+
 type Flags = NonNullable<ParseArgsConfig["options"]>;
 
 /**
@@ -43,21 +62,33 @@ type Flags = NonNullable<ParseArgsConfig["options"]>;
  * the tool takes it, wins wherever it stands: the other flags are then neither read nor checked,
  * and the tool prints its help.
  */
-export function parseFlags<F extends Flags>(argv: string[], options: F) {
+export function parseFlags<F extends Flags & OptionTable>(argv: string[], options: F) {
     return parseCommand(argv, options, false).values;
 }
 
-/** parseFlags for a tool that also takes words after its flags (`npm run show -- definition`): the flags and the words. */
-export function parseCommand<F extends Flags>(argv: string[], options: F, allowPositionals = true) {
+/**
+ * parseFlags for a tool that also takes words after its flags (`npm run show -- definition`): the
+ * flags and the words. A number outside its option's bounds is a UsageError naming the flag.
+ */
+export function parseCommand<F extends Flags & OptionTable>(argv: string[], options: F, allowPositionals = true) {
     const parse = (args: string[]) => parseArgs({ args, options, strict: true, allowPositionals });
     if (Object.hasOwn(options, "help") && argv.includes("--help")) {
         return parse(["--help"]);
     }
+    let parsed;
     try {
-        return parse(argv);
+        parsed = parse(argv);
     } catch (error) {
         throw new UsageError((error as Error).message);
     }
+    for (const [name, option] of Object.entries(options)) {
+        const value = (parsed.values as Record<string, unknown>)[name];
+        if (option.type === "string" && !option.multiple && option.integer && typeof value === "string") {
+            const { min, max, list } = option.integer;
+            (list ? value.split(",") : [value]).forEach((item) => integerFlag(name, item, min, max));
+        }
+    }
+    return parsed;
 }
 
 /** A JSON flag's value, or a UsageError naming the flag. */
@@ -70,16 +101,18 @@ export function jsonFlag(name: string, value: string): unknown {
 }
 
 /** An integer flag's value within bounds, or a UsageError naming the flag and the range. */
-export function integerFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
-    if (value === undefined) {
-        return undefined;
-    }
+function integerFlag(name: string, value: string, min: number, max: number): void {
     const number = Number(value);
     if (!/^\d+$/.test(value) || number < min || number > max) {
         throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got ${value})`);
     }
-    return number;
 }
+
+/** A benchmark's flags: how many runs, and its help. */
+export const BENCHMARK_OPTIONS = {
+    runs: { type: "string", integer: { min: 1, max: 1000 } },
+    help: { type: "boolean", default: false },
+} as const satisfies OptionTable;
 
 /**
  * A benchmark, run as every tool runs: its command line read as the tools read theirs, `--runs
@@ -89,12 +122,12 @@ export function integerFlag(name: string, value: string | undefined, min: number
 export async function benchmark(argv: string[], io: ToolIo, defaultRuns: number, usage: string, run: (runs: number) => Promise<number>): Promise<number> {
     let runs: number;
     try {
-        const values = parseFlags(argv, { runs: { type: "string" }, help: { type: "boolean", default: false } });
+        const values = parseFlags(argv, BENCHMARK_OPTIONS);
         if (values.help) {
             io.out(usage);
             return 0;
         }
-        runs = integerFlag("runs", values.runs, 1, 1000) ?? defaultRuns;
+        runs = values.runs === undefined ? defaultRuns : Number(values.runs);
     } catch (error) {
         return refuseCaller(error, io, usage);
     }

@@ -8,7 +8,7 @@ import { loadStackConfig, stackNames, type Notice } from "./stack-files";
 import { assumedExecutions, estimateCost, type CostEstimate } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
-import { configOverrides, integerFlag, parseFlags, processIo, refuseCaller, type ToolIo } from "./cli";
+import { configOverrides, parseFlags, processIo, refuseCaller, type OptionTable, type ToolIo } from "./cli";
 import { dollars, exactNumber } from "./format";
 
 export const USAGE = `usage: npm run cost -- [options]
@@ -22,7 +22,9 @@ export const USAGE = `usage: npm run cost -- [options]
                                executionsBasis, lines, ...
   --compare                    print every stack file's cost for each architecture and capacity
                                the config accepts, as a Markdown table, and the cheapest of them
-  --help                       print this help`;
+  --help                       print this help
+
+Exit codes: 0 printed; 2 bad usage, a config the validation refuses or a missing stack file.`;
 
 /** The estimate, and why it is priced at its number of executions. */
 export type StackCostEstimate = CostEstimate & { executionsBasis: string };
@@ -107,20 +109,22 @@ export function renderComparison(stacks: readonly string[]): string[] {
     ];
 }
 
+export const OPTIONS = {
+    stack: { type: "string", default: "dev" },
+    "executions-per-month": { type: "string", integer: { min: 0, max: 1_000_000_000 } },
+    set: { type: "string", multiple: true, default: [] },
+    json: { type: "boolean", default: false },
+    compare: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+} as const satisfies OptionTable;
+
 /** The tool: prints the estimate (or its JSON) and returns the exit code, 0, or 2 on bad usage or config. */
 export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     let values;
     let executions: number | undefined;
     try {
-        values = parseFlags(argv, {
-            stack: { type: "string", default: "dev" },
-            "executions-per-month": { type: "string" },
-            set: { type: "string", multiple: true, default: [] },
-            json: { type: "boolean", default: false },
-            compare: { type: "boolean", default: false },
-            help: { type: "boolean", default: false },
-        });
-        executions = integerFlag("executions-per-month", values["executions-per-month"], 0, 1_000_000_000);
+        values = parseFlags(argv, OPTIONS);
+        executions = values["executions-per-month"] === undefined ? undefined : Number(values["executions-per-month"]);
         if (values.help) {
             io.out(USAGE);
             return 0;

@@ -9,7 +9,7 @@ import { localWorkflow } from "../local/stand-ins";
 import { parseConfig } from "../model/config";
 import { PROJECT_ROOT } from "../model/project";
 import type { StateMachineDefinition } from "../model/workflow";
-import { parseFlags, processIo, refuseCaller, type ToolIo } from "./cli";
+import { parseFlags, processIo, refuseCaller, type OptionTable, type ToolIo } from "./cli";
 import { replaceDiagram } from "./mermaid";
 
 export const README = path.join(PROJECT_ROOT, "README.md");
@@ -19,7 +19,9 @@ export const USAGE = `usage: npm run diagram -- [options]
 Redraws the workflow diagrams in README.md from the definitions the program builds (the default
 config, and Fargate Spot), and says whether they changed.
 
-  --help     print this help`;
+  --help     print this help
+
+Exit codes: 0 written or up to date; 2 bad usage.`;
 
 /** Each README diagram by name, from the config it shows. */
 export function diagramDefinitions(): Record<string, StateMachineDefinition> {
@@ -32,10 +34,12 @@ export function withDiagrams(readme: string): string {
     return Object.entries(diagramDefinitions()).reduce((text, [name, definition]) => replaceDiagram(text, name, definition), readme);
 }
 
+export const OPTIONS = { help: { type: "boolean", default: false } } as const satisfies OptionTable;
+
 /** The tool: rewrites the diagrams in `readmePath` (README.md) and says whether they changed; 0, or 2 on bad usage. */
 export async function main(argv: string[], io: ToolIo = processIo, readmePath = README): Promise<number> {
     try {
-        if (parseFlags(argv, { help: { type: "boolean", default: false } }).help) {
+        if (parseFlags(argv, OPTIONS).help) {
             io.out(USAGE);
             return 0;
         }

@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../model/project";
-import { parseFlags, processIo, refuseCaller, UsageError, type ToolIo } from "./cli";
+import { parseFlags, processIo, refuseCaller, UsageError, type OptionTable, type ToolIo } from "./cli";
 import { main as cost } from "./cost";
 import { withDiagrams } from "./diagram";
 import { main as simulate } from "./simulate";
@@ -21,7 +21,9 @@ Rewrites each block of README.md and docs/*.md that shows what a tool prints, an
 diagrams, from what the tools print now.
 
   --check    write nothing; exit 1 if any block differs from what its tool prints, naming it
-  --help     print this help`;
+  --help     print this help
+
+Exit codes: 0 written (with --check, nothing stale); 1 a block is stale or its command fails; 2 bad usage or a block without its end.`;
 
 /** A block its tool refuses to run: the docs name a command that does not work. */
 class BlockError extends Error {}
@@ -126,10 +128,12 @@ export async function regenerate(text: string, file: string): Promise<{ text: st
     return { text: redrawn, stale: redrawn === result ? stale : [...stale, `${file}: the workflow diagrams`] };
 }
 
+export const OPTIONS = { check: { type: "boolean", default: false }, help: { type: "boolean", default: false } } as const satisfies OptionTable;
+
 /** The tool: 0 when written (or, with --check, when nothing is stale), 1 when --check finds a stale block or a block's command fails, 2 on bad usage. */
 export async function main(argv: string[], io: ToolIo = processIo, files = documents()): Promise<number> {
     try {
-        const flags = parseFlags(argv, { check: { type: "boolean", default: false }, help: { type: "boolean", default: false } });
+        const flags = parseFlags(argv, OPTIONS);
         if (flags.help) {
             io.out(USAGE);
             return 0;

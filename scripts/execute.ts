@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "../model/functions";
 import { EXECUTION_ARN, parseArn, STATE_MACHINE_ARN } from "../model/arn";
-import { jsonFlag, parseFlags, processIo, refuseCaller, runCommand, type ToolIo, UsageError } from "./cli";
+import { jsonFlag, parseFlags, processIo, refuseCaller, runCommand, type OptionTable, type ToolIo, UsageError } from "./cli";
 import { call, ExecuteError, newEvents, POLL, regionalClient, str } from "./aws-calls";
 import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
 import { batchRequest, rerunRefusal, runAgain, type RerunResult } from "./rerun";
@@ -65,20 +65,22 @@ export type Options =
     | (Shared & { mode: "redrive"; executionArn: string })
     | (Shared & { mode: "rerun-batch"; executionArn: string });
 
+export const OPTIONS = {
+    stack: { type: "string" },
+    "state-machine-arn": { type: "string" },
+    redrive: { type: "string" },
+    "rerun-batch": { type: "string" },
+    input: { type: "string" },
+    "no-follow": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    logs: { type: "boolean", default: false },
+    "log-group": { type: "string" },
+    container: { type: "string" },
+    help: { type: "boolean", default: false },
+} as const satisfies OptionTable;
+
 export function parseOptions(argv: string[]): Options {
-    const values = parseFlags(argv, {
-        stack: { type: "string" },
-        "state-machine-arn": { type: "string" },
-        redrive: { type: "string" },
-        "rerun-batch": { type: "string" },
-        input: { type: "string" },
-        "no-follow": { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        logs: { type: "boolean", default: false },
-        "log-group": { type: "string" },
-        container: { type: "string" },
-        help: { type: "boolean", default: false },
-    });
+    const values = parseFlags(argv, OPTIONS);
     if (values.help) {
         return { mode: "help" };
     }

@@ -4,7 +4,7 @@
  */
 import { parseStackConfig, type StackConfig } from "../model/config";
 import { readStackFile } from "./stack-files";
-import { parseFlags, processIo, refuseCaller, type ToolIo } from "./cli";
+import { parseFlags, processIo, refuseCaller, type OptionTable, type ToolIo } from "./cli";
 import { identityCheck, networkChecks, quotaCheck, regionCheck, sdkRegion, serviceLinkedRoleCheck } from "./preflight/aws";
 import { notChecked, type CheckResult, type CheckStatus } from "./preflight/check";
 import { dockerChecks, pulumiChecks } from "./preflight/tools";
@@ -91,17 +91,19 @@ export function renderPreflight(report: PreflightReport): string[] {
     return lines;
 }
 
+export const OPTIONS = {
+    stack: { type: "string", default: "dev" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+} as const satisfies OptionTable;
+
 /** The tool: prints the report (or its JSON) and returns 0, 1 when a check failed, or 2 on bad usage or config. */
 export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     let values;
     let raw: Record<string, string>;
     let config: StackConfig;
     try {
-        values = parseFlags(argv, {
-            stack: { type: "string", default: "dev" },
-            json: { type: "boolean", default: false },
-            help: { type: "boolean", default: false },
-        });
+        values = parseFlags(argv, OPTIONS);
         if (values.help) {
             io.out(USAGE);
             return 0;

@@ -8,7 +8,7 @@ import { stackScopedName } from "../model/names";
 import { byFunction, TRADING_FUNCTIONS } from "../model/functions";
 import { alarmSpecs, dashboardBody, operatorPolicy, type MonitoredResources } from "../model/monitoring";
 import { batchExecutionPolicy, batchTaskPolicy, functionPolicy, startExecutionPolicy } from "../model/policies";
-import { configOverrides, parseCommand, processIo, refuseCaller, UsageError, type ToolIo } from "./cli";
+import { configOverrides, parseCommand, processIo, refuseCaller, UsageError, type OptionTable, type ToolIo } from "./cli";
 import { loadStackConfig } from "./stack-files";
 
 const VIEWS = ["definition", "policies", "dashboard", "alarms"] as const;
@@ -22,7 +22,9 @@ the local runs' stand-ins (account 000000000000, us-east-1), not the deployed on
 
   --stack NAME       the stack whose Pulumi.NAME.yaml is read (default dev)
   --set KEY=VALUE    override one of the stack's stock-trader keys (repeatable)
-  --help             print this help`;
+  --help             print this help
+
+Exit codes: 0 printed; 2 bad usage, a config the validation refuses or a missing stack file.`;
 
 const TABLE = "TransactionTable";
 
@@ -67,15 +69,17 @@ export function showStack(stack: string, view: View, overrides: Record<string, s
     }
 }
 
+export const OPTIONS = {
+    stack: { type: "string", default: "dev" },
+    set: { type: "string", multiple: true, default: [] },
+    help: { type: "boolean", default: false },
+} as const satisfies OptionTable;
+
 /** The tool: prints the view as JSON and gives 0, or 2 on bad usage, a bad config or a missing stack file. */
 export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     let stack: string | undefined;
     try {
-        const { values, positionals } = parseCommand(argv, {
-            stack: { type: "string", default: "dev" },
-            set: { type: "string", multiple: true, default: [] },
-            help: { type: "boolean", default: false },
-        });
+        const { values, positionals } = parseCommand(argv, OPTIONS);
         if (values.help) {
             io.out(USAGE);
             return 0;

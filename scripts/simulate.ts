@@ -5,7 +5,7 @@
 import { MAX_STOCK_PRICE } from "../functions/contract";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "../local/runner";
-import { configOverrides, integerFlag, jsonFlag, parseFlags, processIo, refuseCaller, type ToolIo } from "./cli";
+import { configOverrides, jsonFlag, parseFlags, processIo, refuseCaller, type OptionTable, type ToolIo } from "./cli";
 import { batchTask, stateTracer, type TraceEvent } from "./trace";
 import { loadStackConfig } from "./stack-files";
 import { median } from "./stats";
@@ -24,7 +24,9 @@ export const USAGE = `usage: npm run simulate -- [options]
   --set KEY=VALUE   override one of the stack's stock-trader keys (repeatable),
                     such as --set batchCapacity=FARGATE_SPOT
   --json            print machine-readable JSON instead of text
-  --help            print this help`;
+  --help            print this help
+
+Exit codes: 0 every execution succeeded; 1 one did not; 2 bad usage, a config the validation refuses or a missing stack file.`;
 
 interface Options {
     executions: number;
@@ -40,29 +42,29 @@ interface Options {
     help: boolean;
 }
 
+export const OPTIONS = {
+    executions: { type: "string", default: "1", integer: { min: 1, max: 100000 } },
+    concurrency: { type: "string", default: "1", integer: { min: 1, max: 1000 } },
+    input: { type: "string" },
+    price: { type: "string", integer: { min: 0, max: MAX_STOCK_PRICE } },
+    "fail-batch": { type: "boolean", default: false },
+    "interrupt-batch": { type: "string", default: "0", integer: { min: 0, max: 100 } },
+    stack: { type: "string", default: "dev" },
+    set: { type: "string", multiple: true, default: [] },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+} as const satisfies OptionTable;
+
 export function parseOptions(argv: string[]): Options {
-    const values = parseFlags(argv, {
-        executions: { type: "string" },
-        concurrency: { type: "string" },
-        input: { type: "string" },
-        price: { type: "string" },
-        "fail-batch": { type: "boolean", default: false },
-        "interrupt-batch": { type: "string" },
-        stack: { type: "string", default: "dev" },
-        set: { type: "string", multiple: true, default: [] },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-    });
-    const executions = integerFlag("executions", values.executions, 1, 100000) ?? 1;
-    const concurrency = integerFlag("concurrency", values.concurrency, 1, 1000) ?? 1;
+    const values = parseFlags(argv, OPTIONS);
     const input = values.input === undefined ? {} : jsonFlag("input", values.input);
     return {
-        executions,
-        concurrency,
+        executions: Number(values.executions),
+        concurrency: Number(values.concurrency),
         input,
-        price: integerFlag("price", values.price, 0, MAX_STOCK_PRICE),
+        price: values.price === undefined ? undefined : Number(values.price),
         failBatch: values["fail-batch"],
-        interruptBatch: integerFlag("interrupt-batch", values["interrupt-batch"], 0, 100) ?? 0,
+        interruptBatch: Number(values["interrupt-batch"]),
         stack: values.stack,
         set: configOverrides(values.set),
         json: values.json,

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { PROJECT_ROOT } from "../model/project";
 import { runInProcess } from "./support/tool";
-import { benchmark, callerProblem, configOverrides, integerFlag, jsonFlag, parseFlags, processIo, runMain, UsageError } from "../scripts/cli";
+import { benchmark, callerProblem, configOverrides, jsonFlag, parseFlags, processIo, runMain, UsageError } from "../scripts/cli";
 import { ConfigError, parseConfig } from "../model/config";
 
 describe("the tools' shared command line", () => {
@@ -64,15 +64,31 @@ describe("the tools' shared command line", () => {
         assert.throws(() => parseFlags(["--help"], { count: { type: "string" } }), UsageError, "a tool without --help refuses it");
     });
 
-    it("reads an integer flag within its bounds, naming the flag and the range otherwise", () => {
-        assert.equal(integerFlag("runs", undefined, 1, 9), undefined);
-        assert.equal(integerFlag("runs", "1", 1, 9), 1);
-        assert.equal(integerFlag("runs", "9", 1, 9), 9);
-        assert.equal(integerFlag("runs", "0", 0, 9), 0);
+    it("reads an integer flag within its table's bounds, a list item by item, naming the flag and the range otherwise", () => {
+        const options = {
+            runs: { type: "string", integer: { min: 1, max: 9 } },
+            sizes: { type: "string", integer: { min: 0, max: 9, list: true } },
+        } as const;
+        assert.deepEqual({ ...parseFlags([], options) }, {});
+        for (const runs of ["1", "9", "5"]) {
+            assert.equal(parseFlags(["--runs", runs], options).runs, runs);
+        }
+        assert.equal(parseFlags(["--sizes", "0,9,3"], options).sizes, "0,9,3");
         for (const bad of ["0", "10", "x1", "1x", "1.5", "-1", " 2", ""]) {
             assert.throws(
-                () => integerFlag("runs", bad, 1, 9),
+                () => parseFlags([`--runs=${bad}`], options),
                 (e: Error) => e instanceof UsageError && e.message === `--runs must be an integer from 1 to 9 (got ${bad})`,
+                bad,
+            );
+        }
+        for (const [bad, item] of [
+            ["1,10", "10"],
+            ["1,,2", ""],
+            ["3,", ""],
+        ]) {
+            assert.throws(
+                () => parseFlags(["--sizes", bad], options),
+                (e: Error) => e instanceof UsageError && e.message === `--sizes must be an integer from 0 to 9 (got ${item})`,
                 bad,
             );
         }

@@ -13,22 +13,23 @@ import * as testBench from "../scripts/bench-test";
 import * as cost from "../scripts/cost";
 import * as diagram from "../scripts/diagram";
 import * as docs from "../scripts/docs";
-import { execute, USAGE as EXECUTE_USAGE } from "../scripts/execute";
+import { execute, OPTIONS as EXECUTE_OPTIONS, USAGE as EXECUTE_USAGE } from "../scripts/execute";
 import * as preflight from "../scripts/preflight";
 import * as show from "../scripts/show";
 import * as simulate from "../scripts/simulate";
-import type { ToolIo } from "../scripts/cli";
+import { BENCHMARK_OPTIONS, parseCommand, UsageError, type Option, type OptionTable, type ToolIo } from "../scripts/cli";
 import { settings } from "./support/arbitraries";
 import { runInProcess } from "./support/tool";
 
 type Main = (argv: string[], io: ToolIo) => Promise<number>;
 
 /** Each tool: its npm script, its main and its usage, and flags it takes with a value that is wrong for it. */
-const TOOLS: { script: string; main: Main; usage: string; badFlags: string[][] }[] = [
+const TOOLS: { script: string; main: Main; usage: string; options: OptionTable; badFlags: string[][] }[] = [
     {
         script: "cost",
         main: cost.main,
         usage: cost.USAGE,
+        options: cost.OPTIONS,
         badFlags: [
             ["--executions-per-month", "many"],
             ["--set", "nokey"],
@@ -39,6 +40,7 @@ const TOOLS: { script: string; main: Main; usage: string; badFlags: string[][] }
         script: "simulate",
         main: simulate.main,
         usage: simulate.USAGE,
+        options: simulate.OPTIONS,
         badFlags: [
             ["--executions", "0"],
             ["--stack", "nowhere"],
@@ -49,35 +51,109 @@ const TOOLS: { script: string; main: Main; usage: string; badFlags: string[][] }
         // No run here reads a stack's outputs or waits: each ends at its flags.
         main: (argv, io) => execute(argv, { ...io, stackOutputs: () => Promise.reject(new Error("read no stack")), sleep: () => Promise.resolve() }),
         usage: EXECUTE_USAGE,
+        options: EXECUTE_OPTIONS,
         badFlags: [["--stack"], ["--state-machine-arn", "not-an-arn"]],
     },
-    { script: "preflight", main: preflight.main, usage: preflight.USAGE, badFlags: [["--stack", "nowhere"]] },
-    { script: "show", main: show.main, usage: show.USAGE, badFlags: [["bogus"], ["--stack", "nowhere", "definition"], ["--set", "nokey", "alarms"]] },
-    { script: "diagram", main: diagram.main, usage: diagram.USAGE, badFlags: [] },
-    { script: "docs", main: docs.main, usage: docs.USAGE, badFlags: [["--check=yes"]] },
+    { script: "preflight", main: preflight.main, usage: preflight.USAGE, options: preflight.OPTIONS, badFlags: [["--stack", "nowhere"]] },
+    {
+        script: "show",
+        main: show.main,
+        usage: show.USAGE,
+        options: show.OPTIONS,
+        badFlags: [["bogus"], ["--stack", "nowhere", "definition"], ["--set", "nokey", "alarms"]],
+    },
+    { script: "diagram", main: diagram.main, usage: diagram.USAGE, options: diagram.OPTIONS, badFlags: [] },
+    { script: "docs", main: docs.main, usage: docs.USAGE, options: docs.OPTIONS, badFlags: [["--check=yes"]] },
     {
         script: "bench:batch",
         main: batch.main,
         usage: batch.USAGE,
+        options: BENCHMARK_OPTIONS,
         badFlags: [
             ["--runs", "0"],
             ["--runs", "x"],
         ],
     },
-    { script: "bench:program", main: program.main, usage: program.USAGE, badFlags: [["--runs", "1001"]] },
+    { script: "bench:program", main: program.main, usage: program.USAGE, options: BENCHMARK_OPTIONS, badFlags: [["--runs", "1001"]] },
     {
         script: "bench:simulate",
         main: simulateBench.main,
         usage: simulateBench.USAGE,
+        options: simulateBench.OPTIONS,
         badFlags: [
             ["--sizes", "0"],
             ["--concurrency", "x"],
         ],
     },
-    { script: "bench:test", main: testBench.main, usage: testBench.USAGE, badFlags: [["--runs", "-1"]] },
+    { script: "bench:test", main: testBench.main, usage: testBench.USAGE, options: BENCHMARK_OPTIONS, badFlags: [["--runs", "-1"]] },
 ];
 
 const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
+
+/** The exit codes a tool's usage documents, from its "Exit codes:" paragraph. */
+const documentedExits = (usage: string): number[] => {
+    const paragraph = /^Exit codes: ([\s\S]*)$/m.exec(usage)?.[1] ?? "";
+    return paragraph.split(";").map((clause) => Number(/^\s*(\d)\b/.exec(clause)?.[1]));
+};
+
+/** The flag a command-line word names: `--runs=3` and `--runs` both name runs. */
+const flagName = (word: string) => word.replace(/^--/, "").replace(/=.*$/, "");
+
+/** Values an integer flag takes: its bounds, the values next to them, and any in between. */
+const inBounds = ({ min, max }: { min: number; max: number }) =>
+    fc.oneof(fc.constantFrom(min, max, Math.min(min + 1, max), Math.max(max - 1, min)), fc.integer({ min, max })).map(String);
+/** What no integer flag takes: the values just outside its bounds, and what is not a whole number. */
+const outOfBounds = ({ min, max }: { min: number; max: number }) => fc.constantFrom(String(max + 1), ...(min > 0 ? [String(min - 1)] : []), "1.5", "x", "");
+
+/** One flag as a person would type it, with a value the table allows. */
+const validFlag = (name: string, option: Option): fc.Arbitrary<string[]> => {
+    if (option.type === "boolean") {
+        return fc.constant([`--${name}`]);
+    }
+    if (!option.multiple && option.integer) {
+        const bounds = option.integer;
+        const value = bounds.list ? fc.array(inBounds(bounds), { minLength: 1, maxLength: 3 }).map((items) => items.join(",")) : inBounds(bounds);
+        return fc.tuple(value, fc.boolean()).map(([v, joined]) => (joined ? [`--${name}=${v}`] : [`--${name}`, v]));
+    }
+    return fc.stringMatching(/^[a-z0-9][a-z0-9=._]{0,11}$/).map((v) => [`--${name}`, v]);
+};
+
+/** Flags of the table other than --help, each valid, any of them repeated, in any order. */
+const validFlags = (options: OptionTable) => {
+    const names = Object.keys(options).filter((name) => name !== "help");
+    return names.length === 0
+        ? fc.constant([] as string[][])
+        : fc.array(
+              fc.constantFrom(...names).chain((name) => validFlag(name, options[name]).map((argv) => argv)),
+              { maxLength: 6 },
+          );
+};
+
+/** One flag the table refuses, and the flag the refusal must name; a missing value goes last. */
+interface Bad {
+    argv: string[];
+    names: string;
+    last: boolean;
+}
+const badFlag = (options: OptionTable): fc.Arbitrary<Bad> => {
+    const entries = Object.entries(options);
+    const unknown = fc
+        .stringMatching(/^[a-z][a-z-]{0,10}[a-z]$/)
+        .filter((name) => !Object.hasOwn(options, name))
+        .map((name) => ({ argv: [`--${name}`], names: `--${name}`, last: false }));
+    const outside = entries.flatMap(([name, option]) =>
+        option.type === "string" && !option.multiple && option.integer
+            ? [outOfBounds(option.integer).map((v) => ({ argv: [`--${name}=${v}`], names: `--${name}`, last: false }))]
+            : [],
+    );
+    const missing = entries
+        .filter(([, option]) => option.type === "string")
+        .map(([name]) => fc.constant<Bad>({ argv: [`--${name}`], names: `--${name}`, last: true }));
+    const valued = entries
+        .filter(([name, option]) => option.type === "boolean" && name !== "help")
+        .map(([name]) => fc.constant<Bad>({ argv: [`--${name}=yes`], names: `--${name}`, last: false }));
+    return fc.oneof(unknown, ...outside, ...missing, ...valued);
+};
 
 describe("every tool's command line", () => {
     for (const tool of TOOLS) {
@@ -96,6 +172,51 @@ describe("every tool's command line", () => {
                         assert.equal(run.stderr, "");
                     }),
                     settings(10),
+                );
+            });
+
+            it("reads every list of flags its table allows, valid values next to each bound and repeated flags included", () => {
+                fc.assert(
+                    fc.property(validFlags(tool.options), (flags) => {
+                        const { values } = parseCommand(flags.flat(), tool.options);
+                        // A repeated flag's last value is the one read, as util.parseArgs reads it.
+                        for (const argv of flags) {
+                            const name = flagName(argv[0]);
+                            const option = tool.options[name];
+                            const last = flags.filter((group) => flagName(group[0]) === name).at(-1)!;
+                            const given = last.length === 2 ? last[1] : last[0].includes("=") ? last[0].replace(/^[^=]*=/, "") : true;
+                            if (option.type === "string" && option.multiple) {
+                                assert.ok((values[name] as unknown as string[]).includes(argv[1]), name);
+                            } else {
+                                assert.equal(values[name], given, name);
+                            }
+                        }
+                    }),
+                    settings(40),
+                );
+            });
+
+            it("refuses any list with one flag its table does not allow: exit 2, one line naming the flag, then its usage, with no trace", async () => {
+                const exits = documentedExits(tool.usage);
+                assert.ok(exits.includes(2), `${tool.script}'s usage documents exit 2`);
+                await fc.assert(
+                    fc.asyncProperty(validFlags(tool.options), badFlag(tool.options), fc.nat(), async (flags, bad, at) => {
+                        // Between two flags, never between a flag and its value; a flag without its value ends the line.
+                        // The last of a repeated flag wins, so the line has no other of the flag refused.
+                        const groups = flags.filter((group) => flagName(group[0]) !== flagName(bad.argv[0]));
+                        groups.splice(bad.last ? groups.length : at % (groups.length + 1), 0, bad.argv);
+                        const argv = groups.flat();
+                        assert.throws(() => parseCommand(argv, tool.options), UsageError);
+                        const run = await runInProcess(tool.main, argv);
+                        assert.equal(run.status, 2, argv.join(" "));
+                        assert.ok(exits.includes(run.status));
+                        const [first, ...rest] = run.stderr.split("\n");
+                        assert.ok(first.includes(bad.names), `${argv.join(" ")}: ${first}`);
+                        assert.equal(rest.join("\n"), tool.usage, argv.join(" "));
+                        assert.equal(run.stdout, "\n");
+                        assert.doesNotMatch(run.stderr, STACK_TRACE);
+                    }),
+                    settings(25),
                 );
             });
 
