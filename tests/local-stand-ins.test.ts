@@ -13,9 +13,11 @@ const strings = (value: unknown, path = ""): [string, string][] =>
           : [];
 
 describe("the local stand-ins for the deployed resources", () => {
-    const resources = localResources(parseConfig({}), "Trades");
+    // Built in each test, so that a mutation run knows which tests read them.
+    const stand = () => localResources(parseConfig({}), "Trades");
 
     it("gives every ARN AWS's form, in the placeholder account, regional except IAM's", () => {
+        const resources = stand();
         const arns = strings(resources).filter(([path]) => /Arn$|^\.functions\./.test(path));
         assert.ok(arns.length > TRADING_FUNCTIONS.length);
         for (const [path, arn] of arns) {
@@ -25,15 +27,21 @@ describe("the local stand-ins for the deployed resources", () => {
         }
     });
 
-    it("names each trading function and the local table", () => {
+    it("names each trading function, the local table and the batch task's two roles", () => {
+        const resources = stand();
         assert.deepEqual(
             TRADING_FUNCTIONS.map((fn) => parseArn(resources.functions[fn]).resource),
             TRADING_FUNCTIONS.map((fn) => `function:${fn}`),
         );
         assert.deepEqual(resources.table, { name: "Trades", arn: "arn:aws:dynamodb:us-east-1:000000000000:table/Trades" });
+        assert.deepEqual(
+            [resources.batch.taskExecutionRoleArn, resources.batch.taskRoleArn],
+            ["arn:aws:iam::000000000000:role/stock-trader-batch-execution", "arn:aws:iam::000000000000:role/stock-trader-batch-task"],
+        );
     });
 
     it("uses the stack's own network and container name where it names them, and placeholders of AWS's ID forms otherwise", () => {
+        const resources = stand();
         assert.match(resources.batch.subnetIds.join(), /^subnet-[0-9a-f]{17}$/);
         assert.match(resources.batch.securityGroupIds.join(), /^sg-[0-9a-f]{17}$/);
         const own = localResources(
