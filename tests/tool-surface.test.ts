@@ -102,8 +102,8 @@ const flagName = (word: string) => word.replace(/^--/, "").replace(/=.*$/, "");
 /** Values an integer flag takes: its bounds, the values next to them, and any in between. */
 const inBounds = ({ min, max }: { min: number; max: number }) =>
     fc.oneof(fc.constantFrom(min, max, Math.min(min + 1, max), Math.max(max - 1, min)), fc.integer({ min, max })).map(String);
-/** What no integer flag takes: the values just outside its bounds, and what is not a whole number. */
-const outOfBounds = ({ min, max }: { min: number; max: number }) => fc.constantFrom(String(max + 1), ...(min > 0 ? [String(min - 1)] : []), "1.5", "x", "");
+/** What no integer flag takes: the values just outside its bounds (given as `--flag=-1`), and what is not a whole number. */
+const outOfBounds = ({ min, max }: { min: number; max: number }) => fc.constantFrom(String(min - 1), String(max + 1), "1.5", "x", "");
 
 /** One flag as a person would type it, with a value the table allows. */
 const validFlag = (name: string, option: Option): fc.Arbitrary<string[]> => {
