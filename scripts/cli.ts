@@ -48,9 +48,33 @@ export interface IntegerBounds {
  * the shared reader checks. A tool's table is all there is to know about its command line; the
  * tests generate their argument lists from it.
  */
+/** The form a text flag's value must have, and how a refusal names it. */
+export interface TextForm {
+    readonly test: RegExp;
+    readonly form: string;
+}
+
+/** A stack's name as its stack file names it (`Pulumi.<stack>.yaml`), by the Pulumi CLI's rule for stack names. */
+export const STACK_NAME: TextForm = {
+    test: /^[A-Za-z0-9_.-]{1,100}$/,
+    form: "a stack name, 1 to 100 letters, digits, hyphens, underscores or periods",
+};
+
+/** A stack's name as `pulumi stack` takes it, with its organization and project before it where given. */
+export const QUALIFIED_STACK_NAME: TextForm = {
+    test: /^(?:[A-Za-z0-9_.-]{1,100}\/){0,2}[A-Za-z0-9_.-]{1,100}$/,
+    form: "a stack name, [ORG/[PROJECT/]]STACK, each 1 to 100 letters, digits, hyphens, underscores or periods",
+};
+
 export type Option =
     | { readonly type: "boolean"; readonly default?: boolean }
-    | { readonly type: "string"; readonly multiple?: false; readonly default?: string; readonly integer?: IntegerBounds }
+    | {
+          readonly type: "string";
+          readonly multiple?: false;
+          readonly default?: string;
+          readonly integer?: IntegerBounds;
+          readonly pattern?: TextForm;
+      }
     | { readonly type: "string"; readonly multiple: true; readonly default?: string[] };
 
 export type OptionTable = Readonly<Record<string, Option>>;
@@ -68,7 +92,8 @@ export function parseFlags<F extends Flags & OptionTable>(argv: string[], option
 
 /**
  * parseFlags for a tool that also takes words after its flags (`npm run show -- definition`): the
- * flags and the words. A number outside its option's bounds is a UsageError naming the flag.
+ * flags and the words. A number outside its option's bounds, or a text not of its option's form,
+ * is a UsageError naming the flag.
  */
 export function parseCommand<F extends Flags & OptionTable>(argv: string[], options: F, allowPositionals = true) {
     const parse = (args: string[]) => parseArgs({ args, options, strict: true, allowPositionals });
@@ -83,9 +108,15 @@ export function parseCommand<F extends Flags & OptionTable>(argv: string[], opti
     }
     for (const [name, option] of Object.entries(options)) {
         const value = (parsed.values as Record<string, unknown>)[name];
-        if (option.type === "string" && !option.multiple && option.integer && typeof value === "string") {
+        if (option.type !== "string" || option.multiple || typeof value !== "string") {
+            continue;
+        }
+        if (option.integer) {
             const { min, max, list } = option.integer;
             (list ? value.split(",") : [value]).forEach((item) => integerFlag(name, item, min, max));
+        }
+        if (option.pattern && !option.pattern.test.test(value)) {
+            throw new UsageError(`--${name} must be ${option.pattern.form} (got ${value})`);
         }
     }
     return parsed;

@@ -8,7 +8,7 @@ import { loadStackConfig, stackNames, type Notice } from "./stack-files";
 import { assumedExecutions, estimateCost, type CostEstimate } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
-import { configOverrides, parseFlags, processIo, refuseCaller, type OptionTable, type ToolIo } from "./cli";
+import { configOverrides, parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "./cli";
 import { dollars, exactNumber } from "./format";
 
 export const USAGE = `usage: npm run cost -- [options]
@@ -110,7 +110,7 @@ export function renderComparison(stacks: readonly string[]): string[] {
 }
 
 export const OPTIONS = {
-    stack: { type: "string", default: "dev" },
+    stack: { type: "string", default: "dev", pattern: STACK_NAME },
     "executions-per-month": { type: "string", integer: { min: 0, max: 1_000_000_000 } },
     set: { type: "string", multiple: true, default: [] },
     json: { type: "boolean", default: false },

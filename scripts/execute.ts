@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "../model/functions";
 import { EXECUTION_ARN, parseArn, STATE_MACHINE_ARN } from "../model/arn";
-import { jsonFlag, parseFlags, processIo, refuseCaller, runCommand, type OptionTable, type ToolIo, UsageError } from "./cli";
+import { jsonFlag, parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, runCommand, type OptionTable, type ToolIo, UsageError } from "./cli";
 import { call, ExecuteError, newEvents, POLL, regionalClient, str } from "./aws-calls";
 import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
 import { batchRequest, rerunRefusal, runAgain, type RerunResult } from "./rerun";
@@ -66,7 +66,7 @@ export type Options =
     | (Shared & { mode: "rerun-batch"; executionArn: string });
 
 export const OPTIONS = {
-    stack: { type: "string" },
+    stack: { type: "string", pattern: QUALIFIED_STACK_NAME },
     "state-machine-arn": { type: "string" },
     redrive: { type: "string" },
     "rerun-batch": { type: "string" },
@@ -116,9 +116,6 @@ export function parseOptions(argv: string[]): Options {
         throw new UsageError(
             `--state-machine-arn must be a state machine ARN, arn:<partition>:states:<region>:<account>:stateMachine:<name> (got ${stateMachineArn})`,
         );
-    }
-    if (stack !== undefined && !/^[A-Za-z0-9_./-]+$/.test(stack)) {
-        throw new UsageError(`--stack must be a stack name (got ${stack})`);
     }
     const input = values.input ?? "{}";
     jsonFlag("input", input);

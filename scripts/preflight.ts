@@ -4,7 +4,7 @@
  */
 import { parseStackConfig, type StackConfig } from "../model/config";
 import { readStackFile } from "./stack-files";
-import { parseFlags, processIo, refuseCaller, type OptionTable, type ToolIo } from "./cli";
+import { parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "./cli";
 import { identityCheck, networkChecks, quotaCheck, regionCheck, sdkRegion, serviceLinkedRoleCheck } from "./preflight/aws";
 import { notChecked, type CheckResult, type CheckStatus } from "./preflight/check";
 import { dockerChecks, pulumiChecks } from "./preflight/tools";
@@ -92,7 +92,7 @@ export function renderPreflight(report: PreflightReport): string[] {
 }
 
 export const OPTIONS = {
-    stack: { type: "string", default: "dev" },
+    stack: { type: "string", default: "dev", pattern: STACK_NAME },
     json: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
 } as const satisfies OptionTable;

@@ -8,7 +8,7 @@ import { stackScopedName } from "../model/names";
 import { byFunction, TRADING_FUNCTIONS } from "../model/functions";
 import { alarmSpecs, dashboardBody, operatorPolicy, type MonitoredResources } from "../model/monitoring";
 import { batchExecutionPolicy, batchTaskPolicy, functionPolicy, startExecutionPolicy } from "../model/policies";
-import { configOverrides, parseCommand, processIo, refuseCaller, UsageError, type OptionTable, type ToolIo } from "./cli";
+import { configOverrides, parseCommand, processIo, refuseCaller, STACK_NAME, UsageError, type OptionTable, type ToolIo } from "./cli";
 import { loadStackConfig } from "./stack-files";
 
 const VIEWS = ["definition", "policies", "dashboard", "alarms"] as const;
@@ -70,7 +70,7 @@ export function showStack(stack: string, view: View, overrides: Record<string, s
 }
 
 export const OPTIONS = {
-    stack: { type: "string", default: "dev" },
+    stack: { type: "string", default: "dev", pattern: STACK_NAME },
     set: { type: "string", multiple: true, default: [] },
     help: { type: "boolean", default: false },
 } as const satisfies OptionTable;

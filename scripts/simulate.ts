@@ -5,7 +5,7 @@
 import { MAX_STOCK_PRICE } from "../functions/contract";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "../local/runner";
-import { configOverrides, jsonFlag, parseFlags, processIo, refuseCaller, type OptionTable, type ToolIo } from "./cli";
+import { configOverrides, jsonFlag, parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "./cli";
 import { batchTask, stateTracer, type TraceEvent } from "./trace";
 import { loadStackConfig } from "./stack-files";
 import { median } from "./stats";
@@ -49,7 +49,7 @@ export const OPTIONS = {
     price: { type: "string", integer: { min: 0, max: MAX_STOCK_PRICE } },
     "fail-batch": { type: "boolean", default: false },
     "interrupt-batch": { type: "string", default: "0", integer: { min: 0, max: 100 } },
-    stack: { type: "string", default: "dev" },
+    stack: { type: "string", default: "dev", pattern: STACK_NAME },
     set: { type: "string", multiple: true, default: [] },
     json: { type: "boolean", default: false },
     help: { type: "boolean", default: false },

@@ -2,7 +2,18 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { PROJECT_ROOT } from "../model/project";
 import { runInProcess } from "./support/tool";
-import { benchmark, callerProblem, configOverrides, jsonFlag, parseFlags, processIo, runMain, UsageError } from "../scripts/cli";
+import {
+    benchmark,
+    callerProblem,
+    configOverrides,
+    jsonFlag,
+    parseFlags,
+    processIo,
+    QUALIFIED_STACK_NAME,
+    runMain,
+    STACK_NAME,
+    UsageError,
+} from "../scripts/cli";
 import { ConfigError, parseConfig } from "../model/config";
 
 describe("the tools' shared command line", () => {
@@ -90,6 +101,35 @@ describe("the tools' shared command line", () => {
                 () => parseFlags(["--sizes", bad], options),
                 (e: Error) => e instanceof UsageError && e.message === `--sizes must be an integer from 0 to 9 (got ${item})`,
                 bad,
+            );
+        }
+    });
+
+    it("takes stack names as Pulumi does: 1 to 100 letters, digits, hyphens, underscores or periods, qualified by organization and project where pulumi takes them", () => {
+        const stack = { stack: { type: "string", pattern: STACK_NAME } } as const;
+        const qualified = { stack: { type: "string", pattern: QUALIFIED_STACK_NAME } } as const;
+        for (const name of ["dev", "my_stack.v1", "e2e-3f9a", "x".repeat(100)]) {
+            assert.equal(parseFlags([`--stack=${name}`], stack).stack, name);
+            assert.equal(parseFlags([`--stack=${name}`], qualified).stack, name);
+        }
+        for (const name of ["acme/prod", "acme/stock-trader/prod"]) {
+            assert.equal(parseFlags([`--stack=${name}`], qualified).stack, name);
+            assert.throws(() => parseFlags([`--stack=${name}`], stack), /^Error: --stack must be a stack name, 1 to 100 letters/);
+        }
+        const refused: [string, typeof stack | typeof qualified][] = [
+            ["", stack],
+            ["my stack", stack],
+            ["org:dev", qualified],
+            ["x".repeat(101), stack],
+            ["a/b/c/d", qualified],
+            ["dev/", qualified],
+            ["../prod", stack],
+        ];
+        for (const [name, options] of refused) {
+            assert.throws(
+                () => parseFlags([`--stack=${name}`], options),
+                (e: Error) => e instanceof UsageError && e.message.startsWith("--stack must be a stack name") && e.message.endsWith(`(got ${name})`),
+                name,
             );
         }
     });

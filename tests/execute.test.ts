@@ -579,8 +579,12 @@ describe("npm run execute (against mocked AWS clients)", () => {
         ["--input with --redrive", ["--redrive", EXECUTION, "--input", "{}"], /--redrive takes neither/],
         ["--logs without a log group", ["--state-machine-arn", STATE_MACHINE, "--logs"], /--logs needs the batch log group/],
         ["an unknown option", ["--fast"], /Unknown option '--fast'/],
-        ["a stack name with a space", ["--stack", "my stack"], /--stack must be a stack name \(got my stack\)/],
-        ["a stack name with a colon", ["--stack", "org:dev"], /--stack must be a stack name \(got org:dev\)/],
+        [
+            "a stack name with a space",
+            ["--stack", "my stack"],
+            /--stack must be a stack name, \[ORG\/\[PROJECT\/\]\]STACK, each 1 to 100 letters, digits, hyphens, underscores or periods \(got my stack\)/,
+        ],
+        ["a stack name with a colon", ["--stack", "org:dev"], /--stack must be a stack name, .* \(got org:dev\)/],
         ["--state-machine-arn with --redrive", ["--redrive", EXECUTION, "--state-machine-arn", STATE_MACHINE], /--redrive takes neither/],
         ["--no-follow with --redrive", ["--redrive", EXECUTION, "--no-follow"], /--redrive takes neither/],
     ];

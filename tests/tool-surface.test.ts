@@ -115,7 +115,8 @@ const validFlag = (name: string, option: Option): fc.Arbitrary<string[]> => {
         const value = bounds.list ? fc.array(inBounds(bounds), { minLength: 1, maxLength: 3 }).map((items) => items.join(",")) : inBounds(bounds);
         return fc.tuple(value, fc.boolean()).map(([v, joined]) => (joined ? [`--${name}=${v}`] : [`--${name}`, v]));
     }
-    return fc.stringMatching(/^[a-z0-9][a-z0-9=._]{0,11}$/).map((v) => [`--${name}`, v]);
+    const text = option.multiple || !option.pattern ? fc.stringMatching(/^[a-z0-9][a-z0-9=._]{0,11}$/) : fc.stringMatching(option.pattern.test);
+    return text.filter((v) => !v.startsWith("-")).map((v) => [`--${name}`, v]);
 };
 
 /** Flags of the table other than --help, each valid, any of them repeated, in any order. */
@@ -146,13 +147,23 @@ const badFlag = (options: OptionTable): fc.Arbitrary<Bad> => {
             ? [outOfBounds(option.integer).map((v) => ({ argv: [`--${name}=${v}`], names: `--${name}`, last: false }))]
             : [],
     );
+    const misshapen = entries.flatMap(([name, option]) =>
+        option.type === "string" && !option.multiple && option.pattern
+            ? [
+                  fc
+                      .string({ maxLength: 12 })
+                      .filter((v) => !option.pattern!.test.test(v))
+                      .map((v) => ({ argv: [`--${name}=${v}`], names: `--${name}`, last: false })),
+              ]
+            : [],
+    );
     const missing = entries
         .filter(([, option]) => option.type === "string")
         .map(([name]) => fc.constant<Bad>({ argv: [`--${name}`], names: `--${name}`, last: true }));
     const valued = entries
         .filter(([name, option]) => option.type === "boolean" && name !== "help")
         .map(([name]) => fc.constant<Bad>({ argv: [`--${name}=yes`], names: `--${name}`, last: false }));
-    return fc.oneof(unknown, ...outside, ...missing, ...valued);
+    return fc.oneof(unknown, ...outside, ...misshapen, ...missing, ...valued);
 };
 
 describe("every tool's command line", () => {
