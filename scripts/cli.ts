@@ -43,11 +43,6 @@ export interface IntegerBounds {
     readonly list?: boolean;
 }
 
-/**
- * One flag of a tool's option table: what `util.parseArgs` reads, and for a number, the bounds
- * the shared reader checks. A tool's table is all there is to know about its command line; the
- * tests generate their argument lists from it.
- */
 /** The form a text flag's value must have, and how a refusal names it. */
 export interface TextForm {
     readonly test: RegExp;
@@ -66,6 +61,11 @@ export const QUALIFIED_STACK_NAME: TextForm = {
     form: "a stack name, [ORG/[PROJECT/]]STACK, each 1 to 100 letters, digits, hyphens, underscores or periods",
 };
 
+/**
+ * One flag of a tool's option table: what `util.parseArgs` reads, and for a number or a text,
+ * the bounds or the form the shared reader checks. A tool's table is all there is to know about
+ * its command line; the tests generate their argument lists from it.
+ */
 export type Option =
     | { readonly type: "boolean"; readonly default?: boolean }
     | {
@@ -131,7 +131,7 @@ export function jsonFlag(name: string, value: string): unknown {
     }
 }
 
-/** An integer flag's value within bounds, or a UsageError naming the flag and the range. */
+/** Refuses an integer flag's value outside its bounds with a UsageError naming the flag and the range. */
 function integerFlag(name: string, value: string, min: number, max: number): void {
     const number = Number(value);
     if (!/^\d+$/.test(value) || number < min || number > max) {
