@@ -41,6 +41,8 @@ export interface WorkflowMonitoringArgs {
  */
 export class WorkflowMonitoring extends pulumi.ComponentResource {
     readonly alarms: aws.cloudwatch.MetricAlarm[];
+    /** The alarms a deploy that moves `live` watches, and rolls back on (AlarmSpec.rollsBack). */
+    readonly rollbackAlarms: aws.cloudwatch.MetricAlarm[];
     readonly dashboard: aws.cloudwatch.Dashboard;
     readonly dashboardUrl: pulumi.Output<string | undefined>;
     readonly stateMachineConsoleUrl: pulumi.Output<string | undefined>;
@@ -66,7 +68,8 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
         if (notice !== undefined) {
             void pulumi.log.warn(notice, this);
         }
-        this.alarms = alarmSpecs(config).map(
+        const specs = alarmSpecs(config);
+        this.alarms = specs.map(
             (spec) =>
                 new aws.cloudwatch.MetricAlarm(
                     `${name}-${spec.id}`,
@@ -91,6 +94,8 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
                     parent,
                 ),
         );
+
+        this.rollbackAlarms = this.alarms.filter((_, i) => specs[i].rollsBack);
 
         this.dashboard = new aws.cloudwatch.Dashboard(
             `${name}-dashboard`,

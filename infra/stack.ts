@@ -5,6 +5,7 @@ import { AlarmTopic } from "./alarm-topic";
 import { BatchJob } from "./batch";
 import { TradingFunctions } from "./functions";
 import { WorkflowMonitoring } from "./monitoring";
+import { WorkflowRelease } from "./release";
 import { TransactionTable } from "./table";
 import { TradingWorkflow } from "./workflow";
 
@@ -40,8 +41,12 @@ export function tradingStack(config: StackConfig, sources: StackSources = {}) {
         config,
     });
     const monitoring = new WorkflowMonitoring("monitoring", { alarmTopic, workflow, functions, table, batch, config });
+    // Named as the workflow is, so that the schedule it now holds keeps its resources' names.
+    const release = new WorkflowRelease("trading-workflow", { workflow, monitoring, config });
     return {
         stateMachineArn: workflow.stateMachine.arn,
+        stateMachineAliasArn: release.alias.arn,
+        stateMachineVersionArn: workflow.stateMachine.stateMachineVersionArn,
         stateMachineName: workflow.stateMachine.name,
         stateMachineRoleArn: workflow.role.arn,
         stockCheckerFunctionArn: functions.functions["stock-checker"].arn,

@@ -3,19 +3,21 @@ import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import type { StackConfig } from "../model/config";
 import { IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
-import { logStreamsArn, serviceTrustPolicy, startExecutionPolicy } from "../model/policies";
+import { VERSIONS_TO_KEEP_TAG } from "../model/deployment";
+import { logStreamsArn, serviceTrustPolicy } from "../model/policies";
 import { buildWorkflow, type WorkflowConfig, type WorkflowResources } from "../model/workflow";
 
 export interface TradingWorkflowArgs {
     /** What the Task states call: the functions, the table and the batch job, as the model takes them. */
     readonly resources: pulumi.Output<WorkflowResources>;
     /** The stack settings the definition, the logs and the schedule use. */
-    readonly config: WorkflowConfig & Pick<StackConfig, "logRetentionDays" | "scheduleEnabled" | "scheduleExpression">;
+    readonly config: WorkflowConfig & Pick<StackConfig, "logRetentionDays" | "stateMachineVersionsToKeep">;
 }
 
 /**
  * The STANDARD state machine (EXPRESS does not support `.sync` integrations), its
- * least-privilege role, its execution log group and its schedule.
+ * least-privilege role and its execution log group. Each change publishes a version, which the
+ * `live` alias (WorkflowRelease) moves to.
  */
 export class TradingWorkflow extends pulumi.ComponentResource {
     readonly stateMachine: aws.sfn.StateMachine;
@@ -70,40 +72,17 @@ export class TradingWorkflow extends pulumi.ComponentResource {
                     includeExecutionData: false,
                 },
                 tracingConfiguration: { enabled: config.tracingEnabled },
+                // Every create and update publishes a version (CreateStateMachine and
+                // UpdateStateMachine with publish), and stateMachineVersionArn is the newest.
+                publish: true,
+                tags: { [VERSIONS_TO_KEEP_TAG]: String(config.stateMachineVersionsToKeep) },
             },
             { parent: this, dependsOn: [policy, policyPropagated] },
         );
 
-        const scheduleRole = new aws.iam.Role(
-            `${name}-schedule-role`,
-            { assumeRolePolicy: account.apply((id) => JSON.stringify(serviceTrustPolicy("events.amazonaws.com", id))) },
-            parent,
-        );
-        const schedulePolicy = new aws.iam.RolePolicy(
-            `${name}-schedule-policy`,
-            {
-                role: scheduleRole.id,
-                policy: this.stateMachine.arn.apply((arn) => JSON.stringify(startExecutionPolicy(arn))),
-            },
-            parent,
-        );
-        const rule = new aws.cloudwatch.EventRule(
-            `${name}-schedule`,
-            {
-                description: "Starts a stock-trading execution",
-                scheduleExpression: config.scheduleExpression,
-                state: config.scheduleEnabled ? "ENABLED" : "DISABLED",
-            },
-            parent,
-        );
-        new aws.cloudwatch.EventTarget(
-            `${name}-schedule-target`,
-            { rule: rule.name, arn: this.stateMachine.arn, roleArn: scheduleRole.arn },
-            { parent: this, dependsOn: [schedulePolicy] },
-        );
-
         this.registerOutputs({
             stateMachineArn: this.stateMachine.arn,
+            stateMachineVersionArn: this.stateMachine.stateMachineVersionArn,
             stateMachineName: this.stateMachine.name,
             stateMachineRoleArn: this.role.arn,
         });

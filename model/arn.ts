@@ -60,8 +60,12 @@ export const integrationArn = (partition: string, integration: string): string =
  */
 export const STEP_FUNCTIONS_NAME = String.raw`[^\s<>{}\[\]?*"#%\\^|~\x60$&,;:/\u0000-\u001f\u007f-\u009f\ufffe\uffff\ud800-\udfff]{1,80}`;
 
-/** A Step Functions state machine's ARN, in any partition. */
-export const STATE_MACHINE_ARN = new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:stateMachine:${STEP_FUNCTIONS_NAME}$`);
+/**
+ * A Step Functions state machine's ARN, in any partition: unqualified, or qualified with a version
+ * number or an alias name (developer guide, "How Step Functions associates executions with a
+ * version or alias"), each of which StartExecution takes.
+ */
+export const STATE_MACHINE_ARN = new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:stateMachine:${STEP_FUNCTIONS_NAME}(?::${STEP_FUNCTIONS_NAME})?$`);
 /** A Step Functions execution's ARN, in any partition. */
 export const EXECUTION_ARN = new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:execution:${STEP_FUNCTIONS_NAME}:${STEP_FUNCTIONS_NAME}$`);
 

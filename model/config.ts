@@ -5,7 +5,17 @@
 import { BATCH_USAGE, parseBatchArguments } from "../batch-container/src/contract";
 import { MAX_STOCK_PRICE } from "../functions/contract";
 import { scheduleCadence, scheduleExpressionProblem } from "./schedule";
-import type { BatchCapacity, CpuArchitecture, FunctionLogLevel, LogLevel, StackConfig } from "./stack-config";
+import {
+    DEFAULT_DEPLOYMENT_INTERVAL_MINUTES,
+    DEFAULT_DEPLOYMENT_PERCENTAGE,
+    DEPLOYMENT_TYPES,
+    isGradual,
+    MAX_DEPLOYMENT_MINUTES,
+    MAX_DEPLOYMENT_PERCENTAGE,
+    MAX_STATE_MACHINE_VERSIONS,
+    MIN_DEPLOYMENT_PERCENTAGE,
+} from "./deployment";
+import type { BatchCapacity, CpuArchitecture, DeploymentType, FunctionLogLevel, LogLevel, StackConfig } from "./stack-config";
 import {
     CONFIG_NAMESPACE,
     ECS_CONTAINER_NAME,
@@ -21,7 +31,7 @@ import {
 } from "./platform-rules";
 import { longestRunSeconds } from "./workflow";
 
-export type { BatchCapacity, CpuArchitecture, FunctionLogLevel, LogLevel, StackConfig } from "./stack-config";
+export type { BatchCapacity, CpuArchitecture, DeploymentType, FunctionLogLevel, LogLevel, StackConfig } from "./stack-config";
 export { DOCKER_PLATFORM } from "./stack-config";
 export {
     CONFIG_NAMESPACE,
@@ -202,6 +212,11 @@ const KEYS = {
     staleAfterHours: { ...integer(1, MAX_STALE_AFTER_HOURS), default: DERIVED },
     batchCapacity: { ...oneOf<BatchCapacity>(["FARGATE", "FARGATE_SPOT"]), default: "FARGATE" },
     batchInterruptionRetries: { ...integer(0, 10), default: 2 },
+    deploymentType: { ...oneOf<DeploymentType>(DEPLOYMENT_TYPES), default: "ALL_AT_ONCE" },
+    deploymentPercentage: { ...integer(MIN_DEPLOYMENT_PERCENTAGE, MAX_DEPLOYMENT_PERCENTAGE), default: DERIVED },
+    deploymentIntervalMinutes: { ...integer(1, MAX_DEPLOYMENT_MINUTES), default: DERIVED },
+    // At least the version in service and the one before it, to roll back to by hand.
+    stateMachineVersionsToKeep: { ...integer(2, MAX_STATE_MACHINE_VERSIONS - 1), default: 10 },
 } satisfies {
     [K in keyof StackConfig]-?: Reader<NonNullable<StackConfig[K]>> & { default: StackConfig[K] | typeof DERIVED };
 };
@@ -285,6 +300,20 @@ function deriveDefaults(config: StackConfig, parsed: (key: keyof StackConfig) =>
                 : (undefined as unknown as number)
             : config.executionTimeoutSeconds,
         staleAfterHours: derived(config.staleAfterHours) ? staleAfterHours() : config.staleAfterHours,
+        ...gradualDefaults(config, parsed),
+    };
+}
+
+/** A gradual deployment's percentage and interval, defaulted when the stack sets a gradual type without them; none otherwise. */
+function gradualDefaults(
+    config: StackConfig,
+    parsed: (key: keyof StackConfig) => boolean,
+): Pick<StackConfig, "deploymentPercentage" | "deploymentIntervalMinutes"> {
+    const gradual = parsed("deploymentType") && isGradual(config.deploymentType);
+    const orDefault = (value: number | undefined, fallback: number) => (value === (DERIVED as unknown) ? (gradual ? fallback : undefined) : value);
+    return {
+        deploymentPercentage: orDefault(config.deploymentPercentage, DEFAULT_DEPLOYMENT_PERCENTAGE),
+        deploymentIntervalMinutes: orDefault(config.deploymentIntervalMinutes, DEFAULT_DEPLOYMENT_INTERVAL_MINUTES),
     };
 }
 
@@ -314,6 +343,15 @@ function projectProblems(
             : undefined;
     if (staleProblem) {
         problems.push(staleProblem);
+    }
+    if (parsed("deploymentType") && !isGradual(config.deploymentType)) {
+        const stray = (["deploymentPercentage", "deploymentIntervalMinutes"] as const).filter((key) => raw[key] !== undefined);
+        if (stray.length > 0) {
+            problems.push(
+                `${stray.map((key) => `${CONFIG_NAMESPACE}:${key}`).join(" and ")} ${stray.length > 1 ? "apply" : "applies"} only with ` +
+                    `${CONFIG_NAMESPACE}:deploymentType CANARY or LINEAR (got ${config.deploymentType}); remove ${stray.length > 1 ? "them" : "it"}, or set a gradual deploymentType`,
+            );
+        }
     }
     if (raw.subnetIds === undefined && config.assignPublicIp === false) {
         problems.push(

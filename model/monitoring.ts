@@ -11,7 +11,7 @@ import { MAX_ALARM_WARM_UP_MINUTES } from "./platform-rules";
 import type { StackConfig } from "./stack-config";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "./functions";
 import { everyRevision, formatArn, parseArn, partitionOf } from "./arn";
-import { allow, logStreamsArn, policyDocument, type PolicyDocument } from "./policies";
+import { allow, logStreamsArn, policyDocument, startThroughLive, type PolicyDocument } from "./policies";
 import { batchTaskScope } from "./workflow";
 
 /** Every alarm is evaluated over 5-minute periods unless it says otherwise. */
@@ -37,6 +37,12 @@ export interface AlarmSpec {
     treatMissingData: "notBreaching" | "breaching";
     /** How long the alarm waits after it is created or updated before it evaluates, if at all. */
     warmUpMinutes?: number;
+    /**
+     * Whether a deploy that moves `live` to a new version rolls back when this alarm fires: the
+     * alarms on executions that ended badly. Throttling, function errors that a retry absorbed
+     * and the schedule's staleness say nothing about the new version.
+     */
+    rollsBack: boolean;
 }
 
 /** The deployed names the alarms and the dashboard watch. */
@@ -56,13 +62,20 @@ export type MonitoringConfig = Pick<StackConfig, "scheduleEnabled" | "staleAfter
  * them means a trade that did not complete, or executions that could not start.
  */
 export const STATE_MACHINE_FAILURE_METRICS = [
-    { metricName: "ExecutionsFailed", why: "an execution failed: a step ran out of retries or the batch job failed" },
-    { metricName: "ExecutionsTimedOut", why: "an execution ran past executionTimeoutSeconds" },
-    { metricName: "ExecutionsAborted", why: "an execution was stopped before it ended" },
-    { metricName: "ExecutionThrottled", why: "Step Functions throttled state transitions of this state machine" },
+    { metricName: "ExecutionsFailed", why: "an execution failed: a step ran out of retries or the batch job failed", rollsBack: true },
+    { metricName: "ExecutionsTimedOut", why: "an execution ran past executionTimeoutSeconds", rollsBack: true },
+    { metricName: "ExecutionsAborted", why: "an execution was stopped before it ended", rollsBack: true },
+    { metricName: "ExecutionThrottled", why: "Step Functions throttled state transitions of this state machine", rollsBack: false },
 ] as const;
 
-const onOccurrence = (id: string, description: string, namespace: string, metricName: string, dimensions: AlarmSpec["dimensions"]): AlarmSpec => ({
+const onOccurrence = (
+    id: string,
+    description: string,
+    namespace: string,
+    metricName: string,
+    dimensions: AlarmSpec["dimensions"],
+    rollsBack = false,
+): AlarmSpec => ({
     id,
     description,
     namespace,
@@ -76,6 +89,7 @@ const onOccurrence = (id: string, description: string, namespace: string, metric
     comparisonOperator: "GreaterThanOrEqualToThreshold",
     // No data means nothing happened, which for a failure metric is good news.
     treatMissingData: "notBreaching",
+    rollsBack,
 });
 
 const kebab = (name: string) => name.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase();
@@ -84,7 +98,9 @@ const kebab = (name: string) => name.replace(/([a-z])([A-Z])/g, "$1-$2").toLower
 export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
     const byStateMachine = (resources: MonitoredResources) => ({ StateMachineArn: resources.stateMachineArn });
     const alarms = [
-        ...STATE_MACHINE_FAILURE_METRICS.map(({ metricName, why }) => onOccurrence(kebab(metricName), `${why}.`, "AWS/States", metricName, byStateMachine)),
+        ...STATE_MACHINE_FAILURE_METRICS.map(({ metricName, why, rollsBack }) =>
+            onOccurrence(kebab(metricName), `${why}.`, "AWS/States", metricName, byStateMachine, rollsBack),
+        ),
         ...TRADING_FUNCTIONS.map((fn) =>
             onOccurrence(`${fn}-errors`, `${fn} returned an error (each retry counts).`, "AWS/Lambda", "Errors", (resources) => ({
                 FunctionName: resources.functionNames[fn],
@@ -112,6 +128,7 @@ export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
             comparisonOperator: "LessThanThreshold",
             treatMissingData: "breaching",
             warmUpMinutes: staleAlarmWarmUpMinutes(config.scheduleExpression),
+            rollsBack: false,
         });
     }
     return alarms;
@@ -240,7 +257,7 @@ export function operatorPolicy(resources: OperatedResources): PolicyDocument {
     const { batch } = resources;
     const scope = batchTaskScope(batch.clusterArn);
     return policyDocument(
-        allow("StartTradingExecutions", "states:StartExecution", resources.stateMachineArn),
+        startThroughLive("StartTradingExecutions", resources.stateMachineArn),
         allow(
             "OperateTradingExecutions",
             [
@@ -256,6 +273,8 @@ export function operatorPolicy(resources: OperatedResources): PolicyDocument {
             "ReadStateMachineInConsole",
             [
                 "states:DescribeStateMachine",
+                "states:DescribeStateMachineAlias",
+                "states:DescribeStateMachineVersion",
                 "states:ListExecutions",
                 "states:ListStateMachineAliases",
                 "states:ListStateMachineVersions",

@@ -5,6 +5,17 @@
  * resource is registered; a property checks every config it accepts against every row. Pure: no
  * Pulumi import, and nothing from config.ts, which imports this module.
  */
+import {
+    DEPLOYMENT_PREFERENCE_PAGE,
+    deploymentMinutes,
+    isGradual,
+    linearSteps,
+    MAX_DEPLOYMENT_MINUTES,
+    MAX_DEPLOYMENT_PERCENTAGE,
+    MAX_STATE_MACHINE_VERSIONS,
+    MIN_DEPLOYMENT_PERCENTAGE,
+    STATE_MACHINE_VERSIONS_PAGE,
+} from "./deployment";
 import { scheduleExpressionProblem } from "./schedule";
 import type { StackConfig } from "./stack-config";
 import { batchRuns, longestRunSeconds, runTaskOverrides } from "./workflow";
@@ -180,6 +191,62 @@ function oneOfRule(id: string, rule: string, source: string, name: keyof StackCo
     };
 }
 
+/** Whether a value is an integer from `min` to `max`. */
+const within = (value: number | undefined, min: number, max: number): boolean => value !== undefined && Number.isInteger(value) && value >= min && value <= max;
+
+/** The rules the alias's DeploymentPreference and Step Functions' versions meet. */
+const DEPLOYMENT_RULES: readonly PlatformRule[] = [
+    {
+        id: "alias-gradual-percentage",
+        rule: "A CANARY or LINEAR deployment preference takes a Percentage from 1 to 99",
+        source: DEPLOYMENT_PREFERENCE_PAGE,
+        keys: ["deploymentType", "deploymentPercentage"],
+        holds: (c) => !isGradual(c.deploymentType) || within(c.deploymentPercentage, MIN_DEPLOYMENT_PERCENTAGE, MAX_DEPLOYMENT_PERCENTAGE),
+        problem: (c) =>
+            `${key("deploymentPercentage")} must be an integer from ${MIN_DEPLOYMENT_PERCENTAGE} to ${MAX_DEPLOYMENT_PERCENTAGE} with ` +
+            `${key("deploymentType")} ${c.deploymentType} (got ${String(c.deploymentPercentage)})`,
+    },
+    {
+        id: "alias-gradual-interval",
+        rule: "A CANARY or LINEAR deployment preference takes an Interval from 1 to 2100 minutes",
+        source: DEPLOYMENT_PREFERENCE_PAGE,
+        keys: ["deploymentType", "deploymentIntervalMinutes"],
+        holds: (c) => !isGradual(c.deploymentType) || within(c.deploymentIntervalMinutes, 1, MAX_DEPLOYMENT_MINUTES),
+        problem: (c) =>
+            `${key("deploymentIntervalMinutes")} must be an integer from 1 to ${MAX_DEPLOYMENT_MINUTES} with ${key("deploymentType")} ${c.deploymentType} ` +
+            `(got ${String(c.deploymentIntervalMinutes)})`,
+    },
+    {
+        id: "alias-shift-duration",
+        rule: "A canary or linear shift must finish within 2100 minutes",
+        source: DEPLOYMENT_PREFERENCE_PAGE,
+        keys: ["deploymentType", "deploymentPercentage", "deploymentIntervalMinutes"],
+        holds: (c) =>
+            !isGradual(c.deploymentType) ||
+            !within(c.deploymentPercentage, MIN_DEPLOYMENT_PERCENTAGE, MAX_DEPLOYMENT_PERCENTAGE) ||
+            deploymentMinutes(c) <= MAX_DEPLOYMENT_MINUTES,
+        problem: (c) => {
+            const steps = linearSteps(c.deploymentPercentage!);
+            return (
+                `${key("deploymentIntervalMinutes")} must be at most ${Math.floor(MAX_DEPLOYMENT_MINUTES / steps)} with ${key("deploymentType")} LINEAR and ` +
+                `${key("deploymentPercentage")} ${c.deploymentPercentage}: ${steps} steps of ${c.deploymentIntervalMinutes} minutes take ${deploymentMinutes(c)}, ` +
+                `and a shift must finish within ${MAX_DEPLOYMENT_MINUTES} minutes (got ${c.deploymentIntervalMinutes}; or raise the percentage)`
+            );
+        },
+    },
+    {
+        id: "state-machine-versions",
+        rule: "A state machine has at most 1,000 versions",
+        source: STATE_MACHINE_VERSIONS_PAGE,
+        keys: ["stateMachineVersionsToKeep"],
+        // One below the limit, so the next deploy can still publish.
+        holds: (c) => within(c.stateMachineVersionsToKeep, 1, MAX_STATE_MACHINE_VERSIONS - 1),
+        problem: (c) =>
+            `${key("stateMachineVersionsToKeep")} must be at most ${MAX_STATE_MACHINE_VERSIONS - 1}: a state machine has at most ${MAX_STATE_MACHINE_VERSIONS} versions, ` +
+            `and the next deploy publishes one more (got ${c.stateMachineVersionsToKeep})`,
+    },
+];
+
 /** Every rule of AWS's that the config's keys meet. */
 export const PLATFORM_RULES: readonly PlatformRule[] = [
     {
@@ -284,6 +351,7 @@ export const PLATFORM_RULES: readonly PlatformRule[] = [
         holds: (c) => Number.isInteger(c.batchImagesToKeep) && c.batchImagesToKeep >= 1,
         problem: (c) => `${key("batchImagesToKeep")} must be an integer of at least 1 (got ${c.batchImagesToKeep})`,
     },
+    ...DEPLOYMENT_RULES,
 ];
 
 /** The problems of every rule a config breaks, checking only the rules whose keys all parsed. */

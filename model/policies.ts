@@ -4,6 +4,7 @@
  * keys are always created in the same order, so the same inputs serialize to the same string
  * and `pulumi preview` shows no spurious diff.
  */
+import { LIVE_ALIAS } from "./deployment";
 
 export type Condition = Record<string, Record<string, string | string[]>>;
 
@@ -80,7 +81,16 @@ export function batchExecutionPolicy(repositoryArn: string, logGroupArn: string)
     );
 }
 
-/** The schedule's role: start executions of this state machine and nothing else. */
+/**
+ * StartExecution of this state machine through the `live` alias and no other way. Step Functions
+ * authorizes a start through an alias on the unqualified state machine ARN, with the alias's name
+ * in the `states:StateMachineQualifier` context key (developer guide, "Authorization for versions
+ * and aliases"); a start by the unqualified ARN or a version has no such qualifier and is denied.
+ */
+export const startThroughLive = (sid: string, stateMachineArn: string): PolicyStatement =>
+    allow(sid, "states:StartExecution", stateMachineArn, { StringEquals: { "states:StateMachineQualifier": LIVE_ALIAS } });
+
+/** The schedule's role: start executions of this state machine through `live`, and nothing else. */
 export function startExecutionPolicy(stateMachineArn: string): PolicyDocument {
-    return policyDocument(allow("StartTradingExecution", "states:StartExecution", stateMachineArn));
+    return policyDocument(startThroughLive("StartTradingExecution", stateMachineArn));
 }

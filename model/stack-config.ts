@@ -9,6 +9,8 @@ export type LogLevel = "ALL" | "ERROR" | "FATAL" | "OFF";
 /** Lambda's application log levels (advanced logging controls), most verbose first. */
 export type FunctionLogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL";
 export type BatchCapacity = "FARGATE" | "FARGATE_SPOT";
+/** How the `live` alias moves to a new state machine version. */
+export type DeploymentType = "ALL_AT_ONCE" | "CANARY" | "LINEAR";
 
 /** The validated settings of one stack. */
 export interface StackConfig {
@@ -73,4 +75,12 @@ export interface StackConfig {
     readonly batchCapacity: BatchCapacity;
     /** With Fargate Spot, how many times a task stopped by a Spot interruption is run again. */
     readonly batchInterruptionRetries: number;
+    /** How a definition change reaches the executions through `live`: all at once, a canary, or linear steps. */
+    readonly deploymentType: DeploymentType;
+    /** With CANARY or LINEAR, the percentage of new executions each step moves to the new version. */
+    readonly deploymentPercentage?: number;
+    /** With CANARY or LINEAR, the minutes between steps. */
+    readonly deploymentIntervalMinutes?: number;
+    /** How many of the newest state machine versions the pruner keeps, besides those `live` routes to or an execution may still be redriven on. */
+    readonly stateMachineVersionsToKeep: number;
 }

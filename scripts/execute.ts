@@ -27,8 +27,10 @@ import { failStateOf, historyTranslator, stateTracer, type TraceEvent } from "./
 
 export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-arn ARN | --redrive EXECUTION_ARN | --rerun-batch EXECUTION_ARN) [options]
 
-  --stack NAME               read the stack's outputs with the Pulumi CLI (pulumi stack output --json)
-  --state-machine-arn ARN    the state machine to start, without the Pulumi CLI
+  --stack NAME               start through the stack's live alias, its stateMachineAliasArn output
+                             (read with the Pulumi CLI: pulumi stack output --json)
+  --state-machine-arn ARN    the state machine to start by any of its ARNs, unqualified, a
+                             version's or an alias's, without the Pulumi CLI
   --redrive EXECUTION_ARN    redrive a failed, timed-out or aborted execution and follow it
   --rerun-batch EXECUTION_ARN
                              run the batch task of an execution that failed in it again, with the
@@ -173,6 +175,9 @@ interface Followed {
     tasks: string[];
     /** The history events read while following, oldest first. */
     history: HistoryEvent[];
+    /** The version that ran the execution, and the alias it was started through (DescribeExecution); none when it was started by the unqualified ARN. */
+    stateMachineVersionArn?: string;
+    stateMachineAliasArn?: string;
 }
 
 /** Follows an execution from the event after `afterId` until it ends, tracing each state unless the output is JSON. */
@@ -208,6 +213,8 @@ async function follow(sfn: SFNClient, executionArn: string, afterId: number, opt
                 output: description.output === undefined ? undefined : JSON.parse(description.output),
                 error: description.error,
                 cause: description.cause,
+                stateMachineVersionArn: description.stateMachineVersionArn,
+                stateMachineAliasArn: description.stateMachineAliasArn,
                 events: traced,
                 tasks,
                 history,
@@ -337,6 +344,16 @@ async function start(
     return executionArn;
 }
 
+/** Which version ran an execution, by its number, and the alias it went through. */
+function versionLine({ stateMachineVersionArn, stateMachineAliasArn }: Pick<Followed, "stateMachineVersionArn" | "stateMachineAliasArn">): string {
+    if (stateMachineVersionArn === undefined) {
+        return "none (started by the unqualified state machine ARN, which runs its latest revision)";
+    }
+    const qualifier = (arn: string) => arn.slice(arn.lastIndexOf(":") + 1);
+    const through = stateMachineAliasArn === undefined ? "" : `, through ${qualifier(stateMachineAliasArn)}`;
+    return `${qualifier(stateMachineVersionArn)}${through} (${stateMachineVersionArn})`;
+}
+
 /** Prints how a followed execution ended, and its log lines with --logs; 0 when it SUCCEEDED. */
 async function report(result: Followed, outputs: Record<string, unknown>, options: Shared, deps: ExecuteDeps): Promise<number> {
     const logLines = options.logs ? await executionLogs(result, outputs, options, parseArn(result.executionArn).region, deps) : undefined;
@@ -347,6 +364,7 @@ async function report(result: Followed, outputs: Record<string, unknown>, option
     }
     deps.out("");
     deps.out(`Status: ${result.status}`);
+    deps.out(`Version: ${versionLine(result)}`);
     if (result.status === "SUCCEEDED") {
         deps.out(`Output: ${JSON.stringify(result.output, null, 2)}`);
     } else {
@@ -371,9 +389,11 @@ function targetOf(options: Exclude<Options, { mode: "help" }>, outputs: Record<s
             ? options.executionArn
             : options.mode === "start-from-arn"
               ? options.stateMachineArn
-              : str(outputs.stateMachineArn);
+              : str(outputs.stateMachineAliasArn);
     if (target === undefined) {
-        throw new ExecuteError(`stack ${options.stack} has no stateMachineArn output: is it deployed?`);
+        throw new ExecuteError(
+            `stack ${options.stack} has no stateMachineAliasArn output: deploy it with this program (pulumi up), or pass --state-machine-arn ARN`,
+        );
     }
     return target;
 }

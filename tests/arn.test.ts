@@ -72,6 +72,11 @@ describe("ARNs", () => {
     it("recognize state machine and execution ARNs in any partition", () => {
         assert.ok(STATE_MACHINE_ARN.test("arn:aws-cn:states:cn-north-1:123456789012:stateMachine:trading"));
         assert.ok(!STATE_MACHINE_ARN.test("arn:aws:states:us-east-1:123456789012:execution:trading:x"));
+        // A version's ARN and an alias's are the state machine's with a qualifier, and StartExecution takes both.
+        assert.ok(STATE_MACHINE_ARN.test("arn:aws:states:us-east-1:123456789012:stateMachine:trading:12"));
+        assert.ok(STATE_MACHINE_ARN.test("arn:aws:states:us-east-1:123456789012:stateMachine:trading:live"));
+        assert.ok(!STATE_MACHINE_ARN.test("arn:aws:states:us-east-1:123456789012:stateMachine:trading:live:2"));
+        assert.ok(!STATE_MACHINE_ARN.test("arn:aws:states:us-east-1:123456789012:stateMachine:trading:"));
         assert.ok(EXECUTION_ARN.test("arn:aws-us-gov:states:us-gov-west-1:123456789012:execution:trading:x"));
         assert.ok(!EXECUTION_ARN.test("arn:aws:lambda:us-east-1:123456789012:function:x"));
     });

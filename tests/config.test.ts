@@ -9,7 +9,7 @@ import { defaultExecutionTimeout, DEPLOYED_ATTEMPTS, longestSuccessSeconds } fro
 const COMMAND = `a JSON array of the batch program's arguments: --arg1 <integer> --arg2 <integer>, each exactly once, such as ["--arg1","100","--arg2","200"]`;
 const SCHEDULE = "stock-trader:scheduleExpression must be an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ";
 const KNOWN_KEYS =
-    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, createEcsServiceLinkedRole, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, functionLogLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights, executionTimeoutSeconds, alarmEmail, staleAfterHours, batchCapacity, batchInterruptionRetries";
+    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, createEcsServiceLinkedRole, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, functionLogLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights, executionTimeoutSeconds, alarmEmail, staleAfterHours, batchCapacity, batchInterruptionRetries, deploymentType, deploymentPercentage, deploymentIntervalMinutes, stateMachineVersionsToKeep";
 
 const subnets = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `subnet-${String(i).padStart(17, "0")}`));
 const groups = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `sg-${String(i).padStart(17, "0")}`));
@@ -253,6 +253,54 @@ const RULES: [string, Record<string, string>, string][] = [
         { staleAfterHours: "169" },
         "stock-trader:staleAfterHours must be an integer from 1 to 168 (got 169)",
     ],
+    [
+        "deploymentType is one AWS knows",
+        { deploymentType: "BLUE_GREEN" },
+        "stock-trader:deploymentType must be one of ALL_AT_ONCE, CANARY, LINEAR (got BLUE_GREEN)",
+    ],
+    [
+        "deploymentPercentage is at least 1",
+        { deploymentType: "CANARY", deploymentPercentage: "0" },
+        "stock-trader:deploymentPercentage must be an integer from 1 to 99 (got 0)",
+    ],
+    [
+        "deploymentPercentage is below 100: a shift of all of it is ALL_AT_ONCE",
+        { deploymentType: "LINEAR", deploymentPercentage: "100" },
+        "stock-trader:deploymentPercentage must be an integer from 1 to 99 (got 100)",
+    ],
+    [
+        "deploymentIntervalMinutes is at most 2100",
+        { deploymentType: "CANARY", deploymentIntervalMinutes: "2101" },
+        "stock-trader:deploymentIntervalMinutes must be an integer from 1 to 2100 (got 2101)",
+    ],
+    [
+        "a LINEAR shift finishes within 2100 minutes",
+        { deploymentType: "LINEAR", deploymentPercentage: "3", deploymentIntervalMinutes: "62" },
+        "stock-trader:deploymentIntervalMinutes must be at most 61 with stock-trader:deploymentType LINEAR and stock-trader:deploymentPercentage 3: " +
+            "34 steps of 62 minutes take 2108, and a shift must finish within 2100 minutes (got 62; or raise the percentage)",
+    ],
+    [
+        "a LINEAR shift of 4% steps may wait at most 84 minutes a step",
+        { deploymentType: "LINEAR", deploymentPercentage: "4", deploymentIntervalMinutes: "85" },
+        "stock-trader:deploymentIntervalMinutes must be at most 84 with stock-trader:deploymentType LINEAR and stock-trader:deploymentPercentage 4: " +
+            "25 steps of 85 minutes take 2125, and a shift must finish within 2100 minutes (got 85; or raise the percentage)",
+    ],
+    [
+        "a percentage applies only to a gradual deployment",
+        { deploymentPercentage: "10" },
+        "stock-trader:deploymentPercentage applies only with stock-trader:deploymentType CANARY or LINEAR (got ALL_AT_ONCE); remove it, or set a gradual deploymentType",
+    ],
+    [
+        "an interval and a percentage apply only to a gradual deployment",
+        { deploymentType: "ALL_AT_ONCE", deploymentPercentage: "10", deploymentIntervalMinutes: "5" },
+        "stock-trader:deploymentPercentage and stock-trader:deploymentIntervalMinutes apply only with stock-trader:deploymentType CANARY or LINEAR " +
+            "(got ALL_AT_ONCE); remove them, or set a gradual deploymentType",
+    ],
+    [
+        "stateMachineVersionsToKeep leaves room for the next version within 1,000",
+        { stateMachineVersionsToKeep: "1000" },
+        "stock-trader:stateMachineVersionsToKeep must be an integer from 2 to 999 (got 1000)",
+    ],
     ...["constructor", "toString", "valueOf", "__proto__", "hasOwnProperty"].map((key): [string, Record<string, string>, string] => [
         `${key}, an Object.prototype member, is an unknown key`,
         JSON.parse(`{"${key}":"x"}`),
@@ -355,7 +403,23 @@ describe("config validation", () => {
             staleAfterHours: 3,
             batchCapacity: "FARGATE",
             batchInterruptionRetries: 2,
+            deploymentType: "ALL_AT_ONCE",
+            deploymentPercentage: undefined,
+            deploymentIntervalMinutes: undefined,
+            stateMachineVersionsToKeep: 10,
         });
+    });
+
+    it("gives a gradual deployment a tenth of the executions for ten minutes a step where the stack sets neither", () => {
+        for (const deploymentType of ["CANARY", "LINEAR"]) {
+            const config = parseConfig({ deploymentType });
+            assert.deepEqual([config.deploymentPercentage, config.deploymentIntervalMinutes], [10, 10], deploymentType);
+        }
+        assert.deepEqual(
+            [parseConfig({ deploymentType: "LINEAR", deploymentPercentage: "4", deploymentIntervalMinutes: "84" }).deploymentIntervalMinutes],
+            [84],
+            "25 steps of 84 minutes end at 2100, the limit itself",
+        );
     });
 
     it("parses every kind of valid value", () => {

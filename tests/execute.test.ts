@@ -142,7 +142,11 @@ function serve(
     final: { status: string; output?: string; error?: string; cause?: string },
     step = 6,
     revealed = 0,
-    options: { throttledDescribes?: number; progressing?: () => boolean } = {},
+    options: {
+        throttledDescribes?: number;
+        progressing?: () => boolean;
+        startedThrough?: { stateMachineVersionArn: string; stateMachineAliasArn?: string };
+    } = {},
 ) {
     let visible = revealed;
     let throttled = options.throttledDescribes ?? 0;
@@ -160,6 +164,7 @@ function serve(
             stateMachineArn: STATE_MACHINE,
             status: done ? final.status : "RUNNING",
             startDate: new Date(T0),
+            ...options.startedThrough,
             ...(done ? final : {}),
         };
     });
@@ -208,7 +213,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
         const result = await run(["--state-machine-arn", STATE_MACHINE, "--input", '{"note":"manual"}']);
         assert.equal(result.code, 0, result.err.join("\n"));
         assert.deepEqual(sfn.commandCalls(StartExecutionCommand)[0].args[0].input, { stateMachineArn: STATE_MACHINE, input: '{"note":"manual"}' });
-        assert.deepEqual(result.out.slice(0, 20), [
+        assert.deepEqual(result.out.slice(0, 21), [
             `Started ${EXECUTION}`,
             "  → Check Stock Value",
             "  ← Check Stock Value       400 ms",
@@ -224,6 +229,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
             "  ← Success                 100 ms",
             "",
             "Status: SUCCEEDED",
+            "Version: none (started by the unqualified state machine ARN, which runs its latest revision)",
             "Output: {",
             '  "id": "9b1fb813-9bd8-43d0-a46d-d1ee92b0833e",',
             '  "price": "42",',
@@ -248,6 +254,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
             "  → Error",
             "",
             "Status: FAILED",
+            "Version: none (started by the unqualified state machine ARN, which runs its latest revision)",
             "Error: States.TaskFailed",
             `Cause: ${stoppedTask(1)}`,
         ]);
@@ -446,7 +453,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
         });
         logs.on(GetLogEventsCommand, { nextToken: "f/1" }).resolves({ events: [], nextForwardToken: "f/1", nextBackwardToken: "b/1" });
         const outputs = {
-            stateMachineArn: STATE_MACHINE,
+            stateMachineAliasArn: `${STATE_MACHINE}:live`,
             batchLogGroupName: "batch-logs",
             containerName: "batch",
             stockCheckerFunctionArn: fn("trading-stock-checker"),
@@ -456,7 +463,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
         };
         const result = await run(["--stack", "dev", "--logs"], outputs);
         assert.equal(result.code, 0, result.err.join("\n"));
-        assert.deepEqual(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn, STATE_MACHINE);
+        assert.deepEqual(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn, `${STATE_MACHINE}:live`);
         // Each invocation's window, from its history events (scheduled at 300 and 1000 ms, done at 500 and 1200), a second either side.
         assert.deepEqual(requests, [
             { logGroupName: "checker-logs", startTime: T0 + 300 - 1000, endTime: T0 + 500 + 1000 },
@@ -513,7 +520,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
             ],
         });
         const result = await run(["--stack", "dev", "--logs"], {
-            stateMachineArn: STATE_MACHINE,
+            stateMachineAliasArn: `${STATE_MACHINE}:live`,
             batchLogGroupName: "batch-logs",
             stockCheckerFunctionArn: fn("trading-stock-checker"),
             functionLogGroupNames: { "stock-checker": "checker-logs" },
@@ -607,6 +614,36 @@ describe("npm run execute (against mocked AWS clients)", () => {
         });
     }
 
+    it("--stack starts through the stack's live alias, and prints the version that ran the execution", async () => {
+        const live = `${STATE_MACHINE}:live`;
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT }, 6, 0, {
+            startedThrough: { stateMachineVersionArn: `${STATE_MACHINE}:3`, stateMachineAliasArn: live },
+        });
+        const result = await run(["--stack", "dev"], { stateMachineArn: STATE_MACHINE, stateMachineAliasArn: live });
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(sfn.commandCalls(StartExecutionCommand)[0].args[0].input, { stateMachineArn: live, input: "{}" });
+        assert.ok(result.out.includes(`Version: 3, through live (${STATE_MACHINE}:3)`), result.out.join("\n"));
+        const json = await run(["--stack", "dev", "--json"], { stateMachineAliasArn: live });
+        const printed = JSON.parse(json.out.join("\n"));
+        assert.deepEqual([printed.stateMachineVersionArn, printed.stateMachineAliasArn], [`${STATE_MACHINE}:3`, live]);
+    });
+
+    it("--state-machine-arn takes a version's or an alias's ARN as StartExecution does, and says when no version ran it", async () => {
+        for (const arn of [`${STATE_MACHINE}:7`, `${STATE_MACHINE}:live`]) {
+            sfn.reset();
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION });
+            const result = await run(["--state-machine-arn", arn, "--no-follow"]);
+            assert.equal(result.code, 0, result.err.join("\n"));
+            assert.equal(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn, arn);
+        }
+        sfn.reset();
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT });
+        const unqualified = await run(["--state-machine-arn", STATE_MACHINE]);
+        assert.ok(unqualified.out.includes("Version: none (started by the unqualified state machine ARN, which runs its latest revision)"));
+    });
+
     it("--help prints the usage and exits 0, calling nothing", async () => {
         const result = await run(["--help", "--stack", "not a name"]);
         assert.equal(result.code, 0);
@@ -620,7 +657,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
         const asked: string[] = [];
         for (const stack of ["dev", "acme/stock-trader/prod-2", "my_stack.v1"]) {
             const code = await execute(["--stack", stack, "--no-follow"], {
-                stackOutputs: async (name) => (asked.push(name), { stateMachineArn: STATE_MACHINE }),
+                stackOutputs: async (name) => (asked.push(name), { stateMachineAliasArn: `${STATE_MACHINE}:live` }),
                 sleep: async () => undefined,
                 out: () => undefined,
                 err: (line) => assert.fail(line),
@@ -630,11 +667,13 @@ describe("npm run execute (against mocked AWS clients)", () => {
         assert.deepEqual(asked, ["dev", "acme/stock-trader/prod-2", "my_stack.v1"]);
     });
 
-    it("exits 1 when the stack has no state machine output, asking whether it is deployed", async () => {
-        for (const outputs of [{}, { stateMachineArn: "" }, { stateMachineArn: 42 }]) {
+    it("exits 1 when the stack has no alias output, as before its first deploy with live, saying how to go on", async () => {
+        for (const outputs of [{}, { stateMachineAliasArn: "" }, { stateMachineAliasArn: 42 }, { stateMachineArn: STATE_MACHINE }]) {
             const result = await run(["--stack", "dev"], outputs);
             assert.equal(result.code, 1);
-            assert.deepEqual(result.err, ["stack dev has no stateMachineArn output: is it deployed?"]);
+            assert.deepEqual(result.err, [
+                "stack dev has no stateMachineAliasArn output: deploy it with this program (pulumi up), or pass --state-machine-arn ARN",
+            ]);
         }
         assert.equal(sfn.calls().length, 0);
     });
@@ -686,7 +725,13 @@ describe("npm run execute (against mocked AWS clients)", () => {
         serve(upToRecordTransaction().add("ExecutionAborted"), { status: "ABORTED" });
         const result = await run(["--state-machine-arn", STATE_MACHINE]);
         assert.equal(result.code, 1);
-        assert.deepEqual(result.out.slice(-4), ["", "Status: ABORTED", "Error: (none)", "Cause: (none)"]);
+        assert.deepEqual(result.out.slice(-5), [
+            "",
+            "Status: ABORTED",
+            "Version: none (started by the unqualified state machine ARN, which runs its latest revision)",
+            "Error: (none)",
+            "Cause: (none)",
+        ]);
     });
 
     for (const [label, flags, outputs, stream] of [
@@ -699,7 +744,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
             serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT });
             logs.on(GetLogEventsCommand).resolves({ events: [{ timestamp: T0, message: "line" }, { timestamp: T0 }], nextForwardToken: "f/1" });
             logs.on(GetLogEventsCommand, { nextToken: "f/1" }).resolves({ events: [], nextForwardToken: "f/1" });
-            const result = await run(["--stack", "dev", "--logs", ...flags], { stateMachineArn: STATE_MACHINE, ...outputs });
+            const result = await run(["--stack", "dev", "--logs", ...flags], { stateMachineAliasArn: `${STATE_MACHINE}:live`, ...outputs });
             assert.equal(result.code, 0, result.err.join("\n"));
             assert.deepEqual(
                 logs.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input),

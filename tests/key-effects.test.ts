@@ -13,7 +13,8 @@ import { runProgram, type ProgramRun } from "./support/program";
 /**
  * The baseline each key is drawn against, where the keys it works with are set so that it can
  * show: the stale window needs the schedule on, the interruption retries need Spot, a network
- * key needs the other one and a public IP can only be turned off in the stack's own subnets.
+ * key needs the other one, a public IP can only be turned off in the stack's own subnets, and a
+ * deployment's percentage and interval need a gradual deployment type.
  */
 const OWN_NETWORK: Raw = { subnetIds: '["subnet-0123456789abcdef0"]', securityGroupIds: '["sg-0123456789abcdef0"]' };
 const BASELINES: Partial<Record<keyof StackConfig, Raw>> = {
@@ -24,6 +25,9 @@ const BASELINES: Partial<Record<keyof StackConfig, Raw>> = {
     subnetIds: OWN_NETWORK,
     securityGroupIds: OWN_NETWORK,
     assignPublicIp: OWN_NETWORK,
+    // A percentage and an interval apply to gradual deployments only.
+    deploymentPercentage: { deploymentType: "CANARY" },
+    deploymentIntervalMinutes: { deploymentType: "CANARY" },
 };
 
 /** Where a key's domain is wider than what it accepts beside the baseline's other keys: the memory the default 256 CPU units take. */

@@ -78,11 +78,24 @@ describe("monitoring model", () => {
         );
     });
 
+    it("rolls a deploy back on failed, timed-out and aborted executions only: not on throttling, function errors or staleness", () => {
+        const rollback = (config: ReturnType<typeof parseConfig>) =>
+            alarmSpecs(config)
+                .filter((spec) => spec.rollsBack)
+                .map((spec) => spec.id);
+        assert.deepEqual(rollback(parseConfig({})), ["executions-failed", "executions-timed-out", "executions-aborted"]);
+        assert.deepEqual(rollback(parseConfig({ scheduleEnabled: "true", staleAfterHours: "5" })), [
+            "executions-failed",
+            "executions-timed-out",
+            "executions-aborted",
+        ]);
+    });
+
     it("with the schedule on, alarms when no execution succeeded in each of staleAfterHours hours, missing data breaching", () => {
         const alarms = resolved(parseConfig({ scheduleEnabled: "true", staleAfterHours: "5" }));
         assert.equal(alarms.length, 8);
         // Warmed up for the hourly schedule's first run and its success: the hour's gap plus one.
-        assert.deepEqual(alarms[7], { id: "no-recent-success", ...staleAlarm(5, STATE_MACHINE), warmUpMinutes: 120 });
+        assert.deepEqual(alarms[7], { id: "no-recent-success", ...staleAlarm(5, STATE_MACHINE), warmUpMinutes: 120, rollsBack: false });
         assert.match(alarmSpecs(parseConfig({ scheduleEnabled: "true", staleAfterHours: "5" }))[7].description, /5 hour\(s\)/);
     });
 
@@ -181,7 +194,13 @@ describe("monitoring model", () => {
         assert.deepEqual(operatorPolicy(OPERATED), {
             Version: "2012-10-17",
             Statement: [
-                { Sid: "StartTradingExecutions", Effect: "Allow", Action: "states:StartExecution", Resource: STATE_MACHINE },
+                {
+                    Sid: "StartTradingExecutions",
+                    Effect: "Allow",
+                    Action: "states:StartExecution",
+                    Resource: STATE_MACHINE,
+                    Condition: { StringEquals: { "states:StateMachineQualifier": "live" } },
+                },
                 {
                     Sid: "OperateTradingExecutions",
                     Effect: "Allow",
@@ -199,6 +218,8 @@ describe("monitoring model", () => {
                     Effect: "Allow",
                     Action: [
                         "states:DescribeStateMachine",
+                        "states:DescribeStateMachineAlias",
+                        "states:DescribeStateMachineVersion",
                         "states:ListExecutions",
                         "states:ListStateMachineAliases",
                         "states:ListStateMachineVersions",

@@ -128,8 +128,14 @@ for (const stack of ["dev", "prod"]) {
             assert.ok(allows(policy, "ecs:DescribeTasks", task));
             assert.ok(allows(policy, "ecs:TagResource", task, { "ecs:CreateAction": "RunTask" }));
             assert.ok(allows(policy, "iam:PassRole", EXECUTION_ROLE, toEcsTasks) && allows(policy, "iam:PassRole", TASK_ROLE, toEcsTasks));
+            // Step Functions authorizes a start through an alias on the unqualified ARN, naming the alias in the qualifier key.
+            const throughLive = { "states:StateMachineQualifier": "live" };
+            assert.ok(allows(policy, "states:StartExecution", STATE_MACHINE, throughLive), "a start through live must be allowed");
+            assert.ok(!allows(policy, "states:StartExecution", STATE_MACHINE), "a start by the unqualified ARN bypasses live");
+            assert.ok(!allows(policy, "states:StartExecution", STATE_MACHINE, { "states:StateMachineQualifier": "3" }), "a start of a version bypasses live");
+            assert.ok(!allows(policy, "states:StartExecution", mockArn("states", "stateMachine:someone-elses"), throughLive));
+            assert.ok(!allows(policy, "states:StartExecution", mockArn("states", "stateMachine:trading-workflow-state-machine-2"), throughLive));
             const calls: [string, string][] = [
-                ["states:StartExecution", STATE_MACHINE],
                 ["states:DescribeExecution", execution("trading-workflow-state-machine")],
                 ["states:GetExecutionHistory", execution("trading-workflow-state-machine")],
                 ["states:RedriveExecution", execution("trading-workflow-state-machine")],
@@ -138,6 +144,7 @@ for (const stack of ["dev", "prod"]) {
                 ["logs:FilterLogEvents", batchLogs],
                 // What the console reads to show the links the stack outputs.
                 ["states:DescribeStateMachine", STATE_MACHINE],
+                ["states:DescribeStateMachineAlias", STATE_MACHINE],
                 ["states:ListExecutions", STATE_MACHINE],
                 ["states:DescribeStateMachineForExecution", execution("trading-workflow-state-machine")],
                 ["cloudwatch:GetDashboard", `arn:aws:cloudwatch::${ACCOUNT}:dashboard/stock-trader-${stack}`],

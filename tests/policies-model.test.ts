@@ -43,11 +43,19 @@ describe("IAM documents of the model", () => {
         });
     });
 
-    it("lets the schedule start this state machine only", () => {
+    it("lets the schedule start this state machine only, and only through live", () => {
         const machine = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:trading`;
         assert.deepEqual(startExecutionPolicy(machine), {
             Version: "2012-10-17",
-            Statement: [{ Sid: "StartTradingExecution", Effect: "Allow", Action: "states:StartExecution", Resource: machine }],
+            Statement: [
+                {
+                    Sid: "StartTradingExecution",
+                    Effect: "Allow",
+                    Action: "states:StartExecution",
+                    Resource: machine,
+                    Condition: { StringEquals: { "states:StateMachineQualifier": "live" } },
+                },
+            ],
         });
     });
 

@@ -61,9 +61,12 @@ describe("npm run show", () => {
         assert.ok(allowed("batchExecution", "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:000000000000:repository/batch"));
         assert.ok(allowed("batchExecution", "logs:PutLogEvents", `${account}:log-group:batch:log-stream:x`));
         const stateMachine = "arn:aws:states:us-east-1:000000000000:stateMachine:trading-workflow-state-machine";
-        assert.ok(allowed("schedule", "states:StartExecution", stateMachine));
-        assert.ok(allowed("operator", "states:StartExecution", stateMachine));
-        assert.ok(!allowed("operator", "states:StartExecution", `${stateMachine}-other`));
+        const throughLive = (policy: string, resource: string) =>
+            isAllowed(policies[policy].Statement, { action: "states:StartExecution", resource, context: { "states:StateMachineQualifier": "live" } });
+        assert.ok(throughLive("schedule", stateMachine));
+        assert.ok(!allowed("schedule", "states:StartExecution", stateMachine), "the schedule starts through live only");
+        assert.ok(throughLive("operator", stateMachine));
+        assert.ok(!throughLive("operator", `${stateMachine}-other`));
         assert.ok(allowed("operator", "cloudwatch:GetDashboard", "arn:aws:cloudwatch::000000000000:dashboard/stock-trader-prod"));
         assert.ok(!allowed("operator", "cloudwatch:GetDashboard", "arn:aws:cloudwatch::000000000000:dashboard/stock-trader-dev"));
         for (const group of ["states", "batch", "/aws/lambda/stock-checker", "/aws/lambda/stock-buyer", "/aws/lambda/stock-seller"]) {

@@ -112,7 +112,7 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
         assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...baseStatements("dev"), LOG_DELIVERY] });
     });
 
-    it("schedules executions, disabled, with a role that may only start this state machine", () => {
+    it("schedules executions, disabled, through the live alias, with a role that may only start this state machine through live", () => {
         const rule = named(run, "aws:cloudwatch/eventRule:EventRule", "trading-workflow-schedule");
         assert.equal(rule.inputs.scheduleExpression, "rate(1 hour)");
         assert.equal(rule.inputs.state, "DISABLED");
@@ -120,20 +120,24 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
         const stateMachineArn = mockArn("states", "stateMachine:trading-workflow-state-machine");
         assert.deepEqual(
             { rule: target.inputs.rule, arn: target.inputs.arn, roleArn: target.inputs.roleArn },
-            { rule: "trading-workflow-schedule", arn: stateMachineArn, roleArn: `arn:aws:iam::${ACCOUNT}:role/trading-workflow-schedule-role` },
+            { rule: "trading-workflow-schedule", arn: `${stateMachineArn}:live`, roleArn: `arn:aws:iam::${ACCOUNT}:role/trading-workflow-schedule-role` },
         );
         assert.deepEqual(JSON.parse(named(run, "aws:iam/role:Role", "trading-workflow-schedule-role").inputs.assumeRolePolicy), trust("events.amazonaws.com"));
         const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-schedule-policy");
         assert.equal(policy.inputs.role, "trading-workflow-schedule-role-id");
         assert.deepEqual(JSON.parse(policy.inputs.policy), {
             Version: "2012-10-17",
-            Statement: [statement("StartTradingExecution", "states:StartExecution", stateMachineArn)],
+            Statement: [
+                statement("StartTradingExecution", "states:StartExecution", stateMachineArn, { StringEquals: { "states:StateMachineQualifier": "live" } }),
+            ],
         });
     });
 
     it("exports the state machine's outputs", () => {
         assert.equal(run.outputs.stateMachineArn, mockArn("states", "stateMachine:trading-workflow-state-machine"));
         assert.equal(run.outputs.stateMachineName, "trading-workflow-state-machine");
+        assert.equal(run.outputs.stateMachineVersionArn, mockArn("states", "stateMachine:trading-workflow-state-machine:1"));
+        assert.equal(run.outputs.stateMachineAliasArn, mockArn("states", "stateMachine:trading-workflow-state-machine:live"));
         assert.equal(run.outputs.stateMachineRoleArn, `arn:aws:iam::${ACCOUNT}:role/trading-workflow-role`);
     });
 
@@ -150,10 +154,12 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
             "operatorPolicyArn",
             "repositoryUrl",
             "securityGroupIds",
+            "stateMachineAliasArn",
             "stateMachineArn",
             "stateMachineConsoleUrl",
             "stateMachineName",
             "stateMachineRoleArn",
+            "stateMachineVersionArn",
             "stockBuyerFunctionArn",
             "stockCheckerFunctionArn",
             "stockSellerFunctionArn",

@@ -22,6 +22,8 @@ interface RegisterResourceRequest {
     getIgnorechangesList(): string[];
     getReplaceonchangesList(): string[];
     getAliasesList(): AliasRequest[];
+    getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+    getProvider(): string;
 }
 
 /** An alias in a registration request: a URN, or a spec whose unset parts default to the resource's own. */
@@ -59,6 +61,10 @@ export interface RegisteredOptions {
     urn: string;
     /** The URNs its aliases name: those the engine matches against a stack's existing resources. */
     aliases: string[];
+    /** How long the engine waits on each operation, as Pulumi's durations ("" where unset). */
+    customTimeouts: { create: string; update: string; delete: string };
+    /** The explicit provider's reference (its URN and ID), empty for the default provider. */
+    provider: string;
 }
 
 /** One resource as the program registered it. */
@@ -108,11 +114,26 @@ export const imageDigest = (tag: string): string => "sha256:" + createHash("sha2
 export class MockAccount {
     private readonly revisions = new Map<string, { inputs: string; revision: number }>();
 
+    /** The revision a family's registration with these inputs gets. */
     registerRevision(family: string, inputs: Record<string, unknown>): number {
-        const seen = this.revisions.get(family);
+        return this.next(family, inputs);
+    }
+
+    /**
+     * The version a state machine's create or update with publish gets: the next number when the
+     * definition or configuration changed, the newest one otherwise (UpdateStateMachine publishes
+     * nothing new for an unchanged revision).
+     */
+    publishVersion(stateMachine: string, inputs: Record<string, unknown>): number {
+        const { tags: _tags, ...revision } = inputs;
+        return this.next(`stateMachine:${stateMachine}`, revision);
+    }
+
+    private next(key: string, inputs: Record<string, unknown>): number {
+        const seen = this.revisions.get(key);
         const serialized = JSON.stringify(inputs);
         const revision = seen === undefined ? 1 : seen.inputs === serialized ? seen.revision : seen.revision + 1;
-        this.revisions.set(family, { inputs: serialized, revision });
+        this.revisions.set(key, { inputs: serialized, revision });
         return revision;
     }
 }
@@ -148,8 +169,15 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
             return { name, arn: arn("ecs", `cluster/${name}`) };
         case "aws:ec2/securityGroup:SecurityGroup":
             return { name, arn: arn("ec2", `security-group/sg-${name}`) };
-        case "aws:sfn/stateMachine:StateMachine":
-            return { name, arn: arn("states", `stateMachine:${name}`) };
+        case "aws:sfn/stateMachine:StateMachine": {
+            const stateMachineArn = arn("states", `stateMachine:${name}`);
+            return { name, arn: stateMachineArn, stateMachineVersionArn: `${stateMachineArn}:${runAccount.publishVersion(name, inputs)}` };
+        }
+        case "aws-native:stepfunctions:StateMachineAlias": {
+            // The alias belongs to the state machine of the version it routes to.
+            const versionArn = String(inputs.deploymentPreference?.stateMachineVersionArn ?? inputs.routingConfiguration?.[0]?.stateMachineVersionArn);
+            return { arn: `${versionArn.replace(/:\d+$/, "")}:${String(inputs.name)}` };
+        }
         case "aws:cloudwatch/eventRule:EventRule":
             return { name, arn: arn("events", `rule/${name}`) };
         case "aws:sns/topic:Topic":
@@ -256,6 +284,12 @@ export async function runProgram(
             dependencies: req.getDependenciesList(),
             ignoreChanges: req.getIgnorechangesList(),
             replaceOnChanges: req.getReplaceonchangesList(),
+            customTimeouts: {
+                create: req.getCustomtimeouts()?.getCreate() ?? "",
+                update: req.getCustomtimeouts()?.getUpdate() ?? "",
+                delete: req.getCustomtimeouts()?.getDelete() ?? "",
+            },
+            provider: req.getProvider(),
             urn: urnOf(stack, PROJECT, req.getParent(), req.getType(), req.getName()),
             aliases: req.getAliasesList().map((alias) => {
                 const spec = alias.getSpec();
