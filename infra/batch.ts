@@ -5,10 +5,12 @@ import * as docker from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { contentTag } from "../batch-container/image-tag";
 import { DOCKER_PLATFORM, type StackConfig } from "../model/config";
+import { MAX_STATE_MACHINE_VERSIONS } from "../model/deployment";
 import { stackScopedName } from "../model/names";
 import { batchExecutionPolicy, batchTaskPolicy, serviceTrustPolicy } from "../model/policies";
 import { BATCH_CONTEXT, PROJECT_ROOT } from "../model/project";
 import { BATCH_ENV } from "../model/transaction";
+import { VERSION_IMAGE_TAG_PREFIX } from "../model/versions";
 import { BatchNetwork } from "./network";
 import type { TransactionTable } from "./table";
 
@@ -85,6 +87,14 @@ export class BatchJob extends pulumi.ComponentResource {
                 lifecyclePolicy: {
                     rules: [
                         { description: "Keep the image in service", tagStatus: "tagged", tagPrefixList: [LIVE_IMAGE_TAG], maximumNumberOfImages: 1 },
+                        // npm run prune-versions tags the image of each state machine version it
+                        // keeps; a state machine has at most that many versions, so none expires.
+                        {
+                            description: "Keep the images of kept state machine versions",
+                            tagStatus: "tagged",
+                            tagPrefixList: [VERSION_IMAGE_TAG_PREFIX],
+                            maximumNumberOfImages: MAX_STATE_MACHINE_VERSIONS,
+                        },
                         {
                             description: `Keep the last ${config.batchImagesToKeep} images`,
                             tagStatus: "any",

@@ -274,7 +274,6 @@ export function operatorPolicy(resources: OperatedResources): PolicyDocument {
             [
                 "states:DescribeStateMachine",
                 "states:DescribeStateMachineAlias",
-                "states:DescribeStateMachineVersion",
                 "states:ListExecutions",
                 "states:ListStateMachineAliases",
                 "states:ListStateMachineVersions",

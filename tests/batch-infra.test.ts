@@ -18,7 +18,7 @@ describe("batch job under Pulumi mocks (defaults)", () => {
         assert.equal(run.error, undefined, String(run.error));
     });
 
-    it("creates a scanned ECR repository that keeps the image in service and the last 10, which pulumi destroy empties", () => {
+    it("creates a scanned ECR repository that keeps the image in service, those of kept workflow versions and the last 10, which pulumi destroy empties", () => {
         assert.deepEqual(named(run, "awsx:ecr:Repository", "batch-repo").inputs, {
             imageScanningConfiguration: { scanOnPush: true },
             imageTagMutability: "MUTABLE",
@@ -28,6 +28,13 @@ describe("batch job under Pulumi mocks (defaults)", () => {
             lifecyclePolicy: {
                 rules: [
                     { description: "Keep the image in service", tagStatus: "tagged", tagPrefixList: ["live"], maximumNumberOfImages: 1 },
+                    // The pruner tags each kept version's image version-<number>; at most 1,000 versions exist.
+                    {
+                        description: "Keep the images of kept state machine versions",
+                        tagStatus: "tagged",
+                        tagPrefixList: ["version-"],
+                        maximumNumberOfImages: 1000,
+                    },
                     { description: "Keep the last 10 images", tagStatus: "any", maximumNumberOfImages: 10 },
                 ],
             },
@@ -216,7 +223,7 @@ describe("batch job under Pulumi mocks (non-default config)", () => {
 
     it("turns on Container Insights, keeps 3 images and applies 30-day retention", () => {
         assert.deepEqual(named(run, "aws:ecs/cluster:Cluster", "batch-cluster").inputs.settings, [{ name: "containerInsights", value: "enabled" }]);
-        assert.equal(named(run, "awsx:ecr:Repository", "batch-repo").inputs.lifecyclePolicy.rules[1].maximumNumberOfImages, 3);
+        assert.equal(named(run, "awsx:ecr:Repository", "batch-repo").inputs.lifecyclePolicy.rules[2].maximumNumberOfImages, 3);
         assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", "batch-logs").inputs.retentionInDays, 30);
     });
 

@@ -263,6 +263,16 @@ describe("GitHub workflows", () => {
         assert.doesNotMatch(all, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
         assert.match(all, /role-to-assume:/);
     });
+
+    it("after pulumi up, prunes the stack's versions and runs one execution through live, failing the job unless it succeeds", () => {
+        const steps = workflow("deploy.yml").jobs.up.steps as { uses?: string; name?: string; run?: string; with?: Record<string, string> }[];
+        const up = steps.findIndex((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command === "up");
+        const prune = steps.findIndex((step) => step.run === 'npm run prune-versions -- --stack "$STACK"');
+        const smoke = steps.findIndex((step) => step.run === 'npm run execute -- --stack "$STACK"');
+        assert.ok(up >= 0 && prune > up && smoke > prune, JSON.stringify(steps.map((step) => step.name ?? step.uses)));
+        // A step fails its job on a non-zero exit, and execute exits 1 unless the execution SUCCEEDED.
+        assert.ok(steps.every((step) => !("continue-on-error" in step)));
+    });
 });
 
 describe("the pull request's image check (.github/scripts/check-batch-image.sh)", () => {

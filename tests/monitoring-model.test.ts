@@ -219,7 +219,6 @@ describe("monitoring model", () => {
                     Action: [
                         "states:DescribeStateMachine",
                         "states:DescribeStateMachineAlias",
-                        "states:DescribeStateMachineVersion",
                         "states:ListExecutions",
                         "states:ListStateMachineAliases",
                         "states:ListStateMachineVersions",

@@ -15,6 +15,7 @@ import * as diagram from "../scripts/diagram";
 import * as docs from "../scripts/docs";
 import { execute, OPTIONS as EXECUTE_OPTIONS, USAGE as EXECUTE_USAGE } from "../scripts/execute";
 import * as preflight from "../scripts/preflight";
+import { OPTIONS as PRUNE_OPTIONS, prune, USAGE as PRUNE_USAGE } from "../scripts/prune";
 import * as show from "../scripts/show";
 import * as simulate from "../scripts/simulate";
 import { BENCHMARK_OPTIONS, parseCommand, UsageError, type Option, type OptionTable, type ToolIo } from "../scripts/cli";
@@ -52,6 +53,15 @@ const TOOLS: { script: string; main: Main; usage: string; options: OptionTable; 
         main: (argv, io) => execute(argv, { ...io, stackOutputs: () => Promise.reject(new Error("read no stack")), sleep: () => Promise.resolve() }),
         usage: EXECUTE_USAGE,
         options: EXECUTE_OPTIONS,
+        badFlags: [["--stack"], ["--state-machine-arn", "not-an-arn"]],
+    },
+    {
+        script: "prune-versions",
+        // No run here reads a stack's outputs: each ends at its flags.
+        main: (argv, io) =>
+            prune(argv, { ...io, stackOutputs: () => Promise.reject(new Error("read no stack")), sleep: () => Promise.resolve(), now: () => new Date(0) }),
+        usage: PRUNE_USAGE,
+        options: PRUNE_OPTIONS,
         badFlags: [["--stack"], ["--state-machine-arn", "not-an-arn"]],
     },
     { script: "preflight", main: preflight.main, usage: preflight.USAGE, options: preflight.OPTIONS, badFlags: [["--stack", "nowhere"]] },

@@ -1,0 +1,326 @@
+/**
+ * npm run prune-versions: removes the state machine versions no one needs any more, and holds the
+ * batch image of every version it keeps. Run after each `pulumi up` (deploy.yml does).
+ */
+import { BatchDeleteImageCommand, BatchGetImageCommand, ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
+import { DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import {
+    DeleteStateMachineVersionCommand,
+    DescribeStateMachineAliasCommand,
+    DescribeStateMachineCommand,
+    ListStateMachineAliasesCommand,
+    ListStateMachineVersionsCommand,
+    ListTagsForResourceCommand,
+    paginateListExecutions,
+    SFNClient,
+} from "@aws-sdk/client-sfn";
+import { parseArn, STATE_MACHINE_ARN } from "../model/arn";
+import { VERSIONS_TO_KEEP_TAG } from "../model/deployment";
+import { CONFIG_DOMAINS } from "../model/config";
+import { REDRIVE_WINDOW_DAYS } from "../model/platform-rules";
+import { newest, planVersions, versionImageTag, versionNumber, type ExecutionOnVersion, type Version, type VersionDecision } from "../model/versions";
+import { call, ExecuteError, regionalClient, str, type Sleeper } from "./aws-calls";
+import { parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, type OptionTable, type ToolIo, UsageError } from "./cli";
+import { pulumiStackOutputs } from "./execute";
+
+const KEEP = CONFIG_DOMAINS.stateMachineVersionsToKeep as { kind: "integer"; min: number; max: number };
+
+export const USAGE = `usage: npm run prune-versions -- (--stack NAME | --state-machine-arn ARN) [options]
+
+Removes the versions of the stack's state machine that nothing needs: it keeps every version an
+alias routes to, every version an execution runs on or may still be redriven on (${REDRIVE_WINDOW_DAYS} days after
+it ends), and the newest ones up to the keep count; then it tags the batch image of each kept
+version version-<number>, which the ECR lifecycle policy never expires, and untags the removed ones.
+
+  --stack NAME               the stack's state machine, from its outputs (pulumi stack output --json)
+  --state-machine-arn ARN    the state machine, without the Pulumi CLI
+  --keep N                   how many of the newest versions to keep (${KEEP.min}-${KEEP.max}; default: the state
+                             machine's ${VERSIONS_TO_KEEP_TAG} tag, the stack's stateMachineVersionsToKeep)
+  --dry-run                  print what would be kept and removed, and change nothing
+  --json                     print one JSON document instead of lines
+  --help                     print this help
+
+Exit codes: 0 done (or, with --dry-run, planned); 1 AWS refused a call; 2 bad usage.`;
+
+export const OPTIONS = {
+    stack: { type: "string", pattern: QUALIFIED_STACK_NAME },
+    "state-machine-arn": { type: "string" },
+    keep: { type: "string", integer: { min: KEEP.min, max: KEEP.max } },
+    "dry-run": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+} as const satisfies OptionTable;
+
+export interface PruneDeps extends ToolIo, Sleeper {
+    stackOutputs: (stack: string) => Promise<Record<string, unknown>>;
+    now: () => Date;
+}
+
+const defaultDeps: PruneDeps = {
+    stackOutputs: pulumiStackOutputs,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => new Date(),
+    ...processIo,
+};
+
+/** Every value of key TaskDefinition anywhere in a definition: the task definitions its Run ECS task states run. */
+function taskDefinitionsOf(definition: unknown): string[] {
+    if (Array.isArray(definition)) {
+        return definition.flatMap(taskDefinitionsOf);
+    }
+    if (definition === null || typeof definition !== "object") {
+        return [];
+    }
+    return Object.entries(definition).flatMap(([key, value]) => (key === "TaskDefinition" && typeof value === "string" ? [value] : taskDefinitionsOf(value)));
+}
+
+/** An ECR image reference by digest, `<registry>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<hex>`, in its parts. */
+function ecrImage(image: string): { registryId: string; repositoryName: string; imageDigest: string } | undefined {
+    const match = /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/([^@:]+)@(sha256:[0-9a-f]{64})$/.exec(image);
+    return match === null ? undefined : { registryId: match[1], repositoryName: match[2], imageDigest: match[3] };
+}
+
+interface Clients {
+    sfn: SFNClient;
+    ecs: ECSClient;
+    ecr: ECRClient;
+}
+
+/** The facts the plan needs: every version, what the aliases route to, and the executions of the versions the count does not keep. */
+async function gather(clients: Clients, stateMachineArn: string, keep: number, deps: PruneDeps) {
+    const { sfn } = clients;
+    // The SDK has paginators for ListExecutions but none for the versions and aliases: their nextToken is followed here.
+    const versions: Version[] = [];
+    let nextToken: string | undefined;
+    do {
+        const page = await call(
+            "states:ListStateMachineVersions",
+            stateMachineArn,
+            () => sfn.send(new ListStateMachineVersionsCommand({ stateMachineArn, nextToken })),
+            deps,
+            true,
+        );
+        versions.push(
+            ...(page.stateMachineVersions ?? []).map((v) => ({
+                arn: v.stateMachineVersionArn!,
+                number: versionNumber(v.stateMachineVersionArn!),
+                created: v.creationDate!,
+            })),
+        );
+        nextToken = page.nextToken;
+    } while (nextToken);
+    const routed = new Set<string>();
+    do {
+        const page = await call(
+            "states:ListStateMachineAliases",
+            stateMachineArn,
+            () => sfn.send(new ListStateMachineAliasesCommand({ stateMachineArn, nextToken })),
+            deps,
+            true,
+        );
+        for (const item of page.stateMachineAliases ?? []) {
+            const alias = await call(
+                "states:DescribeStateMachineAlias",
+                item.stateMachineAliasArn!,
+                () => sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: item.stateMachineAliasArn })),
+                deps,
+                true,
+            );
+            (alias.routingConfiguration ?? []).forEach((route) => routed.add(route.stateMachineVersionArn!));
+        }
+        nextToken = page.nextToken;
+    } while (nextToken);
+    const counted = new Set(newest(versions, keep).map((v) => v.arn));
+    const executions = new Map<string, ExecutionOnVersion[]>();
+    for (const version of versions.filter((v) => !routed.has(v.arn) && !counted.has(v.arn))) {
+        const seen: ExecutionOnVersion[] = [];
+        for await (const page of paginateListExecutions({ client: sfn }, { stateMachineArn: version.arn })) {
+            seen.push(...(page.executions ?? []).map((e) => ({ status: e.status!, stopDate: e.stopDate })));
+        }
+        executions.set(version.arn, seen);
+    }
+    return { versions, routed, executions };
+}
+
+/** The batch images a version's definition runs, by digest. */
+async function imagesOf(clients: Clients, version: Version, deps: PruneDeps) {
+    const described = await call(
+        "states:DescribeStateMachine",
+        version.arn,
+        // DescribeStateMachine takes a version's ARN, and returns that version's definition.
+        () => clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: version.arn })),
+        deps,
+        true,
+    );
+    const images = [];
+    for (const taskDefinition of taskDefinitionsOf(JSON.parse(described.definition ?? "{}"))) {
+        const task = await call(
+            "ecs:DescribeTaskDefinition",
+            taskDefinition,
+            () => clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
+            deps,
+        );
+        images.push(...(task.taskDefinition?.containerDefinitions ?? []).map((c) => ecrImage(c.image ?? "")).filter((i) => i !== undefined));
+    }
+    return images;
+}
+
+/** Tags a kept version's images version-<number>, so that the lifecycle policy's count cannot expire them. */
+async function holdImages(clients: Clients, version: Version, deps: PruneDeps): Promise<void> {
+    for (const image of await imagesOf(clients, version, deps)) {
+        const { registryId, repositoryName, imageDigest } = image;
+        const found = await call(
+            "ecr:BatchGetImage",
+            repositoryName,
+            () => clients.ecr.send(new BatchGetImageCommand({ registryId, repositoryName, imageIds: [{ imageDigest }] })),
+            deps,
+        );
+        const manifest = found.images?.[0];
+        if (manifest?.imageManifest === undefined) {
+            continue;
+        }
+        const imageTag = versionImageTag(version);
+        try {
+            await clients.ecr.send(
+                new PutImageCommand({
+                    registryId,
+                    repositoryName,
+                    imageManifest: manifest.imageManifest,
+                    imageManifestMediaType: manifest.imageManifestMediaType,
+                    imageDigest,
+                    imageTag,
+                }),
+            );
+        } catch (error) {
+            // The tag is on this image already: what a run before this one did.
+            if ((error as Error).name !== "ImageAlreadyExistsException") {
+                throw new ExecuteError(`AWS refused ecr:PutImage of ${repositoryName}:${imageTag}: ${(error as Error).name}: ${(error as Error).message}`);
+            }
+        }
+    }
+}
+
+/** Removes a version, then its image's version tag, which leaves the image to the lifecycle policy. */
+async function removeVersion(clients: Clients, version: Version, deps: PruneDeps): Promise<void> {
+    const images = await imagesOf(clients, version, deps);
+    await call(
+        "states:DeleteStateMachineVersion",
+        version.arn,
+        () => clients.sfn.send(new DeleteStateMachineVersionCommand({ stateMachineVersionArn: version.arn })),
+        deps,
+        true,
+    );
+    for (const { registryId, repositoryName } of images) {
+        await call(
+            "ecr:BatchDeleteImage",
+            repositoryName,
+            () => clients.ecr.send(new BatchDeleteImageCommand({ registryId, repositoryName, imageIds: [{ imageTag: versionImageTag(version) }] })),
+            deps,
+        );
+    }
+}
+
+/** The keep count: --keep, or the state machine's tag. */
+async function keepCount(sfn: SFNClient, stateMachineArn: string, given: string | undefined, deps: PruneDeps): Promise<{ keep: number; from: string }> {
+    if (given !== undefined) {
+        return { keep: Number(given), from: "--keep" };
+    }
+    const tags = await call(
+        "states:ListTagsForResource",
+        stateMachineArn,
+        () => sfn.send(new ListTagsForResourceCommand({ resourceArn: stateMachineArn })),
+        deps,
+        true,
+    );
+    const tagged = Number(tags.tags?.find((tag) => tag.key === VERSIONS_TO_KEEP_TAG)?.value);
+    if (!Number.isInteger(tagged) || tagged < KEEP.min || tagged > KEEP.max) {
+        throw new ExecuteError(
+            `${stateMachineArn} has no ${VERSIONS_TO_KEEP_TAG} tag of ${KEEP.min} to ${KEEP.max}: deploy it with this program (pulumi up), or give --keep N`,
+        );
+    }
+    return { keep: tagged, from: `the ${VERSIONS_TO_KEEP_TAG} tag` };
+}
+
+function render(stateMachineArn: string, keep: { keep: number; from: string }, plan: VersionDecision[], dryRun: boolean, out: (line: string) => void): void {
+    const removed = plan.filter((d) => !d.kept).length;
+    out(
+        `${plan.length} versions of ${stateMachineArn}: ${dryRun ? "would keep" : "kept"} ${plan.length - removed}, ${dryRun ? "would remove" : "removed"} ${removed} ` +
+            `(the ${keep.keep} newest kept, from ${keep.from})`,
+    );
+    const width = Math.max(1, ...plan.map((d) => String(d.version.number).length));
+    for (const { version, kept, why } of plan) {
+        out(`  ${String(version.number).padStart(width)}  ${(kept ? "kept" : dryRun ? "remove" : "removed").padEnd(7)}  ${why}`);
+    }
+}
+
+export async function prune(argv: string[], deps: PruneDeps = defaultDeps): Promise<number> {
+    let values;
+    try {
+        values = parseFlags(argv, OPTIONS);
+        if (!values.help && (values.stack === undefined) === (values["state-machine-arn"] === undefined)) {
+            throw new UsageError("give exactly one of --stack NAME and --state-machine-arn ARN");
+        }
+        const arn = values["state-machine-arn"];
+        if (arn !== undefined && (!STATE_MACHINE_ARN.test(arn) || arn.split(":").length !== 7)) {
+            throw new UsageError(
+                `--state-machine-arn must be an unqualified state machine ARN, arn:<partition>:states:<region>:<account>:stateMachine:<name> (got ${arn})`,
+            );
+        }
+    } catch (error) {
+        return refuseCaller(error, deps, USAGE);
+    }
+    if (values.help) {
+        deps.out(USAGE);
+        return 0;
+    }
+    try {
+        const stateMachineArn = values["state-machine-arn"] ?? str((await deps.stackOutputs(values.stack!)).stateMachineArn);
+        if (stateMachineArn === undefined) {
+            throw new ExecuteError(`stack ${values.stack} has no stateMachineArn output: is it deployed?`);
+        }
+        const region = parseArn(stateMachineArn).region;
+        const clients: Clients = {
+            sfn: await regionalClient((r) => new SFNClient(r ? { region: r } : {}), region),
+            ecs: await regionalClient((r) => new ECSClient(r ? { region: r } : {}), region),
+            ecr: await regionalClient((r) => new ECRClient(r ? { region: r } : {}), region),
+        };
+        try {
+            const keep = await keepCount(clients.sfn, stateMachineArn, values.keep, deps);
+            const facts = await gather(clients, stateMachineArn, keep.keep, deps);
+            const plan = planVersions({ ...facts, keep: keep.keep, now: deps.now() });
+            const dryRun = values["dry-run"];
+            if (!dryRun) {
+                for (const decision of plan) {
+                    await (decision.kept ? holdImages : removeVersion)(clients, decision.version, deps);
+                }
+            }
+            if (values.json) {
+                deps.out(
+                    JSON.stringify(
+                        { stateMachineArn, keep: keep.keep, dryRun, versions: plan.map(({ version, kept, why }) => ({ ...version, kept, why })) },
+                        null,
+                        2,
+                    ),
+                );
+            } else {
+                render(stateMachineArn, keep, plan, dryRun, deps.out);
+            }
+            return 0;
+        } finally {
+            clients.sfn.destroy();
+            clients.ecs.destroy();
+            clients.ecr.destroy();
+        }
+    } catch (error) {
+        if (error instanceof ExecuteError) {
+            deps.err(error.message);
+            return 1;
+        }
+        throw error;
+    }
+}
+
+/** The tool with the machine's own Pulumi CLI, clock and AWS credentials; `io` for where its lines go. */
+export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
+    return prune(argv, { ...defaultDeps, ...io });
+}

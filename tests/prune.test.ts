@@ -1,0 +1,269 @@
+/**
+ * npm run prune-versions: which versions it keeps (the plan, over generated histories) and what
+ * it calls, against mocked AWS clients whose responses are shaped as the Step Functions, ECS and
+ * ECR API references document them.
+ */
+import * as assert from "node:assert/strict";
+import { BatchDeleteImageCommand, BatchGetImageCommand, ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
+import { DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import {
+    DeleteStateMachineVersionCommand,
+    type ExecutionStatus,
+    DescribeStateMachineAliasCommand,
+    DescribeStateMachineCommand,
+    ListExecutionsCommand,
+    ListStateMachineAliasesCommand,
+    ListStateMachineVersionsCommand,
+    ListTagsForResourceCommand,
+    SFNClient,
+} from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+import fc from "fast-check";
+import { planVersions, type ExecutionOnVersion, type Version } from "../model/versions";
+import { prune, type PruneDeps } from "../scripts/prune";
+
+const sfn = mockClient(SFNClient);
+const ecs = mockClient(ECSClient);
+const ecr = mockClient(ECRClient);
+
+const MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:trading-workflow-state-machine";
+const NOW = new Date("2026-12-02T12:00:00Z");
+const DAY = 24 * 3600 * 1000;
+const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY);
+const version = (n: number): Version => ({ arn: `${MACHINE}:${n}`, number: n, created: daysAgo(60 - n) });
+const digest = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
+const REPOSITORY = "batch-repo-1a2b3c4";
+
+async function run(argv: string[], outputs: Record<string, unknown> = { stateMachineArn: MACHINE }) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const deps: PruneDeps = {
+        stackOutputs: async () => outputs,
+        sleep: async () => undefined,
+        now: () => NOW,
+        out: (l) => out.push(...l.split("\n")),
+        err: (l) => err.push(l),
+    };
+    return { code: await prune(argv, deps), out, err };
+}
+
+/** Six versions; live routes to 6; an execution runs on 4, one failed on 3 three days ago and one on 2 twenty days ago. */
+function account(keepTag = "2") {
+    sfn.on(ListTagsForResourceCommand, { resourceArn: MACHINE }).resolves({ tags: [{ key: "stock-trader:versions-to-keep", value: keepTag }] });
+    // Newest first, in pages, as ListStateMachineVersions returns them.
+    sfn.on(ListStateMachineVersionsCommand, { stateMachineArn: MACHINE })
+        .resolvesOnce({
+            stateMachineVersions: [6, 5, 4].map((n) => ({ stateMachineVersionArn: `${MACHINE}:${n}`, creationDate: version(n).created })),
+            nextToken: "p2",
+        })
+        .resolves({ stateMachineVersions: [3, 2, 1].map((n) => ({ stateMachineVersionArn: `${MACHINE}:${n}`, creationDate: version(n).created })) });
+    sfn.on(ListStateMachineAliasesCommand).resolves({ stateMachineAliases: [{ stateMachineAliasArn: `${MACHINE}:live`, creationDate: daysAgo(60) }] });
+    sfn.on(DescribeStateMachineAliasCommand).resolves({
+        stateMachineAliasArn: `${MACHINE}:live`,
+        name: "live",
+        routingConfiguration: [{ stateMachineVersionArn: `${MACHINE}:6`, weight: 100 }],
+        creationDate: daysAgo(60),
+        updateDate: daysAgo(1),
+    });
+    const execution = (n: number, status: ExecutionStatus, stopDate?: Date) => ({
+        executionArn: `arn:aws:states:us-east-1:123456789012:execution:trading-workflow-state-machine:e${n}`,
+        stateMachineArn: `${MACHINE}:${n}`,
+        name: `e${n}`,
+        status,
+        startDate: daysAgo(40),
+        ...(stopDate ? { stopDate } : {}),
+        stateMachineVersionArn: `${MACHINE}:${n}`,
+    });
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    sfn.on(ListExecutionsCommand, { stateMachineArn: `${MACHINE}:4` }).resolves({ executions: [execution(4, "RUNNING")] });
+    sfn.on(ListExecutionsCommand, { stateMachineArn: `${MACHINE}:3` }).resolves({
+        executions: [execution(3, "SUCCEEDED", daysAgo(1)), execution(3, "FAILED", daysAgo(3))],
+    });
+    sfn.on(ListExecutionsCommand, { stateMachineArn: `${MACHINE}:2` }).resolves({ executions: [execution(2, "FAILED", daysAgo(20))] });
+    for (let n = 1; n <= 6; n++) {
+        sfn.on(DescribeStateMachineCommand, { stateMachineArn: `${MACHINE}:${n}` }).resolves({
+            stateMachineArn: MACHINE,
+            name: "trading-workflow-state-machine",
+            definition: JSON.stringify({
+                StartAt: "Run ECS task",
+                States: { "Run ECS task": { Type: "Task", Parameters: { TaskDefinition: `fam:${n}` }, End: true } },
+            }),
+            roleArn: "arn:aws:iam::123456789012:role/r",
+            type: "STANDARD",
+            creationDate: version(n).created,
+        });
+        ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: `fam:${n}` }).resolves({
+            taskDefinition: { containerDefinitions: [{ name: "batch", image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${REPOSITORY}@${digest(n)}` }] },
+        });
+        ecr.on(BatchGetImageCommand, { imageIds: [{ imageDigest: digest(n) }] }).resolves({
+            images: [
+                {
+                    registryId: "123456789012",
+                    repositoryName: REPOSITORY,
+                    imageId: { imageDigest: digest(n) },
+                    imageManifest: `{"n":${n}}`,
+                    imageManifestMediaType: "application/vnd.oci.image.index.v1+json",
+                },
+            ],
+            failures: [],
+        });
+    }
+    sfn.on(DeleteStateMachineVersionCommand).resolves({});
+    ecr.on(PutImageCommand).resolves({});
+    ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [], failures: [] });
+}
+
+describe("npm run prune-versions (against mocked AWS clients)", () => {
+    beforeEach(() => {
+        sfn.reset();
+        ecs.reset();
+        ecr.reset();
+    });
+
+    it("keeps what live routes to, the newest, and what an execution runs or may be redriven on; removes the rest and frees their images", async () => {
+        account();
+        const result = await run(["--stack", "prod"]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(result.out, [
+            `6 versions of ${MACHINE}: kept 4, removed 2 (the 2 newest kept, from the stock-trader:versions-to-keep tag)`,
+            "  6  kept     live routes to it",
+            "  5  kept     one of the 2 newest",
+            "  4  kept     an execution on it is RUNNING",
+            `  3  kept     an execution on it ended FAILED and may be redriven until ${new Date(daysAgo(3).getTime() + 14 * DAY).toISOString()}`,
+            "  2  removed  older than the kept ones, and nothing runs or may be redriven on it",
+            "  1  removed  older than the kept ones, and nothing runs or may be redriven on it",
+        ]);
+        assert.deepEqual(
+            sfn.commandCalls(DeleteStateMachineVersionCommand).map((c) => c.args[0].input.stateMachineVersionArn),
+            [`${MACHINE}:2`, `${MACHINE}:1`],
+        );
+        assert.deepEqual(
+            ecr.commandCalls(PutImageCommand).map((c) => [c.args[0].input.imageTag, c.args[0].input.imageDigest, c.args[0].input.imageManifest]),
+            [6, 5, 4, 3].map((n) => [`version-${n}`, digest(n), `{"n":${n}}`]),
+        );
+        assert.deepEqual(
+            ecr.commandCalls(BatchDeleteImageCommand).map((c) => c.args[0].input),
+            [2, 1].map((n) => ({ registryId: "123456789012", repositoryName: REPOSITORY, imageIds: [{ imageTag: `version-${n}` }] })),
+        );
+        // The executions of the versions kept anyway are never listed.
+        assert.deepEqual(
+            sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input.stateMachineArn),
+            [4, 3, 2, 1].map((n) => `${MACHINE}:${n}`),
+        );
+    });
+
+    it("with --dry-run changes nothing, and --keep overrides the tag", async () => {
+        account();
+        const result = await run(["--state-machine-arn", MACHINE, "--dry-run", "--keep", "5"]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.equal(result.out[0], `6 versions of ${MACHINE}: would keep 5, would remove 1 (the 5 newest kept, from --keep)`);
+        assert.equal(result.out[6], "  1  remove   older than the kept ones, and nothing runs or may be redriven on it");
+        assert.equal(
+            sfn.commandCalls(DeleteStateMachineVersionCommand).length +
+                ecr.commandCalls(PutImageCommand).length +
+                ecr.commandCalls(BatchDeleteImageCommand).length,
+            0,
+        );
+        assert.equal(sfn.commandCalls(ListTagsForResourceCommand).length, 0);
+    });
+
+    it("prints the plan as JSON with --json", async () => {
+        account();
+        const result = await run(["--stack", "prod", "--json", "--dry-run"]);
+        const printed = JSON.parse(result.out.join("\n"));
+        assert.deepEqual(
+            printed.versions.map((v: { number: number; kept: boolean }) => [v.number, v.kept]),
+            [
+                [6, true],
+                [5, true],
+                [4, true],
+                [3, true],
+                [2, false],
+                [1, false],
+            ],
+        );
+        assert.equal(printed.keep, 2);
+    });
+
+    it("exits 1 naming the tag when the state machine has none to read the keep count from", async () => {
+        account();
+        sfn.on(ListTagsForResourceCommand, { resourceArn: MACHINE }).resolves({ tags: [] });
+        const result = await run(["--stack", "prod"]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, [
+            `${MACHINE} has no stock-trader:versions-to-keep tag of 2 to 999: deploy it with this program (pulumi up), or give --keep N`,
+        ]);
+        assert.equal(sfn.commandCalls(DeleteStateMachineVersionCommand).length, 0);
+    });
+
+    it("exits 1 with AWS's refusal when a version cannot be removed, and removes nothing after it", async () => {
+        account();
+        sfn.on(DeleteStateMachineVersionCommand).rejects(Object.assign(new Error("Version is referenced by an alias"), { name: "ConflictException" }));
+        const result = await run(["--stack", "prod"]);
+        assert.equal(result.code, 1);
+        assert.match(result.err[0], /^AWS refused states:DeleteStateMachineVersion on .*:2: ConflictException: Version is referenced by an alias/);
+        assert.equal(ecr.commandCalls(BatchDeleteImageCommand).length, 0, "an image stays held while its version stays");
+    });
+
+    it("refuses bad usage with exit 2: no target, both targets, a version's ARN, a keep count out of range", async () => {
+        for (const argv of [
+            [],
+            ["--stack", "prod", "--state-machine-arn", MACHINE],
+            ["--state-machine-arn", `${MACHINE}:3`],
+            ["--stack", "prod", "--keep", "1000"],
+        ]) {
+            const result = await run(argv);
+            assert.equal(result.code, 2, argv.join(" "));
+            assert.match(result.err[0], /--stack|--state-machine-arn|--keep/);
+        }
+        assert.equal(sfn.calls().length, 0);
+    });
+});
+
+describe("the version plan (generated histories)", () => {
+    const history = fc.record({
+        count: fc.integer({ min: 1, max: 40 }),
+        keep: fc.integer({ min: 2, max: 20 }),
+        routed: fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 2 }),
+        executions: fc.dictionary(
+            fc.integer({ min: 1, max: 40 }).map(String),
+            fc.array(
+                fc.record({
+                    status: fc.constantFrom("RUNNING", "PENDING_REDRIVE", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"),
+                    stoppedDaysAgo: fc.integer({ min: 0, max: 30 }),
+                }),
+                { maxLength: 3 },
+            ),
+        ),
+    });
+
+    it("keeps exactly the versions live routes to, the newest up to the count, and those an execution runs or may be redriven on", () => {
+        fc.assert(
+            fc.property(history, ({ count, keep, routed, executions }) => {
+                const versions = Array.from({ length: count }, (_, i) => version(i + 1));
+                const byVersion = new Map<string, ExecutionOnVersion[]>(
+                    Object.entries(executions).map(([n, list]) => [
+                        `${MACHINE}:${n}`,
+                        list.map(({ status, stoppedDaysAgo }) => ({ status, stopDate: status === "RUNNING" ? undefined : daysAgo(stoppedDaysAgo) })),
+                    ]),
+                );
+                const routedArns = new Set(routed.map((n) => `${MACHINE}:${n}`));
+                const plan = planVersions({ versions, routed: routedArns, executions: byVersion, keep, now: NOW });
+                assert.deepEqual(
+                    plan.map((d) => d.version.number),
+                    versions.map((v) => v.number).reverse(),
+                    "every version once, newest first",
+                );
+                for (const { version: v, kept } of plan) {
+                    const holds = (byVersion.get(v.arn) ?? []).some(
+                        (e) =>
+                            e.status === "RUNNING" ||
+                            e.status === "PENDING_REDRIVE" ||
+                            (["FAILED", "TIMED_OUT", "ABORTED"].includes(e.status) && NOW.getTime() - e.stopDate!.getTime() < 14 * DAY),
+                    );
+                    assert.equal(kept, routedArns.has(v.arn) || v.number > count - keep || holds, `version ${v.number}`);
+                }
+            }),
+        );
+    });
+});
