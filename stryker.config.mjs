@@ -50,6 +50,7 @@ export default {
             "tests/functions.test.ts",
             "tests/bundle.test.ts",
             "tests/execute.test.ts",
+            "tests/prune.test.ts",
             "tests/preflight.test.ts",
             "tests/show.test.ts",
             "tests/docs.test.ts",
