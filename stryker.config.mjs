@@ -21,6 +21,11 @@ export default {
         // The entry points only hand a tool or the job the process's arguments and streams; each
         // main they call is mutated where it lives, and the child-process tests run the entry points.
         "!batch-container/src/main.ts",
+        // The end-to-end steps and the Automation API's adapter act on a real account, which no
+        // test here reaches; the suite's driver and its AWS reads are mutated.
+        "!scripts/e2e-scenarios.ts",
+        "!scripts/e2e-automation.ts",
+        "!scripts/e2e-main.ts",
     ],
     mochaOptions: {
         // The fast, in-process tests: the model, the handlers, the batch job, the tools against
@@ -51,6 +56,7 @@ export default {
             "tests/bundle.test.ts",
             "tests/execute.test.ts",
             "tests/prune.test.ts",
+            "tests/e2e.test.ts",
             "tests/preflight.test.ts",
             "tests/show.test.ts",
             "tests/docs.test.ts",

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { PROJECT_ROOT } from "../model/project";
 import { parseFlags, processIo, refuseCaller, UsageError, type OptionTable, type ToolIo } from "./cli";
 import { main as cost } from "./cost";
+import { main as e2e } from "./e2e-main";
 import { withDiagrams } from "./diagram";
 import { main as simulate } from "./simulate";
 import { main as show } from "./show";
@@ -31,7 +32,7 @@ class BlockError extends Error {}
 type Tool = (argv: string[], io: ToolIo) => Promise<number>;
 
 /** The tools a block may run, by their npm script name. */
-const TOOLS: Readonly<Record<string, Tool>> = { cost, simulate, show };
+const TOOLS: Readonly<Record<string, Tool>> = { cost, simulate, show, "test:e2e": e2e };
 
 /** A generated block: its opening marker's command, and where its body starts and ends. */
 interface Block {
@@ -43,7 +44,7 @@ interface Block {
     line: number;
 }
 
-const OPENING = /^<!-- npm run ([a-z:-]+)(?: -- (.+?))? -->$/gm;
+const OPENING = /^<!-- npm run ([a-z0-9:-]+)(?: -- (.+?))? -->$/gm;
 
 /** Every generated block in a document, in order; throws on a block without its end marker. */
 export function findBlocks(text: string, file: string): Block[] {

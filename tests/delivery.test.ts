@@ -264,6 +264,23 @@ describe("GitHub workflows", () => {
         assert.match(all, /role-to-assume:/);
     });
 
+    it("runs the end-to-end suite on demand and nightly in the e2e environment, then always the sweep", () => {
+        const e2eWorkflow = workflow("e2e.yml");
+        assert.deepEqual(Object.keys(e2eWorkflow.on).sort(), ["schedule", "workflow_dispatch"]);
+        const job = e2eWorkflow.jobs.e2e;
+        assert.equal(job.environment, "e2e");
+        assert.equal(job.permissions["id-token"], "write");
+        const steps = job.steps as { run?: string; if?: string; with?: Record<string, string> }[];
+        const suite = steps.findIndex((step) => step.run === 'npm run test:e2e -- --account "$E2E_ACCOUNT_ID"');
+        const sweep = steps.findIndex((step) => step.run === "npm run test:e2e -- --sweep");
+        assert.ok(suite >= 0 && sweep > suite);
+        assert.equal(steps[sweep].if, "always()", "the sweep runs whether the suite passed or not");
+        assert.ok(
+            steps.some((step) => step.with?.["role-to-assume"] === "${{ secrets.AWS_E2E_ROLE_ARN }}"),
+            "its own deploy role",
+        );
+    });
+
     it("after pulumi up, prunes the stack's versions and runs one execution through live, failing the job unless it succeeds", () => {
         const steps = workflow("deploy.yml").jobs.up.steps as { uses?: string; name?: string; run?: string; with?: Record<string, string> }[];
         const up = steps.findIndex((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command === "up");

@@ -16,6 +16,8 @@ import * as docs from "../scripts/docs";
 import { execute, OPTIONS as EXECUTE_OPTIONS, USAGE as EXECUTE_USAGE } from "../scripts/execute";
 import * as preflight from "../scripts/preflight";
 import { OPTIONS as PRUNE_OPTIONS, prune, USAGE as PRUNE_USAGE } from "../scripts/prune";
+import { e2e, OPTIONS as E2E_OPTIONS, usage as e2eUsage } from "../scripts/e2e";
+import { STEPS as E2E_STEPS } from "../scripts/e2e-scenarios";
 import * as show from "../scripts/show";
 import * as simulate from "../scripts/simulate";
 import { BENCHMARK_OPTIONS, parseCommand, UsageError, type Option, type OptionTable, type ToolIo } from "../scripts/cli";
@@ -63,6 +65,33 @@ const TOOLS: { script: string; main: Main; usage: string; options: OptionTable; 
         usage: PRUNE_USAGE,
         options: PRUNE_OPTIONS,
         badFlags: [["--stack"], ["--state-machine-arn", "not-an-arn"]],
+    },
+    {
+        script: "test:e2e",
+        // An engine that refuses every call: each run here ends at its flags, or at the account guard.
+        main: (argv, io) =>
+            e2e(argv, {
+                ...io,
+                engine: () => ({
+                    callerAccount: async () => "000000000000",
+                    createStack: () => Promise.reject(new Error("no stack")),
+                    selectStack: () => Promise.reject(new Error("no stack")),
+                    listStacks: async () => [],
+                }),
+                steps: E2E_STEPS,
+                baseConfig: () => ({}),
+                now: () => new Date(0),
+                onSignal: () => () => undefined,
+                shortId: () => "00000000",
+                runCost: () => 0,
+            }),
+        usage: e2eUsage(E2E_STEPS),
+        options: E2E_OPTIONS,
+        badFlags: [
+            ["--account", "12"],
+            ["--region", "Mars"],
+            ["--sweep", "--keep"],
+        ],
     },
     { script: "preflight", main: preflight.main, usage: preflight.USAGE, options: preflight.OPTIONS, badFlags: [["--stack", "nowhere"]] },
     {

@@ -1,0 +1,427 @@
+/**
+ * The end-to-end steps, in order: each drives the repository's own tools in this process (execute,
+ * preflight, prune-versions) and reads AWS for what only an account can show. Each names the claim
+ * of the project's design it settles. The first `deploy` step creates the stack; the others update it.
+ */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeSubnetsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { GetPolicyCommand, GetPolicyVersionCommand, IAMClient } from "@aws-sdk/client-iam";
+import { DescribeExecutionCommand, RedriveExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { METRIC_NAMESPACE, TRADE_METRICS } from "../functions/telemetry";
+import { parseArn } from "../model/arn";
+import { FARGATE_AVAILABILITY_ZONE_IDS, IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
+import { stateMachineConsoleUrl } from "../model/monitoring";
+import { execute } from "./execute";
+import { main as preflight } from "./preflight";
+import { prune } from "./prune";
+import { aliasRoutes, alarmState, allowBatchWrites, deniedActions, denyBatchWrites, imageTagged, metricSum, processedAt, roleName } from "./e2e-reads";
+import type { Step, StepContext } from "./e2e";
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it gives a value, or fails after `seconds` naming what it waited for. */
+async function until<T>(what: string, seconds: number, check: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+        const value = await check();
+        if (value !== undefined) {
+            return value;
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`waited ${seconds} s for ${what}`);
+        }
+        await sleep(10_000);
+    }
+}
+
+function expect(condition: boolean, message: string): void {
+    if (!condition) {
+        throw new Error(message);
+    }
+}
+
+interface ExecutionResult {
+    executionArn: string;
+    status: string;
+    output?: { id?: string; type?: string };
+    stateMachineVersionArn?: string;
+    stateMachineAliasArn?: string;
+    logs?: { source: string; message: string }[];
+}
+
+/** `npm run execute` in this process against the stack's outputs, as JSON. */
+async function runExecute(context: StepContext, args: string[]): Promise<ExecutionResult> {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    await execute([...args, "--json"], { stackOutputs: async () => context.outputs, sleep, out: (l) => lines.push(l), err: (l) => errors.push(l) });
+    if (lines.length === 0) {
+        throw new Error(`npm run execute ${args.join(" ")} printed nothing: ${errors.join("; ")}`);
+    }
+    return JSON.parse(lines.join("\n")) as ExecutionResult;
+}
+
+const output = (context: StepContext, key: string): string => {
+    const value = context.outputs[key];
+    expect(typeof value === "string" && value !== "", `the stack has no ${key} output`);
+    return value as string;
+};
+
+/** Clients in the stack's region. */
+const clients = (context: StepContext) => ({
+    sfn: new SFNClient({ region: context.region }),
+    cloudwatch: new CloudWatchClient({ region: context.region }),
+    dynamodb: new DynamoDBClient({ region: context.region }),
+    ecr: new ECRClient({ region: context.region }),
+    iam: new IAMClient({ region: context.region }),
+});
+
+/** The trades the buy-and-sell step made, for the steps after it. */
+const made: { executions: ExecutionResult[]; failed?: ExecutionResult } = { executions: [] };
+
+const throughLive = (context: StepContext, result: ExecutionResult) =>
+    expect(result.stateMachineAliasArn === output(context, "stateMachineAliasArn"), `${result.executionArn} did not start through live`);
+
+/** Fails the batch for the duration of `body` with a deny on the task role, and waits for IAM to see it come and go. */
+async function withFailingBatch<T>(context: StepContext, body: () => Promise<T>): Promise<T> {
+    const { iam } = clients(context);
+    const role = roleName(output(context, "taskRoleArn"));
+    await denyBatchWrites(iam, role);
+    await sleep(IAM_PROPAGATION_SECONDS * 1000);
+    try {
+        return await body();
+    } finally {
+        await allowBatchWrites(iam, role);
+        await sleep(IAM_PROPAGATION_SECONDS * 1000);
+    }
+}
+
+export const STEPS: readonly Step[] = [
+    {
+        name: "preflight",
+        proves: "the account passes npm run preflight before the first up",
+        settles: "preflight's checks against a real account",
+        budgetSeconds: 60,
+        executions: 0,
+        run: async () => {
+            const lines: string[] = [];
+            const code = await preflight(["--stack", "dev"], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+            expect(code === 0, `preflight exited ${code}:\n${lines.join("\n")}`);
+        },
+    },
+    {
+        name: "deploy",
+        proves: "pulumi up creates the stack from the dev config, the live alias and the first version included",
+        settles: "the program deploys, aws-native's alias through Cloud Control included",
+        budgetSeconds: 900,
+        executions: 0,
+        run: async (context) => {
+            await context.deploy();
+            expect(output(context, "stateMachineAliasArn").endsWith(":live"), "stateMachineAliasArn is not the live alias");
+        },
+    },
+    {
+        name: "buy-and-sell-through-live",
+        proves: "executions through live end SUCCEEDED, a buy and a sell among them, each trade's item with ProcessedAt",
+        settles: "execute --stack starts through the alias; the batch marks the trade processed",
+        budgetSeconds: 600,
+        executions: 8,
+        run: async (context) => {
+            // The price is random: eight executions show both paths but for a chance of 1 in 128.
+            const results = await Promise.all(Array.from({ length: 8 }, () => runExecute(context, ["--stack", context.stack.name, "--logs"])));
+            for (const result of results) {
+                expect(result.status === "SUCCEEDED", `${result.executionArn} ended ${result.status}`);
+                throughLive(context, result);
+                const at = await processedAt(clients(context).dynamodb, output(context, "transactionTableName"), result.output?.id ?? "");
+                expect(at !== undefined, `trade ${result.output?.id} has no ProcessedAt`);
+            }
+            const types = new Set(results.map((r) => r.output?.type));
+            expect(types.has("buy") && types.has("sell"), `the executions made only ${[...types].join(", ")} trades`);
+            made.executions = results;
+        },
+    },
+    {
+        name: "logs-and-trade-metrics",
+        proves: "the functions' JSON log lines arrive (execute --logs), and the Trades metric through GetMetricData",
+        settles: "Lambda's JSON logging and the EMF trade metrics at the stack's functionLogLevel",
+        budgetSeconds: 600,
+        executions: 0,
+        run: async (context) => {
+            const logged = made.executions.flatMap((e) => e.logs ?? []);
+            for (const source of ["stock-checker", "batch"]) {
+                expect(
+                    logged.some((line) => line.source === source),
+                    `no ${source} log line arrived`,
+                );
+            }
+            const from = new Date(Date.now() - 3600_000);
+            const sum = await until("the Trades metric", 540, async () => {
+                const trades = await metricSum(
+                    clients(context).cloudwatch,
+                    { namespace: METRIC_NAMESPACE, name: TRADE_METRICS.trades, dimensions: { Stack: context.stack.name, TradeType: "buy" } },
+                    from,
+                    new Date(),
+                );
+                return trades > 0 ? trades : undefined;
+            });
+            expect(sum > 0, "no buy counted");
+        },
+    },
+    {
+        name: "alarms-count-executions-through-live",
+        proves: "AWS/States metrics on the unqualified state machine ARN count the executions started through live",
+        settles: "the execution alarms, which the canary watches, see executions started through the alias",
+        budgetSeconds: 600,
+        executions: 0,
+        run: async (context) => {
+            const from = new Date(Date.now() - 3600_000);
+            await until("ExecutionsSucceeded on the unqualified ARN", 540, async () => {
+                const sum = await metricSum(
+                    clients(context).cloudwatch,
+                    { namespace: "AWS/States", name: "ExecutionsSucceeded", dimensions: { StateMachineArn: output(context, "stateMachineArn") } },
+                    from,
+                    new Date(),
+                );
+                return sum >= made.executions.length ? sum : undefined;
+            });
+        },
+    },
+    {
+        name: "batch-failure-caught-then-rerun",
+        proves: "a failing batch is caught into Error and the execution FAILED; --rerun-batch then succeeds for the same trade",
+        settles: "Catch on the batch, and npm run execute -- --rerun-batch",
+        budgetSeconds: 900,
+        executions: 2,
+        run: async (context) => {
+            const failed = await withFailingBatch(context, () => runExecute(context, ["--stack", context.stack.name]));
+            expect(failed.status === "FAILED", `the execution ended ${failed.status}, not FAILED`);
+            made.failed = failed;
+            const lines: string[] = [];
+            const code = await execute(["--rerun-batch", failed.executionArn, "--stack", context.stack.name], {
+                stackOutputs: async () => context.outputs,
+                sleep,
+                out: (l) => lines.push(l),
+                err: (l) => lines.push(l),
+            });
+            expect(code === 0, `--rerun-batch exited ${code}:\n${lines.join("\n")}`);
+        },
+    },
+    {
+        name: "deploy-during-a-running-execution",
+        proves: "an execution in flight while up moves to Fargate Spot (a new image, for X86_64, and a new revision) still succeeds",
+        settles: "a deploy removes no image or revision a running execution needs",
+        budgetSeconds: 1200,
+        executions: 1,
+        run: async (context) => {
+            const lines: string[] = [];
+            await execute(["--stack", context.stack.name, "--no-follow"], {
+                stackOutputs: async () => context.outputs,
+                sleep,
+                out: (l) => lines.push(l),
+                err: (l) => lines.push(l),
+            });
+            const executionArn = lines[0];
+            await context.deploy({ "stock-trader:batchCapacity": "FARGATE_SPOT" });
+            const { sfn } = clients(context);
+            const status = await until("the execution in flight to end", 900, async () => {
+                const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+                return status === "RUNNING" ? undefined : status;
+            });
+            expect(status === "SUCCEEDED", `the execution started before the deploy ended ${status}`);
+        },
+    },
+    {
+        name: "fargate-spot-x86-64",
+        proves: "a Fargate Spot stack, X86_64, runs one execution to SUCCEEDED",
+        settles: "Fargate Spot with the derived X86_64 architecture",
+        budgetSeconds: 600,
+        executions: 1,
+        run: async (context) => {
+            const result = await runExecute(context, ["--stack", context.stack.name]);
+            expect(result.status === "SUCCEEDED", `the Spot execution ended ${result.status}`);
+        },
+    },
+    {
+        name: "redriven-execution-keeps-its-version",
+        proves: "redriving the failed execution after later deploys runs it on the version it started on",
+        settles: "a redriven execution stays on its version, which the pruner keeps",
+        budgetSeconds: 300,
+        executions: 1,
+        run: async (context) => {
+            const failed = made.failed;
+            expect(failed?.stateMachineVersionArn !== undefined, "no failed execution to redrive");
+            const { sfn } = clients(context);
+            await sfn.send(new RedriveExecutionCommand({ executionArn: failed!.executionArn }));
+            const after = await until("the redriven execution to end", 240, async () => {
+                const described = await sfn.send(new DescribeExecutionCommand({ executionArn: failed!.executionArn }));
+                return described.status === "RUNNING" ? undefined : described;
+            });
+            expect(
+                after.stateMachineVersionArn === failed!.stateMachineVersionArn,
+                `redriven on ${after.stateMachineVersionArn}, started on ${failed!.stateMachineVersionArn}`,
+            );
+        },
+    },
+    {
+        name: "tracing-logging-and-schedule-in-one-up",
+        proves: `turning on tracing, ALL logging and the schedule in one up succeeds after the ${IAM_PROPAGATION_SECONDS} s pause, and the stale alarm warms up in INSUFFICIENT_DATA`,
+        settles: `the ${IAM_PROPAGATION_SECONDS} s IAM propagation pause; the stale-success alarm's warm-up`,
+        budgetSeconds: 600,
+        executions: 0,
+        run: async (context) => {
+            await context.deploy({ "stock-trader:tracingEnabled": "true", "stock-trader:logLevel": "ALL", "stock-trader:scheduleEnabled": "true" });
+            const state = await alarmState(clients(context).cloudwatch, "monitoring-no-recent-success");
+            expect(state === "INSUFFICIENT_DATA", `the stale-success alarm is ${state} right after the deploy, not warming up`);
+        },
+    },
+    {
+        name: "canary-rolls-back",
+        proves: "a CANARY deploy of a new version whose executions fail trips an execution alarm: up fails and live stays on the previous version",
+        settles: "the alias handler's rollback through Cloud Control; how long up waits; what the state holds after a rollback",
+        budgetSeconds: 2400,
+        executions: 6,
+        run: async (context) => {
+            const before = output(context, "stateMachineVersionArn");
+            await context.deploy({
+                "stock-trader:deploymentType": "CANARY",
+                "stock-trader:deploymentPercentage": "50",
+                "stock-trader:deploymentIntervalMinutes": "15",
+            });
+            await context.stack.setConfig({ "stock-trader:buyThreshold": "40" });
+            const rolledBack = await withFailingBatch(context, async () => {
+                const up = context.stack.up(context.log).then(
+                    () => false,
+                    (error: Error) => error.message.includes("ALARM"),
+                );
+                // While the canary runs, executions through live fail on either version, and the failed-executions alarm fires.
+                for (let i = 0; i < 6; i++) {
+                    await runExecute(context, ["--stack", context.stack.name, "--no-follow"]).catch(() => undefined);
+                    await sleep(60_000);
+                }
+                return up;
+            });
+            expect(rolledBack, "pulumi up did not fail on the alarm");
+            const routes = await aliasRoutes(clients(context).sfn, output(context, "stateMachineAliasArn"));
+            expect(routes[before] === 100, `live routes ${JSON.stringify(routes)}, not all to ${before}`);
+        },
+    },
+    {
+        name: "next-up-after-a-rollback",
+        proves: "with the failure gone, the next up runs the same canary again and moves live to the new version",
+        settles: "what the next up does after a rolled-back canary",
+        budgetSeconds: 1800,
+        executions: 0,
+        run: async (context) => {
+            const outputs = await context.deploy();
+            const routes = await aliasRoutes(clients(context).sfn, output(context, "stateMachineAliasArn"));
+            expect(routes[String(outputs.stateMachineVersionArn)] === 100, `live routes ${JSON.stringify(routes)} after the next up`);
+        },
+    },
+    {
+        name: "live-image-after-rollback",
+        proves: "the image tagged live is still in the repository after the rollback and the deploys since",
+        settles: "the ECR lifecycle rule that never expires live",
+        budgetSeconds: 60,
+        executions: 0,
+        run: async (context) => {
+            const repository = output(context, "repositoryUrl").split("/").slice(1).join("/");
+            expect(await imageTagged(clients(context).ecr, repository, "live"), "no image is tagged live");
+        },
+    },
+    {
+        name: "prune-versions",
+        proves: "npm run prune-versions keeps live's version and the failed execution's, and tags their images",
+        settles: "version pruning within the 1,000 versions, each kept version keeping its image",
+        budgetSeconds: 300,
+        executions: 0,
+        run: async (context) => {
+            const lines: string[] = [];
+            const code = await prune(["--state-machine-arn", output(context, "stateMachineArn"), "--json"], {
+                stackOutputs: async () => context.outputs,
+                sleep,
+                now: () => new Date(),
+                out: (l) => lines.push(l),
+                err: (l) => lines.push(l),
+            });
+            expect(code === 0, `prune-versions exited ${code}: ${lines.join("\n")}`);
+            const kept = (JSON.parse(lines.join("\n")) as { versions: { arn: string; number: number; kept: boolean }[] }).versions.filter((v) => v.kept);
+            for (const arn of [String(context.outputs.stateMachineVersionArn), made.failed?.stateMachineVersionArn]) {
+                const version = kept.find((v) => v.arn === arn);
+                expect(version !== undefined, `${arn} was not kept`);
+                const repository = output(context, "repositoryUrl").split("/").slice(1).join("/");
+                expect(
+                    await imageTagged(clients(context).ecr, repository, `version-${version!.number}`),
+                    `the image of version ${version!.number} is not held`,
+                );
+            }
+        },
+    },
+    {
+        name: "operator-policy-opens-the-console",
+        proves: "IAM allows the operator policy every call the console makes for stateMachineConsoleUrl, and StartExecution only through live",
+        settles: "the operator policy's console grants, by IAM's own simulator",
+        budgetSeconds: 120,
+        executions: 0,
+        run: async (context) => {
+            const { iam } = clients(context);
+            const policy = await iam.send(new GetPolicyCommand({ PolicyArn: output(context, "operatorPolicyArn") }));
+            const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.Policy!.Arn, VersionId: policy.Policy!.DefaultVersionId }));
+            const document = decodeURIComponent(version.PolicyVersion!.Document!);
+            const machine = output(context, "stateMachineArn");
+            const denied = await deniedActions(
+                iam,
+                document,
+                [
+                    "states:DescribeStateMachine",
+                    "states:ListExecutions",
+                    "states:ListStateMachineVersions",
+                    "states:ListStateMachineAliases",
+                    "states:DescribeStateMachineAlias",
+                ],
+                machine,
+            );
+            expect(denied.length === 0, `the console's calls denied: ${denied.join(", ")}`);
+            expect(
+                (await deniedActions(iam, document, ["states:StartExecution"], machine, { "states:StateMachineQualifier": "live" })).length === 0,
+                "a start through live is denied",
+            );
+            expect((await deniedActions(iam, document, ["states:StartExecution"], machine)).length === 1, "a start by the unqualified ARN is allowed");
+            expect(stateMachineConsoleUrl(machine) === context.outputs.stateMachineConsoleUrl, "stateMachineConsoleUrl is not the partition's console page");
+        },
+    },
+    {
+        name: "partition-console-links",
+        proves: "in China and GovCloud, the console links open that partition's console",
+        settles: "the console addresses of the aws-cn and aws-us-gov partitions",
+        budgetSeconds: 30,
+        executions: 0,
+        run: async (context) => {
+            const partition = parseArn(output(context, "stateMachineArn")).partition;
+            if (partition === "aws") {
+                return { skipped: "the account is in the aws partition; run the suite in an aws-cn or aws-us-gov account to check these links" };
+            }
+            const url = String(context.outputs.stateMachineConsoleUrl);
+            expect(url.includes(partition === "aws-cn" ? "amazonaws.cn" : "amazonaws-us-gov.com"), `${url} is not the ${partition} console`);
+            return undefined;
+        },
+    },
+    {
+        name: "fargate-zones",
+        proves: "in a region where Fargate skips zones, the batch task ran in a zone Fargate supports",
+        settles: "the default VPC's subnets filtered to Fargate's zones",
+        budgetSeconds: 30,
+        executions: 0,
+        run: async (context) => {
+            const zones = FARGATE_AVAILABILITY_ZONE_IDS[context.region];
+            if (zones === undefined) {
+                return { skipped: `Fargate runs in every zone of ${context.region}; run the suite with --region us-west-1 to check the filter` };
+            }
+            const ec2 = new EC2Client({ region: context.region });
+            const { Subnets } = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: context.outputs.subnetIds as string[] }));
+            const outside = (Subnets ?? []).filter((s) => !zones.includes(s.AvailabilityZoneId ?? ""));
+            expect(outside.length === 0, `subnets outside Fargate's zones: ${outside.map((s) => s.SubnetId).join(", ")}`);
+            return undefined;
+        },
+    },
+];

@@ -1,0 +1,406 @@
+/**
+ * The end-to-end driver without an account: its order, guards, cleanup and exit codes against a
+ * stand-in engine; the real Automation API against a stand-in `pulumi` executable on PATH, down
+ * to the command lines it runs; and the steps' AWS reads against mocked clients.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { DeleteRolePolicyCommand, IAMClient, PutRolePolicyCommand, SimulateCustomPolicyCommand } from "@aws-sdk/client-iam";
+import { DescribeStateMachineAliasCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+import { assertE2eStack, e2e, type E2eDeps, type Engine, type EngineStack, type Step } from "../scripts/e2e";
+import { automationEngine } from "../scripts/e2e-automation";
+import { aliasRoutes, alarmState, allowBatchWrites, deniedActions, denyBatchWrites, imageTagged, metricSum, processedAt } from "../scripts/e2e-reads";
+import { STEPS } from "../scripts/e2e-scenarios";
+import { tempDir } from "./support/temp";
+
+const ACCOUNT = "123456789012";
+
+/** A stand-in engine that records every call, in order, and fails or hangs where a test says. */
+function standIn(options: { account?: string; failUp?: number; hangUp?: number; stacks?: { name: string; lastUpdate?: Date }[] } = {}) {
+    const calls: string[] = [];
+    let ups = 0;
+    const stack = (name: string): EngineStack => ({
+        name,
+        setConfig: async (values) => void calls.push(`config ${name} ${JSON.stringify(values)}`),
+        up: async () => {
+            ups++;
+            calls.push(`up ${name}`);
+            if (ups === options.failUp) {
+                throw new Error("update failed");
+            }
+            if (ups === options.hangUp) {
+                await new Promise<void>((resolve) => (release = resolve));
+                throw new Error("update canceled");
+            }
+            return { stateMachineAliasArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm:live" };
+        },
+        destroy: async () => void calls.push(`destroy ${name}`),
+        cancel: async () => {
+            calls.push(`cancel ${name}`);
+            release?.();
+        },
+        remove: async () => void calls.push(`remove ${name}`),
+    });
+    let release: (() => void) | undefined;
+    const engine: Engine = {
+        callerAccount: async () => options.account ?? ACCOUNT,
+        createStack: async (name, config) => (calls.push(`create ${name} ${config["aws:region"]}`), stack(name)),
+        selectStack: async (name) => (calls.push(`select ${name}`), stack(name)),
+        listStacks: async () => options.stacks ?? [],
+    };
+    return { engine, calls };
+}
+
+const step = (name: string, run: Step["run"] = async (context) => void (await context.deploy())): Step => ({
+    name,
+    proves: `${name} works`,
+    settles: name,
+    budgetSeconds: 60,
+    executions: 1,
+    run,
+});
+
+async function drive(argv: string[], engine: Engine, steps: readonly Step[], signals: { fire?: (signal: string) => void } = {}) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const deps: E2eDeps = {
+        engine: () => engine,
+        steps,
+        baseConfig: () => ({ "aws:region": "us-east-1", "stock-trader:buyThreshold": "50" }),
+        now: () => new Date("2026-12-02T12:00:00Z"),
+        onSignal: (handler) => {
+            signals.fire = handler;
+            return () => (signals.fire = undefined);
+        },
+        shortId: () => "a1b2c3d4",
+        runCost: (executions, hours) => executions * 0.001 + hours * 0.01,
+        out: (line) => out.push(...line.split("\n")),
+        err: (line) => err.push(...line.split("\n")),
+    };
+    return { code: await e2e(argv, deps), out, err };
+}
+
+describe("npm run test:e2e: the driver against a stand-in engine", () => {
+    it("runs the steps in order, each with its result and duration, then destroys and removes the stack, and exits 0", async () => {
+        const { engine, calls } = standIn();
+        const result = await drive(["--account", ACCOUNT, "--region", "eu-west-1"], engine, [
+            step("first"),
+            step("second", async () => ({ skipped: "not here" })),
+        ]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(calls, ["create e2e-a1b2c3d4 eu-west-1", "config e2e-a1b2c3d4 {}", "up e2e-a1b2c3d4", "destroy e2e-a1b2c3d4", "remove e2e-a1b2c3d4"]);
+        assert.deepEqual(
+            result.out.filter((line) => /^[▶✔✖-] /.test(line)),
+            ["▶ 1/2 first", "✔ first (0.0 s)", "▶ 2/2 second", "- second skipped (0.0 s): not here"],
+        );
+    });
+
+    it("still destroys and removes the stack when a step fails, runs no step after it, and exits 1", async () => {
+        const { engine, calls } = standIn({ failUp: 1 });
+        const result = await drive(["--account", ACCOUNT], engine, [step("deploy"), step("after")]);
+        assert.equal(result.code, 1);
+        assert.ok(result.out.includes("✖ deploy (0.0 s): update failed"), result.out.join("\n"));
+        assert.ok(result.out.includes("- after: not run (a step before it failed)"));
+        assert.deepEqual(calls.slice(-2), ["destroy e2e-a1b2c3d4", "remove e2e-a1b2c3d4"]);
+    });
+
+    it("on SIGINT during up cancels the update, runs nothing more, destroys and removes the stack, and exits 1", async () => {
+        const { engine, calls } = standIn({ hangUp: 1 });
+        const signals: { fire?: (signal: string) => void } = {};
+        const interrupting: Step = step("deploy", async (context) => {
+            const up = context.deploy();
+            setImmediate(() => signals.fire?.("SIGINT"));
+            await up;
+        });
+        const result = await drive(["--account", ACCOUNT], engine, [interrupting, step("after")], signals);
+        assert.equal(result.code, 1);
+        assert.deepEqual(calls, [
+            "create e2e-a1b2c3d4 us-east-1",
+            "config e2e-a1b2c3d4 {}",
+            "up e2e-a1b2c3d4",
+            "cancel e2e-a1b2c3d4",
+            "destroy e2e-a1b2c3d4",
+            "remove e2e-a1b2c3d4",
+        ]);
+        assert.ok(result.out.includes("- after: not run (SIGINT)"));
+        assert.equal(signals.fire, undefined, "the handler is removed when the run ends");
+    });
+
+    it("with --keep leaves the stack and prints how to remove it", async () => {
+        const { engine, calls } = standIn();
+        const result = await drive(["--account", ACCOUNT, "--keep"], engine, [step("deploy")]);
+        assert.equal(result.code, 0);
+        assert.ok(!calls.some((call) => call.startsWith("destroy")));
+        assert.equal(result.out.at(-1), "Kept e2e-a1b2c3d4. Remove it with: pulumi destroy --stack e2e-a1b2c3d4 --yes && pulumi stack rm e2e-a1b2c3d4 --yes");
+    });
+
+    it("refuses to deploy to an account other than --account, creating nothing, and exits 1", async () => {
+        const { engine, calls } = standIn({ account: "210987654321" });
+        const result = await drive(["--account", ACCOUNT], engine, [step("deploy")]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, [`the credentials are for account 210987654321, not --account ${ACCOUNT}: refusing to deploy there`]);
+        assert.deepEqual(calls, []);
+    });
+
+    it("touches only e2e- stacks", () => {
+        for (const name of ["dev", "prod", "e2e", "my-e2e-x"]) {
+            assert.throws(() => assertE2eStack(name), new RegExp(`refusing to touch stack ${name}`));
+        }
+        assert.doesNotThrow(() => assertE2eStack("e2e-a1b2c3d4"));
+    });
+
+    it("sweeps only e2e- stacks last updated before --older-than-hours, and exits 0", async () => {
+        const hoursAgo = (h: number) => new Date(new Date("2026-12-02T12:00:00Z").getTime() - h * 3600_000);
+        const { engine, calls } = standIn({
+            stacks: [
+                { name: "e2e-old", lastUpdate: hoursAgo(7) },
+                { name: "e2e-running", lastUpdate: hoursAgo(1) },
+                { name: "prod", lastUpdate: hoursAgo(100) },
+                { name: "e2e-never-updated" },
+            ],
+        });
+        const result = await drive(["--sweep"], engine, []);
+        assert.equal(result.code, 0);
+        assert.deepEqual(calls, [
+            "select e2e-old",
+            "destroy e2e-old",
+            "remove e2e-old",
+            "select e2e-never-updated",
+            "destroy e2e-never-updated",
+            "remove e2e-never-updated",
+        ]);
+        assert.equal(result.out[0], "2 e2e- stack(s) last updated more than 6 hour(s) ago");
+        const recent = standIn({ stacks: [{ name: "e2e-old", lastUpdate: hoursAgo(7) }] });
+        await drive(["--sweep", "--older-than-hours", "8"], recent.engine, []);
+        assert.deepEqual(recent.calls, []);
+    });
+
+    it("exits 2 on bad usage, naming the flag: no account, a misshapen one, --sweep with --account", async () => {
+        for (const [argv, message] of [
+            [[], /give --account ACCOUNT_ID/],
+            [["--account", "12345"], /--account must be a 12-digit AWS account ID \(got 12345\)/],
+            [["--account", ACCOUNT, "--region", "Mars"], /--region must be an AWS region/],
+            [["--sweep", "--account", ACCOUNT], /--sweep takes neither --account nor --keep/],
+        ] as const) {
+            const { engine, calls } = standIn();
+            const result = await drive([...argv], engine, [step("deploy")]);
+            assert.equal(result.code, 2, argv.join(" "));
+            assert.match(result.err[0], message);
+            assert.deepEqual(calls, []);
+        }
+    });
+
+    it("--help documents every step of the suite, and --plan prints each budget, the total and the cost", async () => {
+        const { engine } = standIn();
+        const help = await drive(["--help"], engine, STEPS);
+        assert.equal(help.code, 0);
+        for (const [i, { name, proves }] of STEPS.entries()) {
+            assert.ok(
+                help.out.some((line) => line.startsWith(`  ${String(i + 1).padStart(2)}. ${name} (`) && line.endsWith(proves)),
+                name,
+            );
+        }
+        const plan = await drive(["--plan"], engine, [step("one"), step("two")]);
+        // Two steps of 60 s and one execution each: 2 × $0.001 and 2 minutes at $0.01 an hour.
+        assert.equal(plan.out.at(-1), "2 steps, at most 0.0 hours, 2 executions: about $0.00 a run (dev's config, npm run cost's model)");
+        const long = await drive(
+            ["--plan"],
+            engine,
+            Array.from({ length: 60 }, (_, i) => step(`s${i}`)),
+        );
+        assert.equal(long.out.at(-1), "60 steps, at most 1.0 hours, 60 executions: about $0.07 a run (dev's config, npm run cost's model)");
+    });
+
+    it("has a step for every claim its design leaves to a real account, each once, with a budget", () => {
+        const names = STEPS.map((s) => s.name);
+        assert.equal(new Set(names).size, names.length);
+        for (const name of [
+            "preflight",
+            "deploy",
+            "buy-and-sell-through-live",
+            "logs-and-trade-metrics",
+            "batch-failure-caught-then-rerun",
+            "deploy-during-a-running-execution",
+            "canary-rolls-back",
+            "fargate-spot-x86-64",
+            "next-up-after-a-rollback",
+            "redriven-execution-keeps-its-version",
+        ]) {
+            assert.ok(names.includes(name), name);
+        }
+        assert.ok(names.indexOf("preflight") < names.indexOf("deploy"), "the preflight runs before the first up");
+        assert.ok(STEPS.every((s) => s.budgetSeconds > 0 && s.proves.length > 10 && s.settles.length > 5));
+    });
+});
+
+describe("npm run test:e2e: the Automation API against a stand-in pulumi on PATH", () => {
+    it("creates, configures, updates, reads the outputs of, destroys and removes the stack with the CLI's own commands", async () => {
+        const dir = tempDir("pulumi-cli-");
+        const log = path.join(dir, "calls.jsonl");
+        const fake = path.join(dir, "fake-pulumi.js");
+        fs.writeFileSync(
+            fake,
+            `const fs = require("node:fs");
+const args = process.argv.slice(2);
+fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(args) + "\\n");
+const has = (...words) => words.every((w, i) => args[i] === w);
+if (has("version")) { console.log("v3.276.0"); }
+else if (has("stack", "output")) { console.log(JSON.stringify({ stateMachineAliasArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm:live" })); }
+else if (has("stack", "history")) { console.log(JSON.stringify([{ kind: "update", result: "succeeded", startTime: "2026-12-02T12:00:00Z", endTime: "2026-12-02T12:05:00Z", version: 1 }])); }
+else if (has("stack", "ls")) { console.log(JSON.stringify([{ name: "e2e-old", current: false, lastUpdate: "2026-12-01T00:00:00Z" }])); }
+else if (has("up") || has("destroy")) { console.log("Updating (e2e-a1b2c3d4)"); }
+`,
+        );
+        fs.writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\nexec "${process.execPath}" "${fake}" "$@"\n`, { mode: 0o755 });
+        const project = tempDir("project-");
+        fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: stock-trader\nruntime: nodejs\n");
+        const saved = process.env.PATH;
+        process.env.PATH = `${dir}:${saved}`;
+        try {
+            const engine = automationEngine(project, { envVars: { PULUMI_SKIP_UPDATE_CHECK: "true" } });
+            const stack = await engine.createStack("e2e-a1b2c3d4", { "aws:region": "us-east-1" });
+            const lines: string[] = [];
+            const outputs = await stack.up((line) => lines.push(line));
+            assert.deepEqual(outputs, { stateMachineAliasArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm:live" });
+            assert.ok(lines.includes("Updating (e2e-a1b2c3d4)"), lines.join("\n"));
+            await stack.destroy(() => undefined);
+            await stack.remove();
+            assert.deepEqual(await engine.listStacks(), [{ name: "e2e-old", lastUpdate: new Date("2026-12-01T00:00:00Z") }]);
+        } finally {
+            process.env.PATH = saved;
+        }
+        const commands = fs
+            .readFileSync(log, "utf8")
+            .trim()
+            .split("\n")
+            .map((line) => JSON.parse(line) as string[])
+            .filter((args) => args[0] !== "version")
+            .map((args) => args.filter((arg) => !/^--(exec-agent|color)/.test(arg)).join(" "));
+        const expected = [
+            /^stack init e2e-a1b2c3d4/,
+            /^config set-all --stack e2e-a1b2c3d4 --plaintext aws:region=us-east-1/,
+            /^up --yes --skip-preview --exec-kind auto\.local --stack e2e-a1b2c3d4 --non-interactive/,
+            /^stack output --json --stack e2e-a1b2c3d4/,
+            /^destroy --yes --skip-preview --exec-kind auto\.local --stack e2e-a1b2c3d4 --non-interactive/,
+            /^stack rm --yes e2e-a1b2c3d4/,
+            /^stack ls --json/,
+        ];
+        for (const pattern of expected) {
+            assert.ok(
+                commands.some((command) => pattern.test(command)),
+                `${pattern} among:\n${commands.join("\n")}`,
+            );
+        }
+        const order = expected.map((pattern) => commands.findIndex((command) => pattern.test(command)));
+        assert.deepEqual(
+            order,
+            [...order].sort((a, b) => a - b),
+            "in that order",
+        );
+    });
+});
+
+describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", () => {
+    const sfn = mockClient(SFNClient);
+    const cloudwatch = mockClient(CloudWatchClient);
+    const dynamodb = mockClient(DynamoDBClient);
+    const ecr = mockClient(ECRClient);
+    const iam = mockClient(IAMClient);
+    beforeEach(() => [sfn, cloudwatch, dynamodb, ecr, iam].forEach((client) => client.reset()));
+
+    it("reads a trade's ProcessedAt, consistently, and undefined for an item without it", async () => {
+        dynamodb.on(GetItemCommand, { Key: { Id: { S: "t1" } } }).resolves({ Item: { Id: { S: "t1" }, ProcessedAt: { S: "2026-12-02T12:00:00Z" } } });
+        dynamodb.on(GetItemCommand, { Key: { Id: { S: "t2" } } }).resolves({ Item: { Id: { S: "t2" } } });
+        assert.equal(await processedAt(new DynamoDBClient({}), "table", "t1"), "2026-12-02T12:00:00Z");
+        assert.equal(await processedAt(new DynamoDBClient({}), "table", "t2"), undefined);
+        assert.equal(dynamodb.commandCalls(GetItemCommand)[0].args[0].input.ConsistentRead, true);
+    });
+
+    it("sums a metric over every page of GetMetricData", async () => {
+        cloudwatch
+            .on(GetMetricDataCommand)
+            .resolvesOnce({
+                MetricDataResults: [{ Id: "m", Label: "Trades", Timestamps: [new Date(), new Date()], Values: [1, 2], StatusCode: "PartialData" }],
+                NextToken: "n",
+            })
+            .resolves({ MetricDataResults: [{ Id: "m", Label: "Trades", Timestamps: [new Date()], Values: [4], StatusCode: "Complete" }] });
+        const sum = await metricSum(
+            new CloudWatchClient({}),
+            { namespace: "StockTrader", name: "Trades", dimensions: { Stack: "e2e-x", TradeType: "buy" } },
+            new Date(0),
+            new Date(),
+        );
+        assert.equal(sum, 7);
+        const query = cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0];
+        assert.deepEqual(query.MetricStat!.Metric!.Dimensions, [
+            { Name: "Stack", Value: "e2e-x" },
+            { Name: "TradeType", Value: "buy" },
+        ]);
+    });
+
+    it("reads where an alias routes, an alarm's state by its name's prefix, and whether an image has a tag", async () => {
+        sfn.on(DescribeStateMachineAliasCommand).resolves({
+            stateMachineAliasArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm:live",
+            name: "live",
+            routingConfiguration: [
+                { stateMachineVersionArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm:3", weight: 50 },
+                { stateMachineVersionArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm:4", weight: 50 },
+            ],
+            creationDate: new Date(),
+        });
+        assert.deepEqual(await aliasRoutes(new SFNClient({}), "arn:aws:states:us-east-1:123456789012:stateMachine:sm:live"), {
+            "arn:aws:states:us-east-1:123456789012:stateMachine:sm:3": 50,
+            "arn:aws:states:us-east-1:123456789012:stateMachine:sm:4": 50,
+        });
+        cloudwatch
+            .on(DescribeAlarmsCommand, { AlarmNamePrefix: "monitoring-no-recent-success" })
+            .resolves({ MetricAlarms: [{ AlarmName: "monitoring-no-recent-success-1a2b3c4", StateValue: "INSUFFICIENT_DATA" }] });
+        assert.equal(await alarmState(new CloudWatchClient({}), "monitoring-no-recent-success"), "INSUFFICIENT_DATA");
+        ecr.on(DescribeImagesCommand, { imageIds: [{ imageTag: "live" }] }).resolves({
+            imageDetails: [{ imageTags: ["live", "src-1"], imageDigest: "sha256:1" }],
+        });
+        ecr.on(DescribeImagesCommand, { imageIds: [{ imageTag: "version-9" }] }).rejects(
+            Object.assign(new Error("The image requested does not exist"), { name: "ImageNotFoundException" }),
+        );
+        assert.equal(await imageTagged(new ECRClient({}), "repo", "live"), true);
+        assert.equal(await imageTagged(new ECRClient({}), "repo", "version-9"), false);
+    });
+
+    it("fails the batch with a deny on the task role only, and lifts it, a missing one included", async () => {
+        iam.on(PutRolePolicyCommand).resolves({});
+        iam.on(DeleteRolePolicyCommand)
+            .rejectsOnce(Object.assign(new Error("not found"), { name: "NoSuchEntityException" }))
+            .resolves({});
+        await denyBatchWrites(new IAMClient({}), "batch-task-role-1a2b3c4");
+        const put = iam.commandCalls(PutRolePolicyCommand)[0].args[0].input;
+        assert.equal(put.RoleName, "batch-task-role-1a2b3c4");
+        assert.deepEqual(JSON.parse(put.PolicyDocument!).Statement[0].Effect, "Deny");
+        await allowBatchWrites(new IAMClient({}), "batch-task-role-1a2b3c4");
+        await allowBatchWrites(new IAMClient({}), "batch-task-role-1a2b3c4");
+        assert.equal(iam.commandCalls(DeleteRolePolicyCommand).length, 2);
+    });
+
+    it("asks IAM's simulator which actions a policy denies, with the context keys given", async () => {
+        iam.on(SimulateCustomPolicyCommand).resolves({
+            EvaluationResults: [
+                { EvalActionName: "states:DescribeStateMachine", EvalDecision: "allowed" },
+                { EvalActionName: "states:StartExecution", EvalDecision: "implicitDeny" },
+            ],
+            IsTruncated: false,
+        });
+        assert.deepEqual(
+            await deniedActions(new IAMClient({}), "{}", ["states:DescribeStateMachine", "states:StartExecution"], "arn", {
+                "states:StateMachineQualifier": "live",
+            }),
+            ["states:StartExecution"],
+        );
+        assert.deepEqual(iam.commandCalls(SimulateCustomPolicyCommand)[0].args[0].input.ContextEntries, [
+            { ContextKeyName: "states:StateMachineQualifier", ContextKeyValues: ["live"], ContextKeyType: "string" },
+        ]);
+    });
+});
