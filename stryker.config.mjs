@@ -39,6 +39,7 @@ export default {
             "tests/workflow-model.test.ts",
             "tests/monitoring-model.test.ts",
             "tests/policies-model.test.ts",
+            "tests/deployment-model.test.ts",
             "tests/schedule.test.ts",
             "tests/schedule-differential.test.ts",
             "tests/diagram.test.ts",
