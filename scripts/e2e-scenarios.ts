@@ -276,6 +276,32 @@ export const STEPS: readonly Step[] = [
         },
     },
     {
+        name: "trade-metrics-at-error",
+        proves: "with functionLogLevel ERROR, a trade still reaches the Trades metric (GetMetricData)",
+        settles: "the EMF trade metrics survive Lambda's log-level filtering at every functionLogLevel",
+        budgetSeconds: 900,
+        executions: 2,
+        run: async (context) => {
+            await context.deploy({ "stock-trader:functionLogLevel": "ERROR" });
+            const from = new Date();
+            const results = await Promise.all([0, 1].map(() => runExecute(context, ["--stack", context.stack.name])));
+            const type = results[0].output?.type ?? "buy";
+            expect(
+                results.every((r) => r.status === "SUCCEEDED"),
+                "an execution at ERROR did not succeed",
+            );
+            await until(`a ${type} in the Trades metric at ERROR`, 600, async () => {
+                const trades = await metricSum(
+                    clients(context).cloudwatch,
+                    { namespace: METRIC_NAMESPACE, name: TRADE_METRICS.trades, dimensions: { Stack: context.stack.name, TradeType: type } },
+                    from,
+                    new Date(),
+                );
+                return trades > 0 ? trades : undefined;
+            });
+        },
+    },
+    {
         name: "canary-rolls-back",
         proves: "a CANARY deploy of a new version whose executions fail trips an execution alarm: up fails and live stays on the previous version",
         settles: "the alias handler's rollback through Cloud Control; how long up waits; what the state holds after a rollback",
