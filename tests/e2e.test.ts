@@ -11,7 +11,7 @@ import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DeleteRolePolicyCommand, IAMClient, PutRolePolicyCommand, SimulateCustomPolicyCommand } from "@aws-sdk/client-iam";
 import { DescribeStateMachineAliasCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { assertE2eStack, e2e, type E2eDeps, type Engine, type EngineStack, type Step } from "../scripts/e2e";
 import { automationEngine } from "../scripts/e2e-automation";
 import { aliasRoutes, alarmState, allowBatchWrites, deniedActions, denyBatchWrites, imageTagged, metricSum, processedAt } from "../scripts/e2e-reads";
@@ -306,12 +306,23 @@ else if (has("up") || has("destroy")) { console.log("Updating (e2e-a1b2c3d4)"); 
 });
 
 describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", () => {
-    const sfn = mockClient(SFNClient);
-    const cloudwatch = mockClient(CloudWatchClient);
-    const dynamodb = mockClient(DynamoDBClient);
-    const ecr = mockClient(ECRClient);
-    const iam = mockClient(IAMClient);
-    beforeEach(() => [sfn, cloudwatch, dynamodb, ecr, iam].forEach((client) => client.reset()));
+    // Mocked for these tests only: a client class mocked for the whole process would answer the
+    // local engine's DynamoDB too, in the tests a parallel worker runs after these.
+    let sfn: AwsClientStub<SFNClient>;
+    let cloudwatch: AwsClientStub<CloudWatchClient>;
+    let dynamodb: AwsClientStub<DynamoDBClient>;
+    let ecr: AwsClientStub<ECRClient>;
+    let iam: AwsClientStub<IAMClient>;
+    const mocks = () => [sfn, cloudwatch, dynamodb, ecr, iam];
+    before(() => {
+        sfn = mockClient(SFNClient);
+        cloudwatch = mockClient(CloudWatchClient);
+        dynamodb = mockClient(DynamoDBClient);
+        ecr = mockClient(ECRClient);
+        iam = mockClient(IAMClient);
+    });
+    beforeEach(() => mocks().forEach((client) => client.reset()));
+    after(() => mocks().forEach((client) => client.restore()));
 
     it("reads a trade's ProcessedAt, consistently, and undefined for an item without it", async () => {
         dynamodb.on(GetItemCommand, { Key: { Id: { S: "t1" } } }).resolves({ Item: { Id: { S: "t1" }, ProcessedAt: { S: "2026-12-02T12:00:00Z" } } });

@@ -119,6 +119,8 @@ describe("npm run prune-versions (against mocked AWS clients)", () => {
         ecs.reset();
         ecr.reset();
     });
+    // The clients stay mocked for these tests only, not for the files a parallel worker runs next.
+    after(() => [sfn, ecs, ecr].forEach((client) => client.restore()));
 
     it("keeps what live routes to, the newest, and what an execution runs or may be redriven on; removes the rest and frees their images", async () => {
         account();
