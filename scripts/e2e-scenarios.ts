@@ -68,14 +68,22 @@ const output = (context: StepContext, key: string): string => {
     return value as string;
 };
 
-/** Clients in the stack's region. */
-const clients = (context: StepContext) => ({
-    sfn: new SFNClient({ region: context.region }),
-    cloudwatch: new CloudWatchClient({ region: context.region }),
-    dynamodb: new DynamoDBClient({ region: context.region }),
-    ecr: new ECRClient({ region: context.region }),
-    iam: new IAMClient({ region: context.region }),
+const regionalClients = (region: string) => ({
+    sfn: new SFNClient({ region }),
+    cloudwatch: new CloudWatchClient({ region }),
+    dynamodb: new DynamoDBClient({ region }),
+    ecr: new ECRClient({ region }),
+    iam: new IAMClient({ region }),
 });
+const madeClients = new Map<string, ReturnType<typeof regionalClients>>();
+
+/** Clients in the stack's region, made once for the run rather than for every read. */
+function clients(context: StepContext): ReturnType<typeof regionalClients> {
+    if (!madeClients.has(context.region)) {
+        madeClients.set(context.region, regionalClients(context.region));
+    }
+    return madeClients.get(context.region)!;
+}
 
 /** The trades the buy-and-sell step made, for the steps after it. */
 const made: { executions: ExecutionResult[]; failed?: ExecutionResult } = { executions: [] };

@@ -86,20 +86,32 @@ interface Clients {
     ecr: ECRClient;
 }
 
+/**
+ * Every page of a listing whose SDK command has no paginator (ListStateMachineVersions and
+ * ListStateMachineAliases; ListExecutions has one), following nextToken.
+ */
+async function* pages<T extends { nextToken?: string }>(list: (nextToken: string | undefined) => Promise<T>): AsyncGenerator<T> {
+    let nextToken: string | undefined;
+    do {
+        const page = await list(nextToken);
+        yield page;
+        nextToken = page.nextToken;
+    } while (nextToken);
+}
+
 /** The facts the plan needs: every version, what the aliases route to, and the executions of the versions the count does not keep. */
 async function gather(clients: Clients, stateMachineArn: string, keep: number, deps: PruneDeps) {
     const { sfn } = clients;
-    // The SDK has paginators for ListExecutions but none for the versions and aliases: their nextToken is followed here.
     const versions: Version[] = [];
-    let nextToken: string | undefined;
-    do {
-        const page = await call(
+    for await (const page of pages((nextToken) =>
+        call(
             "states:ListStateMachineVersions",
             stateMachineArn,
             () => sfn.send(new ListStateMachineVersionsCommand({ stateMachineArn, nextToken })),
             deps,
             true,
-        );
+        ),
+    )) {
         versions.push(
             ...(page.stateMachineVersions ?? []).map((v) => ({
                 arn: v.stateMachineVersionArn!,
@@ -107,17 +119,11 @@ async function gather(clients: Clients, stateMachineArn: string, keep: number, d
                 created: v.creationDate!,
             })),
         );
-        nextToken = page.nextToken;
-    } while (nextToken);
+    }
     const routed = new Set<string>();
-    do {
-        const page = await call(
-            "states:ListStateMachineAliases",
-            stateMachineArn,
-            () => sfn.send(new ListStateMachineAliasesCommand({ stateMachineArn, nextToken })),
-            deps,
-            true,
-        );
+    for await (const page of pages((nextToken) =>
+        call("states:ListStateMachineAliases", stateMachineArn, () => sfn.send(new ListStateMachineAliasesCommand({ stateMachineArn, nextToken })), deps, true),
+    )) {
         for (const item of page.stateMachineAliases ?? []) {
             const alias = await call(
                 "states:DescribeStateMachineAlias",
@@ -128,8 +134,7 @@ async function gather(clients: Clients, stateMachineArn: string, keep: number, d
             );
             (alias.routingConfiguration ?? []).forEach((route) => routed.add(route.stateMachineVersionArn!));
         }
-        nextToken = page.nextToken;
-    } while (nextToken);
+    }
     const counted = new Set(newest(versions, keep).map((v) => v.arn));
     const executions = new Map<string, ExecutionOnVersion[]>();
     for (const version of versions.filter((v) => !routed.has(v.arn) && !counted.has(v.arn))) {
