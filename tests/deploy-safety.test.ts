@@ -76,7 +76,7 @@ describe("a deploy that changes batch-container/ keeps what earlier executions n
         assert.match(String(second.outputs.taskDefinitionArn), /:2$/);
     });
 
-    it("lets the state machine role and the operator policy run the kept revision and the new one, on this cluster", () => {
+    it("lets the state machine role and the operator policy run the kept revision and the new one, on this cluster", async () => {
         const onCluster = { "ecs:cluster": String(second.outputs.clusterArn) };
         const policies = {
             "state machine role": policyOf(second, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy"),
@@ -85,7 +85,7 @@ describe("a deploy that changes batch-container/ keeps what earlier executions n
         for (const [name, statements] of Object.entries(policies)) {
             for (const revision of [first.outputs.taskDefinitionArn, second.outputs.taskDefinitionArn]) {
                 assert.ok(
-                    isAllowed(statements, { action: "ecs:RunTask", resource: String(revision), context: onCluster }),
+                    await isAllowed(statements, { action: "ecs:RunTask", resource: String(revision), context: onCluster }),
                     `${name} must run ${String(revision)}`,
                 );
             }

@@ -9,12 +9,36 @@ import * as path from "node:path";
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { DeleteRolePolicyCommand, IAMClient, PutRolePolicyCommand, SimulateCustomPolicyCommand } from "@aws-sdk/client-iam";
-import { DescribeStateMachineAliasCommand, SFNClient } from "@aws-sdk/client-sfn";
+import {
+    AttachRolePolicyCommand,
+    CreateRoleCommand,
+    DeleteRoleCommand,
+    DeleteRolePolicyCommand,
+    DetachRolePolicyCommand,
+    IAMClient,
+    PutRolePolicyCommand,
+    SimulateCustomPolicyCommand,
+} from "@aws-sdk/client-iam";
+import { DescribeStateMachineAliasCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { assertE2eStack, e2e, type E2eDeps, type Engine, type EngineStack, type Step } from "../scripts/e2e";
 import { automationEngine } from "../scripts/e2e-automation";
-import { aliasRoutes, alarmState, allowBatchWrites, deniedActions, denyBatchWrites, imageTagged, metricSum, processedAt } from "../scripts/e2e-reads";
+import {
+    aliasRoutes,
+    alarmState,
+    allowBatchWrites,
+    contextKeyType,
+    createRoleHolding,
+    deniedActions,
+    denyBatchWrites,
+    executionsSince,
+    imageTagged,
+    metricSum,
+    processedAt,
+    removeRole,
+    startAsRole,
+} from "../scripts/e2e-reads";
 import { STEPS } from "../scripts/e2e-scenarios";
 import { tempDir } from "./support/temp";
 
@@ -224,6 +248,7 @@ describe("npm run test:e2e: the driver against a stand-in engine", () => {
             "deploy",
             "buy-and-sell-through-live",
             "logs-and-trade-metrics",
+            "starts-through-live-as-the-schedule-and-an-operator",
             "batch-failure-caught-then-rerun",
             "deploy-during-a-running-execution",
             "canary-rolls-back",
@@ -313,13 +338,15 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
     let dynamodb: AwsClientStub<DynamoDBClient>;
     let ecr: AwsClientStub<ECRClient>;
     let iam: AwsClientStub<IAMClient>;
-    const mocks = () => [sfn, cloudwatch, dynamodb, ecr, iam];
+    let sts: AwsClientStub<STSClient>;
+    const mocks = () => [sfn, cloudwatch, dynamodb, ecr, iam, sts];
     before(() => {
         sfn = mockClient(SFNClient);
         cloudwatch = mockClient(CloudWatchClient);
         dynamodb = mockClient(DynamoDBClient);
         ecr = mockClient(ECRClient);
         iam = mockClient(IAMClient);
+        sts = mockClient(STSClient);
     });
     beforeEach(() => mocks().forEach((client) => client.reset()));
     after(() => mocks().forEach((client) => client.restore()));
@@ -410,8 +437,67 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
             }),
             ["states:StartExecution"],
         );
+        // The qualifier is multivalued (ArrayOfString), so IAM's simulator takes it as a list.
         assert.deepEqual(iam.commandCalls(SimulateCustomPolicyCommand)[0].args[0].input.ContextEntries, [
-            { ContextKeyName: "states:StateMachineQualifier", ContextKeyValues: ["live"], ContextKeyType: "string" },
+            { ContextKeyName: "states:StateMachineQualifier", ContextKeyValues: ["live"], ContextKeyType: "stringList" },
         ]);
+    });
+
+    it("types each context key for IAM's simulator as the Service Authorization Reference documents it", async () => {
+        assert.equal(await contextKeyType("states:StateMachineQualifier"), "stringList");
+        assert.equal(await contextKeyType("aws:SourceAccount"), "string");
+        assert.equal(await contextKeyType("ecs:cluster"), "string");
+        await assert.rejects(contextKeyType("states:StateMachineQualifer"), /not a condition key the Service Authorization Reference documents/);
+    });
+
+    it("makes a role the caller's account may assume holding only the operator policy, and removes it, what is gone included", async () => {
+        const policyArn = "arn:aws:iam::123456789012:policy/monitoring-operator-policy";
+        iam.on(CreateRoleCommand).resolves({
+            Role: { RoleName: "e2e-1-operator", Arn: "arn:aws:iam::123456789012:role/e2e-1-operator", Path: "/", RoleId: "AROA1", CreateDate: new Date() },
+        });
+        iam.on(AttachRolePolicyCommand).resolves({});
+        assert.equal(await createRoleHolding(new IAMClient({}), "e2e-1-operator", ACCOUNT, policyArn), "arn:aws:iam::123456789012:role/e2e-1-operator");
+        const trust = JSON.parse(iam.commandCalls(CreateRoleCommand)[0].args[0].input.AssumeRolePolicyDocument!);
+        assert.deepEqual(trust.Statement[0].Principal, { AWS: "arn:aws:iam::123456789012:root" });
+        assert.deepEqual(iam.commandCalls(AttachRolePolicyCommand)[0].args[0].input, { RoleName: "e2e-1-operator", PolicyArn: policyArn });
+        const gone = Object.assign(new Error("The role with name e2e-1-operator cannot be found."), { name: "NoSuchEntityException" });
+        iam.on(DetachRolePolicyCommand).rejects(gone);
+        iam.on(DeleteRoleCommand).resolves({});
+        await removeRole(new IAMClient({}), "e2e-1-operator", policyArn);
+        assert.equal(iam.commandCalls(DeleteRoleCommand).length, 1, "the role goes even when its policy was already detached");
+        iam.on(DeleteRoleCommand).rejects(Object.assign(new Error("denied"), { name: "AccessDenied" }));
+        await assert.rejects(removeRole(new IAMClient({}), "e2e-1-operator", policyArn), /denied/);
+    });
+
+    it("starts an execution as another role, and reports IAM's refusal by its error's name", async () => {
+        sts.on(AssumeRoleCommand).resolves({
+            Credentials: { AccessKeyId: "ASIA1", SecretAccessKey: "secret", SessionToken: "token", Expiration: new Date(Date.now() + 3600_000) },
+        });
+        const live = "arn:aws:states:us-east-1:123456789012:stateMachine:sm:live";
+        sfn.on(StartExecutionCommand, { stateMachineArn: live }).resolves({ executionArn: `${live}:e1`, startDate: new Date() });
+        sfn.on(StartExecutionCommand, { stateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm" }).rejects(
+            Object.assign(new Error("User is not authorized to perform: states:StartExecution"), { name: "AccessDeniedException" }),
+        );
+        const role = "arn:aws:iam::123456789012:role/e2e-1-operator";
+        assert.deepEqual(await startAsRole(new STSClient({}), role, "us-east-1", live), { executionArn: `${live}:e1` });
+        assert.deepEqual(await startAsRole(new STSClient({}), role, "us-east-1", "arn:aws:states:us-east-1:123456789012:stateMachine:sm"), {
+            error: "AccessDeniedException",
+        });
+        assert.equal(sts.commandCalls(AssumeRoleCommand)[0].args[0].input.RoleArn, role);
+    });
+
+    it("lists the executions started through an alias since a time", async () => {
+        const since = new Date("2026-12-06T12:00:00Z");
+        sfn.on(ListExecutionsCommand).resolves({
+            executions: [
+                { executionArn: "e2", stateMachineArn: "sm", name: "b", status: "RUNNING", startDate: new Date("2026-12-06T12:01:00Z") },
+                { executionArn: "e1", stateMachineArn: "sm", name: "a", status: "SUCCEEDED", startDate: new Date("2026-12-06T11:59:00Z") },
+            ],
+        });
+        assert.deepEqual(
+            (await executionsSince(new SFNClient({}), "sm:live", since)).map((e) => e.executionArn),
+            ["e2"],
+        );
+        assert.equal(sfn.commandCalls(ListExecutionsCommand)[0].args[0].input.stateMachineArn, "sm:live");
     });
 });

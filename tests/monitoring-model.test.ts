@@ -199,7 +199,7 @@ describe("monitoring model", () => {
                     Effect: "Allow",
                     Action: "states:StartExecution",
                     Resource: STATE_MACHINE,
-                    Condition: { StringEquals: { "states:StateMachineQualifier": "live" } },
+                    Condition: { "ForAnyValue:StringEquals": { "states:StateMachineQualifier": "live" } },
                 },
                 {
                     Sid: "OperateTradingExecutions",
@@ -327,8 +327,8 @@ describe("monitoring model", () => {
             ["FilterLogEvents on another log group", { action: "logs:FilterLogEvents", resource: logGroup("other"), context: {} }, false],
         ];
         for (const [label, request, allowed] of cases) {
-            it(`${allowed ? "allows" : "denies"} ${label}`, () => {
-                assert.equal(isAllowed(policy.Statement, request), allowed);
+            it(`${allowed ? "allows" : "denies"} ${label}`, async () => {
+                assert.equal(await isAllowed(policy.Statement, request), allowed);
             });
         }
     });

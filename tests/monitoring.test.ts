@@ -108,9 +108,9 @@ for (const stack of ["dev", "prod"]) {
             );
         });
 
-        it("grants operators exactly what running and inspecting this workflow needs, on this state machine only", () => {
+        it("grants operators exactly what running and inspecting this workflow needs, on this state machine only", async () => {
             const policy = JSON.parse(named(run, "aws:iam/policy:Policy", "monitoring-operator-policy").inputs.policy);
-            const allows = (p: { Statement: PolicyStatement[] }, action: string, resource: string, context: Record<string, string> = {}) =>
+            const allows = (p: { Statement: PolicyStatement[] }, action: string, resource: string, context: Record<string, string | string[]> = {}) =>
                 isAllowed(p.Statement, { action, resource, context });
             const execution = (machine: string) => mockArn("states", `execution:${machine}:0b2a4f9e-1c3d-4e5f-8a9b-0c1d2e3f4a5b`);
             const batchLogs = mockArn("logs", "log-group:batch-logs");
@@ -118,23 +118,26 @@ for (const stack of ["dev", "prod"]) {
             const onCluster = { "ecs:cluster": CLUSTER };
             const toEcsTasks = { "iam:PassedToService": "ecs-tasks.amazonaws.com" };
             for (const fn of Object.keys(FUNCTIONS)) {
-                assert.ok(allows(policy, "logs:FilterLogEvents", mockArn("logs", `log-group:trading-${fn}-logs`)), `${fn}'s log lines must be readable`);
+                assert.ok(await allows(policy, "logs:FilterLogEvents", mockArn("logs", `log-group:trading-${fn}-logs`)), `${fn}'s log lines must be readable`);
             }
             const revision = (n: number) => taskDefinitionOf(stack).replace(/:1$/, `:${n}`);
-            assert.ok(allows(policy, "ecs:RunTask", revision(1), onCluster));
-            assert.ok(allows(policy, "ecs:RunTask", revision(7), onCluster), "a revision an older execution names must run too");
-            assert.ok(!allows(policy, "ecs:RunTask", revision(1), { "ecs:cluster": mockArn("ecs", "cluster/other") }));
-            assert.ok(!allows(policy, "ecs:RunTask", mockArn("ecs", "task-definition/other:1"), onCluster));
-            assert.ok(allows(policy, "ecs:DescribeTasks", task));
-            assert.ok(allows(policy, "ecs:TagResource", task, { "ecs:CreateAction": "RunTask" }));
-            assert.ok(allows(policy, "iam:PassRole", EXECUTION_ROLE, toEcsTasks) && allows(policy, "iam:PassRole", TASK_ROLE, toEcsTasks));
+            assert.ok(await allows(policy, "ecs:RunTask", revision(1), onCluster));
+            assert.ok(await allows(policy, "ecs:RunTask", revision(7), onCluster), "a revision an older execution names must run too");
+            assert.ok(!(await allows(policy, "ecs:RunTask", revision(1), { "ecs:cluster": mockArn("ecs", "cluster/other") })));
+            assert.ok(!(await allows(policy, "ecs:RunTask", mockArn("ecs", "task-definition/other:1"), onCluster)));
+            assert.ok(await allows(policy, "ecs:DescribeTasks", task));
+            assert.ok(await allows(policy, "ecs:TagResource", task, { "ecs:CreateAction": "RunTask" }));
+            assert.ok((await allows(policy, "iam:PassRole", EXECUTION_ROLE, toEcsTasks)) && (await allows(policy, "iam:PassRole", TASK_ROLE, toEcsTasks)));
             // Step Functions authorizes a start through an alias on the unqualified ARN, naming the alias in the qualifier key.
             const throughLive = { "states:StateMachineQualifier": "live" };
-            assert.ok(allows(policy, "states:StartExecution", STATE_MACHINE, throughLive), "a start through live must be allowed");
-            assert.ok(!allows(policy, "states:StartExecution", STATE_MACHINE), "a start by the unqualified ARN bypasses live");
-            assert.ok(!allows(policy, "states:StartExecution", STATE_MACHINE, { "states:StateMachineQualifier": "3" }), "a start of a version bypasses live");
-            assert.ok(!allows(policy, "states:StartExecution", mockArn("states", "stateMachine:someone-elses"), throughLive));
-            assert.ok(!allows(policy, "states:StartExecution", mockArn("states", "stateMachine:trading-workflow-state-machine-2"), throughLive));
+            assert.ok(await allows(policy, "states:StartExecution", STATE_MACHINE, throughLive), "a start through live must be allowed");
+            assert.ok(!(await allows(policy, "states:StartExecution", STATE_MACHINE)), "a start by the unqualified ARN bypasses live");
+            assert.ok(
+                !(await allows(policy, "states:StartExecution", STATE_MACHINE, { "states:StateMachineQualifier": "3" })),
+                "a start of a version bypasses live",
+            );
+            assert.ok(!(await allows(policy, "states:StartExecution", mockArn("states", "stateMachine:someone-elses"), throughLive)));
+            assert.ok(!(await allows(policy, "states:StartExecution", mockArn("states", "stateMachine:trading-workflow-state-machine-2"), throughLive)));
             const calls: [string, string][] = [
                 ["states:DescribeExecution", execution("trading-workflow-state-machine")],
                 ["states:GetExecutionHistory", execution("trading-workflow-state-machine")],
@@ -151,7 +154,7 @@ for (const stack of ["dev", "prod"]) {
                 ["cloudwatch:GetMetricData", "*"],
             ];
             for (const [action, resource] of calls) {
-                assert.ok(allows(policy, action, resource), `${action} on ${resource} must be allowed`);
+                assert.ok(await allows(policy, action, resource), `${action} on ${resource} must be allowed`);
             }
             const elsewhere: [string, string][] = [
                 ["states:StartExecution", mockArn("states", "stateMachine:someone-elses")],
@@ -167,7 +170,7 @@ for (const stack of ["dev", "prod"]) {
                 ["states:DescribeStateMachine", mockArn("states", "stateMachine:someone-elses")],
             ];
             for (const [action, resource] of elsewhere) {
-                assert.ok(!allows(policy, action, resource), `${action} on ${resource} must not be allowed`);
+                assert.ok(!(await allows(policy, action, resource)), `${action} on ${resource} must not be allowed`);
             }
             const actions = policy.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
             assert.ok(

@@ -53,7 +53,7 @@ describe("IAM documents of the model", () => {
                     Effect: "Allow",
                     Action: "states:StartExecution",
                     Resource: machine,
-                    Condition: { StringEquals: { "states:StateMachineQualifier": "live" } },
+                    Condition: { "ForAnyValue:StringEquals": { "states:StateMachineQualifier": "live" } },
                 },
             ],
         });

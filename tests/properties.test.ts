@@ -149,9 +149,9 @@ describe("properties over the config space", () => {
         );
     });
 
-    it("an accepted config gives an execution timeout between the longest run and a year, timers within AWS's limits, and every grant its states need", () => {
-        fc.assert(
-            fc.property(acceptedConfigs, ({ config }) => {
+    it("an accepted config gives an execution timeout between the longest run and a year, timers within AWS's limits, and every grant its states need", async () => {
+        await fc.assert(
+            fc.asyncProperty(acceptedConfigs, async ({ config }) => {
                 const resources = localResources(config, "TransactionTable");
                 const { definition, policy } = buildWorkflow({ config, resources });
                 // The longest run is read off the definition itself, not taken from the model's sum.
@@ -171,8 +171,8 @@ describe("properties over the config space", () => {
                         assert.ok(retrier.BackoffRate >= 1, name);
                     }
                 }
-                assert.deepEqual(missingGrants(tasks, policy.Statement, resources), []);
-                assert.deepEqual(unneededGrants(tasks, policy.Statement, resources), []);
+                assert.deepEqual(await missingGrants(tasks, policy.Statement, resources), []);
+                assert.deepEqual(await unneededGrants(tasks, policy.Statement, resources), []);
             }),
             settings(200),
         );

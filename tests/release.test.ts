@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { MockAccount, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
-import { list } from "./support/grants";
+import { isAllowed, list } from "./support/grants";
 
 const ALIAS = "aws-native:stepfunctions:StateMachineAlias";
 const STATE_MACHINE = mockArn("states", "stateMachine:trading-workflow-state-machine");
@@ -98,7 +98,7 @@ describe("the live alias under Pulumi mocks", () => {
         assert.equal(dev.outputs.stateMachineVersionArn, `${STATE_MACHINE}:1`);
     });
 
-    it("starts every execution through live: each schedule target is the alias, each StartExecution grant needs the live qualifier", () => {
+    it("starts every execution through live: each schedule target is the alias, and IAM lets each starter start through live only", async () => {
         for (const run of [dev, prod]) {
             const targets = ofType(run, "aws:cloudwatch/eventTarget:EventTarget");
             assert.ok(targets.length > 0);
@@ -106,15 +106,27 @@ describe("the live alias under Pulumi mocks", () => {
                 assert.equal(target.inputs.arn, `${STATE_MACHINE}:live`, target.name);
             }
             const policies = [...ofType(run, "aws:iam/rolePolicy:RolePolicy"), ...ofType(run, "aws:iam/policy:Policy")];
-            const starters = policies.flatMap((policy) =>
-                (JSON.parse(policy.inputs.policy).Statement as { Action: string | string[]; Condition?: unknown }[])
-                    .filter((statement) => list(statement.Action).some((action) => /^states:(StartExecution|\*)$/.test(action)))
-                    .map((statement) => [policy.name, statement.Condition]),
+            const starters = policies.filter((policy) =>
+                (JSON.parse(policy.inputs.policy).Statement as { Action: string | string[] }[]).some((statement) =>
+                    list(statement.Action).some((action) => /^states:(StartExecution|\*)$/.test(action)),
+                ),
             );
-            assert.deepEqual(starters, [
-                ["trading-workflow-schedule-policy", { StringEquals: { "states:StateMachineQualifier": "live" } }],
-                ["monitoring-operator-policy", { StringEquals: { "states:StateMachineQualifier": "live" } }],
-            ]);
+            assert.deepEqual(
+                starters.map((policy) => policy.name),
+                ["trading-workflow-schedule-policy", "monitoring-operator-policy"],
+            );
+            for (const policy of starters) {
+                const statements = JSON.parse(policy.inputs.policy).Statement;
+                const start = (qualifier?: string) =>
+                    isAllowed(statements, {
+                        action: "states:StartExecution",
+                        resource: STATE_MACHINE,
+                        context: qualifier === undefined ? {} : { "states:StateMachineQualifier": qualifier },
+                    });
+                assert.equal(await start("live"), true, `${policy.name} must start through live`);
+                assert.equal(await start("3"), false, `${policy.name} must not start version 3`);
+                assert.equal(await start(), false, `${policy.name} must not start by the unqualified ARN`);
+            }
         }
     });
 

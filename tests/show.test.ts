@@ -38,7 +38,7 @@ describe("npm run show", () => {
         const functions = [...new Set(definition.match(/arn:aws:lambda:[^"]+/g) ?? [])];
         assert.equal(functions.length, 3);
         for (const fn of functions) {
-            assert.ok(isAllowed(policies.stateMachine.Statement, { action: "lambda:InvokeFunction", resource: fn, context: {} }), fn);
+            assert.ok(await isAllowed(policies.stateMachine.Statement, { action: "lambda:InvokeFunction", resource: fn, context: {} }), fn);
         }
     });
 
@@ -55,26 +55,26 @@ describe("npm run show", () => {
         const account = "arn:aws:logs:us-east-1:000000000000";
         const allowed = (policy: string, action: string, resource: string) => isAllowed(policies[policy].Statement, { action, resource, context: {} });
         for (const fn of ["stock-checker", "stock-buyer", "stock-seller"]) {
-            assert.ok(allowed(fn, "logs:PutLogEvents", `${account}:log-group:/aws/lambda/${fn}:log-stream:x`), fn);
-            assert.ok(!allowed(fn, "logs:PutLogEvents", `${account}:log-group:/aws/lambda/other:log-stream:x`), fn);
+            assert.ok(await allowed(fn, "logs:PutLogEvents", `${account}:log-group:/aws/lambda/${fn}:log-stream:x`), fn);
+            assert.ok(!(await allowed(fn, "logs:PutLogEvents", `${account}:log-group:/aws/lambda/other:log-stream:x`)), fn);
         }
-        assert.ok(allowed("batchExecution", "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:000000000000:repository/batch"));
-        assert.ok(allowed("batchExecution", "logs:PutLogEvents", `${account}:log-group:batch:log-stream:x`));
+        assert.ok(await allowed("batchExecution", "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:000000000000:repository/batch"));
+        assert.ok(await allowed("batchExecution", "logs:PutLogEvents", `${account}:log-group:batch:log-stream:x`));
         const stateMachine = "arn:aws:states:us-east-1:000000000000:stateMachine:trading-workflow-state-machine";
         const throughLive = (policy: string, resource: string) =>
             isAllowed(policies[policy].Statement, { action: "states:StartExecution", resource, context: { "states:StateMachineQualifier": "live" } });
-        assert.ok(throughLive("schedule", stateMachine));
-        assert.ok(!allowed("schedule", "states:StartExecution", stateMachine), "the schedule starts through live only");
-        assert.ok(throughLive("operator", stateMachine));
-        assert.ok(!throughLive("operator", `${stateMachine}-other`));
-        assert.ok(allowed("operator", "cloudwatch:GetDashboard", "arn:aws:cloudwatch::000000000000:dashboard/stock-trader-prod"));
-        assert.ok(!allowed("operator", "cloudwatch:GetDashboard", "arn:aws:cloudwatch::000000000000:dashboard/stock-trader-dev"));
+        assert.ok(await throughLive("schedule", stateMachine));
+        assert.ok(!(await allowed("schedule", "states:StartExecution", stateMachine)), "the schedule starts through live only");
+        assert.ok(await throughLive("operator", stateMachine));
+        assert.ok(!(await throughLive("operator", `${stateMachine}-other`)));
+        assert.ok(await allowed("operator", "cloudwatch:GetDashboard", "arn:aws:cloudwatch::000000000000:dashboard/stock-trader-prod"));
+        assert.ok(!(await allowed("operator", "cloudwatch:GetDashboard", "arn:aws:cloudwatch::000000000000:dashboard/stock-trader-dev")));
         for (const group of ["states", "batch", "/aws/lambda/stock-checker", "/aws/lambda/stock-buyer", "/aws/lambda/stock-seller"]) {
-            assert.ok(allowed("operator", "logs:FilterLogEvents", `${account}:log-group:${group}`), group);
+            assert.ok(await allowed("operator", "logs:FilterLogEvents", `${account}:log-group:${group}`), group);
         }
         const alarms = (await show("--stack", "prod", "alarms")) as { id: string }[];
         for (const { id } of alarms) {
-            assert.ok(allowed("operator", "cloudwatch:DescribeAlarms", `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${id}`), id);
+            assert.ok(await allowed("operator", "cloudwatch:DescribeAlarms", `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${id}`), id);
         }
     });
 

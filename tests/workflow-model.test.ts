@@ -104,13 +104,13 @@ describe("workflow model: one source for the definition and its permissions", ()
             const { definition, policy } = buildWorkflow({ config, resources });
             const tasks = Object.entries(definition.States).filter((entry): entry is [string, TaskState] => entry[1].Type === "Task");
 
-            it("grants every Task state exactly what its integration needs", () => {
+            it("grants every Task state exactly what its integration needs", async () => {
                 assert.ok(tasks.length >= 5);
-                assert.deepEqual(missingGrants(tasks, policy.Statement, resources), []);
+                assert.deepEqual(await missingGrants(tasks, policy.Statement, resources), []);
             });
 
-            it("has no statement that serves no state, and no action beyond what the states need", () => {
-                assert.deepEqual(unneededGrants(tasks, policy.Statement, resources), []);
+            it("has no statement that serves no state, and no action beyond what the states need", async () => {
+                assert.deepEqual(await unneededGrants(tasks, policy.Statement, resources), []);
             });
 
             it("adds log delivery and X-Ray only when they are on", () => {

@@ -128,7 +128,9 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
         assert.deepEqual(JSON.parse(policy.inputs.policy), {
             Version: "2012-10-17",
             Statement: [
-                statement("StartTradingExecution", "states:StartExecution", stateMachineArn, { StringEquals: { "states:StateMachineQualifier": "live" } }),
+                statement("StartTradingExecution", "states:StartExecution", stateMachineArn, {
+                    "ForAnyValue:StringEquals": { "states:StateMachineQualifier": "live" },
+                }),
             ],
         });
     });
