@@ -15,8 +15,16 @@ export interface Sleeper {
 
 /** First poll after 1 s, then 1.5 times longer while nothing happens, at most 10 s apart. */
 export const POLL = { firstMs: 1000, factor: 1.5, maxMs: 10000 };
-/** Throttled polls wait and try again this many times on top of the SDK's own retries. */
-const THROTTLE_RETRIES = 5;
+/** Calls refused for a passing reason wait and try again this many times on top of the SDK's own retries. */
+const RETRIES = 5;
+
+/** A call Step Functions throttled: worth trying again after a pause. */
+export const THROTTLED: readonly string[] = ["ThrottlingException"];
+/**
+ * Also a change that met another one under way: DeleteStateMachineVersion refuses with
+ * ConflictException while a deploy publishes a version (API reference, "DeleteStateMachineVersion").
+ */
+export const THROTTLED_OR_CONFLICTING: readonly string[] = [...THROTTLED, "ConflictException"];
 
 /** A client in the region the SDK's settings name (AWS_REGION, the profile), or else in `fallbackRegion`. */
 export async function regionalClient<C extends { config: { region: () => Promise<string> }; destroy(): void }>(
@@ -52,13 +60,13 @@ export function refusal(action: string, resource: string, error: unknown): Execu
     return new ExecuteError(`AWS refused ${action} on ${resource}: ${e.name}: ${e.message}${hint ? ` (${hint})` : ""}`);
 }
 
-export async function call<T>(action: string, resource: string, send: () => Promise<T>, deps: Sleeper, retryThrottling = false): Promise<T> {
+/** Sends a call, trying it again with back-off (1 s, 2 s, 4 s, ... at most 10 s apart) while it fails with one of the errors `retryOn` names. */
+export async function call<T>(action: string, resource: string, send: () => Promise<T>, deps: Sleeper, retryOn: readonly string[] = []): Promise<T> {
     for (let attempt = 0; ; attempt++) {
         try {
             return await send();
         } catch (error) {
-            const throttled = (error as Error).name === "ThrottlingException";
-            if (!(retryThrottling && throttled && attempt < THROTTLE_RETRIES)) {
+            if (!(retryOn.includes((error as Error).name) && attempt < RETRIES)) {
                 throw refusal(action, resource, error);
             }
             await deps.sleep(Math.min(POLL.maxMs, POLL.firstMs * 2 ** attempt));
@@ -76,7 +84,7 @@ export async function newEvents(sfn: SFNClient, executionArn: string, afterId: n
             executionArn,
             () => sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100, nextToken, includeExecutionData: true })),
             deps,
-            true,
+            THROTTLED,
         );
         for (const event of page.events ?? []) {
             if ((event.id ?? 0) <= afterId) {

@@ -20,7 +20,7 @@ import {
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "../model/functions";
 import { EXECUTION_ARN, parseArn, STATE_MACHINE_ARN } from "../model/arn";
 import { jsonFlag, parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, runCommand, type OptionTable, type ToolIo, UsageError } from "./cli";
-import { call, ExecuteError, newEvents, POLL, regionalClient, str } from "./aws-calls";
+import { call, ExecuteError, newEvents, POLL, regionalClient, str, THROTTLED } from "./aws-calls";
 import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
 import { batchRequest, rerunRefusal, runAgain, type RerunResult } from "./rerun";
 import { failStateOf, historyTranslator, stateTracer, type TraceEvent } from "./trace";
@@ -194,7 +194,7 @@ async function follow(sfn: SFNClient, executionArn: string, afterId: number, opt
             executionArn,
             () => sfn.send(new DescribeExecutionCommand({ executionArn })),
             deps,
-            true,
+            THROTTLED,
         );
         const events = await newEvents(sfn, executionArn, lastId, deps);
         history.push(...events);
@@ -263,7 +263,7 @@ async function executionLogs(result: Followed, outputs: Record<string, unknown>,
 
 /** --rerun-batch: the batch task of a failed execution, run again as `Run ECS task` ran it; 0 when it exits 0. */
 async function rerun(sfn: SFNClient, executionArn: string, outputs: Record<string, unknown>, options: Shared, deps: ExecuteDeps): Promise<number> {
-    const description = await call("states:DescribeExecution", executionArn, () => sfn.send(new DescribeExecutionCommand({ executionArn })), deps, true);
+    const description = await call("states:DescribeExecution", executionArn, () => sfn.send(new DescribeExecutionCommand({ executionArn })), deps, THROTTLED);
     const history = await newEvents(sfn, executionArn, 0, deps);
     const refused = rerunRefusal(description.status ?? "UNKNOWN", history);
     const request = batchRequest(history);

@@ -19,7 +19,7 @@ import { VERSIONS_TO_KEEP_TAG } from "../model/deployment";
 import { CONFIG_DOMAINS } from "../model/config";
 import { REDRIVE_WINDOW_DAYS } from "../model/platform-rules";
 import { newest, planVersions, versionImageTag, versionNumber, type ExecutionOnVersion, type Version, type VersionDecision } from "../model/versions";
-import { call, ExecuteError, regionalClient, str, type Sleeper } from "./aws-calls";
+import { call, ExecuteError, regionalClient, str, THROTTLED, THROTTLED_OR_CONFLICTING, type Sleeper } from "./aws-calls";
 import { parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, type OptionTable, type ToolIo, UsageError } from "./cli";
 import { pulumiStackOutputs } from "./execute";
 
@@ -30,7 +30,8 @@ export const USAGE = `usage: npm run prune-versions -- (--stack NAME | --state-m
 Removes the versions of the stack's state machine that nothing needs: it keeps every version an
 alias routes to, every version an execution runs on or may still be redriven on (${REDRIVE_WINDOW_DAYS} days after
 it ends), and the newest ones up to the keep count; then it tags the batch image of each kept
-version version-<number>, which the ECR lifecycle policy never expires, and untags the removed ones.
+version version-<number>, which the ECR lifecycle policy never expires, and untags the removed
+ones (an image whose last tag that was goes with it: nothing kept runs it).
 
   --stack NAME               the stack's state machine, from its outputs (pulumi stack output --json)
   --state-machine-arn ARN    the state machine, without the Pulumi CLI
@@ -109,7 +110,7 @@ async function gather(clients: Clients, stateMachineArn: string, keep: number, d
             stateMachineArn,
             () => sfn.send(new ListStateMachineVersionsCommand({ stateMachineArn, nextToken })),
             deps,
-            true,
+            THROTTLED,
         ),
     )) {
         versions.push(
@@ -122,7 +123,13 @@ async function gather(clients: Clients, stateMachineArn: string, keep: number, d
     }
     const routed = new Set<string>();
     for await (const page of pages((nextToken) =>
-        call("states:ListStateMachineAliases", stateMachineArn, () => sfn.send(new ListStateMachineAliasesCommand({ stateMachineArn, nextToken })), deps, true),
+        call(
+            "states:ListStateMachineAliases",
+            stateMachineArn,
+            () => sfn.send(new ListStateMachineAliasesCommand({ stateMachineArn, nextToken })),
+            deps,
+            THROTTLED,
+        ),
     )) {
         for (const item of page.stateMachineAliases ?? []) {
             const alias = await call(
@@ -130,7 +137,7 @@ async function gather(clients: Clients, stateMachineArn: string, keep: number, d
                 item.stateMachineAliasArn!,
                 () => sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: item.stateMachineAliasArn })),
                 deps,
-                true,
+                THROTTLED,
             );
             (alias.routingConfiguration ?? []).forEach((route) => routed.add(route.stateMachineVersionArn!));
         }
@@ -155,7 +162,7 @@ async function imagesOf(clients: Clients, version: Version, deps: PruneDeps) {
         // DescribeStateMachine takes a version's ARN, and returns that version's definition.
         () => clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: version.arn })),
         deps,
-        true,
+        THROTTLED,
     );
     const images = [];
     for (const taskDefinition of taskDefinitionsOf(JSON.parse(described.definition ?? "{}"))) {
@@ -205,7 +212,18 @@ async function holdImages(clients: Clients, version: Version, deps: PruneDeps): 
     }
 }
 
-/** Removes a version, then its image's version tag, which leaves the image to the lifecycle policy. */
+/**
+ * Removes a version, then its image's version tag. ECR cannot remove only a tag: BatchDeleteImage
+ * by tag removes the tag, and when it is the image's last one, the image with it (API reference,
+ * "BatchDeleteImage"). An image whose last tag is this version's is needed by no one: each kept
+ * version's image carries that version's own tag, the image in service carries `live`, and a
+ * newer build of the same sources has taken its content tag. Only a `--rerun-batch` of a SUCCEEDED
+ * execution of the removed version, which no version keeps, finds it gone. An image with another
+ * tag stays, and the lifecycle policy's count decides when it goes.
+ *
+ * A deploy running at the same time may publish a version meanwhile: DeleteStateMachineVersion
+ * then refuses with ConflictException, and is tried again.
+ */
 async function removeVersion(clients: Clients, version: Version, deps: PruneDeps): Promise<void> {
     const images = await imagesOf(clients, version, deps);
     await call(
@@ -213,7 +231,7 @@ async function removeVersion(clients: Clients, version: Version, deps: PruneDeps
         version.arn,
         () => clients.sfn.send(new DeleteStateMachineVersionCommand({ stateMachineVersionArn: version.arn })),
         deps,
-        true,
+        THROTTLED_OR_CONFLICTING,
     );
     for (const { registryId, repositoryName } of images) {
         await call(
@@ -235,7 +253,7 @@ async function keepCount(sfn: SFNClient, stateMachineArn: string, given: string 
         stateMachineArn,
         () => sfn.send(new ListTagsForResourceCommand({ resourceArn: stateMachineArn })),
         deps,
-        true,
+        THROTTLED,
     );
     const tagged = Number(tags.tags?.find((tag) => tag.key === VERSIONS_TO_KEEP_TAG)?.value);
     if (!Number.isInteger(tagged) || tagged < KEEP.min || tagged > KEEP.max) {

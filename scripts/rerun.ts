@@ -8,7 +8,7 @@ import { DescribeTasksCommand, RunTaskCommand, type ECSClient, type RunTaskComma
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { BATCH_ENV } from "../model/transaction";
 import { STATES } from "../model/workflow";
-import { call, ExecuteError, POLL, type Sleeper } from "./aws-calls";
+import { call, ExecuteError, POLL, type Sleeper, THROTTLED } from "./aws-calls";
 
 /** What `Run ECS task` sent, as Step Functions recorded it, and what the rerun needs to know of it. */
 export interface BatchRequest {
@@ -87,7 +87,7 @@ export async function runAgain(ecs: ECSClient, request: BatchRequest, deps: Slee
     let delay = POLL.firstMs;
     for (;;) {
         await deps.sleep(delay);
-        const described = await call("ecs:DescribeTasks", taskArn, () => ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] })), deps, true);
+        const described = await call("ecs:DescribeTasks", taskArn, () => ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] })), deps, THROTTLED);
         const task: Task | undefined = described.tasks?.[0];
         if (task?.lastStatus === "STOPPED") {
             const container = task.containers?.find((c) => c.name === request.containerName);

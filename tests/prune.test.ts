@@ -37,14 +37,15 @@ const REPOSITORY = "batch-repo-1a2b3c4";
 async function run(argv: string[], outputs: Record<string, unknown> = { stateMachineArn: MACHINE }) {
     const out: string[] = [];
     const err: string[] = [];
+    const slept: number[] = [];
     const deps: PruneDeps = {
         stackOutputs: async () => outputs,
-        sleep: async () => undefined,
+        sleep: async (ms) => void slept.push(ms),
         now: () => NOW,
         out: (l) => out.push(...l.split("\n")),
         err: (l) => err.push(l),
     };
-    return { code: await prune(argv, deps), out, err };
+    return { code: await prune(argv, deps), out, err, slept };
 }
 
 /** Six versions; live routes to 6; an execution runs on 4, one failed on 3 three days ago and one on 2 twenty days ago. */
@@ -200,11 +201,38 @@ describe("npm run prune-versions (against mocked AWS clients)", () => {
 
     it("exits 1 with AWS's refusal when a version cannot be removed, and removes nothing after it", async () => {
         account();
-        sfn.on(DeleteStateMachineVersionCommand).rejects(Object.assign(new Error("Version is referenced by an alias"), { name: "ConflictException" }));
+        sfn.on(DeleteStateMachineVersionCommand).rejects(
+            Object.assign(new Error("User is not authorized to perform: states:DeleteStateMachineVersion"), { name: "AccessDeniedException" }),
+        );
         const result = await run(["--stack", "prod"]);
         assert.equal(result.code, 1);
-        assert.match(result.err[0], /^AWS refused states:DeleteStateMachineVersion on .*:2: ConflictException: Version is referenced by an alias/);
+        assert.match(result.err[0], /^AWS refused states:DeleteStateMachineVersion on .*:2: AccessDeniedException: User is not authorized/);
+        assert.equal(sfn.commandCalls(DeleteStateMachineVersionCommand).length, 1, "a refusal is not tried again");
         assert.equal(ecr.commandCalls(BatchDeleteImageCommand).length, 0, "an image stays held while its version stays");
+    });
+
+    it("tries a removal again with back-off while a deploy running at the same time makes it conflict, then goes on", async () => {
+        account();
+        const conflict = Object.assign(new Error("Updating or deleting a resource can cause an inconsistent state."), { name: "ConflictException" });
+        sfn.on(DeleteStateMachineVersionCommand).rejectsOnce(conflict).rejectsOnce(conflict).resolves({});
+        const result = await run(["--stack", "prod"]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(result.slept, [1000, 2000]);
+        assert.deepEqual(
+            sfn.commandCalls(DeleteStateMachineVersionCommand).map((c) => c.args[0].input.stateMachineVersionArn),
+            [`${MACHINE}:2`, `${MACHINE}:2`, `${MACHINE}:2`, `${MACHINE}:1`],
+        );
+    });
+
+    it("gives up on a conflict that outlasts five tries, with AWS's refusal and exit 1", async () => {
+        account();
+        sfn.on(DeleteStateMachineVersionCommand).rejects(
+            Object.assign(new Error("Updating or deleting a resource can cause an inconsistent state."), { name: "ConflictException" }),
+        );
+        const result = await run(["--stack", "prod"]);
+        assert.equal(result.code, 1);
+        assert.match(result.err[0], /^AWS refused states:DeleteStateMachineVersion on .*:2: ConflictException/);
+        assert.equal(sfn.commandCalls(DeleteStateMachineVersionCommand).length, 6);
     });
 
     it("refuses bad usage with exit 2: no target, both targets, a version's ARN, a keep count out of range", async () => {
