@@ -113,11 +113,12 @@ export class BatchJob extends pulumi.ComponentResource {
         // policy above prunes old images, and `pulumi destroy` removes them with the repository.
         const context = args.context ?? `./${BATCH_CONTEXT}`;
         const imageRef = pulumi.interpolate`${repository.url}:${contentTag(path.resolve(PROJECT_ROOT, context))}`;
+        const liveRef = pulumi.interpolate`${repository.url}:${LIVE_IMAGE_TAG}`;
         const registry = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.repository.registryId }, parent);
         const image = new docker.Image(
             `${name}-image`,
             {
-                tags: [imageRef, pulumi.interpolate`${repository.url}:${LIVE_IMAGE_TAG}`],
+                tags: [imageRef, liveRef],
                 context: { location: context },
                 dockerfile: { location: `${context}/Dockerfile` },
                 platforms: [DOCKER_PLATFORM[config.batchArchitecture] as docker.Platform],
@@ -125,7 +126,9 @@ export class BatchJob extends pulumi.ComponentResource {
                 // A preview builds the image without pushing it, so a broken Dockerfile fails the
                 // pull request's preview (docker-build's default, written here so it is seen).
                 buildOnPreview: true,
-                cacheFrom: [{ registry: { ref: imageRef } }],
+                // The layers of the image in service: the new content tag exists only once this
+                // build pushes it. The pushed image carries its own cache (inline) for the next.
+                cacheFrom: [{ registry: { ref: liveRef } }],
                 cacheTo: [{ inline: {} }],
                 registries: [{ address: repository.url.apply((url) => url.split("/")[0]), username: registry.userName, password: registry.password }],
             },

@@ -60,6 +60,14 @@ describe("batch job under Pulumi mocks (defaults)", () => {
         assert.equal(named(run, "docker-build:index:Image", "batch-image").inputs.buildOnPreview, true);
     });
 
+    it("reads its build cache from the image in service, a tag that exists before the build, and writes the cache into the pushed image", () => {
+        const { inputs } = named(run, "docker-build:index:Image", "batch-image");
+        const cached = inputs.cacheFrom.map((from: { registry: { ref: string } }) => from.registry.ref);
+        assert.deepEqual(cached, [`${REPO_URL}:live`]);
+        assert.ok(!cached.includes(inputs.tags[0]), "the new content tag does not exist until this build pushes it");
+        assert.deepEqual(inputs.cacheTo, [{ inline: {} }]);
+    });
+
     it("creates the cluster with Container Insights off", () => {
         assert.deepEqual(named(run, "aws:ecs/cluster:Cluster", "batch-cluster").inputs.settings, [{ name: "containerInsights", value: "disabled" }]);
     });
