@@ -1,8 +1,8 @@
 /**
  * How a definition change reaches the executions: every change publishes a state machine version,
  * the `live` alias routes every start, and CloudFormation's alias handler (through Cloud Control)
- * shifts the alias to a new version as the stack's deployment type says, watching the execution
- * alarms and routing back to the old version when one fires. Pure: no Pulumi import.
+ * shifts the alias to a new version as the stack's deployment type says; during a gradual shift it
+ * watches the execution alarms and routes back to the old version when one fires. Pure: no Pulumi import.
  */
 import type { DeploymentType, StackConfig } from "./stack-config";
 
@@ -27,6 +27,13 @@ export const DEFAULT_DEPLOYMENT_INTERVAL_MINUTES = 10;
 /** Step Functions keeps at most 1,000 versions of a state machine (developer guide, "State machine versions"). */
 export const MAX_STATE_MACHINE_VERSIONS = 1000;
 export const STATE_MACHINE_VERSIONS_PAGE = "https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-version.html";
+
+/** A job on GitHub's hosted runners runs for at most 6 hours (GitHub Actions, "Usage limits"). */
+export const GITHUB_JOB_LIMIT_MINUTES = 360;
+export const GITHUB_JOB_LIMIT_PAGE = "https://docs.github.com/en/actions/reference/limits";
+
+/** An IAM role session lasts at most 12 hours, the most a role's MaxSessionDuration allows (IAM API reference, "UpdateRole"). */
+export const MAX_ROLE_SESSION_SECONDS = 43200;
 
 /** The tag on the state machine that tells the version pruner how many versions to keep. */
 export const VERSIONS_TO_KEEP_TAG = "stock-trader:versions-to-keep";
@@ -78,11 +85,22 @@ export function deploymentPreference(settings: DeploymentSettings, versionArn: s
     };
 }
 
+/**
+ * What the alias handler watches while it moves `live`, and when (its `UpdateHandler`): nothing
+ * for ALL_AT_ONCE; for a gradual shift, the rollback alarms about once a minute from before the
+ * first step until `live` routes every execution to the new version, and nothing after that.
+ */
+export function watchedDuring(type: DeploymentType): string {
+    return isGradual(type)
+        ? "the three alarms, about once a minute, from before the first step until `live` routes all of them to it"
+        : "nothing: the handler checks no alarm";
+}
+
 /** One line for `pulumi up`'s log: what a definition change does to `live`. */
 export function deploymentSummary(settings: DeploymentSettings): string {
     switch (settings.deploymentType) {
         case "ALL_AT_ONCE":
-            return `A definition change moves ${LIVE_ALIAS} to the new version at once, and back if an execution alarm fires.`;
+            return `A definition change moves ${LIVE_ALIAS} to the new version at once, watching no alarm.`;
         case "CANARY":
             return (
                 `A definition change sends ${settings.deploymentPercentage}% of new executions through ${LIVE_ALIAS} to the new version for ` +

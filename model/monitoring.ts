@@ -35,7 +35,7 @@ export interface AlarmSpec {
     threshold: number;
     comparisonOperator: ComparisonOperator;
     treatMissingData: "notBreaching" | "breaching";
-    /** How long the alarm waits after it is created or updated before it evaluates, if at all. */
+    /** How long the alarm waits after it is created before it evaluates, if at all (an update does not warm it up again). */
     warmUpMinutes?: number;
     /**
      * Whether a deploy that moves `live` to a new version rolls back when this alarm fires: the
@@ -111,7 +111,7 @@ export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
         // Hourly datapoints, so the window is exactly staleAfterHours; no data at all means no
         // execution succeeded, which is the very thing to report. The config derives the window
         // from the schedule's longest gap, and leaves it unset where CloudWatch cannot look back
-        // that far (staleAlarmNotice says so). Right after a deploy the window holds hours before
+        // that far (staleAlarmNotice says so). Right after the deploy that creates it, the window holds hours before
         // the schedule's first run, which would page: the alarm warms up until that run has had
         // time to succeed (staleAlarmWarmUpMinutes).
         alarms.push({
@@ -137,7 +137,7 @@ export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
 /**
  * The no-recent-success alarm's warm-up: the least window that holds the schedule's first run
  * after a deploy and its success (minimumStaleAfterHours), within the longest warm-up CloudWatch
- * allows. A schedule whose first run may come later than that can still page once after a deploy.
+ * allows. A schedule whose first run may come later than that can still page once after the deploy that creates the alarm.
  */
 export function staleAlarmWarmUpMinutes(scheduleExpression: string): number {
     return Math.min((minimumStaleAfterHours(scheduleExpression) ?? Infinity) * 60, MAX_ALARM_WARM_UP_MINUTES);

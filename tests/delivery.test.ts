@@ -10,6 +10,8 @@ import { documents } from "../scripts/docs";
 import { loadStackConfig, readStackFile, stackFileConfig, stackNames } from "../scripts/stack-files";
 import { ConfigError, parseStackConfig } from "../model/config";
 import { BATCH_CONTAINER_DIR, NODE_MAJOR_VERSION, PROJECT_ROOT as ROOT } from "../model/project";
+import { aliasUpdateTimeoutMinutes, GITHUB_JOB_LIMIT_MINUTES, MAX_ROLE_SESSION_SECONDS } from "../model/deployment";
+import { STEPS } from "../scripts/e2e-scenarios";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 
@@ -194,12 +196,13 @@ describe("GitHub workflows", () => {
         );
     });
 
-    it("skips the previews of a pull request from a fork, which gets no secrets, with a notice in the summary; its tests and image build still run", () => {
+    it("skips the previews of a pull request from a fork, or of a run Dependabot started, neither of which gets the secrets, with a notice in the summary; their tests and image build still run", () => {
         const wf = workflow("pull-request.yml");
-        const sameRepository = "github.event.pull_request.head.repo.full_name == github.repository";
-        assert.equal(wf.jobs.preview.if, sameRepository);
+        const previewed = wf.jobs.preview.if as string;
+        assert.match(previewed, /(^|&& )github\.event\.pull_request\.head\.repo\.full_name == github\.repository( &&|$)/);
+        assert.match(previewed, /(^|&& )github\.actor != 'dependabot\[bot\]'( &&|$)/);
         const skipped = wf.jobs["preview-skipped"];
-        assert.equal(skipped.if, sameRepository.replace("==", "!="));
+        assert.equal(skipped.if, `\${{ !(${previewed}) }}`, "skipped exactly when not previewed");
         assert.deepEqual(skipped.permissions, {});
         assert.equal(skipped.needs, undefined, "the notice waits for nothing");
         const say = skipped.steps.map((s: any) => String(s.run)).join("\n");
@@ -289,6 +292,80 @@ describe("GitHub workflows", () => {
         assert.ok(up >= 0 && prune > up && smoke > prune, JSON.stringify(steps.map((step) => step.name ?? step.uses)));
         // A step fails its job on a non-zero exit, and execute exits 1 unless the execution SUCCEEDED.
         assert.ok(steps.every((step) => !("continue-on-error" in step)));
+    });
+});
+
+interface WorkflowStep {
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+}
+
+describe("what the workflows ask of AWS and Pulumi", () => {
+    const read = (file: string) => fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
+    const jobs = fs
+        .readdirSync(WORKFLOWS)
+        .filter((f) => f.endsWith(".yml"))
+        .flatMap((file) => Object.entries<any>((parse(read(file)) as { jobs: Record<string, unknown> }).jobs).map(([name, job]) => ({ file, name, job })));
+    const stepsOf = (job: { steps?: WorkflowStep[] }): WorkflowStep[] => job.steps ?? [];
+    const signIn = (job: { steps?: WorkflowStep[] }) => stepsOf(job).find((step) => step.uses === "./.github/actions/setup");
+    const usesPulumiAction = (step: WorkflowStep) => String(step.uses).startsWith("pulumi/actions@");
+    /** A step that runs the Pulumi CLI: the action with a command, or a command that runs `pulumi` or a tool that calls it. */
+    const runsPulumi = (step: WorkflowStep) =>
+        (usesPulumiAction(step) && step.with?.command !== undefined) || /(^|\s)pulumi\s|npm run (test:e2e|prune-versions|execute)\b/.test(step.run ?? "");
+    const logsIn = (step: WorkflowStep) =>
+        (usesPulumiAction(step) && step.with?.command !== undefined && step.with?.["cloud-url"] !== undefined) || /(^|\s)pulumi login\b/.test(step.run ?? "");
+
+    it("every job that signs in to AWS asks for a session as long as the job may run, within GitHub's 6 hours and IAM's 12", () => {
+        const signingIn = jobs.filter(({ job }) => signIn(job) !== undefined);
+        assert.ok(signingIn.length >= 3, signingIn.map((j) => j.name).join());
+        for (const { file, name, job } of signingIn) {
+            const minutes = job["timeout-minutes"];
+            assert.ok(Number.isInteger(minutes) && minutes <= GITHUB_JOB_LIMIT_MINUTES, `${file} ${name}: timeout-minutes ${minutes}`);
+            const seconds = Number(signIn(job)!.with?.["role-duration-seconds"]);
+            assert.ok(seconds >= minutes * 60 && seconds <= MAX_ROLE_SESSION_SECONDS, `${file} ${name}: a ${seconds} s session for a ${minutes}-minute job`);
+        }
+    });
+
+    it("the deploy job outlasts every stack's shift, and the e2e job the suite's budget", () => {
+        const deploy = jobs.find((j) => j.file === "deploy.yml")!.job;
+        for (const stack of stackNames()) {
+            const wait = aliasUpdateTimeoutMinutes(loadStackConfig(stack));
+            assert.ok(
+                wait < deploy["timeout-minutes"],
+                `Pulumi.${stack}.yaml: up may wait ${wait} minutes in a ${deploy["timeout-minutes"]}-minute deploy job`,
+            );
+        }
+        const e2e = jobs.find((j) => j.file === "e2e.yml")!.job;
+        const budget = STEPS.reduce((sum, step) => sum + step.budgetSeconds, 0) / 60;
+        assert.ok(budget < e2e["timeout-minutes"], `the suite's steps may take ${budget} minutes in a ${e2e["timeout-minutes"]}-minute job`);
+    });
+
+    it("every step that runs the Pulumi CLI has GITHUB_TOKEN, so its plugin downloads are not rate-limited", () => {
+        const steps = jobs.flatMap(({ file, name, job }) =>
+            stepsOf(job)
+                .filter(runsPulumi)
+                .map((step) => ({ where: `${file} ${name}`, step })),
+        );
+        assert.ok(steps.length >= 6, String(steps.length));
+        for (const { where, step } of steps) {
+            assert.equal(step.env?.GITHUB_TOKEN, "${{ github.token }}", `${where}: ${step.run ?? step.uses}`);
+        }
+    });
+
+    it("every job that runs the Pulumi CLI logs in to the backend it is given first", () => {
+        for (const { file, name, job } of jobs) {
+            const steps = stepsOf(job);
+            const first = steps.findIndex(runsPulumi);
+            if (first < 0) {
+                continue;
+            }
+            const login = steps.findIndex(logsIn);
+            assert.ok(login >= 0 && login <= first, `${file} ${name} runs Pulumi before it logs in`);
+            const backend = steps[login].with?.["cloud-url"] ?? steps[login].env?.PULUMI_BACKEND_URL;
+            assert.equal(backend, "${{ secrets.PULUMI_BACKEND_URL }}", `${file} ${name} logs in to the backend it is given`);
+        }
     });
 });
 

@@ -4,7 +4,19 @@
  * CloudFormation's DeploymentPreference documentation by hand.
  */
 import * as assert from "node:assert/strict";
-import { aliasUpdateTimeoutMinutes, deploymentMinutes, deploymentPreference, deploymentSummary, isGradual, linearSteps } from "../model/deployment";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+    aliasUpdateTimeoutMinutes,
+    DEPLOYMENT_TYPES,
+    deploymentMinutes,
+    deploymentPreference,
+    deploymentSummary,
+    isGradual,
+    linearSteps,
+    watchedDuring,
+} from "../model/deployment";
+import { PROJECT_ROOT } from "../model/project";
 
 const VERSION = "arn:aws:states:us-east-1:123456789012:stateMachine:sm:4";
 const ALARMS = ["failed", "timed-out", "aborted"];
@@ -46,10 +58,7 @@ describe("deployment model", () => {
     });
 
     it("says in one line what a definition change does to live", () => {
-        assert.equal(
-            deploymentSummary({ deploymentType: "ALL_AT_ONCE" }),
-            "A definition change moves live to the new version at once, and back if an execution alarm fires.",
-        );
+        assert.equal(deploymentSummary({ deploymentType: "ALL_AT_ONCE" }), "A definition change moves live to the new version at once, watching no alarm.");
         assert.equal(
             deploymentSummary({ deploymentType: "CANARY", deploymentPercentage: 50, deploymentIntervalMinutes: 120 }),
             "A definition change sends 50% of new executions through live to the new version for 120 minutes, then all of them, unless an execution alarm fires first.",
@@ -58,5 +67,16 @@ describe("deployment model", () => {
             deploymentSummary({ deploymentType: "LINEAR", deploymentPercentage: 20, deploymentIntervalMinutes: 30 }),
             "A definition change moves 20% more of new executions through live to the new version every 30 minutes (150 minutes in all), unless an execution alarm fires first.",
         );
+    });
+
+    it("says what the alias handler watches for each type, and the README's table says the same", () => {
+        assert.equal(watchedDuring("ALL_AT_ONCE"), "nothing: the handler checks no alarm");
+        assert.match(watchedDuring("CANARY"), /until `live` routes all of them to it$/);
+        assert.equal(watchedDuring("LINEAR"), watchedDuring("CANARY"));
+        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+        for (const type of DEPLOYMENT_TYPES) {
+            const row = readme.split("\n").find((line) => line.startsWith(`| \`${type}\` | `) && line.split(" | ").length === 4);
+            assert.ok(row?.split(" | ")[2].startsWith(watchedDuring(type)), `the README's row for ${type}: ${row}`);
+        }
     });
 });
