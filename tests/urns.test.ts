@@ -3,7 +3,7 @@ import { readStackFile } from "../scripts/stack-files";
 import { runProgram, type ProgramRun } from "./support/program";
 
 /**
- * The URNs of every resource a released stack holds, with every optional resource on (an alarm
+ * The URNs of every resource a stack deployed from any release holds, with every optional resource on (an alarm
  * email): the engine matches a program's resources to a stack's by URN, so a URN that changes
  * without an alias deletes the resource and creates another.
  */
