@@ -27,6 +27,12 @@ export interface TradingFunctionsArgs {
  */
 export class TradingFunctions extends pulumi.ComponentResource {
     readonly functions: Record<TradingFunctionName, aws.lambda.Function>;
+    /**
+     * Each function's newest published version, by its qualified ARN: every change to a function's
+     * code or configuration publishes one, and the workflow invokes it, so that a state machine
+     * version is the whole release, its functions' code included.
+     */
+    readonly versionArns: Record<TradingFunctionName, pulumi.Output<string>>;
     /** Each function's log group, where its records (and Lambda's own lines) go. */
     readonly logGroups: Record<TradingFunctionName, aws.cloudwatch.LogGroup>;
 
@@ -40,9 +46,10 @@ export class TradingFunctions extends pulumi.ComponentResource {
             .accountId.apply((account) => JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com", account)));
         const created = byFunction((fn) => this.createFunction(`${name}-${fn}`, handlers[handlerSource(fn)], trust, args));
         this.functions = byFunction((fn) => created[fn].fn);
+        this.versionArns = byFunction((fn) => created[fn].fn.qualifiedArn);
         this.logGroups = byFunction((fn) => created[fn].logGroup);
 
-        this.registerOutputs(byFunction((fn) => this.functions[fn].arn));
+        this.registerOutputs(byFunction((fn) => this.versionArns[fn]));
     }
 
     private createFunction(name: string, code: string, trust: pulumi.Output<string>, args: TradingFunctionsArgs) {
@@ -71,6 +78,9 @@ export class TradingFunctions extends pulumi.ComponentResource {
                 environment: { variables: { [STACK_ENV]: pulumi.getStack() } },
                 // Active tracing samples each invocation, so a trace runs from the state machine through the functions.
                 ...(args.config.tracingEnabled ? { tracingConfig: { mode: "Active" } } : {}),
+                // Each change to the code or the configuration publishes a version (CreateFunction
+                // and PublishVersion), and qualifiedArn names the newest: the workflow invokes it.
+                publish: true,
             },
             { parent: this, dependsOn: [logPolicy] },
         );

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { stackScopedName } from "../model/names";
+import { liveStackName, stackScopedName } from "../model/names";
 import { byFunction } from "../model/functions";
 import type { StackConfig } from "../model/config";
 import {
@@ -113,6 +113,8 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
         this.operatorPolicy = new aws.iam.Policy(
             `${name}-operator-policy`,
             {
+                // The description is fixed: changing it replaces the policy, detaching it from every
+                // person and role it is attached to.
                 description: "Run, follow, stop and redrive executions of the stock-trader workflow, read its logs and its dashboard, and rerun its batch task",
                 policy: pulumi
                     .output({
@@ -126,6 +128,7 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
                             taskExecutionRoleArn: batch.executionRole.arn,
                             taskRoleArn: batch.taskRole.arn,
                         },
+                        liveStackName: liveStackName(pulumi.getProject(), pulumi.getStack()),
                     })
                     .apply((resources) => JSON.stringify(operatorPolicy(resources))),
             },

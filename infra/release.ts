@@ -1,9 +1,11 @@
 import * as aws from "@pulumi/aws";
-import * as native from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import type { StackConfig } from "../model/config";
-import { aliasUpdateTimeoutMinutes, deploymentPreference, deploymentSummary, isGradual, LIVE_ALIAS } from "../model/deployment";
-import { serviceTrustPolicy, startExecutionPolicy } from "../model/policies";
+import { BAKE_MINUTES_TAG, deploymentSummary, isGradual, LIVE_ALIAS_OUTPUT, liveParameters, liveStackTimeoutMinutes, liveTemplate } from "../model/deployment";
+import { liveStackName } from "../model/names";
+import { IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
+import { liveStackPolicy, serviceTrustPolicy, startExecutionPolicy } from "../model/policies";
 import type { WorkflowMonitoring } from "./monitoring";
 import type { TradingWorkflow } from "./workflow";
 
@@ -11,49 +13,86 @@ export interface WorkflowReleaseArgs {
     readonly workflow: TradingWorkflow;
     /** The alarms whose firing rolls a deploy back: the monitoring's execution alarms. */
     readonly monitoring: WorkflowMonitoring;
-    readonly config: Pick<StackConfig, "deploymentType" | "deploymentPercentage" | "deploymentIntervalMinutes" | "scheduleEnabled" | "scheduleExpression">;
+    readonly config: Pick<
+        StackConfig,
+        "deploymentType" | "deploymentPercentage" | "deploymentIntervalMinutes" | "bakeMinutes" | "scheduleEnabled" | "scheduleExpression"
+    >;
 }
 
 /**
- * How executions reach the state machine: the `live` alias, which CloudFormation's alias handler
- * (through Cloud Control) moves to each new version as the stack's deployment preference says,
- * rolling back when an execution alarm fires; and the schedule, which starts through `live`.
+ * How executions reach the state machine: the `live` alias, held by a CloudFormation stack as SAM's
+ * AutoPublishAlias deploys it, whose alias handler moves `live` to each new version as the stack's
+ * deployment preference says, rolling back when an execution alarm fires; and the schedule, which
+ * starts through `live`.
  */
 export class WorkflowRelease extends pulumi.ComponentResource {
-    readonly alias: native.stepfunctions.StateMachineAlias;
+    /** The stack that holds `live`: every move of `live`, a rollback's included, goes through it. */
+    readonly liveStack: aws.cloudformation.Stack;
+    readonly aliasArn: pulumi.Output<string>;
 
     constructor(name: string, args: WorkflowReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-trader:workflow:WorkflowRelease", name, {}, opts);
         const parent = { parent: this };
         const { config, workflow, monitoring } = args;
         const { stateMachine } = workflow;
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
 
-        // aws-native reaches Cloud Control in the region the AWS provider deploys to.
-        const region = aws.getRegionOutput({}, parent).region;
-        const provider = new native.Provider(`${name}-cloud-control`, { region: region as pulumi.Output<native.Region> }, parent);
-        const rollbackAlarms = monitoring.rollbackAlarms.map((alarm) => alarm.name);
-        const timeout = `${aliasUpdateTimeoutMinutes(config)}m`;
-        this.alias = new native.stepfunctions.StateMachineAlias(
+        // CloudFormation acts on the stack as this role, whoever updates it: it may change this
+        // state machine's aliases and read the rollback alarms, nothing else.
+        const liveRole = new aws.iam.Role(
+            `${name}-live-stack-role`,
+            { assumeRolePolicy: account.apply((id) => JSON.stringify(serviceTrustPolicy("cloudformation.amazonaws.com", id))) },
+            parent,
+        );
+        const livePolicyDocument = pulumi
+            .all([stateMachine.arn, pulumi.all(monitoring.rollbackAlarms.map((alarm) => alarm.arn))])
+            .apply(([stateMachineArn, alarmArns]) => JSON.stringify(liveStackPolicy(stateMachineArn, alarmArns)));
+        const livePolicy = new aws.iam.RolePolicy(`${name}-live-stack-policy`, { role: liveRole.id, policy: livePolicyDocument }, parent);
+        // IAM is eventually consistent: CloudFormation assumes the role as soon as the stack is
+        // created or updated, so the stack waits until a changed policy has had time to be seen.
+        const livePolicyPropagated = new time.Sleep(
+            `${name}-live-stack-policy-propagation`,
+            { createDuration: `${IAM_PROPAGATION_SECONDS}s`, triggers: { policy: livePolicyDocument } },
+            { parent: this, dependsOn: [livePolicy] },
+        );
+
+        const timeout = `${liveStackTimeoutMinutes(config)}m`;
+        this.liveStack = new aws.cloudformation.Stack(
             `${name}-live`,
             {
-                name: LIVE_ALIAS,
-                description: "The version in service: every execution starts here",
-                deploymentPreference: pulumi
-                    .all([stateMachine.stateMachineVersionArn, pulumi.all(rollbackAlarms)])
-                    .apply(([versionArn, alarms]) => deploymentPreference(config, versionArn, alarms)),
+                name: liveStackName(pulumi.getProject(), pulumi.getStack()),
+                templateBody: JSON.stringify(liveTemplate(config)),
+                parameters: pulumi
+                    .all([stateMachine.stateMachineVersionArn, pulumi.all(monitoring.rollbackAlarms.map((alarm) => alarm.name))])
+                    .apply(([versionArn, alarmNames]) => liveParameters(config, versionArn, alarmNames)),
+                iamRoleArn: liveRole.arn,
+                // A first create that fails leaves nothing behind: a stack in ROLLBACK_COMPLETE can
+                // only be deleted, and `pulumi up --refresh` then creates it again.
+                onFailure: "DELETE",
+                tags: { [BAKE_MINUTES_TAG]: String(config.bakeMinutes) },
             },
-            // The alarms exist before the handler watches them; an update waits out the shift.
-            { parent: this, provider, dependsOn: monitoring.rollbackAlarms, customTimeouts: { create: timeout, update: timeout } },
+            {
+                parent: this,
+                // The alarms exist before the handler watches them, and the role may act.
+                dependsOn: [...monitoring.rollbackAlarms, livePolicy, livePolicyPropagated],
+                // An update waits out the shift; the AWS provider's own default is 30 minutes.
+                customTimeouts: { create: timeout, update: timeout },
+                // A stack deployed before held `live` as an aws-native alias through Cloud Control.
+                // The alias finds it, and the stack replaces it: the old alias is deleted first, as
+                // CloudFormation's handler refuses to create an alias whose name is taken.
+                aliases: [{ type: "aws-native:stepfunctions:StateMachineAlias", name: `${name}-live` }],
+                deleteBeforeReplace: true,
+            },
         );
+        this.aliasArn = this.liveStack.outputs.apply((outputs) => outputs[LIVE_ALIAS_OUTPUT]);
         if (isGradual(config.deploymentType)) {
-            // The alias's update runs for the whole shift; this says why `pulumi up` waits.
+            // The stack's update runs for the whole shift; this says why `pulumi up` waits.
             void pulumi.log.info(deploymentSummary(config), this);
         }
 
         // The schedule was the workflow's child before the alias existed; the aliases keep its
         // resources, so moving it here replaces nothing.
         const moved = { aliases: [{ parent: workflow }] };
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
         const scheduleRole = new aws.iam.Role(
             `${name}-schedule-role`,
             { assumeRolePolicy: account.apply((id) => JSON.stringify(serviceTrustPolicy("events.amazonaws.com", id))) },
@@ -75,10 +114,10 @@ export class WorkflowRelease extends pulumi.ComponentResource {
         );
         new aws.cloudwatch.EventTarget(
             `${name}-schedule-target`,
-            { rule: rule.name, arn: this.alias.arn, roleArn: scheduleRole.arn },
+            { rule: rule.name, arn: this.aliasArn, roleArn: scheduleRole.arn },
             { parent: this, dependsOn: [schedulePolicy], ...moved },
         );
 
-        this.registerOutputs({ stateMachineAliasArn: this.alias.arn });
+        this.registerOutputs({ stateMachineAliasArn: this.aliasArn, liveStackName: this.liveStack.name });
     }
 }

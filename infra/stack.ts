@@ -25,7 +25,7 @@ export function tradingStack(config: StackConfig, sources: StackSources = {}) {
         // What the Task states call, as plain values once resolved: a state that calls something
         // new gets it here, from whichever component creates it.
         resources: pulumi.output({
-            functions: byFunction((fn) => functions.functions[fn].arn),
+            functions: byFunction((fn) => functions.versionArns[fn]),
             table: { name: table.table.name, arn: table.table.arn },
             batch: {
                 clusterArn: batch.cluster.arn,
@@ -45,7 +45,9 @@ export function tradingStack(config: StackConfig, sources: StackSources = {}) {
     const release = new WorkflowRelease("trading-workflow", { workflow, monitoring, config });
     return {
         stateMachineArn: workflow.stateMachine.arn,
-        stateMachineAliasArn: release.alias.arn,
+        stateMachineAliasArn: release.aliasArn,
+        liveStackName: release.liveStack.name,
+        rollbackAlarmNames: pulumi.output(monitoring.rollbackAlarms.map((alarm) => alarm.name)),
         stateMachineVersionArn: workflow.stateMachine.stateMachineVersionArn,
         stateMachineName: workflow.stateMachine.name,
         stateMachineRoleArn: workflow.role.arn,

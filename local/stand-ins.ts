@@ -56,7 +56,8 @@ const arn = localArn;
  */
 export function localResources(config: StackConfig, tableName: string): WorkflowResources {
     return {
-        functions: byFunction((fn) => arn("lambda", `function:${fn}`)),
+        // Each function's first published version, as the program's workflow invokes them.
+        functions: byFunction((fn) => arn("lambda", `function:${fn}:1`)),
         table: { name: tableName, arn: arn("dynamodb", `table/${tableName}`) },
         batch: {
             clusterArn: arn("ecs", "cluster/stock-trader-local"),

@@ -78,3 +78,18 @@ export function everyRevision(taskDefinitionArn: string): string {
     const parts = parseArn(taskDefinitionArn);
     return formatArn({ ...parts, resource: parts.resource.replace(/:\d+$/, "") + ":*" });
 }
+
+/** A Lambda function's unqualified ARN, from the ARN of one of its versions or aliases (or from itself). */
+export function unqualifiedFunction(functionArn: string): string {
+    const parts = parseArn(functionArn);
+    return formatArn({ ...parts, resource: parts.resource.split(":").slice(0, 2).join(":") });
+}
+
+/**
+ * Every published version of a Lambda function (`function:<name>:*`), from the ARN of one: what
+ * InvokeFunction may be granted on so that each workflow version invokes the function versions
+ * it names, and the unqualified ARN, which runs `$LATEST`, is not granted.
+ */
+export function everyVersion(functionArn: string): string {
+    return `${unqualifiedFunction(functionArn)}:*`;
+}

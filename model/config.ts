@@ -6,12 +6,17 @@ import { BATCH_USAGE, parseBatchArguments } from "../batch-container/src/contrac
 import { MAX_STOCK_PRICE } from "../functions/contract";
 import { scheduleCadence, scheduleExpressionProblem } from "./schedule";
 import {
+    DEFAULT_BAKE_MINUTES,
     DEFAULT_DEPLOYMENT_INTERVAL_MINUTES,
     DEFAULT_DEPLOYMENT_PERCENTAGE,
+    DEPLOY_JOB_OTHER_STEPS_MINUTES,
     DEPLOYMENT_TYPES,
+    deploymentMinutes,
+    GITHUB_JOB_LIMIT_MINUTES,
     isGradual,
     MAX_DEPLOYMENT_MINUTES,
     MAX_DEPLOYMENT_PERCENTAGE,
+    MAX_SHIFT_AND_BAKE_MINUTES,
     MAX_STATE_MACHINE_VERSIONS,
     MIN_DEPLOYMENT_PERCENTAGE,
 } from "./deployment";
@@ -215,6 +220,7 @@ const KEYS = {
     deploymentType: { ...oneOf<DeploymentType>(DEPLOYMENT_TYPES), default: "ALL_AT_ONCE" },
     deploymentPercentage: { ...integer(MIN_DEPLOYMENT_PERCENTAGE, MAX_DEPLOYMENT_PERCENTAGE), default: DERIVED },
     deploymentIntervalMinutes: { ...integer(1, MAX_DEPLOYMENT_MINUTES), default: DERIVED },
+    bakeMinutes: { ...integer(0, MAX_SHIFT_AND_BAKE_MINUTES), default: DEFAULT_BAKE_MINUTES },
     // At least the version in service and the one before it, to roll back to by hand.
     stateMachineVersionsToKeep: { ...integer(2, MAX_STATE_MACHINE_VERSIONS - 1), default: 10 },
 } satisfies {
@@ -352,6 +358,15 @@ function projectProblems(
                     `${CONFIG_NAMESPACE}:deploymentType CANARY or LINEAR (got ${config.deploymentType}); remove ${stray.length > 1 ? "them" : "it"}, or set a gradual deploymentType`,
             );
         }
+    }
+    const releaseKeys = (["deploymentType", "deploymentPercentage", "deploymentIntervalMinutes", "bakeMinutes"] as const).every(parsed);
+    if (releaseKeys && deploymentMinutes(config) + config.bakeMinutes > MAX_SHIFT_AND_BAKE_MINUTES) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:bakeMinutes plus the shift must fit in the deploy job, at most ${MAX_SHIFT_AND_BAKE_MINUTES} minutes ` +
+                `(got ${config.bakeMinutes} after a ${deploymentMinutes(config)}-minute ${config.deploymentType} shift): the job runs both on ` +
+                `GitHub's hosted runners, which end a job after ${GITHUB_JOB_LIMIT_MINUTES} minutes, and keeps ${DEPLOY_JOB_OTHER_STEPS_MINUTES} of them for its ` +
+                `other steps (a rule of this project's, not AWS's); shorten the bake, the interval or the number of steps`,
+        );
     }
     if (raw.subnetIds === undefined && config.assignPublicIp === false) {
         problems.push(

@@ -58,31 +58,114 @@ export function deploymentMinutes(settings: DeploymentSettings): number {
     return settings.deploymentType === "CANARY" ? interval : linearSteps(settings.deploymentPercentage!) * interval;
 }
 
+/** How long the deploy job watches the rollback alarms after the shift, where the stack sets no `bakeMinutes`. */
+export const DEFAULT_BAKE_MINUTES = 10;
+
 /**
- * How long `pulumi up` may wait on the alias: the shift itself, plus the handler's own pace (it
- * checks the alarms and moves traffic once a minute) and a margin for Cloud Control to report back.
+ * The minutes a deploy job gives its steps other than the shift and the bake: installing, building
+ * and pushing the image, the smoke execution and the pruner. A project figure, not AWS's.
  */
-export function aliasUpdateTimeoutMinutes(settings: DeploymentSettings): number {
-    return deploymentMinutes(settings) + 30;
+export const DEPLOY_JOB_OTHER_STEPS_MINUTES = 60;
+
+/**
+ * The longest a shift plus its bake may take: the deploy job runs both, on GitHub's hosted runners
+ * (at most GITHUB_JOB_LIMIT_MINUTES), besides its other steps, with an AWS session that lasts at
+ * most a 12-hour role session. A rule of the project's own.
+ */
+export const MAX_SHIFT_AND_BAKE_MINUTES = Math.min(GITHUB_JOB_LIMIT_MINUTES, MAX_ROLE_SESSION_SECONDS / 60) - DEPLOY_JOB_OTHER_STEPS_MINUTES;
+
+export type ReleaseSettings = DeploymentSettings & Pick<StackConfig, "bakeMinutes">;
+
+/**
+ * How long `pulumi up` may wait on the stack that moves `live`: the shift itself and the bake, plus
+ * the handler's own pace (it checks the alarms and moves traffic once a minute) and a margin for
+ * CloudFormation to report back. The AWS provider's own default is 30 minutes, shorter than most shifts.
+ */
+export function liveStackTimeoutMinutes(settings: ReleaseSettings): number {
+    return deploymentMinutes(settings) + settings.bakeMinutes + 30;
 }
 
-/** The alias's DeploymentPreference, as AWS::StepFunctions::StateMachineAlias takes it. */
-export interface DeploymentPreference {
-    type: DeploymentType;
-    stateMachineVersionArn: string;
-    alarms: string[];
-    percentage?: number;
-    interval?: number;
-}
+/** The `live` stack's template parameters: what the program and a rollback set. */
+export const LIVE_PARAMETERS = { version: "StateMachineVersionArn", type: "DeploymentType", alarms: "Alarms" } as const;
 
-/** The deployment preference that moves `live` to `versionArn`, watched by `alarmNames`. */
-export function deploymentPreference(settings: DeploymentSettings, versionArn: string, alarmNames: readonly string[]): DeploymentPreference {
+/** The `live` stack's output that holds the alias's ARN. */
+export const LIVE_ALIAS_OUTPUT = "AliasArn";
+
+/** The tag on the `live` stack that tells the bake how many minutes to watch. */
+export const BAKE_MINUTES_TAG = "stock-trader:bake-minutes";
+
+/**
+ * The CloudFormation template of the stack that holds `live`, as SAM's AutoPublishAlias deploys
+ * it: one AWS::StepFunctions::StateMachineAlias whose DeploymentPreference (never a
+ * RoutingConfiguration: the resource takes exactly one of the two) names the version, the type
+ * and, for a gradual type, the step and the alarms. The version, the type and the alarms are
+ * parameters, so that a rollback moves `live` through the stack at once (DeploymentType
+ * ALL_AT_ONCE) without touching the template; the percentage and the interval, and the alarms,
+ * apply only while the type is gradual. CloudFormation's handler takes the next shift's origin
+ * from the stack's previous template, which is why `live` moves only through this stack.
+ */
+export function liveTemplate(settings: DeploymentSettings): Record<string, unknown> {
+    const gradual = isGradual(settings.deploymentType);
+    const onlyGradual = (value: unknown) => ({ "Fn::If": ["Gradual", value, { Ref: "AWS::NoValue" }] });
     return {
-        type: settings.deploymentType,
-        stateMachineVersionArn: versionArn,
-        alarms: [...alarmNames],
-        ...(isGradual(settings.deploymentType) ? { percentage: settings.deploymentPercentage, interval: settings.deploymentIntervalMinutes } : {}),
+        AWSTemplateFormatVersion: "2010-09-09",
+        Description: `The ${LIVE_ALIAS} alias, which every execution of the stock-trader workflow starts through. Move it only through this stack.`,
+        Parameters: {
+            [LIVE_PARAMETERS.version]: { Type: "String", Description: `The state machine version ${LIVE_ALIAS} moves to` },
+            [LIVE_PARAMETERS.type]: { Type: "String", AllowedValues: [...DEPLOYMENT_TYPES], Description: "How it moves: a rollback moves it ALL_AT_ONCE" },
+            ...(gradual ? { [LIVE_PARAMETERS.alarms]: { Type: "CommaDelimitedList", Description: "The alarms whose firing rolls a gradual shift back" } } : {}),
+        },
+        Conditions: { Gradual: { "Fn::Not": [{ "Fn::Equals": [{ Ref: LIVE_PARAMETERS.type }, "ALL_AT_ONCE"] }] } },
+        Resources: {
+            Live: {
+                Type: "AWS::StepFunctions::StateMachineAlias",
+                Properties: {
+                    Name: LIVE_ALIAS,
+                    Description: "The version in service: every execution starts here",
+                    DeploymentPreference: {
+                        Type: { Ref: LIVE_PARAMETERS.type },
+                        StateMachineVersionArn: { Ref: LIVE_PARAMETERS.version },
+                        ...(gradual
+                            ? {
+                                  Percentage: onlyGradual(settings.deploymentPercentage),
+                                  Interval: onlyGradual(settings.deploymentIntervalMinutes),
+                                  Alarms: onlyGradual({ Ref: LIVE_PARAMETERS.alarms }),
+                              }
+                            : {}),
+                    },
+                },
+            },
+        },
+        Outputs: { [LIVE_ALIAS_OUTPUT]: { Value: { Ref: "Live" } } },
     };
+}
+
+/** The parameters with which the program moves `live` to `versionArn`, as the stack's deployment type says. */
+export function liveParameters(settings: DeploymentSettings, versionArn: string, alarmNames: readonly string[]): Record<string, string> {
+    return {
+        [LIVE_PARAMETERS.version]: versionArn,
+        [LIVE_PARAMETERS.type]: settings.deploymentType,
+        ...(isGradual(settings.deploymentType) ? { [LIVE_PARAMETERS.alarms]: alarmNames.join(",") } : {}),
+    };
+}
+
+/** One of UpdateStack's parameters: a new value, or the stack's previous one. */
+export type StackParameter = { ParameterKey: string; ParameterValue: string } | { ParameterKey: string; UsePreviousValue: true };
+
+/**
+ * The UpdateStack parameters that move `live` back to `versionArn` at once, with the stack's
+ * previous template: every parameter the stack has, the version and the type given, the rest
+ * (the alarms) as they were. A rollback through the stack keeps the stack's last version and
+ * `live`'s the same, which the next shift starts from.
+ */
+export function rollbackParameters(stackParameterKeys: readonly string[], versionArn: string): StackParameter[] {
+    return stackParameterKeys.map((key) =>
+        key === LIVE_PARAMETERS.version
+            ? { ParameterKey: key, ParameterValue: versionArn }
+            : key === LIVE_PARAMETERS.type
+              ? { ParameterKey: key, ParameterValue: "ALL_AT_ONCE" }
+              : { ParameterKey: key, UsePreviousValue: true },
+    );
 }
 
 /**

@@ -238,6 +238,8 @@ export interface OperatedResources {
     /** The state machine's, the batch container's and each function's log group. */
     logGroupArns: string[];
     batch: { clusterArn: string; taskDefinitionArn: string; taskExecutionRoleArn: string; taskRoleArn: string };
+    /** The CloudFormation stack that holds `live`, by name: rolling back goes through it. */
+    liveStackName: string;
 }
 
 /**
@@ -245,9 +247,10 @@ export interface OperatedResources {
  * stop and redrive its executions, read its own logs, and run its batch task again for a trade
  * (`npm run execute -- --rerun-batch`): RunTask of the task definition (any revision, as a failed
  * execution may name an older one) on this cluster only, describing and tagging this cluster's
- * tasks, and passing the task's two roles to ECS tasks; and what the console reads to show the
- * state machine, its executions and the dashboard that the stack's links open. Nothing changes
- * infrastructure.
+ * tasks, and passing the task's two roles to ECS tasks; moving `live` back to an earlier version
+ * through its CloudFormation stack (`npm run live -- rollback`), whose own service role does the
+ * moving; and what the console reads to show the state machine, its executions and the dashboard
+ * that the stack's links open. Nothing else changes infrastructure.
  */
 export function operatorPolicy(resources: OperatedResources): PolicyDocument {
     const sm = parseArn(resources.stateMachineArn);
@@ -290,6 +293,12 @@ export function operatorPolicy(resources: OperatedResources): PolicyDocument {
         allow("FollowBatchTasks", "ecs:DescribeTasks", scope.tasks),
         allow("TagBatchTasks", "ecs:TagResource", scope.tasks, scope.createdByRunTask),
         allow("PassBatchTaskRoles", "iam:PassRole", [batch.taskExecutionRoleArn, batch.taskRoleArn], scope.passedToEcsTasks),
+        // A stack's service role acts for whoever updates it: updating the stack needs no PassRole.
+        allow(
+            "RollBackLive",
+            ["cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:UpdateStack"],
+            formatArn({ ...sm, service: "cloudformation", resource: `stack/${resources.liveStackName}/*` }),
+        ),
     );
 }
 

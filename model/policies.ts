@@ -97,3 +97,21 @@ export const startThroughLive = (sid: string, stateMachineArn: string): PolicySt
 export function startExecutionPolicy(stateMachineArn: string): PolicyDocument {
     return policyDocument(startThroughLive("StartTradingExecution", stateMachineArn));
 }
+
+/**
+ * The `live` stack's service role, which CloudFormation uses for every operation on the stack,
+ * whoever starts it: what AWS::StepFunctions::StateMachineAlias's handlers call (its resource
+ * schema's handler permissions), on this state machine's aliases and these alarms only. Step
+ * Functions authorizes an alias's actions on the unqualified state machine ARN (developer guide,
+ * "Authorization for versions and aliases").
+ */
+export function liveStackPolicy(stateMachineArn: string, alarmArns: readonly string[]): PolicyDocument {
+    return policyDocument(
+        allow(
+            "ManageLiveAlias",
+            ["states:CreateStateMachineAlias", "states:DeleteStateMachineAlias", "states:DescribeStateMachineAlias", "states:UpdateStateMachineAlias"],
+            stateMachineArn,
+        ),
+        allow("ReadRollbackAlarms", "cloudwatch:DescribeAlarms", [...alarmArns]),
+    );
+}

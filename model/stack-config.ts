@@ -81,6 +81,8 @@ export interface StackConfig {
     readonly deploymentPercentage?: number;
     /** With CANARY or LINEAR, the minutes between steps. */
     readonly deploymentIntervalMinutes?: number;
+    /** How long the deploy job watches the rollback alarms after `live` has moved, and moves it back when one fires. */
+    readonly bakeMinutes: number;
     /** How many of the newest state machine versions the pruner keeps, besides those `live` routes to or an execution may still be redriven on. */
     readonly stateMachineVersionsToKeep: number;
 }

@@ -11,7 +11,7 @@
  */
 import type { Condition, Retrier, State, StateMachineDefinition, TaskState } from "./asl";
 import type { StackConfig } from "./stack-config";
-import { everyRevision, formatArn, integrationArn, parseArn } from "./arn";
+import { everyRevision, everyVersion, formatArn, integrationArn, parseArn } from "./arn";
 import { unionOfGrants, type Grant } from "./grants";
 import { allow, policyDocument, writeTraces, type PolicyDocument, type PolicyStatement } from "./policies";
 import { FUNCTION_TIMEOUT_SECONDS, type TradingFunctionName } from "./functions";
@@ -59,7 +59,7 @@ export type { Catcher, ChoiceRule, ChoiceState, Condition, FailState, PassState,
 
 /** The deployed resources the workflow uses, as plain ARNs and names. */
 export interface WorkflowResources {
-    /** Each trading function's ARN, by its name. */
+    /** Each trading function's published version, by its qualified ARN (`function:<name>:<version>`), by the function's name. */
     functions: Readonly<Record<TradingFunctionName, string>>;
     table: { name: string; arn: string };
     batch: {
@@ -143,11 +143,15 @@ export function longestRunSeconds(config: Pick<StackConfig, "batchTimeoutSeconds
     );
 }
 
-/** A Lambda function invoked by ARN, and the right to invoke exactly that function. */
-function invokeFunction(functionArn: string, retrier: Retrier, next: StateName): BuiltTask {
+/**
+ * A published version of a Lambda function, invoked by its qualified ARN, and the right to invoke
+ * every published version of that function and not the unqualified ARN: an older workflow version
+ * (a canary's other half, a redrive, a rollback) invokes the function versions it was built with.
+ */
+function invokeFunction(functionVersionArn: string, retrier: Retrier, next: StateName): BuiltTask {
     return {
-        state: { Type: "Task", Resource: functionArn, Retry: [retrier], Next: next },
-        grants: [{ sid: "InvokeTradingFunctions", actions: ["lambda:InvokeFunction"], resources: [functionArn] }],
+        state: { Type: "Task", Resource: functionVersionArn, Retry: [retrier], Next: next },
+        grants: [{ sid: "InvokeTradingFunctions", actions: ["lambda:InvokeFunction"], resources: [everyVersion(functionVersionArn)] }],
     };
 }
 

@@ -4,10 +4,10 @@
  * by the same model the program uses. Run with --help.
  */
 import { localArn, localResources, localWorkflow } from "../local/stand-ins";
-import { stackScopedName } from "../model/names";
+import { liveStackName, stackScopedName } from "../model/names";
 import { byFunction, TRADING_FUNCTIONS } from "../model/functions";
 import { alarmSpecs, dashboardBody, operatorPolicy, type MonitoredResources } from "../model/monitoring";
-import { batchExecutionPolicy, batchTaskPolicy, functionPolicy, startExecutionPolicy } from "../model/policies";
+import { batchExecutionPolicy, batchTaskPolicy, functionPolicy, liveStackPolicy, startExecutionPolicy } from "../model/policies";
 import { configOverrides, parseCommand, processIo, refuseCaller, STACK_NAME, UsageError, type OptionTable, type ToolIo } from "./cli";
 import { loadStackConfig } from "./stack-files";
 
@@ -58,12 +58,17 @@ export function showStack(stack: string, view: View, overrides: Record<string, s
                 batchExecution: batchExecutionPolicy(localArn("ecr", "repository/batch"), logGroup("batch")),
                 batchTask: batchTaskPolicy(table.arn),
                 schedule: startExecutionPolicy(stateMachineArn),
+                liveStack: liveStackPolicy(
+                    stateMachineArn,
+                    alarms.filter((alarm) => alarm.rollsBack).map((alarm) => localArn("cloudwatch", `alarm:${alarm.id}`)),
+                ),
                 operator: operatorPolicy({
                     stateMachineArn,
                     dashboardArn: localArn("cloudwatch", `dashboard/${stackScopedName("stock-trader", stack)}`, ""),
                     alarmArns,
                     logGroupArns: [logGroup("states"), logGroup("batch"), ...TRADING_FUNCTIONS.map((fn) => logGroup(`/aws/lambda/${fn}`))],
                     batch,
+                    liveStackName: liveStackName("stock-trader", stack),
                 }),
             };
     }

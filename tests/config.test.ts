@@ -9,7 +9,7 @@ import { defaultExecutionTimeout, DEPLOYED_ATTEMPTS, longestSuccessSeconds } fro
 const COMMAND = `a JSON array of the batch program's arguments: --arg1 <integer> --arg2 <integer>, each exactly once, such as ["--arg1","100","--arg2","200"]`;
 const SCHEDULE = "stock-trader:scheduleExpression must be an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ";
 const KNOWN_KEYS =
-    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, createEcsServiceLinkedRole, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, functionLogLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights, executionTimeoutSeconds, alarmEmail, staleAfterHours, batchCapacity, batchInterruptionRetries, deploymentType, deploymentPercentage, deploymentIntervalMinutes, stateMachineVersionsToKeep";
+    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, createEcsServiceLinkedRole, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, functionLogLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights, executionTimeoutSeconds, alarmEmail, staleAfterHours, batchCapacity, batchInterruptionRetries, deploymentType, deploymentPercentage, deploymentIntervalMinutes, bakeMinutes, stateMachineVersionsToKeep";
 
 const subnets = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `subnet-${String(i).padStart(17, "0")}`));
 const groups = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `sg-${String(i).padStart(17, "0")}`));
@@ -274,17 +274,21 @@ const RULES: [string, Record<string, string>, string][] = [
         "stock-trader:deploymentIntervalMinutes must be an integer from 1 to 2100 (got 2101)",
     ],
     [
-        "a LINEAR shift finishes within 2100 minutes",
-        { deploymentType: "LINEAR", deploymentPercentage: "3", deploymentIntervalMinutes: "62" },
-        "stock-trader:deploymentIntervalMinutes must be at most 61 with stock-trader:deploymentType LINEAR and stock-trader:deploymentPercentage 3: " +
-            "34 steps of 62 minutes take 2108, and a shift must finish within 2100 minutes (got 62; or raise the percentage)",
+        "a LINEAR shift and its bake fit in the deploy job",
+        { deploymentType: "LINEAR", deploymentPercentage: "10", deploymentIntervalMinutes: "30" },
+        "stock-trader:bakeMinutes plus the shift must fit in the deploy job, at most 300 minutes (got 10 after a 300-minute LINEAR shift): " +
+            "the job runs both on GitHub's hosted runners, which end a job after 360 minutes, and keeps 60 of them for its other steps " +
+            "(a rule of this project's, not AWS's); shorten the bake, the interval or the number of steps",
     ],
     [
-        "a LINEAR shift of 4% steps may wait at most 84 minutes a step",
-        { deploymentType: "LINEAR", deploymentPercentage: "4", deploymentIntervalMinutes: "85" },
-        "stock-trader:deploymentIntervalMinutes must be at most 84 with stock-trader:deploymentType LINEAR and stock-trader:deploymentPercentage 4: " +
-            "25 steps of 85 minutes take 2125, and a shift must finish within 2100 minutes (got 85; or raise the percentage)",
+        "a CANARY's interval and its bake fit in the deploy job",
+        { deploymentType: "CANARY", deploymentIntervalMinutes: "250", bakeMinutes: "51" },
+        "stock-trader:bakeMinutes plus the shift must fit in the deploy job, at most 300 minutes (got 51 after a 250-minute CANARY shift): " +
+            "the job runs both on GitHub's hosted runners, which end a job after 360 minutes, and keeps 60 of them for its other steps " +
+            "(a rule of this project's, not AWS's); shorten the bake, the interval or the number of steps",
     ],
+    ["bakeMinutes is an integer from 0", { bakeMinutes: "-1" }, "stock-trader:bakeMinutes must be an integer from 0 to 300 (got -1)"],
+    ["bakeMinutes fits in the deploy job alone", { bakeMinutes: "301" }, "stock-trader:bakeMinutes must be an integer from 0 to 300 (got 301)"],
     [
         "a percentage applies only to a gradual deployment",
         { deploymentPercentage: "10" },
@@ -406,6 +410,7 @@ describe("config validation", () => {
             deploymentType: "ALL_AT_ONCE",
             deploymentPercentage: undefined,
             deploymentIntervalMinutes: undefined,
+            bakeMinutes: 10,
             stateMachineVersionsToKeep: 10,
         });
     });
@@ -416,10 +421,23 @@ describe("config validation", () => {
             assert.deepEqual([config.deploymentPercentage, config.deploymentIntervalMinutes], [10, 10], deploymentType);
         }
         assert.deepEqual(
-            [parseConfig({ deploymentType: "LINEAR", deploymentPercentage: "4", deploymentIntervalMinutes: "84" }).deploymentIntervalMinutes],
-            [84],
-            "25 steps of 84 minutes end at 2100, the limit itself",
+            [
+                parseConfig({ deploymentType: "LINEAR", deploymentPercentage: "10", deploymentIntervalMinutes: "29", bakeMinutes: "10" })
+                    .deploymentIntervalMinutes,
+            ],
+            [29],
+            "10 steps of 29 minutes and a 10-minute bake end at 300, the deploy job's limit itself",
         );
+    });
+
+    it("refuses a LINEAR shift past AWS's 2100 minutes by AWS's rule, naming the longest step, besides the deploy job's", () => {
+        assert.deepEqual(problemsOf({ deploymentType: "LINEAR", deploymentPercentage: "4", deploymentIntervalMinutes: "85" }), [
+            "stock-trader:deploymentIntervalMinutes must be at most 84 with stock-trader:deploymentType LINEAR and stock-trader:deploymentPercentage 4: " +
+                "25 steps of 85 minutes take 2125, and a shift must finish within 2100 minutes (got 85; or raise the percentage)",
+            "stock-trader:bakeMinutes plus the shift must fit in the deploy job, at most 300 minutes (got 10 after a 2125-minute LINEAR shift): " +
+                "the job runs both on GitHub's hosted runners, which end a job after 360 minutes, and keeps 60 of them for its other steps " +
+                "(a rule of this project's, not AWS's); shorten the bake, the interval or the number of steps",
+        ]);
     });
 
     it("parses every kind of valid value", () => {

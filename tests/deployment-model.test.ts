@@ -7,16 +7,21 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
-    aliasUpdateTimeoutMinutes,
     DEPLOYMENT_TYPES,
     deploymentMinutes,
-    deploymentPreference,
     deploymentSummary,
     isGradual,
+    LIVE_PARAMETERS,
     linearSteps,
+    liveParameters,
+    liveStackTimeoutMinutes,
+    liveTemplate,
+    rollbackParameters,
     watchedDuring,
+    type DeploymentSettings,
 } from "../model/deployment";
 import { PROJECT_ROOT } from "../model/project";
+import { given, LiveStack } from "./support/alias-stack";
 
 const VERSION = "arn:aws:states:us-east-1:123456789012:stateMachine:sm:4";
 const ALARMS = ["failed", "timed-out", "aborted"];
@@ -33,28 +38,109 @@ describe("deployment model", () => {
         assert.deepEqual([isGradual("ALL_AT_ONCE"), isGradual("CANARY"), isGradual("LINEAR")], [false, true, true]);
     });
 
-    it("lets the alias's update wait the shift and half an hour more", () => {
-        assert.equal(aliasUpdateTimeoutMinutes({ deploymentType: "ALL_AT_ONCE" }), 30);
-        assert.equal(aliasUpdateTimeoutMinutes({ deploymentType: "CANARY", deploymentPercentage: 10, deploymentIntervalMinutes: 15 }), 45);
+    it("lets the live stack's update wait the shift, the bake and half an hour more", () => {
+        assert.equal(liveStackTimeoutMinutes({ deploymentType: "ALL_AT_ONCE", bakeMinutes: 0 }), 30);
+        assert.equal(liveStackTimeoutMinutes({ deploymentType: "CANARY", deploymentPercentage: 10, deploymentIntervalMinutes: 15, bakeMinutes: 10 }), 55);
     });
 
-    it("gives the alias a preference with a percentage and an interval only when the shift is gradual", () => {
-        assert.deepEqual(deploymentPreference({ deploymentType: "ALL_AT_ONCE" }, VERSION, ALARMS), {
-            type: "ALL_AT_ONCE",
-            stateMachineVersionArn: VERSION,
-            alarms: ALARMS,
+    it("holds exactly one alias, live, with a DeploymentPreference and no RoutingConfiguration, its step only while the type is gradual", () => {
+        const canary = liveTemplate({ deploymentType: "CANARY", deploymentPercentage: 50, deploymentIntervalMinutes: 120 }) as any;
+        const resources = Object.values<{ Type: string; Properties: Record<string, unknown> }>(canary.Resources);
+        assert.deepEqual(
+            resources.map((r) => r.Type),
+            ["AWS::StepFunctions::StateMachineAlias"],
+        );
+        assert.equal(resources[0].Properties.Name, "live");
+        assert.equal(resources[0].Properties.RoutingConfiguration, undefined);
+        assert.deepEqual(resources[0].Properties.DeploymentPreference, {
+            Type: { Ref: "DeploymentType" },
+            StateMachineVersionArn: { Ref: "StateMachineVersionArn" },
+            Percentage: { "Fn::If": ["Gradual", 50, { Ref: "AWS::NoValue" }] },
+            Interval: { "Fn::If": ["Gradual", 120, { Ref: "AWS::NoValue" }] },
+            Alarms: { "Fn::If": ["Gradual", { Ref: "Alarms" }, { Ref: "AWS::NoValue" }] },
         });
-        assert.deepEqual(deploymentPreference({ deploymentType: "LINEAR", deploymentPercentage: 25, deploymentIntervalMinutes: 5 }, VERSION, ALARMS), {
-            type: "LINEAR",
-            stateMachineVersionArn: VERSION,
-            alarms: ALARMS,
-            percentage: 25,
-            interval: 5,
+        const atOnce = liveTemplate({ deploymentType: "ALL_AT_ONCE" }) as any;
+        assert.deepEqual(Object.keys(atOnce.Parameters), ["StateMachineVersionArn", "DeploymentType"]);
+        assert.deepEqual(Object.keys(atOnce.Resources.Live.Properties.DeploymentPreference), ["Type", "StateMachineVersionArn"]);
+        assert.deepEqual(liveParameters({ deploymentType: "LINEAR", deploymentPercentage: 25, deploymentIntervalMinutes: 5 }, VERSION, ALARMS), {
+            StateMachineVersionArn: VERSION,
+            DeploymentType: "LINEAR",
+            Alarms: "failed,timed-out,aborted",
         });
-        const names = ["a"];
-        const preference = deploymentPreference({ deploymentType: "ALL_AT_ONCE" }, VERSION, names);
-        names.push("b");
-        assert.deepEqual(preference.alarms, ["a"], "the preference holds its own copy of the names");
+        assert.deepEqual(liveParameters({ deploymentType: "ALL_AT_ONCE" }, VERSION, ALARMS), {
+            StateMachineVersionArn: VERSION,
+            DeploymentType: "ALL_AT_ONCE",
+        });
+    });
+
+    it("rolls back with the stack's previous template: the version given, the type ALL_AT_ONCE, every other parameter as it was", () => {
+        assert.deepEqual(rollbackParameters([LIVE_PARAMETERS.version, LIVE_PARAMETERS.type, LIVE_PARAMETERS.alarms], VERSION), [
+            { ParameterKey: "StateMachineVersionArn", ParameterValue: VERSION },
+            { ParameterKey: "DeploymentType", ParameterValue: "ALL_AT_ONCE" },
+            { ParameterKey: "Alarms", UsePreviousValue: true },
+        ]);
+    });
+
+    describe("walked through CloudFormation and the alias handler: the version the stack last set is the one live routes to", () => {
+        const version = (n: number) => VERSION.replace(/:\d+$/, `:${n}`);
+        const settings: Record<string, DeploymentSettings> = {
+            ALL_AT_ONCE: { deploymentType: "ALL_AT_ONCE" },
+            CANARY: { deploymentType: "CANARY", deploymentPercentage: 50, deploymentIntervalMinutes: 120 },
+            LINEAR: { deploymentType: "LINEAR", deploymentPercentage: 25, deploymentIntervalMinutes: 10 },
+        };
+        const deploy = (stack: LiveStack, preference: DeploymentSettings, n: number, alarmFires = false) =>
+            stack.update(liveTemplate(preference), given(liveParameters(preference, version(n), ALARMS)), alarmFires);
+        const bakeRollback = (stack: LiveStack, preference: DeploymentSettings, n: number) =>
+            stack.update("previous", rollbackParameters(Object.keys(liveParameters(preference, version(n), ALARMS)), version(n)));
+        const agrees = (stack: LiveStack, n: number) => {
+            assert.deepEqual(stack.routes, { [version(n)]: 100 });
+            assert.equal(stack.lastSetVersion(), version(n));
+        };
+
+        for (const [type, preference] of Object.entries(settings)) {
+            it(`${type}: deploy, then a bake failure rolled back through the stack, then the next deploy`, () => {
+                const stack = new LiveStack(liveTemplate(preference), liveParameters(preference, version(1), ALARMS));
+                agrees(stack, 1);
+                assert.equal(deploy(stack, preference, 2), "UPDATE_COMPLETE");
+                agrees(stack, 2);
+                assert.equal(bakeRollback(stack, preference, 1), "UPDATE_COMPLETE");
+                assert.equal(stack.shiftMinutes, 0, "a rollback moves live at once");
+                agrees(stack, 1);
+                assert.equal(deploy(stack, preference, 3), "UPDATE_COMPLETE");
+                assert.equal(stack.shiftMinutes, deploymentMinutes(preference), "the next deploy shifts as the stack says");
+                agrees(stack, 3);
+            });
+        }
+
+        for (const type of ["CANARY", "LINEAR"]) {
+            it(`${type}: deploy, then an alarm that aborts the next shift, then the next deploy`, () => {
+                const preference = settings[type];
+                const stack = new LiveStack(liveTemplate(preference), liveParameters(preference, version(1), ALARMS));
+                assert.equal(deploy(stack, preference, 2), "UPDATE_COMPLETE");
+                agrees(stack, 2);
+                assert.equal(deploy(stack, preference, 3, true), "UPDATE_ROLLBACK_COMPLETE");
+                agrees(stack, 2);
+                assert.equal(deploy(stack, preference, 4), "UPDATE_COMPLETE");
+                agrees(stack, 4);
+            });
+        }
+
+        it("a rollback outside the stack leaves the stack's version and live's apart, and the next shift refuses to start", () => {
+            const preference = settings.CANARY;
+            const stack = new LiveStack(liveTemplate(preference), liveParameters(preference, version(1), ALARMS));
+            deploy(stack, preference, 2);
+            stack.moveAliasOutsideTheStack(version(1));
+            assert.notEqual(stack.lastSetVersion(), Object.keys(stack.routes)[0]);
+            assert.throws(() => deploy(stack, preference, 3), /invalid initial state/);
+        });
+
+        it("a change of the deployment type alone moves nothing, whatever the stack's type was", () => {
+            const stack = new LiveStack(liveTemplate(settings.ALL_AT_ONCE), liveParameters(settings.ALL_AT_ONCE, version(5), ALARMS));
+            assert.equal(deploy(stack, settings.LINEAR, 5, true), "UPDATE_COMPLETE");
+            agrees(stack, 5);
+            assert.equal(deploy(stack, settings.ALL_AT_ONCE, 5), "UPDATE_COMPLETE");
+            agrees(stack, 5);
+        });
     });
 
     it("says in one line what a definition change does to live", () => {

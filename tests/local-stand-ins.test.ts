@@ -27,11 +27,11 @@ describe("the local stand-ins for the deployed resources", () => {
         }
     });
 
-    it("names each trading function, the local table and the batch task's two roles", () => {
+    it("names each trading function's first published version, the local table and the batch task's two roles", () => {
         const resources = stand();
         assert.deepEqual(
             TRADING_FUNCTIONS.map((fn) => parseArn(resources.functions[fn]).resource),
-            TRADING_FUNCTIONS.map((fn) => `function:${fn}`),
+            TRADING_FUNCTIONS.map((fn) => `function:${fn}:1`),
         );
         assert.deepEqual(resources.table, { name: "Trades", arn: "arn:aws:dynamodb:us-east-1:000000000000:table/Trades" });
         assert.deepEqual(

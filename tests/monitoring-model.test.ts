@@ -187,6 +187,7 @@ describe("monitoring model", () => {
         alarmArns: ALARMS,
         logGroupArns: [logGroup("sm"), logGroup("batch"), logGroup("checker")],
         batch: BATCH,
+        liveStackName: "stock-trader-prod-live",
     };
 
     it("grants operators this state machine's executions, its log groups and rerunning its batch task, nothing else", () => {
@@ -257,6 +258,12 @@ describe("monitoring model", () => {
                     Resource: [BATCH.taskExecutionRoleArn, BATCH.taskRoleArn],
                     Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
                 },
+                {
+                    Sid: "RollBackLive",
+                    Effect: "Allow",
+                    Action: ["cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:UpdateStack"],
+                    Resource: `arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/stock-trader-prod-live/*`,
+                },
             ],
         });
     });
@@ -325,6 +332,29 @@ describe("monitoring model", () => {
             ["StopTask of this cluster's task", { action: "ecs:StopTask", resource: task, context: {} }, false],
             ["FilterLogEvents on a function's log group", { action: "logs:FilterLogEvents", resource: logGroup("checker"), context: {} }, true],
             ["FilterLogEvents on another log group", { action: "logs:FilterLogEvents", resource: logGroup("other"), context: {} }, false],
+            [
+                "UpdateStack of the live stack",
+                {
+                    action: "cloudformation:UpdateStack",
+                    resource: `arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/stock-trader-prod-live/0f1e2d3c`,
+                    context: {},
+                },
+                true,
+            ],
+            [
+                "UpdateStack of another stack",
+                {
+                    action: "cloudformation:UpdateStack",
+                    resource: `arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/stock-trader-prod-db/0f1e2d3c`,
+                    context: {},
+                },
+                false,
+            ],
+            [
+                "UpdateStateMachineAlias, which only the live stack's role may call",
+                { action: "states:UpdateStateMachineAlias", resource: STATE_MACHINE, context: { "states:StateMachineQualifier": "live" } },
+                false,
+            ],
         ];
         for (const [label, request, allowed] of cases) {
             it(`${allowed ? "allows" : "denies"} ${label}`, async () => {

@@ -175,7 +175,7 @@ for (const stack of ["dev", "prod"]) {
             const actions = policy.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
             assert.ok(
                 actions.every((a: string) =>
-                    /^(states:(StartExecution|StopExecution|RedriveExecution|Describe\w+|Get\w+|List\w+)|cloudwatch:(GetDashboard|DescribeAlarms|GetMetricData)|logs:(DescribeLogStreams|FilterLogEvents|GetLogEvents)|ecs:(RunTask|DescribeTasks|TagResource)|iam:PassRole)$/.test(
+                    /^(states:(StartExecution|StopExecution|RedriveExecution|Describe\w+|Get\w+|List\w+)|cloudwatch:(GetDashboard|DescribeAlarms|GetMetricData)|logs:(DescribeLogStreams|FilterLogEvents|GetLogEvents)|ecs:(RunTask|DescribeTasks|TagResource)|iam:PassRole|cloudformation:(DescribeStacks|DescribeStackEvents|UpdateStack))$/.test(
                         a,
                     ),
                 ),

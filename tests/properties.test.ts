@@ -14,6 +14,7 @@ import { localResources } from "../local/stand-ins";
 import { engineDefinition, runWorkflow, type ExecutionEvent } from "../local/runner";
 import { CONFIG_NAMESPACE, ConfigError, MAX_TIMEOUT_SECONDS, parseConfig } from "../model/config";
 import { estimateCost } from "../model/cost";
+import { DEPLOY_JOB_OTHER_STEPS_MINUTES, deploymentMinutes } from "../model/deployment";
 import { alarmSpecs } from "../model/monitoring";
 import { stackScopedName } from "../model/names";
 import prices from "../model/prices.json";
@@ -22,7 +23,8 @@ import type { StackConfig } from "../model/stack-config";
 import { buildWorkflow, longestRunSeconds, type State, type TaskState } from "../model/workflow";
 import { renderCost } from "../scripts/cost";
 import { dollars, exactNumber } from "../scripts/format";
-import { accepts, acceptedConfigs, batchArgumentsNearby, configsWithOneBadKey, rawConfigs, settings } from "./support/arbitraries";
+import { accepts, acceptedConfigs, batchArgumentsNearby, configsWithOneBadKey, rawConfigs, releaseKeys, settings } from "./support/arbitraries";
+import { thrown } from "./support/thrown";
 import { printedCostRow } from "./support/cost-output";
 import { DEPLOYED_ATTEMPTS, longestSuccessSeconds } from "./support/worst-case";
 import { missingGrants, unneededGrants } from "./support/grants";
@@ -178,16 +180,74 @@ describe("properties over the config space", () => {
         );
     });
 
-    it("every Pulumi project and stack name gives a dashboard name and a task family AWS allows, the family's suffix kept whole", () => {
+    it("a shift and its bake are accepted exactly when they fit in the deploy job, and refused naming bakeMinutes otherwise", () => {
+        // GitHub ends a job on its hosted runners after 6 hours ("Usage limits"); the deploy job keeps
+        // the project's allowance for its other steps.
+        const budget = 6 * 60 - DEPLOY_JOB_OTHER_STEPS_MINUTES;
+        fc.assert(
+            fc.property(releaseKeys, (raw) => {
+                const type = raw.deploymentType ?? "ALL_AT_ONCE";
+                const gradual = type !== "ALL_AT_ONCE";
+                const inDomain = (key: keyof typeof raw, min: number, max: number) =>
+                    raw[key] === undefined || (/^\d+$/.test(raw[key]) && Number(raw[key]) >= min && Number(raw[key]) <= max);
+                fc.pre(["ALL_AT_ONCE", "CANARY", "LINEAR"].includes(type) && inDomain("bakeMinutes", 0, budget));
+                fc.pre(
+                    gradual
+                        ? inDomain("deploymentPercentage", 1, 99) && inDomain("deploymentIntervalMinutes", 1, 2100)
+                        : !raw.deploymentPercentage && !raw.deploymentIntervalMinutes,
+                );
+                const percentage = Number(raw.deploymentPercentage ?? 10);
+                const interval = Number(raw.deploymentIntervalMinutes ?? 10);
+                const shift = !gradual ? 0 : type === "CANARY" ? interval : Math.ceil(100 / percentage) * interval;
+                const total = shift + Number(raw.bakeMinutes ?? 10);
+                const accepted = accepts(raw);
+                if (total <= budget) {
+                    assert.ok(accepted, `${JSON.stringify(raw)}: ${total} minutes fit in ${budget}`);
+                } else {
+                    assert.equal(accepted, undefined, `${JSON.stringify(raw)}: ${total} minutes past ${budget}`);
+                    const problems = thrown(() => parseConfig(raw), ConfigError).problems;
+                    assert.ok(
+                        problems.some((p) =>
+                            p.startsWith(`${CONFIG_NAMESPACE}:bakeMinutes plus the shift must fit in the deploy job, at most ${budget} minutes`),
+                        ),
+                        problems.join("\n"),
+                    );
+                }
+            }),
+            settings(300),
+        );
+    });
+
+    it("an accepted config's live stack may wait out its whole shift and bake", async () => {
+        await fc.assert(
+            fc.asyncProperty(
+                releaseKeys.filter((raw) => accepts(raw) !== undefined),
+                async (raw) => {
+                    const config = parseConfig(raw);
+                    const run = await runProgram(raw);
+                    const { customTimeouts } = named(run, "aws:cloudformation/stack:Stack", "trading-workflow-live").options;
+                    const minutes = (duration: string) => Number(/^(\d+)m$/.exec(duration)?.[1]);
+                    assert.ok(minutes(customTimeouts.update) >= deploymentMinutes(config) + config.bakeMinutes, JSON.stringify({ raw, customTimeouts }));
+                    assert.equal(customTimeouts.create, customTimeouts.update);
+                },
+            ),
+            settings(3),
+        );
+    });
+
+    it("every Pulumi project and stack name gives a dashboard name, a task family and a CloudFormation stack name AWS allows, the suffix kept whole", () => {
         fc.assert(
             fc.property(fc.stringMatching(/^[A-Za-z0-9_.-]{1,100}$/), fc.stringMatching(/^[A-Za-z0-9_.-]{1,400}$/), (project, stack) => {
                 assert.match(stackScopedName(project, stack), /^[A-Za-z0-9_-]{1,255}$/);
                 assert.match(stackScopedName(project, stack, "batch"), /^[A-Za-z0-9_-]{1,249}-batch$/);
+                assert.match(stackScopedName(project, stack, "live", "cloudformation"), /^[A-Za-z][A-Za-z0-9-]{0,122}-live$/);
             }),
             settings(300),
         );
         assert.equal(stackScopedName("stock-trader", "dev.eu-west-1"), "stock-trader-dev-eu-west-1");
         assert.equal(stackScopedName("stock-trader", "dev.eu-west-1", "batch"), "stock-trader-dev-eu-west-1-batch");
+        assert.equal(stackScopedName("stock-trader", "dev_1", "live", "cloudformation"), "stock-trader-dev-1-live");
+        assert.equal(stackScopedName("9lives", "dev", "live", "cloudformation"), "s-9lives-dev-live");
     });
 
     it("an accepted config runs as a program under mocks, passes the policy pack (warned only of logging OFF), and registers what it says", async () => {

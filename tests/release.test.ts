@@ -1,13 +1,15 @@
 /**
- * The `live` alias under Pulumi mocks: each definition change publishes a version, the alias
- * moves to it as the stack's deployment type says, watched by the stack's own execution alarms,
- * and everything that starts executions goes through it.
+ * The `live` alias under Pulumi mocks: each definition change publishes a version, a CloudFormation
+ * stack holds `live` and moves it to that version as the stack's deployment type says, watched by
+ * the stack's own execution alarms; each function change publishes a function version that the
+ * definition invokes; and everything that starts executions goes through `live`.
  */
 import * as assert from "node:assert/strict";
-import { MockAccount, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
+import { MockAccount, mockArn, named, ofType, runProgram, runStack, type ProgramRun, type Registered } from "./support/program";
+import { aliasProperties } from "./support/alias-stack";
 import { isAllowed, list } from "./support/grants";
 
-const ALIAS = "aws-native:stepfunctions:StateMachineAlias";
+const STACK = "aws:cloudformation/stack:Stack";
 const STATE_MACHINE = mockArn("states", "stateMachine:trading-workflow-state-machine");
 /** The execution alarms a deploy rolls back on, as the monitoring names them, and the metric each watches. */
 const ROLLBACK_ALARMS: Record<string, string> = {
@@ -16,7 +18,10 @@ const ROLLBACK_ALARMS: Record<string, string> = {
     "monitoring-executions-aborted": "ExecutionsAborted",
 };
 
-const alias = (run: ProgramRun) => named(run, ALIAS, "trading-workflow-live");
+const liveStack = (run: ProgramRun): Registered => named(run, STACK, "trading-workflow-live");
+/** The alias the live stack holds, as CloudFormation resolves its template with the stack's parameters. */
+const alias = (run: ProgramRun) => aliasProperties(JSON.parse(liveStack(run).inputs.templateBody), liveStack(run).inputs.parameters);
+const policyOf = (run: ProgramRun, type: string, name: string) => JSON.parse(named(run, type, name).inputs.policy).Statement;
 
 describe("the live alias under Pulumi mocks", () => {
     let dev: ProgramRun;
@@ -28,64 +33,140 @@ describe("the live alias under Pulumi mocks", () => {
         assert.equal(prod.error, undefined, String(prod.error));
     });
 
-    it("publishes a version with the state machine, and points live at it", () => {
+    it("publishes a version with the state machine, and holds live in a CloudFormation stack that points it there, through Cloud Control nowhere", () => {
         assert.equal(named(dev, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.publish, true);
-        assert.equal(alias(dev).inputs.name, "live");
-        assert.equal(alias(dev).inputs.deploymentPreference.stateMachineVersionArn, `${STATE_MACHINE}:1`);
-        assert.equal(alias(dev).inputs.routingConfiguration, undefined, "RoutingConfiguration and DeploymentPreference are mutually exclusive");
+        assert.deepEqual(
+            dev.resources.filter((r) => r.type.startsWith("aws-native:") || r.type === "pulumi:providers:aws-native"),
+            [],
+        );
+        for (const run of [dev, prod]) {
+            const template = JSON.parse(liveStack(run).inputs.templateBody);
+            const aliases = Object.values<{ Type: string; Properties: Record<string, unknown> }>(template.Resources);
+            assert.deepEqual(
+                aliases.map((r) => r.Type),
+                ["AWS::StepFunctions::StateMachineAlias"],
+            );
+            assert.ok(!("RoutingConfiguration" in aliases[0].Properties) && "DeploymentPreference" in aliases[0].Properties);
+            assert.equal(alias(run).Name, "live");
+            assert.equal(alias(run).DeploymentPreference.StateMachineVersionArn, `${STATE_MACHINE}:1`);
+        }
     });
 
     it("moves dev at once, and prod by a canary of half the executions for two hours", () => {
-        const { stateMachineVersionArn: _dev, alarms: _devAlarms, ...devPreference } = alias(dev).inputs.deploymentPreference;
-        assert.deepEqual(devPreference, { type: "ALL_AT_ONCE" });
-        const { stateMachineVersionArn: _prod, alarms: _prodAlarms, ...prodPreference } = alias(prod).inputs.deploymentPreference;
-        assert.deepEqual(prodPreference, { type: "CANARY", percentage: 50, interval: 120 });
+        const { StateMachineVersionArn: _dev, ...devPreference } = alias(dev).DeploymentPreference;
+        assert.deepEqual(devPreference, { Type: "ALL_AT_ONCE" });
+        const { StateMachineVersionArn: _prod, Alarms: _alarms, ...prodPreference } = alias(prod).DeploymentPreference;
+        assert.deepEqual(prodPreference, { Type: "CANARY", Percentage: 50, Interval: 120 });
     });
 
     it("shifts LINEAR stacks by their percentage every interval", async () => {
         const run = await runProgram({ deploymentType: "LINEAR", deploymentPercentage: "20", deploymentIntervalMinutes: "30" });
         assert.equal(run.error, undefined, String(run.error));
-        const { type, percentage, interval } = alias(run).inputs.deploymentPreference;
-        assert.deepEqual({ type, percentage, interval }, { type: "LINEAR", percentage: 20, interval: 30 });
-        // Five steps of 30 minutes, and the half hour the handler and Cloud Control may add.
-        assert.deepEqual(alias(run).options.customTimeouts, { create: "180m", update: "180m", delete: "" });
+        const { Type, Percentage, Interval } = alias(run).DeploymentPreference;
+        assert.deepEqual({ Type, Percentage, Interval }, { Type: "LINEAR", Percentage: 20, Interval: 30 });
+        // Five steps of 30 minutes, the 10-minute bake, and the half hour the handler and CloudFormation may add.
+        assert.deepEqual(liveStack(run).options.customTimeouts, { create: "190m", update: "190m", delete: "" });
     });
 
-    it("waits out the whole canary: prod's update may take its 120 minutes and a margin", () => {
-        assert.deepEqual(alias(prod).options.customTimeouts, { create: "150m", update: "150m", delete: "" });
-        assert.deepEqual(alias(dev).options.customTimeouts, { create: "30m", update: "30m", delete: "" });
+    it("waits out the whole shift and its bake: prod's update may take its 120 minutes, 30 of bake and a margin", () => {
+        assert.deepEqual(liveStack(prod).options.customTimeouts, { create: "180m", update: "180m", delete: "" });
+        assert.deepEqual(liveStack(dev).options.customTimeouts, { create: "40m", update: "40m", delete: "" });
+        assert.deepEqual(liveStack(prod).inputs.tags, { "stock-trader:bake-minutes": "30" });
     });
 
-    it("watches exactly the stack's failed, timed-out and aborted execution alarms, by name, created before it", () => {
+    it("watches exactly the stack's failed, timed-out and aborted execution alarms during a gradual shift, by name, created before it", () => {
+        const alarms = alias(prod).DeploymentPreference.Alarms!;
+        assert.deepEqual([...alarms].sort(), Object.keys(ROLLBACK_ALARMS).sort());
         for (const run of [dev, prod]) {
-            const { alarms } = alias(run).inputs.deploymentPreference;
-            assert.deepEqual([...alarms].sort(), Object.keys(ROLLBACK_ALARMS).sort());
-            for (const name of alarms as string[]) {
+            for (const name of Object.keys(ROLLBACK_ALARMS)) {
                 const alarm = named(run, "aws:cloudwatch/metricAlarm:MetricAlarm", name);
                 assert.equal(alarm.inputs.metricName, ROLLBACK_ALARMS[name]);
                 assert.deepEqual(alarm.inputs.dimensions, { StateMachineArn: STATE_MACHINE });
-                assert.ok(alias(run).options.dependencies.includes(alarm.options.urn), `${name} exists before the alias watches it`);
+                assert.ok(liveStack(run).options.dependencies.includes(alarm.options.urn), `${name} exists before the stack watches it`);
             }
+            assert.deepEqual([...(run.outputs.rollbackAlarmNames as string[])].sort(), Object.keys(ROLLBACK_ALARMS).sort());
         }
-        assert.ok(ofType(prod, "aws:cloudwatch/metricAlarm:MetricAlarm").some((alarm) => alarm.name === "monitoring-no-recent-success"));
+        assert.equal(alias(dev).DeploymentPreference.Alarms, undefined, "the handler checks no alarm ALL_AT_ONCE");
     });
 
-    it("reaches Cloud Control in the region the stack deploys to", async () => {
-        const provider = named(dev, "pulumi:providers:aws-native", "trading-workflow-cloud-control");
-        assert.equal(provider.inputs.region, "us-east-1");
-        assert.ok(alias(dev).options.provider.startsWith(`${provider.options.urn}::`), alias(dev).options.provider);
-        const elsewhere = await runProgram({ "aws:region": "eu-west-1" });
-        assert.equal(named(elsewhere, "pulumi:providers:aws-native", "trading-workflow-cloud-control").inputs.region, "eu-west-1");
+    it("lets CloudFormation act on the stack as a role that may change this state machine's aliases and read the rollback alarms, nothing else", async () => {
+        for (const run of [dev, prod]) {
+            const role = named(run, "aws:iam/role:Role", "trading-workflow-live-stack-role");
+            assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "cloudformation.amazonaws.com" });
+            assert.equal(liveStack(run).inputs.iamRoleArn, role.state.arn);
+            const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-live-stack-policy");
+            assert.ok(liveStack(run).options.dependencies.includes(policy.options.urn), "the role may act before the stack asks it to");
+            const statements = policyOf(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-live-stack-policy");
+            const allows = (action: string, resource: string) => isAllowed(statements, { action, resource, context: {} });
+            for (const action of ["CreateStateMachineAlias", "DescribeStateMachineAlias", "UpdateStateMachineAlias", "DeleteStateMachineAlias"]) {
+                assert.equal(await allows(`states:${action}`, STATE_MACHINE), true, action);
+                assert.equal(await allows(`states:${action}`, mockArn("states", "stateMachine:someone-elses")), false, action);
+            }
+            for (const name of Object.keys(ROLLBACK_ALARMS)) {
+                assert.equal(await allows("cloudwatch:DescribeAlarms", mockArn("cloudwatch", `alarm:${name}`)), true, name);
+            }
+            assert.equal(await allows("cloudwatch:DescribeAlarms", mockArn("cloudwatch", "alarm:monitoring-stock-checker-errors")), false);
+            assert.equal(await allows("states:StartExecution", STATE_MACHINE), false);
+            assert.equal(await allows("states:UpdateStateMachine", STATE_MACHINE), false);
+        }
+    });
+
+    it("names the stack after the Pulumi stack, deletes a stack whose first create failed, and takes over live from the aws-native alias of stacks deployed before", () => {
+        const stack = liveStack(dev);
+        assert.equal(stack.inputs.name, "stock-trader-dev-live");
+        assert.equal(dev.outputs.liveStackName, "stock-trader-dev-live");
+        assert.equal(stack.inputs.onFailure, "DELETE");
+        // The old alias is found through the stack's alias, and replaced: deleted first, as the name live is taken until then.
+        assert.ok(
+            stack.options.aliases.includes(
+                "urn:pulumi:dev::stock-trader::stock-trader:workflow:WorkflowRelease$aws-native:stepfunctions:StateMachineAlias::trading-workflow-live",
+            ),
+            stack.options.aliases.join(),
+        );
+        assert.equal(stack.options.deleteBeforeReplace, true);
     });
 
     it("publishes a new version when the definition changes, and none when it does not", async () => {
         const account = new MockAccount();
-        const versionOf = (run: ProgramRun) => alias(run).inputs.deploymentPreference.stateMachineVersionArn;
+        const versionOf = (run: ProgramRun) => alias(run).DeploymentPreference.StateMachineVersionArn;
         const first = await runProgram({}, "test", undefined, account);
         const unchanged = await runProgram({ stateMachineVersionsToKeep: "20" }, "test", undefined, account);
         const changed = await runProgram({ stateMachineVersionsToKeep: "20", buyThreshold: "40" }, "test", undefined, account);
         assert.deepEqual([versionOf(first), versionOf(unchanged), versionOf(changed)], [`${STATE_MACHINE}:1`, `${STATE_MACHINE}:1`, `${STATE_MACHINE}:2`]);
         assert.equal(changed.outputs.stateMachineVersionArn, `${STATE_MACHINE}:2`);
+    });
+
+    it("invokes a published version of each function from every Lambda state, so a function change is a new workflow version", async () => {
+        const account = new MockAccount();
+        const definitionOf = (run: ProgramRun) =>
+            JSON.parse(named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition);
+        const lambdaResources = (run: ProgramRun) =>
+            Object.values<{ Type: string; Resource?: string }>(definitionOf(run).States)
+                .map((state) => state.Resource ?? "")
+                .filter((resource) => resource.startsWith("arn:aws:lambda:"));
+        const first = await runProgram({}, "test", undefined, account);
+        const published = ofType(first, "aws:lambda/function:Function").map((fn) => fn.state.qualifiedArn);
+        assert.ok(ofType(first, "aws:lambda/function:Function").every((fn) => fn.inputs.publish === true));
+        assert.deepEqual([...new Set(lambdaResources(first))].sort(), [...published].sort());
+        assert.ok(lambdaResources(first).every((arn) => /:function:[^:]+:\d+$/.test(arn)));
+        const changed = await runProgram({ functionLogLevel: "DEBUG" }, "test", undefined, account);
+        assert.ok(
+            lambdaResources(changed).every((arn) => arn.endsWith(":2")),
+            "a function's configuration change publishes its next version",
+        );
+        assert.equal(alias(changed).DeploymentPreference.StateMachineVersionArn, `${STATE_MACHINE}:2`, "and the workflow a new version that invokes it");
+    });
+
+    it("lets the state machine role invoke every published version of each function, and not the unqualified ARN", async () => {
+        const statements = policyOf(dev, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
+        for (const fn of ["stock-checker", "stock-buyer", "stock-seller"]) {
+            const functionArn = mockArn("lambda", `function:trading-${fn}`);
+            const invoke = (resource: string) => isAllowed(statements, { action: "lambda:InvokeFunction", resource, context: {} });
+            assert.equal(await invoke(`${functionArn}:5`), true, `${fn} version 5, which an older workflow version invokes`);
+            assert.equal(await invoke(`${functionArn}:1`), true, fn);
+            assert.equal(await invoke(functionArn), false, `${fn} unqualified, which runs $LATEST`);
+            assert.equal(await invoke(mockArn("lambda", "function:someone-elses:1")), false);
+        }
     });
 
     it("tags the state machine with the number of versions the pruner keeps", () => {

@@ -32,6 +32,7 @@ describe("npm run show", () => {
             "batchExecution",
             "batchTask",
             "schedule",
+            "liveStack",
             "operator",
         ]);
         const definition = JSON.stringify(await show("--stack", "prod", "definition"));

@@ -4,7 +4,7 @@ import { parseConfig, type StackConfig } from "../model/config";
 import { buildWorkflow, type TaskState } from "../model/workflow";
 import { missingGrants, unneededGrants } from "./support/grants";
 import { defaultExecutionTimeout } from "./support/worst-case";
-import { baseStatements, expectedDefinition, expectedSpotStates, FN, LOG_DELIVERY, MOCK_RESOURCES, TRACING } from "./support/expected-workflow";
+import { baseStatements, expectedDefinition, expectedSpotStates, FN, FN_VERSIONS, LOG_DELIVERY, MOCK_RESOURCES, TRACING } from "./support/expected-workflow";
 
 describe("workflow model: the definition and policy, exactly, from plain ARNs", () => {
     const defaults = {
@@ -82,10 +82,10 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
             Sid: "InvokeTradingFunctions",
             Effect: "Allow",
             Action: "lambda:InvokeFunction",
-            Resource: [FN("one"), FN("two")],
+            Resource: [FN_VERSIONS("one"), FN_VERSIONS("two")],
         });
         const single = { ...MOCK_RESOURCES, functions: { "stock-checker": FN("one"), "stock-buyer": FN("one"), "stock-seller": FN("one") } };
-        assert.equal(buildWorkflow({ config: parseConfig({ logLevel: "OFF" }), resources: single }).policy.Statement[0].Resource, FN("one"));
+        assert.equal(buildWorkflow({ config: parseConfig({ logLevel: "OFF" }), resources: single }).policy.Statement[0].Resource, FN_VERSIONS("one"));
     });
 });
 

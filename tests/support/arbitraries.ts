@@ -14,6 +14,15 @@ import {
     type ConfigDomain,
     type StackConfig,
 } from "../../model/config";
+import {
+    DEFAULT_BAKE_MINUTES,
+    DEFAULT_DEPLOYMENT_PERCENTAGE,
+    DEPLOYMENT_TYPES,
+    linearSteps,
+    MAX_DEPLOYMENT_PERCENTAGE,
+    MAX_SHIFT_AND_BAKE_MINUTES,
+    MIN_DEPLOYMENT_PERCENTAGE,
+} from "../../model/deployment";
 import { longestRunSeconds } from "../../model/workflow";
 
 /** The seed every property runs with unless FC_SEED says otherwise; fast-check prints it with a failure. */
@@ -125,7 +134,9 @@ export function invalidValue(domain: ConfigDomain): fc.Arbitrary<string> {
     }
 }
 
-/** The value, or undefined (the key left unset), in the given proportion. */
+/** How a change reaches `live`: the type, a gradual shift's step and interval, and the bake, drawn together. */
+const RELEASE_KEYS = ["deploymentType", "deploymentPercentage", "deploymentIntervalMinutes", "bakeMinutes"] as const;
+
 /** The keys drawn together, by the rules that relate them. */
 const RELATED_KEYS: readonly string[] = [
     "batchCpu",
@@ -136,10 +147,45 @@ const RELATED_KEYS: readonly string[] = [
     "executionTimeoutSeconds",
     "staleAfterHours",
     "batchTimeoutSeconds",
+    ...RELEASE_KEYS,
 ];
 
 const option = <T>(arbitrary: fc.Arbitrary<T>, unsetWeight = 1, setWeight = 1): fc.Arbitrary<T | undefined> =>
     fc.oneof({ arbitrary: fc.constant(undefined), weight: unsetWeight }, { arbitrary, weight: setWeight });
+
+/**
+ * The release keys as a stack file gives them: a gradual type mostly with a shift and a bake that
+ * together fit in the deploy job or just miss it, at once mostly without a step; now and then any
+ * value of each key's domain.
+ */
+export const releaseKeys: fc.Arbitrary<Partial<Record<(typeof RELEASE_KEYS)[number], string>>> = fc.oneof(
+    {
+        weight: 4,
+        arbitrary: fc
+            .record({
+                type: fc.constantFrom(...DEPLOYMENT_TYPES),
+                percentage: option(fc.integer({ min: MIN_DEPLOYMENT_PERCENTAGE, max: MAX_DEPLOYMENT_PERCENTAGE })),
+                bake: option(fc.integer({ min: 0, max: MAX_SHIFT_AND_BAKE_MINUTES })),
+                spare: fc.integer({ min: -3, max: 3 }),
+            })
+            .chain(({ type, percentage, bake, spare }) => {
+                const steps = type === "LINEAR" ? linearSteps(percentage ?? DEFAULT_DEPLOYMENT_PERCENTAGE) : 1;
+                const longest = Math.floor((MAX_SHIFT_AND_BAKE_MINUTES - (bake ?? DEFAULT_BAKE_MINUTES)) / steps);
+                const interval = fc.oneof(fc.integer({ min: 1, max: Math.max(1, longest) }), fc.constant(Math.max(1, longest + spare)));
+                return option(interval).map((minutes) => {
+                    const raw: Partial<Record<(typeof RELEASE_KEYS)[number], string>> = { deploymentType: type };
+                    const gradual = type !== "ALL_AT_ONCE";
+                    return {
+                        ...raw,
+                        ...(gradual && percentage !== undefined ? { deploymentPercentage: String(percentage) } : {}),
+                        ...(gradual && minutes !== undefined ? { deploymentIntervalMinutes: String(minutes) } : {}),
+                        ...(bake !== undefined ? { bakeMinutes: String(bake) } : {}),
+                    };
+                });
+            }),
+    },
+    { weight: 1, arbitrary: fc.record(Object.fromEntries(RELEASE_KEYS.map((key) => [key, option(validValue(CONFIG_DOMAINS[key]))]))) },
+);
 
 /**
  * Raw configs as a stack file gives them, mostly valid: every key may be set, each from its own
@@ -171,17 +217,18 @@ export const rawConfigs: fc.Arbitrary<Raw> = fc
             }),
         ),
         assignPublicIp: option(fc.constantFrom("true", "false")),
+        release: releaseKeys,
         executionTimeoutExtra: option(fc.integer({ min: -1000, max: 100000 }), 3),
         staleExtra: option(fc.integer({ min: -3, max: 200 }), 3),
     })
-    .map(({ independent, batchTimeoutSeconds, size, network, assignPublicIp, executionTimeoutExtra, staleExtra }) => {
+    .map(({ independent, batchTimeoutSeconds, size, network, assignPublicIp, release, executionTimeoutExtra, staleExtra }) => {
         const raw: Raw = {};
         const set = (key: string, value: string | undefined) => {
             if (value !== undefined) {
                 raw[key] = value;
             }
         };
-        for (const [key, value] of Object.entries({ ...independent, batchTimeoutSeconds, ...network })) {
+        for (const [key, value] of Object.entries({ ...independent, batchTimeoutSeconds, ...network, ...release })) {
             set(key, value);
         }
         if (size) {

@@ -8,7 +8,10 @@ import type { StateMachineDefinition } from "../../model/asl";
 import type { WorkflowResources } from "../../model/workflow";
 import { defaultExecutionTimeout } from "./worst-case";
 
-export const FN = (fn: string) => mockArn("lambda", `function:trading-${fn}`);
+/** A trading function's first published version, which the workflow invokes, as the mocks publish it. */
+export const FN = (fn: string) => mockArn("lambda", `function:trading-${fn}:1`);
+/** Every published version of a trading function: what the state machine role may invoke. */
+export const FN_VERSIONS = (fn: string) => mockArn("lambda", `function:trading-${fn}:*`);
 export const CLUSTER = mockArn("ecs", "cluster/batch-cluster");
 /** The first revision of the stack's task definition family, `<project>-<stack>-batch`, as the mocks register it. */
 export const taskDefinitionOf = (stack: string) => mockArn("ecs", `task-definition/stock-trader-${stack}-batch:1`);
@@ -117,7 +120,7 @@ export const statement = (Sid: string, Action: string | string[], Resource: stri
 
 /** The statements every state machine role has, for the stack the program ran as. */
 export const baseStatements = (stack = "test") => [
-    statement("InvokeTradingFunctions", "lambda:InvokeFunction", [FN("stock-checker"), FN("stock-buyer"), FN("stock-seller")]),
+    statement("InvokeTradingFunctions", "lambda:InvokeFunction", [FN_VERSIONS("stock-checker"), FN_VERSIONS("stock-buyer"), FN_VERSIONS("stock-seller")]),
     statement("RecordTransaction", "dynamodb:PutItem", mockArn("dynamodb", "table/transactions-table")),
     statement("RunBatchTask", "ecs:RunTask", mockArn("ecs", `task-definition/stock-trader-${stack}-batch:*`), { ArnEquals: { "ecs:cluster": CLUSTER } }),
     statement("ManageBatchTask", ["ecs:StopTask", "ecs:DescribeTasks"], mockArn("ecs", "task/batch-cluster/*")),

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackSources } from "../../infra/stack";
+import { LIVE_ALIAS_OUTPUT, LIVE_PARAMETERS } from "../../model/deployment";
 import { readStackFile } from "../../scripts/stack-files";
 
 /**
@@ -120,13 +121,14 @@ export class MockAccount {
     }
 
     /**
-     * The version a state machine's create or update with publish gets: the next number when the
-     * definition or configuration changed, the newest one otherwise (UpdateStateMachine publishes
-     * nothing new for an unchanged revision).
+     * The version a state machine's or a function's create or update with publish gets: the next
+     * number when anything but its tags changed, the newest one otherwise (UpdateStateMachine
+     * publishes nothing new for an unchanged revision, and the AWS provider publishes a function's
+     * version only for a change to its code or configuration).
      */
-    publishVersion(stateMachine: string, inputs: Record<string, unknown>): number {
+    publishVersion(resource: string, inputs: Record<string, unknown>): number {
         const { tags: _tags, ...revision } = inputs;
-        return this.next(`stateMachine:${stateMachine}`, revision);
+        return this.next(`published:${resource}`, revision);
     }
 
     private next(key: string, inputs: Record<string, unknown>): number {
@@ -159,8 +161,13 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     switch (type) {
         case "aws:dynamodb/table:Table":
             return { name, arn: arn("dynamodb", `table/${name}`) };
-        case "aws:lambda/function:Function":
-            return { name, arn: arn("lambda", `function:${name}`) };
+        case "aws:lambda/function:Function": {
+            // With publish, each create and each change to the code or the configuration publishes a
+            // version (the AWS provider's PublishVersion), and qualifiedArn names the newest.
+            const functionArn = arn("lambda", `function:${name}`);
+            const version = inputs.publish === true ? String(runAccount.publishVersion(functionArn, inputs)) : "$LATEST";
+            return { name, arn: functionArn, version, qualifiedArn: `${functionArn}:${version}` };
+        }
         case "aws:iam/role:Role":
             return { name, arn: arn("iam", `role/${name}`, "") };
         case "aws:cloudwatch/logGroup:LogGroup":
@@ -171,12 +178,14 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
             return { name, arn: arn("ec2", `security-group/sg-${name}`) };
         case "aws:sfn/stateMachine:StateMachine": {
             const stateMachineArn = arn("states", `stateMachine:${name}`);
-            return { name, arn: stateMachineArn, stateMachineVersionArn: `${stateMachineArn}:${runAccount.publishVersion(name, inputs)}` };
+            return { name, arn: stateMachineArn, stateMachineVersionArn: `${stateMachineArn}:${runAccount.publishVersion(stateMachineArn, inputs)}` };
         }
-        case "aws-native:stepfunctions:StateMachineAlias": {
-            // The alias belongs to the state machine of the version it routes to.
-            const versionArn = String(inputs.deploymentPreference?.stateMachineVersionArn ?? inputs.routingConfiguration?.[0]?.stateMachineVersionArn);
-            return { arn: `${versionArn.replace(/:\d+$/, "")}:${String(inputs.name)}` };
+        case "aws:cloudformation/stack:Stack": {
+            // The live stack's alias belongs to the state machine of the version it routes to.
+            const template = JSON.parse(String(inputs.templateBody)) as { Resources: Record<string, { Properties: { Name: string } }> };
+            const versionArn = String(inputs.parameters?.[LIVE_PARAMETERS.version]);
+            const alias = Object.values(template.Resources)[0].Properties.Name;
+            return { outputs: { [LIVE_ALIAS_OUTPUT]: `${versionArn.replace(/:\d+$/, "")}:${alias}` } };
         }
         case "aws:cloudwatch/eventRule:EventRule":
             return { name, arn: arn("events", `rule/${name}`) };
@@ -207,9 +216,16 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     }
 }
 
-/** Physical IDs: security groups get the `sg-` form AWS gives them; others their name. */
-function mockId(type: string, name: string): string {
-    return type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-${name}` : `${name}-id`;
+/** Physical IDs: security groups get the `sg-` form AWS gives them, a CloudFormation stack its ARN; others their name. */
+function mockId(type: string, name: string, inputs: Record<string, any>): string {
+    switch (type) {
+        case "aws:ec2/securityGroup:SecurityGroup":
+            return `sg-${name}`;
+        case "aws:cloudformation/stack:Stack":
+            return arn("cloudformation", `stack/${String(inputs.name)}/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`);
+        default:
+            return `${name}-id`;
+    }
 }
 
 function mockCall(token: string, inputs: Record<string, any>): Record<string, unknown> {
@@ -260,7 +276,7 @@ export async function runProgram(
             newResource: ({ type, name, inputs }) => {
                 const state = { ...inputs, ...mockState(type, name, inputs) };
                 resources.push({ type, name, inputs, state, options: options.get(`${type}::${name}`)! });
-                return { id: mockId(type, name), state };
+                return { id: mockId(type, name, inputs), state };
             },
             call: ({ token, inputs }) => mockCall(token, inputs),
         },
