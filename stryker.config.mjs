@@ -57,6 +57,7 @@ export default {
             "tests/bundle.test.ts",
             "tests/execute.test.ts",
             "tests/prune.test.ts",
+            "tests/live.test.ts",
             "tests/e2e.test.ts",
             "tests/preflight.test.ts",
             "tests/show.test.ts",

@@ -10,7 +10,7 @@ import { documents } from "../scripts/docs";
 import { loadStackConfig, readStackFile, stackFileConfig, stackNames } from "../scripts/stack-files";
 import { ConfigError, parseStackConfig } from "../model/config";
 import { BATCH_CONTAINER_DIR, NODE_MAJOR_VERSION, PROJECT_ROOT as ROOT } from "../model/project";
-import { aliasUpdateTimeoutMinutes, GITHUB_JOB_LIMIT_MINUTES, MAX_ROLE_SESSION_SECONDS } from "../model/deployment";
+import { DEPLOY_JOB_OTHER_STEPS_MINUTES, deploymentMinutes, GITHUB_JOB_LIMIT_MINUTES, MAX_ROLE_SESSION_SECONDS } from "../model/deployment";
 import { STEPS } from "../scripts/e2e-scenarios";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -284,13 +284,25 @@ describe("GitHub workflows", () => {
         );
     });
 
-    it("after pulumi up, prunes the stack's versions and runs one execution through live, failing the job unless it succeeds", () => {
-        const steps = workflow("deploy.yml").jobs.up.steps as { uses?: string; name?: string; run?: string; with?: Record<string, string> }[];
-        const up = steps.findIndex((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command === "up");
-        const prune = steps.findIndex((step) => step.run === 'npm run prune-versions -- --stack "$STACK"');
+    it("notes live's version, runs pulumi up, one execution through live, then the bake that moves live back to the noted version, then the pruner", () => {
+        const steps = workflow("deploy.yml").jobs.up.steps as {
+            id?: string;
+            uses?: string;
+            name?: string;
+            run?: string;
+            if?: string;
+            env?: Record<string, string>;
+        }[];
+        const note = steps.findIndex((step) => step.run?.includes("npm run --silent live -- status --stack") && step.id === "before");
+        const up = steps.findIndex((step) => step.uses?.startsWith("pulumi/actions@") && step.id === "up");
         const smoke = steps.findIndex((step) => step.run === 'npm run execute -- --stack "$STACK"');
-        assert.ok(up >= 0 && prune > up && smoke > prune, JSON.stringify(steps.map((step) => step.name ?? step.uses)));
-        // A step fails its job on a non-zero exit, and execute exits 1 unless the execution SUCCEEDED.
+        const bake = steps.findIndex((step) => step.run?.startsWith('npm run live -- bake --stack "$STACK"'));
+        const prune = steps.findIndex((step) => step.run === 'npm run prune-versions -- --stack "$STACK"');
+        assert.ok(note >= 0 && up > note && smoke > up && bake > smoke && prune > bake, JSON.stringify(steps.map((step) => step.name ?? step.uses)));
+        assert.equal(steps[bake].env?.PREVIOUS, "${{ steps.before.outputs.version }}");
+        // The bake runs after a failed smoke execution too: its alarm is what moves live back.
+        assert.equal(steps[bake].if, "${{ !cancelled() && steps.up.outcome == 'success' }}");
+        // A step fails its job on a non-zero exit: execute exits 1 unless the execution SUCCEEDED, the bake when an alarm fired.
         assert.ok(steps.every((step) => !("continue-on-error" in step)));
     });
 });
@@ -328,13 +340,14 @@ describe("what the workflows ask of AWS and Pulumi", () => {
         }
     });
 
-    it("the deploy job outlasts every stack's shift, and the e2e job the suite's budget", () => {
+    it("the deploy job outlasts every stack's shift and bake besides its other steps, and the e2e job the suite's budget", () => {
         const deploy = jobs.find((j) => j.file === "deploy.yml")!.job;
         for (const stack of stackNames()) {
-            const wait = aliasUpdateTimeoutMinutes(loadStackConfig(stack));
+            const config = loadStackConfig(stack);
+            const wait = deploymentMinutes(config) + config.bakeMinutes + DEPLOY_JOB_OTHER_STEPS_MINUTES;
             assert.ok(
-                wait < deploy["timeout-minutes"],
-                `Pulumi.${stack}.yaml: up may wait ${wait} minutes in a ${deploy["timeout-minutes"]}-minute deploy job`,
+                wait <= deploy["timeout-minutes"],
+                `Pulumi.${stack}.yaml: the deploy job may take ${wait} minutes, in a ${deploy["timeout-minutes"]}-minute job`,
             );
         }
         const e2e = jobs.find((j) => j.file === "e2e.yml")!.job;

@@ -15,6 +15,7 @@ import * as diagram from "../scripts/diagram";
 import * as docs from "../scripts/docs";
 import { execute, OPTIONS as EXECUTE_OPTIONS, USAGE as EXECUTE_USAGE } from "../scripts/execute";
 import * as preflight from "../scripts/preflight";
+import { live, OPTIONS as LIVE_OPTIONS, USAGE as LIVE_USAGE } from "../scripts/live";
 import { OPTIONS as PRUNE_OPTIONS, prune, USAGE as PRUNE_USAGE } from "../scripts/prune";
 import { e2e, OPTIONS as E2E_OPTIONS, usage as e2eUsage } from "../scripts/e2e";
 import { STEPS as E2E_STEPS } from "../scripts/e2e-scenarios";
@@ -65,6 +66,15 @@ const TOOLS: { script: string; main: Main; usage: string; options: OptionTable; 
         usage: PRUNE_USAGE,
         options: PRUNE_OPTIONS,
         badFlags: [["--stack"], ["--state-machine-arn", "not-an-arn"]],
+    },
+    {
+        script: "live",
+        // No run here reads a stack's outputs: each ends at its flags.
+        main: (argv, io) =>
+            live(argv, { ...io, stackOutputs: () => Promise.reject(new Error("read no stack")), sleep: () => Promise.resolve(), now: () => new Date(0) }),
+        usage: LIVE_USAGE,
+        options: LIVE_OPTIONS,
+        badFlags: [["status"], ["bake", "--stack", "prod", "--to", "3"], ["rollback", "--stack", "prod"], ["--stack", "prod", "bogus"]],
     },
     {
         script: "test:e2e",
