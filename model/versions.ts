@@ -83,3 +83,45 @@ export function planVersions(facts: VersionFacts): VersionDecision[] {
 /** The ECR tag that holds a kept version's image against the lifecycle policy's count. */
 export const versionImageTag = (version: Pick<Version, "number">): string => `${VERSION_IMAGE_TAG_PREFIX}${version.number}`;
 export const VERSION_IMAGE_TAG_PREFIX = "version-";
+
+/** A published version of a function, as ListVersionsByFunction lists it: its qualified ARN and its number. */
+export interface FunctionVersion {
+    arn: string;
+    version: number;
+}
+
+export interface FunctionVersionDecision {
+    version: FunctionVersion;
+    kept: boolean;
+    why: string;
+}
+
+/**
+ * Which published versions of one function to keep: every version a kept workflow version invokes,
+ * and every version newer than the newest of those, which a deploy under way may have published for
+ * a workflow version it has not published yet. The rest no kept workflow version can invoke, so
+ * they are removed. `$LATEST` is no published version and is never listed here.
+ */
+export function planFunctionVersions(published: readonly FunctionVersion[], invokedByKept: ReadonlySet<string>): FunctionVersionDecision[] {
+    const invoked = published.filter((v) => invokedByKept.has(v.arn)).map((v) => v.version);
+    const newestInvoked = Math.max(0, ...invoked);
+    return [...published]
+        .sort((a, b) => b.version - a.version)
+        .map((version) => {
+            if (invokedByKept.has(version.arn)) {
+                return { version, kept: true, why: "a kept workflow version invokes it" };
+            }
+            if (version.version > newestInvoked) {
+                return { version, kept: true, why: "newer than any kept workflow version invokes: a deploy may be publishing it" };
+            }
+            return { version, kept: false, why: "no kept workflow version invokes it" };
+        });
+}
+
+/** The published function versions a definition invokes: each Task state's Resource that is a Lambda function's qualified ARN. */
+export function invokedFunctionVersions(definition: unknown): string[] {
+    const states = Object.values((definition as { States?: Record<string, { Type?: string; Resource?: unknown }> }).States ?? {});
+    return states
+        .map((state) => (state.Type === "Task" && typeof state.Resource === "string" ? state.Resource : ""))
+        .filter((resource) => /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[^:]+:\d+$/.test(resource));
+}

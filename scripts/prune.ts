@@ -4,6 +4,7 @@
  */
 import { BatchDeleteImageCommand, BatchGetImageCommand, ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
 import { DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { DeleteFunctionCommand, LambdaClient, paginateListVersionsByFunction } from "@aws-sdk/client-lambda";
 import {
     DeleteStateMachineVersionCommand,
     DescribeStateMachineAliasCommand,
@@ -14,12 +15,23 @@ import {
     paginateListExecutions,
     SFNClient,
 } from "@aws-sdk/client-sfn";
-import { parseArn, STATE_MACHINE_ARN } from "../model/arn";
+import { parseArn, STATE_MACHINE_ARN, unqualifiedFunction } from "../model/arn";
 import { VERSIONS_TO_KEEP_TAG } from "../model/deployment";
 import { CONFIG_DOMAINS } from "../model/config";
 import { REDRIVE_WINDOW_DAYS } from "../model/platform-rules";
-import { newest, planVersions, versionImageTag, versionNumber, type ExecutionOnVersion, type Version, type VersionDecision } from "../model/versions";
-import { call, ExecuteError, regionalClient, str, THROTTLED, THROTTLED_OR_CONFLICTING, type Sleeper } from "./aws-calls";
+import {
+    invokedFunctionVersions,
+    newest,
+    planFunctionVersions,
+    planVersions,
+    versionImageTag,
+    versionNumber,
+    type ExecutionOnVersion,
+    type FunctionVersionDecision,
+    type Version,
+    type VersionDecision,
+} from "../model/versions";
+import { call, ExecuteError, refusal, regionalClient, str, THROTTLED, THROTTLED_OR_CONFLICTING, type Sleeper } from "./aws-calls";
 import { parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, type OptionTable, type ToolIo, UsageError } from "./cli";
 import { pulumiStackOutputs } from "./execute";
 
@@ -31,7 +43,9 @@ Removes the versions of the stack's state machine that nothing needs: it keeps e
 alias routes to, every version an execution runs on or may still be redriven on (${REDRIVE_WINDOW_DAYS} days after
 it ends), and the newest ones up to the keep count; then it tags the batch image of each kept
 version version-<number>, which the ECR lifecycle policy never expires, and untags the removed
-ones (an image whose last tag that was goes with it: nothing kept runs it).
+ones (an image whose last tag that was goes with it: nothing kept runs it). Last, it removes the
+trading functions' published versions that no kept version invokes, but for those newer than any
+kept version invokes, which a deploy under way may have published.
 
   --stack NAME               the stack's state machine, from its outputs (pulumi stack output --json)
   --state-machine-arn ARN    the state machine, without the Pulumi CLI
@@ -85,6 +99,9 @@ interface Clients {
     sfn: SFNClient;
     ecs: ECSClient;
     ecr: ECRClient;
+    lambda: LambdaClient;
+    /** Each version's definition, read once a run. */
+    definitions: Map<string, unknown>;
 }
 
 /**
@@ -154,18 +171,25 @@ async function gather(clients: Clients, stateMachineArn: string, keep: number, d
     return { versions, routed, executions };
 }
 
+/** A version's definition, as DescribeStateMachine returns it for the version's ARN. */
+async function definitionOf(clients: Clients, version: Version, deps: PruneDeps): Promise<unknown> {
+    if (!clients.definitions.has(version.arn)) {
+        const described = await call(
+            "states:DescribeStateMachine",
+            version.arn,
+            () => clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: version.arn })),
+            deps,
+            THROTTLED,
+        );
+        clients.definitions.set(version.arn, JSON.parse(described.definition ?? "{}"));
+    }
+    return clients.definitions.get(version.arn);
+}
+
 /** The batch images a version's definition runs, by digest. */
 async function imagesOf(clients: Clients, version: Version, deps: PruneDeps) {
-    const described = await call(
-        "states:DescribeStateMachine",
-        version.arn,
-        // DescribeStateMachine takes a version's ARN, and returns that version's definition.
-        () => clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: version.arn })),
-        deps,
-        THROTTLED,
-    );
     const images = [];
-    for (const taskDefinition of taskDefinitionsOf(JSON.parse(described.definition ?? "{}"))) {
+    for (const taskDefinition of taskDefinitionsOf(await definitionOf(clients, version, deps))) {
         const task = await call(
             "ecs:DescribeTaskDefinition",
             taskDefinition,
@@ -243,6 +267,51 @@ async function removeVersion(clients: Clients, version: Version, deps: PruneDeps
     }
 }
 
+/** One function's published versions and what the plan does with each. */
+interface FunctionPlan {
+    functionArn: string;
+    decisions: FunctionVersionDecision[];
+}
+
+/**
+ * The trading functions' published versions that no kept workflow version invokes: read after the
+ * workflow versions are decided, from the kept versions' definitions, for each function they invoke.
+ */
+async function planFunctions(clients: Clients, kept: readonly Version[], deps: PruneDeps): Promise<FunctionPlan[]> {
+    const invoked = new Set<string>();
+    for (const version of kept) {
+        invokedFunctionVersions(await definitionOf(clients, version, deps)).forEach((arn) => invoked.add(arn));
+    }
+    const plans: FunctionPlan[] = [];
+    for (const functionArn of [...new Set([...invoked].map(unqualifiedFunction))].sort()) {
+        const published = [];
+        try {
+            for await (const page of paginateListVersionsByFunction({ client: clients.lambda }, { FunctionName: functionArn })) {
+                published.push(
+                    ...(page.Versions ?? [])
+                        .filter((v) => v.Version !== "$LATEST")
+                        .map((v) => ({ arn: `${functionArn}:${v.Version}`, version: Number(v.Version) })),
+                );
+            }
+        } catch (error) {
+            throw refusal("lambda:ListVersionsByFunction", functionArn, error);
+        }
+        plans.push({ functionArn, decisions: planFunctionVersions(published, invoked) });
+    }
+    return plans;
+}
+
+/** Removes one published version of a function (DeleteFunction with its qualifier). */
+async function removeFunctionVersion(clients: Clients, functionArn: string, version: number, deps: PruneDeps): Promise<void> {
+    await call(
+        "lambda:DeleteFunction",
+        `${functionArn}:${version}`,
+        () => clients.lambda.send(new DeleteFunctionCommand({ FunctionName: functionArn, Qualifier: String(version) })),
+        deps,
+        THROTTLED,
+    );
+}
+
 /** The keep count: --keep, or the state machine's tag. */
 async function keepCount(sfn: SFNClient, stateMachineArn: string, given: string | undefined, deps: PruneDeps): Promise<{ keep: number; from: string }> {
     if (given !== undefined) {
@@ -264,15 +333,34 @@ async function keepCount(sfn: SFNClient, stateMachineArn: string, given: string 
     return { keep: tagged, from: `the ${VERSIONS_TO_KEEP_TAG} tag` };
 }
 
-function render(stateMachineArn: string, keep: { keep: number; from: string }, plan: VersionDecision[], dryRun: boolean, out: (line: string) => void): void {
-    const removed = plan.filter((d) => !d.kept).length;
-    out(
-        `${plan.length} versions of ${stateMachineArn}: ${dryRun ? "would keep" : "kept"} ${plan.length - removed}, ${dryRun ? "would remove" : "removed"} ${removed} ` +
-            `(the ${keep.keep} newest kept, from ${keep.from})`,
+function render(
+    stateMachineArn: string,
+    keep: { keep: number; from: string },
+    plan: VersionDecision[],
+    functions: FunctionPlan[],
+    dryRun: boolean,
+    out: (line: string) => void,
+): void {
+    const section = (what: string, decisions: { number: number; kept: boolean; why: string }[], note = "") => {
+        const removed = decisions.filter((d) => !d.kept).length;
+        out(
+            `${decisions.length} ${what}: ${dryRun ? "would keep" : "kept"} ${decisions.length - removed}, ${dryRun ? "would remove" : "removed"} ${removed}${note}`,
+        );
+        const width = Math.max(1, ...decisions.map((d) => String(d.number).length));
+        for (const { number, kept, why } of decisions) {
+            out(`  ${String(number).padStart(width)}  ${(kept ? "kept" : dryRun ? "remove" : "removed").padEnd(7)}  ${why}`);
+        }
+    };
+    section(
+        `versions of ${stateMachineArn}`,
+        plan.map(({ version, kept, why }) => ({ number: version.number, kept, why })),
+        ` (the ${keep.keep} newest kept, from ${keep.from})`,
     );
-    const width = Math.max(1, ...plan.map((d) => String(d.version.number).length));
-    for (const { version, kept, why } of plan) {
-        out(`  ${String(version.number).padStart(width)}  ${(kept ? "kept" : dryRun ? "remove" : "removed").padEnd(7)}  ${why}`);
+    for (const { functionArn, decisions } of functions) {
+        section(
+            `published versions of ${functionArn}`,
+            decisions.map(({ version, kept, why }) => ({ number: version.version, kept, why })),
+        );
     }
 }
 
@@ -306,6 +394,8 @@ export async function prune(argv: string[], deps: PruneDeps = defaultDeps): Prom
             sfn: await regionalClient((r) => new SFNClient(r ? { region: r } : {}), region),
             ecs: await regionalClient((r) => new ECSClient(r ? { region: r } : {}), region),
             ecr: await regionalClient((r) => new ECRClient(r ? { region: r } : {}), region),
+            lambda: await regionalClient((r) => new LambdaClient(r ? { region: r } : {}), region),
+            definitions: new Map(),
         };
         try {
             const keep = await keepCount(clients.sfn, stateMachineArn, values.keep, deps);
@@ -317,22 +407,44 @@ export async function prune(argv: string[], deps: PruneDeps = defaultDeps): Prom
                     await (decision.kept ? holdImages : removeVersion)(clients, decision.version, deps);
                 }
             }
+            const functions = await planFunctions(
+                clients,
+                plan.filter((d) => d.kept).map((d) => d.version),
+                deps,
+            );
+            if (!dryRun) {
+                for (const { functionArn, decisions } of functions) {
+                    for (const decision of decisions.filter((d) => !d.kept)) {
+                        await removeFunctionVersion(clients, functionArn, decision.version.version, deps);
+                    }
+                }
+            }
             if (values.json) {
                 deps.out(
                     JSON.stringify(
-                        { stateMachineArn, keep: keep.keep, dryRun, versions: plan.map(({ version, kept, why }) => ({ ...version, kept, why })) },
+                        {
+                            stateMachineArn,
+                            keep: keep.keep,
+                            dryRun,
+                            versions: plan.map(({ version, kept, why }) => ({ ...version, kept, why })),
+                            functions: functions.map(({ functionArn, decisions }) => ({
+                                functionArn,
+                                versions: decisions.map(({ version, kept, why }) => ({ ...version, kept, why })),
+                            })),
+                        },
                         null,
                         2,
                     ),
                 );
             } else {
-                render(stateMachineArn, keep, plan, dryRun, deps.out);
+                render(stateMachineArn, keep, plan, functions, dryRun, deps.out);
             }
             return 0;
         } finally {
             clients.sfn.destroy();
             clients.ecs.destroy();
             clients.ecr.destroy();
+            clients.lambda.destroy();
         }
     } catch (error) {
         if (error instanceof ExecuteError) {

@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import { BatchDeleteImageCommand, BatchGetImageCommand, ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
 import { DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { DeleteFunctionCommand, LambdaClient, ListVersionsByFunctionCommand } from "@aws-sdk/client-lambda";
 import {
     DeleteStateMachineVersionCommand,
     type ExecutionStatus,
@@ -19,12 +20,13 @@ import {
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { planVersions, type ExecutionOnVersion, type Version } from "../model/versions";
+import { planFunctionVersions, planVersions, type ExecutionOnVersion, type Version } from "../model/versions";
 import { prune, type PruneDeps } from "../scripts/prune";
 
 const sfn = mockClient(SFNClient);
 const ecs = mockClient(ECSClient);
 const ecr = mockClient(ECRClient);
+const lambda = mockClient(LambdaClient);
 
 const MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:trading-workflow-state-machine";
 const NOW = new Date("2026-12-02T12:00:00Z");
@@ -33,6 +35,8 @@ const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY);
 const version = (n: number): Version => ({ arn: `${MACHINE}:${n}`, number: n, created: daysAgo(60 - n) });
 const digest = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
 const REPOSITORY = "batch-repo-1a2b3c4";
+/** The checker function; workflow version n invokes its version n. */
+const CHECKER = "arn:aws:lambda:us-east-1:123456789012:function:trading-stock-checker-1a2b3c4";
 
 async function run(argv: string[], outputs: Record<string, unknown> = { stateMachineArn: MACHINE }) {
     const out: string[] = [];
@@ -86,8 +90,11 @@ function account(keepTag = "2") {
             stateMachineArn: MACHINE,
             name: "trading-workflow-state-machine",
             definition: JSON.stringify({
-                StartAt: "Run ECS task",
-                States: { "Run ECS task": { Type: "Task", Parameters: { TaskDefinition: `fam:${n}` }, End: true } },
+                StartAt: "Check Stock Value",
+                States: {
+                    "Check Stock Value": { Type: "Task", Resource: `${CHECKER}:${n}`, Next: "Run ECS task" },
+                    "Run ECS task": { Type: "Task", Resource: "arn:aws:states:::ecs:runTask.sync", Parameters: { TaskDefinition: `fam:${n}` }, End: true },
+                },
             }),
             roleArn: "arn:aws:iam::123456789012:role/r",
             type: "STANDARD",
@@ -109,6 +116,22 @@ function account(keepTag = "2") {
             failures: [],
         });
     }
+    // The checker's published versions, two pages, oldest first as Lambda lists them: 7 and 8 are newer
+    // than any workflow version invokes, as a deploy under way would have published them.
+    const published = (from: number, to: number) =>
+        Array.from({ length: to - from + 1 }, (_, i) => ({
+            FunctionName: "trading-stock-checker-1a2b3c4",
+            FunctionArn: `${CHECKER}:${from + i}`,
+            Version: String(from + i),
+        }));
+    lambda
+        .on(ListVersionsByFunctionCommand, { FunctionName: CHECKER })
+        .resolvesOnce({
+            Versions: [{ FunctionName: "trading-stock-checker-1a2b3c4", FunctionArn: `${CHECKER}:$LATEST`, Version: "$LATEST" }, ...published(1, 4)],
+            NextMarker: "m2",
+        })
+        .resolves({ Versions: published(5, 8) });
+    lambda.on(DeleteFunctionCommand).resolves({});
     sfn.on(DeleteStateMachineVersionCommand).resolves({});
     ecr.on(PutImageCommand).resolves({});
     ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [], failures: [] });
@@ -119,6 +142,7 @@ describe("npm run prune-versions (against mocked AWS clients)", () => {
         sfn.reset();
         ecs.reset();
         ecr.reset();
+        lambda.reset();
     });
     // The clients stay mocked for these tests only, not for the files a parallel worker runs next.
     after(() => [sfn, ecs, ecr].forEach((client) => client.restore()));
@@ -135,7 +159,21 @@ describe("npm run prune-versions (against mocked AWS clients)", () => {
             `  3  kept     an execution on it ended FAILED and may be redriven until ${new Date(daysAgo(3).getTime() + 14 * DAY).toISOString()}`,
             "  2  removed  older than the kept ones, and nothing runs or may be redriven on it",
             "  1  removed  older than the kept ones, and nothing runs or may be redriven on it",
+            `8 published versions of ${CHECKER}: kept 6, removed 2`,
+            "  8  kept     newer than any kept workflow version invokes: a deploy may be publishing it",
+            "  7  kept     newer than any kept workflow version invokes: a deploy may be publishing it",
+            "  6  kept     a kept workflow version invokes it",
+            "  5  kept     a kept workflow version invokes it",
+            "  4  kept     a kept workflow version invokes it",
+            "  3  kept     a kept workflow version invokes it",
+            "  2  removed  no kept workflow version invokes it",
+            "  1  removed  no kept workflow version invokes it",
         ]);
+        assert.deepEqual(
+            lambda.commandCalls(DeleteFunctionCommand).map((c) => c.args[0].input),
+            [2, 1].map((n) => ({ FunctionName: CHECKER, Qualifier: String(n) })),
+        );
+        assert.equal(sfn.commandCalls(DescribeStateMachineCommand).length, 6, "each version's definition is read once");
         assert.deepEqual(
             sfn.commandCalls(DeleteStateMachineVersionCommand).map((c) => c.args[0].input.stateMachineVersionArn),
             [`${MACHINE}:2`, `${MACHINE}:1`],
@@ -164,9 +202,11 @@ describe("npm run prune-versions (against mocked AWS clients)", () => {
         assert.equal(
             sfn.commandCalls(DeleteStateMachineVersionCommand).length +
                 ecr.commandCalls(PutImageCommand).length +
-                ecr.commandCalls(BatchDeleteImageCommand).length,
+                ecr.commandCalls(BatchDeleteImageCommand).length +
+                lambda.commandCalls(DeleteFunctionCommand).length,
             0,
         );
+        assert.equal(result.out.at(-1), "  1  remove   no kept workflow version invokes it");
         assert.equal(sfn.commandCalls(ListTagsForResourceCommand).length, 0);
     });
 
@@ -186,6 +226,13 @@ describe("npm run prune-versions (against mocked AWS clients)", () => {
             ],
         );
         assert.equal(printed.keep, 2);
+        assert.deepEqual(
+            printed.functions.map((f: { functionArn: string; versions: { version: number; kept: boolean }[] }) => [
+                f.functionArn,
+                f.versions.filter((v) => !v.kept).map((v) => v.version),
+            ]),
+            [[CHECKER, [2, 1]]],
+        );
     });
 
     it("exits 1 naming the tag when the state machine has none to read the keep count from", async () => {
@@ -292,6 +339,24 @@ describe("the version plan (generated histories)", () => {
                             (["FAILED", "TIMED_OUT", "ABORTED"].includes(e.status) && NOW.getTime() - e.stopDate!.getTime() < 14 * DAY),
                     );
                     assert.equal(kept, routedArns.has(v.arn) || v.number > count - keep || holds, `version ${v.number}`);
+                }
+            }),
+        );
+    });
+
+    it("keeps exactly the function versions a kept workflow version invokes and those newer than all of them, and lists each once, newest first", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 1, max: 30 }), fc.uniqueArray(fc.integer({ min: 1, max: 30 }), { maxLength: 6 }), (count, invokedNumbers) => {
+                const published = Array.from({ length: count }, (_, i) => ({ arn: `${CHECKER}:${i + 1}`, version: i + 1 }));
+                const invoked = new Set(invokedNumbers.map((n) => `${CHECKER}:${n}`));
+                const plan = planFunctionVersions(published, invoked);
+                assert.deepEqual(
+                    plan.map((d) => d.version.version),
+                    published.map((v) => v.version).reverse(),
+                );
+                const newestInvoked = Math.max(0, ...invokedNumbers.filter((n) => n <= count));
+                for (const { version, kept } of plan) {
+                    assert.equal(kept, invokedNumbers.includes(version.version) || version.version > newestInvoked, `version ${version.version}`);
                 }
             }),
         );
