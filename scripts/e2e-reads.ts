@@ -18,7 +18,8 @@ import {
     PutRolePolicyCommand,
     SimulateCustomPolicyCommand,
 } from "@aws-sdk/client-iam";
-import { DescribeStateMachineAliasCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { type CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeStateMachineAliasCommand, DescribeStateMachineCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
 
 /** The trade's ProcessedAt, as the batch job wrote it into the transaction table; undefined before it has. */
@@ -68,6 +69,32 @@ export async function metricSum(
 export async function aliasRoutes(sfn: SFNClient, aliasArn: string): Promise<Record<string, number>> {
     const alias = await sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: aliasArn }));
     return Object.fromEntries((alias.routingConfiguration ?? []).map((route) => [route.stateMachineVersionArn!, route.weight!]));
+}
+
+/** A CloudFormation stack's status and parameters, or undefined when there is no such stack. */
+export async function stackState(
+    cloudformation: CloudFormationClient,
+    stackName: string,
+): Promise<{ status: string; parameters: Record<string, string> } | undefined> {
+    try {
+        const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+        const stack = Stacks?.[0];
+        return stack === undefined
+            ? undefined
+            : { status: stack.StackStatus!, parameters: Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey!, p.ParameterValue!])) };
+    } catch (error) {
+        if ((error as Error).name === "ValidationError" && (error as Error).message.includes("does not exist")) {
+            return undefined;
+        }
+        throw error;
+    }
+}
+
+/** The function versions a state machine version's definition invokes (its Task states' qualified Lambda ARNs). */
+export async function invokedBy(sfn: SFNClient, versionArn: string): Promise<string[]> {
+    const { definition } = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: versionArn }));
+    const states = Object.values((JSON.parse(definition ?? "{}") as { States?: Record<string, { Resource?: string }> }).States ?? {});
+    return states.map((state) => state.Resource ?? "").filter((resource) => resource.includes(":lambda:"));
 }
 
 /** The state of the alarm whose name starts with `prefix` (Pulumi adds a suffix): OK, ALARM or INSUFFICIENT_DATA; undefined when there is none. */

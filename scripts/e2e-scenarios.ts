@@ -3,6 +3,7 @@
  * preflight, prune-versions) and reads AWS for what only an account can show. Each names the claim
  * of the project's design it settles. The first `deploy` step creates the stack; the others update it.
  */
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECRClient } from "@aws-sdk/client-ecr";
@@ -14,6 +15,9 @@ import { METRIC_NAMESPACE, TRADE_METRICS } from "../functions/telemetry";
 import { parseArn } from "../model/arn";
 import { FARGATE_AVAILABILITY_ZONE_IDS, IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
 import { stateMachineConsoleUrl } from "../model/monitoring";
+import { LIVE_PARAMETERS } from "../model/deployment";
+import { automationEngine, releasedProgram } from "./e2e-automation";
+import { live } from "./live";
 import { execute } from "./execute";
 import { main as preflight } from "./preflight";
 import { prune } from "./prune";
@@ -26,13 +30,15 @@ import {
     denyBatchWrites,
     executionsSince,
     imageTagged,
+    invokedBy,
     metricSum,
     processedAt,
     removeRole,
     roleName,
+    stackState,
     startAsRole,
 } from "./e2e-reads";
-import type { Step, StepContext } from "./e2e";
+import { assertE2eStack, type Step, type StepContext } from "./e2e";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -90,6 +96,7 @@ const regionalClients = (region: string) => ({
     ecr: new ECRClient({ region }),
     iam: new IAMClient({ region }),
     sts: new STSClient({ region }),
+    cloudformation: new CloudFormationClient({ region }),
 });
 const madeClients = new Map<string, ReturnType<typeof regionalClients>>();
 
@@ -106,6 +113,36 @@ const made: { executions: ExecutionResult[]; failed?: ExecutionResult } = { exec
 
 const throughLive = (context: StepContext, result: ExecutionResult) =>
     expect(result.stateMachineAliasArn === output(context, "stateMachineAliasArn"), `${result.executionArn} did not start through live`);
+
+/** `npm run live` in this process against the stack's outputs: its exit code and every line it printed. */
+async function runLive(context: StepContext, args: string[]): Promise<{ code: number; lines: string[] }> {
+    const lines: string[] = [];
+    const code = await live(args, {
+        stackOutputs: async () => context.outputs,
+        sleep,
+        now: () => new Date(),
+        out: (l) => lines.push(l),
+        err: (l) => lines.push(l),
+    });
+    return { code, lines };
+}
+
+/** Checks that `live` routes every execution to `versionArn`, and that its stack last set that version. */
+async function expectLiveOn(context: StepContext, versionArn: string): Promise<void> {
+    const routes = await aliasRoutes(clients(context).sfn, output(context, "stateMachineAliasArn"));
+    expect(routes[versionArn] === 100, `live routes ${JSON.stringify(routes)}, not all to ${versionArn}`);
+    const stack = await stackState(clients(context).cloudformation, output(context, "liveStackName"));
+    expect(
+        stack?.parameters[LIVE_PARAMETERS.version] === versionArn,
+        `the live stack last set ${stack?.parameters[LIVE_PARAMETERS.version]}, not ${versionArn}`,
+    );
+}
+
+/**
+ * The last release that held `live` as an aws-native alias through Cloud Control: the upgrade step
+ * deploys a stack from it, then upgrades the stack with this program.
+ */
+export const CLOUD_CONTROL_ALIAS_RELEASE = "2545e490b01a04322d4bad8585bc4ac241b6b3aa";
 
 /** Fails the batch for the duration of `body` with a deny on the task role, and waits for IAM to see it come and go. */
 async function withFailingBatch<T>(context: StepContext, body: () => Promise<T>): Promise<T> {
@@ -136,13 +173,30 @@ export const STEPS: readonly Step[] = [
     },
     {
         name: "deploy",
-        proves: "pulumi up creates the stack from the dev config, the live alias and the first version included",
-        settles: "the program deploys, aws-native's alias through Cloud Control included",
+        proves: "pulumi up creates the stack from the dev config, the live alias's CloudFormation stack and the first version included",
+        settles: "the program deploys, the live alias in its CloudFormation stack, with its service role, included",
         budgetSeconds: 900,
         executions: 0,
         run: async (context) => {
             await context.deploy();
             expect(output(context, "stateMachineAliasArn").endsWith(":live"), "stateMachineAliasArn is not the live alias");
+            await expectLiveOn(context, output(context, "stateMachineVersionArn"));
+        },
+    },
+    {
+        name: "live-moves-on-each-deploy",
+        proves: "two more deploys, each of a new version, each move live there through its stack, which then sets that version",
+        settles: "the second and third updates of live's stack, which through Cloud Control would not have run",
+        budgetSeconds: 1200,
+        executions: 0,
+        run: async (context) => {
+            const first = output(context, "stateMachineVersionArn");
+            for (const threshold of ["49", "50"]) {
+                await context.deploy({ "stock-trader:buyThreshold": threshold });
+                const version = output(context, "stateMachineVersionArn");
+                expect(version !== first, `the deploy with buyThreshold ${threshold} published no new version`);
+                await expectLiveOn(context, version);
+            }
         },
     },
     {
@@ -362,18 +416,21 @@ export const STEPS: readonly Step[] = [
     },
     {
         name: "canary-rolls-back",
-        proves: "a CANARY deploy of a new version whose executions fail trips an execution alarm: up fails and live stays on the previous version",
-        settles: "the alias handler's rollback through Cloud Control; how long up waits; what the state holds after a rollback",
+        proves: "a CANARY deploy of a new version, with new versions of its functions, whose executions fail trips an execution alarm: up fails, and live, its stack and the functions it invokes are back on the previous version's",
+        settles:
+            "the alias handler's rollback in CloudFormation; a function change rolled back by a canary; how long up waits; what the state holds after a rollback",
         budgetSeconds: 2400,
         executions: 6,
         run: async (context) => {
-            const before = output(context, "stateMachineVersionArn");
             await context.deploy({
                 "stock-trader:deploymentType": "CANARY",
                 "stock-trader:deploymentPercentage": "50",
                 "stock-trader:deploymentIntervalMinutes": "15",
             });
-            await context.stack.setConfig({ "stock-trader:buyThreshold": "40" });
+            const before = output(context, "stateMachineVersionArn");
+            const functionsBefore = await invokedBy(clients(context).sfn, before);
+            // A new workflow version whose functions are new versions too: the log level is their configuration.
+            await context.stack.setConfig({ "stock-trader:buyThreshold": "40", "stock-trader:functionLogLevel": "DEBUG" });
             const rolledBack = await withFailingBatch(context, async () => {
                 const up = context.stack.up(context.log).then(
                     () => false,
@@ -387,20 +444,88 @@ export const STEPS: readonly Step[] = [
                 return up;
             });
             expect(rolledBack, "pulumi up did not fail on the alarm");
-            const routes = await aliasRoutes(clients(context).sfn, output(context, "stateMachineAliasArn"));
-            expect(routes[before] === 100, `live routes ${JSON.stringify(routes)}, not all to ${before}`);
+            await expectLiveOn(context, before);
+            const stack = await stackState(clients(context).cloudformation, output(context, "liveStackName"));
+            expect(stack?.status === "UPDATE_ROLLBACK_COMPLETE", `the live stack is ${stack?.status} after the rollback`);
+            const invoked = await invokedBy(
+                clients(context).sfn,
+                Object.keys(await aliasRoutes(clients(context).sfn, output(context, "stateMachineAliasArn")))[0],
+            );
+            expect(
+                JSON.stringify(invoked) === JSON.stringify(functionsBefore),
+                `live invokes ${invoked.join(", ")}, not the old function versions ${functionsBefore.join(", ")}`,
+            );
         },
     },
     {
         name: "next-up-after-a-rollback",
-        proves: "with the failure gone, the next up runs the same canary again and moves live to the new version",
-        settles: "what the next up does after a rolled-back canary",
+        proves: "after a rolled-back canary, an up that changes nothing leaves live where the rollback put it; an up of a new version moves it there by a canary from that version",
+        settles: "what Pulumi's state holds after a rolled-back stack update, and that the rolled-back stack accepts the next update",
         budgetSeconds: 1800,
         executions: 0,
         run: async (context) => {
-            const outputs = await context.deploy();
-            const routes = await aliasRoutes(clients(context).sfn, output(context, "stateMachineAliasArn"));
-            expect(routes[String(outputs.stateMachineVersionArn)] === 100, `live routes ${JSON.stringify(routes)} after the next up`);
+            const routesBefore = await aliasRoutes(clients(context).sfn, output(context, "stateMachineAliasArn"));
+            const rolledBackTo = Object.keys(routesBefore)[0];
+            await context.deploy();
+            await expectLiveOn(context, rolledBackTo);
+            const outputs = await context.deploy({ "stock-trader:buyThreshold": "41", "stock-trader:deploymentIntervalMinutes": "5" });
+            await expectLiveOn(context, String(outputs.stateMachineVersionArn));
+        },
+    },
+    {
+        name: "bake-failure-then-next-deploy",
+        proves: "a deploy whose version fails during the bake is moved back to the version before it through the stack, npm run live -- bake exiting 1; the next deploy then moves live to its new version",
+        settles: "the bake's rollback through the stack, and the next deploy's shift from the version it left",
+        budgetSeconds: 1800,
+        executions: 1,
+        run: async (context) => {
+            await context.stack.removeConfig(["stock-trader:deploymentPercentage", "stock-trader:deploymentIntervalMinutes"]);
+            await context.deploy({ "stock-trader:deploymentType": "ALL_AT_ONCE" });
+            const before = output(context, "stateMachineVersionArn");
+            await context.deploy({ "stock-trader:buyThreshold": "42" });
+            const failed = await withFailingBatch(context, () => runExecute(context, ["--stack", context.stack.name]));
+            expect(failed.status === "FAILED", `the execution ended ${failed.status}, not FAILED`);
+            const bake = await runLive(context, ["bake", "--stack", context.stack.name, "--minutes", "15", "--previous", before]);
+            expect(bake.code === 1, `the bake exited ${bake.code}:\n${bake.lines.join("\n")}`);
+            await expectLiveOn(context, before);
+            const outputs = await context.deploy({ "stock-trader:buyThreshold": "43" });
+            await expectLiveOn(context, String(outputs.stateMachineVersionArn));
+        },
+    },
+    {
+        name: "upgrade-from-the-cloud-control-alias",
+        proves: "a stack deployed by the release that held live through Cloud Control (aws-native) upgrades with one pulumi up: the old alias goes, the live stack holds live on the newest version, and a start through live succeeds",
+        settles:
+            "the first up on this version of a stack deployed with the aws-native alias: the type-changing alias, delete before create, and how long live is absent",
+        budgetSeconds: 2400,
+        executions: 1,
+        run: async (context) => {
+            const name = `${context.stack.name}-upgrade`;
+            const config = { "aws:region": context.region };
+            const release = await releasedProgram(CLOUD_CONTROL_ALIAS_RELEASE);
+            const current = automationEngine();
+            try {
+                const old = await automationEngine(release.workDir).createStack(name, config);
+                await old.up(context.log);
+                const upgraded = await current.selectStack(name).catch(() => current.createStack(name, config));
+                await upgraded.setConfig(config);
+                const started = Date.now();
+                const outputs = await upgraded.up(context.log);
+                context.log(`the upgrading up took ${((Date.now() - started) / 1000).toFixed(0)} s, live absent for part of it`);
+                const upgradedContext: StepContext = { ...context, outputs };
+                await expectLiveOn(upgradedContext, String(outputs.stateMachineVersionArn));
+                const result = await runExecute(upgradedContext, ["--stack", name]);
+                expect(
+                    result.status === "SUCCEEDED" && result.stateMachineAliasArn === outputs.stateMachineAliasArn,
+                    `a start through live after the upgrade ended ${result.status}`,
+                );
+            } finally {
+                assertE2eStack(name);
+                const stack = await current.selectStack(name);
+                await stack.destroy(context.log);
+                await stack.remove();
+                await release.remove();
+            }
         },
     },
     {

@@ -17,6 +17,8 @@ export interface EngineStack {
     readonly name: string;
     /** Sets config values (namespaced keys) on the stack. */
     setConfig(values: Readonly<Record<string, string>>): Promise<void>;
+    /** Removes config keys (namespaced) from the stack, so that they take their defaults again. */
+    removeConfig(keys: readonly string[]): Promise<void>;
     /** `pulumi up`, the engine's lines to `onOutput`; resolves to the stack's outputs, rejects when the update fails. */
     up(onOutput: (line: string) => void): Promise<Record<string, unknown>>;
     destroy(onOutput: (line: string) => void): Promise<void>;

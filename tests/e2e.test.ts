@@ -51,6 +51,7 @@ function standIn(options: { account?: string; failUp?: number; hangUp?: number; 
     const stack = (name: string): EngineStack => ({
         name,
         setConfig: async (values) => void calls.push(`config ${name} ${JSON.stringify(values)}`),
+        removeConfig: async (keys) => void calls.push(`remove config ${name} ${keys.join(",")}`),
         up: async () => {
             ups++;
             calls.push(`up ${name}`);
