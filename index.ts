@@ -1,7 +1,14 @@
+import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { tradingStack } from "./infra/stack";
-import { parseStackConfig } from "./model/config";
+import { parseStackFileConfig, stackFileSettings } from "./model/stack-file";
 
-// Every key is validated before any resource is registered; the stack's outputs are the
+// The stack file is read as the tools read it: a key outside config:, or a file without it, is
+// refused; every key must be read by the program or a provider it loads, and each of this
+// project's is validated, all before any resource is registered. The stack's outputs are the
 // properties of what tradingStack returns.
-export = tradingStack(parseStackConfig(pulumi.runtime.allConfig()));
+const file = `Pulumi.${pulumi.getStack()}.yaml`;
+if (fs.existsSync(file)) {
+    stackFileSettings(fs.readFileSync(file, "utf8"), file);
+}
+export = tradingStack(parseStackFileConfig(pulumi.runtime.allConfig(), file));

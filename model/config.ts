@@ -4,6 +4,7 @@
  */
 import { BATCH_USAGE, parseBatchArguments } from "../batch-container/src/contract";
 import { MAX_STOCK_PRICE } from "../functions/contract";
+import { nearestKey } from "./nearest";
 import { scheduleCadence, scheduleExpressionProblem } from "./schedule";
 import {
     DEFAULT_BAKE_MINUTES,
@@ -122,7 +123,11 @@ const matching = (pattern: RegExp, expected: string): Reader<string> => ({
     parse: (raw) => (pattern.test(raw) ? ok(raw) : fail(expected)),
 });
 
-/** A JSON array of strings, as `pulumi config set --path` or a YAML list in the stack file gives it. */
+/**
+ * A JSON array of strings, as `pulumi config set --path` or a YAML list in the stack file gives it.
+ * An item that is not a string (YAML reads `1` and `true` unquoted as a number and a boolean) is
+ * named, with why it must be one: the program hands each item on as text.
+ */
 const stringList =
     (item: RegExp, expected: string, maxItems: number): Parser<string[]> =>
     (raw) => {
@@ -131,6 +136,15 @@ const stringList =
             value = JSON.parse(raw);
         } catch {
             return fail(expected);
+        }
+        if (Array.isArray(value)) {
+            const other = value.findIndex((v) => typeof v !== "string");
+            if (other >= 0) {
+                return fail(
+                    `${expected}; item ${other + 1} is ${JSON.stringify(value[other])}, a ${value[other] === null ? "null" : typeof value[other]}, ` +
+                        `and each item is a string: in a stack file, quote it ("${String(value[other])}"), as YAML reads it unquoted as a ${value[other] === null ? "null" : typeof value[other]}`,
+                );
+            }
         }
         return Array.isArray(value) && value.length > 0 && value.length <= maxItems && value.every((v) => typeof v === "string" && item.test(v))
             ? ok(value as string[])
@@ -237,8 +251,11 @@ export const CONFIG_DOMAINS: Readonly<Record<keyof StackConfig, ConfigDomain>> =
 
 /** Thrown when a stack's configuration is invalid; lists every problem, one per line. */
 export class ConfigError extends Error {
-    constructor(readonly problems: string[]) {
-        super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    constructor(
+        readonly problems: string[],
+        readonly file?: string,
+    ) {
+        super(`Invalid stack configuration${file === undefined ? "" : ` in ${file}`}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "ConfigError";
     }
 }
@@ -270,7 +287,10 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
         }
     }
     for (const key of Object.keys(raw).filter((k) => !known(k))) {
-        problems.push(`${CONFIG_NAMESPACE}:${key} is not a known key; known keys are ${CONFIG_KEYS.join(", ")}`);
+        const near = nearestKey(`${CONFIG_NAMESPACE}:${key}`, new Map([[CONFIG_NAMESPACE, CONFIG_KEYS]]));
+        problems.push(
+            `${CONFIG_NAMESPACE}:${key} is not a key of this project${near === undefined ? "" : `; did you mean ${near}?`} (every key: the README's Configuration table)`,
+        );
     }
     const parsed = (key: keyof StackConfig) => !failed.has(key);
     const given = new Set(CONFIG_KEYS.filter((key) => raw[key] !== undefined));

@@ -1,7 +1,7 @@
 /** What the command-line tools share: flag parsing with Node's `util.parseArgs`, usage errors, and the exit code plumbing. */
 import { execFile } from "node:child_process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { CONFIG_NAMESPACE, ConfigError } from "../model/config";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError } from "../model/config";
 import { PROJECT_ROOT } from "../model/project";
 import { StackFileError } from "./stack-files";
 
@@ -165,15 +165,26 @@ export async function benchmark(argv: string[], io: ToolIo, defaultRuns: number,
     return run(runs);
 }
 
-/** `--set KEY=VALUE` flags as stack config entries (`stock-trader:KEY`), to lay over a stack file's. */
+/**
+ * `--set KEY=VALUE` flags as stack config entries (`stock-trader:KEY`), to lay over a stack file's:
+ * this project's keys, with their namespace or without. Another namespace's key is refused, as
+ * the local tools read only this project's.
+ */
 export function configOverrides(pairs: readonly string[]): Record<string, string> {
     return Object.fromEntries(
         pairs.map((pair) => {
-            const match = /^([A-Za-z]+)=([\s\S]*)$/.exec(pair);
+            const match = /^(?:([A-Za-z-]+):)?([A-Za-z]+)=([\s\S]*)$/.exec(pair);
             if (!match) {
-                throw new UsageError(`--set must be KEY=VALUE, such as batchCapacity=FARGATE_SPOT (got ${pair})`);
+                throw new UsageError(`--set must be KEY=VALUE or ${CONFIG_NAMESPACE}:KEY=VALUE, such as batchCapacity=FARGATE_SPOT (got ${pair})`);
             }
-            return [`${CONFIG_NAMESPACE}:${match[1]}`, match[2]];
+            const [, namespace, key, value] = match;
+            if (namespace !== undefined && namespace !== CONFIG_NAMESPACE) {
+                throw new UsageError(
+                    `--set takes this project's keys, KEY=VALUE or ${CONFIG_NAMESPACE}:KEY=VALUE (got ${pair}): ${CONFIG_KEYS.join(", ")}; ` +
+                        `set ${namespace}: keys in the stack file`,
+                );
+            }
+            return [`${CONFIG_NAMESPACE}:${key}`, value];
         }),
     );
 }

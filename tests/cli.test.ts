@@ -15,6 +15,7 @@ import {
     UsageError,
 } from "../scripts/cli";
 import { ConfigError, parseConfig } from "../model/config";
+import { thrown } from "./support/thrown";
 
 describe("the tools' shared command line", () => {
     it("parses known flags strictly and turns any problem into a UsageError", () => {
@@ -149,13 +150,26 @@ describe("the tools' shared command line", () => {
             "stock-trader:note": "two\nlines",
             "stock-trader:empty": "",
         });
-        for (const bad of ["batchCapacity", "=FARGATE", "batch-capacity=FARGATE", "x batchCapacity=FARGATE", "stock-trader:batchCapacity=FARGATE"]) {
+        for (const bad of ["batchCapacity", "=FARGATE", "batch-capacity=FARGATE", "x batchCapacity=FARGATE", "stock-trader:=FARGATE"]) {
             assert.throws(
                 () => configOverrides([bad]),
-                (e: Error) => e instanceof UsageError && e.message === `--set must be KEY=VALUE, such as batchCapacity=FARGATE_SPOT (got ${bad})`,
+                (e: Error) =>
+                    e instanceof UsageError &&
+                    e.message === `--set must be KEY=VALUE or stock-trader:KEY=VALUE, such as batchCapacity=FARGATE_SPOT (got ${bad})`,
                 bad,
             );
         }
+    });
+
+    it("takes a key with this project's namespace as without it, and refuses another namespace's in one line naming the keys it takes", () => {
+        assert.deepEqual(configOverrides(["stock-trader:buyThreshold=40"]), configOverrides(["buyThreshold=40"]));
+        const refused = thrown(() => configOverrides(["aws:region=eu-west-1"]), UsageError);
+        assert.match(
+            refused.message,
+            /^--set takes this project's keys, KEY=VALUE or stock-trader:KEY=VALUE \(got aws:region=eu-west-1\): buyThreshold, batchCommand, /,
+        );
+        assert.match(refused.message, /; set aws: keys in the stack file$/);
+        assert.doesNotMatch(refused.message, /\n/);
     });
 
     it("writes each line to standard output or standard error with its newline", () => {

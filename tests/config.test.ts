@@ -8,8 +8,6 @@ import { defaultExecutionTimeout, DEPLOYED_ATTEMPTS, longestSuccessSeconds } fro
 
 const COMMAND = `a JSON array of the batch program's arguments: --arg1 <integer> --arg2 <integer>, each exactly once, such as ["--arg1","100","--arg2","200"]`;
 const SCHEDULE = "stock-trader:scheduleExpression must be an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour): ";
-const KNOWN_KEYS =
-    "buyThreshold, batchCommand, batchContainerName, batchCpu, batchMemory, batchArchitecture, batchTimeoutSeconds, batchImagesToKeep, subnetIds, securityGroupIds, assignPublicIp, createEcsServiceLinkedRole, scheduleEnabled, scheduleExpression, logRetentionDays, logLevel, functionLogLevel, tracingEnabled, tableDeletionProtection, tablePointInTimeRecovery, containerInsights, executionTimeoutSeconds, alarmEmail, staleAfterHours, batchCapacity, batchInterruptionRetries, deploymentType, deploymentPercentage, deploymentIntervalMinutes, bakeMinutes, stateMachineVersionsToKeep";
 
 const subnets = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `subnet-${String(i).padStart(17, "0")}`));
 const groups = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `sg-${String(i).padStart(17, "0")}`));
@@ -29,7 +27,11 @@ const RULES: [string, Record<string, string>, string][] = [
     ["buyThreshold is not negative", { buyThreshold: "-1" }, "stock-trader:buyThreshold must be an integer from 0 to 99 (got -1)"],
     ["buyThreshold is whole", { buyThreshold: "50.5" }, "stock-trader:buyThreshold must be an integer from 0 to 99 (got 50.5)"],
     ["batchCommand is a JSON array", { batchCommand: "--arg1 1" }, `stock-trader:batchCommand must be ${COMMAND} (got --arg1 1)`],
-    ["batchCommand holds only strings", { batchCommand: '["--arg1",1]' }, `stock-trader:batchCommand must be ${COMMAND} (got ["--arg1",1])`],
+    [
+        "batchCommand holds only strings",
+        { batchCommand: '["--arg1",1]' },
+        `stock-trader:batchCommand must be ${COMMAND}; item 2 is 1, a number, and each item is a string: in a stack file, quote it ("1"), as YAML reads it unquoted as a number (got ["--arg1",1])`,
+    ],
     ["batchCommand is not empty", { batchCommand: "[]" }, `stock-trader:batchCommand must be ${COMMAND} (got [])`],
     [
         "batchCommand has both arguments",
@@ -308,9 +310,13 @@ const RULES: [string, Record<string, string>, string][] = [
     ...["constructor", "toString", "valueOf", "__proto__", "hasOwnProperty"].map((key): [string, Record<string, string>, string] => [
         `${key}, an Object.prototype member, is an unknown key`,
         JSON.parse(`{"${key}":"x"}`),
-        `stock-trader:${key} is not a known key; known keys are ${KNOWN_KEYS}`,
+        `stock-trader:${key} is not a key of this project (every key: the README's Configuration table)`,
     ]),
-    ["unknown keys are rejected", { buyThreshhold: "40" }, `stock-trader:buyThreshhold is not a known key; known keys are ${KNOWN_KEYS}`],
+    [
+        "an unknown key is refused, naming the nearest known one",
+        { buyThreshhold: "40" },
+        "stock-trader:buyThreshhold is not a key of this project; did you mean stock-trader:buyThreshold? (every key: the README's Configuration table)",
+    ],
 ];
 
 function problemsOf(raw: Record<string, string>): string[] {

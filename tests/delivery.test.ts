@@ -63,7 +63,8 @@ describe("stack files", () => {
                 error instanceof ConfigError &&
                 error.problems.length === 2 &&
                 error.problems[0].startsWith("stock-trader:logRetentionDays must be one of") &&
-                error.problems[1].startsWith("stock-trader:scheduleEnabeld is not a known key"),
+                error.problems[1] ===
+                    "stock-trader:scheduleEnabeld is not a key of this project; did you mean stock-trader:scheduleEnabled? (every key: the README's Configuration table)",
         );
     });
 

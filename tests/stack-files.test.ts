@@ -7,10 +7,18 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseStackConfig } from "../model/config";
+import { ConfigError, parseStackConfig } from "../model/config";
+import { knownConfigKeys } from "../model/config-keys";
+import { PROJECT_ROOT } from "../model/project";
+import { parseStackFileConfig } from "../model/stack-file";
 import { callerProblem, refuseCaller } from "../scripts/cli";
+import { main as cost } from "../scripts/cost";
+import { main as show } from "../scripts/show";
+import { main as simulate } from "../scripts/simulate";
 import { readStackFileAt, StackFileError, stackFileConfig } from "../scripts/stack-files";
+import { runProgram } from "./support/program";
 import { thrown } from "./support/thrown";
+import { runInProcess } from "./support/tool";
 
 const refused = (read: () => unknown): string => thrown(read, StackFileError).message;
 
@@ -68,7 +76,7 @@ describe("reading a stack file", () => {
             refused(() => stackFileConfig(text, "Pulumi.x.yaml")),
             "Pulumi.x.yaml: stock-trader:buyThreshold is a secret, which only Pulumi can read, and the local tools need its value; pass it with --set buyThreshold=VALUE where the tool takes --set",
         );
-        assert.deepEqual(stackFileConfig(text, "Pulumi.x.yaml", undefined, new Set(["stock-trader:buyThreshold"])), {});
+        assert.deepEqual(stackFileConfig(text, "Pulumi.x.yaml", undefined, new Set(["stock-trader:buyThreshold"])), { "aws:secretThing": "[secret]" });
     });
 
     it("is the caller's problem: the tools print the one line and exit 2", () => {
@@ -77,5 +85,128 @@ describe("reading a stack file", () => {
         const printed: string[] = [];
         assert.equal(refuseCaller(error, { err: (line) => printed.push(line) }, "usage: x"), 2);
         assert.deepEqual(printed, ["Pulumi.x.yaml:3: not valid YAML: bad"]);
+    });
+});
+
+describe("a stack file read whole, by the tools and the program alike", () => {
+    const file = "Pulumi.x.yaml";
+    const problemsOf = (text: string): string[] => thrown(() => parseStackFileConfig(stackFileConfig(text, file), file), ConfigError).problems;
+    const withRegion = (lines: string) => `config:\n  aws:region: us-east-1\n${lines}`;
+
+    it("refuses a key in no namespace anyone reads, with no namespace, or that its namespace lacks, each naming the nearest key that is read", () => {
+        assert.deepEqual(problemsOf(withRegion('  stock-trade:buyThreshold: "40"\n')), [
+            "stock-trade:buyThreshold is in no namespace the program or its providers read (stock-trader, pulumi, aws, awsx, docker-build, time); " +
+                "did you mean stock-trader:buyThreshold?",
+        ]);
+        assert.deepEqual(problemsOf(withRegion('  buyThreshold: "40"\n')), [
+            "buyThreshold has no namespace, and a stack's keys are namespace:key (this project's are stock-trader:KEY); did you mean stock-trader:buyThreshold?",
+        ]);
+        assert.deepEqual(problemsOf(withRegion('  aws:buyThreshold: "40"\n')), [
+            "aws:buyThreshold is not a key the aws namespace has; did you mean stock-trader:buyThreshold?",
+        ]);
+        assert.deepEqual(problemsOf("config:\n  aws:regoin: us-east-1\n"), ["aws:regoin is not a key the aws namespace has; did you mean aws:region?"]);
+        assert.deepEqual(problemsOf(withRegion("  nobody:knows: this\n")), [
+            "nobody:knows is in no namespace the program or its providers read (stock-trader, pulumi, aws, awsx, docker-build, time)",
+        ]);
+    });
+
+    it("names the file in the refusal, with every problem of the file together", () => {
+        const error = thrown(
+            () => parseStackFileConfig(stackFileConfig(withRegion('  stock-trade:buyThreshold: "40"\n  stock-trader:logLevel: LOUD\n'), file), file),
+            ConfigError,
+        );
+        assert.match(error.message, /^Invalid stack configuration in Pulumi\.x\.yaml:\n {2}- stock-trade:buyThreshold is in no namespace/);
+        assert.equal(error.problems.length, 2);
+        assert.match(error.problems[1], /^stock-trader:logLevel must be one of ALL, ERROR, FATAL, OFF \(got LOUD\)$/);
+    });
+
+    it("reads every key of the providers the program loads, from their installed SDKs, and the Pulumi CLI's own", () => {
+        const config = parseStackFileConfig(
+            stackFileConfig(
+                withRegion(
+                    '  aws:defaultTags:\n    tags:\n      team: ops\n  aws:allowedAccountIds: ["123456789012"]\n  pulumi:disable-default-providers: ["*"]\n',
+                ),
+                file,
+            ),
+            file,
+        );
+        assert.equal(config.buyThreshold, 50);
+        const known = knownConfigKeys();
+        assert.ok(known.get("aws")!.includes("region") && known.get("aws")!.includes("defaultTags"));
+        assert.deepEqual([...known.keys()], ["stock-trader", "pulumi", "aws", "awsx", "docker-build", "time"]);
+    });
+
+    it("refuses a key beside config:, indented wrongly, and a file without config:, instead of reading them as nothing", () => {
+        assert.equal(
+            refused(() => stackFileConfig('config:\n  aws:region: us-east-1\nstock-trader:buyThreshold: "40"\n', file)),
+            "Pulumi.x.yaml: stock-trader:buyThreshold is outside config:, where Pulumi reads nothing of it; indent it under config:",
+        );
+        assert.equal(
+            refused(() => stackFileConfig('stock-trader:buyThreshold: "40"\n', file)),
+            "Pulumi.x.yaml: stock-trader:buyThreshold is outside config:, where Pulumi reads nothing of it; indent it under config:",
+        );
+        assert.equal(
+            refused(() => stackFileConfig("encryptionsalt: v1:abc\n", file)),
+            "Pulumi.x.yaml: has no config: mapping, where a stack's settings go (pulumi config set writes them there)",
+        );
+        assert.equal(
+            refused(() => stackFileConfig("config: {}\nsettings: x\n", file)),
+            "Pulumi.x.yaml: settings is not a setting of a stack file (Pulumi's are config, secretsprovider, encryptionsalt, encryptedkey, environment)",
+        );
+    });
+
+    it("says a YAML list's unquoted numbers must be strings, and why", () => {
+        const [problem] = problemsOf(withRegion("  stock-trader:batchCommand: [--arg1, 1, --arg2, 2]\n"));
+        assert.match(problem, /^stock-trader:batchCommand must be a JSON array of the batch program's arguments: /);
+        assert.match(
+            problem,
+            /; item 2 is 1, a number, and each item is a string: in a stack file, quote it \("1"\), as YAML reads it unquoted as a number \(got \["--arg1",1,"--arg2",2\]\)$/,
+        );
+    });
+
+    /** A stack file of its own in the project, for a tool or the program to read, removed after. */
+    function withStackFile<T>(text: string, body: (stack: string) => Promise<T>): Promise<T> {
+        const stack = `t-${path.basename(fs.mkdtempSync(path.join(os.tmpdir(), "stack-"))).slice(6)}`;
+        const where = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+        fs.writeFileSync(where, text);
+        return body(stack).finally(() => fs.rmSync(where, { force: true }));
+    }
+
+    it("makes the tools exit 2 on a key nobody reads, naming the file and the nearest key", async () => {
+        await withStackFile(withRegion('  stock-trade:buyThreshold: "40"\n'), async (stack) => {
+            for (const [main, argv] of [
+                [simulate, ["--stack", stack, "--price", "45"]],
+                [show, ["--stack", stack, "definition"]],
+                [cost, ["--stack", stack]],
+            ] as const) {
+                const run = await runInProcess(main, [...argv]);
+                assert.equal(run.status, 2, run.stdout);
+                assert.match(
+                    run.stderr,
+                    new RegExp(
+                        `^Invalid stack configuration in Pulumi\\.${stack}\\.yaml:\\n {2}- stock-trade:buyThreshold .*did you mean stock-trader:buyThreshold\\?`,
+                    ),
+                );
+            }
+        });
+    });
+
+    it("makes the program refuse a key nobody reads, and its stack file's key outside config:, before any resource is registered", async () => {
+        const unread = await runProgram({ "aws:buyThreshold": "40" });
+        assert.ok(unread.error instanceof ConfigError, String(unread.error));
+        assert.match(
+            unread.error.message,
+            /^Invalid stack configuration in Pulumi\.test\.yaml:\n {2}- aws:buyThreshold is not a key the aws namespace has; did you mean stock-trader:buyThreshold\?/,
+        );
+        assert.deepEqual(unread.resources, []);
+        await withStackFile('config:\n  aws:region: us-east-1\nstock-trader:buyThreshold: "40"\n', async (stack) => {
+            const outside = await runProgram({}, stack);
+            assert.ok(outside.error instanceof StackFileError, String(outside.error));
+            assert.equal(
+                outside.error.message,
+                `Pulumi.${stack}.yaml: stock-trader:buyThreshold is outside config:, where Pulumi reads nothing of it; indent it under config:`,
+            );
+            assert.deepEqual(outside.resources, []);
+        });
     });
 });

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { tradingStack } from "../../infra/stack";
-import { parseStackConfig } from "../../model/config";
+import { parseStackFileConfig } from "../../model/stack-file";
 import { programSources } from "./program";
 
-export = tradingStack(parseStackConfig(pulumi.runtime.allConfig()), programSources.current);
+export = tradingStack(parseStackFileConfig(pulumi.runtime.allConfig(), `Pulumi.${pulumi.getStack()}.yaml`), programSources.current);
