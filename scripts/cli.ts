@@ -2,20 +2,27 @@
 import { execFile } from "node:child_process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError } from "../model/config";
+import { nearestKey } from "../model/nearest";
 import { PROJECT_ROOT } from "../model/project";
 import { StackFileError } from "./stack-files";
 
-/** Bad usage: the tools print the message and their usage, and exit 2. */
+/** Bad usage: the tools print the message, in one line with where their help is, and exit 2. */
 export class UsageError extends Error {}
 
+/** Where a tool's help is, read off its usage's first line (`usage: npm run cost -- [options]`). */
+export function helpCommand(usage: string): string {
+    const tool = /^usage: (npm run [\w:-]+)/.exec(usage)?.[1];
+    return tool === undefined ? "--help" : `${tool} -- --help`;
+}
+
 /**
- * What a tool prints before it exits 2 for an error that is the caller's to fix: bad usage (with
- * the usage), a config the validation refuses, or, when the tool reads a stack file, a stack that
- * has none. Any other error is undefined here: the tool lets it through.
+ * What a tool prints before it exits 2 for an error that is the caller's to fix: bad usage (one
+ * line, pointing at the help), a config the validation refuses, or, when the tool reads a stack
+ * file, a stack that has none. Any other error is undefined here: the tool lets it through.
  */
 export function callerProblem(error: unknown, usage: string, stack?: string): string | undefined {
     if (error instanceof UsageError) {
-        return `${error.message}\n${usage}`;
+        return `${error.message}; ${helpCommand(usage)} lists what it takes`;
     }
     if (error instanceof ConfigError || error instanceof StackFileError) {
         return error.message;
@@ -75,7 +82,7 @@ export type Option =
           readonly integer?: IntegerBounds;
           readonly pattern?: TextForm;
       }
-    | { readonly type: "string"; readonly multiple: true; readonly default?: string[] };
+    | { readonly type: "string"; readonly multiple: true; readonly default?: string[]; readonly pattern?: TextForm };
 
 export type OptionTable = Readonly<Record<string, Option>>;
 
@@ -104,10 +111,14 @@ export function parseCommand<F extends Flags & OptionTable>(argv: string[], opti
     try {
         parsed = parse(argv);
     } catch (error) {
-        throw new UsageError((error as Error).message);
+        throw new UsageError(parseProblem(error as NodeJS.ErrnoException, Object.keys(options)));
     }
     for (const [name, option] of Object.entries(options)) {
         const value = (parsed.values as Record<string, unknown>)[name];
+        if (option.type === "string" && option.multiple && option.pattern && Array.isArray(value)) {
+            const pattern = option.pattern;
+            value.filter((item: string) => !pattern.test.test(item)).forEach((item: string) => refusePattern(name, pattern, item));
+        }
         if (option.type !== "string" || option.multiple || typeof value !== "string") {
             continue;
         }
@@ -116,10 +127,32 @@ export function parseCommand<F extends Flags & OptionTable>(argv: string[], opti
             (list ? value.split(",") : [value]).forEach((item) => integerFlag(name, item, min, max));
         }
         if (option.pattern && !option.pattern.test.test(value)) {
-            throw new UsageError(`--${name} must be ${option.pattern.form} (got ${value})`);
+            refusePattern(name, option.pattern, value);
         }
     }
     return parsed;
+}
+
+/** What `util.parseArgs` refused, in the tools' words, with the nearest flag the tool takes for an unknown one. */
+function parseProblem(error: NodeJS.ErrnoException, flags: readonly string[]): string {
+    const quoted = /'([^' ]+)/.exec(error.message)?.[1] ?? "";
+    switch (error.code) {
+        case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
+            const near = nearestKey(`flag:${quoted.replace(/^-+/, "")}`, new Map([["flag", flags]]));
+            return `unknown flag ${quoted}${near === undefined ? "" : `; did you mean --${near.slice("flag:".length)}?`}`;
+        }
+        case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+            return /does not take an argument/.test(error.message) ? `${quoted} takes no value` : `${quoted} needs a value`;
+        case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+            return `unexpected argument ${quoted}: this tool takes only flags`;
+        default:
+            return error.message;
+    }
+}
+
+/** Refuses a text flag's value not of its form with a UsageError naming the flag and the form. */
+function refusePattern(name: string, pattern: TextForm, value: string): never {
+    throw new UsageError(`--${name} must be ${pattern.form} (got ${value})`);
 }
 
 /** A JSON flag's value, or a UsageError naming the flag. */
@@ -148,7 +181,7 @@ export const BENCHMARK_OPTIONS = {
 /**
  * A benchmark, run as every tool runs: its command line read as the tools read theirs, `--runs
  * N` (1 to 1000, or its default) and `--help`, then `run` with the number of runs. Bad flags
- * print their problem and the usage, and give 2.
+ * print their problem in one line, and give 2.
  */
 export async function benchmark(argv: string[], io: ToolIo, defaultRuns: number, usage: string, run: (runs: number) => Promise<number>): Promise<number> {
     let runs: number;

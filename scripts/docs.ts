@@ -72,8 +72,8 @@ export function blockBody(command: string, stdout: string): string {
 
 /**
  * What changes from one run of a tool to the next without the code changing: durations, rates,
- * latencies, random IDs, quantities and times. A check compares blocks with these masked; a write keeps
- * what the tool printed.
+ * latencies, random IDs, quantities and times. A check compares blocks with these masked, and a
+ * write leaves a block that differs only in these as it was.
  */
 export function withoutVolatile(text: string): string {
     return (
@@ -117,8 +117,12 @@ export async function regenerate(text: string, file: string): Promise<{ text: st
     let result = "";
     let at = 0;
     for (const block of findBlocks(text, file)) {
-        const body = await render(block, file);
-        if (withoutVolatile(body) !== withoutVolatile(text.slice(block.from, block.to))) {
+        const fresh = await render(block, file);
+        const old = text.slice(block.from, block.to);
+        // A block whose tool prints what it held, but for what differs on every run (durations,
+        // IDs, times), keeps its bytes: a write changes only what changed.
+        const body = withoutVolatile(fresh) === withoutVolatile(old) ? old : fresh;
+        if (body !== old) {
             stale.push(`${file}:${block.line}: ${block.command}`);
         }
         result += text.slice(at, block.from) + body;

@@ -2,7 +2,8 @@
  * npm run preflight: read-only checks of this machine and the AWS account against a stack's
  * config, before a first `pulumi up`. Run with --help.
  */
-import { parseStackConfig, type StackConfig } from "../model/config";
+import type { StackConfig } from "../model/config";
+import { parseStackFileConfig } from "../model/stack-file";
 import { readStackFile } from "./stack-files";
 import { parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "./cli";
 import { identityCheck, networkChecks, quotaCheck, regionCheck, sdkRegion, serviceLinkedRoleCheck } from "./preflight/aws";
@@ -67,7 +68,7 @@ async function accountChecks(stack: string, raw: Record<string, string>, config:
 }
 
 /** Runs every check; the machine's and the account's at once. */
-export async function preflight(stack: string, raw: Record<string, string>, config: StackConfig = parseStackConfig(raw)): Promise<PreflightReport> {
+export async function preflight(stack: string, raw: Record<string, string>, config: StackConfig = parseStackFileConfig(raw, `Pulumi.${stack}.yaml`)): Promise<PreflightReport> {
     const [pulumi, docker, account] = await Promise.all([pulumiChecks(stack), dockerChecks(config.batchArchitecture), accountChecks(stack, raw, config)]);
     const checks = [...pulumi, ...docker, ...account.checks];
     const count = (status: CheckStatus) => checks.filter((c) => c.status === status).length;
@@ -109,7 +110,7 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
             return 0;
         }
         raw = readStackFile(values.stack, io.err);
-        config = parseStackConfig(raw);
+        config = parseStackFileConfig(raw, `Pulumi.${values.stack}.yaml`);
     } catch (error) {
         return refuseCaller(error, io, USAGE, values?.stack);
     }

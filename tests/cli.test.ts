@@ -12,29 +12,36 @@ import {
     QUALIFIED_STACK_NAME,
     runMain,
     STACK_NAME,
+    type OptionTable,
     UsageError,
 } from "../scripts/cli";
 import { ConfigError, parseConfig } from "../model/config";
 import { thrown } from "./support/thrown";
 
 describe("the tools' shared command line", () => {
-    it("parses known flags strictly and turns any problem into a UsageError", () => {
+    it("parses known flags strictly and turns any problem into a UsageError in the tools' words, offering the nearest flag", () => {
         const options = { count: { type: "string" }, json: { type: "boolean", default: false } } as const;
         assert.deepEqual({ ...parseFlags(["--count", "3"], options) }, { count: "3", json: false });
-        assert.throws(
-            () => parseFlags(["--other"], options),
-            (e: Error) => e instanceof UsageError && e.message.includes("Unknown option '--other'"),
-        );
-        assert.throws(
-            () => parseFlags(["positional"], options),
-            (e: Error) => e instanceof UsageError && e.message.includes("positional"),
-        );
-        assert.throws(() => parseFlags(["--json=yes"], options), UsageError);
+        const refusal = (argv: string[]) => thrown(() => parseFlags(argv, options), UsageError).message;
+        assert.equal(refusal(["--other"]), "unknown flag --other");
+        assert.equal(refusal(["--jsn"]), "unknown flag --jsn; did you mean --json?");
+        assert.equal(refusal(["-j"]), "unknown flag -j");
+        assert.equal(refusal(["positional"]), "unexpected argument positional: this tool takes only flags");
+        assert.equal(refusal(["--json=yes"]), "--json takes no value");
+        assert.equal(refusal(["--count"]), "--count needs a value");
+        assert.equal(refusal(["--count", "--json"]), "--count needs a value");
+    });
+
+    it("reads a repeated flag's every value against its form", () => {
+        const options = { stack: { type: "string", multiple: true, pattern: STACK_NAME } } as const satisfies OptionTable;
+        assert.deepEqual(parseFlags(["--stack", "dev", "--stack", "prod"], options).stack, ["dev", "prod"]);
+        assert.equal(thrown(() => parseFlags(["--stack", "dev", "--stack", "a b"], options), UsageError).message, `--stack must be ${STACK_NAME.form} (got a b)`);
     });
 
     it("words the errors that are the caller's to fix, and only those", () => {
         const usage = "usage: npm run tool";
-        assert.equal(callerProblem(new UsageError("--runs must be an integer"), usage), "--runs must be an integer\nusage: npm run tool");
+        assert.equal(callerProblem(new UsageError("--runs must be an integer"), usage), "--runs must be an integer; npm run tool -- --help lists what it takes");
+        assert.equal(callerProblem(new UsageError("no --account"), "usage: npm run test:e2e -- --account ID"), "no --account; npm run test:e2e -- --help lists what it takes");
         let refused: unknown;
         try {
             parseConfig({ buyThreshold: "200" });
@@ -62,7 +69,8 @@ describe("the tools' shared command line", () => {
         for (const argv of [["--runs", "0"], ["--runs", "1.5"], ["--runs", "x"], ["--other"], ["--runs"]]) {
             const run = await ranWith(argv);
             assert.deepEqual([run.status, run.runs], [2, undefined], argv.join(" "));
-            assert.match(run.stderr, /\nusage: bench$/);
+            assert.doesNotMatch(run.stderr, /\n/);
+            assert.match(run.stderr, /; --help lists what it takes$/);
         }
         const help = await ranWith(["--runs", "0", "--help"]);
         assert.deepEqual([help.status, help.stdout, help.runs], [0, "usage: bench\n", undefined]);

@@ -4,10 +4,11 @@ import { parseConfig } from "../model/config";
 import { assumedExecutions, estimateCost } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
-import { main, stackCost } from "../scripts/cost";
+import { main, stackCost, USAGE } from "../scripts/cost";
 import { loadStackConfig } from "../scripts/stack-files";
 import { dollars } from "../scripts/format";
 import { printedCostRow } from "./support/cost-output";
+import { withStackFile } from "./support/stack-file";
 import { runInProcess, runTool } from "./support/tool";
 import { transitionCounts } from "./support/worst-case";
 
@@ -255,13 +256,74 @@ describe("npm run cost", () => {
         assert.equal(cheapest, dollars(stackCost("dev", { "stock-trader:batchCapacity": "FARGATE_SPOT" }, 730).perExecutionUsd, 6));
     });
 
+    it("--compare compares only the stacks --stack names, with --set over each, at --executions-per-month, and as JSON with --json", async () => {
+        const run = await cost("--compare", "--stack", "prod", "--set", "logLevel=OFF", "--executions-per-month", "5000", "--json");
+        assert.equal(run.status, 0, run.stderr);
+        const comparison = JSON.parse(run.stdout) as {
+            rows: { stack: string; architecture: string; capacity: string; monthly: { executionsPerMonth: number; usd: number }[] }[];
+        };
+        assert.deepEqual(
+            comparison.rows.map((r) => `${r.stack} ${r.architecture} ${r.capacity}`),
+            ["prod ARM64 FARGATE", "prod X86_64 FARGATE", "prod X86_64 FARGATE_SPOT"],
+        );
+        for (const row of comparison.rows) {
+            const overrides = {
+                "stock-trader:logLevel": "OFF",
+                "stock-trader:batchArchitecture": row.architecture,
+                "stock-trader:batchCapacity": row.capacity,
+            };
+            assert.deepEqual(row.monthly, [{ executionsPerMonth: 5000, usd: stackCost("prod", overrides, 5000).monthlyUsd }]);
+        }
+        const table = await cost("--compare", "--stack", "dev", "--executions-per-month", "5000");
+        assert.match(table.stdout, /^\| stack \| architecture \| capacity \| per execution \| a month at 5,000 \|$/m);
+        assert.doesNotMatch(table.stdout, /\| prod \|/);
+        const varied = await cost("--compare", "--set", "batchCapacity=FARGATE");
+        assert.equal(varied.status, 2);
+        assert.match(varied.stderr, /^--compare prices every batchArchitecture and batchCapacity itself: leave batchCapacity out of --set;/);
+        const two = await cost("--stack", "dev", "--stack", "prod");
+        assert.equal(two.status, 2);
+        assert.match(two.stderr, /^give one --stack to price \(got 2\), or --compare to compare several;/);
+    });
+
+    it("--compare says once that a stack is refused as it is, blaming no architecture, and exits 1 when it can price none", async () => {
+        await withStackFile("config:\n  aws:region: us-east-1\n  stock-trader:logLevel: LOUD\n", async (stack) => {
+            const run = await cost("--compare", "--stack", stack);
+            assert.equal(run.status, 1);
+            assert.equal(run.stderr, "no stack could be priced: each is refused above");
+            const notPriced = run.stdout.split("\n").filter((line) => line.startsWith("Not priced"));
+            assert.deepEqual(notPriced, [
+                `Not priced, the stack refused as it is: ${stack}: stock-trader:logLevel must be one of ALL, ERROR, FATAL, OFF (got LOUD)`,
+            ]);
+            assert.doesNotMatch(run.stdout, /^Cheapest/m);
+            const withDev = await cost("--compare", "--stack", stack, "--stack", "dev");
+            assert.equal(withDev.status, 0, withDev.stderr);
+            assert.match(withDev.stdout, /^Cheapest per execution: .* \(dev\)/m);
+        });
+    });
+
+    it("says its prices are us-east-1's where the stack deploys elsewhere, and says nothing where it deploys there", async () => {
+        await withStackFile("config:\n  aws:region: eu-west-1\n", async (stack) => {
+            const run = await cost("--stack", stack);
+            assert.equal(run.status, 0, run.stderr);
+            assert.equal(
+                run.stdout.trimEnd().split("\n").at(-1),
+                `  note: these are us-east-1's prices (model/prices.json); the ${stack} stack deploys to eu-west-1, whose prices may differ`,
+            );
+        });
+        assert.doesNotMatch((await cost("--stack", "dev")).stdout, /note: these are/);
+        assert.match(USAGE, /The prices are model\/prices\.json's, us-east-1's; the output says so where a stack deploys elsewhere\./);
+    });
+
     it("exits 2 on a bad option, a bad config or a missing stack file, saying which", async () => {
         const flag = await cost("--executions-per-month", "many");
         assert.equal(flag.status, 2);
-        assert.match(flag.stderr, /^--executions-per-month must be an integer from 0 to 1000000000 \(got many\)\nusage: npm run cost/);
+        assert.match(flag.stderr, /^--executions-per-month must be an integer from 0 to 1000000000 \(got many\); npm run cost -- --help lists what it takes$/);
         const bad = await cost("--set", "batchCapacity=SPOT");
         assert.equal(bad.status, 2);
-        assert.match(bad.stderr, /^Invalid stack configuration:\n {2}- stock-trader:batchCapacity must be one of FARGATE, FARGATE_SPOT \(got SPOT\)$/);
+        assert.match(
+            bad.stderr,
+            /^Invalid stack configuration in Pulumi\.dev\.yaml:\n {2}- stock-trader:batchCapacity must be one of FARGATE, FARGATE_SPOT \(got SPOT\)$/,
+        );
         const missing = await cost("--stack", "nowhere");
         assert.deepEqual([missing.status, missing.stderr], [2, "no stack file Pulumi.nowhere.yaml"]);
         const help = await cost("--help");

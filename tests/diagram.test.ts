@@ -105,11 +105,11 @@ describe("README diagrams", () => {
         assert.deepEqual(second, { status: 0, stdout: "README.md diagrams are up to date\n", stderr: "" });
     });
 
-    it("npm run diagram takes no option but --help: exits 2 with its usage, and touches nothing", async () => {
+    it("npm run diagram takes no option but --help: exits 2 pointing at its help, and touches nothing", async () => {
         const file = tempReadme("untouched");
         const run = await runInProcess((argv, io) => main(argv, io, file), ["--fast"]);
         assert.equal(run.status, 2);
-        assert.equal(run.stderr, `Unknown option '--fast'\n${USAGE}`);
+        assert.equal(run.stderr, "unknown flag --fast; npm run diagram -- --help lists what it takes");
         const help = await runInProcess((argv, io) => main(argv, io, file), ["--help"]);
         assert.deepEqual([help.status, help.stdout], [0, `${USAGE}\n`]);
         assert.equal(fs.readFileSync(file, "utf8"), "untouched");

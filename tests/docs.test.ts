@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../model/project";
 import { blockBody, documents, main, withoutVolatile } from "../scripts/docs";
+import { withStackFile } from "./support/stack-file";
 import { tempDir } from "./support/temp";
 import { runInProcess } from "./support/tool";
 
@@ -11,6 +12,16 @@ const docs = (files: string[]) => (argv: string[], io: Parameters<typeof main>[1
 describe("npm run docs: the figures the docs show are what the tools print", () => {
     it("finds every block in README.md and docs/ as its tool prints it now (run npm run docs when this fails)", async () => {
         const run = await runInProcess(main, ["--check"]);
+        assert.equal(run.stderr, "");
+        assert.equal(run.status, 0);
+    });
+
+    it("shows the repository's own stacks whatever valid stack files a user or an end-to-end run adds", async () => {
+        // What pulumi stack init and pulumi config set write, and what an end-to-end run leaves.
+        const user = 'encryptionsalt: v1:c2FsdA==:v1:aXY=:Y3Q=\nconfig:\n  aws:region: eu-west-1\n  stock-trader:buyThreshold: "40"\n';
+        const run = await withStackFile(user, () =>
+            withStackFile("config:\n  aws:region: us-west-2\n", () => runInProcess(main, ["--check"]), `e2e-${process.pid}`),
+        );
         assert.equal(run.stderr, "");
         assert.equal(run.status, 0);
     });

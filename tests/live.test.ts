@@ -12,6 +12,7 @@ import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { liveParameters, liveTemplate, type DeploymentSettings } from "../model/deployment";
 import { live, type LiveDeps } from "../scripts/live";
 import { given, LiveStack, type ParameterInput } from "./support/alias-stack";
+import { serviceError } from "./support/aws-errors";
 
 const MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:trading-workflow-state-machine";
 const ALIAS = `${MACHINE}:live`;
@@ -132,7 +133,7 @@ describe("npm run live (against mocked AWS clients)", () => {
 
     it("says there is nothing to update when the stack already sets that version at once, and fails naming the reason when the update fails", async () => {
         cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [stack("UPDATE_COMPLETE", liveParameters(CANARY, version(7), ALARMS))] });
-        cloudformation.on(UpdateStackCommand).rejects(Object.assign(new Error("No updates are to be performed."), { name: "ValidationError" }));
+        cloudformation.on(UpdateStackCommand).rejects(serviceError("ValidationError", "No updates are to be performed."));
         const unchanged = await run(["rollback", "--stack", "prod", "--to", version(7)]);
         assert.equal(unchanged.code, 0);
         assert.deepEqual(unchanged.out, [`live's stack ${STACK_NAME} already sets version 7 at once: nothing to update`]);
@@ -176,7 +177,7 @@ describe("npm run live (against mocked AWS clients)", () => {
         assert.match(other.err[0], /^--to must be a version of arn:aws:states:us-east-1:123456789012:stateMachine:trading-workflow-state-machine/);
         const misplaced = await run(["status", "--stack", "prod", "--previous", "3"]);
         assert.equal(misplaced.code, 2);
-        assert.equal(misplaced.err[0].split("\n")[0], "--previous applies only to bake (got status)");
+        assert.deepEqual(misplaced.err, ["--previous applies only to bake (got status); npm run live -- --help lists what it takes"]);
     });
 
     it("bakes once a minute for the stack's bakeMinutes, the first check at once, and exits 0 when no alarm fires", async () => {

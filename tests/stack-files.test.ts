@@ -9,14 +9,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError, parseStackConfig } from "../model/config";
 import { knownConfigKeys } from "../model/config-keys";
-import { PROJECT_ROOT } from "../model/project";
 import { parseStackFileConfig } from "../model/stack-file";
 import { callerProblem, refuseCaller } from "../scripts/cli";
 import { main as cost } from "../scripts/cost";
+import { main as preflight } from "../scripts/preflight";
 import { main as show } from "../scripts/show";
 import { main as simulate } from "../scripts/simulate";
 import { readStackFileAt, StackFileError, stackFileConfig } from "../scripts/stack-files";
 import { runProgram } from "./support/program";
+import { withStackFile } from "./support/stack-file";
 import { thrown } from "./support/thrown";
 import { runInProcess } from "./support/tool";
 
@@ -164,20 +165,13 @@ describe("a stack file read whole, by the tools and the program alike", () => {
         );
     });
 
-    /** A stack file of its own in the project, for a tool or the program to read, removed after. */
-    function withStackFile<T>(text: string, body: (stack: string) => Promise<T>): Promise<T> {
-        const stack = `t-${path.basename(fs.mkdtempSync(path.join(os.tmpdir(), "stack-"))).slice(6)}`;
-        const where = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
-        fs.writeFileSync(where, text);
-        return body(stack).finally(() => fs.rmSync(where, { force: true }));
-    }
-
     it("makes the tools exit 2 on a key nobody reads, naming the file and the nearest key", async () => {
         await withStackFile(withRegion('  stock-trade:buyThreshold: "40"\n'), async (stack) => {
             for (const [main, argv] of [
                 [simulate, ["--stack", stack, "--price", "45"]],
                 [show, ["--stack", stack, "definition"]],
                 [cost, ["--stack", stack]],
+                [preflight, ["--stack", stack]],
             ] as const) {
                 const run = await runInProcess(main, [...argv]);
                 assert.equal(run.status, 2, run.stdout);
