@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { parseFlags, refuseCaller, type OptionTable, type TextForm, type ToolIo, UsageError } from "./cli";
+import { stillRunning } from "./progress";
 
 /** An e2e stack's name: the prefix the guards and the sweep require, so a run never touches dev or prod. */
 export const E2E_PREFIX = "e2e-";
@@ -212,6 +213,7 @@ async function run(deps: E2eDeps, account: string, region: string | undefined, k
             }
             deps.out(`▶ ${i + 1}/${steps.length} ${step.name}`);
             const started = deps.now();
+            const stop = stillRunning(deps.out, step.name);
             try {
                 const result = await step.run(context);
                 const took = elapsed(started, deps.now());
@@ -219,6 +221,8 @@ async function run(deps: E2eDeps, account: string, region: string | undefined, k
             } catch (error) {
                 failed = true;
                 deps.out(`✖ ${step.name} (${elapsed(started, deps.now())}): ${(error as Error).message}`);
+            } finally {
+                stop();
             }
         }
     } finally {

@@ -20,8 +20,9 @@ import {
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "../model/functions";
 import { EXECUTION_ARN, parseArn, STATE_MACHINE_ARN } from "../model/arn";
 import { jsonFlag, parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, runCommand, type OptionTable, type ToolIo, UsageError } from "./cli";
-import { call, ExecuteError, newEvents, POLL, regionalClient, str, THROTTLED } from "./aws-calls";
+import { call, clientConfig, ExecuteError, newEvents, POLL, regionNotice, reportFailure, str, THROTTLED } from "./aws-calls";
 import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
+import { progressMs } from "./progress";
 import { batchRequest, rerunRefusal, runAgain, type RerunResult } from "./rerun";
 import { failStateOf, historyTranslator, stateTracer, type TraceEvent } from "./trace";
 
@@ -188,6 +189,11 @@ async function follow(sfn: SFNClient, executionArn: string, afterId: number, opt
     const history: HistoryEvent[] = [];
     let lastId = afterId;
     let delay = POLL.firstMs / POLL.factor;
+    // The time waited between polls since the execution last said anything, for a line on standard
+    // error every progress interval while a state runs long (a batch task may take an hour).
+    let quiet = 0;
+    let said = 0;
+    let current: string | undefined;
     for (;;) {
         const description: DescribeExecutionCommandOutput = await call(
             "states:DescribeExecution",
@@ -203,7 +209,11 @@ async function follow(sfn: SFNClient, executionArn: string, afterId: number, opt
             for (const t of translate(event)) {
                 traced.push(t);
                 trace(t);
+                current = t.kind === "entered" ? t.state : current;
             }
+        }
+        if (events.length > 0) {
+            quiet = said = 0;
         }
         if (description.status !== "RUNNING" && description.status !== "PENDING_REDRIVE") {
             const tasks = [...new Set(traced.map((t) => ("task" in t ? t.task?.taskArn : undefined)).filter((arn): arn is string => arn !== undefined))];
@@ -220,9 +230,14 @@ async function follow(sfn: SFNClient, executionArn: string, afterId: number, opt
                 history,
             };
         }
+        if (quiet - said >= progressMs()) {
+            said = quiet;
+            deps.err(`… ${executionArn} is still ${description.status}${current ? `, in ${current}` : ""}, ${Math.round(quiet / 1000)} s since its last event`);
+        }
         // Poll again soon while events arrive; back off while nothing happens.
         delay = events.length > 0 ? POLL.firstMs : Math.min(POLL.maxMs, delay * POLL.factor);
         await deps.sleep(delay);
+        quiet += delay;
     }
 }
 
@@ -239,7 +254,7 @@ function functionLogGroups(outputs: Record<string, unknown>): Map<string, { sour
 
 /** The execution's log lines in time order: each Lambda invocation's (with the stack's outputs) and each batch task's. */
 async function executionLogs(result: Followed, outputs: Record<string, unknown>, options: Shared, region: string, deps: ExecuteDeps): Promise<LogLine[]> {
-    const client = await regionalClient((r) => new CloudWatchLogsClient(r ? { region: r } : {}), region);
+    const client = new CloudWatchLogsClient(clientConfig(region));
     const reader: LogReader = { client, call: (action, resource, send) => call(action, resource, send, deps) };
     try {
         const lines: LogLine[] = [];
@@ -274,14 +289,14 @@ async function rerun(sfn: SFNClient, executionArn: string, outputs: Record<strin
         deps.out(`Rerunning the batch task of ${executionArn}${request.tradeId ? ` for trade ${request.tradeId}` : ""}`);
     }
     const region = parseArn(executionArn).region;
-    const ecs = await regionalClient((r) => new ECSClient(r ? { region: r } : {}), region);
+    const ecs = new ECSClient(clientConfig(region));
     let result: RerunResult;
     try {
         result = await runAgain(ecs, request, deps);
     } finally {
         ecs.destroy();
     }
-    const logs = await regionalClient((r) => new CloudWatchLogsClient(r ? { region: r } : {}), region);
+    const logs = new CloudWatchLogsClient(clientConfig(region));
     let lines: LogLine[];
     try {
         const reader: LogReader = { client: logs, call: (action, resource, send) => call(action, resource, send, deps) };
@@ -413,7 +428,12 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
     try {
         const outputs = options.stack === undefined ? {} : await deps.stackOutputs(options.stack);
         const target = targetOf(options, outputs);
-        const sfn = await regionalClient((region) => new SFNClient(region ? { region } : {}), parseArn(target).region);
+        const region = parseArn(target).region;
+        const notice = regionNotice(target, region);
+        if (notice !== undefined) {
+            deps.err(notice);
+        }
+        const sfn = new SFNClient(clientConfig(region));
         try {
             switch (options.mode) {
                 case "rerun-batch":
@@ -432,10 +452,6 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
             sfn.destroy();
         }
     } catch (error) {
-        if (error instanceof ExecuteError) {
-            deps.err(error.message);
-            return 1;
-        }
-        throw error;
+        return reportFailure(error, deps, options.json);
     }
 }

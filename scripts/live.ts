@@ -10,7 +10,7 @@ import { DescribeStateMachineAliasCommand, SFNClient } from "@aws-sdk/client-sfn
 import { parseArn } from "../model/arn";
 import { BAKE_MINUTES_TAG, LIVE_PARAMETERS, MAX_SHIFT_AND_BAKE_MINUTES, rollbackParameters } from "../model/deployment";
 import { versionNumber } from "../model/versions";
-import { call, ExecuteError, regionalClient, str, THROTTLED } from "./aws-calls";
+import { call, clientConfig, ExecuteError, failureOf, regionNotice, reportFailure, str, THROTTLED } from "./aws-calls";
 import { parseCommand, processIo, QUALIFIED_STACK_NAME, refuseCaller, type OptionTable, type TextForm, type ToolIo, UsageError } from "./cli";
 import { pulumiStackOutputs } from "./execute";
 
@@ -215,7 +215,7 @@ async function moveThroughStack(clients: Clients, live: Live, versionArn: string
         if ((error as Error).name === "ValidationError" && (error as Error).message.includes("No updates are to be performed")) {
             return "unchanged";
         }
-        throw new ExecuteError(`AWS refused cloudformation:UpdateStack on ${stackName}: ${(error as Error).name}: ${(error as Error).message}`);
+        throw failureOf("cloudformation:UpdateStack", stackName, error);
     }
     const deadline = deps.now().getTime() + ROLLBACK_WAIT_MS;
     for (;;) {
@@ -350,10 +350,14 @@ export async function live(argv: string[], deps: LiveDeps = defaultDeps): Promis
     try {
         const target = liveOf(await deps.stackOutputs(stack), stack);
         const region = parseArn(target.aliasArn).region;
+        const notice = regionNotice(target.aliasArn, region);
+        if (notice !== undefined) {
+            deps.err(notice);
+        }
         const clients: Clients = {
-            sfn: await regionalClient((r) => new SFNClient(r ? { region: r } : {}), region),
-            cloudformation: await regionalClient((r) => new CloudFormationClient(r ? { region: r } : {}), region),
-            cloudwatch: await regionalClient((r) => new CloudWatchClient(r ? { region: r } : {}), region),
+            sfn: new SFNClient(clientConfig(region)),
+            cloudformation: new CloudFormationClient(clientConfig(region)),
+            cloudwatch: new CloudWatchClient(clientConfig(region)),
         };
         try {
             const print = (document: unknown, lines: string[]) =>
@@ -392,11 +396,7 @@ export async function live(argv: string[], deps: LiveDeps = defaultDeps): Promis
         if (error instanceof UsageError) {
             return refuseCaller(error, deps, USAGE);
         }
-        if (error instanceof ExecuteError) {
-            deps.err(error.message);
-            return 1;
-        }
-        throw error;
+        return reportFailure(error, deps, values.json);
     }
 }
 

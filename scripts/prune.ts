@@ -31,8 +31,21 @@ import {
     type Version,
     type VersionDecision,
 } from "../model/versions";
-import { call, ExecuteError, refusal, regionalClient, str, THROTTLED, THROTTLED_OR_CONFLICTING, type Sleeper } from "./aws-calls";
+import {
+    allPages,
+    call,
+    clientConfig,
+    ExecuteError,
+    failureOf,
+    regionNotice,
+    reportFailure,
+    str,
+    THROTTLED,
+    THROTTLED_OR_CONFLICTING,
+    type Sleeper,
+} from "./aws-calls";
 import { parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, type OptionTable, type ToolIo, UsageError } from "./cli";
+import { everyInterval } from "./progress";
 import { pulumiStackOutputs } from "./execute";
 
 const KEEP = CONFIG_DOMAINS.stateMachineVersionsToKeep as { kind: "integer"; min: number; max: number };
@@ -162,11 +175,11 @@ async function gather(clients: Clients, stateMachineArn: string, keep: number, d
     const counted = new Set(newest(versions, keep).map((v) => v.arn));
     const executions = new Map<string, ExecutionOnVersion[]>();
     for (const version of versions.filter((v) => !routed.has(v.arn) && !counted.has(v.arn))) {
-        const seen: ExecutionOnVersion[] = [];
-        for await (const page of paginateListExecutions({ client: sfn }, { stateMachineArn: version.arn })) {
-            seen.push(...(page.executions ?? []).map((e) => ({ status: e.status!, stopDate: e.stopDate })));
-        }
-        executions.set(version.arn, seen);
+        const pages = await allPages("states:ListExecutions", version.arn, paginateListExecutions({ client: sfn }, { stateMachineArn: version.arn }));
+        executions.set(
+            version.arn,
+            pages.flatMap((page) => (page.executions ?? []).map((e) => ({ status: e.status!, stopDate: e.stopDate }))),
+        );
     }
     return { versions, routed, executions };
 }
@@ -230,7 +243,7 @@ async function holdImages(clients: Clients, version: Version, deps: PruneDeps): 
         } catch (error) {
             // The tag is on this image already: what a run before this one did.
             if ((error as Error).name !== "ImageAlreadyExistsException") {
-                throw new ExecuteError(`AWS refused ecr:PutImage of ${repositoryName}:${imageTag}: ${(error as Error).name}: ${(error as Error).message}`);
+                throw failureOf("ecr:PutImage", `${repositoryName}:${imageTag}`, error);
             }
         }
     }
@@ -284,18 +297,14 @@ async function planFunctions(clients: Clients, kept: readonly Version[], deps: P
     }
     const plans: FunctionPlan[] = [];
     for (const functionArn of [...new Set([...invoked].map(unqualifiedFunction))].sort()) {
-        const published = [];
-        try {
-            for await (const page of paginateListVersionsByFunction({ client: clients.lambda }, { FunctionName: functionArn })) {
-                published.push(
-                    ...(page.Versions ?? [])
-                        .filter((v) => v.Version !== "$LATEST")
-                        .map((v) => ({ arn: `${functionArn}:${v.Version}`, version: Number(v.Version) })),
-                );
-            }
-        } catch (error) {
-            throw refusal("lambda:ListVersionsByFunction", functionArn, error);
-        }
+        const pages = await allPages(
+            "lambda:ListVersionsByFunction",
+            functionArn,
+            paginateListVersionsByFunction({ client: clients.lambda }, { FunctionName: functionArn }),
+        );
+        const published = pages.flatMap((page) =>
+            (page.Versions ?? []).filter((v) => v.Version !== "$LATEST").map((v) => ({ arn: `${functionArn}:${v.Version}`, version: Number(v.Version) })),
+        );
         plans.push({ functionArn, decisions: planFunctionVersions(published, invoked) });
     }
     return plans;
@@ -390,11 +399,15 @@ export async function prune(argv: string[], deps: PruneDeps = defaultDeps): Prom
             throw new ExecuteError(`stack ${values.stack} has no stateMachineArn output: is it deployed?`);
         }
         const region = parseArn(stateMachineArn).region;
+        const notice = regionNotice(stateMachineArn, region);
+        if (notice !== undefined) {
+            deps.err(notice);
+        }
         const clients: Clients = {
-            sfn: await regionalClient((r) => new SFNClient(r ? { region: r } : {}), region),
-            ecs: await regionalClient((r) => new ECSClient(r ? { region: r } : {}), region),
-            ecr: await regionalClient((r) => new ECRClient(r ? { region: r } : {}), region),
-            lambda: await regionalClient((r) => new LambdaClient(r ? { region: r } : {}), region),
+            sfn: new SFNClient(clientConfig(region)),
+            ecs: new ECSClient(clientConfig(region)),
+            ecr: new ECRClient(clientConfig(region)),
+            lambda: new LambdaClient(clientConfig(region)),
             definitions: new Map(),
         };
         try {
@@ -403,8 +416,10 @@ export async function prune(argv: string[], deps: PruneDeps = defaultDeps): Prom
             const plan = planVersions({ ...facts, keep: keep.keep, now: deps.now() });
             const dryRun = values["dry-run"];
             if (!dryRun) {
-                for (const decision of plan) {
+                const say = everyInterval(deps.err);
+                for (const [i, decision] of plan.entries()) {
                     await (decision.kept ? holdImages : removeVersion)(clients, decision.version, deps);
+                    say(`… ${i + 1} of ${plan.length} versions ${i + 1 === plan.length ? "done" : "done so far"}`);
                 }
             }
             const functions = await planFunctions(
@@ -447,11 +462,7 @@ export async function prune(argv: string[], deps: PruneDeps = defaultDeps): Prom
             clients.lambda.destroy();
         }
     } catch (error) {
-        if (error instanceof ExecuteError) {
-            deps.err(error.message);
-            return 1;
-        }
-        throw error;
+        return reportFailure(error, deps, values.json);
     }
 }
 

@@ -8,7 +8,7 @@ import { DescribeTasksCommand, RunTaskCommand, type ECSClient, type RunTaskComma
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { BATCH_ENV } from "../model/transaction";
 import { STATES } from "../model/workflow";
-import { call, ExecuteError, POLL, type Sleeper, THROTTLED } from "./aws-calls";
+import { call, ExecuteError, POLL, THROTTLED, type CallDeps } from "./aws-calls";
 
 /** What `Run ECS task` sent, as Step Functions recorded it, and what the rerun needs to know of it. */
 export interface BatchRequest {
@@ -76,7 +76,7 @@ export interface RerunResult {
 }
 
 /** Starts the task with the recorded request and polls DescribeTasks until it has stopped. */
-export async function runAgain(ecs: ECSClient, request: BatchRequest, deps: Sleeper): Promise<RerunResult> {
+export async function runAgain(ecs: ECSClient, request: BatchRequest, deps: CallDeps): Promise<RerunResult> {
     const cluster = request.input.cluster ?? "";
     const started = await call("ecs:RunTask", request.input.taskDefinition ?? "", () => ecs.send(new RunTaskCommand(request.input)), deps);
     const taskArn = started.tasks?.[0]?.taskArn;

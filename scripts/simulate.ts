@@ -8,6 +8,7 @@ import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport 
 import { configOverrides, jsonFlag, parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "./cli";
 import { batchTask, stateTracer, type TraceEvent } from "./trace";
 import { loadStackConfig } from "./stack-files";
+import { everyInterval } from "./progress";
 import { median } from "./stats";
 
 export const USAGE = `usage: npm run simulate -- [options]
@@ -102,10 +103,19 @@ export function traceEvent(event: ExecutionEvent): TraceEvent | undefined {
     }
 }
 
-/** A progress bar on `stream` (stderr), drawn only where a person is watching. */
-export function progressBar(total: number, stream: Pick<NodeJS.WriteStream, "isTTY" | "write"> = process.stderr): (done: number) => void {
+/**
+ * The progress of a long run on `stream` (stderr): on a terminal a bar drawn over itself; on a pipe
+ * or a file, where a bar would be noise, a line at most once a progress interval
+ * (STOCK_TRADER_PROGRESS_SECONDS) and one when all are done, so that a log shows the run is alive.
+ */
+export function progressBar(
+    total: number,
+    stream: Pick<NodeJS.WriteStream, "isTTY" | "write"> = process.stderr,
+    now: () => number = Date.now,
+): (done: number) => void {
     if (!stream.isTTY) {
-        return () => undefined;
+        const say = everyInterval((line) => stream.write(`${line}\n`), now);
+        return (done) => say(`  ${done} of ${total} executions done`, done === total);
     }
     return (done) => {
         const width = 30;
@@ -184,7 +194,11 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
         );
     }
     let done = 0;
-    const progress = progressBar(options.executions);
+    // The bar goes to this process's standard error only where the tool runs as the process.
+    const progress = progressBar(
+        options.executions,
+        io === processIo ? process.stderr : { isTTY: false, write: (chunk: string) => (io.err(chunk.trimEnd()), true) },
+    );
     const report = await runWorkflow({
         config,
         executions: options.executions,

@@ -41,6 +41,7 @@ import {
 } from "../scripts/e2e-reads";
 import { STEPS } from "../scripts/e2e-scenarios";
 import { tempDir } from "./support/temp";
+import { serviceError } from "./support/aws-errors";
 
 const ACCOUNT = "123456789012";
 
@@ -404,7 +405,7 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
             imageDetails: [{ imageTags: ["live", "src-1"], imageDigest: "sha256:1" }],
         });
         ecr.on(DescribeImagesCommand, { imageIds: [{ imageTag: "version-9" }] }).rejects(
-            Object.assign(new Error("The image requested does not exist"), { name: "ImageNotFoundException" }),
+            serviceError("ImageNotFoundException", "The image requested does not exist"),
         );
         assert.equal(await imageTagged(new ECRClient({}), "repo", "live"), true);
         assert.equal(await imageTagged(new ECRClient({}), "repo", "version-9"), false);
@@ -412,9 +413,7 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
 
     it("fails the batch with a deny on the task role only, and lifts it, a missing one included", async () => {
         iam.on(PutRolePolicyCommand).resolves({});
-        iam.on(DeleteRolePolicyCommand)
-            .rejectsOnce(Object.assign(new Error("not found"), { name: "NoSuchEntityException" }))
-            .resolves({});
+        iam.on(DeleteRolePolicyCommand).rejectsOnce(serviceError("NoSuchEntityException", "not found")).resolves({});
         await denyBatchWrites(new IAMClient({}), "batch-task-role-1a2b3c4");
         const put = iam.commandCalls(PutRolePolicyCommand)[0].args[0].input;
         assert.equal(put.RoleName, "batch-task-role-1a2b3c4");
@@ -461,12 +460,12 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
         const trust = JSON.parse(iam.commandCalls(CreateRoleCommand)[0].args[0].input.AssumeRolePolicyDocument!);
         assert.deepEqual(trust.Statement[0].Principal, { AWS: "arn:aws:iam::123456789012:root" });
         assert.deepEqual(iam.commandCalls(AttachRolePolicyCommand)[0].args[0].input, { RoleName: "e2e-1-operator", PolicyArn: policyArn });
-        const gone = Object.assign(new Error("The role with name e2e-1-operator cannot be found."), { name: "NoSuchEntityException" });
+        const gone = serviceError("NoSuchEntityException", "The role with name e2e-1-operator cannot be found.");
         iam.on(DetachRolePolicyCommand).rejects(gone);
         iam.on(DeleteRoleCommand).resolves({});
         await removeRole(new IAMClient({}), "e2e-1-operator", policyArn);
         assert.equal(iam.commandCalls(DeleteRoleCommand).length, 1, "the role goes even when its policy was already detached");
-        iam.on(DeleteRoleCommand).rejects(Object.assign(new Error("denied"), { name: "AccessDenied" }));
+        iam.on(DeleteRoleCommand).rejects(serviceError("AccessDenied", "denied"));
         await assert.rejects(removeRole(new IAMClient({}), "e2e-1-operator", policyArn), /denied/);
     });
 
@@ -477,7 +476,7 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
         const live = "arn:aws:states:us-east-1:123456789012:stateMachine:sm:live";
         sfn.on(StartExecutionCommand, { stateMachineArn: live }).resolves({ executionArn: `${live}:e1`, startDate: new Date() });
         sfn.on(StartExecutionCommand, { stateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm" }).rejects(
-            Object.assign(new Error("User is not authorized to perform: states:StartExecution"), { name: "AccessDeniedException" }),
+            serviceError("AccessDeniedException", "User is not authorized to perform: states:StartExecution"),
         );
         const role = "arn:aws:iam::123456789012:role/e2e-1-operator";
         assert.deepEqual(await startAsRole(new STSClient({}), role, "us-east-1", live), { executionArn: `${live}:e1` });

@@ -45,8 +45,15 @@ describe("the local engine's pieces", () => {
                 "stock-trader:tags": '{"team":"ops"}',
                 "stock-trader:count": "3",
             });
-            assert.deepEqual(stackFileConfig(""), {});
-            assert.deepEqual(stackFileConfig("encryptionsalt: x\n"), {});
+            // A file with nothing under config: gives the program nothing: it is refused, not read as empty.
+            assert.throws(
+                () => stackFileConfig("", "Pulumi.x.yaml"),
+                /^StackFileError: Pulumi\.x\.yaml: must be a mapping with a config: key \(got an empty file\)$/,
+            );
+            assert.throws(
+                () => stackFileConfig("encryptionsalt: x\n", "Pulumi.x.yaml"),
+                /^StackFileError: Pulumi\.x\.yaml: has no config: mapping, where a stack's settings go \(pulumi config set writes them there\)$/,
+            );
         });
     });
 
@@ -128,11 +135,24 @@ describe("the local engine's pieces", () => {
             assert.deepEqual(written, [`\r  [${"#".repeat(8)}${"-".repeat(22)}] 1/4`, `\r  [${"#".repeat(30)}] 4/4\n`]);
         });
 
-        it("draws nothing where nobody watches", () => {
+        it("on a pipe, writes a line at most once a progress interval, and one when all are done", () => {
             const written: string[] = [];
-            const draw = progressBar(4, { isTTY: false, write: (chunk: string) => written.push(chunk) > 0 });
-            draw(4);
-            assert.deepEqual(written, []);
+            let clock = 0;
+            const saved = process.env.STOCK_TRADER_PROGRESS_SECONDS;
+            process.env.STOCK_TRADER_PROGRESS_SECONDS = "10";
+            try {
+                const draw = progressBar(4, { isTTY: false, write: (chunk: string) => written.push(chunk) > 0 }, () => clock);
+                draw(1);
+                clock = 10_000;
+                draw(2);
+                clock = 15_000;
+                draw(3);
+                draw(4);
+            } finally {
+                if (saved === undefined) delete process.env.STOCK_TRADER_PROGRESS_SECONDS;
+                else process.env.STOCK_TRADER_PROGRESS_SECONDS = saved;
+            }
+            assert.deepEqual(written, ["  2 of 4 executions done\n", "  4 of 4 executions done\n"]);
         });
     });
 });

@@ -33,6 +33,7 @@ import type { CheckResult } from "../scripts/preflight/check";
 import { parseDockerfile } from "../batch-container/dockerfile";
 import { dockerChecks, olderVersion, pulumiChecks, PULUMI_SDK_VERSION, runsForeignCommands } from "../scripts/preflight/tools";
 import { StandIns, type StandInReply } from "./support/stand-in";
+import { withStackFile } from "./support/stack-file";
 import { runInProcess, runTool } from "./support/tool";
 
 const ACCOUNT = "123456789012";
@@ -210,7 +211,7 @@ describe("npm run preflight", () => {
                 whoami: { err: "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n", code: 255 },
             });
             const [, login, stack] = await pulumiChecks("dev");
-            assert.deepEqual([login.status, stack.status], ["fail", "warn"]);
+            assert.deepEqual([login.status, stack.status], ["fail", "fail"]);
             assert.equal(login.detail, "not logged in to a backend: error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions");
             assert.match(login.fix!, /^pulumi login/);
             assert.equal(stack.detail, 'not checked until "Pulumi backend" passes');
@@ -227,7 +228,7 @@ describe("npm run preflight", () => {
 
         it("without the CLI, fails saying how to install it and checks nothing else of Pulumi's", async () => {
             const results = await pulumiChecks("dev");
-            assert.deepEqual(statuses(results), { "pulumi-cli": "fail", "pulumi-login": "warn", "pulumi-stack": "warn" });
+            assert.deepEqual(statuses(results), { "pulumi-cli": "fail", "pulumi-login": "fail", "pulumi-stack": "fail" });
             assert.equal(results[0].detail, "pulumi is not on PATH");
             assert.match(results[0].fix!, /^install the Pulumi CLI: curl -fsSL https:\/\/get\.pulumi\.com \| sh/);
         });
@@ -291,7 +292,7 @@ describe("npm run preflight", () => {
 
         it("fails without Buildx", async () => {
             tools.program("docker", { ...DOCKER_OK, "buildx version": { err: "docker: 'buildx' is not a docker command.\n", code: 1 } });
-            assert.deepEqual(statuses(await dockerChecks("ARM64")), { docker: "pass", buildx: "fail", platform: "warn" });
+            assert.deepEqual(statuses(await dockerChecks("ARM64")), { docker: "pass", buildx: "fail", platform: "fail" });
         });
 
         it("fails when the daemon does not answer, quoting Docker", async () => {
@@ -308,7 +309,7 @@ describe("npm run preflight", () => {
 
         it("without Docker, fails saying how to install it and checks nothing else of Docker's", async () => {
             const results = await dockerChecks("ARM64");
-            assert.deepEqual(statuses(results), { docker: "fail", buildx: "warn", platform: "warn" });
+            assert.deepEqual(statuses(results), { docker: "fail", buildx: "fail", platform: "fail" });
             assert.equal(results[0].detail, "docker is not on PATH");
             assert.match(results[0].fix!, /^install Docker/);
         });
@@ -343,13 +344,13 @@ describe("npm run preflight", () => {
             assert.deepEqual([twice.status, twice.fix], ["fail", "pulumi config set stock-trader:createEcsServiceLinkedRole false"]);
         });
 
-        it("warns with the cause when IAM refuses to say", async () => {
+        it("fails with the cause when IAM refuses to say: the check could not run", async () => {
             iam.on(GetRoleCommand).rejects(awsError("AccessDenied", "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:GetRole"));
             const result = await serviceLinkedRoleCheck(REGION, false);
-            assert.equal(result.status, "warn");
+            assert.equal(result.status, "fail");
             assert.equal(
                 result.detail,
-                "could not check: iam:GetRole failed: AccessDenied: User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:GetRole",
+                "could not check: AWS refused iam:GetRole: AccessDenied: User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:GetRole",
             );
             assert.match(result.fix!, /^allow iam:GetRole to these credentials/);
         });
@@ -382,10 +383,17 @@ describe("npm run preflight", () => {
             assert.equal((await quotaCheck(REGION, "FARGATE", 1024)).status, "pass");
         });
 
-        it("warns when throttled, saying to try again", async () => {
+        it("fails when throttled, saying to try again", async () => {
             quotas.on(GetServiceQuotaCommand).rejects(awsError("TooManyRequestsException", "Rate exceeded"));
             const result = await quotaCheck(REGION, "FARGATE", 256);
-            assert.deepEqual([result.status, result.fix], ["warn", "AWS throttled the call: run the preflight again in a minute"]);
+            assert.deepEqual(
+                [result.status, result.detail, result.fix],
+                [
+                    "fail",
+                    "could not check: AWS throttled servicequotas:GetServiceQuota even after retries (TooManyRequestsException: Rate exceeded)",
+                    "try again in a minute",
+                ],
+            );
         });
     });
 
@@ -436,7 +444,7 @@ describe("npm run preflight", () => {
             const inZone = (zone: string): Subnet => ({ ...subnet(PUBLIC), AvailabilityZone: "us-west-1x", AvailabilityZoneId: zone });
             network([inZone("usw1-az2")], [publicTable, mainTable], []);
             const [outside, groups] = await networkChecks("us-west-1", own(true));
-            assert.deepEqual([outside.status, groups.status], ["fail", "warn"]);
+            assert.deepEqual([outside.status, groups.status], ["fail", "fail"]);
             assert.equal(outside.detail, `${PUBLIC} is in usw1-az2; in us-west-1 Fargate runs tasks in usw1-az1, usw1-az3 only`);
             assert.match(outside.fix!, /Name=availability-zone-id,Values=usw1-az1,usw1-az3/);
             ec2.reset();
@@ -479,7 +487,7 @@ describe("npm run preflight", () => {
             network([subnet(PUBLIC), subnet(PRIVATE, OTHER_VPC)], [publicTable], []);
             const [split, groups] = await networkChecks(REGION, own(true, [PUBLIC, PRIVATE]));
             assert.equal(split.detail, `the subnets are in 2 VPCs (${PUBLIC} in ${VPC}, ${PRIVATE} in ${OTHER_VPC}); a task's subnets must share one`);
-            assert.equal(groups.status, "warn");
+            assert.equal(groups.status, "fail");
             ec2.reset();
             ec2.on(DescribeSubnetsCommand).rejects(awsError("InvalidSubnetID.NotFound", `The subnet ID '${PRIVATE}' does not exist`));
             const [missing] = await networkChecks(REGION, own(true, [PRIVATE]));
@@ -519,13 +527,13 @@ describe("npm run preflight", () => {
             assert.deepEqual(missingEndpoints(china, "cn-north-1"), []);
         });
 
-        it("warns with the cause when EC2 refuses to describe", async () => {
+        it("fails with the cause when EC2 refuses to describe: the check could not run", async () => {
             ec2.on(DescribeVpcsCommand).rejects(awsError("UnauthorizedOperation", "You are not authorized to perform this operation."));
             const [result] = await networkChecks(REGION, { assignPublicIp: true });
-            assert.equal(result.status, "warn");
+            assert.equal(result.status, "fail");
             assert.match(
                 result.detail,
-                /^could not check: ec2:DescribeVpcs\/DescribeSubnets\/DescribeRouteTables failed: UnauthorizedOperation: You are not authorized/,
+                /^could not check: AWS refused ec2:DescribeVpcs\/DescribeSubnets\/DescribeRouteTables: UnauthorizedOperation: You are not authorized/,
             );
         });
     });
@@ -535,7 +543,7 @@ describe("npm run preflight", () => {
         const SECURITY_GROUPS_WAIT = {
             id: "security-groups",
             title: "Security groups",
-            status: "warn",
+            status: "fail",
             detail: 'not checked until "Subnets" passes',
             fix: 'fix "Subnets" above, then run the preflight again',
         };
@@ -561,7 +569,7 @@ describe("npm run preflight", () => {
                 title: "Region",
                 status: "warn",
                 detail: "the AWS SDK resolves no region; the preflight checks the stack's eu-west-1",
-                fix: "export AWS_REGION=eu-west-1, so that the AWS CLI and npm run execute use the stack's region too",
+                fix: "export AWS_REGION=eu-west-1, so that the AWS CLI uses the stack's region too",
             });
             assert.deepEqual(regionCheck("eu-west-1", "us-east-2", "prod"), {
                 id: "region",
@@ -606,14 +614,14 @@ describe("npm run preflight", () => {
                 "quota (Fargate vCPU quota): fail",
                 "ecs-service-linked-role (ECS service-linked role): pass",
                 "ecs-service-linked-role (ECS service-linked role): fail",
-                "ecs-service-linked-role (ECS service-linked role): warn",
-                "quota (Fargate vCPU quota): warn",
-                "quota (Fargate vCPU quota): warn",
+                "ecs-service-linked-role (ECS service-linked role): fail",
+                "quota (Fargate vCPU quota): fail",
+                "quota (Fargate vCPU quota): fail",
             ]);
             assert.equal(results[0].detail, "AWSServiceRoleForECS exists, and createEcsServiceLinkedRole would create it again, which fails");
             assert.equal(results[2].detail, "AWSServiceRoleForECS does not exist yet; the stack creates it (createEcsServiceLinkedRole)");
             assert.equal(results[5].detail, "Service Quotas returned no value for Fargate On-Demand vCPU resource count (L-3032A538)");
-            assert.equal(results[6].detail, "could not check: servicequotas:GetServiceQuota failed: AccessDeniedException: not authorized");
+            assert.equal(results[6].detail, "could not check: AWS refused servicequotas:GetServiceQuota: AccessDeniedException: not authorized");
         });
 
         it("the default VPC: missing, closed, or not described", async () => {
@@ -628,7 +636,7 @@ describe("npm run preflight", () => {
             ec2.reset();
             ec2.on(DescribeVpcsCommand).rejects(awsError("InternalError", "try again"));
             results.push(...(await networkChecks(REGION, { assignPublicIp: true })));
-            assert.deepEqual(named(results), ["network (Network): fail", "network (Network): fail", "network (Network): warn"]);
+            assert.deepEqual(named(results), ["network (Network): fail", "network (Network): fail", "network (Network): fail"]);
             assert.equal(results[0].detail, "us-east-1 has no default VPC, where the stack runs the task without subnetIds");
             assert.equal(closed.fix, "restore the default VPC's internet gateway route, or set subnetIds and securityGroupIds");
         });
@@ -677,12 +685,12 @@ describe("npm run preflight", () => {
                 "security-groups (Security groups): fail",
                 "security-groups (Security groups): fail",
                 "security-groups (Security groups): fail",
-                "security-groups (Security groups): warn",
+                "security-groups (Security groups): fail",
             ]);
             assert.equal(results[0].fix, "list groups of the subnets' VPC in securityGroupIds");
             assert.equal(results[1].detail, `none of ${GROUP} allows outbound TCP 443, which the task needs to reach ECR, CloudWatch Logs and DynamoDB`);
             assert.equal(results[2].fix, "check securityGroupIds against aws ec2 describe-security-groups --region us-east-1");
-            assert.equal(results[3].detail, "could not check: ec2:DescribeSecurityGroups failed: InternalError: try again");
+            assert.equal(results[3].detail, "could not check: AWS refused ec2:DescribeSecurityGroups: InternalError: try again");
         });
     });
 
@@ -765,24 +773,22 @@ describe("npm run preflight", () => {
                 [
                     ["region", "pass"],
                     ["credentials", "fail"],
-                    ["ecs-service-linked-role", "warn"],
-                    ["quota", "warn"],
-                    ["network", "warn"],
+                    ["ecs-service-linked-role", "fail"],
+                    ["quota", "fail"],
+                    ["network", "fail"],
                 ],
             );
-            assert.equal(account[1].detail, "no AWS credentials were found: Could not load credentials from any providers");
-            assert.equal(
-                account[1].fix,
-                "set AWS_PROFILE to a profile (aws configure sso, then aws sso login), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-            );
+            assert.equal(account[1].detail, "no AWS credentials for sts:GetCallerIdentity, so nothing was sent");
+            assert.equal(account[1].fix, "set AWS_PROFILE (aws configure sso, then aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
             assert.deepEqual([ec2.calls().length, iam.calls().length, quotas.calls().length], [0, 0, 0]);
         });
 
         it("fails expired credentials, and an account the stack does not allow", async () => {
             sts.on(GetCallerIdentityCommand).rejects(awsError("ExpiredToken", "The security token included in the request is expired"));
-            assert.equal(
-                (await preflight("dev", raw())).checks[7].detail,
-                "AWS refuses the credentials: ExpiredToken: The security token included in the request is expired",
+            const expired = (await preflight("dev", raw())).checks[7];
+            assert.deepEqual(
+                [expired.status, expired.detail, expired.fix],
+                ["fail", "the AWS credentials have expired (ExpiredToken)", "sign in again (aws sso login) or renew the session, then run this again"],
             );
             sts.reset();
             healthyAccount();
@@ -824,13 +830,13 @@ describe("npm run preflight", () => {
             const report = await preflight("dev", raw());
             assert.deepEqual(
                 [report.checks[6].status, report.checks[6].fix],
-                ["warn", "export AWS_REGION=us-east-1, so that the AWS CLI and npm run execute use the stack's region too"],
+                ["warn", "export AWS_REGION=us-east-1, so that the AWS CLI uses the stack's region too"],
             );
             assert.equal(await (sts.call(0).thisValue as STSClient).config.region(), REGION);
             const nowhere = await preflight("dev", {});
             assert.deepEqual(
                 nowhere.checks.slice(6).map((c) => c.status),
-                ["fail", "warn", "warn", "warn", "warn"],
+                ["fail", "fail", "fail", "fail", "fail"],
             );
         });
 
@@ -901,11 +907,11 @@ describe("npm run preflight", () => {
         assert.equal(run.status, 1, run.stderr);
         assert.match(run.stdout, /^ {2}FAIL {2}Pulumi CLI +pulumi is not on PATH$/m);
         assert.match(run.stdout, /^ {2}FAIL {2}Docker +docker is not on PATH$/m);
-        assert.match(run.stdout, /^ {2}FAIL {2}AWS credentials +no AWS credentials were found/m);
+        assert.match(run.stdout, /^ {2}FAIL {2}AWS credentials +no AWS credentials for sts:GetCallerIdentity, so nothing was sent$/m);
         assert.match(run.stdout, /fix: install the Pulumi CLI/);
         assert.match(run.stdout, /fix: install Docker/);
         assert.match(run.stdout, /fix: set AWS_PROFILE/);
-        assert.match(run.stdout, /^1 passed, 7 warnings, 3 failed$/m);
+        assert.match(run.stdout, /^1 passed, 0 warnings, 10 failed$/m);
     });
 
     describe("every result as it reads", () => {
@@ -930,7 +936,7 @@ describe("npm run preflight", () => {
                     detail: "not logged in to a backend: exit code 1",
                     fix: "pulumi login (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or pulumi login s3://BUCKET or --local for a self-managed backend",
                 },
-                { id: "pulumi-stack", title: "Pulumi stack", status: "warn", ...waitFor("Pulumi backend") },
+                { id: "pulumi-stack", title: "Pulumi stack", status: "fail", ...waitFor("Pulumi backend") },
             ]);
             tools.program("pulumi", { ...PULUMI_OK, version: { out: "development build\n" }, "stack ls": { code: 1, err: "error: backend unreachable\n" } });
             const [cli, , stack] = await pulumiChecks("dev");
@@ -986,7 +992,7 @@ describe("npm run preflight", () => {
                     detail: "the Buildx plugin is missing",
                     fix: "install it (Docker Desktop has it; on Linux, the docker-buildx-plugin package): https://docs.docker.com/build/install-buildx/",
                 },
-                { id: "platform", title: "Build for linux/arm64", status: "warn", ...waitFor("Docker Buildx") },
+                { id: "platform", title: "Build for linux/arm64", status: "fail", ...waitFor("Docker Buildx") },
             ]);
         });
 
@@ -1008,9 +1014,9 @@ describe("npm run preflight", () => {
             assert.deepEqual(other.checks[7], {
                 id: "credentials",
                 title: "AWS credentials",
-                status: "warn",
-                detail: "could not check: sts:GetCallerIdentity failed: InternalFailure: We encountered an internal error",
-                fix: "run the preflight again; if it keeps failing, check the AWS Health Dashboard",
+                status: "fail",
+                detail: "could not check: AWS refused sts:GetCallerIdentity: InternalFailure: We encountered an internal error",
+                fix: "run the preflight again",
             });
             assert.deepEqual(
                 other.checks.slice(8).map((c) => c.status),
@@ -1025,13 +1031,13 @@ describe("npm run preflight", () => {
                     id: "credentials",
                     title: "AWS credentials",
                     status: "fail",
-                    detail: "AWS refuses the credentials: InvalidClientTokenId: The security token included in the request is invalid.",
-                    fix: "sign in again (aws sso login), or replace the expired or wrong access keys",
+                    detail: "AWS does not accept the credentials (InvalidClientTokenId: The security token included in the request is invalid.)",
+                    fix: "check AWS_PROFILE, or the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY pair",
                 },
-                { id: "ecs-service-linked-role", title: "ECS service-linked role", status: "warn", ...waitFor("AWS credentials") },
-                { id: "quota", title: "Fargate vCPU quota", status: "warn", ...waitFor("AWS credentials") },
-                { id: "subnets", title: "Subnets", status: "warn", ...waitFor("AWS credentials") },
-                { id: "security-groups", title: "Security groups", status: "warn", ...waitFor("AWS credentials") },
+                { id: "ecs-service-linked-role", title: "ECS service-linked role", status: "fail", ...waitFor("AWS credentials") },
+                { id: "quota", title: "Fargate vCPU quota", status: "fail", ...waitFor("AWS credentials") },
+                { id: "subnets", title: "Subnets", status: "fail", ...waitFor("AWS credentials") },
+                { id: "security-groups", title: "Security groups", status: "fail", ...waitFor("AWS credentials") },
             ]);
             delete process.env.AWS_REGION;
             process.env.AWS_CONFIG_FILE = path.join(PROJECT_ROOT, "no-such-aws-config");
@@ -1045,10 +1051,10 @@ describe("npm run preflight", () => {
                     detail: "the dev stack sets no aws:region",
                     fix: "pulumi config set aws:region us-east-1 --stack dev",
                 },
-                { id: "credentials", title: "AWS credentials", status: "warn", ...waitFor("Region") },
-                { id: "ecs-service-linked-role", title: "ECS service-linked role", status: "warn", ...waitFor("Region") },
-                { id: "quota", title: "Fargate vCPU quota", status: "warn", ...waitFor("Region") },
-                { id: "network", title: "Network", status: "warn", ...waitFor("Region") },
+                { id: "credentials", title: "AWS credentials", status: "fail", ...waitFor("Region") },
+                { id: "ecs-service-linked-role", title: "ECS service-linked role", status: "fail", ...waitFor("Region") },
+                { id: "quota", title: "Fargate vCPU quota", status: "fail", ...waitFor("Region") },
+                { id: "network", title: "Network", status: "fail", ...waitFor("Region") },
             ]);
             assert.equal(nowhere.region, undefined);
             assert.equal(renderPreflight(nowhere)[0], "Preflight of the dev stack");
@@ -1058,24 +1064,32 @@ describe("npm run preflight", () => {
             healthyAccount();
             assert.equal((await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": "not json" })).checks[7].status, "pass");
             assert.equal((await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": '"123456789012"' })).checks[7].status, "pass");
+            // An answer without the account is not STS's, whatever answered: the credentials are not checked.
             sts.on(GetCallerIdentityCommand).resolves({ Arn: "arn:aws:iam::1:user/x" });
             const unknown = (await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": `["${ACCOUNT}"]` })).checks[7];
-            assert.deepEqual([unknown.status, unknown.fix], ["fail", "sign in to the stack's account (AWS_PROFILE), or fix aws:allowedAccountIds"]);
+            assert.deepEqual(
+                [unknown.status, unknown.detail, unknown.fix],
+                [
+                    "fail",
+                    "could not check: what answered sts:GetCallerIdentity is not the AWS API: the answer has no Account, which AWS always sends",
+                    "AWS_ENDPOINT_URL, or a proxy in between, points elsewhere",
+                ],
+            );
         });
 
-        it("passes a quota equal to the task's vCPU, and warns of a quota without a value", async () => {
+        it("passes a quota equal to the task's vCPU, and fails a quota without a value, which says nothing of the account", async () => {
             quotas.on(GetServiceQuotaCommand).resolves({ Quota: { QuotaCode: "L-3032A538", QuotaName: "Fargate On-Demand vCPU resource count", Value: 1 } });
             assert.equal((await quotaCheck(REGION, "FARGATE", 1024)).status, "pass");
             quotas.on(GetServiceQuotaCommand).resolves({ Quota: { QuotaCode: "L-3032A538" } });
             assert.deepEqual(await quotaCheck(REGION, "FARGATE", 1024), {
                 id: "quota",
                 title: "Fargate vCPU quota",
-                status: "warn",
+                status: "fail",
                 detail: "Service Quotas returned no value for Fargate On-Demand vCPU resource count (L-3032A538)",
                 fix: "look it up in the Service Quotas console",
             });
             quotas.on(GetServiceQuotaCommand).resolves({});
-            assert.equal((await quotaCheck(REGION, "FARGATE", 1024)).status, "warn");
+            assert.equal((await quotaCheck(REGION, "FARGATE", 1024)).status, "fail");
         });
 
         it("follows a subnet's own route table before the main one, and names a route it cannot follow", async () => {
@@ -1121,7 +1135,7 @@ describe("npm run preflight", () => {
             assert.equal(allowsHttpsOut({ IpProtocol: "tcp", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }), true);
         });
 
-        it("warns with the cause when EC2 refuses any read, and still checks what it can", async () => {
+        it("fails with the cause when EC2 refuses any read, and still checks what it can", async () => {
             const denied = awsError("UnauthorizedOperation", "You are not authorized to perform this operation.");
             const own = { subnetIds: [PUBLIC], securityGroupIds: [GROUP], assignPublicIp: true };
             const fix = 'allow ec2:DescribeSubnets to these credentials (docs/deploying.md, "First deploy on a new account", has the preflight\'s policy)';
@@ -1130,19 +1144,19 @@ describe("npm run preflight", () => {
                 {
                     id: "subnets",
                     title: "Subnets",
-                    status: "warn",
-                    detail: `could not check: ec2:DescribeSubnets failed: UnauthorizedOperation: ${denied.message}`,
+                    status: "fail",
+                    detail: `could not check: AWS refused ec2:DescribeSubnets: UnauthorizedOperation: ${denied.message}`,
                     fix,
                 },
-                { id: "security-groups", title: "Security groups", status: "warn", ...waitFor("Subnets") },
+                { id: "security-groups", title: "Security groups", status: "fail", ...waitFor("Subnets") },
             ]);
             ec2.reset();
             ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [subnet(PUBLIC)] });
             ec2.on(DescribeRouteTablesCommand).rejects(denied);
             ec2.on(DescribeSecurityGroupsCommand).rejects(denied);
             const [subnets, groups] = await networkChecks(REGION, own);
-            assert.equal(subnets.detail, `could not check: ec2:DescribeRouteTables/DescribeVpcEndpoints failed: UnauthorizedOperation: ${denied.message}`);
-            assert.equal(groups.detail, `could not check: ec2:DescribeSecurityGroups failed: UnauthorizedOperation: ${denied.message}`);
+            assert.equal(subnets.detail, `could not check: AWS refused ec2:DescribeRouteTables/DescribeVpcEndpoints: UnauthorizedOperation: ${denied.message}`);
+            assert.equal(groups.detail, `could not check: AWS refused ec2:DescribeSecurityGroups: UnauthorizedOperation: ${denied.message}`);
             ec2.reset();
             ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: VPC, IsDefault: true }] });
             ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ VpcId: VPC }, subnet(PUBLIC)] });
@@ -1154,19 +1168,13 @@ describe("npm run preflight", () => {
         });
 
         it("exits 2 on an invalid stack config, printing its problems", async () => {
-            const dir = fs.mkdtempSync(path.join(PROJECT_ROOT, ".preflight-"));
-            const stack = path.basename(dir);
-            fs.writeFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), 'config:\n  aws:region: us-east-1\n  stock-trader:batchCpu: "3"\n');
-            try {
+            await withStackFile('config:\n  aws:region: us-east-1\n  stock-trader:batchCpu: "3"\n', async (stack) => {
                 const run = await runInProcess(main, ["--stack", stack]);
                 assert.equal(run.status, 2);
-                assert.match(run.stderr, /^Invalid stack configuration:\n {2}- stock-trader:batchCpu must be one of/);
-                const usage = await runInProcess(main, ["--json=yes"]);
-                assert.match(usage.stderr, /usage: npm run preflight/);
-            } finally {
-                fs.rmSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), { force: true });
-                fs.rmSync(dir, { recursive: true, force: true });
-            }
+                assert.ok(run.stderr.startsWith(`Invalid stack configuration in Pulumi.${stack}.yaml:\n  - stock-trader:batchCpu must be one of`), run.stderr);
+            });
+            const usage = await runInProcess(main, ["--json=yes"]);
+            assert.equal(usage.stderr, "--json takes no value; npm run preflight -- --help lists what it takes");
         });
     });
 });

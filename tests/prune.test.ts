@@ -22,6 +22,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { planFunctionVersions, planVersions, type ExecutionOnVersion, type Version } from "../model/versions";
 import { prune, type PruneDeps } from "../scripts/prune";
+import { serviceError } from "./support/aws-errors";
 
 const sfn = mockClient(SFNClient);
 const ecs = mockClient(ECSClient);
@@ -249,7 +250,7 @@ describe("npm run prune-versions (against mocked AWS clients)", () => {
     it("exits 1 with AWS's refusal when a version cannot be removed, and removes nothing after it", async () => {
         account();
         sfn.on(DeleteStateMachineVersionCommand).rejects(
-            Object.assign(new Error("User is not authorized to perform: states:DeleteStateMachineVersion"), { name: "AccessDeniedException" }),
+            serviceError("AccessDeniedException", "User is not authorized to perform: states:DeleteStateMachineVersion"),
         );
         const result = await run(["--stack", "prod"]);
         assert.equal(result.code, 1);
@@ -260,7 +261,7 @@ describe("npm run prune-versions (against mocked AWS clients)", () => {
 
     it("tries a removal again with back-off while a deploy running at the same time makes it conflict, then goes on", async () => {
         account();
-        const conflict = Object.assign(new Error("Updating or deleting a resource can cause an inconsistent state."), { name: "ConflictException" });
+        const conflict = serviceError("ConflictException", "Updating or deleting a resource can cause an inconsistent state.");
         sfn.on(DeleteStateMachineVersionCommand).rejectsOnce(conflict).rejectsOnce(conflict).resolves({});
         const result = await run(["--stack", "prod"]);
         assert.equal(result.code, 0, result.err.join("\n"));
@@ -273,9 +274,7 @@ describe("npm run prune-versions (against mocked AWS clients)", () => {
 
     it("gives up on a conflict that outlasts five tries, with AWS's refusal and exit 1", async () => {
         account();
-        sfn.on(DeleteStateMachineVersionCommand).rejects(
-            Object.assign(new Error("Updating or deleting a resource can cause an inconsistent state."), { name: "ConflictException" }),
-        );
+        sfn.on(DeleteStateMachineVersionCommand).rejects(serviceError("ConflictException", "Updating or deleting a resource can cause an inconsistent state."));
         const result = await run(["--stack", "prod"]);
         assert.equal(result.code, 1);
         assert.match(result.err[0], /^AWS refused states:DeleteStateMachineVersion on .*:2: ConflictException/);

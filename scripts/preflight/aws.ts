@@ -19,6 +19,7 @@ import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { BatchCapacity, StackConfig } from "../../model/config";
+import { AwsFailure, classify, clientConfig, notTheApi } from "../aws-calls";
 import { fail, notChecked, pass, warn, type CheckResult } from "./check";
 import { FARGATE_AVAILABILITY_ZONE_IDS } from "../../model/platform-rules";
 
@@ -35,29 +36,27 @@ export const PREFLIGHT_ACTIONS = [
     "servicequotas:GetAWSDefaultServiceQuota",
 ] as const;
 
-/** Errors that mean the credentials themselves are missing or refused, not a permission. */
-const CREDENTIAL_ERRORS = new Set([
-    "CredentialsProviderError",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "SignatureDoesNotMatch",
-    "TokenRefreshRequired",
-]);
-
 const errorName = (error: unknown) => (error as Error).name;
 
-/** An AWS error during a check: that check's warning, with the cause and what to do. */
+/**
+ * An AWS call's failure during a check: the check could not run, which fails it (nothing says the
+ * account is ready), with what happened and what to do, as every tool classifies it. An error
+ * that is not an AWS call's goes on.
+ */
 export function couldNotCheck(id: string, title: string, action: string, error: unknown): CheckResult {
-    const { name, message } = error as Error;
-    const fix = /AccessDenied|UnauthorizedOperation|NotAuthorized/.test(name)
-        ? `allow ${action} to these credentials (docs/deploying.md, "First deploy on a new account", has the preflight's policy)`
-        : /Throttl|RequestLimitExceeded|TooManyRequests/.test(name)
-          ? "AWS throttled the call: run the preflight again in a minute"
-          : "run the preflight again; if it keeps failing, check the AWS Health Dashboard";
-    return warn(id, title, `could not check: ${action} failed: ${name}: ${message}`, fix);
+    const failure = error instanceof AwsFailure ? error : classify(action, "", error);
+    if (failure === undefined) {
+        throw error;
+    }
+    const fix =
+        failure.kind === "refused" && /AccessDenied|UnauthorizedOperation|NotAuthorized/.test(failure.code)
+            ? `allow ${action} to these credentials (docs/deploying.md, "First deploy on a new account", has the preflight's policy)`
+            : (failure.fix ?? "run the preflight again");
+    return fail(id, title, `could not check: ${failure.what}`, fix);
 }
+
+/** The client settings of a check's calls: the region and the tools' timeout. */
+const inRegion = (region: string) => clientConfig(region);
 
 /** The region the AWS SDK resolves from its own settings (AWS_REGION, the profile), if any. */
 export async function sdkRegion(): Promise<string | undefined> {
@@ -81,7 +80,7 @@ export function regionCheck(stackRegion: string | undefined, resolved: string | 
             "region",
             title,
             `the AWS SDK resolves no region; the preflight checks the stack's ${stackRegion}`,
-            `export AWS_REGION=${stackRegion}, so that the AWS CLI and npm run execute use the stack's region too`,
+            `export AWS_REGION=${stackRegion}, so that the AWS CLI uses the stack's region too`,
         );
     }
     if (resolved !== stackRegion) {
@@ -95,13 +94,16 @@ export function regionCheck(stackRegion: string | undefined, resolved: string | 
     return pass("region", title, `${stackRegion}, as the stack's aws:region says`);
 }
 
-/** Who the credentials are; undefined account when they cannot be used at all. */
+/** Who the credentials are; unusable when they cannot be used at all, or what answered was not STS. */
 export async function identityCheck(region: string, allowedAccounts: readonly string[] | undefined): Promise<{ result: CheckResult; usable: boolean }> {
     const title = "AWS credentials";
-    const sts = new STSClient({ region });
+    const sts = new STSClient(inRegion(region));
     try {
         const identity = await sts.send(new GetCallerIdentityCommand({}));
-        if (allowedAccounts && !allowedAccounts.includes(identity.Account ?? "")) {
+        if (identity.Account === undefined || identity.Arn === undefined) {
+            return { result: couldNotCheck("credentials", title, "sts:GetCallerIdentity", notTheApi("sts:GetCallerIdentity", "", "Account")), usable: false };
+        }
+        if (allowedAccounts && !allowedAccounts.includes(identity.Account)) {
             return {
                 result: fail(
                     "credentials",
@@ -114,29 +116,17 @@ export async function identityCheck(region: string, allowedAccounts: readonly st
         }
         return { result: pass("credentials", title, `account ${identity.Account} as ${identity.Arn}`), usable: true };
     } catch (error) {
-        if (errorName(error) === "CredentialsProviderError") {
-            return {
-                result: fail(
-                    "credentials",
-                    title,
-                    `no AWS credentials were found: ${(error as Error).message}`,
-                    "set AWS_PROFILE to a profile (aws configure sso, then aws sso login), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-                ),
-                usable: false,
-            };
-        }
-        if (CREDENTIAL_ERRORS.has(errorName(error))) {
-            return {
-                result: fail(
-                    "credentials",
-                    title,
-                    `AWS refuses the credentials: ${errorName(error)}: ${(error as Error).message}`,
-                    "sign in again (aws sso login), or replace the expired or wrong access keys",
-                ),
-                usable: false,
-            };
-        }
-        return { result: couldNotCheck("credentials", title, "sts:GetCallerIdentity", error), usable: true };
+        const failure = classify("sts:GetCallerIdentity", "", error);
+        // Credentials that are missing, expired or refused are what this check finds, not why it
+        // could not run. Other checks are worth running after a refusal or a throttle, but not
+        // where AWS is not reached or something else answers.
+        return {
+            result:
+                failure?.kind === "credentials"
+                    ? fail("credentials", title, failure.what, failure.fix!)
+                    : couldNotCheck("credentials", title, "sts:GetCallerIdentity", error),
+            usable: failure?.kind === "refused" || failure?.kind === "throttled",
+        };
     } finally {
         sts.destroy();
     }
@@ -146,7 +136,7 @@ const SERVICE_LINKED_ROLE = "AWSServiceRoleForECS";
 
 export async function serviceLinkedRoleCheck(region: string, createRole: boolean): Promise<CheckResult> {
     const title = "ECS service-linked role";
-    const iam = new IAMClient({ region });
+    const iam = new IAMClient(inRegion(region));
     try {
         await iam.send(new GetRoleCommand({ RoleName: SERVICE_LINKED_ROLE }));
         return createRole
@@ -184,7 +174,7 @@ export async function quotaCheck(region: string, capacity: BatchCapacity, cpuUni
     const quota = FARGATE_VCPU_QUOTA[capacity];
     const title = "Fargate vCPU quota";
     const needed = cpuUnits / 1024;
-    const client = new ServiceQuotasClient({ region });
+    const client = new ServiceQuotasClient(inRegion(region));
     const request = { ServiceCode: "fargate", QuotaCode: quota.code };
     try {
         let value: number | undefined;
@@ -197,7 +187,7 @@ export async function quotaCheck(region: string, capacity: BatchCapacity, cpuUni
             value = (await client.send(new GetAWSDefaultServiceQuotaCommand(request))).Quota?.Value;
         }
         if (value === undefined) {
-            return warn("quota", title, `Service Quotas returned no value for ${quota.name} (${quota.code})`, "look it up in the Service Quotas console");
+            return fail("quota", title, `Service Quotas returned no value for ${quota.name} (${quota.code})`, "look it up in the Service Quotas console");
         }
         return value >= needed
             ? pass("quota", title, `${quota.name}: ${value}, the task needs ${needed}`)
@@ -291,7 +281,7 @@ async function vpcMissingEndpoints(ec2: EC2Client, vpcId: string, region: string
 
 /** Where the batch task runs: the default VPC's public subnets, or the stack's subnets and security groups. */
 export async function networkChecks(region: string, config: Pick<StackConfig, "subnetIds" | "securityGroupIds" | "assignPublicIp">): Promise<CheckResult[]> {
-    const ec2 = new EC2Client({ region });
+    const ec2 = new EC2Client(inRegion(region));
     try {
         if (config.subnetIds === undefined || config.securityGroupIds === undefined) {
             return [await defaultVpcCheck(ec2, region)];

@@ -15,6 +15,9 @@ export const pass = (id: string, title: string, detail: string): CheckResult => 
 export const warn = (id: string, title: string, detail: string, fix: string): CheckResult => ({ id, title, status: "warn", detail, fix });
 export const fail = (id: string, title: string, detail: string, fix: string): CheckResult => ({ id, title, status: "fail", detail, fix });
 
-/** A check that could not run because the one it depends on did not pass: a warning that names that one. */
+/**
+ * A check that could not run because the one it depends on did not pass: a failure that names
+ * that one, as nothing says this part of the account is ready.
+ */
 export const notChecked = (id: string, title: string, dependsOn: string): CheckResult =>
-    warn(id, title, `not checked until "${dependsOn}" passes`, `fix "${dependsOn}" above, then run the preflight again`);
+    fail(id, title, `not checked until "${dependsOn}" passes`, `fix "${dependsOn}" above, then run the preflight again`);
