@@ -1,7 +1,8 @@
 /**
  * The end-to-end suite's engine: the Pulumi Automation API on this project's own program
- * (LocalWorkspace over the project directory, so `pulumi up` runs index.ts as a user's would),
- * and STS for the caller's account.
+ * (LocalWorkspace over the project directory, so `pulumi up` runs index.ts as a user's would);
+ * and its prerequisites: STS for the caller and its credentials' expiry, and the preflight's
+ * checks of the Pulumi CLI and of Docker.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,7 +12,10 @@ import { promisify } from "node:util";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { LocalWorkspace, type LocalWorkspaceOptions, type Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_ROOT } from "../model/project";
-import type { Engine, EngineStack } from "./e2e";
+import { clientConfig, failureOf, notTheApi } from "./aws-calls";
+import { E2E_PREFIX, type Engine, type EngineStack, type Prerequisites } from "./e2e";
+import { sdkRegion } from "./preflight/aws";
+import { dockerChecks, pulumiCliChecks } from "./preflight/tools";
 
 const configMap = (values: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(values).map(([key, value]) => [key, { value }]));
 
@@ -43,18 +47,16 @@ function engineStack(stack: Stack): EngineStack {
 /** The engine over the project at `workDir` (this project, unless a test says otherwise). */
 export function automationEngine(workDir = PROJECT_ROOT, options: Omit<LocalWorkspaceOptions, "workDir"> = {}): Engine {
     const workspace = { workDir, ...options };
+    const stackFile = (name: string) => path.join(workDir, `Pulumi.${name}.yaml`);
     return {
-        callerAccount: async () => {
-            const sts = new STSClient({});
-            try {
-                return (await sts.send(new GetCallerIdentityCommand({}))).Account ?? "";
-            } finally {
-                sts.destroy();
-            }
-        },
         createStack: async (name, config) => {
             const stack = await LocalWorkspace.createStack({ stackName: name, workDir }, workspace);
-            await stack.setAllConfig(configMap(config));
+            try {
+                await stack.setAllConfig(configMap(config));
+            } catch (error) {
+                await stack.workspace.removeStack(name);
+                throw error;
+            }
             return engineStack(stack);
         },
         selectStack: async (name) => engineStack(await LocalWorkspace.selectStack({ stackName: name, workDir }, workspace)),
@@ -62,8 +64,37 @@ export function automationEngine(workDir = PROJECT_ROOT, options: Omit<LocalWork
             const local = await LocalWorkspace.create(workspace);
             return (await local.listStacks()).map((s) => ({ name: s.name, lastUpdate: s.lastUpdate === undefined ? undefined : new Date(s.lastUpdate) }));
         },
+        stackFiles: () =>
+            fs
+                .readdirSync(workDir)
+                .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+                .filter((name): name is string => name?.startsWith(E2E_PREFIX) === true),
+        removeStackFile: (name) => fs.rmSync(stackFile(name), { force: true }),
     };
 }
+
+/** The run's prerequisites on this machine and account. */
+export const automationPrerequisites: Prerequisites = {
+    environmentRegion: sdkRegion,
+    caller: async (region) => {
+        const sts = new STSClient(clientConfig(region));
+        try {
+            const identity = await sts.send(new GetCallerIdentityCommand({})).catch((error: unknown) => {
+                throw failureOf("sts:GetCallerIdentity", "", error);
+            });
+            if (identity.Account === undefined) {
+                throw notTheApi("sts:GetCallerIdentity", "", "Account");
+            }
+            // The credentials STS accepted, and when they expire, as the SDK's provider chain resolved them.
+            const credentials = await sts.config.credentials();
+            return { account: identity.Account, expires: credentials.expiration };
+        } finally {
+            sts.destroy();
+        }
+    },
+    pulumi: pulumiCliChecks,
+    docker: (architecture) => dockerChecks(architecture),
+};
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 /** The end-to-end suite with its real parts: the Automation API, the dev stack file, the process's signals. */
 import { processIo, type ToolIo } from "./cli";
 import { e2e, processSignals, shortId } from "./e2e";
-import { automationEngine } from "./e2e-automation";
+import { automationEngine, automationPrerequisites } from "./e2e-automation";
 import { STEPS } from "./e2e-scenarios";
 import { stackCost } from "./cost";
 import { readStackFile } from "./stack-files";
@@ -19,6 +19,7 @@ export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     return e2e(argv, {
         ...io,
         engine: () => automationEngine(),
+        prerequisites: automationPrerequisites,
         steps: STEPS,
         baseConfig: () => readStackFile("dev"),
         now: () => new Date(),

@@ -5,7 +5,11 @@
  * driver's order, guards, cleanup and exit codes are tested without an account.
  */
 import { randomBytes } from "node:crypto";
+import type { CpuArchitecture } from "../model/config";
+import { parseStackFileConfig } from "../model/stack-file";
+import { AwsFailure } from "./aws-calls";
 import { parseFlags, refuseCaller, type OptionTable, type TextForm, type ToolIo, UsageError } from "./cli";
+import { fail, pass, type CheckResult } from "./preflight/check";
 import { stillRunning } from "./progress";
 
 /** An e2e stack's name: the prefix the guards and the sweep require, so a run never touches dev or prod. */
@@ -29,13 +33,37 @@ export interface EngineStack {
     remove(): Promise<void>;
 }
 
-/** What the driver needs of Pulumi and AWS. */
+/** What the driver needs of Pulumi. */
 export interface Engine {
-    /** The account the caller's credentials are in (STS GetCallerIdentity). */
-    callerAccount(): Promise<string>;
+    /** Creates the stack with its config; one that cannot be given its config is removed again. */
     createStack(name: string, config: Readonly<Record<string, string>>): Promise<EngineStack>;
     selectStack(name: string): Promise<EngineStack>;
     listStacks(): Promise<{ name: string; lastUpdate?: Date }[]>;
+    /** The e2e stacks that have a stack file in the project folder, by name. */
+    stackFiles(): string[];
+    /** Removes a stack's file from the project folder, where it is still there. */
+    removeStackFile(name: string): void;
+}
+
+/** Who the credentials are, and until when they last (none: they do not expire). */
+export interface Caller {
+    account: string;
+    expires?: Date;
+}
+
+/**
+ * What the driver checks before it creates anything, each as the preflight checks it: the
+ * credentials in the run's region, the Pulumi CLI and its login, and Docker with Buildx.
+ */
+export interface Prerequisites {
+    /** The region the AWS SDK resolves from the environment (AWS_REGION, the profile), if any. */
+    environmentRegion(): Promise<string | undefined>;
+    /** The caller, by STS in `region`; a failure is thrown classified (an AwsFailure). */
+    caller(region: string): Promise<Caller>;
+    /** The Pulumi CLI, at least as new as the SDK, and its login. */
+    pulumi(): Promise<CheckResult[]>;
+    /** Docker, Buildx, and a build for the image's architecture. */
+    docker(architecture: CpuArchitecture): Promise<CheckResult[]>;
 }
 
 /** What a step gets: the stack under test, its outputs after the last deploy, and a way to deploy again. */
@@ -63,6 +91,7 @@ export interface Step {
 
 export interface E2eDeps extends ToolIo {
     engine: () => Engine;
+    prerequisites: Prerequisites;
     steps: readonly Step[];
     /** The stack's starting config: the dev stack file's. */
     baseConfig: () => Record<string, string>;
@@ -142,65 +171,165 @@ async function teardown(stack: EngineStack, out: (line: string) => void): Promis
     out(`Removed ${stack.name}`);
 }
 
+/** A check as the driver prints it, in one line: what passed, or what did not and how to fix it. */
+export function checkLine(check: CheckResult): string {
+    const mark = check.status === "pass" ? "✔" : check.status === "warn" ? "!" : "✖";
+    return `${mark} ${check.title}: ${check.detail}${check.fix === undefined ? "" : ` (fix: ${check.fix})`}`;
+}
+
+/** Prints the checks, one line each, and says whether all of them let the run go on. */
+function passed(checks: readonly CheckResult[], deps: E2eDeps): boolean {
+    checks.forEach((check) => (check.status === "fail" ? deps.err : deps.out)(checkLine(check)));
+    return checks.every((check) => check.status !== "fail");
+}
+
+const hours = (seconds: number) => `${(seconds / 3600).toFixed(1)} hours`;
+
+/**
+ * The caller's credentials, in the run's region: usable, in the sandbox account, and lasting the
+ * run's budget, so that no step fails midway for want of them.
+ */
+async function credentialsCheck(deps: E2eDeps, region: string, account: string, budgetSeconds: number): Promise<CheckResult> {
+    const title = "AWS credentials";
+    let caller: Caller;
+    try {
+        caller = await deps.prerequisites.caller(region);
+    } catch (error) {
+        if (!(error instanceof AwsFailure)) {
+            throw error;
+        }
+        return fail("credentials", title, error.what, error.fix ?? "run this again");
+    }
+    if (caller.account !== account) {
+        return fail(
+            "credentials",
+            title,
+            `the credentials are for account ${caller.account}, not --account ${account}: refusing to deploy there`,
+            "sign in to the sandbox account (AWS_PROFILE), or give its ID as --account",
+        );
+    }
+    if (caller.expires !== undefined) {
+        const left = caller.expires.getTime() - deps.now().getTime();
+        if (left < budgetSeconds * 1000) {
+            return fail(
+                "credentials",
+                title,
+                `they expire at ${caller.expires.toISOString()}, in ${Math.max(0, Math.floor(left / 60_000))} min, and the run may take ${hours(budgetSeconds)}`,
+                `sign in for a session of at least ${Math.ceil(budgetSeconds / 3600)} hours (the role's MaxSessionDuration, role-duration-seconds, or the SSO session)`,
+            );
+        }
+    }
+    return pass(
+        "credentials",
+        title,
+        `account ${caller.account}, ${caller.expires === undefined ? "credentials that do not expire" : `until ${caller.expires.toISOString()}`}`,
+    );
+}
+
+/**
+ * Everything a run needs before it creates anything: the region, the credentials for the run's
+ * length, the Pulumi CLI and its login, Docker with Buildx. Each is printed in one line.
+ */
+async function prerequisitesMet(deps: E2eDeps, account: string, region: string | undefined, architecture: CpuArchitecture, budgetSeconds: number) {
+    const regionCheck =
+        region === undefined
+            ? fail(
+                  "region",
+                  "Region",
+                  "no region: neither --region, the dev stack file's aws:region nor the environment (AWS_REGION, the profile) names one",
+                  "give --region R",
+              )
+            : pass("region", "Region", region);
+    const [credentials, pulumi, docker] = await Promise.all([
+        region === undefined
+            ? fail("credentials", "AWS credentials", 'not checked until "Region" passes', "give --region R")
+            : credentialsCheck(deps, region, account, budgetSeconds),
+        deps.prerequisites.pulumi(),
+        deps.prerequisites.docker(architecture),
+    ]);
+    return passed([regionCheck, credentials, ...pulumi, ...docker], deps);
+}
+
 async function sweep(deps: E2eDeps, olderThanHours: number): Promise<number> {
+    if (!passed(await deps.prerequisites.pulumi(), deps)) {
+        return 1;
+    }
     const engine = deps.engine();
     const cutoff = deps.now().getTime() - olderThanHours * 3600 * 1000;
-    const stale = (await engine.listStacks()).filter((s) => s.name.startsWith(E2E_PREFIX) && (s.lastUpdate === undefined || s.lastUpdate.getTime() < cutoff));
+    const stacks = await engine.listStacks();
+    const stale = stacks.filter((s) => s.name.startsWith(E2E_PREFIX) && (s.lastUpdate === undefined || s.lastUpdate.getTime() < cutoff));
     deps.out(`${stale.length} ${E2E_PREFIX} stack(s) last updated more than ${olderThanHours} hour(s) ago`);
     let failed = 0;
     for (const { name } of stale) {
         try {
             await teardown(await engine.selectStack(name), deps.out);
+            engine.removeStackFile(name);
         } catch (error) {
             failed++;
             deps.err(`could not remove ${name}: ${(error as Error).message}`);
         }
     }
+    // A stack file whose stack the backend no longer has was left by a run killed outright.
+    const inBackend = new Set(stacks.map((s) => s.name));
+    for (const name of engine.stackFiles().filter((file) => file.startsWith(E2E_PREFIX) && !inBackend.has(file))) {
+        engine.removeStackFile(name);
+        deps.out(`Removed Pulumi.${name}.yaml, whose stack is gone`);
+    }
     return failed === 0 ? 0 : 1;
 }
 
-/** The run: guards, the steps in order, and the teardown whatever happens. */
-async function run(deps: E2eDeps, account: string, region: string | undefined, keep: boolean, steps: readonly Step[]): Promise<number> {
-    const engine = deps.engine();
-    const caller = await engine.callerAccount();
-    if (caller !== account) {
-        deps.err(`the credentials are for account ${caller}, not --account ${account}: refusing to deploy there`);
+/** The run: its prerequisites, then the steps in order, and the teardown whatever happens. */
+async function run(deps: E2eDeps, account: string, regionFlag: string | undefined, keep: boolean, steps: readonly Step[]): Promise<number> {
+    const base = deps.baseConfig();
+    const region = regionFlag ?? base["aws:region"] ?? (await deps.prerequisites.environmentRegion());
+    const config = { ...base, ...(region === undefined ? {} : { "aws:region": region }) };
+    const architecture = parseStackFileConfig(config, "Pulumi.dev.yaml").batchArchitecture;
+    const budgetSeconds = steps.reduce((sum, step) => sum + step.budgetSeconds, 0);
+    if (!(await prerequisitesMet(deps, account, region, architecture, budgetSeconds)) || region === undefined) {
+        deps.err("Nothing was created: fix what failed above, then run this again");
         return 1;
     }
+    const engine = deps.engine();
     const name = `${E2E_PREFIX}${deps.shortId()}`;
     assertE2eStack(name);
-    const config = { ...deps.baseConfig(), ...(region === undefined ? {} : { "aws:region": region }) };
-    const stackRegion = config["aws:region"] ?? "us-east-1";
-    deps.out(`Creating ${name} in account ${account}, ${stackRegion}`);
-    const stack = await engine.createStack(name, config);
     let interrupted: string | undefined;
     let upUnderWay = false;
+    let stack: EngineStack | undefined;
+    // Handled from before the stack exists, so that a signal during its creation still removes it.
     const unsubscribe = deps.onSignal((signal) => {
         interrupted = signal;
         deps.err(`${signal}: stopping, then removing ${name}`);
         if (upUnderWay) {
-            void stack.cancel();
+            void stack?.cancel();
         }
     });
-    const context: StepContext = {
-        stack,
-        account,
-        region: stackRegion,
-        outputs: {},
-        deploy: async (values = {}) => {
-            await stack.setConfig(values);
-            upUnderWay = true;
-            try {
-                context.outputs = await stack.up(deps.out);
-            } finally {
-                upUnderWay = false;
-            }
-            return context.outputs;
-        },
-        log: deps.out,
-    };
     let failed = false;
     try {
+        deps.out(`Creating ${name} in account ${account}, ${region}`);
+        try {
+            stack = await engine.createStack(name, config);
+        } catch (error) {
+            deps.err(`could not create ${name}: ${(error as Error).message.trim().split("\n")[0]}`);
+            return 1;
+        }
+        const created = stack;
+        const context: StepContext = {
+            stack: created,
+            account,
+            region,
+            outputs: {},
+            deploy: async (values = {}) => {
+                await created.setConfig(values);
+                upUnderWay = true;
+                try {
+                    context.outputs = await created.up(deps.out);
+                } finally {
+                    upUnderWay = false;
+                }
+                return context.outputs;
+            },
+            log: deps.out,
+        };
         for (const [i, step] of steps.entries()) {
             if (interrupted !== undefined) {
                 deps.out(`- ${step.name}: not run (${interrupted})`);
@@ -227,11 +356,14 @@ async function run(deps: E2eDeps, account: string, region: string | undefined, k
         }
     } finally {
         unsubscribe();
-        if (keep && interrupted === undefined) {
+        if (stack === undefined) {
+            engine.removeStackFile(name);
+        } else if (keep && interrupted === undefined) {
             deps.out(`Kept ${name}. Remove it with: pulumi destroy --stack ${name} --yes && pulumi stack rm ${name} --yes`);
         } else {
             try {
                 await teardown(stack, deps.out);
+                engine.removeStackFile(name);
             } catch (error) {
                 failed = true;
                 deps.err(`could not remove ${name}: ${(error as Error).message}; npm run test:e2e -- --sweep removes it later`);
@@ -263,7 +395,15 @@ export async function e2e(argv: string[], deps: E2eDeps): Promise<number> {
         (values.plan ? lines : lines.slice(-1)).forEach((line) => deps.out(line));
         return 0;
     }
-    return values.sweep ? sweep(deps, Number(values["older-than-hours"])) : run(deps, values.account!, values.region, values.keep, deps.steps);
+    if (values.sweep) {
+        return sweep(deps, Number(values["older-than-hours"]));
+    }
+    try {
+        return await run(deps, values.account!, values.region, values.keep, deps.steps);
+    } catch (error) {
+        // The dev stack file the run starts from, missing or refused: the caller's to fix.
+        return refuseCaller(error, deps, usage(deps.steps), "dev");
+    }
 }
 
 /** A short random id for a stack name. */

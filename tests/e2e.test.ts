@@ -22,7 +22,9 @@ import {
 import { DescribeStateMachineAliasCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
-import { assertE2eStack, e2e, type E2eDeps, type Engine, type EngineStack, type Step } from "../scripts/e2e";
+import { assertE2eStack, e2e, type E2eDeps, type Engine, type EngineStack, type Prerequisites, type Step } from "../scripts/e2e";
+import { AwsFailure } from "../scripts/aws-calls";
+import { fail, pass } from "../scripts/preflight/check";
 import { automationEngine } from "../scripts/e2e-automation";
 import {
     aliasRoutes,
@@ -40,13 +42,22 @@ import {
     startAsRole,
 } from "../scripts/e2e-reads";
 import { STEPS } from "../scripts/e2e-scenarios";
+import { withEnvironment } from "./support/loopback";
 import { tempDir } from "./support/temp";
 import { serviceError } from "./support/aws-errors";
 
 const ACCOUNT = "123456789012";
 
 /** A stand-in engine that records every call, in order, and fails or hangs where a test says. */
-function standIn(options: { account?: string; failUp?: number; hangUp?: number; stacks?: { name: string; lastUpdate?: Date }[] } = {}) {
+function standIn(
+    options: {
+        failUp?: number;
+        hangUp?: number;
+        failCreate?: boolean;
+        stacks?: { name: string; lastUpdate?: Date }[];
+        files?: string[];
+    } = {},
+) {
     const calls: string[] = [];
     let ups = 0;
     const stack = (name: string): EngineStack => ({
@@ -73,13 +84,40 @@ function standIn(options: { account?: string; failUp?: number; hangUp?: number; 
         remove: async () => void calls.push(`remove ${name}`),
     });
     let release: (() => void) | undefined;
+    const files = new Set(options.files ?? []);
     const engine: Engine = {
-        callerAccount: async () => options.account ?? ACCOUNT,
-        createStack: async (name, config) => (calls.push(`create ${name} ${config["aws:region"]}`), stack(name)),
+        createStack: async (name, config) => {
+            calls.push(`create ${name} ${config["aws:region"]}`);
+            files.add(name);
+            if (options.failCreate) {
+                throw new Error("error: could not create stack: passphrase must be set with PULUMI_CONFIG_PASSPHRASE\n  at a long trace");
+            }
+            return stack(name);
+        },
         selectStack: async (name) => (calls.push(`select ${name}`), stack(name)),
         listStacks: async () => options.stacks ?? [],
+        stackFiles: () => [...files],
+        removeStackFile: (name) => {
+            if (files.delete(name)) {
+                calls.push(`rm Pulumi.${name}.yaml`);
+            }
+        },
     };
-    return { engine, calls };
+    return { engine, calls, files };
+}
+
+/** Prerequisites that all pass, unless a test says otherwise: the sandbox account with static credentials, a CLI and Docker. */
+function prerequisites(overrides: Partial<Prerequisites> = {}, asked: string[] = []): Prerequisites {
+    return {
+        environmentRegion: async () => undefined,
+        caller: async (region) => (asked.push(region), { account: ACCOUNT }),
+        pulumi: async () => [pass("pulumi-cli", "Pulumi CLI", "pulumi v3.276.0"), pass("pulumi-login", "Pulumi backend", "logged in as ci")],
+        docker: async () => [
+            pass("docker", "Docker", "Docker Engine 27.0.0 on linux/arm64"),
+            pass("buildx", "Docker Buildx", "github.com/docker/buildx v0.17.1"),
+        ],
+        ...overrides,
+    };
 }
 
 const step = (name: string, run: Step["run"] = async (context) => void (await context.deploy())): Step => ({
@@ -91,13 +129,21 @@ const step = (name: string, run: Step["run"] = async (context) => void (await co
     run,
 });
 
-async function drive(argv: string[], engine: Engine, steps: readonly Step[], signals: { fire?: (signal: string) => void } = {}) {
+async function drive(
+    argv: string[],
+    engine: Engine,
+    steps: readonly Step[],
+    signals: { fire?: (signal: string) => void } = {},
+    checks: Prerequisites = prerequisites(),
+    baseConfig: () => Record<string, string> = () => ({ "aws:region": "us-east-1", "stock-trader:buyThreshold": "50" }),
+) {
     const out: string[] = [];
     const err: string[] = [];
     const deps: E2eDeps = {
         engine: () => engine,
+        prerequisites: checks,
         steps,
-        baseConfig: () => ({ "aws:region": "us-east-1", "stock-trader:buyThreshold": "50" }),
+        baseConfig,
         now: () => new Date("2026-12-02T12:00:00Z"),
         onSignal: (handler) => {
             signals.fire = handler;
@@ -119,9 +165,17 @@ describe("npm run test:e2e: the driver against a stand-in engine", () => {
             step("second", async () => ({ skipped: "not here" })),
         ]);
         assert.equal(result.code, 0, result.err.join("\n"));
-        assert.deepEqual(calls, ["create e2e-a1b2c3d4 eu-west-1", "config e2e-a1b2c3d4 {}", "up e2e-a1b2c3d4", "destroy e2e-a1b2c3d4", "remove e2e-a1b2c3d4"]);
+        assert.deepEqual(calls, [
+            "create e2e-a1b2c3d4 eu-west-1",
+            "config e2e-a1b2c3d4 {}",
+            "up e2e-a1b2c3d4",
+            "destroy e2e-a1b2c3d4",
+            "remove e2e-a1b2c3d4",
+            "rm Pulumi.e2e-a1b2c3d4.yaml",
+        ]);
+        const steps = result.out.slice(result.out.findIndex((line) => line.startsWith("Creating ")));
         assert.deepEqual(
-            result.out.filter((line) => /^[▶✔✖-] /.test(line)),
+            steps.filter((line) => /^[▶✔✖-] /.test(line)),
             ["▶ 1/2 first", "✔ first (0.0 s)", "▶ 2/2 second", "- second skipped (0.0 s): not here"],
         );
     });
@@ -132,7 +186,7 @@ describe("npm run test:e2e: the driver against a stand-in engine", () => {
         assert.equal(result.code, 1);
         assert.ok(result.out.includes("✖ deploy (0.0 s): update failed"), result.out.join("\n"));
         assert.ok(result.out.includes("- after: not run (a step before it failed)"));
-        assert.deepEqual(calls.slice(-2), ["destroy e2e-a1b2c3d4", "remove e2e-a1b2c3d4"]);
+        assert.deepEqual(calls.slice(-3), ["destroy e2e-a1b2c3d4", "remove e2e-a1b2c3d4", "rm Pulumi.e2e-a1b2c3d4.yaml"]);
     });
 
     it("on SIGINT during up cancels the update, runs nothing more, destroys and removes the stack, and exits 1", async () => {
@@ -152,25 +206,158 @@ describe("npm run test:e2e: the driver against a stand-in engine", () => {
             "cancel e2e-a1b2c3d4",
             "destroy e2e-a1b2c3d4",
             "remove e2e-a1b2c3d4",
+            "rm Pulumi.e2e-a1b2c3d4.yaml",
         ]);
         assert.ok(result.out.includes("- after: not run (SIGINT)"));
         assert.equal(signals.fire, undefined, "the handler is removed when the run ends");
+    });
+
+    it("says a step is still running every progress interval while it lasts, on a pipe as on a terminal", async () => {
+        const { engine } = standIn();
+        // The step lasts six progress intervals; the timers fire in order, so the lines come first.
+        const slow = step("slow", () => new Promise((resolve) => setTimeout(resolve, 300)));
+        const result = await withEnvironment({ STOCK_TRADER_PROGRESS_SECONDS: "0.05" }, () => drive(["--account", ACCOUNT], engine, [slow]));
+        assert.equal(result.code, 0, result.err.join("\n"));
+        const progress = result.out.filter((line) => line.startsWith("… "));
+        assert.ok(progress.length >= 1, result.out.join("\n"));
+        progress.forEach((line) => assert.match(line, /^… slow: still running after \d+\.\d s$/));
+        assert.ok(result.out.indexOf(progress[0]) < result.out.findIndex((line) => line.startsWith("✔ slow")));
     });
 
     it("with --keep leaves the stack and prints how to remove it", async () => {
         const { engine, calls } = standIn();
         const result = await drive(["--account", ACCOUNT, "--keep"], engine, [step("deploy")]);
         assert.equal(result.code, 0);
-        assert.ok(!calls.some((call) => call.startsWith("destroy")));
+        assert.ok(!calls.some((call) => call.startsWith("destroy") || call.startsWith("rm ")));
         assert.equal(result.out.at(-1), "Kept e2e-a1b2c3d4. Remove it with: pulumi destroy --stack e2e-a1b2c3d4 --yes && pulumi stack rm e2e-a1b2c3d4 --yes");
     });
 
     it("refuses to deploy to an account other than --account, creating nothing, and exits 1", async () => {
-        const { engine, calls } = standIn({ account: "210987654321" });
+        const { engine, calls } = standIn();
+        const result = await drive(["--account", ACCOUNT], engine, [step("deploy")], {}, prerequisites({ caller: async () => ({ account: "210987654321" }) }));
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, [
+            `✖ AWS credentials: the credentials are for account 210987654321, not --account ${ACCOUNT}: refusing to deploy there (fix: sign in to the sandbox account (AWS_PROFILE), or give its ID as --account)`,
+            "Nothing was created: fix what failed above, then run this again",
+        ]);
+        assert.deepEqual(calls, []);
+    });
+
+    it("checks every prerequisite before it creates anything, one line each with no trace, and stops on any failure", async () => {
+        const cases: [string, Partial<Prerequisites>, string][] = [
+            [
+                "credentials AWS finds expired",
+                {
+                    caller: async () => {
+                        throw new AwsFailure("credentials", "ExpiredToken", "sts:GetCallerIdentity", "", "the AWS credentials have expired", "sign in again");
+                    },
+                },
+                "✖ AWS credentials: the AWS credentials have expired (fix: sign in again)",
+            ],
+            [
+                "credentials that end before the run's budget",
+                { caller: async () => ({ account: ACCOUNT, expires: new Date("2026-12-02T12:30:00Z") }) },
+                "✖ AWS credentials: they expire at 2026-12-02T12:30:00.000Z, in 30 min, and the run may take 1.0 hours " +
+                    "(fix: sign in for a session of at least 1 hours (the role's MaxSessionDuration, role-duration-seconds, or the SSO session))",
+            ],
+            [
+                "no Pulumi CLI",
+                { pulumi: async () => [fail("pulumi-cli", "Pulumi CLI", "pulumi is not on PATH", "install the Pulumi CLI")] },
+                "✖ Pulumi CLI: pulumi is not on PATH (fix: install the Pulumi CLI)",
+            ],
+            [
+                "a backend not logged in",
+                {
+                    pulumi: async () => [
+                        pass("pulumi-cli", "Pulumi CLI", "pulumi v3.276.0"),
+                        fail("pulumi-login", "Pulumi backend", "not logged in to a backend", "pulumi login"),
+                    ],
+                },
+                "✖ Pulumi backend: not logged in to a backend (fix: pulumi login)",
+            ],
+            [
+                "Docker without Buildx",
+                {
+                    docker: async () => [
+                        pass("docker", "Docker", "Docker Engine 27.0.0"),
+                        fail("buildx", "Docker Buildx", "the Buildx plugin is missing", "install it"),
+                    ],
+                },
+                "✖ Docker Buildx: the Buildx plugin is missing (fix: install it)",
+            ],
+        ];
+        for (const [label, overrides, line] of cases) {
+            const { engine, calls } = standIn();
+            const result = await drive(
+                ["--account", ACCOUNT],
+                engine,
+                Array.from({ length: 60 }, (_, i) => step(`s${i}`)),
+                {},
+                prerequisites(overrides),
+            );
+            assert.equal(result.code, 1, label);
+            assert.deepEqual(result.err, [line, "Nothing was created: fix what failed above, then run this again"], label);
+            assert.deepEqual(calls, [], label);
+        }
+        const lasting = await drive(
+            ["--account", ACCOUNT],
+            standIn().engine,
+            [step("one")],
+            {},
+            prerequisites({ caller: async () => ({ account: ACCOUNT, expires: new Date("2026-12-02T13:00:00Z") }) }),
+        );
+        assert.equal(lasting.code, 0, lasting.err.join("\n"));
+        assert.ok(lasting.out.includes(`✔ AWS credentials: account ${ACCOUNT}, until 2026-12-02T13:00:00.000Z`), lasting.out.join("\n"));
+    });
+
+    it("takes the region from --region, else the dev stack file, else the environment, and asks STS there; with none, says so and creates nothing", async () => {
+        const regionOf = async (argv: string[], fileRegion: string | undefined, environment: string | undefined) => {
+            const asked: string[] = [];
+            const { engine, calls } = standIn();
+            const result = await drive(
+                ["--account", ACCOUNT, ...argv],
+                engine,
+                [step("deploy")],
+                {},
+                prerequisites({ environmentRegion: async () => environment }, asked),
+                (): Record<string, string> => (fileRegion === undefined ? {} : { "aws:region": fileRegion }),
+            );
+            return { result, asked, created: calls[0] };
+        };
+        const flag = await regionOf(["--region", "eu-west-1"], "us-east-1", "ap-south-1");
+        assert.deepEqual([flag.asked, flag.created], [["eu-west-1"], "create e2e-a1b2c3d4 eu-west-1"]);
+        const file = await regionOf([], "us-west-2", "ap-south-1");
+        assert.deepEqual([file.asked, file.created], [["us-west-2"], "create e2e-a1b2c3d4 us-west-2"]);
+        const environment = await regionOf([], undefined, "ap-south-1");
+        assert.deepEqual([environment.asked, environment.created], [["ap-south-1"], "create e2e-a1b2c3d4 ap-south-1"]);
+        const none = await regionOf([], undefined, undefined);
+        assert.equal(none.result.code, 1);
+        assert.deepEqual([none.asked, none.created], [[], undefined]);
+        assert.equal(
+            none.result.err[0],
+            "✖ Region: no region: neither --region, the dev stack file's aws:region nor the environment (AWS_REGION, the profile) names one (fix: give --region R)",
+        );
+    });
+
+    it("refuses a dev stack file the program would refuse, naming the file and the key, before anything is created", async () => {
+        const { engine, calls } = standIn();
+        const result = await drive(["--account", ACCOUNT], engine, [step("deploy")], {}, prerequisites(), () => ({
+            "aws:region": "us-east-1",
+            "stock-trade:buyThreshold": "50",
+        }));
+        assert.equal(result.code, 2);
+        assert.match(result.err[0], /^Invalid stack configuration in Pulumi\.dev\.yaml:$/);
+        assert.match(result.err[1], /stock-trade:buyThreshold .*did you mean stock-trader:buyThreshold\?/);
+        assert.deepEqual(calls, []);
+    });
+
+    it("says in one line that the stack could not be created, removes its stack file, and exits 1", async () => {
+        const { engine, calls, files } = standIn({ failCreate: true });
         const result = await drive(["--account", ACCOUNT], engine, [step("deploy")]);
         assert.equal(result.code, 1);
-        assert.deepEqual(result.err, [`the credentials are for account 210987654321, not --account ${ACCOUNT}: refusing to deploy there`]);
-        assert.deepEqual(calls, []);
+        assert.deepEqual(result.err, ["could not create e2e-a1b2c3d4: error: could not create stack: passphrase must be set with PULUMI_CONFIG_PASSPHRASE"]);
+        assert.deepEqual(calls, ["create e2e-a1b2c3d4 us-east-1", "rm Pulumi.e2e-a1b2c3d4.yaml"]);
+        assert.deepEqual([...files], []);
     });
 
     it("touches only e2e- stacks", () => {
@@ -200,10 +387,40 @@ describe("npm run test:e2e: the driver against a stand-in engine", () => {
             "destroy e2e-never-updated",
             "remove e2e-never-updated",
         ]);
-        assert.equal(result.out[0], "2 e2e- stack(s) last updated more than 6 hour(s) ago");
+        assert.ok(result.out.includes("2 e2e- stack(s) last updated more than 6 hour(s) ago"), result.out.join("\n"));
         const recent = standIn({ stacks: [{ name: "e2e-old", lastUpdate: hoursAgo(7) }] });
         await drive(["--sweep", "--older-than-hours", "8"], recent.engine, []);
         assert.deepEqual(recent.calls, []);
+    });
+
+    it("sweeps the stack files a killed run left, whose stacks are gone, and keeps those of stacks still there", async () => {
+        const hoursAgo = (h: number) => new Date(new Date("2026-12-02T12:00:00Z").getTime() - h * 3600_000);
+        const { engine, calls, files } = standIn({
+            stacks: [
+                { name: "e2e-running", lastUpdate: hoursAgo(1) },
+                { name: "e2e-old", lastUpdate: hoursAgo(7) },
+            ],
+            files: ["e2e-running", "e2e-old", "e2e-killed"],
+        });
+        const result = await drive(["--sweep"], engine, []);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(calls, ["select e2e-old", "destroy e2e-old", "remove e2e-old", "rm Pulumi.e2e-old.yaml", "rm Pulumi.e2e-killed.yaml"]);
+        assert.ok(result.out.includes("Removed Pulumi.e2e-killed.yaml, whose stack is gone"));
+        assert.deepEqual([...files], ["e2e-running"]);
+    });
+
+    it("sweeps nothing without the Pulumi CLI or its login, saying so in one line each", async () => {
+        const { engine, calls } = standIn({ stacks: [{ name: "e2e-old" }] });
+        const result = await drive(
+            ["--sweep"],
+            engine,
+            [],
+            {},
+            prerequisites({ pulumi: async () => [fail("pulumi-cli", "Pulumi CLI", "pulumi is not on PATH", "install it")] }),
+        );
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, ["✖ Pulumi CLI: pulumi is not on PATH (fix: install it)"]);
+        assert.deepEqual(calls, []);
     });
 
     it("exits 2 on bad usage, naming the flag: no account, a misshapen one, --sweep with --account", async () => {
@@ -298,6 +515,14 @@ else if (has("up") || has("destroy")) { console.log("Updating (e2e-a1b2c3d4)"); 
             await stack.destroy(() => undefined);
             await stack.remove();
             assert.deepEqual(await engine.listStacks(), [{ name: "e2e-old", lastUpdate: new Date("2026-12-01T00:00:00Z") }]);
+            // The project's e2e stack files, and only those; a removed one is gone, and removing it twice is no error.
+            for (const name of ["dev", "e2e-a1b2c3d4", "e2e-killed"]) {
+                fs.writeFileSync(path.join(project, `Pulumi.${name}.yaml`), "config: {}\n");
+            }
+            assert.deepEqual(engine.stackFiles().sort(), ["e2e-a1b2c3d4", "e2e-killed"]);
+            engine.removeStackFile("e2e-killed");
+            engine.removeStackFile("e2e-killed");
+            assert.deepEqual(fs.readdirSync(project).sort(), ["Pulumi.dev.yaml", "Pulumi.e2e-a1b2c3d4.yaml", "Pulumi.yaml"]);
         } finally {
             process.env.PATH = saved;
         }

@@ -83,11 +83,18 @@ const TOOLS: { script: string; main: Main; usage: string; options: OptionTable; 
             e2e(argv, {
                 ...io,
                 engine: () => ({
-                    callerAccount: async () => "000000000000",
                     createStack: () => Promise.reject(new Error("no stack")),
                     selectStack: () => Promise.reject(new Error("no stack")),
                     listStacks: async () => [],
+                    stackFiles: () => [],
+                    removeStackFile: () => undefined,
                 }),
+                prerequisites: {
+                    environmentRegion: async () => undefined,
+                    caller: async () => ({ account: "000000000000" }),
+                    pulumi: async () => [],
+                    docker: async () => [],
+                },
                 steps: E2E_STEPS,
                 baseConfig: () => ({}),
                 now: () => new Date(0),

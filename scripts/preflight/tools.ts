@@ -25,13 +25,20 @@ const versionNumbers = (text: string) => /(\d+)\.(\d+)\.(\d+)/.exec(text)?.slice
 
 /** The Pulumi CLI, its backend login, and the stack. */
 export async function pulumiChecks(stack: string): Promise<CheckResult[]> {
+    const [cli, login] = await pulumiCliChecks();
+    if (login.status !== "pass") {
+        // Without a CLI, the login was not checked either: the stack waits for the CLI.
+        const waitsFor = login.detail.startsWith("not checked") ? "Pulumi CLI" : "Pulumi backend";
+        return [cli, login, notChecked("pulumi-stack", "Pulumi stack", waitsFor)];
+    }
+    return [cli, login, await stackCheck(stack)];
+}
+
+/** The Pulumi CLI, at least as new as the SDK, and its login to a backend. */
+export async function pulumiCliChecks(): Promise<[CheckResult, CheckResult]> {
     const version = await runCommand("pulumi", ["version"]);
     if (version.missing) {
-        return [
-            fail("pulumi-cli", "Pulumi CLI", "pulumi is not on PATH", INSTALL_PULUMI),
-            notChecked("pulumi-login", "Pulumi backend", "Pulumi CLI"),
-            notChecked("pulumi-stack", "Pulumi stack", "Pulumi CLI"),
-        ];
+        return [fail("pulumi-cli", "Pulumi CLI", "pulumi is not on PATH", INSTALL_PULUMI), notChecked("pulumi-login", "Pulumi backend", "Pulumi CLI")];
     }
     const found = versionNumbers(version.stdout);
     const needed = versionNumbers(PULUMI_SDK_VERSION)!;
@@ -57,11 +64,13 @@ export async function pulumiChecks(stack: string): Promise<CheckResult[]> {
                 `not logged in to a backend${whoami.missing ? "" : `: ${failure(whoami.stderr, whoami.code)}`}`,
                 "pulumi login (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or pulumi login s3://BUCKET or --local for a self-managed backend",
             ),
-            notChecked("pulumi-stack", "Pulumi stack", "Pulumi backend"),
         ];
     }
-    const login = pass("pulumi-login", "Pulumi backend", `logged in as ${firstLine(whoami.stdout)}`);
+    return [cli, pass("pulumi-login", "Pulumi backend", `logged in as ${firstLine(whoami.stdout)}`)];
+}
 
+/** Whether the backend has the stack. */
+async function stackCheck(stack: string): Promise<CheckResult> {
     const ls = await runCommand("pulumi", ["stack", "ls", "--json", "--non-interactive"]);
     let names: string[] | undefined;
     try {
@@ -69,23 +78,21 @@ export async function pulumiChecks(stack: string): Promise<CheckResult[]> {
     } catch {
         names = undefined;
     }
-    const stackCheck =
-        names === undefined
-            ? warn(
-                  "pulumi-stack",
-                  "Pulumi stack",
-                  `could not list the stacks: ${(!ls.missing && firstLine(ls.stderr)) || "pulumi stack ls printed no JSON"}`,
-                  "run pulumi stack ls to see why",
-              )
-            : names.some((name) => name === stack || name.endsWith(`/${stack}`))
-              ? pass("pulumi-stack", "Pulumi stack", `${stack} exists`)
-              : fail(
-                    "pulumi-stack",
-                    "Pulumi stack",
-                    `no stack ${stack} in this backend`,
-                    `pulumi stack init ${stack} (it reads its config from Pulumi.${stack}.yaml)`,
-                );
-    return [cli, login, stackCheck];
+    return names === undefined
+        ? warn(
+              "pulumi-stack",
+              "Pulumi stack",
+              `could not list the stacks: ${(!ls.missing && firstLine(ls.stderr)) || "pulumi stack ls printed no JSON"}`,
+              "run pulumi stack ls to see why",
+          )
+        : names.some((name) => name === stack || name.endsWith(`/${stack}`))
+          ? pass("pulumi-stack", "Pulumi stack", `${stack} exists`)
+          : fail(
+                "pulumi-stack",
+                "Pulumi stack",
+                `no stack ${stack} in this backend`,
+                `pulumi stack init ${stack} (it reads its config from Pulumi.${stack}.yaml)`,
+            );
 }
 
 /** Docker's name for a machine architecture, as `docker version` reports the engine's. */
