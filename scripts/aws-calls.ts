@@ -6,7 +6,7 @@
  */
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from "@aws-sdk/client-sfn";
 import { REDRIVE_WINDOW_DAYS } from "../model/platform-rules";
-import { secondsFrom, stillRunning } from "./progress";
+import { callTimeoutMs, stillRunning, TIMEOUT_VARIABLE } from "./progress";
 
 /** A failure to report in one line (or, with --json, one JSON document), with exit code 1. */
 export class ExecuteError extends Error {}
@@ -87,12 +87,6 @@ export const THROTTLED: readonly string[] = ["ThrottlingException"];
  * ConflictException while a deploy publishes a version (API reference, "DeleteStateMachineVersion").
  */
 export const THROTTLED_OR_CONFLICTING: readonly string[] = [...THROTTLED, "ConflictException"];
-
-/** The variable that sets how long one attempt of a call may take, in seconds. */
-export const TIMEOUT_VARIABLE = "STOCK_TRADER_AWS_TIMEOUT_SECONDS";
-
-/** How long one attempt of a call may take before it counts as not answered: 30 s, or STOCK_TRADER_AWS_TIMEOUT_SECONDS. */
-export const callTimeoutMs = (): number => secondsFrom(TIMEOUT_VARIABLE, 30);
 
 /** The client settings every tool's AWS client gets: the region, and the timeout of each attempt, which fails the call rather than only warning. */
 export function clientConfig(region: string) {
@@ -199,7 +193,7 @@ export function classify(action: string, resource: string, error: unknown): AwsF
         return failure(
             "credentials",
             e.name,
-            `the AWS credentials have expired (${e.name})`,
+            `the AWS credentials have expired: AWS answered ${on} with ${e.name}`,
             "sign in again (aws sso login) or renew the session, then run this again",
         );
     }
@@ -207,7 +201,7 @@ export function classify(action: string, resource: string, error: unknown): AwsF
         return failure(
             "credentials",
             e.name,
-            `AWS does not accept the credentials (${e.name}: ${e.message})`,
+            `AWS does not accept the credentials for ${on} (${e.name}: ${e.message})`,
             "check AWS_PROFILE, or the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY pair",
         );
     }

@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError } from "../model/config";
 import { nearestKey } from "../model/nearest";
 import { PROJECT_ROOT } from "../model/project";
+import { checkWaitVariables, VariableError } from "./progress";
 import { StackFileError } from "./stack-files";
 
 /** Bad usage: the tools print the message, in one line with where their help is, and exit 2. */
@@ -107,6 +108,11 @@ export function parseCommand<F extends Flags & OptionTable>(argv: string[], opti
     if (Object.hasOwn(options, "help") && argv.includes("--help")) {
         return parse(["--help"]);
     }
+    try {
+        checkWaitVariables();
+    } catch (error) {
+        throw error instanceof VariableError ? new UsageError(error.message) : error;
+    }
     let parsed;
     try {
         parsed = parse(argv);
@@ -142,9 +148,10 @@ function parseProblem(error: NodeJS.ErrnoException, flags: readonly string[]): s
             return `unknown flag ${quoted}${near === undefined ? "" : `; did you mean --${near.slice("flag:".length)}?`}`;
         }
         case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-            return /does not take an argument/.test(error.message) ? `${quoted} takes no value` : `${quoted} needs a value`;
+            return error.message.includes("does not take an argument") ? `${quoted} takes no value` : `${quoted} needs a value`;
         case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
             return `unexpected argument ${quoted}: this tool takes only flags`;
+        case undefined:
         default:
             return error.message;
     }

@@ -68,7 +68,11 @@ async function accountChecks(stack: string, raw: Record<string, string>, config:
 }
 
 /** Runs every check; the machine's and the account's at once. */
-export async function preflight(stack: string, raw: Record<string, string>, config: StackConfig = parseStackFileConfig(raw, `Pulumi.${stack}.yaml`)): Promise<PreflightReport> {
+export async function preflight(
+    stack: string,
+    raw: Record<string, string>,
+    config: StackConfig = parseStackFileConfig(raw, `Pulumi.${stack}.yaml`),
+): Promise<PreflightReport> {
     const [pulumi, docker, account] = await Promise.all([pulumiChecks(stack), dockerChecks(config.batchArchitecture), accountChecks(stack, raw, config)]);
     const checks = [...pulumi, ...docker, ...account.checks];
     const count = (status: CheckStatus) => checks.filter((c) => c.status === status).length;

@@ -416,10 +416,12 @@ export async function prune(argv: string[], deps: PruneDeps = defaultDeps): Prom
             const plan = planVersions({ ...facts, keep: keep.keep, now: deps.now() });
             const dryRun = values["dry-run"];
             if (!dryRun) {
-                const say = everyInterval(deps.err);
+                // A line on standard error every progress interval of the tool's clock, and one at the end.
+                const say = everyInterval(deps.err, () => deps.now().getTime());
                 for (const [i, decision] of plan.entries()) {
                     await (decision.kept ? holdImages : removeVersion)(clients, decision.version, deps);
-                    say(`… ${i + 1} of ${plan.length} versions ${i + 1 === plan.length ? "done" : "done so far"}`);
+                    const last = i + 1 === plan.length;
+                    say(`… ${i + 1} of ${plan.length} versions ${last ? "done" : "done so far"}`, last);
                 }
             }
             const functions = await planFunctions(

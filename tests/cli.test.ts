@@ -35,13 +35,22 @@ describe("the tools' shared command line", () => {
     it("reads a repeated flag's every value against its form", () => {
         const options = { stack: { type: "string", multiple: true, pattern: STACK_NAME } } as const satisfies OptionTable;
         assert.deepEqual(parseFlags(["--stack", "dev", "--stack", "prod"], options).stack, ["dev", "prod"]);
-        assert.equal(thrown(() => parseFlags(["--stack", "dev", "--stack", "a b"], options), UsageError).message, `--stack must be ${STACK_NAME.form} (got a b)`);
+        assert.equal(
+            thrown(() => parseFlags(["--stack", "dev", "--stack", "a b"], options), UsageError).message,
+            `--stack must be ${STACK_NAME.form} (got a b)`,
+        );
     });
 
     it("words the errors that are the caller's to fix, and only those", () => {
         const usage = "usage: npm run tool";
-        assert.equal(callerProblem(new UsageError("--runs must be an integer"), usage), "--runs must be an integer; npm run tool -- --help lists what it takes");
-        assert.equal(callerProblem(new UsageError("no --account"), "usage: npm run test:e2e -- --account ID"), "no --account; npm run test:e2e -- --help lists what it takes");
+        assert.equal(
+            callerProblem(new UsageError("--runs must be an integer"), usage),
+            "--runs must be an integer; npm run tool -- --help lists what it takes",
+        );
+        assert.equal(
+            callerProblem(new UsageError("no --account"), "usage: npm run test:e2e -- --account ID"),
+            "no --account; npm run test:e2e -- --help lists what it takes",
+        );
         let refused: unknown;
         try {
             parseConfig({ buyThreshold: "200" });

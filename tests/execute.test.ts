@@ -11,7 +11,7 @@ import {
     type HistoryEvent,
 } from "@aws-sdk/client-sfn";
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, type DescribeTasksCommandOutput } from "@aws-sdk/client-ecs";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { localResources } from "../local/stand-ins";
 import { parseConfig } from "../model/config";
 import { buildWorkflow } from "../model/workflow";
@@ -21,6 +21,7 @@ import { batchRequest, rerunRefusal, sdkShape } from "../scripts/rerun";
 import { StandIns } from "./support/stand-in";
 import { runTool } from "./support/tool";
 import { serviceError, noCredentials } from "./support/aws-errors";
+import { withEnvironment } from "./support/loopback";
 
 const ACCOUNT = "123456789012";
 const STATE_MACHINE = `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:trading-workflow-state-machine`;
@@ -30,9 +31,19 @@ const TASK = `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/batch-cluster/0f1e2d3c4b5a69
 const fn = (name: string) => `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${name}`;
 const T0 = Date.parse("2026-11-28T10:00:00.000Z");
 
-const sfn = mockClient(SFNClient);
-const logs = mockClient(CloudWatchLogsClient);
-const ecs = mockClient(ECSClient);
+let sfn: AwsClientStub<SFNClient>;
+let logs: AwsClientStub<CloudWatchLogsClient>;
+let ecs: AwsClientStub<ECSClient>;
+
+/** Mocks the clients for the tests of the describe it is called in only, not for the files a parallel worker runs next. */
+function mockedClients(): void {
+    before(() => {
+        sfn = mockClient(SFNClient);
+        logs = mockClient(CloudWatchLogsClient);
+        ecs = mockClient(ECSClient);
+    });
+    after(() => [sfn, logs, ecs].forEach((client) => client.restore()));
+}
 
 /** History events as GetExecutionHistory returns them: ids from 1, each 100 ms after the last. */
 class History {
@@ -203,6 +214,7 @@ async function run(argv: string[], outputs: Record<string, unknown> = {}): Promi
 const commandsSent = () => sfn.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
 
 describe("npm run execute (against mocked AWS clients)", () => {
+    mockedClients();
     beforeEach(() => {
         sfn.reset();
         logs.reset();
@@ -289,6 +301,24 @@ describe("npm run execute (against mocked AWS clients)", () => {
         // Events arrived in polls 1-3: 1 s each time; then nine idle polls back off by 1.5 up to 10 s.
         assert.deepEqual(result.sleeps, [1000, 1000, 1000, 1500, 2250, 3375, 5062.5, 7593.75, 10000, 10000, 10000, 10000]);
         assert.ok(sfn.commandCalls(GetExecutionHistoryCommand).every((c) => c.args[0].input.reverseOrder === true));
+    });
+
+    it("while it follows, says every progress interval of quiet that the execution is still running, in which state, on standard error", async () => {
+        sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+        let polls = 0;
+        // Two polls with events, then fourteen without (the waits between polls are the clock), then the rest.
+        serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT }, 4, 0, { progressing: () => ++polls <= 2 || polls > 16 });
+        const result = await withEnvironment({ STOCK_TRADER_PROGRESS_SECONDS: "20" }, () => run(["--state-machine-arn", STATE_MACHINE]));
+        assert.equal(result.code, 0, result.err.join("\n"));
+        // A line only once 20 s of waits have passed since the last event or the last line, each naming where the execution is.
+        const waited = result.err.map((line) => {
+            const match = new RegExp(`^… ${EXECUTION} is still RUNNING, in Buy or Sell\\?, (\\d+) s since its last event$`).exec(line);
+            assert.ok(match, line);
+            return Number(match[1]);
+        });
+        assert.ok(waited.length >= 3, result.err.join("\n"));
+        waited.forEach((s, i) => assert.ok(s - (waited[i - 1] ?? 0) >= 20, `${s} s after ${waited[i - 1] ?? 0} s`));
+        assert.match(result.out.join("\n"), /Status: SUCCEEDED/);
     });
 
     it("rides out throttled polls and still follows the execution to its end", async () => {
@@ -682,7 +712,8 @@ describe("npm run execute (against mocked AWS clients)", () => {
         [
             "invalid credentials",
             serviceError("UnrecognizedClientException", "The security token included in the request is invalid."),
-            "AWS does not accept the credentials (UnrecognizedClientException: The security token included in the request is invalid.): " +
+            `AWS does not accept the credentials for states:StartExecution on ${STATE_MACHINE} (UnrecognizedClientException:` +
+                " The security token included in the request is invalid.): " +
                 "check AWS_PROFILE, or the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY pair",
         ],
         [
@@ -843,6 +874,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
 });
 
 describe("npm run execute --rerun-batch (against mocked AWS clients)", () => {
+    mockedClients();
     const TRADE_ID = (JSON.parse(TRADE) as { id: string }).id;
     const NEW_TASK = `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/batch-cluster/a1b2c3d4e5f60718293a4b5c6d7e8f90`;
     const NETWORK = { subnetIds: '["subnet-0123456789abcdef0"]', securityGroupIds: '["sg-0123456789abcdef0"]' };

@@ -16,7 +16,7 @@ import {
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { PROJECT_ROOT } from "../model/project";
 import { main, preflight, renderPreflight, type PreflightReport } from "../scripts/preflight";
 import {
@@ -44,10 +44,10 @@ const PUBLIC = "subnet-0aaaaaaaaaaaaaaa1";
 const PRIVATE = "subnet-0bbbbbbbbbbbbbbb2";
 const GROUP = "sg-0123456789abcdef0";
 
-const sts = mockClient(STSClient);
-const ec2 = mockClient(EC2Client);
-const iam = mockClient(IAMClient);
-const quotas = mockClient(ServiceQuotasClient);
+let sts: AwsClientStub<STSClient>;
+let ec2: AwsClientStub<EC2Client>;
+let iam: AwsClientStub<IAMClient>;
+let quotas: AwsClientStub<ServiceQuotasClient>;
 
 /** An AWS error as the SDK throws it: the service's error code as the name. */
 const awsError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: "client", $metadata: { httpStatusCode: 400 } });
@@ -156,6 +156,14 @@ describe("npm run preflight", () => {
         AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE,
     };
     let tools: StandIns;
+    // Mocked for these tests only, not for the files a parallel worker runs next.
+    before(() => {
+        sts = mockClient(STSClient);
+        ec2 = mockClient(EC2Client);
+        iam = mockClient(IAMClient);
+        quotas = mockClient(ServiceQuotasClient);
+    });
+    after(() => [sts, ec2, iam, quotas].forEach((client) => client.restore()));
     beforeEach(() => {
         for (const mock of [sts, ec2, iam, quotas]) mock.reset();
         tools = new StandIns();
@@ -788,7 +796,11 @@ describe("npm run preflight", () => {
             const expired = (await preflight("dev", raw())).checks[7];
             assert.deepEqual(
                 [expired.status, expired.detail, expired.fix],
-                ["fail", "the AWS credentials have expired (ExpiredToken)", "sign in again (aws sso login) or renew the session, then run this again"],
+                [
+                    "fail",
+                    "the AWS credentials have expired: AWS answered sts:GetCallerIdentity with ExpiredToken",
+                    "sign in again (aws sso login) or renew the session, then run this again",
+                ],
             );
             sts.reset();
             healthyAccount();
@@ -1031,7 +1043,7 @@ describe("npm run preflight", () => {
                     id: "credentials",
                     title: "AWS credentials",
                     status: "fail",
-                    detail: "AWS does not accept the credentials (InvalidClientTokenId: The security token included in the request is invalid.)",
+                    detail: "AWS does not accept the credentials for sts:GetCallerIdentity (InvalidClientTokenId: The security token included in the request is invalid.)",
                     fix: "check AWS_PROFILE, or the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY pair",
                 },
                 { id: "ecs-service-linked-role", title: "ECS service-linked role", status: "fail", ...waitFor("AWS credentials") },

@@ -18,16 +18,17 @@ import {
     ListTagsForResourceCommand,
     SFNClient,
 } from "@aws-sdk/client-sfn";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { planFunctionVersions, planVersions, type ExecutionOnVersion, type Version } from "../model/versions";
 import { prune, type PruneDeps } from "../scripts/prune";
 import { serviceError } from "./support/aws-errors";
+import { withEnvironment } from "./support/loopback";
 
-const sfn = mockClient(SFNClient);
-const ecs = mockClient(ECSClient);
-const ecr = mockClient(ECRClient);
-const lambda = mockClient(LambdaClient);
+let sfn: AwsClientStub<SFNClient>;
+let ecs: AwsClientStub<ECSClient>;
+let ecr: AwsClientStub<ECRClient>;
+let lambda: AwsClientStub<LambdaClient>;
 
 const MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:trading-workflow-state-machine";
 const NOW = new Date("2026-12-02T12:00:00Z");
@@ -39,14 +40,14 @@ const REPOSITORY = "batch-repo-1a2b3c4";
 /** The checker function; workflow version n invokes its version n. */
 const CHECKER = "arn:aws:lambda:us-east-1:123456789012:function:trading-stock-checker-1a2b3c4";
 
-async function run(argv: string[], outputs: Record<string, unknown> = { stateMachineArn: MACHINE }) {
+async function run(argv: string[], outputs: Record<string, unknown> = { stateMachineArn: MACHINE }, now: () => Date = () => NOW) {
     const out: string[] = [];
     const err: string[] = [];
     const slept: number[] = [];
     const deps: PruneDeps = {
         stackOutputs: async () => outputs,
         sleep: async (ms) => void slept.push(ms),
-        now: () => NOW,
+        now,
         out: (l) => out.push(...l.split("\n")),
         err: (l) => err.push(l),
     };
@@ -139,14 +140,36 @@ function account(keepTag = "2") {
 }
 
 describe("npm run prune-versions (against mocked AWS clients)", () => {
+    // The clients stay mocked for these tests only, not for the files a parallel worker runs next.
+    before(() => {
+        sfn = mockClient(SFNClient);
+        ecs = mockClient(ECSClient);
+        ecr = mockClient(ECRClient);
+        lambda = mockClient(LambdaClient);
+    });
     beforeEach(() => {
         sfn.reset();
         ecs.reset();
         ecr.reset();
         lambda.reset();
     });
-    // The clients stay mocked for these tests only, not for the files a parallel worker runs next.
-    after(() => [sfn, ecs, ecr].forEach((client) => client.restore()));
+    after(() => [sfn, ecs, ecr, lambda].forEach((client) => client.restore()));
+
+    it("says on standard error how many versions it has done, every progress interval of its clock and at the end", async () => {
+        account();
+        // Each reading of the clock is 10 s after the last; a line every 25 s.
+        let ticks = 0;
+        const clock = () => new Date(NOW.getTime() + 10_000 * ticks++);
+        const result = await withEnvironment({ STOCK_TRADER_PROGRESS_SECONDS: "25" }, () => run(["--stack", "prod"], { stateMachineArn: MACHINE }, clock));
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.ok(result.err.length >= 2 && result.err.length < 6, result.err.join("\n"));
+        result.err.slice(0, -1).forEach((line) => assert.match(line, /^… [1-5] of 6 versions done so far$/));
+        assert.equal(result.err.at(-1), "… 6 of 6 versions done");
+        [sfn, ecs, ecr, lambda].forEach((client) => client.reset());
+        account();
+        const still = await run(["--stack", "prod"]);
+        assert.deepEqual(still.err, ["… 6 of 6 versions done"], "a clock that stands still gives the last line only");
+    });
 
     it("keeps what live routes to, the newest, and what an execution runs or may be redriven on; removes the rest and frees their images", async () => {
         account();

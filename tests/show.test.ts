@@ -105,7 +105,10 @@ describe("npm run show", () => {
         for (const argv of [[], ["bogus"], ["definition", "alarms"]]) {
             const run = await runInProcess(main, argv);
             assert.equal(run.status, 2, argv.join(" "));
-            assert.match(run.stderr, /^name one thing to show, definition, policies, dashboard, alarms \(got .+\); npm run show -- --help lists what it takes$/);
+            assert.match(
+                run.stderr,
+                /^name one thing to show, definition, policies, dashboard, alarms \(got .+\); npm run show -- --help lists what it takes$/,
+            );
         }
     });
 });

@@ -103,6 +103,14 @@ describe("npm run simulate", () => {
         assert.ok(Number(figures["executions per second"]) > 0 && Number(figures["median latency (ms)"]) > 0);
     });
 
+    it("says how many executions are done on standard error where it is not a terminal, at the end at least", async () => {
+        const run = await simulateHere("--executions", "3", "--concurrency", "1", "--price", "10");
+        assert.equal(run.status, 0, run.stderr);
+        const lines = run.stderr.split("\n");
+        lines.slice(0, -1).forEach((line) => assert.match(line, /^ {2}[12] of 3 executions done$/));
+        assert.equal(lines.at(-1), "  3 of 3 executions done");
+    });
+
     it("refuses --interrupt-batch on on-demand Fargate, a bad --set and a missing stack file, with exit 2", async () => {
         const interrupt = await simulateHere("--interrupt-batch", "1");
         assert.equal(interrupt.status, 2);
