@@ -21,6 +21,7 @@ import {
 import { type CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeStateMachineAliasCommand, DescribeStateMachineCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
+import { clientConfig } from "./aws-calls";
 
 /** The trade's ProcessedAt, as the batch job wrote it into the transaction table; undefined before it has. */
 export async function processedAt(dynamodb: DynamoDBClient, tableName: string, id: string): Promise<string | undefined> {
@@ -225,7 +226,7 @@ export async function startAsRole(
 ): Promise<{ executionArn?: string; error?: string }> {
     const { Credentials } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "e2e-start-through-live" }));
     const sfn = new SFNClient({
-        region,
+        ...clientConfig(region),
         credentials: { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken },
     });
     try {

@@ -16,6 +16,7 @@ import { parseArn } from "../model/arn";
 import { FARGATE_AVAILABILITY_ZONE_IDS, IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
 import { stateMachineConsoleUrl } from "../model/monitoring";
 import { LIVE_PARAMETERS } from "../model/deployment";
+import { clientConfig } from "./aws-calls";
 import { automationEngine, releasedProgram } from "./e2e-automation";
 import { live } from "./live";
 import { execute } from "./execute";
@@ -90,13 +91,13 @@ const output = (context: StepContext, key: string): string => {
 };
 
 const regionalClients = (region: string) => ({
-    sfn: new SFNClient({ region }),
-    cloudwatch: new CloudWatchClient({ region }),
-    dynamodb: new DynamoDBClient({ region }),
-    ecr: new ECRClient({ region }),
-    iam: new IAMClient({ region }),
-    sts: new STSClient({ region }),
-    cloudformation: new CloudFormationClient({ region }),
+    sfn: new SFNClient(clientConfig(region)),
+    cloudwatch: new CloudWatchClient(clientConfig(region)),
+    dynamodb: new DynamoDBClient(clientConfig(region)),
+    ecr: new ECRClient(clientConfig(region)),
+    iam: new IAMClient(clientConfig(region)),
+    sts: new STSClient(clientConfig(region)),
+    cloudformation: new CloudFormationClient(clientConfig(region)),
 });
 const madeClients = new Map<string, ReturnType<typeof regionalClients>>();
 
@@ -627,7 +628,7 @@ export const STEPS: readonly Step[] = [
             if (zones === undefined) {
                 return { skipped: `Fargate runs in every zone of ${context.region}; run the suite with --region us-west-1 to check the filter` };
             }
-            const ec2 = new EC2Client({ region: context.region });
+            const ec2 = new EC2Client(clientConfig(context.region));
             const { Subnets } = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: context.outputs.subnetIds as string[] }));
             const outside = (Subnets ?? []).filter((s) => !zones.includes(s.AvailabilityZoneId ?? ""));
             expect(outside.length === 0, `subnets outside Fargate's zones: ${outside.map((s) => s.SubnetId).join(", ")}`);

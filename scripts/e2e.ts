@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { CpuArchitecture } from "../model/config";
 import { parseStackFileConfig } from "../model/stack-file";
-import { AwsFailure } from "./aws-calls";
+import { AwsFailure, classify } from "./aws-calls";
 import { parseFlags, refuseCaller, type OptionTable, type TextForm, type ToolIo, UsageError } from "./cli";
 import { fail, pass, type CheckResult } from "./preflight/check";
 import { stillRunning } from "./progress";
@@ -169,6 +169,11 @@ async function teardown(stack: EngineStack, out: (line: string) => void): Promis
     await stack.destroy(out);
     await stack.remove();
     out(`Removed ${stack.name}`);
+}
+
+/** Why a step failed: an AWS call's failure as every tool classifies it, or the step's own words. */
+function stepFailure(error: unknown): string {
+    return (error instanceof AwsFailure ? error : classify("the step's AWS call", "", error))?.message ?? (error as Error).message;
 }
 
 /** A check as the driver prints it, in one line: what passed, or what did not and how to fix it. */
@@ -349,7 +354,7 @@ async function run(deps: E2eDeps, account: string, regionFlag: string | undefine
                 deps.out(result === undefined ? `✔ ${step.name} (${took})` : `- ${step.name} skipped (${took}): ${result.skipped}`);
             } catch (error) {
                 failed = true;
-                deps.out(`✖ ${step.name} (${elapsed(started, deps.now())}): ${(error as Error).message}`);
+                deps.out(`✖ ${step.name} (${elapsed(started, deps.now())}): ${stepFailure(error)}`);
             } finally {
                 stop();
             }

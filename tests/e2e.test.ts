@@ -186,6 +186,15 @@ describe("npm run test:e2e: the driver against a stand-in engine", () => {
         assert.equal(result.code, 1);
         assert.ok(result.out.includes("✖ deploy (0.0 s): update failed"), result.out.join("\n"));
         assert.ok(result.out.includes("- after: not run (a step before it failed)"));
+        const aws = await drive(["--account", ACCOUNT], standIn().engine, [
+            step("throttled", () => Promise.reject(serviceError("ThrottlingException", "Rate exceeded"))),
+        ]);
+        assert.ok(
+            aws.out.includes(
+                "✖ throttled (0.0 s): AWS throttled the step's AWS call even after retries (ThrottlingException: Rate exceeded): try again in a minute",
+            ),
+            aws.out.join("\n"),
+        );
         assert.deepEqual(calls.slice(-3), ["destroy e2e-a1b2c3d4", "remove e2e-a1b2c3d4", "rm Pulumi.e2e-a1b2c3d4.yaml"]);
     });
 
