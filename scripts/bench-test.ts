@@ -1,41 +1,98 @@
 /**
  * npm run bench:test: the wall time of `npm test`, run whole as a contributor runs it, several
  * times in a row. Prints each run, the median, and mocha's count of the tests. Run it on an idle
- * machine after `npm ci`; the project aims for a median within 30 s on 2 cores.
- * Usage: npm run bench:test [-- --runs N]
+ * machine after `npm ci`; the project aims for a median within 30 s on 2 cores. With --counts,
+ * prints instead what the suite and the program hold: the tests of the files git tracks, and the
+ * resources each stack registers, the figures CONTRIBUTING.md shows.
+ * Usage: npm run bench:test [-- --runs N | --counts]
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { benchmark, processIo, runMain, type ToolIo } from "./cli";
+import * as path from "node:path";
+import { BENCHMARK_OPTIONS, parseFlags, processIo, refuseCaller, runMain, type OptionTable, type ToolIo } from "./cli";
 import { median } from "./stats";
 import { PROJECT_ROOT } from "../model/project";
+import { readStackFile, stackNames } from "./stack-files";
 
 export const USAGE = `usage: npm run bench:test -- [options]
 
   --runs N   how many times to run npm test (1 to 1000, default 3)
+  --counts   print the number of tests (of the test files git tracks) and of the resources the
+             repository's stacks register, and run nothing else
   --help     print this help
 
-Exit codes: 0 measured; 1 npm test failed, so nothing was measured; 2 bad usage.`;
+Exit codes: 0 measured (or counted); 1 npm test failed, so nothing was measured; 2 bad usage.`;
 
-/** The benchmark as a tool: prints its figures and gives 0, or prints the usage and gives 2 on bad flags. */
-export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
-    return benchmark(argv, io, 3, USAGE, async (runs) => {
-        const seconds: number[] = [];
-        let passing = "";
-        for (let i = 0; i < runs; i++) {
-            const started = performance.now();
-            const run = spawnSync("npm", ["test"], { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-            seconds.push((performance.now() - started) / 1000);
-            if (run.status !== 0) {
-                io.err(`npm test exited ${run.status}, so its time means nothing:\n${run.stdout}\n${run.stderr}`);
-                return 1;
-            }
-            passing = /^\s*(\d+) passing/m.exec(run.stdout)?.[1] ?? "?";
-            io.out(`run ${i + 1}: ${seconds[i].toFixed(1)} s`);
-        }
-        io.out(`node ${process.version}, ${availableParallelism()} cores, ${passing} tests: median ${median(seconds).toFixed(1)} s of ${runs} runs`);
-        return 0;
+export const OPTIONS = { ...BENCHMARK_OPTIONS, counts: { type: "boolean", default: false } } as const satisfies OptionTable;
+
+/** The repository's own stacks, whose figures the docs show whatever stack files are added. */
+const REPOSITORY_STACKS = ["dev", "prod"] as const;
+
+/** The tests mocha would run, from the test files git tracks, without running them: all of them, and the load tests among them. */
+function testCounts(): { tests: number; load: number; files: number } {
+    const files = execFileSync("git", ["ls-files", "tests/*.test.ts"], { cwd: PROJECT_ROOT, encoding: "utf8" }).trim().split("\n");
+    const mocha = path.join(PROJECT_ROOT, "node_modules", "mocha", "bin", "mocha.js");
+    const requires = ["ts-node/register/transpile-only", "tests/support/stack-traces.ts", "tests/support/temp.ts"].flatMap((r) => ["--require", r]);
+    const out = execFileSync(process.execPath, [mocha, "--no-config", ...requires, "--dry-run", "--reporter", "json", ...files], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
     });
+    const report = JSON.parse(out) as { tests: { fullTitle: string }[] };
+    return { tests: report.tests.length, load: report.tests.filter((t) => t.fullTitle.includes("@load")).length, files: files.length };
+}
+
+/** How many resources each of the repository's stacks registers: its program run under the test mocks. */
+async function resourceCounts(): Promise<{ stack: string; resources: number }[]> {
+    // The test mocks stand in for the engine; loaded here only, as a count is all this needs of them.
+    const { runProgram } = await import("../tests/support/program");
+    const counts: { stack: string; resources: number }[] = [];
+    for (const stack of REPOSITORY_STACKS.filter((name) => stackNames().includes(name))) {
+        const run = await runProgram(readStackFile(stack), stack);
+        if (run.error !== undefined) {
+            throw run.error instanceof Error ? run.error : new Error(`the ${stack} program failed: ${String(run.error)}`);
+        }
+        counts.push({ stack, resources: run.resources.length });
+    }
+    return counts;
+}
+
+const thousands = (n: number) => n.toLocaleString("en-US");
+
+/** The tool: prints its figures and gives 0, or 1 when npm test fails, or 2 on bad flags. */
+export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
+    let values;
+    try {
+        values = parseFlags(argv, OPTIONS);
+    } catch (error) {
+        return refuseCaller(error, io, USAGE);
+    }
+    if (values.help) {
+        io.out(USAGE);
+        return 0;
+    }
+    if (values.counts) {
+        const { tests, load, files } = testCounts();
+        io.out(`${thousands(tests - load)} tests in ${files} files, run by npm test; ${load} more by npm run test:load`);
+        io.out((await resourceCounts()).map(({ stack, resources }) => `the ${stack} stack registers ${resources} resources`).join("; "));
+        return 0;
+    }
+    const runs = values.runs === undefined ? 3 : Number(values.runs);
+    const seconds: number[] = [];
+    let passing = "";
+    for (let i = 0; i < runs; i++) {
+        const started = performance.now();
+        const run = spawnSync("npm", ["test"], { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        seconds.push((performance.now() - started) / 1000);
+        if (run.status !== 0) {
+            io.err(`npm test exited ${run.status}, so its time means nothing:\n${run.stdout}\n${run.stderr}`);
+            return 1;
+        }
+        passing = /^\s*(\d+) passing/m.exec(run.stdout)?.[1] ?? "?";
+        io.out(`run ${i + 1}: ${seconds[i].toFixed(1)} s`);
+    }
+    io.out(`node ${process.version}, ${availableParallelism()} cores, ${passing} tests: median ${median(seconds).toFixed(1)} s of ${runs} runs`);
+    return 0;
 }
 
 if (require.main === module) {

@@ -1,6 +1,6 @@
 /**
- * npm run docs: writes every figure the docs show that a tool prints. A block in README.md or a
- * `docs/` page between `<!-- npm run TOOL -- ARGS -->` and `<!-- end of npm run TOOL -- ARGS -->`
+ * npm run docs: writes every figure the docs show that a tool prints. A block in README.md, a
+ * `docs/` page or CONTRIBUTING.md between `<!-- npm run TOOL -- ARGS -->` and `<!-- end of npm run TOOL -- ARGS -->`
  * holds what `npm run TOOL -- ARGS` prints, run in this process: as a transcript in a fence, or
  * as it is where the tool prints Markdown (a table, a diagram). The workflow diagrams are
  * redrawn with them. `--check` writes nothing and exits 1 where a block differs from what the
@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../model/project";
 import { parseFlags, processIo, refuseCaller, UsageError, type OptionTable, type ToolIo } from "./cli";
+import { main as counts } from "./bench-test";
 import { main as cost } from "./cost";
 import { main as e2e } from "./e2e-main";
 import { withDiagrams } from "./diagram";
@@ -18,8 +19,8 @@ import { main as show } from "./show";
 
 export const USAGE = `usage: npm run docs -- [options]
 
-Rewrites each block of README.md and docs/*.md that shows what a tool prints, and the workflow
-diagrams, from what the tools print now.
+Rewrites each block of README.md, docs/*.md and CONTRIBUTING.md that shows what a tool prints,
+and the workflow diagrams, from what the tools print now.
 
   --check    write nothing; exit 1 if any block differs from what its tool prints, naming it
   --help     print this help
@@ -32,7 +33,7 @@ class BlockError extends Error {}
 type Tool = (argv: string[], io: ToolIo) => Promise<number>;
 
 /** The tools a block may run, by their npm script name. */
-const TOOLS: Readonly<Record<string, Tool>> = { cost, simulate, show, "test:e2e": e2e };
+const TOOLS: Readonly<Record<string, Tool>> = { cost, simulate, show, "test:e2e": e2e, "bench:test": counts };
 
 /** A generated block: its opening marker's command, and where its body starts and ends. */
 interface Block {
@@ -101,11 +102,12 @@ async function render(block: Block, file: string): Promise<string> {
     return blockBody(block.command, out.join("\n"));
 }
 
-/** The documents the blocks are in: README.md and every page of docs/. */
+/** The documents the blocks are in: README.md, every page of docs/, and CONTRIBUTING.md where there is one. */
 export function documents(root = PROJECT_ROOT): string[] {
     const pages = path.join(root, "docs");
     const inDocs = fs.existsSync(pages) ? fs.readdirSync(pages).filter((name) => name.endsWith(".md")) : [];
-    return [path.join(root, "README.md"), ...inDocs.sort().map((name) => path.join(pages, name))];
+    const contributing = path.join(root, "CONTRIBUTING.md");
+    return [path.join(root, "README.md"), ...inDocs.sort().map((name) => path.join(pages, name)), ...(fs.existsSync(contributing) ? [contributing] : [])];
 }
 
 /** A document's text with its workflow diagrams, where it has their markers, redrawn. */

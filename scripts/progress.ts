@@ -10,6 +10,10 @@ export const TIMEOUT_VARIABLE = "STOCK_TRADER_AWS_TIMEOUT_SECONDS";
 /** The variable that sets how often a long-running tool prints a progress line, in seconds. */
 export const PROGRESS_VARIABLE = "STOCK_TRADER_PROGRESS_SECONDS";
 
+/** How long an attempt of an AWS call may take, and how often a tool says it is still at work, unless the variables say otherwise. */
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+export const DEFAULT_PROGRESS_SECONDS = 15;
+
 /** A variable's value that is not a positive number of seconds: the caller's to fix, as a bad flag is. */
 export class VariableError extends Error {}
 
@@ -27,10 +31,10 @@ export function secondsFrom(variable: string, fallback: number): number {
 }
 
 /** How long one attempt of an AWS call may take before it counts as not answered. */
-export const callTimeoutMs = (): number => secondsFrom(TIMEOUT_VARIABLE, 30);
+export const callTimeoutMs = (): number => secondsFrom(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT_SECONDS);
 
 /** How often a tool says what it is still doing, in milliseconds. */
-export const progressMs = (): number => secondsFrom(PROGRESS_VARIABLE, 15);
+export const progressMs = (): number => secondsFrom(PROGRESS_VARIABLE, DEFAULT_PROGRESS_SECONDS);
 
 /** Reads both variables, so that a tool refuses a bad value before it starts, not midway. */
 export function checkWaitVariables(): void {

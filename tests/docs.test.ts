@@ -30,12 +30,12 @@ describe("npm run docs: the figures the docs show are what the tools print", () 
         assert.ok(fs.statSync(path.join(PROJECT_ROOT, "README.md")).size <= 30000);
         assert.deepEqual(
             documents().map((file) => path.relative(PROJECT_ROOT, file)),
-            ["README.md", "docs/architecture.md", "docs/cost.md", "docs/deploying.md", "docs/operations.md"],
+            ["README.md", "docs/architecture.md", "docs/cost.md", "docs/deploying.md", "docs/operations.md", "CONTRIBUTING.md"],
         );
     });
 
     it("links every page to files and headings that exist", () => {
-        const files = [...documents(), path.join(PROJECT_ROOT, "CONTRIBUTING.md")];
+        const files = documents();
         // Each file read once; GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens.
         const texts = new Map<string, string>();
         const text = (file: string) => texts.get(file) ?? texts.set(file, fs.readFileSync(file, "utf8")).get(file)!;
@@ -87,7 +87,7 @@ describe("npm run docs: the figures the docs show are what the tools print", () 
         fs.writeFileSync(file, "<!-- npm run execute -- --stack dev -->\n<!-- end of npm run execute -- --stack dev -->\n");
         const unknown = await runInProcess(docs([file]), ["--check"]);
         assert.equal(unknown.status, 2);
-        assert.match(unknown.stderr, /page\.md:1: npm run execute is not a tool the docs run \(cost, simulate, show, test:e2e\)/);
+        assert.match(unknown.stderr, /page\.md:1: npm run execute is not a tool the docs run \(cost, simulate, show, test:e2e, bench:test\)/);
     });
 
     it("writes a transcript in a fence, and Markdown as printed", () => {
@@ -156,7 +156,7 @@ describe("npm run docs: the figures the docs show are what the tools print", () 
         assert.match(run.stdout, /^usage: npm run docs/);
     });
 
-    it("reads README.md, then each Markdown page of docs/ in name order, and only README.md where there is no docs/", () => {
+    it("reads README.md, then each Markdown page of docs/ in name order, then CONTRIBUTING.md, each where it is", () => {
         const root = tempDir("docs-");
         assert.deepEqual(documents(root), [path.join(root, "README.md")]);
         fs.mkdirSync(path.join(root, "docs"));
@@ -167,5 +167,7 @@ describe("npm run docs: the figures the docs show are what the tools print", () 
             documents(root).map((file) => path.relative(root, file)),
             ["README.md", "docs/a.md", "docs/b.md"],
         );
+        fs.writeFileSync(path.join(root, "CONTRIBUTING.md"), "");
+        assert.deepEqual(documents(root).at(-1), path.join(root, "CONTRIBUTING.md"));
     });
 });

@@ -141,7 +141,7 @@ const TOOLS: { script: string; main: Main; usage: string; options: OptionTable; 
             ["--concurrency", "x"],
         ],
     },
-    { script: "bench:test", main: testBench.main, usage: testBench.USAGE, options: BENCHMARK_OPTIONS, badFlags: [["--runs", "-1"]] },
+    { script: "bench:test", main: testBench.main, usage: testBench.USAGE, options: testBench.OPTIONS, badFlags: [["--runs", "-1"]] },
 ];
 
 const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;

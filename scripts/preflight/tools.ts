@@ -95,6 +95,9 @@ async function stackCheck(stack: string): Promise<CheckResult> {
             );
 }
 
+/** How the preflight asks whether Docker has the Buildx plugin: `docker buildx version`. */
+export const BUILDX_VERSION = ["buildx", "version"];
+
 /** Docker's name for a machine architecture, as `docker version` reports the engine's. */
 const ENGINE_ARCH: Record<string, string> = { amd64: "amd64", x86_64: "amd64", arm64: "arm64", aarch64: "arm64" };
 
@@ -146,7 +149,7 @@ export async function dockerChecks(architecture: CpuArchitecture, dockerfile: re
     const engine = `${server.Os ?? "linux"}/${ENGINE_ARCH[server.Arch ?? ""] ?? server.Arch ?? "unknown"}`;
     const docker = pass("docker", "Docker", `Docker Engine ${server.Version ?? "(version unknown)"} on ${engine}`);
 
-    const buildxVersion = await runCommand("docker", ["buildx", "version"]);
+    const buildxVersion = await runCommand("docker", BUILDX_VERSION);
     if (buildxVersion.missing || buildxVersion.code !== 0) {
         return [
             docker,
