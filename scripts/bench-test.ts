@@ -50,7 +50,7 @@ async function resourceCounts(): Promise<{ stack: string; resources: number }[]>
     for (const stack of REPOSITORY_STACKS.filter((name) => stackNames().includes(name))) {
         const run = await runProgram(readStackFile(stack), stack);
         if (run.error !== undefined) {
-            throw run.error instanceof Error ? run.error : new Error(`the ${stack} program failed: ${String(run.error)}`);
+            throw run.error instanceof Error ? run.error : new Error(`the ${stack} program failed: ${JSON.stringify(run.error)}`);
         }
         counts.push({ stack, resources: run.resources.length });
     }
