@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as docker from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { contentTag } from "../batch-container/image-tag";
+import { contentTag } from "../model/image-context";
 import { DOCKER_PLATFORM, type StackConfig } from "../model/config";
 import { MAX_STATE_MACHINE_VERSIONS } from "../model/deployment";
 import { stackScopedName } from "../model/names";

@@ -1,7 +1,14 @@
-import { execFileSync, spawn } from "node:child_process";
+/**
+ * The batch program on this machine, as its contract's `local` part says: what it needs
+ * installed, the build it runs first, and the command that starts it from its folder, in place
+ * of the image's ENTRYPOINT. Any program with a contract runs here the same way.
+ */
+import { spawn, spawnSync } from "node:child_process";
 import { constants } from "node:os";
+import * as path from "node:path";
+import { readBatchContract, type BatchContract } from "../model/batch-contract";
+import { execForm, lastInstruction, readBatchDockerfile } from "../model/dockerfile";
 import { BATCH_CONTAINER_DIR } from "../model/project";
-import { execForm, lastInstruction, readBatchDockerfile, type Instruction } from "../batch-container/dockerfile";
 
 export interface BatchRun {
     exitCode: number;
@@ -10,55 +17,85 @@ export interface BatchRun {
     durationMs: number;
 }
 
-let built = false;
+/** A batch program ready to run here: its folder, its contract, and how it is started. */
+export interface BatchProgram {
+    readonly dir: string;
+    readonly contract: BatchContract;
+    /** The command that starts it, `node` being the Node.js running this process. */
+    readonly command: readonly string[];
+    /** The Dockerfile's exec-form CMD: the arguments when no override replaces them. */
+    readonly defaultCommand: readonly string[];
+}
 
-/**
- * Builds `dist/` with the same build script the image's build stage runs, once per process: the
- * sources do not change while a run or a test suite is under way.
- */
-export function buildBatchProgram(): void {
-    if (!built) {
-        execFileSync(process.execPath, ["build.mjs"], { cwd: BATCH_CONTAINER_DIR, stdio: "inherit" });
-        built = true;
+/** What a batch program needs installed and this machine lacks: the caller's to install, said in one line. */
+export class MissingRuntime extends Error {
+    constructor(
+        readonly dir: string,
+        readonly missing: readonly string[],
+    ) {
+        super(`the batch program in ${path.relative(process.cwd(), dir) || dir} cannot run here: it needs ${missing.join("; ")}`);
+        this.name = "MissingRuntime";
     }
 }
 
-/** How the image starts the program, as its Dockerfile says. */
-export interface BatchImage {
-    /** The ENTRYPOINT, with `node` meaning the Node.js running this process. */
-    entrypoint: string[];
-    /** The CMD: the arguments used when no override replaces them. */
-    defaultCommand: string[];
+/** A contract's command with `node` standing for this Node.js, so the project's own runs on the project's Node. */
+const resolved = (command: readonly string[]): string[] => (command[0] === "node" ? [process.execPath, ...command.slice(1)] : [...command]);
+
+/** What the contract says the program needs and this machine does not have, each with how the command that checks it failed. */
+export function missingNeeds(program: Pick<BatchProgram, "dir" | "contract">): string[] {
+    return program.contract.local.needs.flatMap(({ command, what }) => {
+        const [bin, ...args] = resolved(command);
+        const run = spawnSync(bin, args, { cwd: program.dir, encoding: "utf8", timeout: 30_000 });
+        if (run.error !== undefined) {
+            return [`${what} (${command.join(" ")}: ${(run.error as NodeJS.ErrnoException).code === "ENOENT" ? `${bin} is not on PATH` : run.error.message})`];
+        }
+        return run.status === 0 ? [] : [`${what} (${command.join(" ")} exited ${run.status}: ${run.stderr.trim().split("\n").at(-1) ?? ""})`];
+    });
 }
 
-/** Reads ENTRYPOINT and CMD from the Dockerfile's instructions, once per caller rather than once per run. */
-export function readBatchImage(instructions: Instruction[] = readBatchDockerfile()): BatchImage {
-    const entrypoint = execForm(lastInstruction(instructions, "ENTRYPOINT"));
-    if (!entrypoint || entrypoint.length === 0) {
-        throw new Error("batch-container/Dockerfile must have an exec-form ENTRYPOINT");
+/** The folders whose build has run in this process: the sources do not change while a run is under way. */
+const built = new Set<string>();
+
+/**
+ * The batch program in `dir`, ready to run: its contract read, what it needs checked (a
+ * MissingRuntime names all that is missing), its build run once per process, and its default
+ * command read from its Dockerfile.
+ */
+export function prepareBatch(dir = BATCH_CONTAINER_DIR): BatchProgram {
+    const contract = readBatchContract(dir);
+    const missing = missingNeeds({ dir, contract });
+    if (missing.length > 0) {
+        throw new MissingRuntime(dir, missing);
     }
-    return {
-        entrypoint: entrypoint[0] === "node" ? [process.execPath, ...entrypoint.slice(1)] : entrypoint,
-        defaultCommand: execForm(lastInstruction(instructions, "CMD")) ?? [],
-    };
-}
-
-/** The image of the batch program, built first. */
-export function builtBatchImage(): BatchImage {
-    buildBatchProgram();
-    return readBatchImage();
+    if (contract.local.build !== undefined && !built.has(dir)) {
+        const [bin, ...args] = resolved(contract.local.build);
+        const build = spawnSync(bin, args, { cwd: dir, encoding: "utf8" });
+        if (build.status !== 0) {
+            throw new Error(`the batch program's build (${contract.local.build.join(" ")}, in ${dir}) failed: ${build.error?.message ?? build.stderr.trim()}`);
+        }
+        built.add(dir);
+    }
+    let defaultCommand: string[] = [];
+    try {
+        defaultCommand = execForm(lastInstruction(readBatchDockerfile(dir), "CMD")) ?? [];
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+            throw error;
+        }
+    }
+    return { dir, contract, command: resolved(contract.local.command), defaultCommand };
 }
 
 /**
- * Runs the batch program as the container would: the ENTRYPOINT from the image's working
- * directory, `args` in place of CMD, and only the given environment (plus PATH).
+ * Runs the batch program as the container would: its command from its folder, `args` in place
+ * of CMD, and only the given environment (plus PATH).
  */
-export function runBatch(args: readonly string[], env: Record<string, string>, image: BatchImage = readBatchImage()): Promise<BatchRun> {
-    const [command, ...entryArgs] = image.entrypoint;
+export function runBatch(args: readonly string[], env: Record<string, string>, program: BatchProgram): Promise<BatchRun> {
+    const [command, ...entryArgs] = program.command;
     const started = performance.now();
     return new Promise((resolve, reject) => {
         const child = spawn(command, [...entryArgs, ...args], {
-            cwd: BATCH_CONTAINER_DIR,
+            cwd: program.dir,
             env: { PATH: process.env.PATH ?? "", ...env },
             stdio: ["ignore", "pipe", "pipe"],
         });

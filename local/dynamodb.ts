@@ -20,8 +20,8 @@ export interface LocalDynamoDB {
     stop(): Promise<void>;
 }
 
-/** Starts dynalite in this process and creates the table with the key schema `infra/` deploys. */
-export async function startLocalDynamoDB(tableName = "TransactionTable"): Promise<LocalDynamoDB> {
+/** Starts dynalite in this process and creates the table with the key schema `infra/` deploys (or another string key). */
+export async function startLocalDynamoDB(tableName = "TransactionTable", key: string = TRANSACTION_TABLE_KEY.name): Promise<LocalDynamoDB> {
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -46,8 +46,8 @@ export async function startLocalDynamoDB(tableName = "TransactionTable"): Promis
         await client.send(
             new CreateTableCommand({
                 TableName: tableName,
-                AttributeDefinitions: [{ AttributeName: TRANSACTION_TABLE_KEY.name, AttributeType: TRANSACTION_TABLE_KEY.type }],
-                KeySchema: [{ AttributeName: TRANSACTION_TABLE_KEY.name, KeyType: "HASH" }],
+                AttributeDefinitions: [{ AttributeName: key, AttributeType: TRANSACTION_TABLE_KEY.type }],
+                KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
                 BillingMode: "PAY_PER_REQUEST",
             }),
         );

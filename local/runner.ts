@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { StateMachine, type RunOptions } from "aws-local-stepfunctions";
 import type { State, StateMachineDefinition } from "../model/workflow";
-import { builtBatchImage, type BatchImage } from "./batch";
+import { prepareBatch, type BatchProgram } from "./batch";
 import { startLocalDynamoDB } from "./dynamodb";
 import { localWorkflow, taskStandIns, type Json, type StandInOptions } from "./stand-ins";
 
@@ -19,8 +19,8 @@ export interface RunnerOptions extends StandInOptions {
     concurrency?: number;
     /** The execution input. @default {} */
     input?: Json;
-    /** Runs this image in `Run ECS task` instead of the project's batch program, which is then not built. */
-    batchImage?: BatchImage;
+    /** Runs this batch program in `Run ECS task` instead of the project's, which is then not prepared. */
+    batchProgram?: BatchProgram;
     /**
      * How many batch programs run at once; executions beyond that wait in `Run ECS task`, as
      * tasks wait for capacity on ECS. @default two per core
@@ -156,7 +156,7 @@ async function execute(machine: StateMachine, input: Json, runOptions: RunOption
  */
 export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
     const executions = options.executions ?? 1;
-    const image = options.batchImage ?? builtBatchImage();
+    const program = options.batchProgram ?? prepareBatch();
     const db = await startLocalDynamoDB();
     try {
         const { definition } = localWorkflow(options.config, db.tableName);
@@ -164,7 +164,7 @@ export async function runWorkflow(options: RunnerOptions): Promise<RunReport> {
         const batchSlots = limitConcurrency(options.batchProcesses ?? defaultBatchProcesses());
         const runOptions: RunOptions = {
             overrides: {
-                taskResourceLocalHandlers: taskStandIns(options, db, image, batchSlots),
+                taskResourceLocalHandlers: taskStandIns(options, db, program, batchSlots),
                 retryIntervalOverrides: retryOverrides(definition, options.retryDelayMs ?? 10),
             },
         };

@@ -15,7 +15,7 @@ import type { StackConfig } from "../model/config";
 import { byFunction } from "../model/functions";
 import { BATCH_ENV } from "../model/transaction";
 import { buildWorkflow, SPOT_INTERRUPTION_STOP_CODE, STATES, type Workflow, type WorkflowResources } from "../model/workflow";
-import { runBatch, type BatchImage } from "./batch";
+import { runBatch, type BatchProgram } from "./batch";
 import { EMULATOR_ENV, type LocalDynamoDB } from "./dynamodb";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -144,7 +144,7 @@ function stoppedTask(params: RunTaskParameters, containerName: string, end: Batc
 const NO_OUTPUT: FunctionOutput = { info: () => undefined, error: () => undefined, metrics: () => undefined };
 
 /** The Task state handlers that stand in for AWS, by state name. */
-export function taskStandIns(options: StandInOptions, db: LocalDynamoDB, image: BatchImage, batchSlots: <T>(task: () => Promise<T>) => Promise<T>) {
+export function taskStandIns(options: StandInOptions, db: LocalDynamoDB, program: BatchProgram, batchSlots: <T>(task: () => Promise<T>) => Promise<T>) {
     const output = options.functionOutput ?? NO_OUTPUT;
     const checker = options.handlers?.checker ?? createStockChecker(options.price === undefined ? undefined : () => options.price!, output);
     const containerName = options.config.batchContainerName;
@@ -171,6 +171,7 @@ export function taskStandIns(options: StandInOptions, db: LocalDynamoDB, image: 
             const environment = Object.fromEntries((override?.Environment ?? []).map((e) => [e.Name, e.Value]));
             const env = {
                 ...EMULATOR_ENV,
+                AWS_ENDPOINT_URL: db.endpoint,
                 AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
                 // The task definition's environment; --fail-batch names a table that does not exist.
                 [BATCH_ENV.tableName]: options.failBatch ? `${db.tableName}-missing` : db.tableName,
@@ -182,7 +183,7 @@ export function taskStandIns(options: StandInOptions, db: LocalDynamoDB, image: 
             const end: BatchEnd =
                 runs <= (options.interruptBatch ?? 0)
                     ? { interrupted: true }
-                    : await batchSlots(() => runBatch(override?.Command ?? image.defaultCommand, env, image));
+                    : await batchSlots(() => runBatch(override?.Command ?? program.defaultCommand, env, program));
             const task = stoppedTask(params, containerName, end);
             if ("interrupted" in end || end.exitCode !== 0) {
                 const failure = new Error(JSON.stringify(task));

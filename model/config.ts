@@ -2,7 +2,7 @@
  * Every config key of the project: its type, its default, its limits and their source. Pure
  * (no Pulumi import): the program, the local runner and the tools all validate with it.
  */
-import { BATCH_USAGE, parseBatchArguments } from "../batch-container/src/contract";
+import { batchContract, batchUsage, parseBatchCommand } from "./batch-contract";
 import { MAX_STOCK_PRICE } from "../functions/contract";
 import { nearestKey } from "./nearest";
 import { scheduleCadence, scheduleExpressionProblem } from "./schedule";
@@ -151,16 +151,17 @@ const stringList =
             : fail(expected);
     };
 
-/** The batch program's arguments, by the program's own rules. */
+/** The batch program's arguments, by the rules of its contract (batch-container/contract.json). */
 const batchCommand: Reader<string[]> = {
     domain: { kind: "batchCommand" },
     parse: (raw) => {
-        const expected = `a JSON array of the batch program's arguments: ${BATCH_USAGE}, such as ["--arg1","100","--arg2","200"]`;
+        const contract = batchContract();
+        const expected = `a JSON array of the batch program's arguments: ${batchUsage(contract)}, such as ${JSON.stringify(contract.arguments.example)}`;
         const parsed = stringList(/^[\s\S]*$/, expected, Infinity)(raw);
         if (!parsed.ok) {
             return parsed;
         }
-        const args = parseBatchArguments(parsed.value);
+        const args = parseBatchCommand(contract, parsed.value);
         return args.ok ? parsed : fail(`${expected}; ${args.problem}`);
     },
 };
@@ -195,7 +196,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** How each key is read: its parser and its default (undefined: no default, the key is optional). */
 const KEYS = {
     buyThreshold: { ...integer(0, MAX_STOCK_PRICE), default: 50 },
-    batchCommand: { ...batchCommand, default: ["--arg1", "100", "--arg2", "200"] },
+    batchCommand: { ...batchCommand, default: [...batchContract().arguments.example] },
     batchContainerName: {
         ...matching(ECS_CONTAINER_NAME, "1 to 255 letters, digits, hyphens or underscores"),
         default: "batch",

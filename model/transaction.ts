@@ -1,11 +1,15 @@
 /**
  * The shape of a TransactionTable item, shared by the table, the workflow definition and the
- * local emulator. The key and the attributes the batch program writes come from the batch
- * program's own contract, so the two cannot drift apart.
+ * local emulator. The key, and the variables and attributes the batch program uses, come from
+ * the batch program's contract, so the two cannot drift apart.
  */
-import { BATCH_ATTRIBUTES, BATCH_ENV } from "../batch-container/src/contract";
+import { batchContract } from "./batch-contract";
 
-export { BATCH_ATTRIBUTES, BATCH_ENV };
+/** The variables the batch program reads: the trade's id, which the workflow sets, and the table's name. */
+export const BATCH_ENV = batchContract().environment;
+
+/** The attributes the batch program reads and sets on the trade's item. */
+export const BATCH_ATTRIBUTES = { key: batchContract().table.key, processedAt: batchContract().table.processedAt } as const;
 
 /** The partition key. */
 export const TRANSACTION_TABLE_KEY = { name: BATCH_ATTRIBUTES.key, type: "S" } as const;

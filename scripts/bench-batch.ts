@@ -1,13 +1,14 @@
 /**
  * Times the batch program from spawn to exit against the embedded emulator, as the workflow's
- * last state runs it, and reports the bundle size. Usage: npm run bench:batch [-- --runs N]
+ * last state runs it, with its contract's example command, and reports the size of its image's
+ * build context. Usage: npm run bench:batch [-- --runs N]
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { builtBatchImage, runBatch } from "../local/batch";
-import { BATCH_CONTAINER_DIR } from "../model/project";
-import { BATCH_ENV } from "../model/transaction";
+import { prepareBatch, runBatch } from "../local/batch";
+import { contextFiles } from "../model/image-context";
+import { BATCH_ENV, TRANSACTION_TABLE_KEY } from "../model/transaction";
 import { EMULATOR_ENV, startLocalDynamoDB } from "../local/dynamodb";
 import { benchmark, processIo, runMain, type ToolIo } from "./cli";
 import { median } from "./stats";
@@ -22,22 +23,22 @@ Exit codes: 0 measured; 2 bad usage.`;
 /** The benchmark as a tool: prints its figures and gives 0, or prints the usage and gives 2 on bad flags. */
 export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     return benchmark(argv, io, 15, USAGE, async (runs) => {
-        const image = builtBatchImage();
-        const bundleBytes = fs.statSync(path.join(BATCH_CONTAINER_DIR, "dist", "main.js")).size;
+        const program = prepareBatch();
+        const contextBytes = contextFiles(program.dir).reduce((sum, file) => sum + fs.statSync(path.join(program.dir, file)).size, 0);
         const db = await startLocalDynamoDB();
         try {
-            const env = { ...EMULATOR_ENV, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, [BATCH_ENV.tableName]: db.tableName };
+            const env = { ...EMULATOR_ENV, AWS_ENDPOINT_URL: db.endpoint, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, [BATCH_ENV.tableName]: db.tableName };
             const durations: number[] = [];
             for (let i = 0; i < runs; i++) {
                 const id = `bench-${i}`;
-                await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: { Id: { S: id } } }));
-                const run = await runBatch(["--arg1", "1", "--arg2", "2"], { ...env, [BATCH_ENV.transactionId]: id }, image);
-                if (run.exitCode !== 0) {
+                await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: { [TRANSACTION_TABLE_KEY.name]: { S: id } } }));
+                const run = await runBatch(program.contract.arguments.example, { ...env, [BATCH_ENV.transactionId]: id }, program);
+                if (run.exitCode !== program.contract.exitCodes.done) {
                     throw new Error(`run ${i} exited ${run.exitCode}: ${run.stderr}`);
                 }
                 durations.push(run.durationMs);
             }
-            io.out(`bundle dist/main.js: ${bundleBytes} bytes`);
+            io.out(`${program.command.join(" ")}, build context ${contextBytes} bytes`);
             io.out(
                 `start-to-exit over ${runs} runs: median ${median(durations).toFixed(1)} ms, min ${Math.min(...durations).toFixed(1)} ms, max ${Math.max(...durations).toFixed(1)} ms`,
             );

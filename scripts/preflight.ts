@@ -8,7 +8,7 @@ import { readStackFile } from "./stack-files";
 import { parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "./cli";
 import { identityCheck, networkChecks, quotaCheck, regionCheck, sdkRegion, serviceLinkedRoleCheck } from "./preflight/aws";
 import { notChecked, type CheckResult, type CheckStatus } from "./preflight/check";
-import { dockerChecks, pulumiChecks } from "./preflight/tools";
+import { batchImageCheck, dockerChecks, pulumiChecks } from "./preflight/tools";
 
 export const USAGE = `usage: npm run preflight -- [--stack NAME] [--json]
 
@@ -16,8 +16,9 @@ export const USAGE = `usage: npm run preflight -- [--stack NAME] [--json]
   --json         print one JSON document instead of lines
   --help         print this help
 
-Checks the Pulumi CLI, Docker, the AWS credentials and region, the network the batch task runs
-in, the ECS service-linked role and the Fargate vCPU quota. Every AWS call only reads.
+Checks the Pulumi CLI, Docker, the batch image against its contract, the AWS credentials and
+region, the network the batch task runs in, the ECS service-linked role and the Fargate vCPU
+quota. Every AWS call only reads.
 Exit codes: 0 nothing failed (warnings allowed); 1 a check failed; 2 bad usage or config.`;
 
 export interface PreflightReport {
@@ -74,7 +75,7 @@ export async function preflight(
     config: StackConfig = parseStackFileConfig(raw, `Pulumi.${stack}.yaml`),
 ): Promise<PreflightReport> {
     const [pulumi, docker, account] = await Promise.all([pulumiChecks(stack), dockerChecks(config.batchArchitecture), accountChecks(stack, raw, config)]);
-    const checks = [...pulumi, ...docker, ...account.checks];
+    const checks = [...pulumi, ...docker, batchImageCheck(), ...account.checks];
     const count = (status: CheckStatus) => checks.filter((c) => c.status === status).length;
     return { stack, region: account.region, checks, summary: { passed: count("pass"), warnings: count("warn"), failed: count("fail") } };
 }

@@ -4,6 +4,10 @@
  */
 import { MAX_STOCK_PRICE } from "../functions/contract";
 import { BATCH_ATTRIBUTES } from "../model/transaction";
+import * as path from "node:path";
+import { ContractError } from "../model/batch-contract";
+import { BATCH_CONTAINER_DIR } from "../model/project";
+import { MissingRuntime, prepareBatch, type BatchProgram } from "../local/batch";
 import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "../local/runner";
 import { configOverrides, jsonFlag, parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "./cli";
 import { batchTask, stateTracer, type TraceEvent } from "./trace";
@@ -22,12 +26,16 @@ export const USAGE = `usage: npm run simulate -- [options]
                     end the first N batch runs of each execution as Fargate Spot
                     interruptions (needs batchCapacity FARGATE_SPOT)
   --stack NAME      build the definition from Pulumi.NAME.yaml (default dev)
+  --batch DIR       run the batch program in DIR, as its contract.json says to run it here
+                    (default batch-container/)
   --set KEY=VALUE   override one of the stack's stock-trader keys (repeatable),
                     such as --set batchCapacity=FARGATE_SPOT
   --json            print machine-readable JSON instead of text
   --help            print this help
 
-Exit codes: 0 every execution succeeded; 1 one did not; 2 bad usage, a config the validation refuses or a missing stack file.`;
+Exit codes: 0 every execution succeeded; 1 one did not; 2 bad usage, a config the validation
+refuses, a missing stack file or a batch contract that cannot be read; 3 this machine lacks what
+the batch program needs to run (said in one line, and nothing is run).`;
 
 interface Options {
     executions: number;
@@ -37,6 +45,8 @@ interface Options {
     failBatch: boolean;
     interruptBatch: number;
     stack: string;
+    /** The batch program's folder. */
+    batch: string;
     /** Overrides of the stack file's stock-trader keys. */
     set: Record<string, string>;
     json: boolean;
@@ -51,6 +61,7 @@ export const OPTIONS = {
     "fail-batch": { type: "boolean", default: false },
     "interrupt-batch": { type: "string", default: "0", integer: { min: 0, max: 100 } },
     stack: { type: "string", default: "dev", pattern: STACK_NAME },
+    batch: { type: "string" },
     set: { type: "string", multiple: true, default: [] },
     json: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
@@ -67,6 +78,7 @@ export function parseOptions(argv: string[]): Options {
         failBatch: values["fail-batch"],
         interruptBatch: Number(values["interrupt-batch"]),
         stack: values.stack,
+        batch: values.batch === undefined ? BATCH_CONTAINER_DIR : path.resolve(values.batch),
         set: configOverrides(values.set),
         json: values.json,
         help: values.help,
@@ -168,6 +180,7 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
     const write = (line = "") => io.out(line);
     let options: Options | undefined;
     let config;
+    let batchProgram: BatchProgram;
     try {
         options = parseOptions(argv);
         if (options.help) {
@@ -175,7 +188,18 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
             return 0;
         }
         config = loadStackConfig(options.stack, options.set, io.err);
+        // What the batch program needs is checked before anything runs: a machine without it
+        // is told so in one line, not shown executions that failed for it.
+        batchProgram = prepareBatch(options.batch);
     } catch (error) {
+        if (error instanceof MissingRuntime) {
+            io.err(error.message);
+            return 3;
+        }
+        if (error instanceof ContractError) {
+            io.err(error.message);
+            return 2;
+        }
         return refuseCaller(error, io, USAGE, options?.stack);
     }
 
@@ -201,6 +225,7 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
     );
     const report = await runWorkflow({
         config,
+        batchProgram,
         executions: options.executions,
         concurrency: options.concurrency,
         input: options.input as never,

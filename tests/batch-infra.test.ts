@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { contentTag, contextFiles } from "../batch-container/image-tag";
+import { contentTag, contextFiles } from "../model/image-context";
+import { tempDir } from "./support/temp";
 import { expectedTrust } from "./support/expected-iam";
 import { ACCOUNT, DEFAULT_VPC, imageDigest, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
 import { PROJECT_ROOT as ROOT } from "../model/project";
@@ -244,40 +244,37 @@ describe("batch job under Pulumi mocks (non-default config)", () => {
 });
 
 describe("image tag", () => {
-    const copies: string[] = [];
+    const BATCH = path.join(ROOT, "batch-container");
+    /** A copy of what the batch program's build context sends, elsewhere. */
     function copyContext(): string {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "context-"));
-        copies.push(dir);
-        fs.cpSync(path.join(ROOT, "batch-container"), dir, { recursive: true, filter: (src) => !/node_modules|dist/.test(path.basename(src)) });
+        const dir = tempDir("context-");
+        for (const file of contextFiles(BATCH)) {
+            fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+            fs.copyFileSync(path.join(BATCH, file), path.join(dir, file));
+        }
         return dir;
     }
     const write = (dir: string, file: string, text: string) => {
         fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         fs.writeFileSync(path.join(dir, file), text);
     };
-    after(() => copies.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
-    it("hashes what Docker's build context sends: the sources, the build script, the package files, and the Dockerfile", () => {
-        // batch-container/.dockerignore leaves out local installs and builds, itself, the Markdown
-        // files, and the two modules the program reads beside the Dockerfile; the build reads the
-        // Dockerfile whatever .dockerignore says.
-        assert.deepEqual(contextFiles(path.join(ROOT, "batch-container")), [
-            "Dockerfile",
-            "build.mjs",
-            "package-lock.json",
-            "package.json",
-            "src/contract.ts",
-            "src/job.ts",
-            "src/main.ts",
-        ]);
+    it("hashes what Docker's build context sends: every file .dockerignore leaves, and the Dockerfile, which the build reads whatever it says", () => {
+        const dir = tempDir("context-");
+        write(dir, ".dockerignore", "node_modules\nbuild\nDockerfile\n.dockerignore\n*.md\n");
+        for (const file of ["Dockerfile", "main.py", "lib/util.py", "README.md", "build/out.bin", "node_modules/x/index.js"]) {
+            write(dir, file, file);
+        }
+        assert.deepEqual(contextFiles(dir), ["Dockerfile", "lib/util.py", "main.py"]);
+        assert.ok(contextFiles(BATCH).includes("Dockerfile"));
     });
 
     it("is the same for the same sources, wherever they are", () => {
-        assert.equal(contentTag(copyContext()), contentTag(path.join(ROOT, "batch-container")));
+        assert.equal(contentTag(copyContext()), contentTag(BATCH));
     });
 
-    it("changes when a file the build sees changes, the Dockerfile included", () => {
-        for (const file of ["src/main.ts", "package-lock.json", "Dockerfile"]) {
+    it("changes when any file the build sees changes, the Dockerfile included", () => {
+        for (const file of contextFiles(BATCH)) {
             const dir = copyContext();
             const before = contentTag(dir);
             fs.appendFileSync(path.join(dir, file), "\n");
@@ -286,19 +283,19 @@ describe("image tag", () => {
     });
 
     it("stays the same when a file outside the build context changes or appears", () => {
-        const dir = copyContext();
+        const dir = tempDir("context-");
+        write(dir, ".dockerignore", "node_modules\nbuild\n*.md\n");
+        write(dir, "Dockerfile", "FROM scratch\n");
+        write(dir, "main.py", "print(1)\n");
         const before = contentTag(dir);
-        fs.appendFileSync(path.join(dir, "image-tag.ts"), "\n");
-        fs.appendFileSync(path.join(dir, "dockerfile.ts"), "\n");
         write(dir, "NOTES.md", "notes");
-        write(dir, "dist/main.js", "local build");
+        write(dir, "build/out.bin", "local build");
         write(dir, "node_modules/left-pad/index.js", "local install");
         assert.equal(contentTag(dir), before);
     });
 
     it("reads .dockerignore as Docker does: comments, top-level wildcards, exceptions inside an excluded directory", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "context-"));
-        copies.push(dir);
+        const dir = tempDir("context-");
         write(dir, ".dockerignore", ["# notes are not built", "*.txt", "docs", "!docs/keep.txt", ""].join("\n"));
         for (const file of ["Dockerfile", "a.txt", "sub/b.txt", "docs/keep.txt", "docs/other.txt", "docs/deep/c.txt", "#not-a-comment"]) {
             write(dir, file, file);
@@ -312,8 +309,7 @@ describe("image tag", () => {
     });
 
     it("sends every file when there is no .dockerignore", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "context-"));
-        copies.push(dir);
+        const dir = tempDir("context-");
         for (const file of ["Dockerfile", "node_modules/x.js", "z.md"]) {
             write(dir, file, file);
         }

@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { PolicyStatement } from "../model/policies";
 import { IAM_PROPAGATION_SECONDS, REDRIVE_WINDOW_DAYS } from "../model/platform-rules";
+import { contextFiles } from "../model/image-context";
 import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../model/project";
 import { isAllowed } from "./support/grants";
 import { MockAccount, named, programSources, runProgram, type ProgramRun } from "./support/program";
@@ -18,11 +19,14 @@ import { MockAccount, named, programSources, runProgram, type ProgramRun } from 
 const IMAGE = "docker-build:index:Image";
 const TASK = "aws:ecs/taskDefinition:TaskDefinition";
 
-/** A copy of batch-container/ with one source file changed, as a maintainer's commit would change it. */
+/** A copy of what batch-container/'s build context sends, with its Dockerfile changed, as a maintainer's commit would change it. */
 function changedContext(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "changed-context-"));
-    fs.cpSync(BATCH_CONTAINER_DIR, dir, { recursive: true, filter: (src) => !/node_modules|dist/.test(path.basename(src)) });
-    fs.appendFileSync(path.join(dir, "src", "main.ts"), "\n// a change\n");
+    for (const file of contextFiles(BATCH_CONTAINER_DIR)) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.copyFileSync(path.join(BATCH_CONTAINER_DIR, file), path.join(dir, file));
+    }
+    fs.appendFileSync(path.join(dir, "Dockerfile"), "\n# a change\n");
     return dir;
 }
 

@@ -1,15 +1,23 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readBatchImage, runBatch, type BatchImage } from "../local/batch";
-import { parseDockerfile } from "../batch-container/dockerfile";
+import { MissingRuntime, prepareBatch, runBatch, type BatchProgram } from "../local/batch";
+import { batchContract } from "../model/batch-contract";
 import { progressBar } from "../scripts/simulate";
 import { stackFileConfig, stackNames } from "../scripts/stack-files";
 import { median } from "../scripts/stats";
 import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../model/project";
+import { batchFolder } from "./support/batch-folder";
+import { tempDir } from "./support/temp";
+import { thrown } from "./support/thrown";
 
-/** An image whose entry point is a Node.js script, so a run shows what the container would see. */
-const script = (source: string): BatchImage => ({ entrypoint: [process.execPath, "-e", source, "--"], defaultCommand: [] });
+/** A program that is a Node.js script, started from the project's batch folder, so a run shows what the container would see. */
+const script = (source: string): BatchProgram => ({
+    dir: BATCH_CONTAINER_DIR,
+    contract: batchContract(),
+    command: [process.execPath, "-e", source, "--"],
+    defaultCommand: [],
+});
 
 describe("the local engine's pieces", () => {
     describe("median", () => {
@@ -57,24 +65,57 @@ describe("the local engine's pieces", () => {
         });
     });
 
-    describe("the batch image", () => {
-        it("starts the program as the Dockerfile's exec-form ENTRYPOINT says, with node meaning this Node.js, and CMD as the default arguments", () => {
-            const image = readBatchImage(parseDockerfile('FROM node\nENTRYPOINT ["node", "dist/main.js"]\nCMD ["--arg1", "1"]\nCMD ["--arg1", "2"]\n'));
-            assert.deepEqual(image, { entrypoint: [process.execPath, "dist/main.js"], defaultCommand: ["--arg1", "2"] });
-            assert.deepEqual(readBatchImage(parseDockerfile('ENTRYPOINT ["/app/run", "now"]\n')), { entrypoint: ["/app/run", "now"], defaultCommand: [] });
+    describe("the batch program here", () => {
+        it("prepares it as its contract says: builds it once, then starts its command from its folder, node being this Node.js, with the Dockerfile's CMD as its default", () => {
+            const builds = path.join(tempDir("builds-"), "count");
+            const dir = batchFolder(
+                {
+                    local: {
+                        build: ["node", "-e", `require("node:fs").appendFileSync(${JSON.stringify(builds)}, "b")`],
+                        command: ["node", "run.js"],
+                        needs: [],
+                    },
+                },
+                { Dockerfile: 'FROM scratch\nENTRYPOINT ["/run"]\nCMD ["--arg1", "1"]\nCMD ["--arg1", "2"]\n' },
+            );
+            const program = prepareBatch(dir);
+            prepareBatch(dir);
+            assert.equal(fs.readFileSync(builds, "utf8"), "b", "one build per process");
+            assert.deepEqual([program.dir, program.command, program.defaultCommand], [dir, [process.execPath, "run.js"], ["--arg1", "2"]]);
+            const bare = prepareBatch(batchFolder({ local: { command: ["/usr/bin/env", "true"], needs: [] } }));
+            assert.deepEqual([bare.command, bare.defaultCommand], [["/usr/bin/env", "true"], []]);
         });
 
-        it("reads the project's own Dockerfile", () => {
-            const image = readBatchImage();
-            assert.equal(image.entrypoint[0], process.execPath);
-            assert.ok(fs.existsSync(path.join(BATCH_CONTAINER_DIR, image.entrypoint[1].replace(/^dist\//, "src/").replace(/\.js$/, ".ts"))));
-        });
-
-        it("refuses a Dockerfile without an exec-form ENTRYPOINT", () => {
-            const message = "batch-container/Dockerfile must have an exec-form ENTRYPOINT";
-            for (const text of ["FROM node\n", "ENTRYPOINT node dist/main.js\n", "ENTRYPOINT []\n"]) {
-                assert.throws(() => readBatchImage(parseDockerfile(text)), { message }, text);
-            }
+        it("says in one line everything the machine lacks to run it, and what its failed build said, running nothing", () => {
+            const missing = thrown(
+                () =>
+                    prepareBatch(
+                        batchFolder({
+                            local: {
+                                build: ["node", "-e", "process.exit(9)"],
+                                command: ["python9", "job.py"],
+                                needs: [
+                                    { command: ["node", "--version"], what: "Node.js" },
+                                    { command: ["no-such-runtime", "--version"], what: "the no-such runtime" },
+                                    { command: ["node", "-e", "console.error('no boto3'); process.exit(1)"], what: "boto3" },
+                                ],
+                            },
+                        }),
+                    ),
+                MissingRuntime,
+            );
+            assert.match(
+                missing.message,
+                /^the batch program in .+ cannot run here: it needs the no-such runtime \(no-such-runtime --version: no-such-runtime is not on PATH\); boto3 \(node -e .+ exited 1: no boto3\)$/,
+            );
+            assert.doesNotMatch(missing.message, /\n/);
+            assert.throws(
+                () =>
+                    prepareBatch(
+                        batchFolder({ local: { build: ["node", "-e", "console.error('bad build'); process.exit(9)"], command: ["node"], needs: [] } }),
+                    ),
+                /build \(node -e .*\) failed: bad build$/,
+            );
         });
     });
 
@@ -122,7 +163,7 @@ describe("the local engine's pieces", () => {
         });
 
         it("fails when the entry point cannot start", async () => {
-            await assert.rejects(runBatch([], {}, { entrypoint: [path.join(PROJECT_ROOT, "no-such-program")], defaultCommand: [] }), { code: "ENOENT" });
+            await assert.rejects(runBatch([], {}, { ...script(""), command: [path.join(PROJECT_ROOT, "no-such-program")] }), { code: "ENOENT" });
         });
     });
 

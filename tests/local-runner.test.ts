@@ -3,16 +3,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Handler } from "aws-lambda";
-import type { BatchImage } from "../local/batch";
+import type { BatchProgram } from "../local/batch";
+import { batchContract } from "../model/batch-contract";
+import { BATCH_CONTAINER_DIR } from "../model/project";
 import { defaultBatchProcesses, runWorkflow } from "../local/runner";
 import { parseConfig } from "../model/config";
 import { localStoppedTask } from "./support/expected-workflow";
 import { capturingOutput } from "./support/function-output";
 
-/** A stand-in batch image: a Node.js script that records what it was started with, then does as told. */
-function standIn(record: string, body: string): BatchImage {
+/** A stand-in batch program: a Node.js script that records what it was started with, then does as told. */
+function standIn(record: string, body: string): BatchProgram {
     const source = `require("node:fs").appendFileSync(${JSON.stringify(record)}, JSON.stringify({ argv: process.argv.slice(1), env: process.env }) + "\\n"); ${body}`;
-    return { entrypoint: [process.execPath, "-e", source, "--"], defaultCommand: ["--from-cmd"] };
+    return { dir: BATCH_CONTAINER_DIR, contract: batchContract(), command: [process.execPath, "-e", source, "--"], defaultCommand: ["--from-cmd"] };
 }
 
 interface Started {
@@ -37,7 +39,7 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
 
     it("starts the batch with the state's command and the trade's id, the table's name and the emulator's endpoint", async () => {
         const config = parseConfig({ batchCommand: '["--arg1","7","--arg2","8"]', batchContainerName: "worker" });
-        const report = await runWorkflow({ config, price: 10, batchImage: standIn(record, "") });
+        const report = await runWorkflow({ config, price: 10, batchProgram: standIn(record, "") });
         const [result] = report.results;
         assert.equal(result.status, "SUCCEEDED", result.cause);
         const output = result.output as { id: string; batch: { TaskArn: string; ExitCode: number } };
@@ -48,6 +50,7 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
             AWS_REGION: "us-east-1",
             AWS_ACCESS_KEY_ID: "local",
             AWS_SECRET_ACCESS_KEY: "local",
+            AWS_ENDPOINT_URL: report.endpoint,
             AWS_ENDPOINT_URL_DYNAMODB: report.endpoint,
             TRANSACTION_TABLE: "TransactionTable",
             TRANSACTION_ID: output.id,
@@ -62,7 +65,7 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
         const config = parseConfig({ batchContainerName: "worker" });
         const lines = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`);
         const body = `process.stderr.write(${JSON.stringify(lines.join("\n\n"))} + "\\n\\n"); process.exitCode = 3;`;
-        const report = await runWorkflow({ config, price: 90, batchImage: standIn(record, body) });
+        const report = await runWorkflow({ config, price: 90, batchProgram: standIn(record, body) });
         const [result] = report.results;
         assert.equal(result.status, "FAILED");
         assert.equal(result.error, "States.TaskFailed");
@@ -74,7 +77,7 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
 
     it("names the Spot capacity provider in the stopped task of a Spot stack", async () => {
         const config = parseConfig({ batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "1" });
-        const report = await runWorkflow({ config, interruptBatch: 1, batchImage: standIn(record, "process.exitCode = 1;") });
+        const report = await runWorkflow({ config, interruptBatch: 1, batchProgram: standIn(record, "process.exitCode = 1;") });
         const task = JSON.parse(report.results[0].cause!);
         assert.equal(task.CapacityProviderName, "FARGATE_SPOT");
         assert.equal(task.Containers[0].ExitCode, 1);
@@ -85,7 +88,7 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
         const typed: Handler = async () => {
             throw Object.assign(new TypeError("no price"), { stack: "TypeError: no price\n    at checker" });
         };
-        const report = await runWorkflow({ config: parseConfig({}), handlers: { checker: typed }, batchImage: standIn(record, "") });
+        const report = await runWorkflow({ config: parseConfig({}), handlers: { checker: typed }, batchProgram: standIn(record, "") });
         assert.equal(report.results[0].error, "TypeError");
         assert.deepEqual(JSON.parse(report.results[0].cause!), {
             errorMessage: "no price",
@@ -96,7 +99,7 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
         const bare: Handler = async () => {
             throw Object.assign(new Error("bare"), { stack: undefined });
         };
-        const plain = await runWorkflow({ config: parseConfig({}), handlers: { checker: bare }, batchImage: standIn(record, "") });
+        const plain = await runWorkflow({ config: parseConfig({}), handlers: { checker: bare }, batchProgram: standIn(record, "") });
         assert.deepEqual(JSON.parse(plain.results[0].cause!), { errorMessage: "bare", errorType: "Error", trace: [""] });
     });
 
@@ -108,7 +111,7 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
             qty: "1",
             timestamp: "t",
         });
-        const report = await runWorkflow({ config: parseConfig({}), price: 10, handlers: { buyer: emptyId }, batchImage: standIn(record, "") });
+        const report = await runWorkflow({ config: parseConfig({}), price: 10, handlers: { buyer: emptyId }, batchProgram: standIn(record, "") });
         assert.equal(report.results[0].error, "DynamoDB.ValidationException");
         assert.match(report.results[0].cause!, /empty string/);
         assert.deepEqual(report.items, []);
@@ -116,7 +119,7 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
 
     it("hands the functions' log records and metric documents to functionOutput, each invocation with its own request id", async () => {
         const output = capturingOutput();
-        const report = await runWorkflow({ config: parseConfig({}), price: 10, functionOutput: output, batchImage: standIn(record, "") });
+        const report = await runWorkflow({ config: parseConfig({}), price: 10, functionOutput: output, batchProgram: standIn(record, "") });
         const trade = report.results[0].output as { id: string };
         const [checked, traded] = output.captured.info as { message: string; requestId: string; trade?: { id: string } }[];
         assert.deepEqual([checked.message, traded.message, traded.trade?.id], ["checked price", "traded", trade.id]);

@@ -30,7 +30,7 @@ import {
     serviceLinkedRoleCheck,
 } from "../scripts/preflight/aws";
 import type { CheckResult } from "../scripts/preflight/check";
-import { parseDockerfile } from "../batch-container/dockerfile";
+import { parseDockerfile } from "../model/dockerfile";
 import { dockerChecks, olderVersion, pulumiChecks, PULUMI_SDK_VERSION, runsForeignCommands } from "../scripts/preflight/tools";
 import { StandIns, type StandInReply } from "./support/stand-in";
 import { withStackFile } from "./support/stack-file";
@@ -253,9 +253,10 @@ describe("npm run preflight", () => {
             assert.ok(!tools.calls("docker").includes("buildx inspect"));
         });
 
-        it("passes the project's image for another architecture without emulation: its commands all run on the build platform", async () => {
+        it("passes an image for another architecture without emulation where its commands all run on the build platform", async () => {
             tools.program("docker", DOCKER_OK);
-            const platform = (await dockerChecks("X86_64"))[2];
+            const crossBuilt = parseDockerfile("FROM --platform=$BUILDPLATFORM node AS build\nRUN npm ci\nFROM node\nCOPY --from=build /a /a\n");
+            const platform = (await dockerChecks("X86_64", crossBuilt))[2];
             assert.deepEqual(
                 [platform.status, platform.detail],
                 ["pass", "without emulation: Docker runs on linux/arm64, and every RUN of the Dockerfile runs in a $BUILDPLATFORM stage"],
@@ -720,6 +721,7 @@ describe("npm run preflight", () => {
                     ["docker", "pass"],
                     ["buildx", "pass"],
                     ["platform", "pass"],
+                    ["batch-image", "pass"],
                     ["region", "pass"],
                     ["credentials", "pass"],
                     ["ecs-service-linked-role", "pass"],
@@ -729,7 +731,7 @@ describe("npm run preflight", () => {
             );
             assert.deepEqual(
                 { stack: report.stack, region: report.region, summary: report.summary },
-                { stack: "dev", region: REGION, summary: { passed: 11, warnings: 0, failed: 0 } },
+                { stack: "dev", region: REGION, summary: { passed: 12, warnings: 0, failed: 0 } },
             );
         });
 
@@ -769,13 +771,13 @@ describe("npm run preflight", () => {
             assert.ok(readme.includes(command), "the deploying guide shows the preflight");
             assert.equal(`${readme.slice(readme.indexOf(command) + command.length).split("\n```")[0]}\n`, run.stdout);
             assert.match(run.stdout, /^ {2}FAIL {2}ECS service-linked role +AWSServiceRoleForECS does not exist/m);
-            assert.match(run.stdout, /^10 passed, 0 warnings, 1 failed$/m);
+            assert.match(run.stdout, /^11 passed, 0 warnings, 1 failed$/m);
         });
 
         it("without credentials fails them and leaves every other AWS check unchecked, calling nothing else", async () => {
             sts.on(GetCallerIdentityCommand).rejects(awsError("CredentialsProviderError", "Could not load credentials from any providers"));
             const report = await preflight("dev", raw());
-            const account = report.checks.slice(6);
+            const account = report.checks.slice(7);
             assert.deepEqual(
                 account.map((c) => [c.id, c.status]),
                 [
@@ -793,7 +795,7 @@ describe("npm run preflight", () => {
 
         it("fails expired credentials, and an account the stack does not allow", async () => {
             sts.on(GetCallerIdentityCommand).rejects(awsError("ExpiredToken", "The security token included in the request is expired"));
-            const expired = (await preflight("dev", raw())).checks[7];
+            const expired = (await preflight("dev", raw())).checks[8];
             assert.deepEqual(
                 [expired.status, expired.detail, expired.fix],
                 [
@@ -804,7 +806,7 @@ describe("npm run preflight", () => {
             );
             sts.reset();
             healthyAccount();
-            const other = (await preflight("dev", raw({ "aws:allowedAccountIds": '["210987654321"]' }))).checks[7];
+            const other = (await preflight("dev", raw({ "aws:allowedAccountIds": '["210987654321"]' }))).checks[8];
             assert.deepEqual([other.status, other.detail], ["fail", `account ${ACCOUNT} is not one of the stack's aws:allowedAccountIds (210987654321)`]);
         });
 
@@ -824,11 +826,11 @@ describe("npm run preflight", () => {
         it("fails a region the SDK resolves differently from the stack's, and a stack without one", async () => {
             healthyAccount();
             process.env.AWS_REGION = "eu-west-1";
-            const region = (await preflight("dev", raw())).checks[6];
+            const region = (await preflight("dev", raw())).checks[7];
             assert.deepEqual([region.status, region.detail], ["fail", "the AWS SDK resolves eu-west-1, but the dev stack deploys to us-east-1"]);
             const unset = await preflight("dev", {});
             assert.deepEqual(
-                [unset.checks[6].status, unset.checks[6].fix, unset.region],
+                [unset.checks[7].status, unset.checks[7].fix, unset.region],
                 ["fail", "pulumi config set aws:region eu-west-1 --stack dev", "eu-west-1"],
             );
         });
@@ -841,13 +843,13 @@ describe("npm run preflight", () => {
             process.env.AWS_CONFIG_FILE = path.join(PROJECT_ROOT, "no-such-aws-config");
             const report = await preflight("dev", raw());
             assert.deepEqual(
-                [report.checks[6].status, report.checks[6].fix],
+                [report.checks[7].status, report.checks[7].fix],
                 ["warn", "export AWS_REGION=us-east-1, so that the AWS CLI uses the stack's region too"],
             );
             assert.equal(await (sts.call(0).thisValue as STSClient).config.region(), REGION);
             const nowhere = await preflight("dev", {});
             assert.deepEqual(
-                nowhere.checks.slice(6).map((c) => c.status),
+                nowhere.checks.slice(7).map((c) => c.status),
                 ["fail", "fail", "fail", "fail", "fail"],
             );
         });
@@ -923,7 +925,7 @@ describe("npm run preflight", () => {
         assert.match(run.stdout, /fix: install the Pulumi CLI/);
         assert.match(run.stdout, /fix: install Docker/);
         assert.match(run.stdout, /fix: set AWS_PROFILE/);
-        assert.match(run.stdout, /^1 passed, 0 warnings, 10 failed$/m);
+        assert.match(run.stdout, /^2 passed, 0 warnings, 10 failed$/m);
     });
 
     describe("every result as it reads", () => {
@@ -1011,7 +1013,7 @@ describe("npm run preflight", () => {
         it("gives the credentials, the role and the quota their words", async () => {
             healthyAccount();
             const run = await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": `["${ACCOUNT}"]` });
-            assert.deepEqual(run.checks.slice(6, 10), [
+            assert.deepEqual(run.checks.slice(7, 11), [
                 { id: "region", title: "Region", status: "pass", detail: "us-east-1, as the stack's aws:region says" },
                 { id: "credentials", title: "AWS credentials", status: "pass", detail: `account ${ACCOUNT} as arn:aws:iam::${ACCOUNT}:user/alice` },
                 { id: "ecs-service-linked-role", title: "ECS service-linked role", status: "pass", detail: "AWSServiceRoleForECS exists" },
@@ -1023,7 +1025,7 @@ describe("npm run preflight", () => {
             healthyAccount();
             sts.on(GetCallerIdentityCommand).rejects(awsError("InternalFailure", "We encountered an internal error"));
             const other = await preflight("dev", { "aws:region": REGION });
-            assert.deepEqual(other.checks[7], {
+            assert.deepEqual(other.checks[8], {
                 id: "credentials",
                 title: "AWS credentials",
                 status: "fail",
@@ -1031,14 +1033,14 @@ describe("npm run preflight", () => {
                 fix: "run the preflight again",
             });
             assert.deepEqual(
-                other.checks.slice(8).map((c) => c.status),
+                other.checks.slice(9).map((c) => c.status),
                 ["pass", "pass", "pass"],
             );
             sts.reset();
             sts.on(GetCallerIdentityCommand).rejects(awsError("InvalidClientTokenId", "The security token included in the request is invalid."));
             const own = { "aws:region": REGION, "stock-trader:subnetIds": `["${PUBLIC}"]`, "stock-trader:securityGroupIds": `["${GROUP}"]` };
             const refused = await preflight("dev", own);
-            assert.deepEqual(refused.checks.slice(7), [
+            assert.deepEqual(refused.checks.slice(8), [
                 {
                     id: "credentials",
                     title: "AWS credentials",
@@ -1055,7 +1057,7 @@ describe("npm run preflight", () => {
             process.env.AWS_CONFIG_FILE = path.join(PROJECT_ROOT, "no-such-aws-config");
             delete process.env.AWS_PROFILE;
             const nowhere = await preflight("dev", {});
-            assert.deepEqual(nowhere.checks.slice(6), [
+            assert.deepEqual(nowhere.checks.slice(7), [
                 {
                     id: "region",
                     title: "Region",
@@ -1074,11 +1076,11 @@ describe("npm run preflight", () => {
 
         it("fails an account not among the stack's allowed ones, and ignores an allowed list that is not a list", async () => {
             healthyAccount();
-            assert.equal((await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": "not json" })).checks[7].status, "pass");
-            assert.equal((await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": '"123456789012"' })).checks[7].status, "pass");
+            assert.equal((await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": "not json" })).checks[8].status, "pass");
+            assert.equal((await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": '"123456789012"' })).checks[8].status, "pass");
             // An answer without the account is not STS's, whatever answered: the credentials are not checked.
             sts.on(GetCallerIdentityCommand).resolves({ Arn: "arn:aws:iam::1:user/x" });
-            const unknown = (await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": `["${ACCOUNT}"]` })).checks[7];
+            const unknown = (await preflight("dev", { "aws:region": REGION, "aws:allowedAccountIds": `["${ACCOUNT}"]` })).checks[8];
             assert.deepEqual(
                 [unknown.status, unknown.detail, unknown.fix],
                 [

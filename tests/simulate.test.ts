@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { BATCH_CONTAINER_DIR } from "../model/project";
 import { main, parseOptions } from "../scripts/simulate";
 import { runInProcess, runTool } from "./support/tool";
 
@@ -169,7 +170,19 @@ describe("npm run simulate", () => {
     it("parses every option", () => {
         assert.deepEqual(
             parseOptions(["--executions", "5", "--concurrency", "2", "--input", '{"a":1}', "--price", "0", "--fail-batch", "--json", "--stack", "prod"]),
-            { executions: 5, concurrency: 2, input: { a: 1 }, price: 0, failBatch: true, interruptBatch: 0, stack: "prod", set: {}, json: true, help: false },
+            {
+                executions: 5,
+                concurrency: 2,
+                input: { a: 1 },
+                price: 0,
+                failBatch: true,
+                interruptBatch: 0,
+                stack: "prod",
+                batch: BATCH_CONTAINER_DIR,
+                set: {},
+                json: true,
+                help: false,
+            },
         );
     });
 });

@@ -1,23 +1,23 @@
 /**
- * What the batch program accepts and what it touches, written once. The program enforces it,
- * and the stack's config validation checks `batchCommand` against the same rules, so a command
- * the config accepts is a command the program runs. Pure: no imports, so it stays in the
- * image's build context and loads anywhere.
+ * What the batch program accepts and what it touches, as its contract.json describes it for the
+ * workflow. The program enforces it here; the stack's config validation and the contract check
+ * read the same file. Pure but for that JSON, which the bundle holds, so it loads anywhere.
  */
+import contract from "../contract.json";
 
 /** The environment the program reads: the trade's id from the workflow, the table from the task definition. */
-export const BATCH_ENV = {
-    transactionId: "TRANSACTION_ID",
-    tableName: "TRANSACTION_TABLE",
-} as const;
+export const BATCH_ENV = contract.environment;
 
 /** The attributes the program reads and writes on a transaction item. */
 export const BATCH_ATTRIBUTES = {
-    key: "Id",
-    processedAt: "ProcessedAt",
-    arg1: "Arg1",
-    arg2: "Arg2",
+    key: contract.table.key,
+    processedAt: contract.table.processedAt,
+    arg1: contract.arguments.flags[0].attribute,
+    arg2: contract.arguments.flags[1].attribute,
 } as const;
+
+/** The exit codes the workflow reads. */
+export const EXIT_CODES = contract.exitCodes;
 
 /** The flags, each required exactly once with an integer value. */
 export const BATCH_FLAGS = ["arg1", "arg2"] as const;

@@ -8,13 +8,13 @@
  * arguments or environment.
  */
 import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { BATCH_ATTRIBUTES, BATCH_ENV, BATCH_USAGE, parseBatchArguments } from "./contract";
+import { BATCH_ATTRIBUTES, BATCH_ENV, BATCH_USAGE, EXIT_CODES, parseBatchArguments } from "./contract";
 
 export const USAGE = `usage: batch ${BATCH_USAGE} (environment: ${BATCH_ENV.transactionId}, ${BATCH_ENV.tableName})`;
 
-export const EXIT_DONE = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+export const EXIT_DONE = EXIT_CODES.done;
+export const EXIT_FAILED = EXIT_CODES.failed;
+export const EXIT_USAGE = EXIT_CODES.usage;
 
 /** Where the job reads its settings and writes its lines, and the DynamoDB client it uses. */
 export interface JobIo {

@@ -1,6 +1,8 @@
 /** The preflight's checks of this machine: the Pulumi CLI, its login and the stack; Docker, Buildx and the image's platform. */
 import pulumiPackage from "@pulumi/pulumi/package.json";
-import { readBatchDockerfile, type Instruction } from "../../batch-container/dockerfile";
+import { ContractError, parseBatchCommand, readBatchContract } from "../../model/batch-contract";
+import { execForm, lastInstruction, readBatchDockerfile, type Instruction } from "../../model/dockerfile";
+import { BATCH_CONTAINER_DIR } from "../../model/project";
 import { DOCKER_PLATFORM, type CpuArchitecture } from "../../model/config";
 import { runCommand } from "../cli";
 import { fail, notChecked, pass, warn, type CheckResult } from "./check";
@@ -97,6 +99,46 @@ async function stackCheck(stack: string): Promise<CheckResult> {
 
 /** How the preflight asks whether Docker has the Buildx plugin: `docker buildx version`. */
 export const BUILDX_VERSION = ["buildx", "version"];
+
+/**
+ * The batch program's image as the workflow needs it, by its contract: an exec-form ENTRYPOINT,
+ * which the workflow's command override leaves in place, and a default CMD the contract accepts.
+ */
+export function batchImageCheck(dir = BATCH_CONTAINER_DIR): CheckResult {
+    const title = "Batch image";
+    const fix = 'docs/architecture.md, "The batch job", says what the contract and the Dockerfile hold';
+    let contract;
+    let instructions: Instruction[];
+    try {
+        contract = readBatchContract(dir);
+        instructions = readBatchDockerfile(dir);
+    } catch (error) {
+        if (error instanceof ContractError || (error as NodeJS.ErrnoException).code === "ENOENT") {
+            return fail("batch-image", title, (error as Error).message, fix);
+        }
+        throw error;
+    }
+    const entrypoint = execForm(lastInstruction(instructions, "ENTRYPOINT"));
+    if (entrypoint === undefined || entrypoint.length === 0) {
+        return fail(
+            "batch-image",
+            title,
+            "its Dockerfile has no exec-form ENTRYPOINT, so the workflow's command would replace the program itself",
+            `ENTRYPOINT ${JSON.stringify(contract.local.command)}, or the image's own command`,
+        );
+    }
+    const cmd = execForm(lastInstruction(instructions, "CMD"));
+    const accepted = cmd === undefined ? undefined : parseBatchCommand(contract, cmd);
+    if (accepted !== undefined && !accepted.ok) {
+        return fail(
+            "batch-image",
+            title,
+            `its default CMD ${JSON.stringify(cmd)} is refused by its contract: ${accepted.problem}`,
+            `CMD ${JSON.stringify(contract.arguments.example)}, the contract's example`,
+        );
+    }
+    return pass("batch-image", title, `an exec-form ENTRYPOINT${cmd === undefined ? "" : ", and a default CMD its contract accepts"}`);
+}
 
 /** Docker's name for a machine architecture, as `docker version` reports the engine's. */
 const ENGINE_ARCH: Record<string, string> = { amd64: "amd64", x86_64: "amd64", arm64: "arm64", aarch64: "arm64" };

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BATCH_CONTAINER_DIR } from "../model/project";
+import { BATCH_CONTAINER_DIR } from "./project";
 
 export interface Instruction {
     keyword: string;
@@ -34,8 +34,9 @@ export function execForm(instruction: Instruction | undefined): string[] | undef
     }
 }
 
-export function readBatchDockerfile(): Instruction[] {
-    return parseDockerfile(fs.readFileSync(path.join(BATCH_CONTAINER_DIR, "Dockerfile"), "utf8"));
+/** The instructions of the Dockerfile in a batch program's folder (batch-container/ unless said). */
+export function readBatchDockerfile(dir = BATCH_CONTAINER_DIR): Instruction[] {
+    return parseDockerfile(fs.readFileSync(path.join(dir, "Dockerfile"), "utf8"));
 }
 
 /** The last instruction with this keyword, as Docker applies it. */
