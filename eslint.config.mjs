@@ -35,7 +35,7 @@ export default tseslint.config(
     },
     {
         // Tests build mock inputs and read mock outputs, which are untyped JSON by nature.
-        files: ["tests/**/*.ts"],
+        files: ["tests/**/*.ts", "batch-container/test/**/*.ts"],
         rules: {
             "@typescript-eslint/no-unsafe-assignment": "off",
             "@typescript-eslint/no-unsafe-member-access": "off",

@@ -15,6 +15,7 @@ export default {
         "local/batch.ts",
         "local/stand-ins.ts",
         "local/dynamodb.ts",
+        "local/contract-check.ts",
         // Benchmarks measure; they have no behaviour a test could check.
         "!scripts/bench-*.ts",
         "!scripts/bench/**",
@@ -52,7 +53,8 @@ export default {
             "tests/cost.test.ts",
             "tests/config.test.ts",
             "tests/stack-files.test.ts",
-            "tests/batch-job.test.ts",
+            "batch-container/test/job.test.ts",
+            "tests/batch-contract.test.ts",
             "tests/functions.test.ts",
             "tests/bundle.test.ts",
             "tests/execute.test.ts",

@@ -9,7 +9,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
-import { BENCHMARK_OPTIONS, parseFlags, processIo, refuseCaller, runMain, type OptionTable, type ToolIo } from "./cli";
+import { BENCHMARK_OPTIONS, processIo, toolFlags, runMain, type OptionTable, type ToolIo } from "./cli";
 import { median } from "./stats";
 import { PROJECT_ROOT } from "../model/project";
 import { readStackFile, stackNames } from "./stack-files";
@@ -30,7 +30,9 @@ const REPOSITORY_STACKS = ["dev", "prod"] as const;
 
 /** The tests mocha would run, from the test files git tracks, without running them: all of them, and the load tests among them. */
 function testCounts(): { tests: number; load: number; files: number } {
-    const files = execFileSync("git", ["ls-files", "tests/*.test.ts"], { cwd: PROJECT_ROOT, encoding: "utf8" }).trim().split("\n");
+    const files = execFileSync("git", ["ls-files", "tests/*.test.ts", "batch-container/test/*.test.ts"], { cwd: PROJECT_ROOT, encoding: "utf8" })
+        .trim()
+        .split("\n");
     const mocha = path.join(PROJECT_ROOT, "node_modules", "mocha", "bin", "mocha.js");
     const requires = ["ts-node/register/transpile-only", "tests/support/stack-traces.ts", "tests/support/temp.ts"].flatMap((r) => ["--require", r]);
     const out = execFileSync(process.execPath, [mocha, "--no-config", ...requires, "--dry-run", "--reporter", "json", ...files], {
@@ -61,15 +63,9 @@ const thousands = (n: number) => n.toLocaleString("en-US");
 
 /** The tool: prints its figures and gives 0, or 1 when npm test fails, or 2 on bad flags. */
 export async function main(argv: string[], io: ToolIo = processIo): Promise<number> {
-    let values;
-    try {
-        values = parseFlags(argv, OPTIONS);
-    } catch (error) {
-        return refuseCaller(error, io, USAGE);
-    }
-    if (values.help) {
-        io.out(USAGE);
-        return 0;
+    const values = toolFlags(argv, OPTIONS, io, USAGE);
+    if (typeof values === "number") {
+        return values;
     }
     if (values.counts) {
         const { tests, load, files } = testCounts();

@@ -162,6 +162,23 @@ function refusePattern(name: string, pattern: TextForm, value: string): never {
     throw new UsageError(`--${name} must be ${pattern.form} (got ${value})`);
 }
 
+/**
+ * A tool's flags, or the exit code that ends its run there: 0 once it printed its help for
+ * `--help`, 2 once it said what is wrong with them.
+ */
+export function toolFlags<F extends Flags & OptionTable>(argv: string[], options: F, io: ToolIo, usage: string): ReturnType<typeof parseFlags<F>> | number {
+    try {
+        const values = parseFlags(argv, options);
+        if ((values as { help?: boolean }).help === true) {
+            io.out(usage);
+            return 0;
+        }
+        return values;
+    } catch (error) {
+        return refuseCaller(error, io, usage);
+    }
+}
+
 /** A JSON flag's value, or a UsageError naming the flag. */
 export function jsonFlag(name: string, value: string): unknown {
     try {

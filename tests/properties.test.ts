@@ -5,11 +5,8 @@
  * `npm run test:explore` does.
  */
 import * as assert from "node:assert/strict";
-import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import aslValidator from "asl-validator";
-import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { runJob } from "../batch-container/src/job";
 import { localResources } from "../local/stand-ins";
 import { engineDefinition, runWorkflow, type ExecutionEvent } from "../local/runner";
 import { CONFIG_NAMESPACE, ConfigError, MAX_TIMEOUT_SECONDS, parseConfig } from "../model/config";
@@ -23,7 +20,7 @@ import type { StackConfig } from "../model/stack-config";
 import { buildWorkflow, longestRunSeconds, type State, type TaskState } from "../model/workflow";
 import { renderCost } from "../scripts/cost";
 import { dollars, exactNumber } from "../scripts/format";
-import { accepts, acceptedConfigs, batchArgumentsNearby, configsWithOneBadKey, rawConfigs, releaseKeys, settings } from "./support/arbitraries";
+import { accepts, acceptedConfigs, configsWithOneBadKey, rawConfigs, releaseKeys, settings } from "./support/arbitraries";
 import { thrown } from "./support/thrown";
 import { printedCostRow } from "./support/cost-output";
 import { DEPLOYED_ATTEMPTS, longestSuccessSeconds } from "./support/worst-case";
@@ -372,29 +369,6 @@ describe("properties over the config space", () => {
         ]);
         for (const value of [Infinity, -Infinity, NaN]) {
             assert.throws(() => exactNumber(value), { name: "RangeError", message: `not a finite number: ${value}` });
-        }
-    });
-
-    it("the config accepts a batch argument list exactly when the batch program exits 0 with it", async () => {
-        const dynamodb = mockClient(DynamoDBClient);
-        dynamodb.on(UpdateItemCommand).resolves({});
-        try {
-            await fc.assert(
-                fc.asyncProperty(batchArgumentsNearby, async (argv) => {
-                    const accepted = accepts({ batchCommand: JSON.stringify(argv) }) !== undefined;
-                    const code = await runJob(argv, {
-                        env: { TRANSACTION_ID: "t-1", TRANSACTION_TABLE: "TransactionTable" },
-                        stdout: () => undefined,
-                        stderr: () => undefined,
-                        createClient: () => new DynamoDBClient({ region: "us-east-1" }),
-                        now: () => new Date(0),
-                    });
-                    assert.equal(code === 0, accepted, `${JSON.stringify(argv)}: config ${accepted ? "accepts" : "refuses"}, program exits ${code}`);
-                }),
-                settings(300),
-            );
-        } finally {
-            dynamodb.restore();
         }
     });
 });

@@ -10,6 +10,8 @@ import * as batch from "../scripts/bench-batch";
 import * as program from "../scripts/bench-program";
 import * as simulateBench from "../scripts/bench-simulate";
 import * as testBench from "../scripts/bench-test";
+import * as batchCheck from "../scripts/batch-check";
+import * as batchTry from "../scripts/batch-try";
 import * as cost from "../scripts/cost";
 import * as diagram from "../scripts/diagram";
 import * as docs from "../scripts/docs";
@@ -119,6 +121,8 @@ const TOOLS: { script: string; main: Main; usage: string; options: OptionTable; 
         badFlags: [["bogus"], ["--stack", "nowhere", "definition"], ["--set", "nokey", "alarms"]],
     },
     { script: "diagram", main: diagram.main, usage: diagram.USAGE, options: diagram.OPTIONS, badFlags: [] },
+    { script: "batch:check", main: batchCheck.main, usage: batchCheck.USAGE, options: batchCheck.OPTIONS, badFlags: [["--batch", "no/such/folder"]] },
+    { script: "batch:try", main: batchTry.main, usage: batchTry.USAGE, options: batchTry.OPTIONS, badFlags: [["--keep"], ["--batch", "no/such/folder"]] },
     { script: "docs", main: docs.main, usage: docs.USAGE, options: docs.OPTIONS, badFlags: [["--check=yes"]] },
     {
         script: "bench:batch",

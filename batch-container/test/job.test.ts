@@ -1,8 +1,12 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
-import { runJob, USAGE, type JobIo } from "../batch-container/src/job";
-import { BATCH_CONTAINER_DIR } from "../model/project";
+import fc from "fast-check";
+import { accepts, batchArgumentsNearby, settings } from "../../tests/support/arbitraries";
+import { runJob, USAGE, type JobIo } from "../src/job";
+
+/** This program's folder. */
+const BATCH_CONTAINER_DIR = path.resolve(__dirname, "..");
 import type * as DynamoDBSdk from "@aws-sdk/client-dynamodb";
 
 /**
@@ -169,5 +173,23 @@ describe("batch job (in-process, mocked DynamoDB)", () => {
 
     it("says how it is used", () => {
         assert.equal(USAGE, "usage: batch --arg1 <integer> --arg2 <integer>, each exactly once (environment: TRANSACTION_ID, TRANSACTION_TABLE)");
+    });
+
+    it("the config accepts a batch argument list exactly when the batch program exits 0 with it", async () => {
+        dynamodb.on(UpdateItemCommand).resolves({});
+        await fc.assert(
+            fc.asyncProperty(batchArgumentsNearby, async (argv) => {
+                const accepted = accepts({ batchCommand: JSON.stringify(argv) }) !== undefined;
+                const code = await runJob(argv, {
+                    env: { TRANSACTION_ID: "t-1", TRANSACTION_TABLE: "TransactionTable" },
+                    stdout: () => undefined,
+                    stderr: () => undefined,
+                    createClient: () => new DynamoDBClient({ region: "us-east-1" }),
+                    now: () => new Date(0),
+                });
+                assert.equal(code === 0, accepted, `${JSON.stringify(argv)}: config ${accepted ? "accepts" : "refuses"}, program exits ${code}`);
+            }),
+            settings(300),
+        );
     });
 });

@@ -2,8 +2,10 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildBatchProgram } from "../local/batch";
-import { BATCH_CONTAINER_DIR } from "../model/project";
+import { prepareBatch } from "../../local/batch";
+
+/** This program's folder. */
+const BATCH_CONTAINER_DIR = path.resolve(__dirname, "..");
 
 const BUNDLE = path.join(BATCH_CONTAINER_DIR, "dist", "main.js");
 
@@ -18,7 +20,7 @@ function build(): Promise<number | null> {
 describe("batch program build", () => {
     it("never lets a reader see a half-written dist/main.js while six builds run at once @load", async function () {
         this.timeout(60000);
-        buildBatchProgram();
+        prepareBatch(BATCH_CONTAINER_DIR);
         const complete = fs.readFileSync(BUNDLE);
         let reads = 0;
         const partial: number[] = [];

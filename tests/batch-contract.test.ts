@@ -1,0 +1,296 @@
+/**
+ * The batch program as a replaceable part: its contract read and enforced, the contract check
+ * run against the project's program and the example in Python, and failing programs that break
+ * the contract in the ways a replacement would.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import fc from "fast-check";
+import { missingNeeds, MissingRuntime, prepareBatch } from "../local/batch";
+import { checkContract } from "../local/contract-check";
+import { batchContract, ContractError, parseBatchCommand, parseBatchContract, readBatchContract } from "../model/batch-contract";
+import { type ConfigError, parseConfig } from "../model/config";
+import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../model/project";
+import { describeContract, main as batchCheck } from "../scripts/batch-check";
+import { batchTry, main as batchTryMain, type Ran } from "../scripts/batch-try";
+import { batchImageCheck } from "../scripts/preflight/tools";
+import { main as simulate } from "../scripts/simulate";
+import { settings } from "./support/arbitraries";
+import { batchFolder } from "./support/batch-folder";
+import { thrown } from "./support/thrown";
+import { runInProcess } from "./support/tool";
+
+const EXAMPLE = path.join(PROJECT_ROOT, "examples", "python-batch");
+const contractJson = () => JSON.parse(fs.readFileSync(path.join(BATCH_CONTAINER_DIR, "contract.json"), "utf8")) as Record<string, unknown>;
+
+describe("the batch contract, as data", () => {
+    it("is read from each batch program's folder, the project's and the example's alike", () => {
+        assert.deepEqual(readBatchContract(BATCH_CONTAINER_DIR), batchContract());
+        assert.deepEqual({ ...readBatchContract(EXAMPLE), local: undefined }, { ...batchContract(), local: undefined }, "the example does the same job");
+    });
+
+    it("refuses a contract it cannot read, naming the file, the field and the form it must have", () => {
+        const refusal = (json: unknown) => thrown(() => parseBatchContract(json, "x/contract.json"), ContractError).message;
+        const base = contractJson();
+        const args = base.arguments as Record<string, unknown>;
+        assert.equal(refusal({ ...base, arguments: { ...args, flags: [] } }), "x/contract.json: arguments.flags must be a list of at least one flag (got [])");
+        assert.equal(
+            refusal({ ...base, arguments: { ...args, flags: [{ name: "Arg 1", attribute: "A" }] } }),
+            'x/contract.json: arguments.flags[0].name must be a flag\'s name, lower-case letters, digits and hyphens (got "Arg 1")',
+        );
+        assert.equal(
+            refusal({ ...base, exitCodes: { done: 0, failed: 2, usage: 2 } }),
+            'x/contract.json: exitCodes must be three different codes, done being 0 (got {"done":0,"failed":2,"usage":2})',
+        );
+        assert.equal(
+            refusal({ ...base, exitCodes: { done: 0, failed: 1, usage: 300 } }),
+            "x/contract.json: exitCodes.usage must be an exit code, 0 to 255 (got 300)",
+        );
+        assert.match(
+            refusal({ ...base, arguments: { ...args, example: ["--arg1", "x"] } }),
+            /^x\/contract\.json: arguments\.example must be a command the contract accepts \(--arg1 must be an integer \(got "x"\)\)/,
+        );
+        assert.equal(refusal({ ...base, local: { command: [], needs: [] } }), "x/contract.json: local.command must be a list of at least 1 strings (got [])");
+        assert.equal(
+            refusal({ ...base, environment: { transactionId: "", tableName: "T" } }),
+            'x/contract.json: environment.transactionId must be a non-empty string (got "")',
+        );
+        assert.equal(
+            thrown(() => readBatchContract(path.join(PROJECT_ROOT, "model")), ContractError).message,
+            "model/contract.json: is missing: a batch program's folder describes it in contract.json",
+        );
+    });
+
+    it("gives the stack's batchCommand its rules and its default: the config accepts exactly what the contract accepts", () => {
+        const contract = batchContract();
+        assert.deepEqual(parseConfig({}).batchCommand, contract.arguments.example);
+        const tokens = fc.oneof(
+            fc.constantFrom(...contract.arguments.flags.map((f) => `--${f.name}`), "--unknown", "extra"),
+            fc.constantFrom("0", "-5", "42", "01", "1.5", "abc", "", String(contract.arguments.maximum), String(contract.arguments.maximum + 2)),
+            fc.constantFrom(...contract.arguments.flags.map((f) => `--${f.name}=`)).chain((flag) => fc.constantFrom(`${flag}7`, `${flag}-0`, `${flag}x`)),
+        );
+        fc.assert(
+            fc.property(fc.array(tokens, { minLength: 1, maxLength: 6 }), (argv) => {
+                const byContract = parseBatchCommand(contract, argv);
+                let byConfig: string | undefined;
+                try {
+                    parseConfig({ batchCommand: JSON.stringify(argv) });
+                } catch (error) {
+                    byConfig = (error as ConfigError).problems.join("; ");
+                }
+                assert.equal(byConfig === undefined, byContract.ok, `${JSON.stringify(argv)}: ${byConfig}`);
+                if (!byContract.ok) {
+                    assert.ok(byConfig!.endsWith(`; ${byContract.problem} (got ${JSON.stringify(argv)})`), byConfig);
+                }
+            }),
+            settings(200),
+        );
+    });
+
+    it("is what the preflight holds the batch image's Dockerfile to: an exec-form ENTRYPOINT and a default CMD the contract accepts", () => {
+        const local = { command: ["node", "run.js"], needs: [] };
+        const check = (dockerfile: string) => batchImageCheck(batchFolder({ local }, { Dockerfile: dockerfile }));
+        assert.deepEqual([batchImageCheck().status, batchImageCheck(EXAMPLE).status], ["pass", "pass"]);
+        assert.equal(check('FROM scratch\nENTRYPOINT ["/run"]\n').detail, "an exec-form ENTRYPOINT");
+        assert.equal(
+            check("FROM scratch\nENTRYPOINT /run now\n").detail,
+            "its Dockerfile has no exec-form ENTRYPOINT, so the workflow's command would replace the program itself",
+        );
+        assert.equal(
+            check('FROM scratch\nENTRYPOINT ["/run"]\nCMD ["--arg1", "1"]\n').detail,
+            'its default CMD ["--arg1","1"] is refused by its contract: --arg2 is required',
+        );
+        assert.match(batchImageCheck(path.join(PROJECT_ROOT, "model")).detail, /^model\/contract\.json: is missing/);
+        assert.match(batchImageCheck(batchFolder({ local })).detail, /ENOENT.*Dockerfile/);
+    });
+
+    it("describes itself in words, each part of the agreement on a row", () => {
+        const rows = describeContract(batchContract(), BATCH_CONTAINER_DIR);
+        assert.deepEqual(
+            rows.slice(2).map((row) => row.split(" | ")[0].slice(2)),
+            ["what it does", "its command", "its environment", "its exit codes", "its error line", "the table", "run here"],
+        );
+        const contract = batchContract();
+        assert.ok(rows.join("\n").includes(`\`${contract.arguments.flags.map((f) => `--${f.name} <integer>`).join(" ")}, each exactly once\``));
+        assert.ok(rows.at(-1)!.startsWith(`| run here | \`${contract.local.command.join(" ")}\` in \`batch-container/\``), rows.at(-1));
+    });
+});
+
+describe("the contract check", function () {
+    this.timeout(60000);
+
+    it("passes the project's batch program, checking its effect on the table, its refusals and its error lines", async () => {
+        const outcomes = await checkContract(prepareBatch());
+        assert.deepEqual(
+            outcomes.filter((o) => !o.passed),
+            [],
+        );
+        const names = outcomes.map((o) => o.name).join("\n");
+        for (const part of [
+            /marks the trade processed/,
+            /changing only the time/,
+            /fails a trade the table does not hold/,
+            /refuses --arg1 twice/,
+            /refuses to run without TRANSACTION_ID/,
+        ]) {
+            assert.match(names, part);
+        }
+    });
+
+    it("passes the seed's Python program in examples/, or says exactly what this machine lacks to run it", async function () {
+        const example = { dir: EXAMPLE, contract: readBatchContract(EXAMPLE) };
+        const missing = missingNeeds(example);
+        if (missing.length > 0) {
+            this.test!.title += ` (skipped: this machine lacks ${missing.join("; ")})`;
+            this.skip();
+        }
+        const outcomes = await checkContract(prepareBatch(EXAMPLE));
+        assert.deepEqual(
+            outcomes.filter((o) => !o.passed),
+            [],
+        );
+    });
+
+    /** A program in a folder of its own: the project's contract, run as `node program.js` after the given source. */
+    const program = (source: string) => batchFolder({ local: { command: ["node", "program.js"], needs: [] } }, { "program.js": source });
+    /** The project's program, run as a child as its contract says, with its arguments put through `args` and its stderr's lines through `line`. */
+    const wrapping = ({ args = "a", line = "line" }: { args?: string; line?: string }) => {
+        const [command, ...rest] = prepareBatch().command;
+        return program(`const { spawnSync } = require("node:child_process");
+const args = process.argv.slice(2).map((a) => ${args});
+const run = spawnSync(${JSON.stringify(command)}, [...${JSON.stringify(rest)}, ...args], { cwd: ${JSON.stringify(BATCH_CONTAINER_DIR)}, encoding: "utf8" });
+process.stdout.write(run.stdout);
+process.stderr.write(run.stderr.split("\\n").map((line) => (line === "" ? line : ${line})).join("\\n"));
+process.exit(run.status);`);
+    };
+
+    it("fails a program that exits 0 without marking the trade processed", async () => {
+        const outcomes = await checkContract(prepareBatch(program("process.exit(0);")));
+        const marks = outcomes.find((o) => o.name.startsWith("marks the trade processed"))!;
+        assert.equal(marks.passed, false);
+        assert.match(marks.problem, /^ProcessedAt must be the time it ran, as an ISO 8601 UTC string .* \(got undefined\)$/);
+        assert.match(outcomes.find((o) => o.name === "refuses no arguments")!.problem, /^exited 0 \(done\), where 2 \(usage\) was due/);
+    });
+
+    it("fails a program that prints its errors in another format, on every failure and refusal", async () => {
+        const outcomes = await checkContract(prepareBatch(wrapping({ line: "`ERROR: ${JSON.parse(line).reason ?? JSON.parse(line).cause}`" })));
+        const failed = outcomes.filter((o) => !o.passed);
+        assert.deepEqual(
+            outcomes.filter((o) => o.passed).map((o) => o.name),
+            outcomes.filter((o) => o.name.startsWith("marks") || o.name.startsWith("runs again") || o.name.startsWith("takes")).map((o) => o.name),
+            "only the runs that succeed pass",
+        );
+        for (const outcome of failed) {
+            assert.match(
+                outcome.problem,
+                /^its last line on standard error is not an error line holding \{"level":"error"(,"step":"usage")?\}: "ERROR: /,
+                outcome.name,
+            );
+        }
+    });
+
+    it("fails a program that writes another value than its command's", async () => {
+        const outcomes = await checkContract(prepareBatch(wrapping({ args: `a === "100" ? "101" : a` })));
+        assert.match(outcomes[0].problem, /^the trade's item is .*"Arg1":\{"N":"101"\}.*, where .*"Arg1":\{"N":"100"\}.* was due$/);
+    });
+
+    it("says in one line what this machine lacks, for the check and for simulate alike, and runs nothing", async () => {
+        const dir = batchFolder({
+            local: { command: ["no-such-runtime", "job"], needs: [{ command: ["no-such-runtime", "--version"], what: "the no-such runtime" }] },
+        });
+        const line = `the batch program in ${path.relative(process.cwd(), dir)} cannot run here: it needs the no-such runtime (no-such-runtime --version: no-such-runtime is not on PATH)`;
+        const check = await runInProcess(batchCheck, ["--batch", dir]);
+        assert.deepEqual([check.status, check.stderr, check.stdout], [3, line, "\n"]);
+        const simulated = await runInProcess(simulate, ["--batch", dir]);
+        assert.deepEqual([simulated.status, simulated.stderr, simulated.stdout], [3, line, "\n"], "nothing printed, not even the first line");
+        const broken = batchFolder({ local: { command: [], needs: [] } });
+        const unreadable = await runInProcess(batchCheck, ["--batch", broken]);
+        assert.equal(unreadable.status, 2);
+        assert.match(unreadable.stderr, /contract\.json: local\.command must be a list of at least 1 strings \(got \[\]\)$/);
+        assert.equal(thrown(() => prepareBatch(dir), MissingRuntime).missing.length, 1);
+    });
+
+    it("runs as a tool: one line per check and the tally, or one JSON document, exit 0 when all pass and 1 when one fails", async () => {
+        const text = await runInProcess(batchCheck, []);
+        assert.equal(text.status, 0, text.stdout);
+        const lines = text.stdout.trimEnd().split("\n");
+        assert.equal(lines[0], `Contract check of batch-container/: ${batchContract().local.command.join(" ")}, as batch-container/contract.json describes it`);
+        assert.ok(lines.slice(1, -1).every((line) => line.startsWith("  ✔ ")));
+        assert.match(lines.at(-1)!, /^(\d+) checks: \1 passed, 0 failed$/);
+        const failing = await runInProcess(batchCheck, ["--batch", program("process.exit(0);"), "--json"]);
+        assert.equal(failing.status, 1);
+        const document = JSON.parse(failing.stdout) as { checks: { passed: boolean }[]; summary: { passed: number; failed: number } };
+        assert.equal(document.summary.failed, document.checks.filter((c) => !c.passed).length);
+        assert.ok(document.summary.failed > 0);
+    });
+});
+
+describe("npm run batch:try (the npm runs stood in for)", function () {
+    this.timeout(60000);
+
+    /** The tool's run against stand-ins for the npm runs: each answers as told, and may change the copy as the real one would. */
+    async function tryIt(answers: Record<string, (cwd: string) => Ran>) {
+        const out: string[] = [];
+        const ran: string[] = [];
+        const status = await batchTry(["--batch", EXAMPLE], {
+            out: (line) => out.push(line),
+            err: (line) => out.push(line),
+            run: (command, args, cwd) => {
+                const name = [command, ...args.filter((a) => a !== "--silent")].join(" ");
+                ran.push(name);
+                return (answers[name] ?? (() => ({ status: 0, output: "ok\n" })))(cwd);
+            },
+        });
+        return { status, out, ran };
+    }
+
+    it("runs the check, simulate, docs and the tests in a copy with the example in place, and lists what differs by why", async () => {
+        const { status, out, ran } = await tryIt({
+            "npm run docs": (cwd) => {
+                fs.appendFileSync(path.join(cwd, "README.md"), "\n");
+                return { status: 0, output: "rewrote 1 block(s):\n  README.md:1: npm run batch:check -- --describe\n" };
+            },
+            "npm test": () => ({ status: 0, output: "\n  990 passing (40s)\n" }),
+        });
+        assert.equal(status, 0, out.join("\n"));
+        assert.deepEqual(ran, ["npm run batch:check", "npm run simulate", "npm run docs", "npm test"]);
+        const section = (title: string) => {
+            const at = out.findIndex((line) => line.startsWith(title));
+            const end = out.findIndex((line, i) => i > at && !line.startsWith("  "));
+            return out.slice(at, end < 0 ? undefined : end);
+        };
+        const example = fs.readdirSync(EXAMPLE).sort();
+        assert.deepEqual(
+            section("Changed by hand")
+                .slice(1)
+                .map((line) => line.trim().split(" ")[1]),
+            example.map((file) => `batch-container/${file}`),
+        );
+        assert.ok(section("Removed with the old program").length > 1);
+        assert.deepEqual(section("Rewritten by npm run docs"), ["Rewritten by npm run docs: 1 file(s)", "  M README.md"]);
+        assert.deepEqual(section("Anything else that differs"), ["Anything else that differs: none"]);
+        assert.ok(out.includes("✔ npm test:   990 passing (40s)"), out.join("\n"));
+    });
+
+    it("fails when a run fails, naming the failing tests, or when a run changes anything else", async () => {
+        const failing = await tryIt({
+            "npm test": () => ({ status: 1, output: "  9 passing\n  1 failing\n\n  1) the batch contract\n       is read:\n     AssertionError\n" }),
+            "npm run simulate": (cwd) => {
+                fs.writeFileSync(path.join(cwd, "left-behind.txt"), "x");
+                return { status: 0, output: "Status: SUCCEEDED\n" };
+            },
+        });
+        assert.equal(failing.status, 1);
+        assert.ok(failing.out.includes("✖ npm test:   9 passing;   1 failing (exit 1)"), failing.out.join("\n"));
+        assert.deepEqual(failing.out.slice(failing.out.indexOf("Failing tests: 1")), ["Failing tests: 1", "  the batch contract: is read"]);
+        assert.ok(failing.out.includes("  A left-behind.txt"), failing.out.join("\n"));
+        const usage = await runInProcess(batchTryMain, []);
+        assert.deepEqual([usage.status, usage.stderr], [2, "give --batch DIR, the batch program to try; npm run batch:try -- --help lists what it takes"]);
+        const noContract = await runInProcess(batchTryMain, ["--batch", path.join(PROJECT_ROOT, "model")]);
+        assert.deepEqual(
+            [noContract.status, noContract.stderr],
+            [2, "model/contract.json: is missing: a batch program's folder describes it in contract.json"],
+        );
+    });
+});
