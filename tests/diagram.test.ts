@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { diagramDefinitions, main, README, USAGE, withDiagrams } from "../scripts/diagram";
+import { DIAGRAM_DOCUMENTS, diagramDefinitions, main, README, USAGE, withDiagrams } from "../scripts/diagram";
 import { currentDiagram, diagramBlock, diagramMarkers, renderMermaid, replaceDiagram } from "../scripts/mermaid";
 import type { StateMachineDefinition } from "../model/workflow";
 import { runInProcess } from "./support/tool";
@@ -54,18 +54,21 @@ function tempReadme(text: string): string {
     return file;
 }
 
-describe("README diagrams", () => {
+describe("the workflow diagrams in the docs", () => {
     after(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
-    it("each diagram in README.md matches the deployed definition (run npm run diagram when this fails)", () => {
-        const readme = fs.readFileSync(README, "utf8");
+    it("each is shown once, in the document its markers are in, as the deployed definition draws it (run npm run diagram when this fails)", () => {
+        const documents = DIAGRAM_DOCUMENTS.map((file) => fs.readFileSync(file, "utf8"));
         const definitions = diagramDefinitions();
         assert.deepEqual(Object.keys(definitions), ["default", "spot"]);
         for (const [name, definition] of Object.entries(definitions)) {
-            const { from, to } = currentDiagram(readme, name);
-            assert.equal(readme.slice(from, to), diagramBlock(name, definition), name);
+            const holding = documents.filter((text) => text.includes(diagramMarkers(name).start));
+            assert.equal(holding.length, 1, `${name} is in ${holding.length} documents`);
+            const { from, to } = currentDiagram(holding[0], name);
+            assert.equal(holding[0].slice(from, to), diagramBlock(name, definition), name);
         }
-        assert.equal(withDiagrams(readme), readme);
+        documents.forEach((text) => assert.equal(withDiagrams(text), text));
+        assert.ok(documents[0].includes(diagramMarkers("default").start), "the README shows the default one");
     });
 
     it("the spot diagram shows the interruption states the default one has not", () => {
@@ -85,9 +88,9 @@ describe("README diagrams", () => {
         assert.equal(diagramBlock("sample", SAMPLE), `${start}\n\`\`\`mermaid\n${SAMPLE_CHART}\n\`\`\`\n${end}`);
     });
 
-    it("refuses a README without both markers in order, naming them", () => {
+    it("refuses a document without both markers in order, naming them", () => {
         const { start, end } = diagramMarkers("sample");
-        const message = `README.md must contain the markers ${start} and ${end}`;
+        const message = `the document must contain the markers ${start} and ${end}, in that order`;
         assert.throws(() => currentDiagram(`${end}\n`, "sample"), { message });
         assert.throws(() => currentDiagram(`${start}\n`, "sample"), { message });
         assert.throws(() => currentDiagram(`${end}\n${start}\n`, "sample"), { message });
@@ -96,8 +99,8 @@ describe("README diagrams", () => {
 
     it("npm run diagram rewrites stale diagrams and leaves current ones alone", async () => {
         const readme = fs.readFileSync(README, "utf8");
-        const { from, to } = currentDiagram(readme, "spot");
-        const stale = tempReadme(`${readme.slice(0, from)}${diagramMarkers("spot").start}\nold\n${diagramMarkers("spot").end}${readme.slice(to)}`);
+        const { from, to } = currentDiagram(readme, "default");
+        const stale = tempReadme(`${readme.slice(0, from)}${diagramMarkers("default").start}\nold\n${diagramMarkers("default").end}${readme.slice(to)}`);
         const first = await runInProcess((argv, io) => main(argv, io, stale), []);
         assert.deepEqual(first, { status: 0, stdout: "README.md diagrams updated\n", stderr: "" });
         assert.equal(fs.readFileSync(stale, "utf8"), readme);

@@ -87,7 +87,7 @@ describe("npm run docs: the figures the docs show are what the tools print", () 
         fs.writeFileSync(file, "<!-- npm run execute -- --stack dev -->\n<!-- end of npm run execute -- --stack dev -->\n");
         const unknown = await runInProcess(docs([file]), ["--check"]);
         assert.equal(unknown.status, 2);
-        assert.match(unknown.stderr, /page\.md:1: npm run execute is not a tool the docs run \(cost, simulate, show, test:e2e, bench:test\)/);
+        assert.match(unknown.stderr, /page\.md:1: npm run execute is not a tool the docs run \(cost, simulate, show, test:e2e, bench:test, batch:check\)/);
     });
 
     it("writes a transcript in a fence, and Markdown as printed", () => {
