@@ -229,11 +229,18 @@ process.exit(run.status);`);
 describe("npm run batch:try (the npm runs stood in for)", function () {
     this.timeout(60000);
 
+    /** A program to try: whatever is in batch-container/, this one differs from it. */
+    const tried = () =>
+        batchFolder(
+            { local: { command: ["node", "tried.js"], needs: [] } },
+            { "tried.js": `// tried at ${process.hrtime.bigint()}\n`, Dockerfile: 'FROM scratch\nENTRYPOINT ["/tried"]\n' },
+        );
+
     /** The tool's run against stand-ins for the npm runs: each answers as told, and may change the copy as the real one would. */
-    async function tryIt(answers: Record<string, (cwd: string) => Ran>) {
+    async function tryIt(answers: Record<string, (cwd: string) => Ran>, batch = tried()) {
         const out: string[] = [];
         const ran: string[] = [];
-        const status = await batchTry(["--batch", EXAMPLE], {
+        const status = await batchTry(["--batch", batch], {
             out: (line) => out.push(line),
             err: (line) => out.push(line),
             run: (command, args, cwd) => {
@@ -246,13 +253,17 @@ describe("npm run batch:try (the npm runs stood in for)", function () {
     }
 
     it("runs the check, simulate, docs and the tests in a copy with the example in place, and lists what differs by why", async () => {
-        const { status, out, ran } = await tryIt({
-            "npm run docs": (cwd) => {
-                fs.appendFileSync(path.join(cwd, "README.md"), "\n");
-                return { status: 0, output: "rewrote 1 block(s):\n  README.md:1: npm run batch:check -- --describe\n" };
+        const batch = tried();
+        const { status, out, ran } = await tryIt(
+            {
+                "npm run docs": (cwd) => {
+                    fs.appendFileSync(path.join(cwd, "README.md"), "\n");
+                    return { status: 0, output: "rewrote 1 block(s):\n  README.md:1: npm run batch:check -- --describe\n" };
+                },
+                "npm test": () => ({ status: 0, output: "\n  990 passing (40s)\n" }),
             },
-            "npm test": () => ({ status: 0, output: "\n  990 passing (40s)\n" }),
-        });
+            batch,
+        );
         assert.equal(status, 0, out.join("\n"));
         assert.deepEqual(ran, ["npm run batch:check", "npm run simulate", "npm run docs", "npm test"]);
         const section = (title: string) => {
@@ -260,7 +271,7 @@ describe("npm run batch:try (the npm runs stood in for)", function () {
             const end = out.findIndex((line, i) => i > at && !line.startsWith("  "));
             return out.slice(at, end < 0 ? undefined : end);
         };
-        const example = fs.readdirSync(EXAMPLE).sort();
+        const example = fs.readdirSync(batch).sort();
         assert.deepEqual(
             section("Changed by hand")
                 .slice(1)
