@@ -83,7 +83,7 @@ function copyProject(dir: string): void {
         maxBuffer: 64 * 1024 * 1024,
     })
         .stdout.split("\0")
-        .filter((file) => file !== "" && fs.existsSync(path.join(PROJECT_ROOT, file)));
+        .filter((file) => file !== "" && fs.existsSync(path.join(PROJECT_ROOT, file)) && fs.lstatSync(path.join(PROJECT_ROOT, file)).isFile());
     for (const file of files) {
         fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(dir, file));
@@ -131,6 +131,8 @@ export async function batchTry(argv: string[], deps: TryDeps = defaultDeps): Pro
     try {
         copyProject(dir);
         git(dir, "init", "-q");
+        // The shared packages are a link, which git would otherwise hold as a file of the copy.
+        fs.appendFileSync(path.join(dir, ".git", "info", "exclude"), "/node_modules\n");
         stage(dir, "the project");
         swapBatch(dir, batch);
         const swapped = stage(dir, "the batch program swapped");
