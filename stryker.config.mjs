@@ -17,16 +17,15 @@ export default {
         "local/dynamodb.ts",
         "local/contract-check.ts",
         // Benchmarks measure; they have no behaviour a test could check.
-        "!scripts/bench-*.ts",
         "!scripts/bench/**",
         // The entry points only hand a tool or the job the process's arguments and streams; each
         // main they call is mutated where it lives, and the child-process tests run the entry points.
         "!batch-container/src/main.ts",
         // The end-to-end steps and the Automation API's adapter act on a real account, which no
         // test here reaches; the suite's driver and its AWS reads are mutated.
-        "!scripts/e2e-scenarios.ts",
-        "!scripts/e2e-automation.ts",
-        "!scripts/e2e-main.ts",
+        "!scripts/e2e/scenarios.ts",
+        "!scripts/e2e/automation.ts",
+        "!scripts/e2e/main.ts",
     ],
     mochaOptions: {
         // The fast, in-process tests: the model, the handlers, the batch job, the tools against

@@ -1,5 +1,5 @@
-/** `npm run batch:try`: runs scripts/batch-try.ts's main as this process, with its arguments and exit code. */
-import { runMain } from "../scripts/cli";
-import { main } from "../scripts/batch-try";
+/** `npm run batch:try`: runs scripts/local/batch-try.ts's main as this process, with its arguments and exit code. */
+import { runMain } from "../scripts/cli/cli";
+import { main } from "../scripts/local/batch-try";
 
 runMain(() => main(process.argv.slice(2)));

@@ -1,5 +1,5 @@
-/** `npm run cost`: runs scripts/cost.ts's main as this process, with its arguments and exit code. */
-import { runMain } from "../scripts/cli";
-import { main } from "../scripts/cost";
+/** `npm run cost`: runs scripts/local/cost.ts's main as this process, with its arguments and exit code. */
+import { runMain } from "../scripts/cli/cli";
+import { main } from "../scripts/local/cost";
 
 runMain(() => main(process.argv.slice(2)));

@@ -1,5 +1,5 @@
-/** `npm run docs`: runs scripts/docs.ts's main as this process, with its arguments and exit code. */
-import { runMain } from "../scripts/cli";
-import { main } from "../scripts/docs";
+/** `npm run docs`: runs scripts/docs/docs.ts's main as this process, with its arguments and exit code. */
+import { runMain } from "../scripts/cli/cli";
+import { main } from "../scripts/docs/docs";
 
 runMain(() => main(process.argv.slice(2)));

@@ -14,7 +14,7 @@ import {
     STACK_NAME,
     type OptionTable,
     UsageError,
-} from "../scripts/cli";
+} from "../scripts/cli/cli";
 import { ConfigError, parseConfig } from "../model/config";
 import { thrown } from "./support/thrown";
 
@@ -238,7 +238,7 @@ describe("the tools' shared command line", () => {
 describe("a tool whose reader closes standard output early", () => {
     it("ends quietly with its exit code, 0 here, as `npm run simulate | head -1` closes it", async () => {
         // A tool that writes far more than a pipe holds, through the tools' own entry and output.
-        const tool = `require("./scripts/cli").runMain(async () => { for (let i = 0; i < 200000; i++) require("./scripts/cli").processIo.out("line " + i); return 0; });`;
+        const tool = `require("./scripts/cli/cli").runMain(async () => { for (let i = 0; i < 200000; i++) require("./scripts/cli/cli").processIo.out("line " + i); return 0; });`;
         const child = spawn(process.execPath, ["--require", "ts-node/register/transpile-only", "--eval", tool], {
             cwd: PROJECT_ROOT,
             stdio: ["ignore", "pipe", "pipe"],

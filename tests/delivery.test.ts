@@ -6,12 +6,12 @@ import { parse } from "yaml";
 import { spawnSync } from "node:child_process";
 import { missingNeeds, prepareBatch } from "../local/batch";
 import { readBatchContract } from "../model/batch-contract";
-import { documents } from "../scripts/docs";
-import { loadStackConfig, readStackFile, stackFileConfig, stackNames } from "../scripts/stack-files";
+import { documents } from "../scripts/docs/docs";
+import { loadStackConfig, readStackFile, stackFileConfig, stackNames } from "../scripts/cli/stack-files";
 import { ConfigError, parseStackConfig } from "../model/config";
 import { BATCH_CONTAINER_DIR, NODE_MAJOR_VERSION, PROJECT_ROOT as ROOT } from "../model/project";
 import { DEPLOY_JOB_OTHER_STEPS_MINUTES, deploymentMinutes, GITHUB_JOB_LIMIT_MINUTES, MAX_ROLE_SESSION_SECONDS } from "../model/deployment";
-import { STEPS } from "../scripts/e2e-scenarios";
+import { STEPS } from "../scripts/e2e/scenarios";
 import { batchFolder } from "./support/batch-folder";
 import { tempDir } from "./support/temp";
 
@@ -183,7 +183,7 @@ describe("GitHub workflows", () => {
     });
 
     it("installs, checks lint and format, then runs the tests and the load tests, with what the batch programs need installed first, in the test workflow and in .ci/run", () => {
-        const inOrder = ["npm ci", "node scripts/batch-needs.js", "npm test", "npm run test:load"];
+        const inOrder = ["npm ci", "node scripts/local/batch-needs.js", "npm test", "npm run test:load"];
         const runs = workflow("test.yml")
             .jobs.test.steps.map((s: any) => String(s.run ?? ""))
             .join("\n");
@@ -530,7 +530,7 @@ describe("the plain JavaScript scripts, which neither the type check nor an impo
         fs.writeFileSync(path.join(dir, "apt-get"), `#!/bin/sh\necho "$@" >> "${calls}"\n`, { mode: 0o755 });
         fs.writeFileSync(path.join(dir, "sudo"), `#!/bin/sh\nshift\nexec "$@"\n`, { mode: 0o755 });
         // A PATH with nothing on it but the stand-ins: every need but Node.js (this one) is unmet.
-        const run = spawnSync(process.execPath, [path.join(ROOT, "scripts", "batch-needs.js")], { encoding: "utf8", env: { PATH: dir } });
+        const run = spawnSync(process.execPath, [path.join(ROOT, "scripts", "local", "batch-needs.js")], { encoding: "utf8", env: { PATH: dir } });
         assert.equal(run.status, 0, run.stderr);
         const programs = [BATCH_CONTAINER_DIR, ...EXAMPLE_BATCHES].map((folder) => ({
             folder,
@@ -550,7 +550,7 @@ describe("the plain JavaScript scripts, which neither the type check nor an impo
                 );
             }
         }
-        const here = spawnSync(process.execPath, [path.join(ROOT, "scripts", "batch-needs.js")], { encoding: "utf8" });
+        const here = spawnSync(process.execPath, [path.join(ROOT, "scripts", "local", "batch-needs.js")], { encoding: "utf8" });
         const unmetHere = programs.some((p) => missingNeeds({ dir: p.folder, contract: readBatchContract(p.folder) }).length > 0);
         assert.equal(here.stdout.includes("installing") || here.stdout.includes("still lacks"), unmetHere);
     });

@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DIAGRAM_DOCUMENTS, diagramDefinitions, main, README, USAGE, withDiagrams } from "../scripts/diagram";
-import { currentDiagram, diagramBlock, diagramMarkers, renderMermaid, replaceDiagram } from "../scripts/mermaid";
+import { DIAGRAM_DOCUMENTS, diagramDefinitions, main, README, USAGE, withDiagrams } from "../scripts/docs/diagram";
+import { currentDiagram, diagramBlock, diagramMarkers, renderMermaid, replaceDiagram } from "../scripts/docs/mermaid";
 import type { StateMachineDefinition } from "../model/workflow";
 import { runInProcess } from "./support/tool";
 

@@ -9,7 +9,7 @@ import * as semver from "semver";
 import { PROJECT_ROOT } from "../model/project";
 import prices from "../model/prices.json";
 import { BUILDX_VERSION, PULUMI_SDK_VERSION } from "../scripts/preflight/tools";
-import { DEFAULT_PROGRESS_SECONDS, DEFAULT_TIMEOUT_SECONDS, PROGRESS_VARIABLE, TIMEOUT_VARIABLE } from "../scripts/progress";
+import { DEFAULT_PROGRESS_SECONDS, DEFAULT_TIMEOUT_SECONDS, PROGRESS_VARIABLE, TIMEOUT_VARIABLE } from "../scripts/cli/progress";
 
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
 /** A document's section: from its heading to the next heading of the same or a higher level. */

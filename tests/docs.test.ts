@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../model/project";
-import { blockBody, documents, main, withoutVolatile } from "../scripts/docs";
+import { blockBody, documents, main, withoutVolatile } from "../scripts/docs/docs";
 import { withStackFile } from "./support/stack-file";
 import { tempDir } from "./support/temp";
 import { runInProcess } from "./support/tool";

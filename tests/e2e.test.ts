@@ -22,10 +22,10 @@ import {
 import { DescribeStateMachineAliasCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
-import { assertE2eStack, e2e, type E2eDeps, type Engine, type EngineStack, type Prerequisites, type Step } from "../scripts/e2e";
-import { AwsFailure } from "../scripts/aws-calls";
+import { assertE2eStack, e2e, type E2eDeps, type Engine, type EngineStack, type Prerequisites, type Step } from "../scripts/e2e/driver";
+import { AwsFailure } from "../scripts/cli/aws-calls";
 import { fail, pass } from "../scripts/preflight/check";
-import { automationEngine } from "../scripts/e2e-automation";
+import { automationEngine } from "../scripts/e2e/automation";
 import {
     aliasRoutes,
     alarmState,
@@ -40,8 +40,8 @@ import {
     processedAt,
     removeRole,
     startAsRole,
-} from "../scripts/e2e-reads";
-import { STEPS } from "../scripts/e2e-scenarios";
+} from "../scripts/e2e/reads";
+import { STEPS } from "../scripts/e2e/scenarios";
 import { withEnvironment } from "./support/loopback";
 import { tempDir } from "./support/temp";
 import { serviceError } from "./support/aws-errors";

@@ -10,7 +10,7 @@ import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwa
 import { DescribeStateMachineAliasCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { liveParameters, liveTemplate, type DeploymentSettings } from "../model/deployment";
-import { live, type LiveDeps } from "../scripts/live";
+import { live, type LiveDeps } from "../scripts/operate/live";
 import { given, LiveStack, type ParameterInput } from "./support/alias-stack";
 import { serviceError } from "./support/aws-errors";
 

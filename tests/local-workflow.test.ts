@@ -5,7 +5,7 @@ import { createStockChecker } from "../functions/stock-checker";
 import { localWorkflow } from "../local/stand-ins";
 import { engineDefinition, engineStateMachine, limitConcurrency, runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
 import { localStoppedTask } from "./support/expected-workflow";
-import { loadStackConfig } from "../scripts/stack-files";
+import { loadStackConfig } from "../scripts/cli/stack-files";
 
 const config = loadStackConfig("dev");
 

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
-import { inTimeOrder, isInvocationRecord, lambdaInvocations, renderLogLines, requestIdOf } from "../scripts/logs";
+import { inTimeOrder, isInvocationRecord, lambdaInvocations, renderLogLines, requestIdOf } from "../scripts/operate/logs";
 
 const T0 = Date.parse("2026-11-28T10:00:00.000Z");
 const FN = "arn:aws:lambda:eu-west-1:123456789012:function:trading-stock-buyer";

@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { NAME_LIMITS } from "../model/platform-rules";
-import { readStackFile } from "../scripts/stack-files";
+import { readStackFile } from "../scripts/cli/stack-files";
 import { runProgram, type Registered } from "./support/program";
 
 /** Pulumi's auto-name: the logical name, a hyphen and seven random characters. */

@@ -18,7 +18,7 @@ import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotas
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { PROJECT_ROOT } from "../model/project";
-import { main, preflight, renderPreflight, type PreflightReport } from "../scripts/preflight";
+import { main, preflight, renderPreflight, type PreflightReport } from "../scripts/preflight/preflight";
 import {
     allowsHttpsOut,
     identityCheck,

@@ -21,7 +21,7 @@ import {
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { planFunctionVersions, planVersions, type ExecutionOnVersion, type Version } from "../model/versions";
-import { prune, type PruneDeps } from "../scripts/prune";
+import { prune, type PruneDeps } from "../scripts/operate/prune";
 import { serviceError } from "./support/aws-errors";
 import { withEnvironment } from "./support/loopback";
 

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import aslValidator from "asl-validator";
-import { main } from "../scripts/show";
+import { main } from "../scripts/local/show";
 import type { PolicyDocument } from "../model/policies";
 import { isAllowed } from "./support/grants";
 import { runInProcess } from "./support/tool";

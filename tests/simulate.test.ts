@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { BATCH_CONTAINER_DIR } from "../model/project";
-import { main, parseOptions } from "../scripts/simulate";
+import { main, parseOptions } from "../scripts/local/simulate";
 import { runInProcess, runTool } from "./support/tool";
 
 describe("npm run simulate", () => {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import aslValidator from "asl-validator";
 import { runWorkflow, type ExecutionEvent } from "../local/runner";
-import { loadStackConfig } from "../scripts/stack-files";
+import { loadStackConfig } from "../scripts/cli/stack-files";
 import type { StateMachineDefinition } from "../model/workflow";
 import { expectedSpotStates } from "./support/expected-workflow";
 import { mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";

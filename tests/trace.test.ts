@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { summarize, traceEvent } from "../scripts/simulate";
-import { batchTask, stateTracer, type TraceEvent } from "../scripts/trace";
+import { summarize, traceEvent } from "../scripts/local/simulate";
+import { batchTask, stateTracer, type TraceEvent } from "../scripts/cli/trace";
 
 const TASK = "arn:aws:ecs:us-east-1:123456789012:task/c/0123";
 

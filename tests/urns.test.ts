@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { readStackFile } from "../scripts/stack-files";
+import { readStackFile } from "../scripts/cli/stack-files";
 import { runProgram, type ProgramRun } from "./support/program";
 
 /**

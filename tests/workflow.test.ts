@@ -5,7 +5,7 @@ import type { StateMachineDefinition } from "../model/workflow";
 import { baseStatements, expectedDefinition, LOG_DELIVERY, statement, TRACING } from "./support/expected-workflow";
 import { expectedTrust } from "./support/expected-iam";
 import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
-import { readStackFile } from "../scripts/stack-files";
+import { readStackFile } from "../scripts/cli/stack-files";
 
 const deployedDefinition = (run: ProgramRun): StateMachineDefinition =>
     JSON.parse(named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition);

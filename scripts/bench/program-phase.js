@@ -19,7 +19,7 @@ require(tsnodeRequire).register({
     compilerOptions: {},
 });
 const { runProgram } = require("../../tests/support/program");
-const { readStackFile } = require("../stack-files");
+const { readStackFile } = require("../cli/stack-files");
 runProgram(readStackFile("dev"), "dev", path.join(root, process.argv[2])).then((run) => {
     if (run.error) {
         throw run.error;

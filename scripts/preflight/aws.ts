@@ -19,7 +19,7 @@ import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { BatchCapacity, StackConfig } from "../../model/config";
-import { AwsFailure, classify, clientConfig, notTheApi } from "../aws-calls";
+import { AwsFailure, classify, clientConfig, notTheApi } from "../cli/aws-calls";
 import { fail, notChecked, pass, warn, type CheckResult } from "./check";
 import { FARGATE_AVAILABILITY_ZONE_IDS } from "../../model/platform-rules";
 

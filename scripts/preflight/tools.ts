@@ -4,7 +4,7 @@ import { ContractError, parseBatchCommand, readBatchContract } from "../../model
 import { execForm, lastInstruction, readBatchDockerfile, type Instruction } from "../../model/dockerfile";
 import { BATCH_CONTAINER_DIR } from "../../model/project";
 import { DOCKER_PLATFORM, type CpuArchitecture } from "../../model/config";
-import { runCommand } from "../cli";
+import { runCommand } from "../cli/cli";
 import { fail, notChecked, pass, warn, type CheckResult } from "./check";
 
 /** The Pulumi SDK this program runs on; the CLI must be at least as new. */

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackSources } from "../../infra/stack";
 import { LIVE_ALIAS_OUTPUT, LIVE_PARAMETERS } from "../../model/deployment";
-import { readStackFile } from "../../scripts/stack-files";
+import { readStackFile } from "../../scripts/cli/stack-files";
 
 /**
  * Waits until every resource registration the program started has reached the mocks, so that

@@ -1,7 +1,7 @@
 import { spawnSync, type SpawnSyncOptions, type SpawnSyncReturns } from "node:child_process";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../../model/project";
-import type { ToolIo } from "../../scripts/cli";
+import type { ToolIo } from "../../scripts/cli/cli";
 
 /** Runs one of the project's TypeScript tools as `npm run` does (ts-node, transpile-only), and waits for it. */
 export function runTool(script: string, args: string[], options: Omit<SpawnSyncOptions, "cwd" | "encoding"> = {}): SpawnSyncReturns<string> {

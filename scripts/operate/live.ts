@@ -7,11 +7,11 @@
 import { CloudFormationClient, DescribeStackEventsCommand, DescribeStacksCommand, UpdateStackCommand, type Stack } from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeStateMachineAliasCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { parseArn } from "../model/arn";
-import { BAKE_MINUTES_TAG, LIVE_PARAMETERS, MAX_SHIFT_AND_BAKE_MINUTES, rollbackParameters } from "../model/deployment";
-import { versionNumber } from "../model/versions";
-import { call, clientConfig, ExecuteError, failureOf, regionNotice, reportFailure, str, THROTTLED } from "./aws-calls";
-import { parseCommand, processIo, QUALIFIED_STACK_NAME, refuseCaller, type OptionTable, type TextForm, type ToolIo, UsageError } from "./cli";
+import { parseArn } from "../../model/arn";
+import { BAKE_MINUTES_TAG, LIVE_PARAMETERS, MAX_SHIFT_AND_BAKE_MINUTES, rollbackParameters } from "../../model/deployment";
+import { versionNumber } from "../../model/versions";
+import { call, clientConfig, ExecuteError, failureOf, regionNotice, reportFailure, str, THROTTLED } from "../cli/aws-calls";
+import { parseCommand, processIo, QUALIFIED_STACK_NAME, refuseCaller, type OptionTable, type TextForm, type ToolIo, UsageError } from "../cli/cli";
 import { pulumiStackOutputs } from "./execute";
 
 const COMMANDS = ["status", "bake", "rollback"] as const;

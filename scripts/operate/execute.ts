@@ -17,14 +17,14 @@ import {
     type DescribeExecutionCommandOutput,
     type HistoryEvent,
 } from "@aws-sdk/client-sfn";
-import { TRADING_FUNCTIONS, type TradingFunctionName } from "../model/functions";
-import { EXECUTION_ARN, parseArn, STATE_MACHINE_ARN } from "../model/arn";
-import { jsonFlag, parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, runCommand, type OptionTable, type ToolIo, UsageError } from "./cli";
-import { call, clientConfig, ExecuteError, newEvents, POLL, regionNotice, reportFailure, str, THROTTLED } from "./aws-calls";
+import { TRADING_FUNCTIONS, type TradingFunctionName } from "../../model/functions";
+import { EXECUTION_ARN, parseArn, STATE_MACHINE_ARN } from "../../model/arn";
+import { jsonFlag, parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, runCommand, type OptionTable, type ToolIo, UsageError } from "../cli/cli";
+import { call, clientConfig, ExecuteError, newEvents, POLL, regionNotice, reportFailure, str, THROTTLED } from "../cli/aws-calls";
 import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
-import { progressMs } from "./progress";
+import { progressMs } from "../cli/progress";
 import { batchRequest, rerunRefusal, runAgain, type RerunResult } from "./rerun";
-import { failStateOf, historyTranslator, stateTracer, type TraceEvent } from "./trace";
+import { failStateOf, historyTranslator, stateTracer, type TraceEvent } from "../cli/trace";
 
 export const USAGE = `usage: npm run execute -- (--stack NAME | --state-machine-arn ARN | --redrive EXECUTION_ARN | --rerun-batch EXECUTION_ARN) [options]
 

@@ -8,15 +8,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_ROOT } from "../model/project";
-import { parseFlags, processIo, refuseCaller, UsageError, type OptionTable, type ToolIo } from "./cli";
-import { main as batchCheck } from "./batch-check";
-import { main as counts } from "./bench-test";
-import { main as cost } from "./cost";
-import { main as e2e } from "./e2e-main";
+import { PROJECT_ROOT } from "../../model/project";
+import { parseFlags, processIo, refuseCaller, UsageError, type OptionTable, type ToolIo } from "../cli/cli";
+import { main as batchCheck } from "../local/batch-check";
+import { main as counts } from "../bench/test";
+import { main as cost } from "../local/cost";
+import { main as e2e } from "../e2e/main";
 import { withDiagrams } from "./diagram";
-import { main as simulate } from "./simulate";
-import { main as show } from "./show";
+import { main as simulate } from "../local/simulate";
+import { main as show } from "../local/show";
 
 export const USAGE = `usage: npm run docs -- [options]
 

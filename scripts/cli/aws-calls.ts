@@ -5,7 +5,7 @@
  * text or one JSON document, the same in every tool.
  */
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from "@aws-sdk/client-sfn";
-import { REDRIVE_WINDOW_DAYS } from "../model/platform-rules";
+import { REDRIVE_WINDOW_DAYS } from "../../model/platform-rules";
 import { callTimeoutMs, stillRunning, TIMEOUT_VARIABLE } from "./progress";
 
 /** A failure to report in one line (or, with --json, one JSON document), with exit code 1. */

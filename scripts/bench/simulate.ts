@@ -4,10 +4,10 @@
  * Usage: npm run bench:simulate [-- --sizes 1,100,1000 --concurrency 20]
  */
 import { availableParallelism } from "node:os";
-import { runWorkflow } from "../local/runner";
-import { summarize } from "./simulate";
-import { parseFlags, processIo, refuseCaller, runMain, type OptionTable, type ToolIo } from "./cli";
-import { loadStackConfig } from "./stack-files";
+import { runWorkflow } from "../../local/runner";
+import { summarize } from "../local/simulate";
+import { parseFlags, processIo, refuseCaller, runMain, type OptionTable, type ToolIo } from "../cli/cli";
+import { loadStackConfig } from "../cli/stack-files";
 
 export const USAGE = `usage: npm run bench:simulate -- [options]
 

@@ -1,10 +1,10 @@
 /** The end-to-end suite with its real parts: the Automation API, the dev stack file, the process's signals. */
-import { processIo, type ToolIo } from "./cli";
-import { e2e, processSignals, shortId } from "./e2e";
-import { automationEngine, automationPrerequisites } from "./e2e-automation";
-import { STEPS } from "./e2e-scenarios";
-import { stackCost } from "./cost";
-import { readStackFile } from "./stack-files";
+import { processIo, type ToolIo } from "../cli/cli";
+import { e2e, processSignals, shortId } from "./driver";
+import { automationEngine, automationPrerequisites } from "./automation";
+import { STEPS } from "./scenarios";
+import { stackCost } from "../local/cost";
+import { readStackFile } from "../cli/stack-files";
 
 /** A month, in hours, as the cost model prices fixed costs. */
 const MONTH_HOURS = 730;

@@ -5,11 +5,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { localWorkflow } from "../local/stand-ins";
-import { parseConfig } from "../model/config";
-import { PROJECT_ROOT } from "../model/project";
-import type { StateMachineDefinition } from "../model/workflow";
-import { parseFlags, processIo, refuseCaller, type OptionTable, type ToolIo } from "./cli";
+import { localWorkflow } from "../../local/stand-ins";
+import { parseConfig } from "../../model/config";
+import { PROJECT_ROOT } from "../../model/project";
+import type { StateMachineDefinition } from "../../model/workflow";
+import { parseFlags, processIo, refuseCaller, type OptionTable, type ToolIo } from "../cli/cli";
 import { diagramMarkers, replaceDiagram } from "./mermaid";
 
 export const README = path.join(PROJECT_ROOT, "README.md");

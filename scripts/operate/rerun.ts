@@ -6,9 +6,9 @@
  */
 import { DescribeTasksCommand, RunTaskCommand, type ECSClient, type RunTaskCommandInput, type Task } from "@aws-sdk/client-ecs";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
-import { BATCH_ENV } from "../model/transaction";
-import { STATES } from "../model/workflow";
-import { call, ExecuteError, POLL, THROTTLED, type CallDeps } from "./aws-calls";
+import { BATCH_ENV } from "../../model/transaction";
+import { STATES } from "../../model/workflow";
+import { call, ExecuteError, POLL, THROTTLED, type CallDeps } from "../cli/aws-calls";
 
 /** What `Run ECS task` sent, as Step Functions recorded it, and what the rerun needs to know of it. */
 export interface BatchRequest {

@@ -8,9 +8,9 @@
 import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
-import { benchmark, processIo, runMain, type ToolIo } from "./cli";
-import { median } from "./stats";
-import { PROJECT_ROOT } from "../model/project";
+import { benchmark, processIo, runMain, type ToolIo } from "../cli/cli";
+import { median } from "../cli/stats";
+import { PROJECT_ROOT } from "../../model/project";
 
 interface Phase {
     ms: number;
@@ -19,7 +19,7 @@ interface Phase {
 }
 
 function phase(entryPoint: string): Phase {
-    const out = execFileSync(process.execPath, [path.join(__dirname, "bench", "program-phase.js"), entryPoint], {
+    const out = execFileSync(process.execPath, [path.join(__dirname, "program-phase.js"), entryPoint], {
         cwd: PROJECT_ROOT,
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],

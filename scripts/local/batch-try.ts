@@ -8,9 +8,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ContractError, readBatchContract } from "../model/batch-contract";
-import { BATCH_CONTEXT, PROJECT_ROOT } from "../model/project";
-import { parseFlags, processIo, refuseCaller, UsageError, type OptionTable, type ToolIo } from "./cli";
+import { ContractError, readBatchContract } from "../../model/batch-contract";
+import { BATCH_CONTEXT, PROJECT_ROOT } from "../../model/project";
+import { parseFlags, processIo, refuseCaller, UsageError, type OptionTable, type ToolIo } from "../cli/cli";
 
 export const USAGE = `usage: npm run batch:try -- --batch DIR [--keep]
 

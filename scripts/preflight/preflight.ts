@@ -2,13 +2,13 @@
  * npm run preflight: read-only checks of this machine and the AWS account against a stack's
  * config, before a first `pulumi up`. Run with --help.
  */
-import type { StackConfig } from "../model/config";
-import { parseStackFileConfig } from "../model/stack-file";
-import { readStackFile } from "./stack-files";
-import { parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "./cli";
-import { identityCheck, networkChecks, quotaCheck, regionCheck, sdkRegion, serviceLinkedRoleCheck } from "./preflight/aws";
-import { notChecked, type CheckResult, type CheckStatus } from "./preflight/check";
-import { batchImageCheck, dockerChecks, pulumiChecks } from "./preflight/tools";
+import type { StackConfig } from "../../model/config";
+import { parseStackFileConfig } from "../../model/stack-file";
+import { readStackFile } from "../cli/stack-files";
+import { parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "../cli/cli";
+import { identityCheck, networkChecks, quotaCheck, regionCheck, sdkRegion, serviceLinkedRoleCheck } from "./aws";
+import { notChecked, type CheckResult, type CheckStatus } from "./check";
+import { batchImageCheck, dockerChecks, pulumiChecks } from "./tools";
 
 export const USAGE = `usage: npm run preflight -- [--stack NAME] [--json]
 

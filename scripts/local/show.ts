@@ -3,13 +3,13 @@
  * machine's definition, each role's policy, the dashboard's body or the alarms, as JSON, built
  * by the same model the program uses. Run with --help.
  */
-import { localArn, localResources, localWorkflow } from "../local/stand-ins";
-import { liveStackName, stackScopedName } from "../model/names";
-import { byFunction, TRADING_FUNCTIONS } from "../model/functions";
-import { alarmSpecs, dashboardBody, operatorPolicy, type MonitoredResources } from "../model/monitoring";
-import { batchExecutionPolicy, batchTaskPolicy, functionPolicy, liveStackPolicy, startExecutionPolicy } from "../model/policies";
-import { configOverrides, parseCommand, processIo, refuseCaller, STACK_NAME, UsageError, type OptionTable, type ToolIo } from "./cli";
-import { loadStackConfig } from "./stack-files";
+import { localArn, localResources, localWorkflow } from "../../local/stand-ins";
+import { liveStackName, stackScopedName } from "../../model/names";
+import { byFunction, TRADING_FUNCTIONS } from "../../model/functions";
+import { alarmSpecs, dashboardBody, operatorPolicy, type MonitoredResources } from "../../model/monitoring";
+import { batchExecutionPolicy, batchTaskPolicy, functionPolicy, liveStackPolicy, startExecutionPolicy } from "../../model/policies";
+import { configOverrides, parseCommand, processIo, refuseCaller, STACK_NAME, UsageError, type OptionTable, type ToolIo } from "../cli/cli";
+import { loadStackConfig } from "../cli/stack-files";
 
 const VIEWS = ["definition", "policies", "dashboard", "alarms"] as const;
 type View = (typeof VIEWS)[number];

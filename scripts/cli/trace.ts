@@ -5,7 +5,7 @@
  * container's exit code. Each caller turns its own events into `TraceEvent`s.
  */
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
-import { STATES } from "../model/workflow";
+import { STATES } from "../../model/workflow";
 
 /** Which ECS task a `Run ECS task` attempt ran, and how its container ended. */
 export interface BatchTask {

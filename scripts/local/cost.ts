@@ -2,14 +2,14 @@
  * npm run cost: what a stack costs per execution and per month, by service, from the stack's
  * config and the price table in model/prices.json. Run with --help.
  */
-import { localWorkflow } from "../local/stand-ins";
-import { CONFIG_DOMAINS, CONFIG_NAMESPACE, ConfigError, type ConfigDomain } from "../model/config";
-import { loadStackConfig, readStackFile, StackFileError, stackNames, type Notice } from "./stack-files";
-import { assumedExecutions, estimateCost, type CostEstimate } from "../model/cost";
-import { alarmSpecs } from "../model/monitoring";
-import prices from "../model/prices.json";
-import { configOverrides, parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo, UsageError } from "./cli";
-import { dollars, exactNumber } from "./format";
+import { localWorkflow } from "../../local/stand-ins";
+import { CONFIG_DOMAINS, CONFIG_NAMESPACE, ConfigError, type ConfigDomain } from "../../model/config";
+import { loadStackConfig, readStackFile, StackFileError, stackNames, type Notice } from "../cli/stack-files";
+import { assumedExecutions, estimateCost, type CostEstimate } from "../../model/cost";
+import { alarmSpecs } from "../../model/monitoring";
+import prices from "../../model/prices.json";
+import { configOverrides, parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo, UsageError } from "../cli/cli";
+import { dollars, exactNumber } from "../cli/format";
 
 export const USAGE = `usage: npm run cost -- [options]
 

@@ -15,10 +15,10 @@ import {
     paginateListExecutions,
     SFNClient,
 } from "@aws-sdk/client-sfn";
-import { parseArn, STATE_MACHINE_ARN, unqualifiedFunction } from "../model/arn";
-import { VERSIONS_TO_KEEP_TAG } from "../model/deployment";
-import { CONFIG_DOMAINS } from "../model/config";
-import { REDRIVE_WINDOW_DAYS } from "../model/platform-rules";
+import { parseArn, STATE_MACHINE_ARN, unqualifiedFunction } from "../../model/arn";
+import { VERSIONS_TO_KEEP_TAG } from "../../model/deployment";
+import { CONFIG_DOMAINS } from "../../model/config";
+import { REDRIVE_WINDOW_DAYS } from "../../model/platform-rules";
 import {
     invokedFunctionVersions,
     newest,
@@ -30,7 +30,7 @@ import {
     type FunctionVersionDecision,
     type Version,
     type VersionDecision,
-} from "../model/versions";
+} from "../../model/versions";
 import {
     allPages,
     call,
@@ -43,9 +43,9 @@ import {
     THROTTLED,
     THROTTLED_OR_CONFLICTING,
     type Sleeper,
-} from "./aws-calls";
-import { parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, type OptionTable, type ToolIo, UsageError } from "./cli";
-import { everyInterval } from "./progress";
+} from "../cli/aws-calls";
+import { parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, type OptionTable, type ToolIo, UsageError } from "../cli/cli";
+import { everyInterval } from "../cli/progress";
 import { pulumiStackOutputs } from "./execute";
 
 const KEEP = CONFIG_DOMAINS.stateMachineVersionsToKeep as { kind: "integer"; min: number; max: number };

@@ -11,11 +11,11 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { LocalWorkspace, type LocalWorkspaceOptions, type Stack } from "@pulumi/pulumi/automation";
-import { PROJECT_ROOT } from "../model/project";
-import { clientConfig, failureOf, notTheApi } from "./aws-calls";
-import { E2E_PREFIX, type Engine, type EngineStack, type Prerequisites } from "./e2e";
-import { sdkRegion } from "./preflight/aws";
-import { dockerChecks, pulumiCliChecks } from "./preflight/tools";
+import { PROJECT_ROOT } from "../../model/project";
+import { clientConfig, failureOf, notTheApi } from "../cli/aws-calls";
+import { E2E_PREFIX, type Engine, type EngineStack, type Prerequisites } from "./driver";
+import { sdkRegion } from "../preflight/aws";
+import { dockerChecks, pulumiCliChecks } from "../preflight/tools";
 
 const configMap = (values: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(values).map(([key, value]) => [key, { value }]));
 

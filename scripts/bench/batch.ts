@@ -6,12 +6,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { prepareBatch, runBatch } from "../local/batch";
-import { contextFiles } from "../model/image-context";
-import { BATCH_ENV, TRANSACTION_TABLE_KEY } from "../model/transaction";
-import { EMULATOR_ENV, startLocalDynamoDB } from "../local/dynamodb";
-import { benchmark, processIo, runMain, type ToolIo } from "./cli";
-import { median } from "./stats";
+import { prepareBatch, runBatch } from "../../local/batch";
+import { contextFiles } from "../../model/image-context";
+import { BATCH_ENV, TRANSACTION_TABLE_KEY } from "../../model/transaction";
+import { EMULATOR_ENV, startLocalDynamoDB } from "../../local/dynamodb";
+import { benchmark, processIo, runMain, type ToolIo } from "../cli/cli";
+import { median } from "../cli/stats";
 
 export const USAGE = `usage: npm run bench:batch -- [options]
 

@@ -3,13 +3,13 @@
 // that names Debian packages. Run by CI before the tests, on the system's Node.js, before or
 // without `npm ci`; it never fails the build: a program whose needs are still missing has its
 // contract check reported as skipped, saying what is missing.
-// Usage: node scripts/batch-needs.js
+// Usage: node scripts/local/batch-needs.js
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 
-const root = path.resolve(__dirname, "..");
+const root = path.resolve(__dirname, "..", "..");
 const examples = path.join(root, "examples");
 const folders = [
     path.join(root, "batch-container"),

@@ -9,10 +9,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
-import { BENCHMARK_OPTIONS, processIo, toolFlags, runMain, type OptionTable, type ToolIo } from "./cli";
-import { median } from "./stats";
-import { PROJECT_ROOT } from "../model/project";
-import { readStackFile, stackNames } from "./stack-files";
+import { BENCHMARK_OPTIONS, processIo, toolFlags, runMain, type OptionTable, type ToolIo } from "../cli/cli";
+import { median } from "../cli/stats";
+import { PROJECT_ROOT } from "../../model/project";
+import { readStackFile, stackNames } from "../cli/stack-files";
 
 export const USAGE = `usage: npm run bench:test -- [options]
 
@@ -47,7 +47,7 @@ function testCounts(): { tests: number; load: number; files: number } {
 /** How many resources each of the repository's stacks registers: its program run under the test mocks. */
 async function resourceCounts(): Promise<{ stack: string; resources: number }[]> {
     // The test mocks stand in for the engine; loaded here only, as a count is all this needs of them.
-    const { runProgram } = await import("../tests/support/program");
+    const { runProgram } = await import("../../tests/support/program");
     const counts: { stack: string; resources: number }[] = [];
     for (const stack of REPOSITORY_STACKS.filter((name) => stackNames().includes(name))) {
         const run = await runProgram(readStackFile(stack), stack);

@@ -2,7 +2,7 @@
  * Renders a state machine definition as a Mermaid flowchart. Pure, so the README's diagram is
  * generated from the same builder the program deploys, and a test can tell when it is stale.
  */
-import type { Condition, State, StateMachineDefinition } from "../model/workflow";
+import type { Condition, State, StateMachineDefinition } from "../../model/workflow";
 
 /** The README's markers around the diagram called `name`. */
 export const diagramMarkers = (name: string) => ({

@@ -21,7 +21,7 @@ import {
 import { type CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeStateMachineAliasCommand, DescribeStateMachineCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
-import { clientConfig } from "./aws-calls";
+import { clientConfig } from "../cli/aws-calls";
 
 /** The trade's ProcessedAt, as the batch job wrote it into the transaction table; undefined before it has. */
 export async function processedAt(dynamodb: DynamoDBClient, tableName: string, id: string): Promise<string | undefined> {

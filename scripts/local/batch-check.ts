@@ -4,11 +4,11 @@
  * --describe, the contract in words, as the README shows it. Run with --help.
  */
 import * as path from "node:path";
-import { batchUsage, ContractError, readBatchContract, type BatchContract } from "../model/batch-contract";
-import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../model/project";
-import { MissingRuntime, prepareBatch } from "../local/batch";
-import { checkContract } from "../local/contract-check";
-import { processIo, toolFlags, type OptionTable, type ToolIo } from "./cli";
+import { batchUsage, ContractError, readBatchContract, type BatchContract } from "../../model/batch-contract";
+import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../../model/project";
+import { MissingRuntime, prepareBatch } from "../../local/batch";
+import { checkContract } from "../../local/contract-check";
+import { processIo, toolFlags, type OptionTable, type ToolIo } from "../cli/cli";
 
 export const USAGE = `usage: npm run batch:check -- [--batch DIR] [--json | --describe]
 

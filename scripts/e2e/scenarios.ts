@@ -11,17 +11,17 @@ import { DescribeSubnetsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetPolicyCommand, GetPolicyVersionCommand, IAMClient } from "@aws-sdk/client-iam";
 import { DescribeExecutionCommand, RedriveExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { STSClient } from "@aws-sdk/client-sts";
-import { METRIC_NAMESPACE, TRADE_METRICS } from "../functions/telemetry";
-import { parseArn } from "../model/arn";
-import { FARGATE_AVAILABILITY_ZONE_IDS, IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
-import { stateMachineConsoleUrl } from "../model/monitoring";
-import { LIVE_PARAMETERS } from "../model/deployment";
-import { clientConfig } from "./aws-calls";
-import { automationEngine, releasedProgram } from "./e2e-automation";
-import { live } from "./live";
-import { execute } from "./execute";
-import { main as preflight } from "./preflight";
-import { prune } from "./prune";
+import { METRIC_NAMESPACE, TRADE_METRICS } from "../../functions/telemetry";
+import { parseArn } from "../../model/arn";
+import { FARGATE_AVAILABILITY_ZONE_IDS, IAM_PROPAGATION_SECONDS } from "../../model/platform-rules";
+import { stateMachineConsoleUrl } from "../../model/monitoring";
+import { LIVE_PARAMETERS } from "../../model/deployment";
+import { clientConfig } from "../cli/aws-calls";
+import { automationEngine, releasedProgram } from "./automation";
+import { live } from "../operate/live";
+import { execute } from "../operate/execute";
+import { main as preflight } from "../preflight/preflight";
+import { prune } from "../operate/prune";
 import {
     aliasRoutes,
     alarmState,
@@ -38,8 +38,8 @@ import {
     roleName,
     stackState,
     startAsRole,
-} from "./e2e-reads";
-import { assertE2eStack, type Step, type StepContext } from "./e2e";
+} from "./reads";
+import { assertE2eStack, type Step, type StepContext } from "./driver";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,10 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { StackConfig } from "../model/config";
-import { PROJECT_ROOT, stackFile } from "../model/project";
-import { parseStackFileConfig, StackFileError, stackFileConfig, type Notice } from "../model/stack-file";
+import type { StackConfig } from "../../model/config";
+import { PROJECT_ROOT, stackFile } from "../../model/project";
+import { parseStackFileConfig, StackFileError, stackFileConfig, type Notice } from "../../model/stack-file";
 
-export { StackFileError, stackFileConfig, type Notice } from "../model/stack-file";
+export { StackFileError, stackFileConfig, type Notice } from "../../model/stack-file";
 
 /** The stacks that have a `Pulumi.<stack>.yaml` file. */
 export function stackNames(): string[] {

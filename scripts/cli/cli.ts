@@ -1,9 +1,9 @@
 /** What the command-line tools share: flag parsing with Node's `util.parseArgs`, usage errors, and the exit code plumbing. */
 import { execFile } from "node:child_process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError } from "../model/config";
-import { nearestKey } from "../model/nearest";
-import { PROJECT_ROOT } from "../model/project";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError } from "../../model/config";
+import { nearestKey } from "../../model/nearest";
+import { PROJECT_ROOT } from "../../model/project";
 import { checkWaitVariables, VariableError } from "./progress";
 import { StackFileError } from "./stack-files";
 

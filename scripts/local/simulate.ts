@@ -2,18 +2,18 @@
  * npm run simulate: runs the workflow end to end on this machine, no AWS account needed.
  * Run with --help for the options.
  */
-import { MAX_STOCK_PRICE } from "../functions/contract";
-import { BATCH_ATTRIBUTES } from "../model/transaction";
+import { MAX_STOCK_PRICE } from "../../functions/contract";
+import { BATCH_ATTRIBUTES } from "../../model/transaction";
 import * as path from "node:path";
-import { ContractError } from "../model/batch-contract";
-import { BATCH_CONTAINER_DIR } from "../model/project";
-import { MissingRuntime, prepareBatch, type BatchProgram } from "../local/batch";
-import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "../local/runner";
-import { configOverrides, jsonFlag, parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "./cli";
-import { batchTask, stateTracer, type TraceEvent } from "./trace";
-import { loadStackConfig } from "./stack-files";
-import { everyInterval } from "./progress";
-import { median } from "./stats";
+import { ContractError } from "../../model/batch-contract";
+import { BATCH_CONTAINER_DIR } from "../../model/project";
+import { MissingRuntime, prepareBatch, type BatchProgram } from "../../local/batch";
+import { runWorkflow, type ExecutionEvent, type ExecutionResult, type RunReport } from "../../local/runner";
+import { configOverrides, jsonFlag, parseFlags, processIo, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "../cli/cli";
+import { batchTask, stateTracer, type TraceEvent } from "../cli/trace";
+import { loadStackConfig } from "../cli/stack-files";
+import { everyInterval } from "../cli/progress";
+import { median } from "../cli/stats";
 
 export const USAGE = `usage: npm run simulate -- [options]
 

@@ -1,16 +1,16 @@
 /**
  * npm run test:e2e: deploys a throwaway stack to a sandbox account, runs every scenario the
  * stand-ins cannot settle, each a named step with its result and duration, and removes the stack.
- * The Pulumi engine is behind `Engine` (the Automation API in e2e-automation.ts), so that the
+ * The Pulumi engine is behind `Engine` (the Automation API in automation.ts), so that the
  * driver's order, guards, cleanup and exit codes are tested without an account.
  */
 import { randomBytes } from "node:crypto";
-import type { CpuArchitecture } from "../model/config";
-import { parseStackFileConfig } from "../model/stack-file";
-import { AwsFailure, classify } from "./aws-calls";
-import { parseFlags, refuseCaller, type OptionTable, type TextForm, type ToolIo, UsageError } from "./cli";
-import { fail, pass, type CheckResult } from "./preflight/check";
-import { stillRunning } from "./progress";
+import type { CpuArchitecture } from "../../model/config";
+import { parseStackFileConfig } from "../../model/stack-file";
+import { AwsFailure, classify } from "../cli/aws-calls";
+import { parseFlags, refuseCaller, type OptionTable, type TextForm, type ToolIo, UsageError } from "../cli/cli";
+import { fail, pass, type CheckResult } from "../preflight/check";
+import { stillRunning } from "../cli/progress";
 
 /** An e2e stack's name: the prefix the guards and the sweep require, so a run never touches dev or prod. */
 export const E2E_PREFIX = "e2e-";
