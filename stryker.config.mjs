@@ -9,6 +9,7 @@ export default {
     mutate: [
         "model/**/*.ts",
         "functions/**/*.ts",
+        "contracts/**/*.ts",
         "batch-container/src/**/*.ts",
         "scripts/**/*.ts",
         "local/runner.ts",

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { Handler } from "aws-lambda";
 import { failed, invocationTracker, lambdaOutput, type FunctionOutput } from "./telemetry";
-import { assertStockPrice, MAX_STOCK_PRICE, type StockPriceEvent } from "./contract";
+import { assertStockPrice, MAX_STOCK_PRICE, type StockPriceEvent } from "../contracts/functions";
 
 /** Builds a checker around a price source; the deployed one draws a random price. Each check is logged with its price. */
 export function createStockChecker(

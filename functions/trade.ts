@@ -1,7 +1,8 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Handler } from "aws-lambda";
-import { readStockPrice, type TradeResult, type TradeType } from "./contract";
-import { failed, invocationTracker, lambdaOutput, LOG_LEVEL_ENV, STACK_ENV, tradeMetrics, type FunctionOutput } from "./telemetry";
+import { readStockPrice, type TradeResult, type TradeType } from "../contracts/functions";
+import { LOG_LEVEL_ENV, STACK_ENV, tradeMetrics } from "../contracts/telemetry";
+import { failed, invocationTracker, lambdaOutput, type FunctionOutput } from "./telemetry";
 
 /** Sources of randomness and time, injectable so that tests can pin them. */
 export interface TradeDeps {

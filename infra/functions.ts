@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bundle } from "../functions/build";
-import { STACK_ENV } from "../functions/telemetry";
+import { bundle } from "./bundle";
+import { STACK_ENV } from "../contracts/telemetry";
 import type { StackConfig } from "../model/config";
 import {
     byFunction,

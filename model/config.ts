@@ -3,7 +3,7 @@
  * (no Pulumi import): the program, the local runner and the tools all validate with it.
  */
 import { batchContract, batchUsage, parseBatchCommand } from "./batch-contract";
-import { MAX_STOCK_PRICE } from "../functions/contract";
+import { MAX_STOCK_PRICE } from "../contracts/functions";
 import { nearestKey } from "./nearest";
 import { scheduleCadence, scheduleExpressionProblem } from "./schedule";
 import {

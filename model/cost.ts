@@ -4,7 +4,7 @@
  * execution is counted from the definition itself (the states it enters) and from the sizes
  * the program deploys; what cannot be read from the program is an assumption, named below.
  */
-import { tradeMetrics } from "../functions/telemetry";
+import { tradeMetrics } from "../contracts/telemetry";
 import { lambdaKeepsLine } from "./platform-rules";
 import type { StackConfig } from "./stack-config";
 import { MONTH_HOURS, scheduleCadence } from "./schedule";

@@ -4,8 +4,8 @@
  * resources; tests and tools read them without Pulumi. Keys are created in a fixed order, so the
  * same inputs give the same JSON and a preview shows no diff.
  */
-import { TRADE_TYPES } from "../functions/contract";
-import { METRIC_NAMESPACE, TRADE_METRICS } from "../functions/telemetry";
+import { TRADE_TYPES } from "../contracts/functions";
+import { METRIC_NAMESPACE, TRADE_METRICS } from "../contracts/telemetry";
 import { MAX_STALE_AFTER_HOURS, minimumStaleAfterHours } from "./config";
 import { MAX_ALARM_WARM_UP_MINUTES } from "./platform-rules";
 import type { StackConfig } from "./stack-config";

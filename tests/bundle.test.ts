@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { compileFunction } from "node:vm";
-import { bundle } from "../functions/build";
+import { bundle } from "../infra/bundle";
 import { PROJECT_ROOT } from "../model/project";
 
 describe("function bundles", () => {
@@ -19,7 +19,7 @@ describe("function bundles", () => {
         it(`bundles ${fn} without machine-specific paths`, () => {
             const code = bundle([`functions/${fn}.ts`])[`functions/${fn}.ts`];
             assert.ok(!code.includes(PROJECT_ROOT), "the bundle must not embed the checkout's absolute path");
-            assert.match(code, /\/\/ functions\/contract\.ts/);
+            assert.match(code, /\/\/ contracts\/functions\.ts/);
         });
     }
 

@@ -3,7 +3,7 @@ import type { Context, Handler } from "aws-lambda";
 import { createStockChecker, handler as checker } from "../functions/stock-checker";
 import { handler as buyer } from "../functions/stock-buyer";
 import { handler as seller } from "../functions/stock-seller";
-import { LOG_LEVEL_ENV } from "../functions/telemetry";
+import { LOG_LEVEL_ENV } from "../contracts/telemetry";
 import { createTradeHandler, defaultTradeDeps } from "../functions/trade";
 import { LAMBDA_LOG_LEVELS, lambdaKeepsLine } from "../model/platform-rules";
 import { capturingConsole, capturingOutput, lambdaContext } from "./support/function-output";

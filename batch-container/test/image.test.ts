@@ -9,19 +9,18 @@ import * as path from "node:path";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { prepareBatch, runBatch, type BatchProgram } from "../../local/batch";
 import { EMULATOR_ENV, startLocalDynamoDB, type LocalDynamoDB } from "../../local/dynamodb";
-import { execForm, lastInstruction, readBatchDockerfile } from "../../model/dockerfile";
-import { NODE_MAJOR_VERSION } from "../../model/project";
 
 /** This program's folder. */
 const DIR = path.resolve(__dirname, "..");
 
 describe("the Node.js batch program's image", () => {
-    const instructions = readBatchDockerfile(DIR);
+    const dockerfile = fs.readFileSync(path.join(DIR, "Dockerfile"), "utf8");
 
     it("starts both stages from node:<the project's major>-alpine, bundles in the build stage, and runs the bundle", () => {
-        const bases = instructions.filter((i) => i.keyword === "FROM").map((i) => /node:(\d+)-alpine@sha256:/.exec(i.args)?.[1]);
-        assert.deepEqual(bases.map(Number), [NODE_MAJOR_VERSION, NODE_MAJOR_VERSION]);
-        assert.deepEqual(execForm(lastInstruction(instructions, "ENTRYPOINT")), ["node", "dist/main.js"]);
+        const bases = [...dockerfile.matchAll(/^FROM (?:--platform=\S+ )?node:(\d+)-alpine@sha256:/gm)].map((m) => Number(m[1]));
+        const projectMajor = Number(fs.readFileSync(path.join(DIR, "..", ".nvmrc"), "utf8").split(".")[0]);
+        assert.deepEqual(bases, [projectMajor, projectMajor]);
+        assert.match(dockerfile, /^ENTRYPOINT \["node", "dist\/main\.js"\]$/m);
         const ignored = fs.readFileSync(path.join(DIR, ".dockerignore"), "utf8").split("\n");
         assert.ok(ignored.includes("node_modules") && ignored.includes("dist") && ignored.includes("test"));
     });

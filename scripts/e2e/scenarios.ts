@@ -11,7 +11,7 @@ import { DescribeSubnetsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetPolicyCommand, GetPolicyVersionCommand, IAMClient } from "@aws-sdk/client-iam";
 import { DescribeExecutionCommand, RedriveExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { STSClient } from "@aws-sdk/client-sts";
-import { METRIC_NAMESPACE, TRADE_METRICS } from "../../functions/telemetry";
+import { METRIC_NAMESPACE, TRADE_METRICS } from "../../contracts/telemetry";
 import { parseArn } from "../../model/arn";
 import { FARGATE_AVAILABILITY_ZONE_IDS, IAM_PROPAGATION_SECONDS } from "../../model/platform-rules";
 import { stateMachineConsoleUrl } from "../../model/monitoring";

@@ -2,7 +2,7 @@
  * npm run simulate: runs the workflow end to end on this machine, no AWS account needed.
  * Run with --help for the options.
  */
-import { MAX_STOCK_PRICE } from "../../functions/contract";
+import { MAX_STOCK_PRICE } from "../../contracts/functions";
 import { BATCH_ATTRIBUTES } from "../../model/transaction";
 import * as path from "node:path";
 import { ContractError } from "../../model/batch-contract";

@@ -1,7 +1,7 @@
 /**
- * What the trading functions take and give, and the prices they deal in. Pure and free of
- * handlers, as `batch-container/src/contract.ts` is for the batch program: the config and the
- * model import it without loading a handler.
+ * What the trading functions take and give, and the prices they deal in: the contract the
+ * handlers and the model both import, which imports neither. The batch program's contract is
+ * its folder's contract.json (model/batch-contract.ts reads it).
  */
 
 /** Prices are whole numbers from 0 to 99, as in the SAM sample. */
