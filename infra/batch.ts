@@ -4,43 +4,79 @@ import * as awsx from "@pulumi/awsx";
 import * as docker from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { contentTag } from "../model/image-context";
-import { DOCKER_PLATFORM, type StackConfig } from "../model/config";
+import { componentSettings, DOCKER_PLATFORM, type BatchCapacity, type CpuArchitecture, type StackConfig } from "../model/config";
 import { MAX_STATE_MACHINE_VERSIONS } from "../model/deployment";
 import { stackScopedName } from "../model/names";
 import { batchExecutionPolicy, batchTaskPolicy, serviceTrustPolicy } from "../model/policies";
 import { BATCH_CONTEXT, PROJECT_ROOT } from "../model/project";
 import { BATCH_ENV } from "../model/transaction";
 import { VERSION_IMAGE_TAG_PREFIX } from "../model/versions";
-import { BatchNetwork } from "./network";
+import { BatchNetwork, batchNetworkArgs, type BatchNetworkArgs } from "./network";
 import type { TransactionTable } from "./table";
 
 /** The tag of the image in service, moved by each deploy; the lifecycle policy never expires it. */
 export const LIVE_IMAGE_TAG = "live";
 
-/** The stack settings the batch job uses. */
-export type BatchJobConfig = Pick<
-    StackConfig,
-    | "batchContainerName"
-    | "batchCpu"
-    | "batchMemory"
-    | "batchArchitecture"
-    | "batchImagesToKeep"
-    | "batchCapacity"
-    | "logRetentionDays"
-    | "containerInsights"
-    | "subnetIds"
-    | "securityGroupIds"
-    | "assignPublicIp"
-    | "createEcsServiceLinkedRole"
->;
-
 export interface BatchJobArgs {
     /** The transaction table the job marks items processed in; the task role may touch nothing else. */
     readonly table: TransactionTable;
-    readonly config: BatchJobConfig;
-    /** The image's build context, a directory (default: batch-container/, named relative to the project so previews match on every machine). */
+    /**
+     * The batch program's folder, its image's build context, holding its Dockerfile and
+     * contract.json; named relative to the project, so previews match on every machine.
+     * @default "./batch-container"
+     */
     readonly context?: string;
+    /** The container's name in the task definition, which the workflow's override names. @default "batch" */
+    readonly containerName?: string;
+    /** Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. @default 256 */
+    readonly cpu?: number;
+    /** Fargate task memory in MiB, one of the values Fargate allows with `cpu`. @default 512 */
+    readonly memory?: number;
+    /** The task's CPU architecture, and the platform the image is built for. @default "X86_64" on Fargate Spot, which runs nothing else; "ARM64" otherwise */
+    readonly architecture?: CpuArchitecture;
+    /** On-demand Fargate, or Fargate Spot, whose cluster then offers both capacity providers. @default "FARGATE" */
+    readonly capacity?: BatchCapacity;
+    /** How many images the ECR lifecycle policy keeps, at least 2 (the image in service and the one before). @default 10 */
+    readonly imagesToKeep?: number;
+    /** Days CloudWatch keeps the container's log group: one of the retention periods it accepts. @default 14 */
+    readonly logRetentionDays?: number;
+    /** CloudWatch Container Insights on the cluster. @default false */
+    readonly containerInsights?: boolean;
+    /** Create the account's ECS service-linked role, which is account-wide and kept on destroy. @default false */
+    readonly createEcsServiceLinkedRole?: boolean;
+    /** Where the task runs. @default the default VPC's public subnets, with a new egress-only group */
+    readonly network?: BatchNetworkArgs;
 }
+
+/** The batch job's arguments, but its table, from a stack's validated config. */
+export const batchJobArgs = (
+    config: Pick<
+        StackConfig,
+        | "batchContainerName"
+        | "batchCpu"
+        | "batchMemory"
+        | "batchArchitecture"
+        | "batchImagesToKeep"
+        | "batchCapacity"
+        | "logRetentionDays"
+        | "containerInsights"
+        | "subnetIds"
+        | "securityGroupIds"
+        | "assignPublicIp"
+        | "createEcsServiceLinkedRole"
+    >,
+): Omit<BatchJobArgs, "table"> => ({
+    containerName: config.batchContainerName,
+    cpu: config.batchCpu,
+    memory: config.batchMemory,
+    architecture: config.batchArchitecture,
+    capacity: config.batchCapacity,
+    imagesToKeep: config.batchImagesToKeep,
+    logRetentionDays: config.logRetentionDays,
+    containerInsights: config.containerInsights,
+    createEcsServiceLinkedRole: config.createEcsServiceLinkedRole,
+    network: batchNetworkArgs(config),
+});
 
 /**
  * The Fargate batch job the workflow runs last: its image (built from `batch-container/` and
@@ -62,9 +98,20 @@ export class BatchJob extends pulumi.ComponentResource {
     readonly imageUri: pulumi.Output<string>;
 
     constructor(name: string, args: BatchJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        const config = componentSettings("BatchJob", {
+            containerName: ["batchContainerName", args.containerName],
+            cpu: ["batchCpu", args.cpu],
+            memory: ["batchMemory", args.memory],
+            architecture: ["batchArchitecture", args.architecture],
+            capacity: ["batchCapacity", args.capacity],
+            imagesToKeep: ["batchImagesToKeep", args.imagesToKeep],
+            logRetentionDays: ["logRetentionDays", args.logRetentionDays],
+            containerInsights: ["containerInsights", args.containerInsights],
+            createEcsServiceLinkedRole: ["createEcsServiceLinkedRole", args.createEcsServiceLinkedRole],
+        });
         super("stock-trader:batch:BatchJob", name, {}, opts);
         const parent = { parent: this };
-        const { config, table } = args;
+        const { table } = args;
         this.containerName = config.batchContainerName;
 
         const repository = new awsx.ecr.Repository(
@@ -230,7 +277,7 @@ export class BatchJob extends pulumi.ComponentResource {
             { parent: this, dependsOn: [executionPolicy, taskPolicy] },
         );
 
-        this.network = new BatchNetwork(`${name}-network`, { config }, parent);
+        this.network = new BatchNetwork(`${name}-network`, args.network ?? {}, parent);
 
         this.taskDefinitionArn = taskDefinition.arn;
         this.repositoryUrl = repository.url;

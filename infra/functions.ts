@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { bundle } from "./bundle";
 import { STACK_ENV } from "../contracts/telemetry";
-import type { StackConfig } from "../model/config";
+import { componentSettings, type FunctionLogLevel, type StackConfig } from "../model/config";
 import {
     byFunction,
     FUNCTION_ARCHITECTURE,
@@ -16,9 +16,20 @@ import { functionPolicy, serviceTrustPolicy } from "../model/policies";
 import { LAMBDA_RUNTIME } from "../model/project";
 
 export interface TradingFunctionsArgs {
-    /** The stack settings the functions use: the retention of their log groups, their log level, and whether they are traced. */
-    readonly config: Pick<StackConfig, "logRetentionDays" | "functionLogLevel" | "tracingEnabled">;
+    /** Days CloudWatch keeps each function's log group: one of the retention periods it accepts. @default 14 */
+    readonly logRetentionDays?: number;
+    /** The functions' application log level: Lambda drops their log records below it. @default "INFO" */
+    readonly logLevel?: FunctionLogLevel;
+    /** Active X-Ray tracing of each invocation, which also lets the roles write traces. @default false */
+    readonly tracing?: boolean;
 }
+
+/** The functions' arguments from a stack's validated config. */
+export const tradingFunctionsArgs = (config: Pick<StackConfig, "logRetentionDays" | "functionLogLevel" | "tracingEnabled">): TradingFunctionsArgs => ({
+    logRetentionDays: config.logRetentionDays,
+    logLevel: config.functionLogLevel,
+    tracing: config.tracingEnabled,
+});
 
 /**
  * The checker, buyer and seller Lambdas. Each has its own log group and its own role, which
@@ -36,7 +47,12 @@ export class TradingFunctions extends pulumi.ComponentResource {
     /** Each function's log group, where its records (and Lambda's own lines) go. */
     readonly logGroups: Record<TradingFunctionName, aws.cloudwatch.LogGroup>;
 
-    constructor(name: string, args: TradingFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: TradingFunctionsArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        const settings = componentSettings("TradingFunctions", {
+            logRetentionDays: ["logRetentionDays", args.logRetentionDays],
+            logLevel: ["functionLogLevel", args.logLevel],
+            tracing: ["tracingEnabled", args.tracing],
+        });
         super("stock-trader:functions:TradingFunctions", name, {}, opts);
 
         const handlers = bundle(TRADING_FUNCTIONS.map(handlerSource));
@@ -44,7 +60,7 @@ export class TradingFunctions extends pulumi.ComponentResource {
         const trust = aws
             .getCallerIdentityOutput({}, { parent: this })
             .accountId.apply((account) => JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com", account)));
-        const created = byFunction((fn) => this.createFunction(`${name}-${fn}`, handlers[handlerSource(fn)], trust, args));
+        const created = byFunction((fn) => this.createFunction(`${name}-${fn}`, handlers[handlerSource(fn)], trust, settings));
         this.functions = byFunction((fn) => created[fn].fn);
         this.versionArns = byFunction((fn) => created[fn].fn.qualifiedArn);
         this.logGroups = byFunction((fn) => created[fn].logGroup);
@@ -52,12 +68,17 @@ export class TradingFunctions extends pulumi.ComponentResource {
         this.registerOutputs(byFunction((fn) => this.versionArns[fn]));
     }
 
-    private createFunction(name: string, code: string, trust: pulumi.Output<string>, args: TradingFunctionsArgs) {
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.config.logRetentionDays }, { parent: this });
+    private createFunction(
+        name: string,
+        code: string,
+        trust: pulumi.Output<string>,
+        settings: Pick<StackConfig, "logRetentionDays" | "functionLogLevel" | "tracingEnabled">,
+    ) {
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays }, { parent: this });
         const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: trust }, { parent: this });
         const logPolicy = new aws.iam.RolePolicy(
             `${name}-logs-policy`,
-            { role: role.id, policy: logGroup.arn.apply((arn) => JSON.stringify(functionPolicy(arn, args.config.tracingEnabled))) },
+            { role: role.id, policy: logGroup.arn.apply((arn) => JSON.stringify(functionPolicy(arn, settings.tracingEnabled))) },
             { parent: this },
         );
         const fn = new aws.lambda.Function(
@@ -73,11 +94,11 @@ export class TradingFunctions extends pulumi.ComponentResource {
                     "index.js": new pulumi.asset.StringAsset(code),
                 }),
                 // Lambda writes each console record as a JSON line and drops those below the level.
-                loggingConfig: { logFormat: "JSON", applicationLogLevel: args.config.functionLogLevel, logGroup: logGroup.name },
+                loggingConfig: { logFormat: "JSON", applicationLogLevel: settings.functionLogLevel, logGroup: logGroup.name },
                 // The trade metrics' Stack dimension.
                 environment: { variables: { [STACK_ENV]: pulumi.getStack() } },
                 // Active tracing samples each invocation, so a trace runs from the state machine through the functions.
-                ...(args.config.tracingEnabled ? { tracingConfig: { mode: "Active" } } : {}),
+                ...(settings.tracingEnabled ? { tracingConfig: { mode: "Active" } } : {}),
                 // Each change to the code or the configuration publishes a version (CreateFunction
                 // and PublishVersion), and qualifiedArn names the newest: the workflow invokes it.
                 publish: true,

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { liveStackName, stackScopedName } from "../model/names";
 import { byFunction } from "../model/functions";
-import type { StackConfig } from "../model/config";
+import { componentSettings, type StackConfig } from "../model/config";
 import {
     alarmSpecs,
     dashboardBody,
@@ -29,9 +29,22 @@ export interface WorkflowMonitoringArgs {
     readonly table: TransactionTable;
     /** The batch job, whose log group operators may read. */
     readonly batch: BatchJob;
-    /** The stack settings the alarms use: the schedule, and the stale-success window. */
-    readonly config: Pick<StackConfig, "scheduleEnabled" | "scheduleExpression" | "staleAfterHours">;
+    /** Whether the schedule starts executions, which adds the no-recent-success alarm. @default false */
+    readonly scheduleEnabled?: boolean;
+    /** The schedule the stale-success window is derived from. @default "rate(1 hour)" */
+    readonly scheduleExpression?: string;
+    /** Hours without a successful execution that raise the no-recent-success alarm. @default the schedule's longest gap rounded up, plus 2 */
+    readonly staleAfterHours?: number;
 }
+
+/** The monitoring's arguments, but what it watches, from a stack's validated config. */
+export const workflowMonitoringArgs = (
+    config: Pick<StackConfig, "scheduleEnabled" | "scheduleExpression" | "staleAfterHours">,
+): Pick<WorkflowMonitoringArgs, "scheduleEnabled" | "scheduleExpression" | "staleAfterHours"> => ({
+    scheduleEnabled: config.scheduleEnabled,
+    scheduleExpression: config.scheduleExpression,
+    staleAfterHours: config.staleAfterHours,
+});
 
 /**
  * What an on-call engineer needs: alarms on failed, timed-out, aborted and throttled executions
@@ -49,9 +62,14 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
     readonly operatorPolicy: aws.iam.Policy;
 
     constructor(name: string, args: WorkflowMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        const config = componentSettings("WorkflowMonitoring", {
+            scheduleEnabled: ["scheduleEnabled", args.scheduleEnabled],
+            scheduleExpression: ["scheduleExpression", args.scheduleExpression],
+            staleAfterHours: ["staleAfterHours", args.staleAfterHours],
+        });
         super("stock-trader:operations:WorkflowMonitoring", name, {}, opts);
         const parent = { parent: this };
-        const { config, workflow, functions, table, batch, alarmTopic } = args;
+        const { workflow, functions, table, batch, alarmTopic } = args;
 
         const alarmTopicArn = alarmTopic.topic.arn;
 

@@ -1,16 +1,29 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../model/config";
+import { componentSettings, type StackConfig } from "../model/config";
 import { FARGATE_AVAILABILITY_ZONE_IDS } from "../model/platform-rules";
 
+/**
+ * Where to run: `subnetIds` and `securityGroupIds` together, or neither for the default VPC's
+ * public subnets and a new group with no ingress and egress TCP 443 only. Plain values: they
+ * decide which resources exist, and RunTask's limits apply to them.
+ */
 export interface BatchNetworkArgs {
-    /**
-     * Where to run: `subnetIds` and `securityGroupIds` together, or neither for the default
-     * VPC's public subnets and a new group with no ingress and egress TCP 443 only.
-     */
-    readonly config: Pick<StackConfig, "subnetIds" | "securityGroupIds" | "assignPublicIp">;
+    /** At most 16 subnets, in the zones where Fargate runs tasks. @default the default VPC's public subnets there */
+    readonly subnetIds?: readonly string[];
+    /** At most 5 security groups of the subnets' VPC. @default a new group: no inbound, outbound TCP 443 */
+    readonly securityGroupIds?: readonly string[];
+    /** Give the task a public IP, which a public subnet needs to reach ECR. @default true */
+    readonly assignPublicIp?: boolean;
 }
+
+/** The network's arguments from a stack's validated config. */
+export const batchNetworkArgs = (config: Pick<StackConfig, "subnetIds" | "securityGroupIds" | "assignPublicIp">): BatchNetworkArgs => ({
+    subnetIds: config.subnetIds,
+    securityGroupIds: config.securityGroupIds,
+    assignPublicIp: config.assignPublicIp,
+});
 
 /**
  * The default VPC's subnets in which Fargate runs tasks: all of them, but in a region where
@@ -50,10 +63,14 @@ export class BatchNetwork extends pulumi.ComponentResource {
     /** Whether the task gets a public IP. */
     readonly assignPublicIp: boolean;
 
-    constructor(name: string, args: BatchNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: BatchNetworkArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        const { subnetIds, securityGroupIds, assignPublicIp } = componentSettings("BatchNetwork", {
+            subnetIds: ["subnetIds", args.subnetIds],
+            securityGroupIds: ["securityGroupIds", args.securityGroupIds],
+            assignPublicIp: ["assignPublicIp", args.assignPublicIp],
+        });
         super("stock-trader:batch:BatchNetwork", name, {}, opts);
 
-        const { subnetIds, securityGroupIds, assignPublicIp } = args.config;
         this.assignPublicIp = assignPublicIp;
         if (subnetIds && securityGroupIds) {
             this.subnetIds = pulumi.output([...subnetIds]);

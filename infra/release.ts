@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
-import type { StackConfig } from "../model/config";
+import { componentSettings, type DeploymentType, type StackConfig } from "../model/config";
 import { BAKE_MINUTES_TAG, deploymentSummary, isGradual, LIVE_ALIAS_OUTPUT, liveParameters, liveStackTimeoutMinutes, liveTemplate } from "../model/deployment";
 import { liveStackName } from "../model/names";
 import { IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
@@ -13,11 +13,31 @@ export interface WorkflowReleaseArgs {
     readonly workflow: TradingWorkflow;
     /** The alarms whose firing rolls a deploy back: the monitoring's execution alarms. */
     readonly monitoring: WorkflowMonitoring;
-    readonly config: Pick<
-        StackConfig,
-        "deploymentType" | "deploymentPercentage" | "deploymentIntervalMinutes" | "bakeMinutes" | "scheduleEnabled" | "scheduleExpression"
-    >;
+    /** How `live` moves to a new version: at once, a canary, or linear steps, rolling back on an execution alarm. @default "ALL_AT_ONCE" */
+    readonly deploymentType?: DeploymentType;
+    /** With CANARY or LINEAR, the percentage each step moves. @default 10 */
+    readonly deploymentPercentage?: number;
+    /** With CANARY or LINEAR, the minutes between steps. @default 10 */
+    readonly deploymentIntervalMinutes?: number;
+    /** How long the deploy job watches the rollback alarms once `live` has moved; with the shift, at most 300 minutes. @default 10 */
+    readonly bakeMinutes?: number;
+    /** Start an execution on `scheduleExpression`, through `live`. @default false */
+    readonly scheduleEnabled?: boolean;
+    /** When the schedule starts executions. @default "rate(1 hour)" */
+    readonly scheduleExpression?: string;
 }
+
+type ReleaseKeys = "deploymentType" | "deploymentPercentage" | "deploymentIntervalMinutes" | "bakeMinutes" | "scheduleEnabled" | "scheduleExpression";
+
+/** The release's arguments, but the workflow and its alarms, from a stack's validated config. */
+export const workflowReleaseArgs = (config: Pick<StackConfig, ReleaseKeys>): Pick<WorkflowReleaseArgs, ReleaseKeys> => ({
+    deploymentType: config.deploymentType,
+    deploymentPercentage: config.deploymentPercentage,
+    deploymentIntervalMinutes: config.deploymentIntervalMinutes,
+    bakeMinutes: config.bakeMinutes,
+    scheduleEnabled: config.scheduleEnabled,
+    scheduleExpression: config.scheduleExpression,
+});
 
 /**
  * How executions reach the state machine: the `live` alias, held by a CloudFormation stack as SAM's
@@ -31,9 +51,17 @@ export class WorkflowRelease extends pulumi.ComponentResource {
     readonly aliasArn: pulumi.Output<string>;
 
     constructor(name: string, args: WorkflowReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        const config = componentSettings("WorkflowRelease", {
+            deploymentType: ["deploymentType", args.deploymentType],
+            deploymentPercentage: ["deploymentPercentage", args.deploymentPercentage],
+            deploymentIntervalMinutes: ["deploymentIntervalMinutes", args.deploymentIntervalMinutes],
+            bakeMinutes: ["bakeMinutes", args.bakeMinutes],
+            scheduleEnabled: ["scheduleEnabled", args.scheduleEnabled],
+            scheduleExpression: ["scheduleExpression", args.scheduleExpression],
+        });
         super("stock-trader:workflow:WorkflowRelease", name, {}, opts);
         const parent = { parent: this };
-        const { config, workflow, monitoring } = args;
+        const { workflow, monitoring } = args;
         const { stateMachine } = workflow;
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
 

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../model/config";
 import { byFunction } from "../model/functions";
-import { AlarmTopic } from "./alarm-topic";
-import { BatchJob } from "./batch";
-import { TradingFunctions } from "./functions";
-import { WorkflowMonitoring } from "./monitoring";
-import { WorkflowRelease } from "./release";
-import { TransactionTable } from "./table";
-import { TradingWorkflow } from "./workflow";
+import { AlarmTopic, alarmTopicArgs } from "./alarm-topic";
+import { BatchJob, batchJobArgs } from "./batch";
+import { TradingFunctions, tradingFunctionsArgs } from "./functions";
+import { WorkflowMonitoring, workflowMonitoringArgs } from "./monitoring";
+import { WorkflowRelease, workflowReleaseArgs } from "./release";
+import { TransactionTable, transactionTableArgs } from "./table";
+import { TradingWorkflow, tradingWorkflowArgs, workflowResources } from "./workflow";
 
 /** Where the stack's parts come from on disk, for a program that builds them from elsewhere. */
 export interface StackSources {
@@ -15,34 +15,25 @@ export interface StackSources {
     readonly batchContext?: string;
 }
 
-/** Every component of the stack, from a validated config, and every output a user needs. */
+/**
+ * Every component of the stack, from a validated config, and every output a user needs. The
+ * config only maps onto each component's own arguments (its module's `...Args` function); the
+ * components take the same arguments from any other program.
+ */
 export function tradingStack(config: StackConfig, sources: StackSources = {}) {
-    const alarmTopic = new AlarmTopic("monitoring-alarms", { config });
-    const table = new TransactionTable("transactions", { config });
-    const functions = new TradingFunctions("trading", { config });
-    const batch = new BatchJob("batch", { table, config, context: sources.batchContext });
+    const alarmTopic = new AlarmTopic("monitoring-alarms", alarmTopicArgs(config));
+    const table = new TransactionTable("transactions", transactionTableArgs(config));
+    const functions = new TradingFunctions("trading", tradingFunctionsArgs(config));
+    const batch = new BatchJob("batch", { table, ...batchJobArgs(config), context: sources.batchContext });
     const workflow = new TradingWorkflow("trading-workflow", {
-        // What the Task states call, as plain values once resolved: a state that calls something
-        // new gets it here, from whichever component creates it.
-        resources: pulumi.output({
-            functions: byFunction((fn) => functions.versionArns[fn]),
-            table: { name: table.table.name, arn: table.table.arn },
-            batch: {
-                clusterArn: batch.cluster.arn,
-                taskDefinitionArn: batch.taskDefinitionArn,
-                containerName: batch.containerName,
-                taskExecutionRoleArn: batch.executionRole.arn,
-                taskRoleArn: batch.taskRole.arn,
-                subnetIds: batch.network.subnetIds,
-                securityGroupIds: batch.network.securityGroupIds,
-                assignPublicIp: batch.network.assignPublicIp,
-            },
-        }),
-        config,
+        // What the Task states call, from whichever component creates it: a state that calls
+        // something new gets it in workflowResources.
+        resources: workflowResources(functions, table, batch),
+        ...tradingWorkflowArgs(config),
     });
-    const monitoring = new WorkflowMonitoring("monitoring", { alarmTopic, workflow, functions, table, batch, config });
+    const monitoring = new WorkflowMonitoring("monitoring", { alarmTopic, workflow, functions, table, batch, ...workflowMonitoringArgs(config) });
     // Named as the workflow is, so that the schedule it now holds keeps its resources' names.
-    const release = new WorkflowRelease("trading-workflow", { workflow, monitoring, config });
+    const release = new WorkflowRelease("trading-workflow", { workflow, monitoring, ...workflowReleaseArgs(config) });
     return {
         stateMachineArn: workflow.stateMachine.arn,
         stateMachineAliasArn: release.aliasArn,

@@ -428,3 +428,50 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): StackCo
         ),
     );
 }
+
+/** A component's arguments that break a rule of the stack config's: the component's to name, in its own words. */
+export class ArgumentsError extends Error {
+    constructor(
+        readonly component: string,
+        readonly problems: readonly string[],
+    ) {
+        super(`Invalid ${component} arguments:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ArgumentsError";
+    }
+}
+
+/**
+ * The settings a component builds from, out of the arguments it was given: each given value
+ * stands for a key of the stack config (`[key, value]`), and is read and checked as the stack's
+ * is, every rule AWS enforces and every rule across keys included; what is not given takes the
+ * key's default, derived ones too. A problem with a given argument is an ArgumentsError that
+ * names the component and the argument, thrown before any of its resources is registered.
+ */
+export function componentSettings(component: string, given: Readonly<Record<string, readonly [keyof StackConfig, unknown]>>): StackConfig {
+    const raw: Record<string, string> = {};
+    const argument = new Map<string, string>();
+    for (const [name, [key, value]] of Object.entries(given)) {
+        if (value !== undefined) {
+            raw[key] = typeof value === "string" ? value : JSON.stringify(value);
+            argument.set(`${CONFIG_NAMESPACE}:${key}`, name);
+        }
+    }
+    try {
+        return parseConfig(raw);
+    } catch (error) {
+        if (!(error instanceof ConfigError)) {
+            throw error;
+        }
+        const namespaced = new RegExp(`${CONFIG_NAMESPACE}:(\\w+)`, "g");
+        const own = error.problems.filter((problem) => [...problem.matchAll(namespaced)].some((m) => argument.has(m[0])));
+        throw new ArgumentsError(
+            component,
+            own.map((problem) => problem.replace(namespaced, (m) => argument.get(m) ?? m)),
+        );
+    }
+}
+
+/** A key's default, where it is a value rather than derived from other keys. */
+export function configDefault<K extends keyof StackConfig>(key: K): StackConfig[K] {
+    return componentSettings("the defaults", {})[key];
+}
