@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
+import awsPackage from "@pulumi/aws/package.json";
 import * as awsx from "@pulumi/awsx";
-import * as docker from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { contentTag } from "../model/image-context";
 import { componentSettings, DOCKER_PLATFORM, type BatchCapacity, type CpuArchitecture, type StackConfig } from "../model/config";
@@ -16,6 +16,45 @@ import type { TransactionTable } from "./table";
 
 /** The tag of the image in service, moved by each deploy; the lifecycle policy never expires it. */
 export const LIVE_IMAGE_TAG = "live";
+
+/** The version of the AWS provider this program runs, which awsx's children are moved onto. */
+const AWS_PROVIDER_VERSION: string = awsPackage.version;
+
+/**
+ * What awsx's ecr.Image registers, made safe for the stacks deployed before it: its docker-build
+ * child also carries the build's content tag and builds on preview; it keeps the URN it had as
+ * this component's own child (named `formerName`); and it is never deleted through Pulumi, as
+ * docker-build's Delete removes the pushed manifest, which a running or redrivable execution's
+ * task definition may still name by digest.
+ */
+export function imageTransform(batchJob: pulumi.Resource, formerName: string, tag: string): pulumi.ResourceTransform {
+    return (args) => {
+        if (args.type !== "docker-build:index:Image") {
+            return undefined;
+        }
+        const tags = (args.props.tags as string[] | undefined) ?? [];
+        const contentRef = tags[0]?.replace(/:[^:/]+$/, `:${tag}`);
+        return {
+            props: { ...args.props, tags: contentRef === undefined ? tags : [contentRef, ...tags], buildOnPreview: true },
+            opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true, aliases: [{ name: formerName, parent: batchJob }] }),
+        };
+    };
+}
+
+/**
+ * What awsx's FargateTaskDefinition registers, made safe for the stacks deployed before it: its
+ * task definition keeps the URN it had as this component's own child (the same name), and runs on
+ * the program's AWS provider rather than the one awsx pins, so neither change replaces it.
+ */
+export function taskDefinitionTransform(batchJob: pulumi.Resource): pulumi.ResourceTransform {
+    return (args) => {
+        if (!args.type.startsWith("aws:")) {
+            return undefined;
+        }
+        const moved = args.type === "aws:ecs/taskDefinition:TaskDefinition" ? { aliases: [{ name: args.name, parent: batchJob }] } : {};
+        return { props: args.props, opts: pulumi.mergeOptions(args.opts, { version: AWS_PROVIDER_VERSION, ...moved }) };
+    };
+}
 
 export interface BatchJobArgs {
     /** The transaction table the job marks items processed in; the task role may touch nothing else. */
@@ -152,36 +191,30 @@ export class BatchJob extends pulumi.ComponentResource {
             },
             parent,
         );
-        // The image is built and pushed with docker-build directly, under one name for the life of
-        // the stack. awsx's ecr.Image names its docker-build child after the image tag, so every
-        // new tag would be a new child and the old one deleted, and docker-build's Delete removes
-        // the pushed manifest from ECR. Here a new tag is an update, which pushes and deletes
-        // nothing; and the image is never deleted through Pulumi (retainOnDelete): the lifecycle
-        // policy above prunes old images, and `pulumi destroy` removes them with the repository.
+        // The image goes through awsx's ecr.Image, whose docker-build child builds and pushes it.
+        // Its child is named after `imageName`, which is fixed (`live`, the tag of the image in
+        // service), so a new build is an update of that one child: it pushes and deletes nothing.
+        // The transform tags the build with its content tag too, builds it on preview, keeps the
+        // child at the URN stacks deployed before hold, and never deletes a pushed image through
+        // Pulumi (retainOnDelete): docker-build's Delete removes the manifest from ECR, while the
+        // lifecycle policy above prunes old images and `pulumi destroy` removes them with the
+        // repository.
         const context = args.context ?? `./${BATCH_CONTEXT}`;
-        const imageRef = pulumi.interpolate`${repository.url}:${contentTag(path.resolve(PROJECT_ROOT, context))}`;
         const liveRef = pulumi.interpolate`${repository.url}:${LIVE_IMAGE_TAG}`;
-        const registry = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.repository.registryId }, parent);
-        const image = new docker.Image(
+        const image = new awsx.ecr.Image(
             `${name}-image`,
             {
-                tags: [imageRef, liveRef],
-                context: { location: context },
-                dockerfile: { location: `${context}/Dockerfile` },
-                platforms: [DOCKER_PLATFORM[config.batchArchitecture] as docker.Platform],
-                push: true,
-                // A preview builds the image without pushing it, so a broken Dockerfile fails the
-                // pull request's preview (docker-build's default, written here so it is seen).
-                buildOnPreview: true,
-                // The layers of the image in service: the new content tag exists only once this
-                // build pushes it. The pushed image carries its own cache (inline) for the next.
-                cacheFrom: [{ registry: { ref: liveRef } }],
-                cacheTo: [{ inline: {} }],
-                registries: [{ address: repository.url.apply((url) => url.split("/")[0]), username: registry.userName, password: registry.password }],
+                repositoryUrl: repository.url,
+                context,
+                dockerfile: `${context}/Dockerfile`,
+                platform: DOCKER_PLATFORM[config.batchArchitecture],
+                imageName: LIVE_IMAGE_TAG,
+                // The layers of the image in service; the pushed image carries its own cache (inline).
+                cacheFrom: [liveRef],
             },
-            { parent: this, retainOnDelete: true },
+            { parent: this, transforms: [imageTransform(this, `${name}-image`, contentTag(path.resolve(PROJECT_ROOT, context)))] },
         );
-        const imageUri = pulumi.interpolate`${repository.url}@${image.digest}`;
+        const imageUri = image.imageUri;
 
         // ECS creates its service-linked role the first time an account uses it through the
         // console or some APIs, but not always through CreateCluster and RunTask alone. The role is
@@ -238,48 +271,46 @@ export class BatchJob extends pulumi.ComponentResource {
             parent,
         );
 
-        // One family for the life of the stack, and a change registers a new revision without
-        // deregistering the old one (skipDestroy): an execution started before a deploy, or
-        // redriven after it, runs the revision its definition names, and the roles may run every
-        // revision of the family. awsx's FargateTaskDefinition names the family after a hash of
-        // the stack and the containers, so a change there made a new family and removed the old.
-        const taskDefinition = new aws.ecs.TaskDefinition(
+        // awsx's FargateTaskDefinition, with one family for the life of the stack, and a change
+        // registers a new revision without deregistering the old one (skipDestroy): an execution
+        // started before a deploy, or redriven after it, runs the revision its definition names,
+        // and both roles may run every revision of the family. The roles and the log group are
+        // this component's, so awsx creates none; the transform keeps the task definition at the
+        // URN stacks deployed before hold, on the program's own AWS provider.
+        const taskDefinition = new awsx.ecs.FargateTaskDefinition(
             `${name}-task`,
             {
                 family: stackScopedName(pulumi.getProject(), pulumi.getStack(), name),
                 cpu: String(config.batchCpu),
                 memory: String(config.batchMemory),
-                networkMode: "awsvpc",
-                requiresCompatibilities: ["FARGATE"],
                 runtimePlatform: { cpuArchitecture: config.batchArchitecture, operatingSystemFamily: "LINUX" },
-                executionRoleArn: this.executionRole.arn,
-                taskRoleArn: this.taskRole.arn,
+                executionRole: { roleArn: this.executionRole.arn },
+                taskRole: { roleArn: this.taskRole.arn },
+                logGroup: { existing: { arn: logGroup.arn } },
                 skipDestroy: true,
-                containerDefinitions: pulumi.jsonStringify([
-                    {
-                        name: config.batchContainerName,
-                        image: imageUri,
-                        cpu: config.batchCpu,
-                        memory: config.batchMemory,
-                        essential: true,
-                        environment: [{ name: BATCH_ENV.tableName, value: table.table.name }],
-                        logConfiguration: {
-                            logDriver: "awslogs",
-                            options: {
-                                "awslogs-group": logGroup.name,
-                                "awslogs-region": region,
-                                "awslogs-stream-prefix": config.batchContainerName,
-                            },
+                container: {
+                    name: config.batchContainerName,
+                    image: imageUri,
+                    cpu: config.batchCpu,
+                    memory: config.batchMemory,
+                    essential: true,
+                    environment: [{ name: BATCH_ENV.tableName, value: table.table.name }],
+                    logConfiguration: {
+                        logDriver: "awslogs",
+                        options: {
+                            "awslogs-group": logGroup.name,
+                            "awslogs-region": region,
+                            "awslogs-stream-prefix": config.batchContainerName,
                         },
                     },
-                ]),
+                },
             },
-            { parent: this, dependsOn: [executionPolicy, taskPolicy] },
+            { parent: this, dependsOn: [executionPolicy, taskPolicy], transforms: [taskDefinitionTransform(this)] },
         );
 
         this.network = new BatchNetwork(`${name}-network`, args.network ?? {}, parent);
 
-        this.taskDefinitionArn = taskDefinition.arn;
+        this.taskDefinitionArn = taskDefinition.taskDefinition.apply((definition) => definition.arn);
         this.repositoryUrl = repository.url;
         this.imageUri = imageUri;
 

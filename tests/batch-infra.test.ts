@@ -4,7 +4,9 @@ import * as path from "node:path";
 import { contentTag, contextFiles } from "../model/image-context";
 import { tempDir } from "./support/temp";
 import { expectedTrust } from "./support/expected-iam";
-import { ACCOUNT, DEFAULT_VPC, imageDigest, mockArn, named, ofType, runProgram, type ProgramRun } from "./support/program";
+import * as pulumi from "@pulumi/pulumi";
+import { imageTransform, taskDefinitionTransform } from "../infra/batch";
+import { ACCOUNT, DEFAULT_VPC, imageDigest, mockArn, named, ofType, PROJECT, runProgram, urnOf, type ProgramRun } from "./support/program";
 import { PROJECT_ROOT as ROOT } from "../model/project";
 
 const REPO_URL = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/batch-repo`;
@@ -41,31 +43,16 @@ describe("batch job under Pulumi mocks (defaults)", () => {
         });
     });
 
-    it("builds the image from batch-container/ for linux/arm64 with a content-derived tag, and pushes it to the repository", () => {
-        const { inputs } = named(run, "docker-build:index:Image", "batch-image");
-        assert.equal(inputs.tags.length, 2);
-        assert.match(inputs.tags[0], new RegExp(`^${REPO_URL}:src-[0-9a-f]{16}$`));
-        assert.equal(inputs.tags[1], `${REPO_URL}:live`, "the image in service carries the tag the lifecycle policy keeps");
-        assert.deepEqual(inputs.platforms, ["linux/arm64"]);
-        assert.equal(inputs.push, true);
-        const context = inputs.context.location;
-        const dockerfile = inputs.dockerfile.location;
-        assert.ok(fs.statSync(path.join(ROOT, context)).isDirectory(), `context ${context}`);
-        assert.equal(path.resolve(ROOT, dockerfile), path.join(ROOT, "batch-container", "Dockerfile"));
-        assert.ok(!path.isAbsolute(context) && !path.isAbsolute(dockerfile), "paths must not depend on the checkout");
-        assert.deepEqual(inputs.registries, [{ address: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`, username: "AWS", password: "mock-token" }]);
-    });
-
-    it("builds the image on preview without pushing it, as CONTRIBUTING says", () => {
-        assert.equal(named(run, "docker-build:index:Image", "batch-image").inputs.buildOnPreview, true);
-    });
-
-    it("reads its build cache from the image in service, a tag that exists before the build, and writes the cache into the pushed image", () => {
-        const { inputs } = named(run, "docker-build:index:Image", "batch-image");
-        const cached = inputs.cacheFrom.map((from: { registry: { ref: string } }) => from.registry.ref);
-        assert.deepEqual(cached, [`${REPO_URL}:live`]);
-        assert.ok(!cached.includes(inputs.tags[0]), "the new content tag does not exist until this build pushes it");
-        assert.deepEqual(inputs.cacheTo, [{ inline: {} }]);
+    it("builds the image through awsx's ecr.Image from batch-container/ for linux/arm64, into the repository, as `live`", () => {
+        const image = named(run, "awsx:ecr:Image", "batch-image");
+        const { inputs } = image;
+        assert.deepEqual([inputs.repositoryUrl, inputs.platform, inputs.imageName], [REPO_URL, "linux/arm64", "live"]);
+        assert.ok(fs.statSync(path.join(ROOT, inputs.context)).isDirectory(), `context ${inputs.context}`);
+        assert.equal(path.resolve(ROOT, inputs.dockerfile), path.join(ROOT, "batch-container", "Dockerfile"));
+        assert.ok(!path.isAbsolute(inputs.context) && !path.isAbsolute(inputs.dockerfile), "paths must not depend on the checkout");
+        // The layers of the image in service: the new build's own tag exists only once it pushes it.
+        assert.deepEqual(inputs.cacheFrom, [`${REPO_URL}:live`]);
+        assert.equal(image.options.transforms, 1, "the transform that makes its child safe (tested below as a function)");
     });
 
     it("creates the cluster with Container Insights off", () => {
@@ -80,30 +67,31 @@ describe("batch job under Pulumi mocks (defaults)", () => {
         assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", "batch-logs").inputs.retentionInDays, 14);
     });
 
-    it("defines a Fargate task in the stack's own family with explicit roles, ARM64 and 256/512", () => {
-        const { inputs } = named(run, "aws:ecs/taskDefinition:TaskDefinition", "batch-task");
+    it("defines a Fargate task through awsx in the stack's own family, with this component's roles and log group, ARM64 and 256/512, never deregistered", () => {
+        const definition = named(run, "awsx:ecs:FargateTaskDefinition", "batch-task");
+        const { inputs } = definition;
         assert.equal(inputs.family, "stock-trader-test-batch");
-        assert.deepEqual([inputs.cpu, inputs.memory, inputs.networkMode, inputs.requiresCompatibilities], ["256", "512", "awsvpc", ["FARGATE"]]);
+        assert.deepEqual([inputs.cpu, inputs.memory, inputs.skipDestroy], ["256", "512", true]);
         assert.deepEqual(inputs.runtimePlatform, { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" });
-        assert.equal(inputs.executionRoleArn, `arn:aws:iam::${ACCOUNT}:role/batch-execution-role`);
-        assert.equal(inputs.taskRoleArn, `arn:aws:iam::${ACCOUNT}:role/batch-task-role`);
+        assert.deepEqual(inputs.executionRole, { roleArn: `arn:aws:iam::${ACCOUNT}:role/batch-execution-role` });
+        assert.deepEqual(inputs.taskRole, { roleArn: `arn:aws:iam::${ACCOUNT}:role/batch-task-role` });
+        assert.deepEqual(inputs.logGroup, { existing: { arn: mockArn("logs", "log-group:batch-logs") } }, "awsx creates no log group and no role");
+        assert.equal(definition.options.transforms, 1);
     });
 
     it("defines the container: image by digest, name, size, table in its environment, logs to its group", () => {
-        assert.deepEqual(JSON.parse(named(run, "aws:ecs/taskDefinition:TaskDefinition", "batch-task").inputs.containerDefinitions), [
-            {
-                name: "batch",
-                image: `${REPO_URL}@${imageDigest(`${REPO_URL}:${contentTag(ROOT + "/batch-container")}`)}`,
-                cpu: 256,
-                memory: 512,
-                essential: true,
-                environment: [{ name: "TRANSACTION_TABLE", value: "transactions-table" }],
-                logConfiguration: {
-                    logDriver: "awslogs",
-                    options: { "awslogs-group": "batch-logs", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "batch" },
-                },
+        assert.deepEqual(named(run, "awsx:ecs:FargateTaskDefinition", "batch-task").inputs.container, {
+            name: "batch",
+            image: `${REPO_URL}@${imageDigest(`${REPO_URL}:${contentTag(ROOT + "/batch-container")}`)}`,
+            cpu: 256,
+            memory: 512,
+            essential: true,
+            environment: [{ name: "TRANSACTION_TABLE", value: "transactions-table" }],
+            logConfiguration: {
+                logDriver: "awslogs",
+                options: { "awslogs-group": "batch-logs", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "batch" },
             },
-        ]);
+        });
     });
 
     for (const role of ["batch-execution-role", "batch-task-role"]) {
@@ -218,11 +206,11 @@ describe("batch job under Pulumi mocks (non-default config)", () => {
     });
 
     it("builds for linux/amd64 and runs on X86_64 with the configured size and container name", () => {
-        assert.deepEqual(named(run, "docker-build:index:Image", "batch-image").inputs.platforms, ["linux/amd64"]);
-        const { inputs } = named(run, "aws:ecs/taskDefinition:TaskDefinition", "batch-task");
+        assert.equal(named(run, "awsx:ecr:Image", "batch-image").inputs.platform, "linux/amd64");
+        const { inputs } = named(run, "awsx:ecs:FargateTaskDefinition", "batch-task");
         assert.deepEqual([inputs.cpu, inputs.memory], ["1024", "4096"]);
         assert.deepEqual(inputs.runtimePlatform, { cpuArchitecture: "X86_64", operatingSystemFamily: "LINUX" });
-        const [container] = JSON.parse(inputs.containerDefinitions);
+        const { container } = inputs;
         assert.equal(container.name, "trade-batch");
         assert.deepEqual([container.cpu, container.memory], [1024, 4096]);
         assert.equal(container.logConfiguration.options["awslogs-stream-prefix"], "trade-batch");
@@ -343,5 +331,69 @@ describe("the default VPC where Fargate runs in some availability zones only, un
             String(run.error),
             /the default VPC in cn-north-1 has no subnet in the availability zones where Fargate runs tasks \(cnn1-az1, cnn1-az2\); set stock-trader:subnetIds/,
         );
+    });
+});
+
+describe("the transforms awsx's children get, as functions (awsx registers them, which the mocks do not)", () => {
+    const batchJob = new pulumi.DependencyResource("urn:pulumi:dev::stock-trader::stock-trader:batch:BatchJob::batch");
+    const released = (require("./fixtures/released-urns.json") as Record<string, string[]>).dev;
+    const aliasUrns = async (result: pulumi.ResourceTransformResult, type: string, name: string) =>
+        Promise.all(
+            ((result.opts.aliases ?? []) as (string | { name?: string; parent: pulumi.Resource })[]).map(async (alias) =>
+                typeof alias === "string"
+                    ? alias
+                    : urnOf("dev", PROJECT, await new Promise<string>((resolve) => alias.parent.urn.apply(resolve)), type, alias.name ?? name),
+            ),
+        );
+
+    it("the image's child: tagged with the content tag before live, built on preview, never deleted, at the URN released stacks hold", async () => {
+        const registry = { address: "123456789012.dkr.ecr.us-east-1.amazonaws.com", username: "AWS", password: "token" };
+        const given = { tags: [`${REPO_URL}:live`], cacheFrom: [{ registry: { ref: `${REPO_URL}:live` } }], registries: [registry], push: true };
+        const result = (await imageTransform(
+            batchJob,
+            "batch-image",
+            "src-0123456789abcdef",
+        )({
+            type: "docker-build:index:Image",
+            name: "live",
+            custom: true,
+            props: given,
+            opts: { version: "0.0.14", aliases: ["urn:pulumi:dev::stock-trader::other"] },
+        }))!;
+        assert.deepEqual(result.props, { ...given, tags: [`${REPO_URL}:src-0123456789abcdef`, `${REPO_URL}:live`], buildOnPreview: true });
+        assert.equal(result.opts.retainOnDelete, true);
+        assert.equal(result.opts.version, "0.0.14", "the child's other options are kept");
+        const urns = await aliasUrns(result, "docker-build:index:Image", "live");
+        assert.ok(urns.includes("urn:pulumi:dev::stock-trader::stock-trader:batch:BatchJob$docker-build:index:Image::batch-image"), urns.join("\n"));
+        assert.ok(released.includes("urn:pulumi:dev::stock-trader::stock-trader:batch:BatchJob$docker-build:index:Image::batch-image"));
+        assert.equal(
+            await imageTransform(batchJob, "batch-image", "src-0")({ type: "aws:iam/role:Role", name: "x", custom: true, props: {}, opts: {} }),
+            undefined,
+        );
+    });
+
+    it("the task definition: on the program's AWS provider, at the URN released stacks hold; awsx's other AWS children on the same provider", async () => {
+        const transform = taskDefinitionTransform(batchJob);
+        const result = (await transform({
+            type: "aws:ecs/taskDefinition:TaskDefinition",
+            name: "batch-task",
+            custom: true,
+            props: { family: "stock-trader-dev-batch", skipDestroy: true },
+            opts: { version: "7.43.0" },
+        }))!;
+        assert.deepEqual(result.props, { family: "stock-trader-dev-batch", skipDestroy: true });
+        assert.equal(result.opts.version, require("@pulumi/aws/package.json").version);
+        const urn = "urn:pulumi:dev::stock-trader::stock-trader:batch:BatchJob$aws:ecs/taskDefinition:TaskDefinition::batch-task";
+        assert.deepEqual(await aliasUrns(result, "aws:ecs/taskDefinition:TaskDefinition", "batch-task"), [urn]);
+        assert.ok(released.includes(urn));
+        const role = (await transform({
+            type: "aws:iam/role:Role",
+            name: "batch-task-task",
+            custom: true,
+            props: {},
+            opts: {},
+        }))!;
+        assert.deepEqual([role.opts.version, role.opts.aliases ?? []], [require("@pulumi/aws/package.json").version, []]);
+        assert.equal(await transform({ type: "awsx:ecs:FargateTaskDefinition", name: "batch-task", custom: false, props: {}, opts: {} }), undefined);
     });
 });

@@ -11,13 +11,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { PolicyStatement } from "../model/policies";
 import { IAM_PROPAGATION_SECONDS, REDRIVE_WINDOW_DAYS } from "../model/platform-rules";
+import * as pulumi from "@pulumi/pulumi";
+import { imageTransform } from "../infra/batch";
 import { contextFiles } from "../model/image-context";
 import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../model/project";
 import { isAllowed } from "./support/grants";
 import { MockAccount, named, programSources, runProgram, type ProgramRun } from "./support/program";
 
-const IMAGE = "docker-build:index:Image";
-const TASK = "aws:ecs/taskDefinition:TaskDefinition";
+const IMAGE = "awsx:ecr:Image";
+const TASK = "awsx:ecs:FargateTaskDefinition";
 
 /** A copy of what batch-container/'s build context sends, with its Dockerfile changed, as a maintainer's commit would change it. */
 function changedContext(): string {
@@ -58,17 +60,29 @@ describe("a deploy that changes batch-container/ keeps what earlier executions n
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it("pushes a new tag under the same image resource, an update the engine makes without deleting the old image", () => {
+    it("builds the new image under the same image resource and the same child name, an update that deletes no image", () => {
         const [old, current] = [named(first, IMAGE, "batch-image"), named(second, IMAGE, "batch-image")];
-        assert.notDeepEqual(old.inputs.tags, current.inputs.tags, "the change must make a new tag");
-        assert.equal(old.options.parent, current.options.parent, "same parent, same URN");
+        assert.equal(old.inputs.imageName, current.inputs.imageName, "awsx names its docker-build child after imageName: the same child");
+        assert.equal(old.options.urn, current.options.urn);
         assert.notEqual(first.outputs.imageUri, second.outputs.imageUri);
     });
 
-    it("never deletes a pushed image through Pulumi: retainOnDelete on the image", () => {
+    it("never deletes a pushed image through Pulumi: the image's transform gives its child retainOnDelete", () => {
         for (const run of [first, second]) {
-            assert.equal(named(run, IMAGE, "batch-image").options.retainOnDelete, true);
+            assert.equal(named(run, IMAGE, "batch-image").options.transforms, 1);
         }
+        const child = imageTransform(
+            new pulumi.DependencyResource("urn:pulumi:test::stock-trader::stock-trader:batch:BatchJob::batch"),
+            "batch-image",
+            "src-0",
+        )({
+            type: "docker-build:index:Image",
+            name: "live",
+            custom: true,
+            props: { tags: ["repo:live"] },
+            opts: {},
+        }) as pulumi.ResourceTransformResult;
+        assert.equal(child.opts.retainOnDelete, true);
     });
 
     it("registers the new task definition in the same family, and keeps the old revision (skipDestroy)", () => {
@@ -98,10 +112,9 @@ describe("a deploy that changes batch-container/ keeps what earlier executions n
 
     it("leaves the task definition's other inputs alone: only the image changed", () => {
         const [old, current] = [named(first, TASK, "batch-task").inputs, named(second, TASK, "batch-task").inputs];
-        const image = (inputs: Record<string, string>) => JSON.parse(inputs.containerDefinitions)[0].image;
-        assert.equal(image(current), second.outputs.imageUri);
-        assert.equal(image(old), first.outputs.imageUri);
-        const rest = (inputs: Record<string, string>) => ({ ...inputs, containerDefinitions: undefined });
+        assert.equal(current.container.image, second.outputs.imageUri);
+        assert.equal(old.container.image, first.outputs.imageUri);
+        const rest = (inputs: Record<string, any>) => ({ ...inputs, container: { ...inputs.container, image: undefined } });
         assert.deepEqual(rest(current), rest(old));
     });
 });

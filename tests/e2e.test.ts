@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
 import {
     AttachRolePolicyCommand,
     CreateRoleCommand,
@@ -36,10 +37,12 @@ import {
     denyBatchWrites,
     executionsSince,
     imageTagged,
+    imageWithDigest,
     metricSum,
     processedAt,
     removeRole,
     startAsRole,
+    taskDefinitionStatus,
 } from "../scripts/e2e/reads";
 import { STEPS } from "../scripts/e2e/scenarios";
 import { withEnvironment } from "./support/loopback";
@@ -573,14 +576,16 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
     let cloudwatch: AwsClientStub<CloudWatchClient>;
     let dynamodb: AwsClientStub<DynamoDBClient>;
     let ecr: AwsClientStub<ECRClient>;
+    let ecs: AwsClientStub<ECSClient>;
     let iam: AwsClientStub<IAMClient>;
     let sts: AwsClientStub<STSClient>;
-    const mocks = () => [sfn, cloudwatch, dynamodb, ecr, iam, sts];
+    const mocks = () => [sfn, cloudwatch, dynamodb, ecr, ecs, iam, sts];
     before(() => {
         sfn = mockClient(SFNClient);
         cloudwatch = mockClient(CloudWatchClient);
         dynamodb = mockClient(DynamoDBClient);
         ecr = mockClient(ECRClient);
+        ecs = mockClient(ECSClient);
         iam = mockClient(IAMClient);
         sts = mockClient(STSClient);
     });
@@ -643,6 +648,20 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
         );
         assert.equal(await imageTagged(new ECRClient({}), "repo", "live"), true);
         assert.equal(await imageTagged(new ECRClient({}), "repo", "version-9"), false);
+    });
+
+    it("reads whether the repository holds an image by its digest, and a task definition revision's status", async () => {
+        ecr.on(DescribeImagesCommand, { imageIds: [{ imageDigest: "sha256:1" }] }).resolves({ imageDetails: [{ imageDigest: "sha256:1" }] });
+        ecr.on(DescribeImagesCommand, { imageIds: [{ imageDigest: "sha256:2" }] }).rejects(
+            serviceError("ImageNotFoundException", "The image requested does not exist"),
+        );
+        ecr.on(DescribeImagesCommand, { imageIds: [{ imageDigest: "sha256:3" }] }).rejects(serviceError("AccessDeniedException", "no"));
+        assert.equal(await imageWithDigest(new ECRClient({}), "repo", "sha256:1"), true);
+        assert.equal(await imageWithDigest(new ECRClient({}), "repo", "sha256:2"), false);
+        await assert.rejects(imageWithDigest(new ECRClient({}), "repo", "sha256:3"), { name: "AccessDeniedException" });
+        const task = "arn:aws:ecs:us-east-1:123456789012:task-definition/stock-trader-e2e-batch:1";
+        ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: task }).resolves({ taskDefinition: { taskDefinitionArn: task, status: "ACTIVE" } });
+        assert.equal(await taskDefinitionStatus(new ECSClient({}), task), "ACTIVE");
     });
 
     it("fails the batch with a deny on the task role only, and lifts it, a missing one included", async () => {

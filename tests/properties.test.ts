@@ -261,11 +261,11 @@ describe("properties over the config space", () => {
                 const deployed = JSON.parse(named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.definition);
                 assert.equal(deployed.TimeoutSeconds, config.executionTimeoutSeconds);
                 assert.deepEqual(deployed.States["Run ECS task"].Parameters.Overrides.ContainerOverrides[0].Command, config.batchCommand);
-                const task = named(run, "aws:ecs/taskDefinition:TaskDefinition", "batch-task").inputs;
+                const task = named(run, "awsx:ecs:FargateTaskDefinition", "batch-task").inputs;
                 assert.deepEqual([task.cpu, task.memory], [String(config.batchCpu), String(config.batchMemory)]);
                 assert.equal(task.runtimePlatform.cpuArchitecture, config.batchArchitecture);
                 assert.ok(config.batchCapacity !== "FARGATE_SPOT" || task.runtimePlatform.cpuArchitecture === "X86_64", "Fargate Spot runs X86_64 only");
-                assert.equal(JSON.parse(task.containerDefinitions)[0].name, config.batchContainerName);
+                assert.equal(task.container.name, config.batchContainerName);
                 // One alarm on each of the state machine's documented failure metrics, one on each
                 // registered function's errors, and with the schedule watched, one on successes.
                 const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs);

