@@ -32,8 +32,8 @@ export class AlarmTopic extends pulumi.ComponentResource {
         super("stock-trader:operations:AlarmTopic", name, {}, opts);
         const moved = (former: string): pulumi.CustomResourceOptions => ({ parent: this, aliases: [{ name: former, parent: FORMER_PARENT }] });
 
-        // Not encrypted: alarm notifications carry no data of the workflow's, and the AWS-managed
-        // alias/aws/sns key would not let CloudWatch publish.
+        // Not encrypted: the AWS-managed alias/aws/sns key would not let CloudWatch publish
+        // (docs/operations.md shows who may publish and what each sends).
         this.topic = new aws.sns.Topic(name, {}, moved(name));
         new aws.sns.TopicPolicy(
             `${name}-policy`,

@@ -5,7 +5,7 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { contentTag } from "../model/image-context";
 import { componentSettings, DOCKER_PLATFORM, type BatchCapacity, type CpuArchitecture, type StackConfig } from "../model/config";
-import { MAX_STATE_MACHINE_VERSIONS } from "../model/deployment";
+import { MAX_STATE_MACHINE_VERSIONS } from "../model/limits";
 import { stackScopedName } from "../model/names";
 import { batchExecutionPolicy, batchTaskPolicy, serviceTrustPolicy } from "../model/policies";
 import { BATCH_CONTEXT, PROJECT_ROOT } from "../model/project";

@@ -50,6 +50,9 @@ export const localArn = (service: string, resource: string, region = REGION) =>
     formatArn({ partition: partitionOf(REGION), service, region, account: ACCOUNT, resource });
 const arn = localArn;
 
+/** The alarm topic's stand-in ARN: what the workflow is given when a state publishes to the topic, and what the docs' topic table looks for. */
+export const LOCAL_ALARM_TOPIC_ARN = localArn("sns", "stock-trader-alarms");
+
 /**
  * Stand-ins for the deployed resources: ARNs of the right form, the local table, and the
  * network the stack names (or placeholders for the default VPC's).

@@ -1,46 +1,31 @@
 /**
- * Every config key of the project: its type, its default, its limits and their source. Pure
- * (no Pulumi import): the program, the local runner and the tools all validate with it.
+ * A stack's config, validated: each key read by its definition (keys.ts), the defaults that
+ * depend on other keys filled in, and every rule over the whole config checked, AWS's
+ * (platform-rules.ts) and the project's own. Pure (no Pulumi import): the program, the local
+ * runner and the tools all validate with it.
  */
-import { batchContract, batchUsage, parseBatchCommand } from "./batch-contract";
-import { MAX_STOCK_PRICE } from "../contracts/functions";
 import { nearestKey } from "./nearest";
-import { scheduleCadence, scheduleExpressionProblem } from "./schedule";
+import { scheduleCadence } from "./schedule";
+import { deploymentMinutes, isGradual } from "./deployment";
 import {
-    DEFAULT_BAKE_MINUTES,
+    CONFIG_NAMESPACE,
     DEFAULT_DEPLOYMENT_INTERVAL_MINUTES,
     DEFAULT_DEPLOYMENT_PERCENTAGE,
     DEPLOY_JOB_OTHER_STEPS_MINUTES,
-    DEPLOYMENT_TYPES,
-    deploymentMinutes,
     GITHUB_JOB_LIMIT_MINUTES,
-    isGradual,
-    MAX_DEPLOYMENT_MINUTES,
-    MAX_DEPLOYMENT_PERCENTAGE,
     MAX_SHIFT_AND_BAKE_MINUTES,
-    MAX_STATE_MACHINE_VERSIONS,
-    MIN_DEPLOYMENT_PERCENTAGE,
-} from "./deployment";
-import type { BatchCapacity, CpuArchitecture, DeploymentType, FunctionLogLevel, LogLevel, StackConfig } from "./stack-config";
-import {
-    CONFIG_NAMESPACE,
-    ECS_CONTAINER_NAME,
-    ECS_MAX_SECURITY_GROUPS,
-    ECS_MAX_SUBNETS,
-    FARGATE_MEMORY_BY_CPU,
-    LAMBDA_LOG_LEVELS,
-    LOG_RETENTION_DAYS,
     MAX_STALE_AFTER_HOURS,
     MAX_TIMEOUT_SECONDS,
-    platformProblems,
-    STATES_LOG_LEVELS,
-} from "./platform-rules";
+} from "./limits";
+import { CONFIG_KEYS, DERIVED, hours, KEYS, leastStaleHours, type Parser, type StackConfig } from "./keys";
+import { platformProblems } from "./platform-rules";
 import { longestRunSeconds } from "./workflow";
 
-export type { BatchCapacity, CpuArchitecture, DeploymentType, FunctionLogLevel, LogLevel, StackConfig } from "./stack-config";
-export { DOCKER_PLATFORM } from "./stack-config";
+export { CONFIG_DOMAINS, CONFIG_KEYS, KEYS, minimumStaleAfterHours, type ConfigDomain, type KeyFigures, type StackConfig } from "./keys";
+export type { BatchCapacity, CpuArchitecture, DeploymentType, FunctionLogLevel, LogLevel } from "./limits";
 export {
     CONFIG_NAMESPACE,
+    DOCKER_PLATFORM,
     ECS_MAX_SECURITY_GROUPS,
     ECS_MAX_SUBNETS,
     ECS_OVERRIDE_CHARACTER_LIMIT,
@@ -48,207 +33,7 @@ export {
     LOG_RETENTION_DAYS,
     MAX_STALE_AFTER_HOURS,
     MAX_TIMEOUT_SECONDS,
-} from "./platform-rules";
-
-/**
- * The least `staleAfterHours` that never fires between two runs at most `gapSeconds` apart: the
- * gap rounded up to the hour, plus one hour for the run's own duration and CloudWatch's delivery
- * of the metric. Undefined when the schedule never runs twice (an infinite gap).
- */
-const leastStaleHours = (gapSeconds: number): number | undefined => (Number.isFinite(gapSeconds) ? Math.ceil(gapSeconds / 3600) + 1 : undefined);
-
-/** The least `staleAfterHours` that never fires between two runs of the schedule (see leastStaleHours). */
-export function minimumStaleAfterHours(scheduleExpression: string): number | undefined {
-    return leastStaleHours(scheduleCadence(scheduleExpression).longestGapSeconds);
-}
-
-/** A gap in hours, for messages. */
-const gapHours = (gapSeconds: number): string => {
-    const hours = gapSeconds / 3600;
-    return Number.isInteger(hours) ? String(hours) : hours.toFixed(2);
-};
-
-type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
-type Parser<T> = (raw: string) => Parsed<T>;
-
-/**
- * What a key accepts, as data beside its parser, so that tests and tools can draw values from
- * the same limits the parser enforces: a range, a set, a pattern, a list of matching items, or
- * one of the two keys whose rules belong to another module (the batch program's arguments and
- * EventBridge's schedule expressions).
- */
-export type ConfigDomain =
-    | { kind: "integer"; min: number; max: number }
-    | { kind: "oneOf"; values: readonly (string | number)[] }
-    | { kind: "boolean" }
-    | { kind: "pattern"; pattern: RegExp }
-    | { kind: "list"; item: RegExp; maxItems: number }
-    | { kind: "batchCommand" }
-    | { kind: "scheduleExpression" };
-
-interface Reader<T> {
-    parse: Parser<T>;
-    domain: ConfigDomain;
-}
-
-const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
-const fail = (expected: string): Parsed<never> => ({ ok: false, expected });
-
-const integer = (min: number, max: number): Reader<number> => ({
-    domain: { kind: "integer", min, max },
-    parse: (raw) => {
-        const value = Number(raw);
-        return /^-?\d+$/.test(raw.trim()) && value >= min && value <= max ? ok(value) : fail(`an integer from ${min} to ${max}`);
-    },
-});
-
-const oneOf = <T extends string | number>(allowed: readonly T[]): Reader<T> => ({
-    domain: { kind: "oneOf", values: allowed },
-    parse: (raw) => {
-        const match = allowed.find((candidate) => String(candidate) === raw.trim());
-        return match === undefined ? fail(`one of ${allowed.join(", ")}`) : ok(match);
-    },
-});
-
-const boolean: Reader<boolean> = {
-    domain: { kind: "boolean" },
-    parse: (raw) => {
-        const value = raw.trim();
-        return value === "true" || value === "false" ? ok(value === "true") : fail("true or false");
-    },
-};
-
-const matching = (pattern: RegExp, expected: string): Reader<string> => ({
-    domain: { kind: "pattern", pattern },
-    parse: (raw) => (pattern.test(raw) ? ok(raw) : fail(expected)),
-});
-
-/**
- * A JSON array of strings, as `pulumi config set --path` or a YAML list in the stack file gives it.
- * An item that is not a string (YAML reads `1` and `true` unquoted as a number and a boolean) is
- * named, with why it must be one: the program hands each item on as text.
- */
-const stringList =
-    (item: RegExp, expected: string, maxItems: number): Parser<string[]> =>
-    (raw) => {
-        let value: unknown;
-        try {
-            value = JSON.parse(raw);
-        } catch {
-            return fail(expected);
-        }
-        if (Array.isArray(value)) {
-            const other = value.findIndex((v) => typeof v !== "string");
-            if (other >= 0) {
-                return fail(
-                    `${expected}; item ${other + 1} is ${JSON.stringify(value[other])}, a ${value[other] === null ? "null" : typeof value[other]}, ` +
-                        `and each item is a string: in a stack file, quote it ("${String(value[other])}"), as YAML reads it unquoted as a ${value[other] === null ? "null" : typeof value[other]}`,
-                );
-            }
-        }
-        return Array.isArray(value) && value.length > 0 && value.length <= maxItems && value.every((v) => typeof v === "string" && item.test(v))
-            ? ok(value as string[])
-            : fail(expected);
-    };
-
-/** The batch program's arguments, by the rules of its contract (batch-container/contract.json). */
-const batchCommand: Reader<string[]> = {
-    domain: { kind: "batchCommand" },
-    parse: (raw) => {
-        const contract = batchContract();
-        const expected = `a JSON array of the batch program's arguments: ${batchUsage(contract)}, such as ${JSON.stringify(contract.arguments.example)}`;
-        const parsed = stringList(/^[\s\S]*$/, expected, Infinity)(raw);
-        if (!parsed.ok) {
-            return parsed;
-        }
-        const args = parseBatchCommand(contract, parsed.value);
-        return args.ok ? parsed : fail(`${expected}; ${args.problem}`);
-    },
-};
-
-/** An EC2 resource ID as AWS issues them: the prefix, then 8 hex digits (older IDs) or 17. */
-const AWS_ID = (prefix: string) => new RegExp(`^${prefix}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`);
-
-/** A list of AWS resource IDs, 1 to `maxItems` of them. */
-const idList = (item: RegExp, maxItems: number, expected: string): Reader<string[]> => ({
-    domain: { kind: "list", item, maxItems },
-    parse: stringList(item, expected, maxItems),
-});
-
-const scheduleExpression: Reader<string> = {
-    domain: { kind: "scheduleExpression" },
-    parse: (raw) => {
-        const expected = "an EventBridge schedule, rate(<value> <unit>) or cron(<6 fields>), such as rate(1 hour)";
-        const problem = scheduleExpressionProblem(raw);
-        if (problem !== undefined) {
-            return fail(`${expected}: ${problem}`);
-        }
-        return minimumStaleAfterHours(raw) === undefined ? fail(`${expected}, that runs more than once: this one runs at most once`) : ok(raw);
-    },
-};
-
-/** The default of a key that depends on other keys; `deriveDefaults` fills it in. */
-const DERIVED = Symbol("derived from other keys");
-
-/** The shape of an email address: one @ between a local part and a dotted domain, no spaces. */
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** How each key is read: its parser and its default (undefined: no default, the key is optional). */
-const KEYS = {
-    buyThreshold: { ...integer(0, MAX_STOCK_PRICE), default: 50 },
-    batchCommand: { ...batchCommand, default: [...batchContract().arguments.example] },
-    batchContainerName: {
-        ...matching(ECS_CONTAINER_NAME, "1 to 255 letters, digits, hyphens or underscores"),
-        default: "batch",
-    },
-    batchCpu: { ...oneOf([...FARGATE_MEMORY_BY_CPU.keys()]), default: 256 },
-    batchMemory: { ...integer(512, 122880), default: 512 },
-    batchArchitecture: { ...oneOf<CpuArchitecture>(["ARM64", "X86_64"]), default: DERIVED },
-    batchTimeoutSeconds: { ...integer(60, MAX_TIMEOUT_SECONDS), default: 3600 },
-    // At least the image in service and the one before it, which an execution started before
-    // the last deploy still runs (infra/batch.ts).
-    batchImagesToKeep: { ...integer(2, 1000), default: 10 },
-    subnetIds: {
-        ...idList(AWS_ID("subnet"), ECS_MAX_SUBNETS, `a JSON array of 1 to ${ECS_MAX_SUBNETS} subnet IDs (subnet- and 8 or 17 hex digits)`),
-        default: undefined,
-    },
-    securityGroupIds: {
-        ...idList(AWS_ID("sg"), ECS_MAX_SECURITY_GROUPS, `a JSON array of 1 to ${ECS_MAX_SECURITY_GROUPS} security group IDs (sg- and 8 or 17 hex digits)`),
-        default: undefined,
-    },
-    assignPublicIp: { ...boolean, default: true },
-    createEcsServiceLinkedRole: { ...boolean, default: false },
-    scheduleEnabled: { ...boolean, default: false },
-    scheduleExpression: { ...scheduleExpression, default: "rate(1 hour)" },
-    logRetentionDays: { ...oneOf(LOG_RETENTION_DAYS), default: 14 },
-    logLevel: { ...oneOf<LogLevel>(STATES_LOG_LEVELS), default: "ERROR" },
-    functionLogLevel: { ...oneOf<FunctionLogLevel>(LAMBDA_LOG_LEVELS), default: "INFO" },
-    tracingEnabled: { ...boolean, default: false },
-    tableDeletionProtection: { ...boolean, default: false },
-    tablePointInTimeRecovery: { ...boolean, default: false },
-    containerInsights: { ...boolean, default: false },
-    executionTimeoutSeconds: { ...integer(60, MAX_TIMEOUT_SECONDS), default: DERIVED },
-    alarmEmail: { ...matching(EMAIL, "an email address, such as oncall@example.com"), default: undefined },
-    staleAfterHours: { ...integer(1, MAX_STALE_AFTER_HOURS), default: DERIVED },
-    batchCapacity: { ...oneOf<BatchCapacity>(["FARGATE", "FARGATE_SPOT"]), default: "FARGATE" },
-    batchInterruptionRetries: { ...integer(0, 10), default: 2 },
-    deploymentType: { ...oneOf<DeploymentType>(DEPLOYMENT_TYPES), default: "ALL_AT_ONCE" },
-    deploymentPercentage: { ...integer(MIN_DEPLOYMENT_PERCENTAGE, MAX_DEPLOYMENT_PERCENTAGE), default: DERIVED },
-    deploymentIntervalMinutes: { ...integer(1, MAX_DEPLOYMENT_MINUTES), default: DERIVED },
-    bakeMinutes: { ...integer(0, MAX_SHIFT_AND_BAKE_MINUTES), default: DEFAULT_BAKE_MINUTES },
-    // At least the version in service and the one before it, to roll back to by hand.
-    stateMachineVersionsToKeep: { ...integer(2, MAX_STATE_MACHINE_VERSIONS - 1), default: 10 },
-} satisfies {
-    [K in keyof StackConfig]-?: Reader<NonNullable<StackConfig[K]>> & { default: StackConfig[K] | typeof DERIVED };
-};
-
-/** Every key this project reads, in the order the README documents them. */
-export const CONFIG_KEYS = Object.keys(KEYS) as (keyof StackConfig)[];
-
-/** What each key accepts, as data (see ConfigDomain). */
-export const CONFIG_DOMAINS: Readonly<Record<keyof StackConfig, ConfigDomain>> = Object.fromEntries(
-    CONFIG_KEYS.map((key) => [key, KEYS[key].domain]),
-) as Record<keyof StackConfig, ConfigDomain>;
+} from "./limits";
 
 /** Thrown when a stack's configuration is invalid; lists every problem, one per line. */
 export class ConfigError extends Error {
@@ -401,7 +186,7 @@ function projectProblems(
 /** Why an explicit staleAfterHours would fire between two runs of the schedule, or cannot be built. */
 function staleAfterHoursProblem(scheduleExpression: string, gapSeconds: number, staleAfterHours: number): string | undefined {
     const minimum = leastStaleHours(gapSeconds)!;
-    const gaps = `scheduleExpression ${scheduleExpression} leaves up to ${gapHours(gapSeconds)} hours between runs`;
+    const gaps = `scheduleExpression ${scheduleExpression} leaves up to ${hours(gapSeconds)} hours between runs`;
     if (minimum > MAX_STALE_AFTER_HOURS) {
         return (
             `${CONFIG_NAMESPACE}:staleAfterHours cannot watch this schedule: ${CONFIG_NAMESPACE}:${gaps}, and an alarm looks back at most ` +

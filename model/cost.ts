@@ -6,7 +6,7 @@
  */
 import { tradeMetrics } from "../contracts/telemetry";
 import { lambdaKeepsLine } from "./platform-rules";
-import type { StackConfig } from "./stack-config";
+import type { StackConfig } from "./keys";
 import { MONTH_HOURS, scheduleCadence } from "./schedule";
 import { FUNCTION_MEMORY_MB } from "./functions";
 import type { AlarmSpec } from "./monitoring";

@@ -4,36 +4,19 @@
  * shifts the alias to a new version as the stack's deployment type says; during a gradual shift it
  * watches the execution alarms and routes back to the old version when one fires. Pure: no Pulumi import.
  */
-import type { DeploymentType, StackConfig } from "./stack-config";
+import type { StackConfig } from "./keys";
+import { DEPLOYMENT_TYPES, type DeploymentType } from "./limits";
 
 /** The alias every starter of executions goes through. */
 export const LIVE_ALIAS = "live";
-
-export const DEPLOYMENT_TYPES: readonly DeploymentType[] = ["ALL_AT_ONCE", "CANARY", "LINEAR"];
 
 /** The page AWS documents DeploymentPreference's limits on. */
 export const DEPLOYMENT_PREFERENCE_PAGE =
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-stepfunctions-statemachinealias-deploymentpreference.html";
 
-/** DeploymentPreference's limits: Percentage 1 to 99, Interval 1 to 2100 minutes, and a gradual shift finishes within 2100 minutes. */
-export const MIN_DEPLOYMENT_PERCENTAGE = 1;
-export const MAX_DEPLOYMENT_PERCENTAGE = 99;
-export const MAX_DEPLOYMENT_MINUTES = 2100;
-
-/** The defaults of a gradual shift where the stack sets none: a tenth of the starts for ten minutes a step. */
-export const DEFAULT_DEPLOYMENT_PERCENTAGE = 10;
-export const DEFAULT_DEPLOYMENT_INTERVAL_MINUTES = 10;
-
-/** Step Functions keeps at most 1,000 versions of a state machine (developer guide, "State machine versions"). */
-export const MAX_STATE_MACHINE_VERSIONS = 1000;
 export const STATE_MACHINE_VERSIONS_PAGE = "https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-version.html";
 
-/** A job on GitHub's hosted runners runs for at most 6 hours (GitHub Actions, "Usage limits"). */
-export const GITHUB_JOB_LIMIT_MINUTES = 360;
 export const GITHUB_JOB_LIMIT_PAGE = "https://docs.github.com/en/actions/reference/limits";
-
-/** An IAM role session lasts at most 12 hours, the most a role's MaxSessionDuration allows (IAM API reference, "UpdateRole"). */
-export const MAX_ROLE_SESSION_SECONDS = 43200;
 
 /** The tag on the state machine that tells the version pruner how many versions to keep. */
 export const VERSIONS_TO_KEEP_TAG = "stock-trader:versions-to-keep";
@@ -57,22 +40,6 @@ export function deploymentMinutes(settings: DeploymentSettings): number {
     const interval = settings.deploymentIntervalMinutes!;
     return settings.deploymentType === "CANARY" ? interval : linearSteps(settings.deploymentPercentage!) * interval;
 }
-
-/** How long the deploy job watches the rollback alarms after the shift, where the stack sets no `bakeMinutes`. */
-export const DEFAULT_BAKE_MINUTES = 10;
-
-/**
- * The minutes a deploy job gives its steps other than the shift and the bake: installing, building
- * and pushing the image, the smoke execution and the pruner. A project figure, not AWS's.
- */
-export const DEPLOY_JOB_OTHER_STEPS_MINUTES = 60;
-
-/**
- * The longest a shift plus its bake may take: the deploy job runs both, on GitHub's hosted runners
- * (at most GITHUB_JOB_LIMIT_MINUTES), besides its other steps, with an AWS session that lasts at
- * most a 12-hour role session. A rule of the project's own.
- */
-export const MAX_SHIFT_AND_BAKE_MINUTES = Math.min(GITHUB_JOB_LIMIT_MINUTES, MAX_ROLE_SESSION_SECONDS / 60) - DEPLOY_JOB_OTHER_STEPS_MINUTES;
 
 export type ReleaseSettings = DeploymentSettings & Pick<StackConfig, "bakeMinutes">;
 

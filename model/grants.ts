@@ -4,12 +4,14 @@
  */
 import { allow, type Condition, type PolicyStatement } from "./policies";
 
-/** One permission a state needs; grants with the same `sid` are merged into one statement. */
+/** One permission a state needs, and why; grants with the same `sid` are merged into one statement. */
 export interface Grant {
     sid: string;
     actions: string[];
     resources: string[];
     condition?: Condition;
+    /** Why the state needs it, and why no narrower resource or condition does: the docs' permissions table shows it. */
+    why: string;
 }
 
 /** Merges grants by `sid` in the order the states name them; one action or resource is written as a string. */

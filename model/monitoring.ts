@@ -8,7 +8,7 @@ import { TRADE_TYPES } from "../contracts/functions";
 import { METRIC_NAMESPACE, TRADE_METRICS } from "../contracts/telemetry";
 import { MAX_STALE_AFTER_HOURS, minimumStaleAfterHours } from "./config";
 import { MAX_ALARM_WARM_UP_MINUTES } from "./platform-rules";
-import type { StackConfig } from "./stack-config";
+import type { StackConfig } from "./keys";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "./functions";
 import { everyRevision, formatArn, parseArn, partitionOf } from "./arn";
 import { allow, logStreamsArn, policyDocument, startThroughLive, type PolicyDocument } from "./policies";
@@ -301,6 +301,12 @@ export function operatorPolicy(resources: OperatedResources): PolicyDocument {
         ),
     );
 }
+
+/** Who publishes to the alarm topic through its own policy, and what each notification carries (CloudWatch's alarm state change message). */
+export const ALARM_NOTIFICATIONS = {
+    who: "CloudWatch alarms of this account",
+    carry: "an alarm's state change: its name, its description, its state and the reason, with the metric's figures; no trade data",
+} as const;
 
 /** Only CloudWatch alarms of this account may publish to the alarm topic. */
 export function alarmTopicPolicy(topicArn: string): PolicyDocument {

@@ -5,61 +5,36 @@
  * resource is registered; a property checks every config it accepts against every row. Pure: no
  * Pulumi import, and nothing from config.ts, which imports this module.
  */
+import { DEPLOYMENT_PREFERENCE_PAGE, deploymentMinutes, isGradual, linearSteps, STATE_MACHINE_VERSIONS_PAGE } from "./deployment";
+import { scheduleExpressionProblem } from "./schedule";
+import type { StackConfig } from "./keys";
+import { batchRuns, longestRunSeconds, runTaskOverrides } from "./workflow";
 import {
-    DEPLOYMENT_PREFERENCE_PAGE,
-    deploymentMinutes,
-    isGradual,
-    linearSteps,
+    CONFIG_NAMESPACE,
+    ECS_CONTAINER_NAME,
+    ECS_MAX_SECURITY_GROUPS,
+    ECS_MAX_SUBNETS,
+    ECS_OVERRIDE_CHARACTER_LIMIT,
+    FARGATE_MEMORY_BY_CPU,
+    LAMBDA_LOG_LEVELS,
+    LOG_RETENTION_DAYS,
+    MAX_ALARM_EVALUATION_SECONDS,
     MAX_DEPLOYMENT_MINUTES,
     MAX_DEPLOYMENT_PERCENTAGE,
+    MAX_STALE_AFTER_HOURS,
     MAX_STATE_MACHINE_VERSIONS,
+    MAX_TIMEOUT_SECONDS,
     MIN_DEPLOYMENT_PERCENTAGE,
-    STATE_MACHINE_VERSIONS_PAGE,
-} from "./deployment";
-import { scheduleExpressionProblem } from "./schedule";
-import type { StackConfig } from "./stack-config";
-import { batchRuns, longestRunSeconds, runTaskOverrides } from "./workflow";
+    STATES_LOG_LEVELS,
+} from "./limits";
 
-/** The project's config namespace: every key is read as `stock-trader:<key>`. */
-export const CONFIG_NAMESPACE = "stock-trader";
 const key = (name: keyof StackConfig) => `${CONFIG_NAMESPACE}:${name}`;
 
 const ECS_GUIDE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide";
 const ECS_API = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference";
 
-/** Fargate's task sizes: CPU units mapped to the memory values (MiB) allowed with them. */
-export const FARGATE_MEMORY_BY_CPU: ReadonlyMap<number, readonly number[]> = new Map([
-    [256, [512, 1024, 2048]],
-    [512, steps(1024, 4096, 1024)],
-    [1024, steps(2048, 8192, 1024)],
-    [2048, steps(4096, 16384, 1024)],
-    [4096, steps(8192, 30720, 1024)],
-    [8192, steps(16384, 61440, 4096)],
-    [16384, steps(32768, 122880, 8192)],
-]);
-
-/** Retention periods CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
-
-/**
- * RunTask limits (ECS API reference, RunTask and AwsVpcConfiguration): the `overrides` JSON,
- * formatting included, at most 8192 characters; at most 16 subnets and 5 security groups.
- */
-export const ECS_OVERRIDE_CHARACTER_LIMIT = 8192;
-export const ECS_MAX_SUBNETS = 16;
-export const ECS_MAX_SECURITY_GROUPS = 5;
-
-/** Step Functions ends a STANDARD execution after one year, so a longer task timeout means nothing. */
-export const MAX_TIMEOUT_SECONDS = 365 * 24 * 60 * 60;
-
-/** CloudWatch evaluates an alarm over at most 7 days (PutMetricAlarm: Period × EvaluationPeriods). */
-export const MAX_ALARM_EVALUATION_SECONDS = 7 * 24 * 3600;
-
 /** The longest warm-up an alarm may have after it is created or updated (CloudWatch API reference, WarmUpConfiguration). */
 export const MAX_ALARM_WARM_UP_MINUTES = 2880;
-
-/** The stale-success alarm's datapoints are an hour each, so it looks back at most 168 hours. */
-export const MAX_STALE_AFTER_HOURS = MAX_ALARM_EVALUATION_SECONDS / 3600;
 
 /** How long after it ends an execution can still be redriven (Step Functions, "Redriving executions"). */
 export const REDRIVE_WINDOW_DAYS = 14;
@@ -83,12 +58,6 @@ export const FARGATE_AVAILABILITY_ZONE_IDS: Readonly<Record<string, readonly str
     "cn-north-1": ["cnn1-az1", "cnn1-az2"],
 };
 
-/** An ECS container name: letters, digits, hyphens and underscores, 1 to 255 of them. */
-export const ECS_CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-
-/** The Lambda application log levels, least severe first (Lambda API reference, LoggingConfig). */
-export const LAMBDA_LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] as const;
-
 /**
  * Whether Lambda's log-level filtering keeps a JSON line that a function writes, by the line's
  * `level` (Lambda developer guide, "Log-level filtering"): a missing or unknown level, or a line
@@ -101,9 +70,6 @@ export function lambdaKeepsLine(line: { level?: unknown; timestamp?: unknown }, 
     const level = timestamped && rank(line.level) >= 0 ? rank(line.level) : rank("INFO");
     return level >= rank(applicationLogLevel);
 }
-
-/** The Step Functions log levels (Step Functions API reference, LoggingConfiguration). */
-export const STATES_LOG_LEVELS = ["ALL", "ERROR", "FATAL", "OFF"] as const;
 
 /**
  * Whether the RunTask overrides fit ECS's limit, measured as the state machine sends them:
@@ -357,8 +323,4 @@ export const PLATFORM_RULES: readonly PlatformRule[] = [
 /** The problems of every rule a config breaks, checking only the rules whose keys all parsed. */
 export function platformProblems(config: StackConfig, parsed: (name: keyof StackConfig) => boolean, given: ReadonlySet<keyof StackConfig>): string[] {
     return PLATFORM_RULES.filter((rule) => rule.keys.every(parsed) && !rule.holds(config)).map((rule) => rule.problem(config, given));
-}
-
-function steps(from: number, to: number, by: number): number[] {
-    return Array.from({ length: (to - from) / by + 1 }, (_, i) => from + i * by);
 }

@@ -10,10 +10,10 @@
  * one fixed order, so the same inputs always give the same JSON and a preview shows no diff.
  */
 import type { Condition, Retrier, State, StateMachineDefinition, TaskState } from "./asl";
-import type { StackConfig } from "./stack-config";
+import type { StackConfig } from "./keys";
 import { everyRevision, everyVersion, formatArn, integrationArn, parseArn } from "./arn";
 import { unionOfGrants, type Grant } from "./grants";
-import { allow, policyDocument, writeTraces, type PolicyDocument, type PolicyStatement } from "./policies";
+import { policyDocument, writeTraces, type PolicyDocument } from "./policies";
 import { FUNCTION_TIMEOUT_SECONDS, type TradingFunctionName } from "./functions";
 import { BATCH_ENV, TRANSACTION_ATTRIBUTES } from "./transaction";
 
@@ -35,6 +35,27 @@ export const STATES = {
 
 /** The name of a state of this workflow: every transition names one of these. */
 export type StateName = (typeof STATES)[keyof typeof STATES];
+
+/** What each state does, in the words the docs' states table shows beside its type, its retries and its catches. */
+export const STATE_NOTES: Readonly<Record<StateName, string>> = {
+    [STATES.checkStockValue]: "invokes the checker's published version (`function:<name>:<version>`, as every Lambda state)",
+    [STATES.buyOrSell]: "`$.stock_price` ≤ `buyThreshold` goes to `Buy Stock`, otherwise `Sell Stock`",
+    [STATES.buyStock]: "invokes the buyer",
+    [STATES.sellStock]: "invokes the seller",
+    [STATES.recordTransaction]: `\`dynamodb:putItem\` of ${TRANSACTION_ATTRIBUTES.map((a) => `\`${a.name}\``).join(", ")}; \`ResultPath: null\` so the trade travels on`,
+    [STATES.runEcsTask]:
+        "`ecs:runTask.sync` on Fargate (launch type `FARGATE`, or with `batchCapacity` `FARGATE_SPOT` a capacity provider strategy on `FARGATE_SPOT`); " +
+        "the container override sets `Command` to `batchCommand` and `TRANSACTION_ID` to the trade's id; `PropagateTags: TASK_DEFINITION`, so each task " +
+        "carries the stack's tags for cost allocation; waits at most `batchTimeoutSeconds`; adds `{ TaskArn, ExitCode }` to the output as `batch`. " +
+        "It retries only errors that mean the task never started (capacity, an ECS fault, throttling): a container's non-zero exit is never retried",
+    [STATES.success]: "ends the execution SUCCEEDED",
+    [STATES.error]: "ends the execution FAILED with the batch's own error and cause (`ErrorPath: $.error.Error`, `CausePath: $.error.Cause`)",
+    [STATES.spotInterruption]:
+        "Fargate Spot only: a failure whose cause says `StopCode` `SpotInterruption` runs the batch again while `$.interruptions.count` is below " +
+        "`batchInterruptionRetries`; any other failure goes to `Error`",
+    [STATES.firstInterruption]: "Fargate Spot only: the trade alone, with `interruptions.count` 1, back to `Run ECS task`",
+    [STATES.nextInterruption]: "Fargate Spot only: the trade alone, with `interruptions.count` one more, back to `Run ECS task`",
+};
 
 /** How ECS says a Fargate Spot task was stopped by a Spot interruption (`StopCode` of the stopped task). */
 export const SPOT_INTERRUPTION_STOP_CODE = "SpotInterruption";
@@ -95,6 +116,8 @@ export interface WorkflowSettings {
 export interface Workflow {
     definition: StateMachineDefinition;
     policy: PolicyDocument;
+    /** Why each statement of the policy is there, by its Sid. */
+    reasons: Readonly<Record<string, string>>;
 }
 
 interface BuiltTask {
@@ -118,7 +141,8 @@ const RETRIES = {
 };
 
 /** The seconds a retrier waits in all when every retry happens. */
-const retryWaits = (r: Retrier): number => Array.from({ length: r.MaxAttempts }, (_, k) => r.IntervalSeconds * r.BackoffRate ** k).reduce((a, b) => a + b, 0);
+export const retryWaits = (r: Retrier): number =>
+    Array.from({ length: r.MaxAttempts }, (_, k) => r.IntervalSeconds * r.BackoffRate ** k).reduce((a, b) => a + b, 0);
 
 /** A Lambda state's worst case: every attempt runs to the function's timeout, every retry waits. */
 const lambdaWorstSeconds = (r: Retrier): number => (1 + r.MaxAttempts) * FUNCTION_TIMEOUT_SECONDS + retryWaits(r);
@@ -151,7 +175,16 @@ export function longestRunSeconds(config: Pick<StackConfig, "batchTimeoutSeconds
 function invokeFunction(functionVersionArn: string, retrier: Retrier, next: StateName): BuiltTask {
     return {
         state: { Type: "Task", Resource: functionVersionArn, Retry: [retrier], Next: next },
-        grants: [{ sid: "InvokeTradingFunctions", actions: ["lambda:InvokeFunction"], resources: [everyVersion(functionVersionArn)] }],
+        grants: [
+            {
+                sid: "InvokeTradingFunctions",
+                actions: ["lambda:InvokeFunction"],
+                resources: [everyVersion(functionVersionArn)],
+                why:
+                    "every published version of the three functions, and not their unqualified ARNs: an older state machine version " +
+                    "(a canary's other half, a redrive, a rollback) invokes the versions it names",
+            },
+        ],
     };
 }
 
@@ -168,8 +201,14 @@ function recordTransaction(table: WorkflowResources["table"], next: StateName): 
             Retry: [RETRIES.record],
             Next: next,
         },
-        // The workflow only ever puts items; the seed's UpdateItem and BatchWriteItem are unused.
-        grants: [{ sid: "RecordTransaction", actions: ["dynamodb:PutItem"], resources: [table.arn] }],
+        grants: [
+            {
+                sid: "RecordTransaction",
+                actions: ["dynamodb:PutItem"],
+                resources: [table.arn],
+                why: "the workflow only ever puts items in the table: the seed's `UpdateItem` and `BatchWriteItem` are never used",
+            },
+        ],
     };
 }
 
@@ -239,23 +278,40 @@ function runBatchTask(batch: WorkflowResources["batch"], config: WorkflowConfig,
             Next: next,
         },
         grants: [
-            // Every revision of the family: an execution keeps the revision it started with, and a
-            // deploy registers a new one without deregistering it (infra/batch.ts).
-            { sid: "RunBatchTask", actions: ["ecs:RunTask"], resources: [everyRevision(batch.taskDefinitionArn)], condition: scope.onCluster },
-            // Task IDs are not known before the task runs, hence this cluster's tasks by wildcard.
-            { sid: "ManageBatchTask", actions: ["ecs:StopTask", "ecs:DescribeTasks"], resources: [scope.tasks] },
-            // PropagateTags tags the task as RunTask creates it, and only then.
-            { sid: "TagBatchTask", actions: ["ecs:TagResource"], resources: [scope.tasks], condition: scope.createdByRunTask },
+            {
+                sid: "RunBatchTask",
+                actions: ["ecs:RunTask"],
+                resources: [everyRevision(batch.taskDefinitionArn)],
+                condition: scope.onCluster,
+                why:
+                    "every revision of the task definition's family, on this cluster only: an execution keeps the revision it started with, " +
+                    "and a deploy registers a new one without deregistering it",
+            },
+            {
+                sid: "ManageBatchTask",
+                actions: ["ecs:StopTask", "ecs:DescribeTasks"],
+                resources: [scope.tasks],
+                why: "this cluster's tasks, by wildcard, as a task's ID is not known before it runs",
+            },
+            {
+                sid: "TagBatchTask",
+                actions: ["ecs:TagResource"],
+                resources: [scope.tasks],
+                condition: scope.createdByRunTask,
+                why: "`PropagateTags` tags the task as RunTask creates it, and only then",
+            },
             {
                 sid: "ReceiveBatchTaskEvents",
                 actions: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
                 resources: [scope.regional("events", `rule/${ECS_TASK_EVENTS_RULE}`)],
+                why: "the managed rule through which `.sync` learns that the task stopped",
             },
             {
                 sid: "PassBatchTaskRoles",
                 actions: ["iam:PassRole"],
                 resources: [batch.taskExecutionRoleArn, batch.taskRoleArn],
                 condition: scope.passedToEcsTasks,
+                why: "the task execution role and the task role, to ECS tasks only",
             },
         ],
     };
@@ -294,31 +350,35 @@ function spotInterruptionStates(retries: number): Record<string, State<StateName
 }
 
 /** Execution logging and tracing act on no resource of the workflow's own. */
-function serviceStatements(config: WorkflowConfig): PolicyStatement[] {
-    const statements: PolicyStatement[] = [];
+function serviceGrants(config: WorkflowConfig): Grant[] {
+    const grants: Grant[] = [];
     if (config.logLevel !== "OFF") {
-        // CloudWatch Logs delivery for vended logs supports no resource-level permissions.
-        statements.push(
-            allow(
-                "DeliverExecutionLogs",
-                [
-                    "logs:CreateLogDelivery",
-                    "logs:DeleteLogDelivery",
-                    "logs:DescribeLogGroups",
-                    "logs:DescribeResourcePolicies",
-                    "logs:GetLogDelivery",
-                    "logs:ListLogDeliveries",
-                    "logs:PutResourcePolicy",
-                    "logs:UpdateLogDelivery",
-                ],
-                "*",
-            ),
-        );
+        grants.push({
+            sid: "DeliverExecutionLogs",
+            actions: [
+                "logs:CreateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:DescribeLogGroups",
+                "logs:DescribeResourcePolicies",
+                "logs:GetLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:UpdateLogDelivery",
+            ],
+            resources: ["*"],
+            why: "only while `logLevel` is not `OFF`: the CloudWatch Logs delivery actions for vended logs support no narrower resource",
+        });
     }
     if (config.tracingEnabled) {
-        statements.push(writeTraces());
+        const traces = writeTraces();
+        grants.push({
+            sid: "WriteTraces",
+            actions: [traces.Action].flat(),
+            resources: ["*"],
+            why: "only with `tracingEnabled`: X-Ray's actions support no narrower resource",
+        });
     }
-    return statements;
+    return grants;
 }
 
 /**
@@ -372,6 +432,10 @@ export function buildWorkflow(settings: WorkflowSettings): Workflow {
             ...(batchRuns(config) > 1 ? spotInterruptionStates(config.batchInterruptionRetries) : {}),
         },
     };
-    const grants = Object.values(tasks).flatMap((task) => task.grants);
-    return { definition, policy: policyDocument(...unionOfGrants(grants), ...serviceStatements(config)) };
+    const grants = [...Object.values(tasks).flatMap((task) => task.grants), ...serviceGrants(config)];
+    return {
+        definition,
+        policy: policyDocument(...unionOfGrants(grants)),
+        reasons: Object.fromEntries(grants.map((grant) => [grant.sid, grant.why])),
+    };
 }

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../model/config";
+import { CONFIG_KEYS, ConfigError, KEYS, parseConfig } from "../model/config";
+import { DERIVED, stringMap } from "../model/keys";
 import { overridesLength } from "../model/platform-rules";
 import { localWorkflow } from "../local/stand-ins";
 import { runProgram } from "./support/program";
@@ -384,41 +385,29 @@ describe("config validation at its edges", () => {
 });
 
 describe("config validation", () => {
-    it("gives the documented defaults when nothing is set", () => {
-        assert.deepEqual(parseConfig({}), {
-            buyThreshold: 50,
-            batchCommand: ["--arg1", "100", "--arg2", "200"],
-            batchContainerName: "batch",
-            batchCpu: 256,
-            batchMemory: 512,
+    it("gives each key its definition's default when nothing is set, and the derived ones from the default keys", () => {
+        const config = parseConfig({}) as Record<string, unknown>;
+        for (const key of CONFIG_KEYS.filter((k) => KEYS[k].default !== DERIVED)) {
+            assert.deepEqual(config[key], KEYS[key].default, key);
+        }
+        assert.deepEqual(Object.fromEntries(CONFIG_KEYS.filter((k) => KEYS[k].default === DERIVED).map((k) => [k, config[k]])), {
             batchArchitecture: "ARM64",
-            batchTimeoutSeconds: 3600,
-            batchImagesToKeep: 10,
-            subnetIds: undefined,
-            securityGroupIds: undefined,
-            assignPublicIp: true,
-            createEcsServiceLinkedRole: false,
-            scheduleEnabled: false,
-            scheduleExpression: "rate(1 hour)",
-            logRetentionDays: 14,
-            logLevel: "ERROR",
-            functionLogLevel: "INFO",
-            tracingEnabled: false,
-            tableDeletionProtection: false,
-            tablePointInTimeRecovery: false,
-            containerInsights: false,
             // Room for the batch's 3600 s and every retry: the longest run of the default definition's states.
             executionTimeoutSeconds: defaultExecutionTimeout(localWorkflow(parseConfig({}), "T").definition),
-            alarmEmail: undefined,
             staleAfterHours: 3,
-            batchCapacity: "FARGATE",
-            batchInterruptionRetries: 2,
-            deploymentType: "ALL_AT_ONCE",
             deploymentPercentage: undefined,
             deploymentIntervalMinutes: undefined,
-            bakeMinutes: 10,
-            stateMachineVersionsToKeep: 10,
         });
+    });
+
+    it("defaults what users rely on as the SAM sample and the seed set it", () => {
+        const config = parseConfig({});
+        assert.deepEqual(
+            [config.buyThreshold, config.batchCommand, config.batchCpu, config.batchMemory, config.batchTimeoutSeconds, config.scheduleExpression],
+            [50, ["--arg1", "100", "--arg2", "200"], 256, 512, 3600, "rate(1 hour)"],
+        );
+        assert.equal(config.tableDeletionProtection, false);
+        assert.equal(config.deploymentType, "ALL_AT_ONCE");
     });
 
     it("gives a gradual deployment a tenth of the executions for ten minutes a step where the stack sets neither", () => {
@@ -514,5 +503,31 @@ describe("config validation", () => {
             "stock-trader:logLevel must be one of ALL, ERROR, FATAL, OFF (got LOUD)",
             "stock-trader:tracingEnabled must be true or false (got maybe)",
         ]);
+    });
+});
+
+describe("a map-valued key's reader", () => {
+    const read = stringMap(/^[A-Z_][A-Z0-9_]*$/, /^[^\n]*$/, 2, "a JSON object of NAME to text").parse;
+
+    it("reads a JSON object of names to strings, as a YAML map or pulumi config set --path gives it, empty included", () => {
+        assert.deepEqual(read('{"MODE":"fast","LIMIT":"10"}'), { ok: true, value: { MODE: "fast", LIMIT: "10" } });
+        assert.deepEqual(read("{}"), { ok: true, value: {} });
+    });
+
+    it("refuses what is not an object of strings, naming a value YAML read as another type and how to keep it text", () => {
+        for (const raw of ["not json", "[]", '"text"', "null", "1"]) {
+            assert.deepEqual(read(raw), { ok: false, expected: "a JSON object of NAME to text" }, raw);
+        }
+        assert.deepEqual(read('{"LIMIT":10}'), {
+            ok: false,
+            expected:
+                'a JSON object of NAME to text; LIMIT\'s value is 10, a number, and each is a string: in a stack file, quote it ("10"), as YAML reads it unquoted as a number',
+        });
+    });
+
+    it("refuses a name or a value its patterns refuse, naming the entry, and more entries than it takes", () => {
+        assert.deepEqual(read('{"mode":"fast"}'), { ok: false, expected: 'a JSON object of NAME to text; "mode": "fast" is not' });
+        assert.deepEqual(read('{"MODE":"a\\nb"}'), { ok: false, expected: 'a JSON object of NAME to text; "MODE": "a\\nb" is not' });
+        assert.deepEqual(read('{"A":"1","B":"2","C":"3"}'), { ok: false, expected: "a JSON object of NAME to text; 3 entries, more than 2" });
     });
 });

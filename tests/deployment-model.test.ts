@@ -7,7 +7,6 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
-    DEPLOYMENT_TYPES,
     deploymentMinutes,
     deploymentSummary,
     isGradual,
@@ -20,6 +19,7 @@ import {
     watchedDuring,
     type DeploymentSettings,
 } from "../model/deployment";
+import { DEPLOYMENT_TYPES } from "../model/limits";
 import { PROJECT_ROOT } from "../model/project";
 import { given, LiveStack } from "./support/alias-stack";
 

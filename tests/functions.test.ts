@@ -5,7 +5,8 @@ import { handler as buyer } from "../functions/stock-buyer";
 import { handler as seller } from "../functions/stock-seller";
 import { LOG_LEVEL_ENV } from "../contracts/telemetry";
 import { createTradeHandler, defaultTradeDeps } from "../functions/trade";
-import { LAMBDA_LOG_LEVELS, lambdaKeepsLine } from "../model/platform-rules";
+import { lambdaKeepsLine } from "../model/platform-rules";
+import { LAMBDA_LOG_LEVELS } from "../model/limits";
 import { capturingConsole, capturingOutput, lambdaContext } from "./support/function-output";
 
 const context = lambdaContext("req-0");

@@ -8,7 +8,7 @@ import { batchContract } from "../model/batch-contract";
 import { BATCH_CONTAINER_DIR } from "../model/project";
 import { defaultBatchProcesses, runWorkflow } from "../local/runner";
 import { parseConfig } from "../model/config";
-import { localStoppedTask } from "./support/expected-workflow";
+import { localStoppedTask } from "./support/mock-arns";
 import { capturingOutput } from "./support/function-output";
 
 /** A stand-in batch program: a Node.js script that records what it was started with, then does as told. */

@@ -4,7 +4,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { createStockChecker } from "../functions/stock-checker";
 import { localWorkflow } from "../local/stand-ins";
 import { engineDefinition, engineStateMachine, limitConcurrency, runWorkflow, type ExecutionEvent, type RunReport } from "../local/runner";
-import { localStoppedTask } from "./support/expected-workflow";
+import { localStoppedTask } from "./support/mock-arns";
 import { loadStackConfig } from "../scripts/cli/stack-files";
 
 const config = loadStackConfig("dev");

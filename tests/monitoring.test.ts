@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { occurrenceAlarm, staleAlarm } from "./support/expected-alarms";
 import type { PolicyStatement } from "../model/policies";
 import { expectedTopicPolicy } from "./support/expected-iam";
-import { CLUSTER, EXECUTION_ROLE, TASK_ROLE, taskDefinitionOf } from "./support/expected-workflow";
+import { CLUSTER, EXECUTION_ROLE, TASK_ROLE, taskDefinitionOf } from "./support/mock-arns";
 import { isAllowed } from "./support/grants";
 import { ACCOUNT, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { parseArn } from "../model/arn";
 import { allow, batchExecutionPolicy, batchTaskPolicy, functionPolicy, logStreamsArn, serviceTrustPolicy, startExecutionPolicy } from "../model/policies";
 import { expectedTrust } from "./support/expected-iam";
-import { TRACING } from "./support/expected-workflow";
+import { TRACING } from "./support/mock-arns";
 
 const ACCOUNT = "123456789012";
 const LOG_GROUP = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:fn-logs`;

@@ -9,18 +9,19 @@ import aslValidator from "asl-validator";
 import fc from "fast-check";
 import { localResources } from "../local/stand-ins";
 import { engineDefinition, runWorkflow, type ExecutionEvent } from "../local/runner";
-import { CONFIG_NAMESPACE, ConfigError, MAX_TIMEOUT_SECONDS, parseConfig } from "../model/config";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, KEYS, MAX_TIMEOUT_SECONDS, parseConfig } from "../model/config";
 import { estimateCost } from "../model/cost";
-import { DEPLOY_JOB_OTHER_STEPS_MINUTES, deploymentMinutes } from "../model/deployment";
+import { deploymentMinutes } from "../model/deployment";
+import { DEPLOY_JOB_OTHER_STEPS_MINUTES } from "../model/limits";
 import { alarmSpecs } from "../model/monitoring";
 import { stackScopedName } from "../model/names";
 import prices from "../model/prices.json";
 import { PLATFORM_RULES } from "../model/platform-rules";
-import type { StackConfig } from "../model/stack-config";
+import { stringMap, type StackConfig } from "../model/keys";
 import { buildWorkflow, longestRunSeconds, type State, type TaskState } from "../model/workflow";
 import { renderCost } from "../scripts/local/cost";
 import { dollars, exactNumber } from "../scripts/cli/format";
-import { accepts, acceptedConfigs, configsWithOneBadKey, rawConfigs, releaseKeys, settings } from "./support/arbitraries";
+import { accepts, acceptedConfigs, configsWithOneBadKey, invalidValue, rawConfigs, releaseKeys, settings, validValue } from "./support/arbitraries";
 import { thrown } from "./support/thrown";
 import { printedCostRow } from "./support/cost-output";
 import { DEPLOYED_ATTEMPTS, longestSuccessSeconds } from "./support/worst-case";
@@ -34,6 +35,23 @@ const ASL_MAX = 99999999;
 const tasksOf = (states: Record<string, State>) => Object.entries(states).filter((entry): entry is [string, TaskState] => entry[1].Type === "Task");
 
 describe("properties over the config space", () => {
+    it("each reader takes every value its domain draws, and refuses every value drawn past it, a map reader's as a key's", () => {
+        const readers = [
+            ...CONFIG_KEYS.map((key) => [key, KEYS[key]] as const),
+            ["a map of environment variables", stringMap(/^[A-Z_][A-Z0-9_]{0,20}$/, /^[ -~]{0,40}$/, 5, "a map")] as const,
+        ];
+        for (const [name, reader] of readers) {
+            fc.assert(
+                fc.property(validValue(reader.domain), (raw) => assert.ok(reader.parse(raw).ok, `${name} refuses ${raw}`)),
+                settings(20),
+            );
+            fc.assert(
+                fc.property(invalidValue(reader.domain), (raw) => assert.ok(!reader.parse(raw).ok, `${name} takes ${raw}`)),
+                settings(20),
+            );
+        }
+    });
+
     it("every config is accepted, or refused with a ConfigError whose every problem names a key", () => {
         fc.assert(
             fc.property(rawConfigs, (raw) => {

@@ -96,19 +96,25 @@ describe("npm run show", () => {
         for (const argv of [["--help"], ["definition", "--help"], ["--help", "bogus", "--stack", "prod"]]) {
             const run = await runInProcess(main, argv);
             assert.equal(run.status, 0, argv.join(" "));
-            assert.match(run.stdout, /^usage: npm run show -- \[options\] definition\|policies\|dashboard\|alarms\n/);
+            assert.match(run.stdout, /^usage: npm run show -- \[options\] [a-z|]+\n/);
             assert.equal(run.stderr, "");
         }
     });
 
-    it("exits 2 unless it is told one thing to show, saying what it takes", async () => {
+    it("exits 2 unless it is told one thing to show, naming every view its usage names, and shows each of them", async () => {
+        const views = /^usage: npm run show -- \[options\] ([a-z|]+)\n/.exec((await runInProcess(main, ["--help"])).stdout)![1].split("|");
         for (const argv of [[], ["bogus"], ["definition", "alarms"]]) {
             const run = await runInProcess(main, argv);
             assert.equal(run.status, 2, argv.join(" "));
-            assert.match(
-                run.stderr,
-                /^name one thing to show, definition, policies, dashboard, alarms \(got .+\); npm run show -- --help lists what it takes$/,
+            assert.equal(
+                run.stderr.split("\n")[0],
+                `name one thing to show, ${views.join(", ")} (got ${argv.join(" ") || "nothing"}); npm run show -- --help lists what it takes`,
             );
+        }
+        for (const view of views) {
+            const run = await runInProcess(main, [view]);
+            assert.equal(run.status, 0, `${view}: ${run.stderr}`);
+            assert.notEqual(run.stdout.trim(), "", view);
         }
     });
 });

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import type { Context } from "aws-lambda";
 import { expectedTrust } from "./support/expected-iam";
 import { capturingConsole, lambdaContext } from "./support/function-output";
-import { TRACING } from "./support/expected-workflow";
+import { TRACING } from "./support/mock-arns";
 import { ACCOUNT, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 
 const FUNCTIONS = ["stock-checker", "stock-buyer", "stock-seller"];

@@ -4,49 +4,28 @@ import { parseConfig, type StackConfig } from "../model/config";
 import { buildWorkflow, type TaskState } from "../model/workflow";
 import { missingGrants, unneededGrants } from "./support/grants";
 import { defaultExecutionTimeout } from "./support/worst-case";
-import { baseStatements, expectedDefinition, expectedSpotStates, FN, FN_VERSIONS, LOG_DELIVERY, MOCK_RESOURCES, TRACING } from "./support/expected-workflow";
+import { FN, FN_VERSIONS, MOCK_RESOURCES } from "./support/mock-arns";
+import { MODEL_CHANGED, snapshot } from "./support/snapshots";
 
 describe("workflow model: the definition and policy, exactly, from plain ARNs", () => {
-    const defaults = {
-        threshold: 50,
-        command: ["--arg1", "100", "--arg2", "200"],
-        publicIp: "ENABLED" as const,
-        subnets: ["subnet-0aaaaaaaaaaaaaaa1"],
-        groups: ["sg-0123456789abcdef0"],
-        timeout: 3600,
-        container: "batch",
-    };
-
-    it("builds the expected definition and policy for the defaults, logging at ERROR", () => {
+    it("builds the definition and policy of its snapshot for the defaults, logging at ERROR", () => {
         const { definition, policy } = buildWorkflow({ config: parseConfig({}), resources: MOCK_RESOURCES });
-        assert.deepEqual(definition, expectedDefinition(defaults));
-        assert.deepEqual(policy, { Version: "2012-10-17", Statement: [...baseStatements(), LOG_DELIVERY] });
+        assert.deepEqual({ definition, policy }, snapshot("the model's defaults, from plain ARNs"));
+        assert.deepEqual(
+            policy.Statement.map((s) => s.Sid).filter((sid) => ["DeliverExecutionLogs", "WriteTraces"].includes(sid)),
+            ["DeliverExecutionLogs"],
+        );
     });
 
-    it("follows the threshold, the command, the network, both timeouts, and turns logging off and tracing on", () => {
-        const config = parseConfig({
-            buyThreshold: "20",
-            batchCommand: '["--arg1","1","--arg2","2"]',
-            batchTimeoutSeconds: "900",
-            executionTimeoutSeconds: "300000",
-            logLevel: "OFF",
-            tracingEnabled: "true",
-        });
-        const resources = { ...MOCK_RESOURCES, batch: { ...MOCK_RESOURCES.batch, assignPublicIp: false, containerName: "worker" } };
-        const { definition, policy } = buildWorkflow({ config, resources });
+    it("follows the threshold, the command, the network, both timeouts, and turns logging off and tracing on, as its snapshot has it", () => {
+        const { definition, policy } = buildWorkflow(MODEL_CHANGED);
+        assert.deepEqual({ definition, policy }, snapshot("the model with its settings changed, from plain ARNs"));
+        assert.equal(definition.TimeoutSeconds, 300000);
+        assert.equal((definition.States["Buy or Sell?"] as { Choices: { NumericLessThanEquals: number }[] }).Choices[0].NumericLessThanEquals, 20);
         assert.deepEqual(
-            definition,
-            expectedDefinition({
-                ...defaults,
-                threshold: 20,
-                command: ["--arg1", "1", "--arg2", "2"],
-                publicIp: "DISABLED",
-                timeout: 900,
-                container: "worker",
-                executionTimeout: 300000,
-            }),
+            policy.Statement.map((s) => s.Sid).filter((sid) => ["DeliverExecutionLogs", "WriteTraces"].includes(sid)),
+            ["WriteTraces"],
         );
-        assert.deepEqual(policy, { Version: "2012-10-17", Statement: [...baseStatements(), TRACING] });
     });
 
     it("derives the execution timeout from the batch timeout: the longest run of its states, rounded up to the minute, 2700 s less for a 900 s batch", () => {
@@ -63,11 +42,12 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
             resources: MOCK_RESOURCES,
         });
         const run = definition.States["Run ECS task"] as TaskState;
-        const { LaunchType, ...spotParameters } = (expectedDefinition(defaults).States["Run ECS task"] as { Parameters: Record<string, unknown> }).Parameters;
+        const onDemand = snapshot("the model's defaults, from plain ARNs").definition.States["Run ECS task"] as TaskState;
+        const { LaunchType, ...spotParameters } = onDemand.Parameters!;
         assert.equal(LaunchType, "FARGATE");
         assert.deepEqual(run.Parameters, { CapacityProviderStrategy: [{ CapacityProvider: "FARGATE_SPOT", Weight: 1 }], ...spotParameters });
         assert.deepEqual(run.Catch, [{ ErrorEquals: ["States.TaskFailed"], ResultPath: "$.error", Next: "Spot interruption?" }]);
-        const spotStates = expectedSpotStates(3);
+        const spotStates = snapshot("Fargate Spot with three interruption retries, under the mocks").definition.States;
         for (const name of ["Spot interruption?", "First interruption", "Another interruption"] as const) {
             assert.deepEqual(definition.States[name], spotStates[name], name);
         }

@@ -2,9 +2,9 @@ import * as assert from "node:assert/strict";
 import aslValidator from "asl-validator";
 import { IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
 import type { StateMachineDefinition } from "../model/workflow";
-import { baseStatements, expectedDefinition, LOG_DELIVERY, statement, TRACING } from "./support/expected-workflow";
+import { deployedWorkflow, EVERY_WORKFLOW_KEY, snapshot } from "./support/snapshots";
 import { expectedTrust } from "./support/expected-iam";
-import { ACCOUNT, DEFAULT_VPC, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
+import { ACCOUNT, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 import { readStackFile } from "../scripts/cli/stack-files";
 
 const deployedDefinition = (run: ProgramRun): StateMachineDefinition =>
@@ -34,20 +34,8 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
         assert.equal(run.error, undefined, String(run.error));
     });
 
-    it("deploys exactly the expected definition, every ARN resolved", () => {
-        assert.deepEqual(
-            deployedDefinition(run),
-            expectedDefinition({
-                threshold: 50,
-                command: ["--arg1", "100", "--arg2", "200"],
-                publicIp: "ENABLED",
-                subnets: DEFAULT_VPC.publicSubnetIds,
-                groups: ["sg-batch-network-egress-https"],
-                timeout: 3600,
-                container: "batch",
-                stack: "dev",
-            }),
-        );
+    it("deploys the definition of its snapshot, every ARN resolved", () => {
+        assert.deepEqual(deployedDefinition(run), snapshot("the dev stack, under the mocks").definition);
     });
 
     it("leaves no key of the definition empty or dropped", () => {
@@ -106,10 +94,11 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
         assert.deepEqual(JSON.parse(named(run, "aws:iam/role:Role", "trading-workflow-role").inputs.assumeRolePolicy), trust("states.amazonaws.com"));
     });
 
-    it("grants exactly the workflow's statements, plus log delivery because dev logs at ALL", () => {
+    it("grants the workflow's statements of its snapshot, log delivery among them because dev logs at ALL", () => {
         const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
         assert.equal(policy.inputs.role, "trading-workflow-role-id");
-        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...baseStatements("dev"), LOG_DELIVERY] });
+        assert.deepEqual(JSON.parse(policy.inputs.policy), snapshot("the dev stack, under the mocks").policy);
+        assert.ok(JSON.parse(policy.inputs.policy).Statement.some((s: { Sid: string }) => s.Sid === "DeliverExecutionLogs"));
     });
 
     it("schedules executions, disabled, through the live alias, with a role that may only start this state machine through live", () => {
@@ -128,9 +117,13 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
         assert.deepEqual(JSON.parse(policy.inputs.policy), {
             Version: "2012-10-17",
             Statement: [
-                statement("StartTradingExecution", "states:StartExecution", stateMachineArn, {
-                    "ForAnyValue:StringEquals": { "states:StateMachineQualifier": "live" },
-                }),
+                {
+                    Sid: "StartTradingExecution",
+                    Effect: "Allow",
+                    Action: "states:StartExecution",
+                    Resource: stateMachineArn,
+                    Condition: { "ForAnyValue:StringEquals": { "states:StateMachineQualifier": "live" } },
+                },
             ],
         });
     });
@@ -197,40 +190,18 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
 describe("trading workflow under Pulumi mocks (non-default config)", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runProgram({
-            buyThreshold: "30",
-            batchCommand: ["--arg1", "7", "--arg2", "8"],
-            batchContainerName: "worker",
-            assignPublicIp: "false",
-            batchTimeoutSeconds: "900",
-            subnetIds: ["subnet-0123456789abcdef0"],
-            securityGroupIds: ["sg-0123456789abcdef0"],
-            logLevel: "OFF",
-            tracingEnabled: "false",
-            scheduleEnabled: "true",
-            scheduleExpression: "cron(0 14 ? * MON-FRI *)",
-        });
+        run = await runProgram(EVERY_WORKFLOW_KEY);
         assert.equal(run.error, undefined, String(run.error));
     });
 
-    it("builds the definition from the configured threshold, command, container, network and timeout", () => {
-        assert.deepEqual(
-            deployedDefinition(run),
-            expectedDefinition({
-                threshold: 30,
-                command: ["--arg1", "7", "--arg2", "8"],
-                publicIp: "DISABLED",
-                subnets: ["subnet-0123456789abcdef0"],
-                groups: ["sg-0123456789abcdef0"],
-                timeout: 900,
-                container: "worker",
-            }),
-        );
+    it("builds the definition of its snapshot from the configured threshold, command, container, network and timeout", () => {
+        assert.deepEqual(deployedDefinition(run), snapshot("every key of the workflow's changed, under the mocks").definition);
     });
 
     it("grants no log delivery or tracing actions when both are off", () => {
         const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
-        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: baseStatements() });
+        assert.deepEqual(JSON.parse(policy.inputs.policy), snapshot("every key of the workflow's changed, under the mocks").policy);
+        assert.ok(!JSON.parse(policy.inputs.policy).Statement.some((s: { Sid: string }) => ["DeliverExecutionLogs", "WriteTraces"].includes(s.Sid)));
         assert.equal(named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.loggingConfiguration.level, "OFF");
     });
 
@@ -246,8 +217,9 @@ describe("trading workflow with tracing on and logging at ERROR", () => {
     it("adds both the log delivery and the X-Ray statements, and turns tracing on", async () => {
         const run = await runProgram({ tracingEnabled: "true", logLevel: "ERROR" });
         assert.equal(run.error, undefined, String(run.error));
-        const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
-        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...baseStatements(), LOG_DELIVERY, TRACING] });
+        assert.deepEqual(deployedWorkflow(run), snapshot("tracing on and logging at ERROR, under the mocks"));
+        const sids = deployedWorkflow(run).policy.Statement.map((s) => s.Sid);
+        assert.deepEqual(sids.slice(-2), ["DeliverExecutionLogs", "WriteTraces"]);
         const { inputs } = named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine");
         assert.deepEqual(inputs.tracingConfiguration, { enabled: true });
         assert.equal(inputs.loggingConfiguration.level, "ERROR");
@@ -255,8 +227,9 @@ describe("trading workflow with tracing on and logging at ERROR", () => {
 
     it("adds only the X-Ray statements when logging is OFF", async () => {
         const run = await runProgram({ tracingEnabled: "true", logLevel: "OFF" });
-        const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy");
-        assert.deepEqual(JSON.parse(policy.inputs.policy), { Version: "2012-10-17", Statement: [...baseStatements(), TRACING] });
+        assert.deepEqual(deployedWorkflow(run), snapshot("tracing on and logging off, under the mocks"));
+        const sids = deployedWorkflow(run).policy.Statement.map((s) => s.Sid);
+        assert.ok(sids.includes("WriteTraces") && !sids.includes("DeliverExecutionLogs"));
     });
 });
 

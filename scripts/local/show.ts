@@ -3,30 +3,50 @@
  * machine's definition, each role's policy, the dashboard's body or the alarms, as JSON, built
  * by the same model the program uses. Run with --help.
  */
-import { localArn, localResources, localWorkflow } from "../../local/stand-ins";
+import { LOCAL_ALARM_TOPIC_ARN, localArn, localResources, localWorkflow } from "../../local/stand-ins";
 import { liveStackName, stackScopedName } from "../../model/names";
 import { byFunction, TRADING_FUNCTIONS } from "../../model/functions";
 import { alarmSpecs, dashboardBody, operatorPolicy, type MonitoredResources } from "../../model/monitoring";
-import { batchExecutionPolicy, batchTaskPolicy, functionPolicy, liveStackPolicy, startExecutionPolicy } from "../../model/policies";
+import { batchExecutionPolicy, batchTaskPolicy, functionPolicy, liveStackPolicy, startExecutionPolicy, type PolicyDocument } from "../../model/policies";
+import type { Workflow } from "../../model/workflow";
 import { configOverrides, parseCommand, processIo, refuseCaller, STACK_NAME, UsageError, type OptionTable, type ToolIo } from "../cli/cli";
 import { loadStackConfig } from "../cli/stack-files";
+import { keysTable, permissionsTable, statesTable, topicTable } from "./tables";
 
 const VIEWS = ["definition", "policies", "dashboard", "alarms"] as const;
 type View = (typeof VIEWS)[number];
 
-export const USAGE = `usage: npm run show -- [options] ${VIEWS.join("|")}
+const TABLE = "TransactionTable";
+
+/** What a table of a stack is drawn from: its workflow, and every role's policy. */
+interface StackModel {
+    workflow: Workflow;
+    policies: Readonly<Record<string, PolicyDocument>>;
+}
+
+/** The views the docs show, as Markdown tables. */
+const TABLES: Readonly<Record<string, (stack: StackModel) => string>> = {
+    keys: () => keysTable(),
+    states: ({ workflow }) => statesTable(workflow),
+    permissions: ({ workflow }) => permissionsTable(workflow),
+    topic: ({ workflow, policies }) => topicTable(LOCAL_ALARM_TOPIC_ARN, policies, workflow),
+};
+const ALL_VIEWS = [...VIEWS, ...Object.keys(TABLES)];
+
+export const USAGE = `usage: npm run show -- [options] ${ALL_VIEWS.join("|")}
 
 Prints what the program would deploy for a stack, as JSON, without Pulumi or AWS: the state
 machine's definition, each role's policy, the dashboard's body, or the alarms. Names and ARNs are
-the local runs' stand-ins (account 000000000000, us-east-1), not the deployed ones.
+the local runs' stand-ins (account 000000000000, us-east-1), not the deployed ones. Or prints,
+as the Markdown tables the docs show: every config key (keys, the same for every stack), or the
+stack's workflow state by state (states), its state machine's permissions (permissions), or
+whoever may publish to the alarm topic and what they send (topic).
 
   --stack NAME       the stack whose Pulumi.NAME.yaml is read (default dev)
   --set KEY=VALUE    override one of the stack's stock-trader keys (repeatable)
   --help             print this help
 
 Exit codes: 0 printed; 2 bad usage, a config the validation refuses or a missing stack file.`;
-
-const TABLE = "TransactionTable";
 
 /** One view of a stack, as plain data. */
 export function showStack(stack: string, view: View, overrides: Record<string, string> = {}, notice?: (line: string) => void): unknown {
@@ -91,10 +111,19 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
         }
         stack = values.stack;
         const [view, ...rest] = positionals;
-        if (positionals.length === 0 || rest.length > 0 || !(VIEWS as readonly string[]).includes(view)) {
-            throw new UsageError(`name one thing to show, ${VIEWS.join(", ")} (got ${positionals.join(" ") || "nothing"})`);
+        if (positionals.length === 0 || rest.length > 0 || !ALL_VIEWS.includes(view)) {
+            throw new UsageError(`name one thing to show, ${ALL_VIEWS.join(", ")} (got ${positionals.join(" ") || "nothing"})`);
         }
-        io.out(JSON.stringify(showStack(stack, view as View, configOverrides(values.set), io.err), null, 2));
+        const overrides = configOverrides(values.set);
+        const json = (shown: View) => showStack(stack!, shown, overrides, io.err);
+        io.out(
+            Object.hasOwn(TABLES, view)
+                ? TABLES[view]({
+                      workflow: localWorkflow(loadStackConfig(stack, overrides), TABLE),
+                      policies: json("policies") as Record<string, PolicyDocument>,
+                  })
+                : JSON.stringify(json(view as View), null, 2),
+        );
         return 0;
     } catch (error) {
         return refuseCaller(error, io, USAGE, stack);

@@ -8,7 +8,8 @@ import { CloudFormationClient, DescribeStackEventsCommand, DescribeStacksCommand
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeStateMachineAliasCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { parseArn } from "../../model/arn";
-import { BAKE_MINUTES_TAG, LIVE_PARAMETERS, MAX_SHIFT_AND_BAKE_MINUTES, rollbackParameters } from "../../model/deployment";
+import { BAKE_MINUTES_TAG, LIVE_PARAMETERS, rollbackParameters } from "../../model/deployment";
+import { MAX_SHIFT_AND_BAKE_MINUTES } from "../../model/limits";
 import { versionNumber } from "../../model/versions";
 import { call, clientConfig, ExecuteError, failureOf, regionNotice, reportFailure, str, THROTTLED } from "../cli/aws-calls";
 import { parseCommand, processIo, QUALIFIED_STACK_NAME, refuseCaller, type OptionTable, type TextForm, type ToolIo, UsageError } from "../cli/cli";

@@ -14,15 +14,15 @@ import {
     type ConfigDomain,
     type StackConfig,
 } from "../../model/config";
+import { linearSteps } from "../../model/deployment";
 import {
     DEFAULT_BAKE_MINUTES,
     DEFAULT_DEPLOYMENT_PERCENTAGE,
     DEPLOYMENT_TYPES,
-    linearSteps,
     MAX_DEPLOYMENT_PERCENTAGE,
     MAX_SHIFT_AND_BAKE_MINUTES,
     MIN_DEPLOYMENT_PERCENTAGE,
-} from "../../model/deployment";
+} from "../../model/limits";
 import { longestRunSeconds } from "../../model/workflow";
 
 /** The seed every property runs with unless FC_SEED says otherwise; fast-check prints it with a failure. */
@@ -80,6 +80,10 @@ export const scheduleExpressions = fc.oneof(
 
 const ids = (item: RegExp, maxItems: number) => fc.array(fc.stringMatching(item), { minLength: 1, maxLength: maxItems });
 
+/** Objects of `min` to `max` entries, each name and value matching its pattern. */
+const entries = (name: RegExp, value: RegExp, min: number, max: number) =>
+    fc.dictionary(fc.stringMatching(name), fc.stringMatching(value), { minKeys: min, maxKeys: max, noNullPrototype: true });
+
 /** A value the key accepts on its own, drawn from its domain. */
 export function validValue(domain: ConfigDomain): fc.Arbitrary<string> {
     switch (domain.kind) {
@@ -93,6 +97,8 @@ export function validValue(domain: ConfigDomain): fc.Arbitrary<string> {
             return fc.stringMatching(domain.pattern);
         case "list":
             return ids(domain.item, domain.maxItems).map((v) => JSON.stringify(v));
+        case "map":
+            return entries(domain.name, domain.value, 0, domain.maxEntries).map((v) => JSON.stringify(v));
         case "batchCommand":
             return validBatchArguments.map((v) => JSON.stringify(v));
         case "scheduleExpression":
@@ -118,6 +124,11 @@ export function invalidValue(domain: ConfigDomain): fc.Arbitrary<string> {
             return fc.oneof(
                 fc.constantFrom("[]", "not json", '"subnet-0123abcd"', '["bad-0123abcd"]'),
                 ids(domain.item, domain.maxItems).map((v) => JSON.stringify([...v, ...Array(domain.maxItems + 1 - v.length).fill(v[0])])),
+            );
+        case "map":
+            return fc.oneof(
+                fc.constantFrom("not json", "[]", '"text"', "null", '{"A":1}'),
+                entries(domain.name, domain.value, domain.maxEntries + 1, domain.maxEntries + 1).map((v) => JSON.stringify(v)),
             );
         case "batchCommand":
             return fc.constantFrom("[]", '["--arg1","1"]', '["--arg1","1.5","--arg2","2"]', '["--arg1","1","--arg2","2","--arg1","3"]', "--arg1 1");
