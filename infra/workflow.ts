@@ -36,8 +36,15 @@ export interface TradingWorkflowArgs {
     readonly versionsToKeep?: number;
 }
 
-/** What the workflow's states call, from the components that create them. */
-export function workflowResources(functions: TradingFunctions, table: TransactionTable, batch: BatchJob): pulumi.Output<WorkflowResources> {
+/**
+ * What the workflow's states call from these three components, as the model takes them. A state
+ * that calls another component's resource gets it beside these, where the stack composes them.
+ */
+export function workflowResources(
+    functions: TradingFunctions,
+    table: TransactionTable,
+    batch: BatchJob,
+): pulumi.Output<Pick<WorkflowResources, "functions" | "table" | "batch">> {
     return pulumi.output({
         functions: byFunction((fn) => functions.versionArns[fn]),
         table: { name: table.table.name, arn: table.table.arn },

@@ -4,12 +4,12 @@ import { parseConfig, type StackConfig } from "../model/config";
 import { buildWorkflow, type TaskState } from "../model/workflow";
 import { missingGrants, unneededGrants } from "./support/grants";
 import { defaultExecutionTimeout } from "./support/worst-case";
-import { FN, FN_VERSIONS, MOCK_RESOURCES } from "./support/mock-arns";
-import { MODEL_CHANGED, snapshot } from "./support/snapshots";
+import { FN, FN_VERSIONS } from "./support/mock-arns";
+import { MODEL_CHANGED, PLAIN_RESOURCES, snapshot } from "./support/snapshots";
 
 describe("workflow model: the definition and policy, exactly, from plain ARNs", () => {
     it("builds the definition and policy of its snapshot for the defaults, logging at ERROR", () => {
-        const { definition, policy } = buildWorkflow({ config: parseConfig({}), resources: MOCK_RESOURCES });
+        const { definition, policy } = buildWorkflow({ config: parseConfig({}), resources: PLAIN_RESOURCES });
         assert.deepEqual({ definition, policy }, snapshot("the model's defaults, from plain ARNs"));
         assert.deepEqual(
             policy.Statement.map((s) => s.Sid).filter((sid) => ["DeliverExecutionLogs", "WriteTraces"].includes(sid)),
@@ -30,7 +30,7 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
 
     it("derives the execution timeout from the batch timeout: the longest run of its states, rounded up to the minute, 2700 s less for a 900 s batch", () => {
         const timeoutFor = (batchTimeoutSeconds: string) =>
-            buildWorkflow({ config: parseConfig({ batchTimeoutSeconds }), resources: MOCK_RESOURCES }).definition;
+            buildWorkflow({ config: parseConfig({ batchTimeoutSeconds }), resources: PLAIN_RESOURCES }).definition;
         const [short, long] = [timeoutFor("900"), timeoutFor("3600")];
         assert.equal(short.TimeoutSeconds, defaultExecutionTimeout(short));
         assert.equal(long.TimeoutSeconds - short.TimeoutSeconds, 2700);
@@ -39,7 +39,7 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
     it("runs the batch on Fargate Spot with a capacity provider strategy, and reruns it after an interruption", () => {
         const { definition } = buildWorkflow({
             config: parseConfig({ batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "3" }),
-            resources: MOCK_RESOURCES,
+            resources: PLAIN_RESOURCES,
         });
         const run = definition.States["Run ECS task"] as TaskState;
         const onDemand = snapshot("the model's defaults, from plain ARNs").definition.States["Run ECS task"] as TaskState;
@@ -56,7 +56,7 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
     });
 
     it("merges grants of one Sid into one statement, each resource once, and refuses grants of one Sid that differ", () => {
-        const shared = { ...MOCK_RESOURCES, functions: { "stock-checker": FN("one"), "stock-buyer": FN("one"), "stock-seller": FN("two") } };
+        const shared = { ...PLAIN_RESOURCES, functions: { "stock-checker": FN("one"), "stock-buyer": FN("one"), "stock-seller": FN("two") } };
         const { policy } = buildWorkflow({ config: parseConfig({ logLevel: "OFF" }), resources: shared });
         assert.deepEqual(policy.Statement[0], {
             Sid: "InvokeTradingFunctions",
@@ -64,7 +64,7 @@ describe("workflow model: the definition and policy, exactly, from plain ARNs", 
             Action: "lambda:InvokeFunction",
             Resource: [FN_VERSIONS("one"), FN_VERSIONS("two")],
         });
-        const single = { ...MOCK_RESOURCES, functions: { "stock-checker": FN("one"), "stock-buyer": FN("one"), "stock-seller": FN("one") } };
+        const single = { ...PLAIN_RESOURCES, functions: { "stock-checker": FN("one"), "stock-buyer": FN("one"), "stock-seller": FN("one") } };
         assert.equal(buildWorkflow({ config: parseConfig({ logLevel: "OFF" }), resources: single }).policy.Statement[0].Resource, FN_VERSIONS("one"));
     });
 });

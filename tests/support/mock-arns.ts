@@ -3,7 +3,6 @@
  * written out from the mocks' rules rather than read from the program.
  */
 import { ACCOUNT, mockArn } from "./program";
-import type { WorkflowResources } from "../../model/workflow";
 
 /** A trading function's first published version, which the workflow invokes, as the mocks publish it. */
 export const FN = (fn: string) => mockArn("lambda", `function:trading-${fn}:1`);
@@ -12,9 +11,6 @@ export const FN_VERSIONS = (fn: string) => mockArn("lambda", `function:trading-$
 export const CLUSTER = mockArn("ecs", "cluster/batch-cluster");
 /** The first revision of the stack's task definition family, `<project>-<stack>-batch`, as the mocks register it. */
 export const taskDefinitionOf = (stack: string) => mockArn("ecs", `task-definition/stock-trader-${stack}-batch:1`);
-/** The task definition of runProgram's stack, `test`. */
-export const TASK_DEFINITION = taskDefinitionOf("test");
-export const TABLE_NAME = "transactions-table";
 export const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/batch-execution-role`;
 export const TASK_ROLE = `arn:aws:iam::${ACCOUNT}:role/batch-task-role`;
 
@@ -41,19 +37,3 @@ export const localStoppedTask = (containerName: string, exitCode: number, stderr
     Containers: [{ Name: containerName, LastStatus: "STOPPED", ExitCode: exitCode }],
     StderrTail: stderrTail,
 });
-
-/** The ARNs the program's mocks give, as plain values: what buildWorkflow gets from the program. */
-export const MOCK_RESOURCES: WorkflowResources = {
-    functions: { "stock-checker": FN("stock-checker"), "stock-buyer": FN("stock-buyer"), "stock-seller": FN("stock-seller") },
-    table: { name: TABLE_NAME, arn: mockArn("dynamodb", `table/${TABLE_NAME}`) },
-    batch: {
-        clusterArn: CLUSTER,
-        taskDefinitionArn: TASK_DEFINITION,
-        containerName: "batch",
-        taskExecutionRoleArn: EXECUTION_ROLE,
-        taskRoleArn: TASK_ROLE,
-        subnetIds: ["subnet-0aaaaaaaaaaaaaaa1"],
-        securityGroupIds: ["sg-0123456789abcdef0"],
-        assignPublicIp: true,
-    },
-};

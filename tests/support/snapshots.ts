@@ -12,7 +12,7 @@ import { parseConfig } from "../../model/config";
 import { PROJECT_ROOT } from "../../model/project";
 import { buildWorkflow, type StateMachineDefinition } from "../../model/workflow";
 import type { PolicyDocument } from "../../model/policies";
-import { MOCK_RESOURCES } from "./mock-arns";
+import { localResources } from "../../local/stand-ins";
 import { named, runProgram, runStack, type ProgramRun } from "./program";
 
 export const SNAPSHOT_FILE = path.join(PROJECT_ROOT, "tests", "snapshots", "workflow.json");
@@ -32,6 +32,9 @@ export function deployedWorkflow(run: ProgramRun): WorkflowSnapshot {
         policy: JSON.parse(named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-policy").inputs.policy as string),
     };
 }
+
+/** What the model builds from, as plain values: the local stand-ins' ARNs, which follow every resource a state calls. */
+export const PLAIN_RESOURCES = localResources(parseConfig({}), "transactions-table");
 
 /** The two documents a snapshot holds of what the model built. */
 const documents = ({ definition, policy }: WorkflowSnapshot): WorkflowSnapshot => ({ definition, policy });
@@ -61,7 +64,7 @@ export const MODEL_CHANGED = {
         logLevel: "OFF",
         tracingEnabled: "true",
     }),
-    resources: { ...MOCK_RESOURCES, batch: { ...MOCK_RESOURCES.batch, assignPublicIp: false, containerName: "worker" } },
+    resources: { ...PLAIN_RESOURCES, batch: { ...PLAIN_RESOURCES.batch, assignPublicIp: false, containerName: "worker" } },
 };
 
 /** Each case: how its documents are made. */
@@ -72,7 +75,7 @@ export const CASES = {
     "tracing on and logging off, under the mocks": async () => deployedWorkflow(await runProgram({ tracingEnabled: "true", logLevel: "OFF" })),
     "Fargate Spot with three interruption retries, under the mocks": async () =>
         deployedWorkflow(await runProgram({ batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "3" })),
-    "the model's defaults, from plain ARNs": () => Promise.resolve(documents(buildWorkflow({ config: parseConfig({}), resources: MOCK_RESOURCES }))),
+    "the model's defaults, from plain ARNs": () => Promise.resolve(documents(buildWorkflow({ config: parseConfig({}), resources: PLAIN_RESOURCES }))),
     "the model with its settings changed, from plain ARNs": () => Promise.resolve(documents(buildWorkflow(MODEL_CHANGED))),
 } satisfies Record<string, () => Promise<WorkflowSnapshot>>;
 
