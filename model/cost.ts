@@ -10,6 +10,7 @@ import type { StackConfig } from "./keys";
 import { MONTH_HOURS, scheduleCadence } from "./schedule";
 import { FUNCTION_MEMORY_MB } from "./functions";
 import type { AlarmSpec } from "./monitoring";
+import { parseArn } from "./arn";
 import { STATES, type State, type StateMachineDefinition } from "./workflow";
 
 export interface Price {
@@ -113,6 +114,8 @@ export interface CostEstimate {
     /** State transitions of one execution on each path. */
     transitions: { success: number; batchFailure: number; perRetry: number; perSpotInterruption: number };
     lines: CostLine[];
+    /** Task states a successful execution enters whose service the estimate does not price: each with what it calls. */
+    unpriced: { state: string; calls: string }[];
 }
 
 export type CostConfig = Pick<
@@ -137,11 +140,11 @@ const next = (state: State): string | undefined => ("Next" in state ? state.Next
  * same length), and after `Run ECS task` either its Next (success) or its Catch (failure, taking
  * each Choice's first rule, which is the not-interrupted one). Each state entered is a transition.
  */
-function pathLength(definition: StateMachineDefinition, batchFails: boolean): number {
-    let count = 0;
+function path(definition: StateMachineDefinition, batchFails: boolean): string[] {
+    const entered: string[] = [];
     for (let name: string | undefined = definition.StartAt; name !== undefined;) {
         const state: State = definition.States[name];
-        count++;
+        entered.push(name);
         if (state.Type === "Choice") {
             name = batchFails ? state.Choices[0].Next : state.Default;
         } else if (state.Type === "Task" && name === STATES.runEcsTask && batchFails) {
@@ -150,7 +153,16 @@ function pathLength(definition: StateMachineDefinition, batchFails: boolean): nu
             name = next(state);
         }
     }
-    return count;
+    return entered;
+}
+
+/** What a Task state calls, as the estimate prices it: a Lambda function, a DynamoDB put, the batch task, or something it does not price. */
+function callOf(resource: string): "lambda" | "dynamodb" | "ecs" | undefined {
+    const arn = parseArn(resource);
+    if (arn.service === "lambda") {
+        return "lambda";
+    }
+    return arn.resource === "dynamodb:putItem" ? "dynamodb" : arn.resource === "ecs:runTask.sync" ? "ecs" : undefined;
 }
 
 /**
@@ -205,13 +217,19 @@ export function estimateCost(
     const spot = config.batchCapacity === "FARGATE_SPOT" ? "Spot" : "";
     const vcpuPrice = fargatePrice(p, `fargate${spot}${arch}VcpuHour`);
     const gbPrice = fargatePrice(p, `fargate${spot}${arch}GbHour`);
+    const success = path(definition, false);
+    const tasks = success.flatMap((name) => {
+        const state = definition.States[name];
+        return state.Type === "Task" ? [{ state: name, resource: state.Resource, call: callOf(state.Resource) }] : [];
+    });
     const transitions = {
-        success: pathLength(definition, false),
-        batchFailure: pathLength(definition, true),
+        success: success.length,
+        batchFailure: path(definition, true).length,
         perRetry: 1,
         perSpotInterruption: interruptionLoop(definition),
     };
-    const invocations = 2; // the checker, then the buyer or the seller
+    // The checker, then the buyer or the seller: the Lambda states a successful execution enters.
+    const invocations = tasks.filter((task) => task.call === "lambda").length;
     const logBytes =
         invocations * a.lambdaLogBytesPerInvocation +
         (lambdaKeepsLine(INFO_RECORD, config.functionLogLevel) ? a.functionRecordBytes : 0) +
@@ -285,6 +303,7 @@ export function estimateCost(
         monthlyUsd: fixedMonthlyUsd + perExecutionUsd * executionsPerMonth,
         transitions,
         lines,
+        unpriced: tasks.filter((task) => task.call === undefined).map((task) => ({ state: task.state, calls: parseArn(task.resource).resource })),
     };
 }
 

@@ -4,7 +4,7 @@ import { parseConfig } from "../model/config";
 import { assumedExecutions, estimateCost } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
-import { main, stackCost, USAGE } from "../scripts/local/cost";
+import { main, renderComparison, renderCost, stackCost, USAGE } from "../scripts/local/cost";
 import { loadStackConfig } from "../scripts/cli/stack-files";
 import { dollars } from "../scripts/cli/format";
 import { printedCostRow } from "./support/cost-output";
@@ -200,6 +200,39 @@ describe("cost model", () => {
             (choiceWithoutLoop.States[name] as { Next?: string }).Next = "Success";
         }
         assert.equal(costOf(choiceWithoutLoop).perSpotInterruption, 0);
+    });
+
+    it("counts the Lambda requests from the Lambda states a successful execution enters, and names each Task state whose service it does not price", () => {
+        const config = parseConfig({});
+        const { definition } = localWorkflow(config, "T");
+        const run = definition.States["Run ECS task"] as { Next: string };
+        const more = {
+            ...definition,
+            States: {
+                ...definition.States,
+                "Run ECS task": { ...definition.States["Run ECS task"], Next: "Check Again" },
+                "Check Again": { ...definition.States["Check Stock Value"], Next: "Announce" },
+                Announce: { Type: "Task" as const, Resource: "arn:aws:states:::sns:publish", Retry: [], Next: run.Next },
+            },
+        };
+        const base = estimateCost(config, definition, alarmSpecs(config), table, 1);
+        const extended = estimateCost(config, more, alarmSpecs(config), table, 1);
+        const requests = (e: typeof base) => e.lines.find((l) => l.service === "Lambda" && l.item === "requests")!.quantity;
+        assert.deepEqual([requests(base), requests(extended)], [2, 3]);
+        assert.equal(extended.transitions.success, base.transitions.success + 2);
+        assert.deepEqual(base.unpriced, []);
+        assert.deepEqual(extended.unpriced, [{ state: "Announce", calls: "sns:publish" }]);
+        const printed = renderCost("dev", { ...extended, executionsBasis: "given" });
+        assert.equal(printed.at(-1), "  not priced             Announce, which calls sns:publish: the price table has no price for it");
+        assert.ok(!renderCost("dev", { ...base, executionsBasis: "given" }).some((line) => line.includes("not priced")));
+    });
+
+    it("ends a comparison with each Task state no row prices, once", () => {
+        const unpriced = "Announce, which calls sns:publish: the price table has no price for it";
+        assert.deepEqual(
+            renderComparison({ rows: [], refusedStacks: [], refusedPairs: [], unpriced: [unpriced] }, [1]).at(-1),
+            `Not priced in any row: ${unpriced}`,
+        );
     });
 
     it("prices Container Insights: its 16 metrics each month, and its performance log events with each task", () => {

@@ -75,6 +75,7 @@ export function renderCost(stack: string, estimate: StackCostEstimate): string[]
         `  per month              ${dollars(estimate.monthlyUsd, 2)}`,
         `  state transitions      ${t.success} on success, ${t.batchFailure} when the batch fails, +${t.perRetry} per retry` +
             (t.perSpotInterruption ? `, +${t.perSpotInterruption} per Spot interruption` : ""),
+        ...estimate.unpriced.map(({ state, calls }) => `  not priced             ${state}, which calls ${calls}: the price table has no price for it`),
     ];
 }
 
@@ -97,6 +98,8 @@ export interface Comparison {
     refusedStacks: string[];
     /** A pair of architecture and capacity a stack's config refuses, such as ARM64 on Fargate Spot. */
     refusedPairs: string[];
+    /** The Task states a row's execution enters whose service no row prices, once each. */
+    unpriced: string[];
 }
 
 /**
@@ -106,7 +109,7 @@ export interface Comparison {
  * Spot, is refused by the config, and so not priced, as the pair's.
  */
 export function compareStacks(stacks: readonly string[], overrides: Record<string, string>, volumes: readonly number[]): Comparison {
-    const comparison: Comparison = { rows: [], refusedStacks: [], refusedPairs: [] };
+    const comparison: Comparison = { rows: [], refusedStacks: [], refusedPairs: [], unpriced: [] };
     const { batchArchitecture, batchCapacity } = CONFIG_DOMAINS;
     const values = (domain: ConfigDomain) => (domain.kind === "oneOf" ? domain.values.map(String) : []);
     const problem = (error: unknown) => {
@@ -134,6 +137,12 @@ export function compareStacks(stacks: readonly string[], overrides: Record<strin
                 } catch (error) {
                     comparison.refusedPairs.push(`${stack} ${architecture} on ${capacity}: ${problem(error)}`);
                     continue;
+                }
+                for (const { state, calls } of estimates[0].unpriced) {
+                    const line = `${state}, which calls ${calls}: the price table has no price for it`;
+                    if (!comparison.unpriced.includes(line)) {
+                        comparison.unpriced.push(line);
+                    }
                 }
                 comparison.rows.push({
                     stack,
@@ -168,6 +177,7 @@ export function renderComparison(comparison: Comparison, volumes: readonly numbe
             : [`Cheapest per execution: ${cheapest.architecture} on ${cheapest.capacity} (${cheapest.stack}), ${dollars(cheapest.perExecution, 6)} a run.`]),
         ...comparison.refusedStacks.map((line) => `Not priced, the stack refused as it is: ${line}`),
         ...comparison.refusedPairs.map((line) => `Not priced, refused by the config: ${line}`),
+        ...comparison.unpriced.map((line) => `Not priced in any row: ${line}`),
     ];
 }
 
