@@ -218,13 +218,13 @@ describe("cost model", () => {
         const base = estimateCost(config, definition, alarmSpecs(config), table, 1);
         const extended = estimateCost(config, more, alarmSpecs(config), table, 1);
         const requests = (e: typeof base) => e.lines.find((l) => l.service === "Lambda" && l.item === "requests")!.quantity;
-        assert.deepEqual([requests(base), requests(extended)], [2, 3]);
+        assert.equal(requests(base), 2, "the checker, then the buyer or the seller");
+        assert.equal(requests(extended), requests(base) + 1);
         assert.equal(extended.transitions.success, base.transitions.success + 2);
-        assert.deepEqual(base.unpriced, []);
-        assert.deepEqual(extended.unpriced, [{ state: "Announce", calls: "sns:publish" }]);
+        assert.deepEqual(extended.unpriced, [...base.unpriced, { state: "Announce", calls: "sns:publish" }]);
         const printed = renderCost("dev", { ...extended, executionsBasis: "given" });
         assert.equal(printed.at(-1), "  not priced             Announce, which calls sns:publish: the price table has no price for it");
-        assert.ok(!renderCost("dev", { ...base, executionsBasis: "given" }).some((line) => line.includes("not priced")));
+        assert.equal(printed.filter((line) => line.includes("not priced")).length, extended.unpriced.length);
     });
 
     it("ends a comparison with each Task state no row prices, once", () => {

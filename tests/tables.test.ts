@@ -109,40 +109,36 @@ describe("the docs' tables of the model", () => {
     });
 
     describe("who may publish to the alarm topic", () => {
-        const base = localWorkflow(parseConfig({}), "T");
-        /** The base workflow with a state that publishes to `topic` after the batch. */
+        /** A workflow of one Task state that publishes `message` to `topic`, then ends. */
         const publishing = (topic: string, message: Record<string, string>): Workflow => ({
-            ...base,
             definition: {
-                ...base.definition,
+                Comment: "publishes",
+                StartAt: "Announce",
+                TimeoutSeconds: 60,
                 States: {
-                    ...base.definition.States,
-                    Announce: {
-                        Type: "Task",
-                        Resource: "arn:aws:states:::sns:publish",
-                        Parameters: { TopicArn: topic, ...message },
-                        Retry: [],
-                        Next: "Success",
-                    },
+                    Announce: { Type: "Task", Resource: "arn:aws:states:::sns:publish", Parameters: { TopicArn: topic, ...message }, Retry: [], Next: "Done" },
+                    Done: { Type: "Pass", End: true },
                 },
             },
+            policy: policyDocument(),
+            reasons: {},
         });
         const publishers = (table: string) => rowsOf(table).map(([who, by, carry]) => `${who} | ${by} | ${carry}`);
+        const readsOnly = { stateMachine: policyDocument(allow("ReadTable", "dynamodb:GetItem", localArn("dynamodb", "table/T"))) };
 
         it("is only CloudWatch's alarms, by the topic's policy, carrying no trade data, while no role may publish", () => {
-            const rows = publishers(topicTable(LOCAL_ALARM_TOPIC_ARN, { stateMachine: base.policy }, base));
+            const rows = publishers(topicTable(LOCAL_ALARM_TOPIC_ARN, readsOnly, publishing(LOCAL_ALARM_TOPIC_ARN, { "Message.$": "$" })));
             assert.equal(rows.length, 1);
             assert.match(rows[0], /^`cloudwatch\.amazonaws\.com` .* \| the topic's policy, `CloudWatchAlarmsOfThisAccount` \| .*no trade data$/);
         });
 
         it("adds a role whose policy allows sns:Publish on the topic, with what its states send to it", () => {
-            const workflow = publishing(LOCAL_ALARM_TOPIC_ARN, { "Message.$": "$" });
             const policies = {
-                stateMachine: policyDocument(...base.policy.Statement, allow("AnnounceTrade", "sns:Publish", LOCAL_ALARM_TOPIC_ARN)),
+                stateMachine: policyDocument(allow("AnnounceTrade", "sns:Publish", LOCAL_ALARM_TOPIC_ARN)),
                 operator: policyDocument(allow("AnySns", "SNS:*", localArn("sns", "*"))),
                 batchTask: policyDocument(allow("OtherTopic", "sns:Publish", localArn("sns", "other-topic"))),
             };
-            assert.deepEqual(publishers(topicTable(LOCAL_ALARM_TOPIC_ARN, policies, workflow)).slice(1), [
+            assert.deepEqual(publishers(topicTable(LOCAL_ALARM_TOPIC_ARN, policies, publishing(LOCAL_ALARM_TOPIC_ARN, { "Message.$": "$" }))).slice(1), [
                 "the `stateMachine` role | its policy, `AnnounceTrade` | `Announce` sends its input at `$`",
                 "the `operator` role | its policy, `AnySns` | whatever its holder sends",
             ]);
