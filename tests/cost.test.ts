@@ -221,9 +221,16 @@ describe("cost model", () => {
         assert.equal(requests(base), 2, "the checker, then the buyer or the seller");
         assert.equal(requests(extended), requests(base) + 1);
         assert.equal(extended.transitions.success, base.transitions.success + 2);
-        assert.deepEqual(extended.unpriced, [...base.unpriced, { state: "Announce", calls: "sns:publish" }]);
+        assert.deepEqual(
+            extended.unpriced.filter((u) => u.state !== "Announce"),
+            base.unpriced,
+        );
+        assert.deepEqual(
+            extended.unpriced.filter((u) => u.state === "Announce"),
+            [{ state: "Announce", calls: "sns:publish" }],
+        );
         const printed = renderCost("dev", { ...extended, executionsBasis: "given" });
-        assert.equal(printed.at(-1), "  not priced             Announce, which calls sns:publish: the price table has no price for it");
+        assert.ok(printed.includes("  not priced             Announce, which calls sns:publish: the price table has no price for it"));
         assert.equal(printed.filter((line) => line.includes("not priced")).length, extended.unpriced.length);
     });
 
