@@ -94,13 +94,17 @@ const matching = (pattern: RegExp, expected: string): Reader<string> => ({
     parse: (raw) => (pattern.test(raw) ? ok(raw) : fail(expected)),
 });
 
-/** What YAML made of an unquoted scalar, and how to keep it a string, for a message about a JSON value that must be text. */
+/**
+ * Why a JSON value that must be text is not, for a message: what YAML made of an unquoted
+ * scalar, and how to keep it a string; or that a list or a map stands where one string must.
+ */
 const notText = (where: string, value: unknown, expected: string): string => {
-    const type = value === null ? "null" : typeof value;
-    return (
-        `${expected}; ${where} is ${JSON.stringify(value)}, a ${type}, and each is a string: ` +
-        `in a stack file, quote it ("${String(value)}"), as YAML reads it unquoted as a ${type}`
-    );
+    const type = value === null ? "null" : Array.isArray(value) ? "list" : typeof value === "object" ? "map" : typeof value;
+    const fix =
+        type === "list" || type === "map"
+            ? "write it as one string"
+            : `in a stack file, quote it ("${String(value)}"), as YAML reads it unquoted as a ${type}`;
+    return `${expected}; ${where} is ${JSON.stringify(value)}, a ${type}, and each is a string: ${fix}`;
 };
 
 /**

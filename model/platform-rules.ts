@@ -145,15 +145,18 @@ function executionTimeoutProblem(config: StackConfig, given: ReadonlySet<keyof S
     );
 }
 
+/** A key whose value is one string or one number. */
+type ScalarKey = { [K in keyof StackConfig]-?: StackConfig[K] extends string | number ? K : never }[keyof StackConfig];
+
 /** A rule that one key takes one of the values a page lists. */
-function oneOfRule(id: string, rule: string, source: string, name: keyof StackConfig, values: readonly (string | number)[]): PlatformRule {
+function oneOfRule(id: string, rule: string, source: string, name: ScalarKey, values: readonly (string | number)[]): PlatformRule {
     return {
         id,
         rule,
         source,
         keys: [name],
-        holds: (c) => values.includes(c[name] as string | number),
-        problem: (c) => `${key(name)} must be one of ${values.join(", ")} (got ${String(c[name])})`,
+        holds: (c) => values.includes(c[name]),
+        problem: (c) => `${key(name)} must be one of ${values.join(", ")} (got ${c[name]})`,
     };
 }
 

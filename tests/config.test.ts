@@ -525,6 +525,17 @@ describe("a map-valued key's reader", () => {
         });
     });
 
+    it("says a list or a map that stands where one string must is not text, without quoting it as a scalar", () => {
+        assert.deepEqual(read('{"MODE":{"a":"b"}}'), {
+            ok: false,
+            expected: 'a JSON object of NAME to text; MODE\'s value is {"a":"b"}, a map, and each is a string: write it as one string',
+        });
+        assert.deepEqual(read('{"MODE":["a"]}'), {
+            ok: false,
+            expected: 'a JSON object of NAME to text; MODE\'s value is ["a"], a list, and each is a string: write it as one string',
+        });
+    });
+
     it("refuses a name or a value its patterns refuse, naming the entry, and more entries than it takes", () => {
         assert.deepEqual(read('{"mode":"fast"}'), { ok: false, expected: 'a JSON object of NAME to text; "mode": "fast" is not' });
         assert.deepEqual(read('{"MODE":"a\\nb"}'), { ok: false, expected: 'a JSON object of NAME to text; "MODE": "a\\nb" is not' });
