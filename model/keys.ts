@@ -101,9 +101,7 @@ const matching = (pattern: RegExp, expected: string): Reader<string> => ({
 const notText = (where: string, value: unknown, expected: string): string => {
     const type = value === null ? "null" : Array.isArray(value) ? "list" : typeof value === "object" ? "map" : typeof value;
     const fix =
-        type === "list" || type === "map"
-            ? "write it as one string"
-            : `in a stack file, quote it ("${String(value)}"), as YAML reads it unquoted as a ${type}`;
+        type === "list" || type === "map" ? "write it as one string" : `in a stack file, quote it ("${String(value)}"), as YAML reads it unquoted as a ${type}`;
     return `${expected}; ${where} is ${JSON.stringify(value)}, a ${type}, and each is a string: ${fix}`;
 };
 

@@ -12,6 +12,7 @@ import * as simulateBench from "../scripts/bench/simulate";
 import * as testBench from "../scripts/bench/test";
 import * as batchCheck from "../scripts/local/batch-check";
 import * as batchTry from "../scripts/local/batch-try";
+import * as changeTry from "../scripts/local/change-try";
 import * as cost from "../scripts/local/cost";
 import * as diagram from "../scripts/docs/diagram";
 import * as docs from "../scripts/docs/docs";
@@ -123,6 +124,7 @@ const TOOLS: { script: string; main: Main; usage: string; options: OptionTable; 
     { script: "diagram", main: diagram.main, usage: diagram.USAGE, options: diagram.OPTIONS, badFlags: [] },
     { script: "batch:check", main: batchCheck.main, usage: batchCheck.USAGE, options: batchCheck.OPTIONS, badFlags: [["--batch", "no/such/folder"]] },
     { script: "batch:try", main: batchTry.main, usage: batchTry.USAGE, options: batchTry.OPTIONS, badFlags: [["--keep"], ["--batch", "no/such/folder"]] },
+    { script: "change:try", main: changeTry.main, usage: changeTry.USAGE, options: changeTry.OPTIONS, badFlags: [["--keep"], ["--patch", "no/such.patch"]] },
     { script: "docs", main: docs.main, usage: docs.USAGE, options: docs.OPTIONS, badFlags: [["--check=yes"]] },
     {
         script: "bench:batch",
