@@ -79,10 +79,10 @@ export class ProjectCopy {
     }
 }
 
-/** The lines of a run worth showing: its tally, or its last line. */
-function outcome(ran: Ran, pattern: RegExp): string {
+/** The lines of a run worth showing: its tally; or, where it prints none, `quiet` when it passed, and its last line otherwise. */
+function outcome(ran: Ran, pattern: RegExp, quiet?: string): string {
     const lines = ran.output.trimEnd().split("\n");
-    return lines.filter((line) => pattern.test(line)).join("; ") || (lines.at(-1) ?? "");
+    return lines.filter((line) => pattern.test(line)).join("; ") || (ran.status === 0 && quiet !== undefined ? quiet : (lines.at(-1) ?? ""));
 }
 
 /** Runs the steps of a try in the copy, one line before and one after each, and remembers whether any failed. */
@@ -94,11 +94,12 @@ export class Steps {
         private readonly dir: string,
     ) {}
 
-    run(label: string, command: string, args: readonly string[], pattern: RegExp): Ran {
+    /** Runs one step; `quiet` is what a passing run that prints no tally is said to have done. */
+    run(label: string, command: string, args: readonly string[], pattern: RegExp, quiet?: string): Ran {
         this.deps.out(`… ${label}`);
         const ran = this.deps.run(command, args, this.dir);
         this.failed ||= ran.status !== 0;
-        this.deps.out(`${ran.status === 0 ? "✔" : "✖"} ${label}: ${outcome(ran, pattern)}${ran.status === 0 ? "" : ` (exit ${ran.status})`}`);
+        this.deps.out(`${ran.status === 0 ? "✔" : "✖"} ${label}: ${outcome(ran, pattern, quiet)}${ran.status === 0 ? "" : ` (exit ${ran.status})`}`);
         return ran;
     }
 
