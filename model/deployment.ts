@@ -142,7 +142,7 @@ export function rollbackParameters(stackParameterKeys: readonly string[], versio
  */
 export function watchedDuring(type: DeploymentType): string {
     return isGradual(type)
-        ? "the three alarms, about once a minute, from before the first step until `live` routes all of them to it"
+        ? "the rollback alarms, about once a minute, from before the first step until `live` routes all of them to it"
         : "nothing: the handler checks no alarm";
 }
 

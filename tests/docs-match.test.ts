@@ -10,6 +10,18 @@ import { PROJECT_ROOT } from "../model/project";
 import prices from "../model/prices.json";
 import { BUILDX_VERSION, PULUMI_SDK_VERSION } from "../scripts/preflight/tools";
 import { DEFAULT_PROGRESS_SECONDS, DEFAULT_TIMEOUT_SECONDS, PROGRESS_VARIABLE, TIMEOUT_VARIABLE } from "../scripts/cli/progress";
+import { localWorkflow } from "../local/stand-ins";
+import { parseConfig } from "../model/config";
+import { estimateCost } from "../model/cost";
+import { FUNCTION_ARCHITECTURE, FUNCTION_MEMORY_MB, FUNCTION_TIMEOUT_SECONDS, TRADING_FUNCTIONS } from "../model/functions";
+import { GITHUB_JOB_LIMIT_MINUTES, MAX_ALARM_EVALUATION_SECONDS, MAX_SHIFT_AND_BAKE_MINUTES, MAX_STALE_AFTER_HOURS } from "../model/limits";
+import { alarmSpecs } from "../model/monitoring";
+import { MAX_ALARM_WARM_UP_MINUTES } from "../model/platform-rules";
+import { LAMBDA_RUNTIME } from "../model/project";
+import { scheduleCadence } from "../model/schedule";
+import { OPTIONS as e2eOptions } from "../scripts/e2e/driver";
+import { STEPS } from "../scripts/e2e/scenarios";
+import { loadStackConfig } from "../scripts/cli/stack-files";
 
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
 /** A document's section: from its heading to the next heading of the same or a higher level. */
@@ -92,5 +104,120 @@ describe("the docs match the tools", () => {
         const operations = read("docs/operations.md");
         assert.ok(operations.includes(`Each attempt of a call may take ${DEFAULT_TIMEOUT_SECONDS} s (\`${TIMEOUT_VARIABLE}\` sets it)`));
         assert.ok(operations.includes(`every ${DEFAULT_PROGRESS_SECONDS} s (\`${PROGRESS_VARIABLE}\`)`));
+    });
+
+    it("CONTRIBUTING's layout names every module of the model, the components, the contracts, the local engine and the tools", () => {
+        const layout = section(read("CONTRIBUTING.md"), "## Layout");
+        const row = (folder: string) => layout.split("\n").find((line) => line.startsWith(`| \`${folder}/\` |`)) ?? "";
+        const modules = (folder: string, deep = false): string[] =>
+            fs
+                .readdirSync(path.join(PROJECT_ROOT, folder), { withFileTypes: true, recursive: deep })
+                .filter((entry) => entry.isFile() && /\.(ts|js)$/.test(entry.name) && !entry.parentPath.includes(`${path.sep}bench`))
+                .map((entry) => entry.name);
+        for (const folder of ["model", "infra", "contracts", "local"]) {
+            assert.deepEqual(
+                modules(folder).filter((file) => !row(folder).includes(`\`${file}\``)),
+                [],
+                `${folder}/ modules CONTRIBUTING's layout does not name`,
+            );
+        }
+        assert.deepEqual(
+            modules("scripts", true).filter((file) => !row("scripts").includes(`\`${file}\``)),
+            [],
+            "scripts/ modules CONTRIBUTING's layout does not name",
+        );
+    });
+
+    describe("the figures the prose quotes from the model", () => {
+        /** A document with its line breaks and runs of spaces as one space, so a figure may wrap. */
+        const flat = (file: string) => read(file).replace(/\s+/g, " ");
+        const has = (file: string, phrase: string) => assert.ok(flat(file).includes(phrase), `${file} says: ${phrase}`);
+        const dev = loadStackConfig("dev");
+        const prod = loadStackConfig("prod");
+        const words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+
+        it("the deploy job's limits and the bake of each stack", () => {
+            has("README.md", `\`bakeMinutes\` (dev ${dev.bakeMinutes}, prod ${prod.bakeMinutes})`);
+            has(
+                "README.md",
+                `which GitHub ends after ${GITHUB_JOB_LIMIT_MINUTES / 60} hours: the config refuses more than ${MAX_SHIFT_AND_BAKE_MINUTES} minutes`,
+            );
+        });
+
+        it("each job's session and timeout, as the workflows set them", () => {
+            const minutes = (file: string) => Number(/timeout-minutes: (\d+)/.exec(read(`.github/workflows/${file}`))![1]);
+            const span = (m: number) => `${Math.floor(m / 60)} hour${m >= 120 ? "s" : ""}${m % 60 === 0 ? "" : ` ${m % 60} minutes`}`;
+            has(
+                "docs/deploying.md",
+                `the deploy job ${span(minutes("deploy.yml"))}, GitHub's limit for a job on its runners; the e2e job ${span(minutes("e2e.yml"))},`,
+            );
+            has("docs/deploying.md", `a preview ${span(minutes("pull-request.yml"))}.`);
+            assert.equal(minutes("deploy.yml"), GITHUB_JOB_LIMIT_MINUTES);
+        });
+
+        it("the end-to-end sweep's default age outlasts a run", () => {
+            const hours = Number(e2eOptions["older-than-hours"].default);
+            has("docs/deploying.md", `(older than ${hours} hours by default, longer than a run may take)`);
+            assert.ok(hours * 3600 > STEPS.reduce((sum, step) => sum + step.budgetSeconds, 0));
+        });
+
+        it("the alarms' windows and warm-up, and the schedule gaps they are worked out from", () => {
+            has(
+                "docs/operations.md",
+                `periods at most ${MAX_ALARM_EVALUATION_SECONDS.toLocaleString("en-US")} s), so a schedule whose runs can be more than ${MAX_STALE_AFTER_HOURS - 1} hours apart`,
+            );
+            has(
+                "docs/operations.md",
+                `CloudWatch warms up for at most ${MAX_ALARM_WARM_UP_MINUTES / 1440} days, so a schedule whose runs can be more than ${MAX_ALARM_WARM_UP_MINUTES / 60 - 1} hours apart`,
+            );
+            const gap = (expression: string) => scheduleCadence(expression).longestGapSeconds / 3600;
+            has(
+                "docs/operations.md",
+                `a weekday-only cron leaves ${gap("cron(0 14 ? * MON-FRI *)")} hours over the weekend, \`cron(0 12 L * ? *)\` ${gap("cron(0 12 L * ? *)") / 24} days`,
+            );
+        });
+
+        it("the functions' runtime and size, and how many there are", () => {
+            has(
+                "docs/architecture.md",
+                `Each function runs on \`${LAMBDA_RUNTIME}\` on ${FUNCTION_ARCHITECTURE}, with ${FUNCTION_MEMORY_MB} MB and a ${FUNCTION_TIMEOUT_SECONDS} s timeout`,
+            );
+            has("README.md", `${words[TRADING_FUNCTIONS.length]} Lambda functions`);
+        });
+
+        it("the transitions a retry and a Spot interruption add, and the Lambda requests of a run", () => {
+            const config = parseConfig({ batchCapacity: "FARGATE_SPOT" });
+            const estimate = estimateCost(config, localWorkflow(config, "T").definition, alarmSpecs(config), prices, 1);
+            const requests = estimate.lines.find((l) => l.service === "Lambda" && l.item === "requests")!.quantity;
+            has(
+                "docs/cost.md",
+                `each retry is ${words[estimate.transitions.perRetry]} more, each Spot interruption ${words[estimate.transitions.perSpotInterruption]} more`,
+            );
+            has("docs/cost.md", `${words[requests]} Lambda requests`);
+        });
+
+        it("where prod differs from dev: a row for each key the two stacks set apart, with each stack's value", () => {
+            const table = section(read("docs/deploying.md"), "## The stacks");
+            const rows = new Map(
+                [...table.matchAll(/^\| `(\w+)` \| `([^`]*)` \| `([^`]*)` \|(.*)\|$/gm)].map((m) => [m[1], { dev: m[2], prod: m[3], why: m[4] }]),
+            );
+            const differ = (Object.keys(dev) as (keyof typeof dev)[]).filter((key) => JSON.stringify(dev[key]) !== JSON.stringify(prod[key]));
+            for (const key of differ) {
+                const row = rows.get(key);
+                if (row === undefined) {
+                    assert.ok(
+                        [...rows.values()].some((r) => r.why.includes(`\`${key}\` ${String(prod[key])}`)),
+                        `${key} differs (${String(dev[key])} / ${String(prod[key])}) and the table says nothing of it`,
+                    );
+                    continue;
+                }
+                assert.deepEqual([row.dev, row.prod], [String(dev[key]), String(prod[key])], key);
+            }
+            assert.deepEqual(
+                [...rows.keys()].filter((key) => !differ.includes(key as keyof typeof dev)),
+                [],
+                "a row for a key the stacks do not set apart",
+            );
+        });
     });
 });

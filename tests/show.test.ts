@@ -96,13 +96,13 @@ describe("npm run show", () => {
         for (const argv of [["--help"], ["definition", "--help"], ["--help", "bogus", "--stack", "prod"]]) {
             const run = await runInProcess(main, argv);
             assert.equal(run.status, 0, argv.join(" "));
-            assert.match(run.stdout, /^usage: npm run show -- \[options\] [a-z|]+\n/);
+            assert.match(run.stdout, /^usage: npm run show -- \[options\] [a-z|-]+\n/);
             assert.equal(run.stderr, "");
         }
     });
 
     it("exits 2 unless it is told one thing to show, naming every view its usage names, and shows each of them", async () => {
-        const views = /^usage: npm run show -- \[options\] ([a-z|]+)\n/.exec((await runInProcess(main, ["--help"])).stdout)![1].split("|");
+        const views = /^usage: npm run show -- \[options\] ([a-z|-]+)\n/.exec((await runInProcess(main, ["--help"])).stdout)![1].split("|");
         for (const argv of [[], ["bogus"], ["definition", "alarms"]]) {
             const run = await runInProcess(main, argv);
             assert.equal(run.status, 2, argv.join(" "));

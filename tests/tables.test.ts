@@ -7,7 +7,8 @@ import { LOCAL_ALARM_TOPIC_ARN, localArn, localWorkflow } from "../local/stand-i
 import { CONFIG_DOMAINS, CONFIG_KEYS, KEYS, parseConfig } from "../model/config";
 import { allow, policyDocument } from "../model/policies";
 import type { Workflow } from "../model/workflow";
-import { keysTable, markdownTable, permissionsTable, statesTable, topicTable } from "../scripts/local/tables";
+import { alarmsTable, keysTable, markdownTable, permissionsTable, statesTable, topicTable } from "../scripts/local/tables";
+import { alarmSpecs } from "../model/monitoring";
 
 /** A Markdown table's body rows, as cells. */
 const rowsOf = (table: string): string[][] =>
@@ -104,6 +105,36 @@ describe("the docs' tables of the model", () => {
                         .join(", "),
                 );
                 assert.ok(row[4].length > 20, `${statement.Sid} says why it is there`);
+            }
+        }
+    });
+
+    it("lists every alarm of the stack in its order, with when it fires, how it reads missing data, and whether it rolls a deploy back", () => {
+        const monitored = {
+            region: "us-east-1",
+            stack: "s",
+            stateMachineArn: "arn",
+            functionNames: { "stock-checker": "c", "stock-buyer": "b", "stock-seller": "s" },
+            tableName: "t",
+        };
+        for (const config of [parseConfig({}), parseConfig({ scheduleEnabled: "true", scheduleExpression: "rate(2 hours)" })]) {
+            const alarms = alarmSpecs(config);
+            const rows = rowsOf(alarmsTable(alarms, monitored));
+            assert.deepEqual(
+                rows.map(([id]) => id),
+                alarms.map((a) => `\`${a.id}\``),
+            );
+            for (const [[, metric, when, missing, rollsBack, why], alarm] of rows.map((row, i) => [row, alarms[i]] as const)) {
+                assert.ok(metric.startsWith(`\`${alarm.metricName}\` (\`${alarm.namespace}\``), metric);
+                assert.match(
+                    when,
+                    alarm.evaluationPeriods === 1
+                        ? /^Sum ≥ 1 in 5 minutes$/
+                        : new RegExp(`^Sum < 1 in each of the last ${alarm.evaluationPeriods} periods of 1 hour$`),
+                );
+                assert.equal(missing.split(":")[0], alarm.treatMissingData === "breaching" ? "breaching" : "not breaching");
+                assert.equal(rollsBack, alarm.rollsBack ? "yes" : "no");
+                assert.equal(why, alarm.description);
             }
         }
     });

@@ -141,7 +141,7 @@ destroys and removes the stack, also on a failure, SIGINT or SIGTERM.
   --plan                     print the steps, what a run takes at most and what it costs, and exit
   --cost                     print only what a run takes at most and what it costs, and exit
   --sweep                    destroy and remove the ${E2E_PREFIX} stacks last updated more than
-                             --older-than-hours ago (default 6, twice a run), left by runs that were killed
+                             --older-than-hours ago (default 6, longer than a run may take), left by killed runs
   --help                     print this help
 
 Steps (${steps.length}, at most ${Math.ceil(total / 60)} minutes in all):

@@ -6,22 +6,24 @@
 import { LOCAL_ALARM_TOPIC_ARN, localArn, localResources, localWorkflow } from "../../local/stand-ins";
 import { liveStackName, stackScopedName } from "../../model/names";
 import { byFunction, TRADING_FUNCTIONS } from "../../model/functions";
-import { alarmSpecs, dashboardBody, operatorPolicy, type MonitoredResources } from "../../model/monitoring";
+import { alarmSpecs, dashboardBody, operatorPolicy, type AlarmSpec, type MonitoredResources } from "../../model/monitoring";
 import { batchExecutionPolicy, batchTaskPolicy, functionPolicy, liveStackPolicy, startExecutionPolicy, type PolicyDocument } from "../../model/policies";
 import type { Workflow } from "../../model/workflow";
 import { configOverrides, parseCommand, processIo, refuseCaller, STACK_NAME, UsageError, type OptionTable, type ToolIo } from "../cli/cli";
 import { loadStackConfig } from "../cli/stack-files";
-import { keysTable, permissionsTable, statesTable, topicTable } from "./tables";
+import { alarmsTable, keysTable, permissionsTable, statesTable, topicTable } from "./tables";
 
 const VIEWS = ["definition", "policies", "dashboard", "alarms"] as const;
 type View = (typeof VIEWS)[number];
 
 const TABLE = "TransactionTable";
 
-/** What a table of a stack is drawn from: its workflow, and every role's policy. */
+/** What a table of a stack is drawn from: its workflow, every role's policy, and its alarms with the names they watch. */
 interface StackModel {
     workflow: Workflow;
     policies: Readonly<Record<string, PolicyDocument>>;
+    alarms: readonly AlarmSpec[];
+    monitored: MonitoredResources;
 }
 
 /** The views the docs show, as Markdown tables. */
@@ -30,6 +32,7 @@ const TABLES: Readonly<Record<string, (stack: StackModel) => string>> = {
     states: ({ workflow }) => statesTable(workflow),
     permissions: ({ workflow }) => permissionsTable(workflow),
     topic: ({ workflow, policies }) => topicTable(LOCAL_ALARM_TOPIC_ARN, policies, workflow),
+    "alarm-table": ({ alarms, monitored }) => alarmsTable(alarms, monitored),
 };
 const ALL_VIEWS = [...VIEWS, ...Object.keys(TABLES)];
 
@@ -39,8 +42,8 @@ Prints what the program would deploy for a stack, as JSON, without Pulumi or AWS
 machine's definition, each role's policy, the dashboard's body, or the alarms. Names and ARNs are
 the local runs' stand-ins (account 000000000000, us-east-1), not the deployed ones. Or prints,
 as the Markdown tables the docs show: every config key (keys, the same for every stack), or the
-stack's workflow state by state (states), its state machine's permissions (permissions), or
-whoever may publish to the alarm topic and what they send (topic).
+stack's workflow state by state (states), its state machine's permissions (permissions), its
+alarms (alarm-table), or whoever may publish to the alarm topic and what they send (topic).
 
   --stack NAME       the stack whose Pulumi.NAME.yaml is read (default dev)
   --set KEY=VALUE    override one of the stack's stock-trader keys (repeatable)
@@ -48,20 +51,23 @@ whoever may publish to the alarm topic and what they send (topic).
 
 Exit codes: 0 printed; 2 bad usage, a config the validation refuses or a missing stack file.`;
 
+/** The stand-in names the alarms and the dashboard watch. */
+const localMonitored = (stack: string): MonitoredResources => ({
+    region: "us-east-1",
+    stack,
+    stateMachineArn: localArn("states", "stateMachine:trading-workflow-state-machine"),
+    functionNames: byFunction((fn) => fn),
+    tableName: TABLE,
+});
+
 /** One view of a stack, as plain data. */
 export function showStack(stack: string, view: View, overrides: Record<string, string> = {}, notice?: (line: string) => void): unknown {
     const config = loadStackConfig(stack, overrides, notice);
     const { definition, policy } = localWorkflow(config, TABLE);
     const { batch, table } = localResources(config, TABLE);
-    const stateMachineArn = localArn("states", "stateMachine:trading-workflow-state-machine");
     const logGroup = (name: string) => localArn("logs", `log-group:${name}`);
-    const monitored: MonitoredResources = {
-        region: "us-east-1",
-        stack,
-        stateMachineArn,
-        functionNames: byFunction((fn) => fn),
-        tableName: TABLE,
-    };
+    const monitored = localMonitored(stack);
+    const { stateMachineArn } = monitored;
     const alarms = alarmSpecs(config).map(({ dimensions, ...spec }) => ({ ...spec, dimensions: dimensions(monitored) }));
     const alarmArns = alarms.map((a) => localArn("cloudwatch", `alarm:${a.id}`));
     switch (view) {
@@ -116,14 +122,16 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
         }
         const overrides = configOverrides(values.set);
         const json = (shown: View) => showStack(stack!, shown, overrides, io.err);
-        io.out(
-            Object.hasOwn(TABLES, view)
-                ? TABLES[view]({
-                      workflow: localWorkflow(loadStackConfig(stack, overrides), TABLE),
-                      policies: json("policies") as Record<string, PolicyDocument>,
-                  })
-                : JSON.stringify(json(view as View), null, 2),
-        );
+        const table = () => {
+            const config = loadStackConfig(stack!, overrides);
+            return TABLES[view]({
+                workflow: localWorkflow(config, TABLE),
+                policies: json("policies") as Record<string, PolicyDocument>,
+                alarms: alarmSpecs(config),
+                monitored: localMonitored(stack!),
+            });
+        };
+        io.out(Object.hasOwn(TABLES, view) ? table() : JSON.stringify(json(view as View), null, 2));
         return 0;
     } catch (error) {
         return refuseCaller(error, io, USAGE, stack);

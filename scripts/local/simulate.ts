@@ -17,10 +17,12 @@ import { median } from "../cli/stats";
 
 export const USAGE = `usage: npm run simulate -- [options]
 
-  --executions N    how many executions to run (default 1)
+  --executions N    how many executions to run (default 1); above 1, a progress bar on a
+                    terminal, then a summary: the counts, the table's items, the rate, the
+                    median latency
   --concurrency C   how many run at once (default 1; at most N)
   --input JSON      the execution input (default {})
-  --price P         force the checker's price, 0-99, to take the buy or the sell path
+  --price P         force the checker's price, 0-${MAX_STOCK_PRICE}, to take the buy or the sell path
   --fail-batch      make the batch program fail, to exercise Catch and Error
   --interrupt-batch N
                     end the first N batch runs of each execution as Fargate Spot

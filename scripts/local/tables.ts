@@ -1,13 +1,13 @@
 /**
  * The tables the docs show of the model, as Markdown, for `npm run show` and so for `npm run
  * docs`: every key with its default, what it accepts and what it does, from the keys'
- * definitions; every state of the workflow, and every statement of its policy with why; and
- * whoever may publish to the alarm topic, with what they send.
+ * definitions; every state of the workflow, and every statement of its policy with why; every
+ * alarm; and whoever may publish to the alarm topic, with what they send.
  */
 import { CONFIG_KEYS, KEYS, parseConfig, type ConfigDomain, type KeyFigures } from "../../model/config";
 import { DERIVED, type DocsText } from "../../model/keys";
 import { parseArn } from "../../model/arn";
-import { ALARM_NOTIFICATIONS, alarmTopicPolicy } from "../../model/monitoring";
+import { ALARM_NOTIFICATIONS, alarmTopicPolicy, type AlarmSpec, type ComparisonOperator, type MonitoredResources } from "../../model/monitoring";
 import type { PolicyDocument, PolicyStatement } from "../../model/policies";
 import { retryWaits, STATE_NOTES, type Retrier, type StateMachineDefinition, type StateName, type Workflow } from "../../model/workflow";
 import { localWorkflow } from "../../local/stand-ins";
@@ -165,4 +165,28 @@ export function topicTable(topicArn: string, policies: Readonly<Record<string, P
         ]),
     );
     return markdownTable(["publisher", "allowed by", "what its messages carry"], [...own, ...roles]);
+}
+
+/** How each comparison reads in a table. */
+const COMPARISONS: Readonly<Record<ComparisonOperator, string>> = { GreaterThanOrEqualToThreshold: "≥", LessThanThreshold: "<" };
+
+/** docs/operations.md's alarms table: every alarm of the stack, what it watches, when it fires, and why. */
+export function alarmsTable(alarms: readonly AlarmSpec[], monitored: MonitoredResources): string {
+    const minutes = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} hour${seconds === 3600 ? "" : "s"}` : `${seconds / 60} minutes`);
+    const rows = alarms.map((alarm) => {
+        const comparison = `${alarm.statistic} ${COMPARISONS[alarm.comparisonOperator]} ${alarm.threshold}`;
+        const when =
+            alarm.evaluationPeriods === 1
+                ? `${comparison} in ${minutes(alarm.period)}`
+                : `${comparison} in ${alarm.datapointsToAlarm === alarm.evaluationPeriods ? "each" : `${alarm.datapointsToAlarm}`} of the last ${alarm.evaluationPeriods} periods of ${minutes(alarm.period)}`;
+        return [
+            code(alarm.id),
+            `${code(alarm.metricName)} (${code(alarm.namespace)}, ${Object.keys(alarm.dimensions(monitored)).map(code).join(", ")})`,
+            when,
+            alarm.treatMissingData === "breaching" ? "breaching: no data means nothing succeeded" : "not breaching: no data means nothing went wrong",
+            alarm.rollsBack ? "yes" : "no",
+            alarm.description,
+        ];
+    });
+    return markdownTable(["alarm", "metric (namespace, dimensions)", "fires when", "missing data", "rolls a deploy back", "why"], rows);
 }
