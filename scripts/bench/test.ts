@@ -8,6 +8,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { BENCHMARK_OPTIONS, processIo, toolFlags, runMain, type OptionTable, type ToolIo } from "../cli/cli";
 import { median } from "../cli/stats";
@@ -17,7 +18,7 @@ import { readStackFile, stackNames } from "../cli/stack-files";
 export const USAGE = `usage: npm run bench:test -- [options]
 
   --runs N   how many times to run npm test (1 to 1000, default 3)
-  --counts   print the number of tests (of the test files git tracks) and of the resources the
+  --counts   print the number of tests (of the test files mocha's spec names) and of the resources the
              repository's stacks register, and run nothing else
   --help     print this help
 
@@ -28,11 +29,10 @@ export const OPTIONS = { ...BENCHMARK_OPTIONS, counts: { type: "boolean", defaul
 /** The repository's own stacks, whose figures the docs show whatever stack files are added. */
 const REPOSITORY_STACKS = ["dev", "prod"] as const;
 
-/** The tests mocha would run, from the test files git tracks, without running them: all of them, and the load tests among them. */
+/** The tests mocha would run, from the test files its spec (.mocharc.json) names, without running them: all of them, and the load tests among them. */
 function testCounts(): { tests: number; load: number; files: number } {
-    const files = execFileSync("git", ["ls-files", "tests/*.test.ts", "batch-container/test/*.test.ts"], { cwd: PROJECT_ROOT, encoding: "utf8" })
-        .trim()
-        .split("\n");
+    const { spec } = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, ".mocharc.json"), "utf8")) as { spec: string[] };
+    const files = [...new Set(spec.flatMap((pattern) => fs.globSync(pattern, { cwd: PROJECT_ROOT })))].sort();
     const mocha = path.join(PROJECT_ROOT, "node_modules", "mocha", "bin", "mocha.js");
     const requires = ["ts-node/register/transpile-only", "tests/support/stack-traces.ts", "tests/support/temp.ts"].flatMap((r) => ["--require", r]);
     const out = execFileSync(process.execPath, [mocha, "--no-config", ...requires, "--dry-run", "--reporter", "json", ...files], {
