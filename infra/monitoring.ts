@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { liveStackName, stackScopedName } from "../model/names";
 import { byFunction } from "../model/functions";
 import { componentSettings, type StackConfig } from "../model/config";
+import { SQS_MAX_RETENTION_SECONDS } from "../model/limits";
 import {
     alarmSpecs,
     dashboardBody,
@@ -33,24 +34,28 @@ export interface WorkflowMonitoringArgs {
     readonly scheduleEnabled?: boolean;
     /** The schedule the stale-success window is derived from. @default "rate(1 hour)" */
     readonly scheduleExpression?: string;
+    /** The zone the schedule's cron is read in, daylight saving included. @default "UTC" */
+    readonly scheduleTimezone?: string;
     /** Hours without a successful execution that raise the no-recent-success alarm. @default the schedule's longest gap rounded up, plus 2 */
     readonly staleAfterHours?: number;
 }
 
 /** The monitoring's arguments, but what it watches, from a stack's validated config. */
 export const workflowMonitoringArgs = (
-    config: Pick<StackConfig, "scheduleEnabled" | "scheduleExpression" | "staleAfterHours">,
-): Pick<WorkflowMonitoringArgs, "scheduleEnabled" | "scheduleExpression" | "staleAfterHours"> => ({
+    config: Pick<StackConfig, "scheduleEnabled" | "scheduleExpression" | "scheduleTimezone" | "staleAfterHours">,
+): Pick<WorkflowMonitoringArgs, "scheduleEnabled" | "scheduleExpression" | "scheduleTimezone" | "staleAfterHours"> => ({
     scheduleEnabled: config.scheduleEnabled,
     scheduleExpression: config.scheduleExpression,
+    scheduleTimezone: config.scheduleTimezone,
     staleAfterHours: config.staleAfterHours,
 });
 
 /**
- * What an on-call engineer needs: alarms on failed, timed-out, aborted and throttled executions
- * and on each function's errors (and, with the schedule on, on no recent success), all sent to
- * the alarm topic; a dashboard; and a policy that lets a person or a CI role run and inspect this
- * workflow and nothing else.
+ * What an on-call engineer needs: alarms on failed, timed-out, aborted and throttled executions,
+ * on each function's errors, on starts the schedule could not make (and, with the schedule on, on
+ * no recent success), all sent to the alarm topic; the dead-letter queue those starts land in; a
+ * dashboard; and a policy that lets a person or a CI role run and inspect this workflow and
+ * nothing else.
  */
 export class WorkflowMonitoring extends pulumi.ComponentResource {
     readonly alarms: aws.cloudwatch.MetricAlarm[];
@@ -60,11 +65,14 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
     readonly dashboardUrl: pulumi.Output<string | undefined>;
     readonly stateMachineConsoleUrl: pulumi.Output<string | undefined>;
     readonly operatorPolicy: aws.iam.Policy;
+    /** Where the schedule sends a start it could not make, after its retries: encrypted, kept as long as SQS keeps anything. */
+    readonly deadLetterQueue: aws.sqs.Queue;
 
     constructor(name: string, args: WorkflowMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         const config = componentSettings("WorkflowMonitoring", {
             scheduleEnabled: ["scheduleEnabled", args.scheduleEnabled],
             scheduleExpression: ["scheduleExpression", args.scheduleExpression],
+            scheduleTimezone: ["scheduleTimezone", args.scheduleTimezone],
             staleAfterHours: ["staleAfterHours", args.staleAfterHours],
         });
         super("stock-trader:operations:WorkflowMonitoring", name, {}, opts);
@@ -72,6 +80,12 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
         const { workflow, functions, table, batch, alarmTopic } = args;
 
         const alarmTopicArn = alarmTopic.topic.arn;
+        this.deadLetterQueue = new aws.sqs.Queue(
+            `${name}-failed-starts`,
+            // SQS-managed encryption: Scheduler, which sends as the schedule's role, needs no key policy.
+            { sqsManagedSseEnabled: true, messageRetentionSeconds: SQS_MAX_RETENTION_SECONDS },
+            parent,
+        );
 
         const region = aws.getRegionOutput({}, parent).region;
         const monitored: pulumi.Output<MonitoredResources> = pulumi.output({
@@ -80,6 +94,7 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
             stateMachineArn: workflow.stateMachine.arn,
             functionNames: byFunction((fn) => functions.functions[fn].name),
             tableName: table.table.name,
+            deadLetterQueueName: this.deadLetterQueue.name,
         });
 
         const notice = staleAlarmNotice(config);
@@ -147,6 +162,7 @@ export class WorkflowMonitoring extends pulumi.ComponentResource {
                             taskRoleArn: batch.taskRole.arn,
                         },
                         liveStackName: liveStackName(pulumi.getProject(), pulumi.getStack()),
+                        deadLetterQueueArn: this.deadLetterQueue.arn,
                     })
                     .apply((resources) => JSON.stringify(operatorPolicy(resources))),
             },

@@ -5,7 +5,10 @@ import { componentSettings, type DeploymentType, type StackConfig } from "../mod
 import { BAKE_MINUTES_TAG, deploymentSummary, isGradual, LIVE_ALIAS_OUTPUT, liveParameters, liveStackTimeoutMinutes, liveTemplate } from "../model/deployment";
 import { liveStackName } from "../model/names";
 import { IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
-import { liveStackPolicy, serviceTrustPolicy, startExecutionPolicy } from "../model/policies";
+import { parseArn } from "../model/arn";
+import { liveStackPolicy, scheduleRolePolicy, serviceTrustPolicy } from "../model/policies";
+import { SCHEDULE_RETRY_ATTEMPTS, SCHEDULE_RETRY_MAX_AGE_SECONDS } from "../model/limits";
+import { scheduledStartRequest, scheduledStartTarget } from "../model/schedule";
 import type { WorkflowMonitoring } from "./monitoring";
 import type { TradingWorkflow } from "./workflow";
 
@@ -25,9 +28,12 @@ export interface WorkflowReleaseArgs {
     readonly scheduleEnabled?: boolean;
     /** When the schedule starts executions. @default "rate(1 hour)" */
     readonly scheduleExpression?: string;
+    /** The zone the schedule's cron is read in, daylight saving included. @default "UTC" */
+    readonly scheduleTimezone?: string;
 }
 
-type ReleaseKeys = "deploymentType" | "deploymentPercentage" | "deploymentIntervalMinutes" | "bakeMinutes" | "scheduleEnabled" | "scheduleExpression";
+type ReleaseKeys =
+    "deploymentType" | "deploymentPercentage" | "deploymentIntervalMinutes" | "bakeMinutes" | "scheduleEnabled" | "scheduleExpression" | "scheduleTimezone";
 
 /** The release's arguments, but the workflow and its alarms, from a stack's validated config. */
 export const workflowReleaseArgs = (config: Pick<StackConfig, ReleaseKeys>): Pick<WorkflowReleaseArgs, ReleaseKeys> => ({
@@ -37,6 +43,7 @@ export const workflowReleaseArgs = (config: Pick<StackConfig, ReleaseKeys>): Pic
     bakeMinutes: config.bakeMinutes,
     scheduleEnabled: config.scheduleEnabled,
     scheduleExpression: config.scheduleExpression,
+    scheduleTimezone: config.scheduleTimezone,
 });
 
 /**
@@ -49,6 +56,9 @@ export class WorkflowRelease extends pulumi.ComponentResource {
     /** The stack that holds `live`: every move of `live`, a rollback's included, goes through it. */
     readonly liveStack: aws.cloudformation.Stack;
     readonly aliasArn: pulumi.Output<string>;
+    /** The EventBridge Scheduler schedule that starts executions through `live`, and the role it starts them as. */
+    readonly schedule: aws.scheduler.Schedule;
+    readonly scheduleRole: aws.iam.Role;
 
     constructor(name: string, args: WorkflowReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         const config = componentSettings("WorkflowRelease", {
@@ -58,6 +68,7 @@ export class WorkflowRelease extends pulumi.ComponentResource {
             bakeMinutes: ["bakeMinutes", args.bakeMinutes],
             scheduleEnabled: ["scheduleEnabled", args.scheduleEnabled],
             scheduleExpression: ["scheduleExpression", args.scheduleExpression],
+            scheduleTimezone: ["scheduleTimezone", args.scheduleTimezone],
         });
         super("stock-trader:workflow:WorkflowRelease", name, {}, opts);
         const parent = { parent: this };
@@ -121,29 +132,56 @@ export class WorkflowRelease extends pulumi.ComponentResource {
         // The schedule was the workflow's child before the alias existed; the aliases keep its
         // resources, so moving it here replaces nothing.
         const moved = { aliases: [{ parent: workflow }] };
-        const scheduleRole = new aws.iam.Role(
+        const scheduleRole = (this.scheduleRole = new aws.iam.Role(
             `${name}-schedule-role`,
-            { assumeRolePolicy: account.apply((id) => JSON.stringify(serviceTrustPolicy("events.amazonaws.com", id))) },
+            { assumeRolePolicy: account.apply((id) => JSON.stringify(serviceTrustPolicy("scheduler.amazonaws.com", id))) },
             { parent: this, ...moved },
-        );
+        ));
+        const schedulePolicyDocument = pulumi
+            .all([stateMachine.arn, monitoring.deadLetterQueue.arn])
+            .apply(([stateMachineArn, queueArn]) => JSON.stringify(scheduleRolePolicy(stateMachineArn, queueArn)));
         const schedulePolicy = new aws.iam.RolePolicy(
             `${name}-schedule-policy`,
-            { role: scheduleRole.id, policy: stateMachine.arn.apply((arn) => JSON.stringify(startExecutionPolicy(arn))) },
+            { role: scheduleRole.id, policy: schedulePolicyDocument },
             { parent: this, ...moved },
         );
-        const rule = new aws.cloudwatch.EventRule(
+        // Scheduler checks that it may assume the role when the schedule is created or updated.
+        const schedulePolicyPropagated = new time.Sleep(
+            `${name}-schedule-policy-propagation`,
+            { createDuration: `${IAM_PROPAGATION_SECONDS}s`, triggers: { policy: schedulePolicyDocument, trust: scheduleRole.assumeRolePolicy } },
+            { parent: this, dependsOn: [schedulePolicy] },
+        );
+        // The EventBridge rule that started executions before the schedule moved to EventBridge
+        // Scheduler, disabled and without a target. Pulumi deletes what a program drops only after
+        // it has created the rest, so a dropped rule would run beside the new schedule for the rest
+        // of that deploy; a disabled one goes quiet before the schedule exists (docs/deploying.md,
+        // "Upgrading a stack deployed before the schedule moved to EventBridge Scheduler").
+        const retiredRule = new aws.cloudwatch.EventRule(
             `${name}-schedule`,
             {
-                description: "Starts a stock-trading execution",
+                description: "Retired: the stock-trading schedule runs on EventBridge Scheduler",
                 scheduleExpression: config.scheduleExpression,
-                state: config.scheduleEnabled ? "ENABLED" : "DISABLED",
+                state: "DISABLED",
             },
             { parent: this, ...moved },
         );
-        new aws.cloudwatch.EventTarget(
-            `${name}-schedule-target`,
-            { rule: rule.name, arn: this.aliasArn, roleArn: scheduleRole.arn },
-            { parent: this, dependsOn: [schedulePolicy], ...moved },
+        this.schedule = new aws.scheduler.Schedule(
+            `${name}-scheduler`,
+            {
+                description: "Starts a stock-trading execution through live",
+                scheduleExpression: config.scheduleExpression,
+                scheduleExpressionTimezone: config.scheduleTimezone,
+                state: config.scheduleEnabled ? "ENABLED" : "DISABLED",
+                flexibleTimeWindow: { mode: "OFF" },
+                target: {
+                    arn: stateMachine.arn.apply((arn) => scheduledStartTarget(parseArn(arn).partition)),
+                    roleArn: scheduleRole.arn,
+                    input: this.aliasArn.apply((aliasArn) => JSON.stringify(scheduledStartRequest(aliasArn))),
+                    retryPolicy: { maximumRetryAttempts: SCHEDULE_RETRY_ATTEMPTS, maximumEventAgeInSeconds: SCHEDULE_RETRY_MAX_AGE_SECONDS },
+                    deadLetterConfig: { arn: monitoring.deadLetterQueue.arn },
+                },
+            },
+            { parent: this, dependsOn: [retiredRule, schedulePolicyPropagated] },
         );
 
         this.registerOutputs({ stateMachineAliasArn: this.aliasArn, liveStackName: this.liveStack.name });

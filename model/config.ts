@@ -19,6 +19,7 @@ import {
 } from "./limits";
 import { CONFIG_KEYS, DERIVED, hours, KEYS, leastStaleHours, type Parser, type StackConfig } from "./keys";
 import { platformProblems } from "./platform-rules";
+import { UTC } from "./time-zones";
 import { longestRunSeconds } from "./workflow";
 
 export { CONFIG_DOMAINS, CONFIG_KEYS, KEYS, minimumStaleAfterHours, type ConfigDomain, type KeyFigures, type StackConfig } from "./keys";
@@ -80,8 +81,11 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
     }
     const parsed = (key: keyof StackConfig) => !failed.has(key);
     const given = new Set(CONFIG_KEYS.filter((key) => raw[key] !== undefined));
-    // The schedule's longest gap, read once for the rules and the defaults that depend on it.
-    const gapSeconds = parsed("scheduleExpression") ? scheduleCadence(config.scheduleExpression as string).longestGapSeconds : undefined;
+    // The schedule's longest gap in its zone, read once for the rules and the defaults that depend on it.
+    const gapSeconds =
+        parsed("scheduleExpression") && parsed("scheduleTimezone")
+            ? scheduleCadence(config.scheduleExpression as string, config.scheduleTimezone as string).longestGapSeconds
+            : undefined;
     const whole = deriveDefaults(config as unknown as StackConfig, parsed, gapSeconds);
     problems.push(...platformProblems(whole, parsed, given), ...projectProblems(raw, whole, parsed, gapSeconds));
     if (problems.length > 0) {
@@ -151,7 +155,7 @@ function projectProblems(
     }
     const staleProblem =
         gapSeconds !== undefined && parsed("staleAfterHours") && raw.staleAfterHours !== undefined
-            ? staleAfterHoursProblem(config.scheduleExpression, gapSeconds, config.staleAfterHours!)
+            ? staleAfterHoursProblem(config, gapSeconds, config.staleAfterHours!)
             : undefined;
     if (staleProblem) {
         problems.push(staleProblem);
@@ -184,9 +188,14 @@ function projectProblems(
 }
 
 /** Why an explicit staleAfterHours would fire between two runs of the schedule, or cannot be built. */
-function staleAfterHoursProblem(scheduleExpression: string, gapSeconds: number, staleAfterHours: number): string | undefined {
+function staleAfterHoursProblem(
+    { scheduleExpression, scheduleTimezone }: Pick<StackConfig, "scheduleExpression" | "scheduleTimezone">,
+    gapSeconds: number,
+    staleAfterHours: number,
+): string | undefined {
     const minimum = leastStaleHours(gapSeconds)!;
-    const gaps = `scheduleExpression ${scheduleExpression} leaves up to ${hours(gapSeconds)} hours between runs`;
+    const zone = scheduleTimezone === UTC ? "" : ` in ${scheduleTimezone}`;
+    const gaps = `scheduleExpression ${scheduleExpression} leaves up to ${hours(gapSeconds)} hours between runs${zone}`;
     if (minimum > MAX_STALE_AFTER_HOURS) {
         return (
             `${CONFIG_NAMESPACE}:staleAfterHours cannot watch this schedule: ${CONFIG_NAMESPACE}:${gaps}, and an alarm looks back at most ` +

@@ -9,6 +9,8 @@ import { batchContract, batchUsage, parseBatchCommand } from "./batch-contract";
 import { MAX_STOCK_PRICE } from "../contracts/functions";
 import { FUNCTION_TIMEOUT_SECONDS } from "./functions";
 import { scheduleCadence, scheduleExpressionProblem } from "./schedule";
+import { nearestOf } from "./nearest";
+import { TIME_ZONES, UTC } from "./time-zones";
 import {
     DEFAULT_BAKE_MINUTES,
     DEFAULT_DEPLOYMENT_INTERVAL_MINUTES,
@@ -191,9 +193,9 @@ const idList = (item: RegExp, maxItems: number, expected: string): Reader<string
  */
 export const leastStaleHours = (gapSeconds: number): number | undefined => (Number.isFinite(gapSeconds) ? Math.ceil(gapSeconds / 3600) + 1 : undefined);
 
-/** The least `staleAfterHours` that never fires between two runs of the schedule (see leastStaleHours). */
-export function minimumStaleAfterHours(scheduleExpression: string): number | undefined {
-    return leastStaleHours(scheduleCadence(scheduleExpression).longestGapSeconds);
+/** The least `staleAfterHours` that never fires between two runs of the schedule in its zone (see leastStaleHours). */
+export function minimumStaleAfterHours(scheduleExpression: string, zone: string = UTC): number | undefined {
+    return leastStaleHours(scheduleCadence(scheduleExpression, zone).longestGapSeconds);
 }
 
 const scheduleExpression: Reader<string> = {
@@ -205,6 +207,20 @@ const scheduleExpression: Reader<string> = {
             return fail(`${expected}: ${problem}`);
         }
         return minimumStaleAfterHours(raw) === undefined ? fail(`${expected}, that runs more than once: this one runs at most once`) : ok(raw);
+    },
+};
+
+/** A time zone Scheduler reads a cron in: UTC or an IANA name, as Node.js spells it; a near miss is named. */
+const timeZone: Reader<string> = {
+    domain: { kind: "oneOf", values: TIME_ZONES },
+    parse: (raw) => {
+        if (TIME_ZONES.includes(raw)) {
+            return ok(raw);
+        }
+        const near = nearestOf(raw, TIME_ZONES);
+        return fail(
+            `UTC or an IANA time zone name, such as America/New_York (Intl.supportedValuesOf("timeZone") lists them)${near === undefined ? "" : `; did you mean ${near}?`}`,
+        );
     },
 };
 
@@ -336,8 +352,14 @@ export const KEYS = {
         allowed:
             "`rate(<n> <unit>)` with `minute`/`hour`/`day` for 1 and the plural above; or `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)` " +
             "with EventBridge's ranges, names, wildcards (`, - * / ? L W #`) and exactly one of day-of-month and day-of-week `?` " +
-            '(EventBridge, "Schedule expressions for rules"); it must run more than once',
-        does: "the schedule, in UTC",
+            '(EventBridge Scheduler, "Schedule types"); it must run more than once',
+        does: "the schedule: a cron is read in `scheduleTimezone`, a rate runs at its interval",
+    }),
+    scheduleTimezone: required(timeZone, UTC, {
+        allowed: '`UTC`, or an IANA time zone name Node.js knows (`Intl.supportedValuesOf("timeZone")`), such as `America/New_York`',
+        does:
+            "the zone `scheduleExpression`'s cron is read in, daylight saving included: a local time the clocks skip does not run, one they repeat runs once " +
+            "(see [The schedule](docs/operations.md#the-schedule))",
     }),
     logRetentionDays: required(oneOf(LOG_RETENTION_DAYS), 14, {
         allowed: (f) => `a CloudWatch retention: ${f.domain}`,

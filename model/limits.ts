@@ -97,3 +97,15 @@ export const DEPLOY_JOB_OTHER_STEPS_MINUTES = 60;
  * most a 12-hour role session. A rule of the project's own.
  */
 export const MAX_SHIFT_AND_BAKE_MINUTES = Math.min(GITHUB_JOB_LIMIT_MINUTES, MAX_ROLE_SESSION_SECONDS / 60) - DEPLOY_JOB_OTHER_STEPS_MINUTES;
+
+/** The longest SQS keeps a message: 14 days (SQS API reference, "SetQueueAttributes": MessageRetentionPeriod). */
+export const SQS_MAX_RETENTION_SECONDS = 14 * 24 * 3600;
+
+/**
+ * The schedule's retries of a start that fails (Scheduler API reference, "RetryPolicy": attempts 0
+ * to 185, event age 60 to 86,400 s): a few attempts within a quarter of an hour, so that a start
+ * delayed by a throttle still runs near its time, and one that cannot run goes to the dead-letter
+ * queue, and pages, before the next one is due on a quarter-hourly schedule.
+ */
+export const SCHEDULE_RETRY_ATTEMPTS = 3;
+export const SCHEDULE_RETRY_MAX_AGE_SECONDS = 900;

@@ -7,6 +7,7 @@
 import { TRADE_TYPES } from "../contracts/functions";
 import { METRIC_NAMESPACE, TRADE_METRICS } from "../contracts/telemetry";
 import { MAX_STALE_AFTER_HOURS, minimumStaleAfterHours } from "./config";
+import { UTC } from "./time-zones";
 import { MAX_ALARM_WARM_UP_MINUTES } from "./platform-rules";
 import type { StackConfig } from "./keys";
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "./functions";
@@ -53,9 +54,11 @@ export interface MonitoredResources {
     stateMachineArn: string;
     functionNames: Record<TradingFunctionName, string>;
     tableName: string;
+    /** The queue the schedule sends the starts it could not make to. */
+    deadLetterQueueName: string;
 }
 
-export type MonitoringConfig = Pick<StackConfig, "scheduleEnabled" | "staleAfterHours" | "scheduleExpression">;
+export type MonitoringConfig = Pick<StackConfig, "scheduleEnabled" | "staleAfterHours" | "scheduleExpression" | "scheduleTimezone">;
 
 /**
  * The state machine's failure metrics (AWS/States). One occurrence is worth a look: each of
@@ -106,6 +109,15 @@ export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
                 FunctionName: resources.functionNames[fn],
             })),
         ),
+        // A start the schedule could not make, even after its retries, lands in the dead-letter
+        // queue at once; without this alarm only the staleness alarm would say so, hours later.
+        onOccurrence(
+            "scheduled-start-failed",
+            "a scheduled start failed after its retries and is in the schedule's dead-letter queue.",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            (resources) => ({ QueueName: resources.deadLetterQueueName }),
+        ),
     ];
     if (config.scheduleEnabled && config.staleAfterHours !== undefined) {
         // Hourly datapoints, so the window is exactly staleAfterHours; no data at all means no
@@ -127,7 +139,7 @@ export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
             threshold: 1,
             comparisonOperator: "LessThanThreshold",
             treatMissingData: "breaching",
-            warmUpMinutes: staleAlarmWarmUpMinutes(config.scheduleExpression),
+            warmUpMinutes: staleAlarmWarmUpMinutes(config),
             rollsBack: false,
         });
     }
@@ -139,17 +151,18 @@ export function alarmSpecs(config: MonitoringConfig): AlarmSpec[] {
  * after a deploy and its success (minimumStaleAfterHours), within the longest warm-up CloudWatch
  * allows. A schedule whose first run may come later than that can still page once after the deploy that creates the alarm.
  */
-export function staleAlarmWarmUpMinutes(scheduleExpression: string): number {
-    return Math.min((minimumStaleAfterHours(scheduleExpression) ?? Infinity) * 60, MAX_ALARM_WARM_UP_MINUTES);
+export function staleAlarmWarmUpMinutes({ scheduleExpression, scheduleTimezone }: Pick<StackConfig, "scheduleExpression" | "scheduleTimezone">): number {
+    return Math.min((minimumStaleAfterHours(scheduleExpression, scheduleTimezone) ?? Infinity) * 60, MAX_ALARM_WARM_UP_MINUTES);
 }
 
 /**
  * Why a stack with its schedule on has no no-recent-success alarm: its runs are further apart than
  * an alarm can look back. Undefined when the alarm exists or the schedule is off.
  */
-export function staleAlarmNotice(config: MonitoringConfig & Pick<StackConfig, "scheduleExpression">): string | undefined {
+export function staleAlarmNotice(config: MonitoringConfig): string | undefined {
     return config.scheduleEnabled && config.staleAfterHours === undefined
-        ? `no no-recent-success alarm: ${config.scheduleExpression} leaves more than ${MAX_STALE_AFTER_HOURS - 1} hours between runs, ` +
+        ? `no no-recent-success alarm: ${config.scheduleExpression} leaves more than ${MAX_STALE_AFTER_HOURS - 1} hours between runs` +
+              `${config.scheduleTimezone === UTC ? "" : ` in ${config.scheduleTimezone}`}, ` +
               `and a CloudWatch alarm looks back at most ${MAX_STALE_AFTER_HOURS} hours; the failure alarms still watch every execution`
         : undefined;
 }
@@ -240,6 +253,8 @@ export interface OperatedResources {
     batch: { clusterArn: string; taskDefinitionArn: string; taskExecutionRoleArn: string; taskRoleArn: string };
     /** The CloudFormation stack that holds `live`, by name: rolling back goes through it. */
     liveStackName: string;
+    /** The queue the starts the schedule could not make land in, which an operator reads and clears. */
+    deadLetterQueueArn: string;
 }
 
 /**
@@ -249,8 +264,9 @@ export interface OperatedResources {
  * execution may name an older one) on this cluster only, describing and tagging this cluster's
  * tasks, and passing the task's two roles to ECS tasks; moving `live` back to an earlier version
  * through its CloudFormation stack (`npm run live -- rollback`), whose own service role does the
- * moving; and what the console reads to show the state machine, its executions and the dashboard
- * that the stack's links open. Nothing else changes infrastructure.
+ * moving; reading and clearing the schedule's dead-letter queue, the starts it could not make; and
+ * what the console reads to show the state machine, its executions and the dashboard that the
+ * stack's links open. Nothing else changes infrastructure.
  */
 export function operatorPolicy(resources: OperatedResources): PolicyDocument {
     const sm = parseArn(resources.stateMachineArn);
@@ -289,6 +305,7 @@ export function operatorPolicy(resources: OperatedResources): PolicyDocument {
         // GetMetricData, which draws the dashboard's graphs, supports no resource narrower than "*".
         allow("ReadDashboardMetrics", "cloudwatch:GetMetricData", "*"),
         allow("ReadWorkflowLogs", ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"], [...groups, ...groups.map(logStreamsArn)]),
+        allow("ReadFailedStarts", ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], resources.deadLetterQueueArn),
         allow("RerunBatchTask", "ecs:RunTask", everyRevision(batch.taskDefinitionArn), scope.onCluster),
         allow("FollowBatchTasks", "ecs:DescribeTasks", scope.tasks),
         allow("TagBatchTasks", "ecs:TagResource", scope.tasks, scope.createdByRunTask),

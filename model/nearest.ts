@@ -1,4 +1,4 @@
-/** The nearest known config key to a mistyped one: what a refusal offers instead of a list of every key. */
+/** The nearest known config key, or value, to a mistyped one: what a refusal offers instead of a list of every one. */
 
 /** The edit distance of two keys, case ignored: how far a typo is from what was meant. */
 function distance(a: string, b: string): number {
@@ -12,6 +12,12 @@ function distance(a: string, b: string): number {
         row = next;
     }
     return row[y.length];
+}
+
+/** The candidate nearest to `text`, case ignored, where one is near enough to be what was meant. */
+export function nearestOf(text: string, candidates: readonly string[]): string | undefined {
+    const best = candidates.map((candidate) => ({ candidate, score: distance(text, candidate) })).sort((a, b) => a.score - b.score)[0];
+    return best !== undefined && best.score <= Math.max(2, Math.floor(text.length / 3)) ? best.candidate : undefined;
 }
 
 /** The known key nearest to `key`, its namespace included, where one is near enough to be what was meant. */

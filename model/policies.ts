@@ -93,9 +93,13 @@ export function batchExecutionPolicy(repositoryArn: string, logGroupArn: string)
 export const startThroughLive = (sid: string, stateMachineArn: string): PolicyStatement =>
     allow(sid, "states:StartExecution", stateMachineArn, { "ForAnyValue:StringEquals": { "states:StateMachineQualifier": LIVE_ALIAS } });
 
-/** The schedule's role: start executions of this state machine through `live`, and nothing else. */
-export function startExecutionPolicy(stateMachineArn: string): PolicyDocument {
-    return policyDocument(startThroughLive("StartTradingExecution", stateMachineArn));
+/**
+ * The schedule's role: start executions of this state machine through `live`, and send a start it
+ * could not make to its dead-letter queue, which Scheduler does as the schedule's role (Scheduler
+ * user guide, "Configuring a schedule's dead-letter queue"); nothing else.
+ */
+export function scheduleRolePolicy(stateMachineArn: string, deadLetterQueueArn: string): PolicyDocument {
+    return policyDocument(startThroughLive("StartTradingExecution", stateMachineArn), allow("SendFailedStarts", "sqs:SendMessage", deadLetterQueueArn));
 }
 
 /**

@@ -1,8 +1,16 @@
 /**
- * EventBridge schedule expressions, validated as EventBridge documents them, so a bad
- * expression fails before `pulumi up` creates anything rather than in the middle of it.
- * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
+ * Schedule expressions, validated and read in time as EventBridge Scheduler runs them, so a bad
+ * expression fails before `pulumi up` creates anything rather than in the middle of it. The
+ * forms are Scheduler's ("Schedule types in EventBridge Scheduler",
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html), the same as
+ * EventBridge rules' ("Creating a rule that runs on a schedule",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html) but for
+ * what Scheduler adds: a time zone the cron is read in, with its daylight-saving rules (a local
+ * time the clocks skip in spring does not run; one they repeat in autumn runs once), and one-time
+ * `at()` schedules, which this project refuses as it needs a schedule that runs more than once.
+ * Rules read every cron in UTC; a rate runs at its interval whatever the zone.
  */
+import { changesBetween, instantsOf, keepsOneOffset, offsetAt, UTC } from "./time-zones";
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
@@ -220,6 +228,8 @@ const CYCLE_YEARS = 400;
 
 /** The days of one year a cron fires on, as days since 1 January: how many, the first and last, and the most days between two of them. */
 interface YearDays {
+    /** The days, as days since 1 January, in order. */
+    days: number[];
     count: number;
     first: number;
     last: number;
@@ -264,6 +274,7 @@ function cronCalendar(fields: string[]): CronCalendar {
                 }
             }
             days = {
+                days: matching,
                 count: matching.length,
                 first: matching[0],
                 last: matching[matching.length - 1],
@@ -292,11 +303,19 @@ export interface ScheduleCadence {
 const RATE_UNIT_SECONDS = { minute: 60, hour: 3600, day: SECONDS_PER_DAY };
 
 /**
- * The cadence of a schedule EventBridge accepts (`scheduleExpressionProblem` is undefined): a
- * rate's own interval, or a cron's by its actual fire times (in UTC, as EventBridge runs them).
- * A cron that names its years is read over those years only; past its last year it never runs.
+ * Over which years a cron is read in a zone that changes its clocks: each zone's rules are yearly,
+ * and weekdays fall on the same dates every 28 years (from 1901 to 2099), so 28 years hold every
+ * way a zone's changes meet a weekly schedule. A cron that names its years is read over those.
  */
-export function scheduleCadence(expression: string): ScheduleCadence {
+export const ZONED_YEARS = { first: 2026, count: 28 } as const;
+
+/**
+ * The cadence of a schedule Scheduler accepts (`scheduleExpressionProblem` is undefined), in a time
+ * zone (UTC unless given): a rate's own interval, whatever the zone; a cron's by its actual fire
+ * times, read in the zone. A cron that names its years is read over those years only; past its
+ * last year it never runs.
+ */
+export function scheduleCadence(expression: string, zone: string = UTC): ScheduleCadence {
     const problem = scheduleExpressionProblem(expression);
     if (problem !== undefined) {
         throw new Error(`not a valid schedule expression (${expression}): ${problem}`);
@@ -306,7 +325,18 @@ export function scheduleCadence(expression: string): ScheduleCadence {
         const seconds = Number(rate[1]) * RATE_UNIT_SECONDS[rate[2].replace(/s$/, "") as keyof typeof RATE_UNIT_SECONDS];
         return { longestGapSeconds: seconds, runsPerMonth: Math.floor((MONTH_HOURS * 3600) / seconds) };
     }
-    const { years, daysOfYear, timesOfDay, repeats } = cronCalendar(cronFields(expression)!);
+    const calendar = cronCalendar(cronFields(expression)!);
+    const years = zonedYears(calendar);
+    // In a zone that keeps one offset, local time is UTC shifted: the gaps are the calendar's own.
+    return keepsOneOffset(zone, years[0], years[years.length - 1]) ? calendarCadence(calendar) : zonedCadence(calendar, zone, years);
+}
+
+/** The years a cron is read over in a zone that changes its clocks (see ZONED_YEARS). */
+const zonedYears = (calendar: CronCalendar): number[] =>
+    calendar.repeats ? Array.from({ length: ZONED_YEARS.count }, (_, i) => ZONED_YEARS.first + i) : calendar.years;
+
+/** The cadence of a cron calendar in local time that no offset change moves, over its whole cycle. */
+function calendarCadence({ years, daysOfYear, timesOfDay, repeats }: CronCalendar): ScheduleCadence {
     const firstTime = timesOfDay[0];
     const lastTime = timesOfDay[timesOfDay.length - 1];
     let longest = 0;
@@ -345,4 +375,115 @@ export function scheduleCadence(expression: string): ScheduleCadence {
         longestGapSeconds: runs > 1 || (repeats && runs === 1) ? longest : Infinity,
         runsPerMonth: Math.round((runs / spanDays) * (MONTH_HOURS / 24)),
     };
+}
+
+/** The instants a firing day's runs start at in the zone: each local time once, a skipped one not at all. */
+function dayRuns(zone: string, dayWall: number, timesOfDay: readonly number[]): number[] {
+    if (!changesBetween(zone, dayWall - MS_PER_DAY, dayWall + 2 * MS_PER_DAY)) {
+        const offset = offsetAt(zone, dayWall);
+        return timesOfDay.map((time) => dayWall + time * 1000 - offset);
+    }
+    // A local time the clocks repeat runs once, at its first instant; one they skip does not run.
+    return timesOfDay.flatMap((time) => instantsOf(zone, dayWall + time * 1000).slice(0, 1));
+}
+
+/**
+ * The cadence of a cron calendar in a zone that changes its clocks, read run by run around each
+ * change and day by day elsewhere, over `years`; with year `*`, on into the first run after them.
+ */
+function zonedCadence(calendar: CronCalendar, zone: string, years: readonly number[]): ScheduleCadence {
+    const { daysOfYear, timesOfDay, repeats } = calendar;
+    // Within a day no change touches, the runs keep their local spacing.
+    const spacing = Math.max(0, ...timesOfDay.slice(1).map((time, i) => time - timesOfDay[i])) * 1000;
+    const [firstTime, lastTime] = [timesOfDay[0] * 1000, timesOfDay[timesOfDay.length - 1] * 1000];
+    let longest = 0;
+    let previous: number | undefined;
+    let runs = 0;
+    for (const year of years) {
+        for (const day of daysOfYear(year).days) {
+            const dayWall = Date.UTC(year, 0, 1) + day * MS_PER_DAY;
+            let first: number;
+            let last: number;
+            if (changesBetween(zone, dayWall - MS_PER_DAY, dayWall + 2 * MS_PER_DAY)) {
+                const instants = dayRuns(zone, dayWall, timesOfDay);
+                if (instants.length === 0) {
+                    continue;
+                }
+                instants.slice(1).forEach((instant, i) => (longest = Math.max(longest, instant - instants[i])));
+                [first, last] = [instants[0], instants[instants.length - 1]];
+                runs += instants.length;
+            } else {
+                const offset = offsetAt(zone, dayWall);
+                [first, last] = [dayWall + firstTime - offset, dayWall + lastTime - offset];
+                longest = Math.max(longest, spacing);
+                runs += timesOfDay.length;
+            }
+            longest = Math.max(longest, first - (previous ?? first));
+            previous = last;
+        }
+    }
+    if (repeats && previous !== undefined) {
+        // The first run after the years read: the cycle goes on.
+        for (let year = years[years.length - 1] + 1; ; year++) {
+            const first = daysOfYear(year)
+                .days.map((day) => dayRuns(zone, Date.UTC(year, 0, 1) + day * MS_PER_DAY, timesOfDay))
+                .find((r) => r.length > 0);
+            if (first !== undefined) {
+                longest = Math.max(longest, first[0] - previous);
+                break;
+            }
+        }
+    }
+    const spanDays = (Date.UTC(years[years.length - 1] + 1, 0, 1) - Date.UTC(years[0], 0, 1)) / MS_PER_DAY;
+    return {
+        longestGapSeconds: runs > 1 || (repeats && runs === 1) ? longest / 1000 : Infinity,
+        runsPerMonth: Math.round((runs / spanDays) * (MONTH_HOURS / 24)),
+    };
+}
+
+/**
+ * The next `count` runs of a cron at or after `from`, in the zone, as instants: what Scheduler
+ * would start, a skipped local time left out and a repeated one run once. Undefined for a rate,
+ * whose runs follow the schedule's own start, which no expression says.
+ */
+export function nextRuns(expression: string, zone: string, from: number, count: number): number[] | undefined {
+    const fields = cronFields(expression);
+    if (fields === undefined || scheduleExpressionProblem(expression) !== undefined) {
+        return undefined;
+    }
+    const calendar = cronCalendar(fields);
+    const found: number[] = [];
+    const start = new Date(from + offsetAt(zone, from));
+    const lastYear = calendar.repeats ? start.getUTCFullYear() + CYCLE_YEARS : calendar.years[calendar.years.length - 1];
+    for (let year = start.getUTCFullYear() - 1; year <= lastYear && found.length < count; year++) {
+        if (!calendar.repeats && !calendar.years.includes(year)) {
+            continue;
+        }
+        for (const day of calendar.daysOfYear(year).days) {
+            found.push(...dayRuns(zone, Date.UTC(year, 0, 1) + day * MS_PER_DAY, calendar.timesOfDay).filter((instant) => instant >= from));
+            if (found.length >= count) {
+                break;
+            }
+        }
+    }
+    return found.slice(0, count);
+}
+
+/** What Scheduler puts in a request in place of these, when it makes it (Scheduler user guide, "Adding context attributes"). */
+const SCHEDULER_EXECUTION_ID = "<aws.scheduler.execution-id>";
+const SCHEDULER_SCHEDULED_TIME = "<aws.scheduler.scheduled-time>";
+
+/** The universal target that calls Step Functions' StartExecution with a request of its own (Scheduler user guide, "Using universal targets"). */
+export const scheduledStartTarget = (partition: string): string => `arn:${partition}:scheduler:::aws-sdk:sfn:startExecution`;
+
+/**
+ * The StartExecution request the schedule makes, through `live`: the execution named after
+ * Scheduler's id for the invocation, which its retries share, so that a retry of a start that did
+ * reach Step Functions is refused as ExecutionAlreadyExists (or, while that execution runs with
+ * the same input, answered with it) instead of starting a second trade. The scheduled time goes in
+ * the input: it cannot be the name, as a name refuses the colons the time holds (Step Functions
+ * API reference, "StartExecution").
+ */
+export function scheduledStartRequest(aliasArn: string): { StateMachineArn: string; Name: string; Input: string } {
+    return { StateMachineArn: aliasArn, Name: `schedule-${SCHEDULER_EXECUTION_ID}`, Input: JSON.stringify({ scheduledTime: SCHEDULER_SCHEDULED_TIME }) };
 }

@@ -52,10 +52,11 @@ describe("cost model", () => {
         assert.deepEqual(dev.transitions, transitions);
     });
 
-    it("adds the fixed monthly parts: 7 alarms, one dashboard, the 4 trade metrics, the kept images", () => {
+    it("adds the fixed monthly parts: each alarm, one dashboard, the 4 trade metrics, the kept images", () => {
         const dev = estimate({});
-        // 7 × $0.10 + $3 + 4 × $0.30 + (55 MB + 9 × 0.4 MB) / 1024 × $0.10
-        close(dev.fixedMonthlyUsd, 0.7 + 3 + 4 * 0.3 + ((55 + 9 * 0.4) / 1024) * 0.1, "fixed");
+        // alarms × $0.10 + $3 + 4 × $0.30 + (55 MB + 9 × 0.4 MB) / 1024 × $0.10
+        const alarms = alarmSpecs(parseConfig({})).length;
+        close(dev.fixedMonthlyUsd, alarms * 0.1 + 3 + 4 * 0.3 + ((55 + 9 * 0.4) / 1024) * 0.1, "fixed");
         const withSchedule = estimate({ scheduleEnabled: "true" });
         close(withSchedule.fixedMonthlyUsd - dev.fixedMonthlyUsd, 0.1, "the no-recent-success alarm");
     });
@@ -145,11 +146,11 @@ describe("cost model", () => {
         }
     });
 
-    it("prices the stack files: prod at its hourly schedule has 8 alarms, X-Ray and Container Insights; dev with its schedule off, none", () => {
+    it("prices the stack files: prod at its hourly schedule has each of its alarms, X-Ray and Container Insights; dev with its schedule off, none", () => {
         const prod = stackCost("prod", {});
         assert.equal(prod.executionsPerMonth, 730);
         assert.equal(prod.executionsBasis, "the schedule rate(1 hour) runs 730 times in a 730-hour month");
-        assert.equal(prod.lines.find((l) => l.item === "alarms")?.quantity, 8);
+        assert.equal(prod.lines.find((l) => l.item === "alarms")?.quantity, alarmSpecs(loadStackConfig("prod")).length);
         assert.ok(prod.lines.some((l) => l.service === "X-Ray"));
         assert.equal(prod.lines.find((l) => l.item.startsWith("Container Insights metrics"))?.quantity, 16);
         const dev = stackCost("dev", {});

@@ -20,7 +20,8 @@ import {
     PutRolePolicyCommand,
     SimulateCustomPolicyCommand,
 } from "@aws-sdk/client-iam";
-import { DescribeStateMachineAliasCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, DescribeStateMachineAliasCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { assertE2eStack, e2e, type E2eDeps, type Engine, type EngineStack, type Prerequisites, type Step } from "../scripts/e2e/driver";
@@ -30,11 +31,15 @@ import { automationEngine } from "../scripts/e2e/automation";
 import {
     aliasRoutes,
     alarmState,
-    allowBatchWrites,
     contextKeyType,
     createRoleHolding,
     deniedActions,
-    denyBatchWrites,
+    denyOnRole,
+    executionStart,
+    liftDeny,
+    ROLE_DENIES,
+    sqsManagedEncryption,
+    takeDeadLetters,
     executionsSince,
     imageTagged,
     imageWithDigest,
@@ -579,7 +584,8 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
     let ecs: AwsClientStub<ECSClient>;
     let iam: AwsClientStub<IAMClient>;
     let sts: AwsClientStub<STSClient>;
-    const mocks = () => [sfn, cloudwatch, dynamodb, ecr, ecs, iam, sts];
+    let sqs: AwsClientStub<SQSClient>;
+    const mocks = () => [sfn, cloudwatch, dynamodb, ecr, ecs, iam, sts, sqs];
     before(() => {
         sfn = mockClient(SFNClient);
         cloudwatch = mockClient(CloudWatchClient);
@@ -588,6 +594,7 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
         ecs = mockClient(ECSClient);
         iam = mockClient(IAMClient);
         sts = mockClient(STSClient);
+        sqs = mockClient(SQSClient);
     });
     beforeEach(() => mocks().forEach((client) => client.reset()));
     after(() => mocks().forEach((client) => client.restore()));
@@ -664,16 +671,64 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
         assert.equal(await taskDefinitionStatus(new ECSClient({}), task), "ACTIVE");
     });
 
-    it("fails the batch with a deny on the task role only, and lifts it, a missing one included", async () => {
+    it("fails the batch or the schedule's starts with a deny on that role only, and lifts it, a missing one included", async () => {
         iam.on(PutRolePolicyCommand).resolves({});
         iam.on(DeleteRolePolicyCommand).rejectsOnce(serviceError("NoSuchEntityException", "not found")).resolves({});
-        await denyBatchWrites(new IAMClient({}), "batch-task-role-1a2b3c4");
-        const put = iam.commandCalls(PutRolePolicyCommand)[0].args[0].input;
-        assert.equal(put.RoleName, "batch-task-role-1a2b3c4");
-        assert.deepEqual(JSON.parse(put.PolicyDocument!).Statement[0].Effect, "Deny");
-        await allowBatchWrites(new IAMClient({}), "batch-task-role-1a2b3c4");
-        await allowBatchWrites(new IAMClient({}), "batch-task-role-1a2b3c4");
+        await denyOnRole(new IAMClient({}), "batch-task-role-1a2b3c4", ROLE_DENIES.batchWrites);
+        await denyOnRole(new IAMClient({}), "trading-workflow-schedule-role-1a2b3c4", ROLE_DENIES.scheduledStarts);
+        const [batch, schedule] = iam.commandCalls(PutRolePolicyCommand).map((call) => call.args[0].input);
+        assert.deepEqual([batch.RoleName, batch.PolicyName], ["batch-task-role-1a2b3c4", "e2e-deny-table-writes"]);
+        assert.deepEqual(JSON.parse(batch.PolicyDocument!).Statement, [
+            { Sid: "E2eDeny", Effect: "Deny", Action: ["dynamodb:UpdateItem", "dynamodb:PutItem"], Resource: "*" },
+        ]);
+        assert.deepEqual(JSON.parse(schedule.PolicyDocument!).Statement[0].Action, ["states:StartExecution"]);
+        await liftDeny(new IAMClient({}), "batch-task-role-1a2b3c4", ROLE_DENIES.batchWrites);
+        await liftDeny(new IAMClient({}), "batch-task-role-1a2b3c4", ROLE_DENIES.batchWrites);
         assert.equal(iam.commandCalls(DeleteRolePolicyCommand).length, 2);
+        iam.on(DeleteRolePolicyCommand).rejects(serviceError("AccessDenied", "not allowed"));
+        await assert.rejects(
+            liftDeny(new IAMClient({}), "r", ROLE_DENIES.scheduledStarts),
+            { name: "AccessDenied" },
+            "a refusal other than a missing policy is no lift",
+        );
+    });
+
+    it("reads an execution's name and input, and takes the dead-letter events off a queue, reading its encryption", async () => {
+        sfn.on(DescribeExecutionCommand).resolves({
+            executionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:schedule-d32c5kddcf5bb8c3",
+            name: "schedule-d32c5kddcf5bb8c3",
+            input: '{"scheduledTime":"2027-03-14T14:01:00Z"}',
+            stateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm",
+            status: "RUNNING",
+            startDate: new Date(),
+        });
+        assert.deepEqual(await executionStart(new SFNClient({}), "arn"), {
+            name: "schedule-d32c5kddcf5bb8c3",
+            input: '{"scheduledTime":"2027-03-14T14:01:00Z"}',
+        });
+        sqs.on(ReceiveMessageCommand).resolves({
+            Messages: [
+                {
+                    MessageId: "m1",
+                    ReceiptHandle: "r1",
+                    Body: '{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:sm:live"}',
+                    MessageAttributes: { ERROR_CODE: { DataType: "String", StringValue: "AccessDeniedException" } },
+                },
+            ],
+        });
+        sqs.on(DeleteMessageCommand).resolves({});
+        sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { SqsManagedSseEnabled: "true" } });
+        assert.deepEqual(await takeDeadLetters(new SQSClient({}), "https://sqs.us-east-1.amazonaws.com/123456789012/q"), [
+            { body: '{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:sm:live"}', attributes: { ERROR_CODE: "AccessDeniedException" } },
+        ]);
+        assert.deepEqual(sqs.commandCalls(DeleteMessageCommand)[0].args[0].input, {
+            QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+            ReceiptHandle: "r1",
+        });
+        assert.equal(sqs.commandCalls(ReceiveMessageCommand)[0].args[0].input.WaitTimeSeconds, 20);
+        assert.equal(await sqsManagedEncryption(new SQSClient({}), "q"), true);
+        sqs.on(GetQueueAttributesCommand).resolves({ Attributes: {} });
+        assert.equal(await sqsManagedEncryption(new SQSClient({}), "q"), false);
     });
 
     it("asks IAM's simulator which actions a policy denies, with the context keys given", async () => {

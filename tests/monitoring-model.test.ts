@@ -23,6 +23,7 @@ const RESOURCES: MonitoredResources = {
     stateMachineArn: STATE_MACHINE,
     functionNames: { "stock-checker": "checker-fn", "stock-buyer": "buyer-fn", "stock-seller": "seller-fn" },
     tableName: "trades",
+    deadLetterQueueName: "failed-starts",
 };
 
 const onOccurrence = (id: string, namespace: string, metricName: string, dimensions: Record<string, string>) => ({
@@ -37,7 +38,7 @@ const resolved = (config: Parameters<typeof alarmSpecs>[0]) =>
     });
 
 describe("monitoring model", () => {
-    it("alarms on each failure metric of the state machine and each function's errors, in a fixed order", () => {
+    it("alarms on each failure metric of the state machine, each function's errors and each failed scheduled start, in a fixed order", () => {
         assert.deepEqual(
             resolved(parseConfig({})).map(
                 ({
@@ -74,6 +75,7 @@ describe("monitoring model", () => {
                 onOccurrence("stock-checker-errors", "AWS/Lambda", "Errors", { FunctionName: "checker-fn" }),
                 onOccurrence("stock-buyer-errors", "AWS/Lambda", "Errors", { FunctionName: "buyer-fn" }),
                 onOccurrence("stock-seller-errors", "AWS/Lambda", "Errors", { FunctionName: "seller-fn" }),
+                onOccurrence("scheduled-start-failed", "AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: "failed-starts" }),
             ],
         );
     });
@@ -93,10 +95,10 @@ describe("monitoring model", () => {
 
     it("with the schedule on, alarms when no execution succeeded in each of staleAfterHours hours, missing data breaching", () => {
         const alarms = resolved(parseConfig({ scheduleEnabled: "true", staleAfterHours: "5" }));
-        assert.equal(alarms.length, 8);
+        assert.equal(alarms.length, resolved(parseConfig({})).length + 1);
         // Warmed up for the hourly schedule's first run and its success: the hour's gap plus one.
-        assert.deepEqual(alarms[7], { id: "no-recent-success", ...staleAlarm(5, STATE_MACHINE), warmUpMinutes: 120, rollsBack: false });
-        assert.match(alarmSpecs(parseConfig({ scheduleEnabled: "true", staleAfterHours: "5" }))[7].description, /5 hour\(s\)/);
+        assert.deepEqual(alarms.at(-1), { id: "no-recent-success", ...staleAlarm(5, STATE_MACHINE), warmUpMinutes: 120, rollsBack: false });
+        assert.match(alarmSpecs(parseConfig({ scheduleEnabled: "true", staleAfterHours: "5" })).at(-1)!.description, /5 hour\(s\)/);
     });
 
     it("draws the dashboard two widgets a row on a 24-column grid, the alarms last across the row", () => {
@@ -188,9 +190,10 @@ describe("monitoring model", () => {
         logGroupArns: [logGroup("sm"), logGroup("batch"), logGroup("checker")],
         batch: BATCH,
         liveStackName: "stock-trader-prod-live",
+        deadLetterQueueArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:failed-starts`,
     };
 
-    it("grants operators this state machine's executions, its log groups and rerunning its batch task, nothing else", () => {
+    it("grants operators this state machine's executions, its log groups, the schedule's failed starts and rerunning its batch task, nothing else", () => {
         const groups = OPERATED.logGroupArns;
         assert.deepEqual(operatorPolicy(OPERATED), {
             Version: "2012-10-17",
@@ -235,6 +238,12 @@ describe("monitoring model", () => {
                     Effect: "Allow",
                     Action: ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"],
                     Resource: [...groups, ...groups.map((g) => `${g}:*`)],
+                },
+                {
+                    Sid: "ReadFailedStarts",
+                    Effect: "Allow",
+                    Action: ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+                    Resource: OPERATED.deadLetterQueueArn,
                 },
                 {
                     Sid: "RerunBatchTask",

@@ -23,6 +23,7 @@ const ALWAYS = {
     "monitoring-stock-checker-errors": expectedAlarm("AWS/Lambda", "Errors", { FunctionName: FUNCTIONS["stock-checker"] }),
     "monitoring-stock-buyer-errors": expectedAlarm("AWS/Lambda", "Errors", { FunctionName: FUNCTIONS["stock-buyer"] }),
     "monitoring-stock-seller-errors": expectedAlarm("AWS/Lambda", "Errors", { FunctionName: FUNCTIONS["stock-seller"] }),
+    "monitoring-scheduled-start-failed": expectedAlarm("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: "monitoring-failed-starts" }),
 };
 
 const withoutDescription = ({ alarmDescription, ...inputs }: Record<string, any>) => {
@@ -53,7 +54,7 @@ for (const stack of ["dev", "prod"]) {
                     alarmActions: [TOPIC],
                     okActions: [TOPIC],
                 });
-                assert.equal(ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").length, 8);
+                assert.equal(ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").length, Object.keys(ALWAYS).length + 1);
             });
         } else {
             it("has no stale-success alarm while the schedule is off (it would fire for ever)", () => {
@@ -152,6 +153,10 @@ for (const stack of ["dev", "prod"]) {
                 ["states:DescribeStateMachineForExecution", execution("trading-workflow-state-machine")],
                 ["cloudwatch:GetDashboard", `arn:aws:cloudwatch::${ACCOUNT}:dashboard/stock-trader-${stack}`],
                 ["cloudwatch:GetMetricData", "*"],
+                // Reading and clearing the schedule's failed starts.
+                ["sqs:ReceiveMessage", mockArn("sqs", "monitoring-failed-starts")],
+                ["sqs:DeleteMessage", mockArn("sqs", "monitoring-failed-starts")],
+                ["sqs:GetQueueAttributes", mockArn("sqs", "monitoring-failed-starts")],
             ];
             for (const [action, resource] of calls) {
                 assert.ok(await allows(policy, action, resource), `${action} on ${resource} must be allowed`);
@@ -168,6 +173,8 @@ for (const stack of ["dev", "prod"]) {
                 ["cloudwatch:GetDashboard", `arn:aws:cloudwatch::${ACCOUNT}:dashboard/someone-elses`],
                 ["cloudwatch:PutDashboard", `arn:aws:cloudwatch::${ACCOUNT}:dashboard/stock-trader-${stack}`],
                 ["states:DescribeStateMachine", mockArn("states", "stateMachine:someone-elses")],
+                ["sqs:ReceiveMessage", mockArn("sqs", "someone-elses")],
+                ["sqs:SendMessage", mockArn("sqs", "monitoring-failed-starts")],
             ];
             for (const [action, resource] of elsewhere) {
                 assert.ok(!(await allows(policy, action, resource)), `${action} on ${resource} must not be allowed`);
@@ -175,7 +182,7 @@ for (const stack of ["dev", "prod"]) {
             const actions = policy.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
             assert.ok(
                 actions.every((a: string) =>
-                    /^(states:(StartExecution|StopExecution|RedriveExecution|Describe\w+|Get\w+|List\w+)|cloudwatch:(GetDashboard|DescribeAlarms|GetMetricData)|logs:(DescribeLogStreams|FilterLogEvents|GetLogEvents)|ecs:(RunTask|DescribeTasks|TagResource)|iam:PassRole|cloudformation:(DescribeStacks|DescribeStackEvents|UpdateStack))$/.test(
+                    /^(states:(StartExecution|StopExecution|RedriveExecution|Describe\w+|Get\w+|List\w+)|cloudwatch:(GetDashboard|DescribeAlarms|GetMetricData)|logs:(DescribeLogStreams|FilterLogEvents|GetLogEvents)|sqs:(ReceiveMessage|DeleteMessage|GetQueueAttributes)|ecs:(RunTask|DescribeTasks|TagResource)|iam:PassRole|cloudformation:(DescribeStacks|DescribeStackEvents|UpdateStack))$/.test(
                         a,
                     ),
                 ),

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parseArn } from "../model/arn";
-import { allow, batchExecutionPolicy, batchTaskPolicy, functionPolicy, logStreamsArn, serviceTrustPolicy, startExecutionPolicy } from "../model/policies";
+import { allow, batchExecutionPolicy, batchTaskPolicy, functionPolicy, logStreamsArn, serviceTrustPolicy, scheduleRolePolicy } from "../model/policies";
 import { expectedTrust } from "./support/expected-iam";
 import { TRACING } from "./support/mock-arns";
 
@@ -43,9 +43,10 @@ describe("IAM documents of the model", () => {
         });
     });
 
-    it("lets the schedule start this state machine only, and only through live", () => {
+    it("lets the schedule start this state machine only, and only through live, and send a start it could not make to its own queue", () => {
         const machine = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:trading`;
-        assert.deepEqual(startExecutionPolicy(machine), {
+        const queue = `arn:aws:sqs:us-east-1:${ACCOUNT}:failed-starts`;
+        assert.deepEqual(scheduleRolePolicy(machine, queue), {
             Version: "2012-10-17",
             Statement: [
                 {
@@ -55,6 +56,7 @@ describe("IAM documents of the model", () => {
                     Resource: machine,
                     Condition: { "ForAnyValue:StringEquals": { "states:StateMachineQualifier": "live" } },
                 },
+                { Sid: "SendFailedStarts", Effect: "Allow", Action: "sqs:SendMessage", Resource: queue },
             ],
         });
     });

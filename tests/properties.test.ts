@@ -303,12 +303,19 @@ describe("properties over the config space", () => {
                         .sort(),
                     functions.map((f) => f.state.name).sort(),
                 );
-                assert.equal(alarms.length, 4 + functions.length + (watched ? 1 : 0));
+                assert.deepEqual(
+                    alarms.map((a) => a.metricName),
+                    alarmSpecs(config).map((spec) => spec.metricName),
+                );
                 for (const fn of ofType(run, "aws:lambda/function:Function")) {
                     assert.equal(fn.inputs.tracingConfig?.mode === "Active", config.tracingEnabled, fn.name);
                 }
                 assert.equal(ofType(run, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").length, config.batchCapacity === "FARGATE_SPOT" ? 1 : 0);
-                assert.equal(ofType(run, "aws:cloudwatch/eventRule:EventRule")[0]?.inputs.state, config.scheduleEnabled ? "ENABLED" : "DISABLED");
+                const [schedule] = ofType(run, "aws:scheduler/schedule:Schedule");
+                assert.deepEqual(
+                    [schedule.inputs.state, schedule.inputs.scheduleExpression, schedule.inputs.scheduleExpressionTimezone],
+                    [config.scheduleEnabled ? "ENABLED" : "DISABLED", config.scheduleExpression, config.scheduleTimezone],
+                );
             }),
             settings(4),
         );

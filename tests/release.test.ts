@@ -181,10 +181,11 @@ describe("the live alias under Pulumi mocks", () => {
 
     it("starts every execution through live: each schedule target is the alias, and IAM lets each starter start through live only", async () => {
         for (const run of [dev, prod]) {
-            const targets = ofType(run, "aws:cloudwatch/eventTarget:EventTarget");
-            assert.ok(targets.length > 0);
-            for (const target of targets) {
-                assert.equal(target.inputs.arn, `${STATE_MACHINE}:live`, target.name);
+            assert.deepEqual(ofType(run, "aws:cloudwatch/eventTarget:EventTarget"), [], "the retired rule has no target");
+            const schedules = ofType(run, "aws:scheduler/schedule:Schedule");
+            assert.ok(schedules.length > 0);
+            for (const schedule of schedules) {
+                assert.equal(JSON.parse(schedule.inputs.target.input).StateMachineArn, `${STATE_MACHINE}:live`, schedule.name);
             }
             const policies = [...ofType(run, "aws:iam/rolePolicy:RolePolicy"), ...ofType(run, "aws:iam/policy:Policy")];
             const starters = policies.filter((policy) =>
@@ -211,13 +212,24 @@ describe("the live alias under Pulumi mocks", () => {
         }
     });
 
-    it("keeps the schedule's resources, which were the workflow's children before the alias", () => {
-        for (const name of ["trading-workflow-schedule", "trading-workflow-schedule-target"]) {
-            const type = name.endsWith("target") ? "aws:cloudwatch/eventTarget:EventTarget" : "aws:cloudwatch/eventRule:EventRule";
+    it("keeps the schedule's role, its policy and the retired rule, which were the workflow's children before the alias", () => {
+        for (const [type, name] of [
+            ["aws:cloudwatch/eventRule:EventRule", "trading-workflow-schedule"],
+            ["aws:iam/role:Role", "trading-workflow-schedule-role"],
+            ["aws:iam/rolePolicy:RolePolicy", "trading-workflow-schedule-policy"],
+        ]) {
             assert.ok(
                 named(dev, type, name).options.aliases.includes(`urn:pulumi:dev::stock-trader::stock-trader:workflow:TradingWorkflow$${type}::${name}`),
                 name,
             );
+        }
+    });
+
+    it("disables the retired rule before the schedule exists, so the two never start executions side by side", () => {
+        for (const run of [dev, prod]) {
+            const rule = named(run, "aws:cloudwatch/eventRule:EventRule", "trading-workflow-schedule");
+            assert.equal(rule.inputs.state, "DISABLED");
+            assert.ok(named(run, "aws:scheduler/schedule:Schedule", "trading-workflow-scheduler").options.dependencies.includes(rule.options.urn));
         }
     });
 });

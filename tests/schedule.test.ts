@@ -140,9 +140,13 @@ describe("the no-recent-success alarm against the schedule", () => {
         const run = await runProgram({ scheduleEnabled: "true", scheduleExpression: "rate(7 days)" });
         assert.equal(run.error, undefined, String(run.error));
         const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name);
-        assert.equal(alarms.length, 7);
+        const weekly = parseConfig({ scheduleEnabled: "true", scheduleExpression: "rate(7 days)" });
+        assert.deepEqual(
+            alarms,
+            alarmSpecs(weekly).map((spec) => `monitoring-${spec.id}`),
+        );
         assert.ok(!alarms.includes("monitoring-no-recent-success"));
-        assert.equal(named(run, "aws:cloudwatch/eventRule:EventRule", "trading-workflow-schedule").inputs.scheduleExpression, "rate(7 days)");
+        assert.equal(named(run, "aws:scheduler/schedule:Schedule", "trading-workflow-scheduler").inputs.scheduleExpression, "rate(7 days)");
     });
 });
 

@@ -116,6 +116,7 @@ describe("the docs' tables of the model", () => {
             stateMachineArn: "arn",
             functionNames: { "stock-checker": "c", "stock-buyer": "b", "stock-seller": "s" },
             tableName: "t",
+            deadLetterQueueName: "q",
         };
         for (const config of [parseConfig({}), parseConfig({ scheduleEnabled: "true", scheduleExpression: "rate(2 hours)" })]) {
             const alarms = alarmSpecs(config);

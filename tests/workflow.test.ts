@@ -1,9 +1,13 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT_ROOT } from "../model/project";
 import aslValidator from "asl-validator";
 import { IAM_PROPAGATION_SECONDS } from "../model/platform-rules";
 import type { StateMachineDefinition } from "../model/workflow";
 import { deployedWorkflow, EVERY_WORKFLOW_KEY, snapshot } from "./support/snapshots";
 import { expectedTrust } from "./support/expected-iam";
+import { isAllowed } from "./support/grants";
 import { ACCOUNT, mockArn, named, ofType, runProgram, runStack, type ProgramRun } from "./support/program";
 import { readStackFile } from "../scripts/cli/stack-files";
 
@@ -101,17 +105,37 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
         assert.ok(JSON.parse(policy.inputs.policy).Statement.some((s: { Sid: string }) => s.Sid === "DeliverExecutionLogs"));
     });
 
-    it("schedules executions, disabled, through the live alias, with a role that may only start this state machine through live", () => {
-        const rule = named(run, "aws:cloudwatch/eventRule:EventRule", "trading-workflow-schedule");
-        assert.equal(rule.inputs.scheduleExpression, "rate(1 hour)");
-        assert.equal(rule.inputs.state, "DISABLED");
-        const target = named(run, "aws:cloudwatch/eventTarget:EventTarget", "trading-workflow-schedule-target");
+    it("schedules executions on EventBridge Scheduler, off, through live in UTC, retried and dead-lettered, as a role that may only start through live and send to that queue", () => {
+        const schedule = named(run, "aws:scheduler/schedule:Schedule", "trading-workflow-scheduler");
         const stateMachineArn = mockArn("states", "stateMachine:trading-workflow-state-machine");
+        const queueArn = mockArn("sqs", "monitoring-failed-starts");
+        const { target, ...settings } = schedule.inputs;
         assert.deepEqual(
-            { rule: target.inputs.rule, arn: target.inputs.arn, roleArn: target.inputs.roleArn },
-            { rule: "trading-workflow-schedule", arn: `${stateMachineArn}:live`, roleArn: `arn:aws:iam::${ACCOUNT}:role/trading-workflow-schedule-role` },
+            [settings.scheduleExpression, settings.scheduleExpressionTimezone, settings.state, settings.flexibleTimeWindow],
+            ["rate(1 hour)", "UTC", "DISABLED", { mode: "OFF" }],
         );
-        assert.deepEqual(JSON.parse(named(run, "aws:iam/role:Role", "trading-workflow-schedule-role").inputs.assumeRolePolicy), trust("events.amazonaws.com"));
+        assert.deepEqual(
+            { ...target, input: JSON.parse(target.input) },
+            {
+                arn: "arn:aws:scheduler:::aws-sdk:sfn:startExecution",
+                roleArn: `arn:aws:iam::${ACCOUNT}:role/trading-workflow-schedule-role`,
+                input: {
+                    StateMachineArn: `${stateMachineArn}:live`,
+                    Name: "schedule-<aws.scheduler.execution-id>",
+                    Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}',
+                },
+                retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 900 },
+                deadLetterConfig: { arn: queueArn },
+            },
+        );
+        assert.deepEqual(named(run, "aws:sqs/queue:Queue", "monitoring-failed-starts").inputs, {
+            sqsManagedSseEnabled: true,
+            messageRetentionSeconds: 1209600,
+        });
+        assert.deepEqual(
+            JSON.parse(named(run, "aws:iam/role:Role", "trading-workflow-schedule-role").inputs.assumeRolePolicy),
+            trust("scheduler.amazonaws.com"),
+        );
         const policy = named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-schedule-policy");
         assert.equal(policy.inputs.role, "trading-workflow-schedule-role-id");
         assert.deepEqual(JSON.parse(policy.inputs.policy), {
@@ -124,8 +148,20 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
                     Resource: stateMachineArn,
                     Condition: { "ForAnyValue:StringEquals": { "states:StateMachineQualifier": "live" } },
                 },
+                { Sid: "SendFailedStarts", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn },
             ],
         });
+    });
+
+    it("lets the schedule's role, as IAM evaluates it, start through live and send to its own queue only", async () => {
+        const statements = JSON.parse(named(run, "aws:iam/rolePolicy:RolePolicy", "trading-workflow-schedule-policy").inputs.policy).Statement;
+        const stateMachineArn = mockArn("states", "stateMachine:trading-workflow-state-machine");
+        const allowed = (action: string, resource: string, context: Record<string, string> = {}) => isAllowed(statements, { action, resource, context });
+        assert.equal(await allowed("states:StartExecution", stateMachineArn, { "states:StateMachineQualifier": "live" }), true);
+        assert.equal(await allowed("states:StartExecution", stateMachineArn), false);
+        assert.equal(await allowed("sqs:SendMessage", mockArn("sqs", "monitoring-failed-starts")), true);
+        assert.equal(await allowed("sqs:SendMessage", mockArn("sqs", "another-queue")), false);
+        assert.equal(await allowed("sqs:ReceiveMessage", mockArn("sqs", "monitoring-failed-starts")), false);
     });
 
     it("exports the state machine's outputs", () => {
@@ -136,37 +172,11 @@ describe("trading workflow under Pulumi mocks (dev stack config)", () => {
         assert.equal(run.outputs.stateMachineRoleArn, `arn:aws:iam::${ACCOUNT}:role/trading-workflow-role`);
     });
 
-    it("exports every output DESIGN names, and no other", () => {
-        assert.deepEqual(Object.keys(run.outputs).sort(), [
-            "alarmTopicArn",
-            "batchLogGroupName",
-            "clusterArn",
-            "containerName",
-            "dashboardName",
-            "dashboardUrl",
-            "functionLogGroupNames",
-            "imageUri",
-            "liveStackName",
-            "operatorPolicyArn",
-            "repositoryUrl",
-            "rollbackAlarmNames",
-            "securityGroupIds",
-            "stateMachineAliasArn",
-            "stateMachineArn",
-            "stateMachineConsoleUrl",
-            "stateMachineName",
-            "stateMachineRoleArn",
-            "stateMachineVersionArn",
-            "stockBuyerFunctionArn",
-            "stockCheckerFunctionArn",
-            "stockSellerFunctionArn",
-            "subnetIds",
-            "taskDefinitionArn",
-            "taskExecutionRoleArn",
-            "taskRoleArn",
-            "transactionTableArn",
-            "transactionTableName",
-        ]);
+    it("exports exactly the outputs the README's Stack outputs table documents", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+        const table = readme.slice(readme.indexOf("## Stack outputs"), readme.indexOf("\n## ", readme.indexOf("## Stack outputs") + 1));
+        const documented = [...table.matchAll(/^\| (.+?) \|/gm)].flatMap((row) => [...row[1].matchAll(/`(\w+)`/g)].map((m) => m[1]));
+        assert.deepEqual(Object.keys(run.outputs).sort(), documented.sort());
     });
 
     for (const stack of ["dev", "prod"]) {
@@ -205,11 +215,14 @@ describe("trading workflow under Pulumi mocks (non-default config)", () => {
         assert.equal(named(run, "aws:sfn/stateMachine:StateMachine", "trading-workflow-state-machine").inputs.loggingConfiguration.level, "OFF");
     });
 
-    it("enables the schedule with the configured expression", () => {
-        const rule = named(run, "aws:cloudwatch/eventRule:EventRule", "trading-workflow-schedule");
-        assert.equal(rule.inputs.state, "ENABLED");
-        assert.equal(rule.inputs.scheduleExpression, "cron(0 14 ? * MON-FRI *)");
-        assert.equal(ofType(run, "aws:cloudwatch/eventTarget:EventTarget").length, 1);
+    it("enables the schedule with the configured expression, read in the configured zone, and leaves the retired rule off", () => {
+        const schedule = named(run, "aws:scheduler/schedule:Schedule", "trading-workflow-scheduler");
+        assert.deepEqual(
+            [schedule.inputs.state, schedule.inputs.scheduleExpression, schedule.inputs.scheduleExpressionTimezone],
+            ["ENABLED", "cron(0 14 ? * MON-FRI *)", "America/New_York"],
+        );
+        assert.equal(named(run, "aws:cloudwatch/eventRule:EventRule", "trading-workflow-schedule").inputs.state, "DISABLED");
+        assert.deepEqual(ofType(run, "aws:cloudwatch/eventTarget:EventTarget"), []);
     });
 });
 

@@ -1,7 +1,8 @@
 /**
- * What the end-to-end steps read from AWS (and the one thing they change: a deny on the batch
- * task's role, which fails the batch without any switch in the program). Each takes its client,
- * so the tests give them mocked ones.
+ * What the end-to-end steps read from AWS (and what they change: a deny on a role of the stack,
+ * which fails the batch or the schedule's starts without any switch in the program, and the
+ * dead-letter events they take off the queue). Each takes its client, so the tests give them
+ * mocked ones.
  */
 import { type CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
@@ -20,7 +21,15 @@ import {
     SimulateCustomPolicyCommand,
 } from "@aws-sdk/client-iam";
 import { type CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import { DescribeStateMachineAliasCommand, DescribeStateMachineCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+    DescribeExecutionCommand,
+    DescribeStateMachineAliasCommand,
+    DescribeStateMachineCommand,
+    ListExecutionsCommand,
+    SFNClient,
+    StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
 import { clientConfig } from "../cli/aws-calls";
 
@@ -147,21 +156,56 @@ async function unlessGone(change: () => Promise<unknown>): Promise<void> {
     }
 }
 
-/** The inline policy that makes the batch fail: the task may not write the table, so the job exits non-zero. */
-export const BATCH_DENY_POLICY = "e2e-deny-table-writes";
+/**
+ * The denies the steps put on a role of the stack, each an inline policy of its own: the batch
+ * task may not write the table, so the job exits non-zero; the schedule may not start the state
+ * machine, so its starts go to its dead-letter queue.
+ */
+export const ROLE_DENIES = {
+    batchWrites: { policyName: "e2e-deny-table-writes", actions: ["dynamodb:UpdateItem", "dynamodb:PutItem"] },
+    scheduledStarts: { policyName: "e2e-deny-starts", actions: ["states:StartExecution"] },
+} as const;
 
-/** Denies the batch task's role every DynamoDB write: the deployed batch fails, with nothing in the program to switch. */
-export async function denyBatchWrites(iam: IAMClient, roleName: string): Promise<void> {
-    const policy = {
-        Version: "2012-10-17",
-        Statement: [{ Sid: "E2eFailTheBatch", Effect: "Deny", Action: ["dynamodb:UpdateItem", "dynamodb:PutItem"], Resource: "*" }],
-    };
-    await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: BATCH_DENY_POLICY, PolicyDocument: JSON.stringify(policy) }));
+/** Puts one of those denies on a role: what the program deployed fails, with nothing in it to switch. */
+export async function denyOnRole(iam: IAMClient, roleName: string, deny: (typeof ROLE_DENIES)[keyof typeof ROLE_DENIES]): Promise<void> {
+    const policy = { Version: "2012-10-17", Statement: [{ Sid: "E2eDeny", Effect: "Deny", Action: [...deny.actions], Resource: "*" }] };
+    await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: deny.policyName, PolicyDocument: JSON.stringify(policy) }));
 }
 
-/** Removes that deny; a role without it is left alone. */
-export async function allowBatchWrites(iam: IAMClient, roleName: string): Promise<void> {
-    await unlessGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: BATCH_DENY_POLICY })));
+/** Lifts that deny; a role without it is left alone. */
+export async function liftDeny(iam: IAMClient, roleName: string, deny: (typeof ROLE_DENIES)[keyof typeof ROLE_DENIES]): Promise<void> {
+    await unlessGone(() => iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: deny.policyName })));
+}
+
+/** An execution's name and input, as it was started. */
+export async function executionStart(sfn: SFNClient, executionArn: string): Promise<{ name: string; input: string }> {
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return { name: execution.name ?? "", input: execution.input ?? "" };
+}
+
+/**
+ * The dead-letter events in a queue, each with its message attributes, taken off the queue as
+ * they are read (ReceiveMessage, waiting up to 20 s, then DeleteMessage).
+ */
+export async function takeDeadLetters(sqs: SQSClient, queueUrl: string): Promise<{ body: string; attributes: Record<string, string> }[]> {
+    const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20, MessageAttributeNames: ["All"] }),
+    );
+    const taken: { body: string; attributes: Record<string, string> }[] = [];
+    for (const message of Messages ?? []) {
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+        taken.push({
+            body: message.Body ?? "",
+            attributes: Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue ?? ""])),
+        });
+    }
+    return taken;
+}
+
+/** Whether a queue is encrypted with SQS's own keys (SqsManagedSseEnabled). */
+export async function sqsManagedEncryption(sqs: SQSClient, queueUrl: string): Promise<boolean> {
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["SqsManagedSseEnabled"] }));
+    return Attributes?.SqsManagedSseEnabled === "true";
 }
 
 /**

@@ -12,11 +12,13 @@ import { DescribeSubnetsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetPolicyCommand, GetPolicyVersionCommand, IAMClient } from "@aws-sdk/client-iam";
 import { DescribeExecutionCommand, RedriveExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { STSClient } from "@aws-sdk/client-sts";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { METRIC_NAMESPACE, TRADE_METRICS } from "../../contracts/telemetry";
 import { parseArn } from "../../model/arn";
 import { FARGATE_AVAILABILITY_ZONE_IDS, IAM_PROPAGATION_SECONDS } from "../../model/platform-rules";
 import { stateMachineConsoleUrl } from "../../model/monitoring";
 import { LIVE_PARAMETERS } from "../../model/deployment";
+import { nextRuns } from "../../model/schedule";
 import { clientConfig } from "../cli/aws-calls";
 import { automationEngine, releasedProgram } from "./automation";
 import { live } from "../operate/live";
@@ -26,19 +28,23 @@ import { prune } from "../operate/prune";
 import {
     aliasRoutes,
     alarmState,
-    allowBatchWrites,
     createRoleHolding,
     deniedActions,
-    denyBatchWrites,
+    denyOnRole,
+    executionStart,
     executionsSince,
     imageTagged,
     imageWithDigest,
     invokedBy,
+    liftDeny,
     metricSum,
     processedAt,
     removeRole,
+    ROLE_DENIES,
     roleName,
+    sqsManagedEncryption,
     stackState,
+    takeDeadLetters,
     taskDefinitionStatus,
     startAsRole,
 } from "./reads";
@@ -100,6 +106,7 @@ const regionalClients = (region: string) => ({
     ecr: new ECRClient(clientConfig(region)),
     iam: new IAMClient(clientConfig(region)),
     sts: new STSClient(clientConfig(region)),
+    sqs: new SQSClient(clientConfig(region)),
     cloudformation: new CloudFormationClient(clientConfig(region)),
     ecs: new ECSClient(clientConfig(region)),
 });
@@ -152,14 +159,19 @@ export const CLOUD_CONTROL_ALIAS_RELEASE = "2545e490b01a04322d4bad8585bc4ac241b6
 
 /** Fails the batch for the duration of `body` with a deny on the task role, and waits for IAM to see it come and go. */
 async function withFailingBatch<T>(context: StepContext, body: () => Promise<T>): Promise<T> {
+    return withDeny(context, output(context, "taskRoleArn"), ROLE_DENIES.batchWrites, body);
+}
+
+/** Puts a deny on one of the stack's roles for the duration of `body`, and waits for IAM to see it come and go. */
+async function withDeny<T>(context: StepContext, roleArn: string, deny: (typeof ROLE_DENIES)[keyof typeof ROLE_DENIES], body: () => Promise<T>): Promise<T> {
     const { iam } = clients(context);
-    const role = roleName(output(context, "taskRoleArn"));
-    await denyBatchWrites(iam, role);
+    const role = roleName(roleArn);
+    await denyOnRole(iam, role, deny);
     await sleep(IAM_PROPAGATION_SECONDS * 1000);
     try {
         return await body();
     } finally {
-        await allowBatchWrites(iam, role);
+        await liftDeny(iam, role, deny);
         await sleep(IAM_PROPAGATION_SECONDS * 1000);
     }
 }
@@ -304,6 +316,79 @@ export const STEPS: readonly Step[] = [
             } finally {
                 await removeRole(iam, role, policyArn);
             }
+        },
+    },
+    {
+        name: "scheduled-start-in-a-time-zone",
+        proves:
+            "a cron read in Asia/Kathmandu (UTC+05:45) starts through live at the instants the model's zoned reader gives: every even local minute, " +
+            "so odd minutes in UTC; each execution is named after Scheduler's invocation and carries its scheduled time",
+        settles: "EventBridge Scheduler's scheduleExpressionTimezone, the universal StartExecution target's name and input, and the zoned reader",
+        budgetSeconds: 900,
+        executions: 4,
+        run: async (context) => {
+            const alias = output(context, "stateMachineAliasArn");
+            const { sfn } = clients(context);
+            const [zone, expression] = ["Asia/Kathmandu", "cron(0/2 * * * ? *)"];
+            const since = new Date();
+            await context.deploy({
+                "stock-trader:scheduleEnabled": "true",
+                "stock-trader:scheduleExpression": expression,
+                "stock-trader:scheduleTimezone": zone,
+            });
+            try {
+                const [first] = await until("an execution the zoned schedule started through live", 600, async () => {
+                    const started = await executionsSince(sfn, alias, since);
+                    return started.length > 0 ? started : undefined;
+                });
+                const { name, input } = await executionStart(sfn, first.executionArn);
+                const scheduled = Date.parse((JSON.parse(input) as { scheduledTime?: string }).scheduledTime ?? "");
+                expect(Number.isFinite(scheduled), `the execution's input carries no scheduled time: ${input}`);
+                expect(
+                    nextRuns(expression, zone, scheduled, 1)?.[0] === scheduled,
+                    `${new Date(scheduled).toISOString()} is not a time the reader gives in ${zone}`,
+                );
+                expect(new Date(scheduled).getUTCMinutes() % 2 === 1, `${new Date(scheduled).toISOString()} is an even UTC minute: the cron was read in UTC`);
+                expect(/^schedule-[A-Za-z0-9-]+$/.test(name), `the execution is named ${name}, not after Scheduler's invocation`);
+            } finally {
+                await context.deploy({
+                    "stock-trader:scheduleEnabled": "false",
+                    "stock-trader:scheduleExpression": "rate(1 hour)",
+                    "stock-trader:scheduleTimezone": "UTC",
+                });
+            }
+        },
+    },
+    {
+        name: "failed-start-reaches-the-dead-letter-queue",
+        proves:
+            "a start the schedule's role may not make is refused, lands after the retry policy in the dead-letter queue (encrypted by SQS), and the " +
+            "scheduled-start-failed alarm goes to ALARM",
+        settles: "the schedule's retry policy and dead-letter queue (the role may send to it), and the alarm on the queue's depth",
+        budgetSeconds: 1500,
+        executions: 0,
+        run: async (context) => {
+            const { sqs, cloudwatch } = clients(context);
+            const queueUrl = output(context, "failedStartsQueueUrl");
+            expect(await sqsManagedEncryption(sqs, queueUrl), "the dead-letter queue is not encrypted with SQS's own keys");
+            await withDeny(context, output(context, "scheduleRoleArn"), ROLE_DENIES.scheduledStarts, async () => {
+                await context.deploy({ "stock-trader:scheduleEnabled": "true", "stock-trader:scheduleExpression": "rate(1 minute)" });
+                try {
+                    const letters = await until("a dead-letter event in the schedule's queue", 1200, async () => {
+                        const taken = await takeDeadLetters(sqs, queueUrl);
+                        return taken.length > 0 ? taken : undefined;
+                    });
+                    expect(
+                        letters.some((letter) => `${letter.body} ${JSON.stringify(letter.attributes)}`.includes("AccessDenied")),
+                        `no dead-letter event names the refusal: ${JSON.stringify(letters)}`,
+                    );
+                    await until("the scheduled-start-failed alarm in ALARM", 600, async () =>
+                        (await alarmState(cloudwatch, "monitoring-scheduled-start-failed")) === "ALARM" ? true : undefined,
+                    );
+                } finally {
+                    await context.deploy({ "stock-trader:scheduleEnabled": "false", "stock-trader:scheduleExpression": "rate(1 hour)" });
+                }
+            });
         },
     },
     {

@@ -2,9 +2,13 @@
  * The tables the docs show of the model, as Markdown, for `npm run show` and so for `npm run
  * docs`: every key with its default, what it accepts and what it does, from the keys'
  * definitions; every state of the workflow, and every statement of its policy with why; every
- * alarm; and whoever may publish to the alarm topic, with what they send.
+ * alarm; whoever may publish to the alarm topic, with what they send; and the schedule's next
+ * start times and window.
  */
-import { CONFIG_KEYS, KEYS, parseConfig, type ConfigDomain, type KeyFigures } from "../../model/config";
+import { CONFIG_KEYS, KEYS, MAX_STALE_AFTER_HOURS, parseConfig, type ConfigDomain, type KeyFigures, type StackConfig } from "../../model/config";
+import { hours } from "../../model/keys";
+import { nextRuns, scheduleCadence } from "../../model/schedule";
+import { UTC, wallClockText } from "../../model/time-zones";
 import { DERIVED, type DocsText } from "../../model/keys";
 import { parseArn } from "../../model/arn";
 import { ALARM_NOTIFICATIONS, alarmTopicPolicy, type AlarmSpec, type ComparisonOperator, type MonitoredResources } from "../../model/monitoring";
@@ -189,4 +193,31 @@ export function alarmsTable(alarms: readonly AlarmSpec[], monitored: MonitoredRe
         ];
     });
     return markdownTable(["alarm", "metric (namespace, dimensions)", "fires when", "missing data", "rolls a deploy back", "why"], rows);
+}
+
+/**
+ * The stack's schedule, as `npm run show -- schedule` prints it: its expression and zone, whether
+ * it is on, its next `count` start times from `from` in the zone and in UTC (a rate's follow the
+ * schedule's own start, which no expression says), its longest gap between runs, and the window
+ * the no-recent-success alarm allows.
+ */
+export function scheduleView(stack: string, config: StackConfig, from: number, count: number): string[] {
+    const { scheduleExpression: expression, scheduleTimezone: zone } = config;
+    const runs = nextRuns(expression, zone, from, count);
+    const gap = scheduleCadence(expression, zone).longestGapSeconds;
+    const window =
+        config.staleAfterHours === undefined
+            ? `none: the runs can be more than ${MAX_STALE_AFTER_HOURS - 1} hours apart, longer than an alarm looks back`
+            : `${config.staleAfterHours} hours without a successful execution raise the no-recent-success alarm${config.scheduleEnabled ? "" : " (once the schedule is on)"}`;
+    return [
+        `Schedule of the ${stack} stack: ${expression} in ${zone}, ${config.scheduleEnabled ? "on" : "off (scheduleEnabled false)"}`,
+        ...(runs === undefined
+            ? [`A rate runs at its interval from the schedule's own start, whatever the zone: its start times depend on when the schedule began.`]
+            : [
+                  `Next ${runs.length} start(s) from ${new Date(from).toISOString().slice(0, 16)}Z, in ${zone} and in UTC:`,
+                  ...runs.map((run) => `  ${wallClockText(zone, run)}  ${new Date(run).toISOString().slice(0, 16)}Z`),
+              ]),
+        `Longest gap between runs: ${Number.isFinite(gap) ? `${hours(gap)} hours` : "none: it runs at most once"}${zone === UTC ? "" : ", daylight saving included"}`,
+        `Stale-success window: ${window}`,
+    ];
 }

@@ -197,6 +197,10 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
             return { name, arn: arn("events", `rule/${name}`) };
         case "aws:sns/topic:Topic":
             return { name, arn: arn("sns", name) };
+        case "aws:sqs/queue:Queue":
+            return { name, arn: arn("sqs", name), url: `https://sqs.${runRegion}.amazonaws.com/${ACCOUNT}/${name}` };
+        case "aws:scheduler/schedule:Schedule":
+            return { name, arn: arn("scheduler", `schedule/default/${name}`) };
         case "aws:cloudwatch/metricAlarm:MetricAlarm":
             return { name, arn: arn("cloudwatch", `alarm:${name}`) };
         case "aws:cloudwatch/dashboard:Dashboard":

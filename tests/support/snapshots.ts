@@ -52,6 +52,7 @@ export const EVERY_WORKFLOW_KEY = {
     tracingEnabled: "false",
     scheduleEnabled: "true",
     scheduleExpression: "cron(0 14 ? * MON-FRI *)",
+    scheduleTimezone: "America/New_York",
 };
 
 /** The model's settings that change what it builds from plain ARNs: the threshold, the command, both timeouts, the network and the container. */
