@@ -302,8 +302,9 @@ describe("GitHub workflows", () => {
 
     it("runs the end-to-end suite on demand and nightly in the e2e environment, then always the sweep", () => {
         const e2eWorkflow = workflow("e2e.yml");
-        assert.deepEqual(Object.keys(e2eWorkflow.on).sort(), ["schedule", "workflow_dispatch"]);
+        assert.deepEqual(Object.keys(e2eWorkflow.on).sort(), ["pull_request", "schedule", "workflow_dispatch"]);
         const job = e2eWorkflow.jobs.e2e;
+        assert.equal(job.if, "github.event_name != 'pull_request'", "the suite deploys, so never for a pull request");
         assert.equal(job.environment, "e2e");
         assert.equal(job.permissions["id-token"], "write");
         const steps = job.steps as { run?: string; if?: string; with?: Record<string, string> }[];
@@ -314,6 +315,23 @@ describe("GitHub workflows", () => {
         assert.ok(
             steps.some((step) => step.with?.["role-to-assume"] === "${{ secrets.AWS_E2E_ROLE_ARN }}"),
             "its own deploy role",
+        );
+    });
+
+    it("runs TestState against the local engine on demand, nightly and on every pull request that gets the secrets, for the dev stack and with Fargate Spot", () => {
+        const job = workflow("e2e.yml").jobs.teststate;
+        assert.match(job.if, /^github\.event_name != 'pull_request' \|\| \(/, "every run that is not a pull request's");
+        assert.match(job.if, /github\.event\.pull_request\.head\.repo\.full_name == github\.repository && /, "no pull request from a fork");
+        assert.match(job.if, / && github\.actor != 'dependabot\[bot\]'\)$/, "no pull request Dependabot opens");
+        assert.equal(job.permissions["id-token"], "write");
+        const runs = (job.steps as { run?: string }[]).map((step) => step.run).filter((run) => run !== undefined);
+        assert.deepEqual(runs, [
+            "npm run test:teststate -- --stack dev",
+            "npm run test:teststate -- --stack dev --set batchCapacity=FARGATE_SPOT --set batchInterruptionRetries=2",
+        ]);
+        assert.ok(
+            (job.steps as { with?: Record<string, string> }[]).some((step) => step.with?.["role-to-assume"] === "${{ secrets.AWS_E2E_ROLE_ARN }}"),
+            "signed in to the sandbox account",
         );
     });
 
@@ -383,7 +401,7 @@ describe("what the workflows ask of AWS and Pulumi", () => {
                 `Pulumi.${stack}.yaml: the deploy job may take ${wait} minutes, in a ${deploy["timeout-minutes"]}-minute job`,
             );
         }
-        const e2e = jobs.find((j) => j.file === "e2e.yml")!.job;
+        const e2e = jobs.find((j) => j.file === "e2e.yml" && j.name === "e2e")!.job;
         const budget = STEPS.reduce((sum, step) => sum + step.budgetSeconds, 0) / 60;
         assert.ok(budget < e2e["timeout-minutes"], `the suite's steps may take ${budget} minutes in a ${e2e["timeout-minutes"]}-minute job`);
     });

@@ -24,6 +24,7 @@ import { e2e, OPTIONS as E2E_OPTIONS, usage as e2eUsage } from "../scripts/e2e/d
 import { STEPS as E2E_STEPS } from "../scripts/e2e/scenarios";
 import * as show from "../scripts/local/show";
 import * as simulate from "../scripts/local/simulate";
+import * as testState from "../scripts/teststate/teststate";
 import { BENCHMARK_OPTIONS, helpCommand, parseCommand, UsageError, type Option, type OptionTable, type ToolIo } from "../scripts/cli/cli";
 import { settings } from "./support/arbitraries";
 import { runInProcess } from "./support/tool";
@@ -111,6 +112,23 @@ const TOOLS: { script: string; main: Main; usage: string; options: OptionTable; 
             ["--account", "12"],
             ["--region", "Mars"],
             ["--sweep", "--keep"],
+        ],
+    },
+    {
+        script: "test:teststate",
+        // A client that refuses every call: each run here ends at its flags.
+        main: (argv, io) =>
+            testState.main(argv, io, {
+                stackRegion: async () => "us-east-1",
+                sfn: () => ({ send: () => Promise.reject(new Error("send nothing")), destroy: () => undefined }) as never,
+                sleep: async () => undefined,
+            }),
+        usage: testState.USAGE,
+        options: testState.OPTIONS,
+        badFlags: [
+            ["--region", "Mars"],
+            ["--stack", "nowhere"],
+            ["--set", "nokey"],
         ],
     },
     { script: "preflight", main: preflight.main, usage: preflight.USAGE, options: preflight.OPTIONS, badFlags: [["--stack", "nowhere"]] },

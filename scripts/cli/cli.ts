@@ -63,6 +63,9 @@ export const STACK_NAME: TextForm = {
     form: "a stack name, 1 to 100 letters, digits, hyphens, underscores or periods",
 };
 
+/** An AWS region's name, such as us-east-1. */
+export const REGION: TextForm = { test: /^[a-z]{2}(-[a-z]+)+-\d$/, form: "an AWS region, such as us-east-1" };
+
 /** A stack's name as `pulumi stack` takes it, with its organization and project before it where given. */
 export const QUALIFIED_STACK_NAME: TextForm = {
     test: /^(?:[A-Za-z0-9_.-]{1,100}\/){0,2}[A-Za-z0-9_.-]{1,100}$/,

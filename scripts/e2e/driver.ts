@@ -8,14 +8,13 @@ import { randomBytes } from "node:crypto";
 import type { CpuArchitecture } from "../../model/config";
 import { parseStackFileConfig } from "../../model/stack-file";
 import { AwsFailure, classify } from "../cli/aws-calls";
-import { parseFlags, refuseCaller, type OptionTable, type TextForm, type ToolIo, UsageError } from "../cli/cli";
+import { parseFlags, REGION, refuseCaller, type OptionTable, type TextForm, type ToolIo, UsageError } from "../cli/cli";
 import { fail, pass, type CheckResult } from "../preflight/check";
 import { stillRunning } from "../cli/progress";
 
 /** An e2e stack's name: the prefix the guards and the sweep require, so a run never touches dev or prod. */
 export const E2E_PREFIX = "e2e-";
 const ACCOUNT_ID: TextForm = { test: /^\d{12}$/, form: "a 12-digit AWS account ID" };
-const REGION: TextForm = { test: /^[a-z]{2}(-[a-z]+)+-\d$/, form: "an AWS region, such as us-east-1" };
 
 /** One stack as the engine holds it. */
 export interface EngineStack {

@@ -24,6 +24,7 @@ import { automationEngine, releasedProgram } from "./automation";
 import { live } from "../operate/live";
 import { execute } from "../operate/execute";
 import { main as preflight } from "../preflight/preflight";
+import { main as testState } from "../teststate/teststate";
 import { prune } from "../operate/prune";
 import {
     aliasRoutes,
@@ -661,6 +662,23 @@ export const STEPS: readonly Step[] = [
                     `the image of version ${version!.number} is not held`,
                 );
             }
+        },
+    },
+    {
+        name: "teststate-agrees-with-the-local-engine",
+        proves: "AWS's own engine, through TestState with mocked results, takes every path of the definition as the local engine does, Fargate Spot's included",
+        settles:
+            "every difference between aws-local-stepfunctions and AWS on this definition: the next state, the output field by field, the error and the cause",
+        budgetSeconds: 300,
+        executions: 0,
+        run: async (context) => {
+            const io = { out: context.log, err: context.log };
+            const spot = ["--set", "batchCapacity=FARGATE_SPOT", "--set", "batchInterruptionRetries=2"];
+            for (const argv of [[], spot]) {
+                const code = await testState(["--stack", "dev", "--region", context.region, ...argv], io);
+                expect(code === 0, `npm run test:teststate -- ${argv.join(" ")} exited ${code}: the engines differ, as the lines above say`);
+            }
+            return undefined;
         },
     },
     {
