@@ -48,6 +48,7 @@ export default {
             "tests/deployment-model.test.ts",
             "tests/schedule.test.ts",
             "tests/schedule-differential.test.ts",
+            "tests/schedule-zones.test.ts",
             "tests/diagram.test.ts",
             "tests/arn.test.ts",
             "tests/local-stand-ins.test.ts",
@@ -73,6 +74,7 @@ export default {
             "tests/simulate.test.ts",
             "tests/local-workflow.test.ts",
             "tests/spot.test.ts",
+            "tests/teststate.test.ts",
             "tests/properties.test.ts",
         ],
         // The load tests run apart (npm run test:load); the tries need the git repository (above).
