@@ -2,7 +2,7 @@
 // registered with the options Pulumi passes (type checking off when the tsconfig says noCheck or
 // PULUMI_NODEJS_TRANSPILE_ONLY=true), then the program run to completion under the test mocks.
 // Plain JavaScript on purpose: nothing may be compiled before ts-node is registered.
-// Usage: node scripts/bench/program-phase.js <entry point, relative to the project root>
+// Usage: node scripts/bench/program-phase.js <entry point, absolute or relative to the project root>
 const started = performance.now();
 const path = require("node:path");
 const root = path.resolve(__dirname, "..", "..");
@@ -20,7 +20,7 @@ require(tsnodeRequire).register({
 });
 const { runProgram } = require("../../tests/support/program");
 const { readStackFile } = require("../cli/stack-files");
-runProgram(readStackFile("dev"), "dev", path.join(root, process.argv[2])).then((run) => {
+runProgram(readStackFile("dev"), "dev", path.resolve(root, process.argv[2])).then((run) => {
     if (run.error) {
         throw run.error;
     }

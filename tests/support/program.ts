@@ -18,6 +18,8 @@ const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") a
 interface RegisterResourceRequest {
     getType(): string;
     getName(): string;
+    getCustom(): boolean;
+    getRemote(): boolean;
     getRetainondelete(): boolean;
     getDeletebeforereplace(): boolean;
     getProtect(): boolean;
@@ -53,6 +55,10 @@ export const PROJECT = "stock-trader";
 
 /** The resource options a registration carried, as the engine receives them. */
 export interface RegisteredOptions {
+    /** A custom resource, rather than a component. */
+    custom: boolean;
+    /** A component another language's plugin constructs (awsx's), rather than one of this program's. */
+    remote: boolean;
     retainOnDelete: boolean;
     deleteBeforeReplace: boolean;
     protect: boolean;
@@ -86,6 +92,8 @@ export interface Registered {
 
 export interface ProgramRun {
     resources: Registered[];
+    /** The provider functions the program invoked (getRegion, getSubnets, ...), with their arguments, in order. */
+    calls: { token: string; inputs: Record<string, any> }[];
     /** Stack outputs, resolved. Empty when the program threw. */
     outputs: Record<string, unknown>;
     /** What the program threw while it ran, if anything. */
@@ -285,6 +293,7 @@ export async function runProgram(
 ): Promise<ProgramRun> {
     runAccount = account;
     const resources: Registered[] = [];
+    const calls: ProgramRun["calls"] = [];
     const raw: Record<string, string> = { "aws:region": REGION };
     for (const [key, value] of Object.entries(config)) {
         raw[key.includes(":") ? key : `${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
@@ -299,7 +308,10 @@ export async function runProgram(
                 resources.push({ type, name, inputs, state, options: options.get(`${type}::${name}`)! });
                 return { id: mockId(type, name, inputs), state };
             },
-            call: ({ token, inputs }) => mockCall(token, inputs),
+            call: ({ token, inputs }) => {
+                calls.push({ token, inputs });
+                return mockCall(token, inputs);
+            },
         },
         PROJECT,
         stack,
@@ -314,6 +326,8 @@ export async function runProgram(
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
         options.set(`${req.getType()}::${req.getName()}`, {
+            custom: req.getCustom(),
+            remote: req.getRemote(),
             retainOnDelete: req.getRetainondelete(),
             deleteBeforeReplace: req.getDeletebeforereplace(),
             protect: req.getProtect(),
@@ -349,7 +363,7 @@ export async function runProgram(
         program = require(entry);
     } catch (error) {
         await waitForRPCs();
-        return { resources, outputs: {}, error };
+        return { resources, calls, outputs: {}, error };
     }
     const outputs: Record<string, unknown> = {};
     try {
@@ -359,10 +373,10 @@ export async function runProgram(
     } catch (error) {
         // An output whose apply threw: the program fails as it would under the engine.
         await waitForRPCs().catch(() => undefined);
-        return { resources, outputs: {}, error };
+        return { resources, calls, outputs: {}, error };
     }
     await waitForRPCs();
-    return { resources, outputs };
+    return { resources, calls, outputs };
 }
 
 const stackRuns = new Map<string, Promise<ProgramRun>>();

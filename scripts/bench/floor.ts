@@ -1,0 +1,131 @@
+/**
+ * The floor of `npm run bench:program`: a program generated from a recorded run of a stack's
+ * program under the test mocks, which does nothing but what Pulumi's runtime has to: it loads
+ * the same SDKs, invokes the same provider functions, registers the same resources (type, name,
+ * custom or component, parent, options and resolved inputs) and exports the same outputs. What
+ * the program takes beyond it is the program's own work: loading its modules, validating its
+ * config, bundling the functions, hashing the image's context, building the definition.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT_ROOT } from "../../model/project";
+import { readStackFile } from "../cli/stack-files";
+import type { ProgramRun, Registered } from "../../tests/support/program";
+
+/** A resolved value as TypeScript source: the SDK's assets and archives by their constructors, anything else as JSON. */
+export async function source(value: unknown): Promise<string> {
+    const { asset } = pulumi;
+    if (value instanceof asset.StringAsset) {
+        return `new pulumi.asset.StringAsset(${JSON.stringify(await value.text)})`;
+    }
+    if (value instanceof asset.FileAsset) {
+        return `new pulumi.asset.FileAsset(${JSON.stringify(await value.path)})`;
+    }
+    if (value instanceof asset.FileArchive) {
+        return `new pulumi.asset.FileArchive(${JSON.stringify(await value.path)})`;
+    }
+    if (value instanceof asset.AssetArchive) {
+        const entries = Object.entries(await value.assets);
+        return `new pulumi.asset.AssetArchive({ ${(await Promise.all(entries.map(async ([k, v]) => `${JSON.stringify(k)}: ${await source(v)}`))).join(", ")} })`;
+    }
+    if (Array.isArray(value)) {
+        return `[${(await Promise.all(value.map(source))).join(", ")}]`;
+    }
+    if (value !== null && typeof value === "object") {
+        const entries = Object.entries(value);
+        return `{ ${(await Promise.all(entries.map(async ([k, v]) => `${JSON.stringify(k)}: ${await source(v)}`))).join(", ")} }`;
+    }
+    return JSON.stringify(value) ?? "undefined";
+}
+
+/** The URN a provider reference (`<urn>::<id>`) names. */
+const providerUrn = (reference: string) => reference.slice(0, reference.lastIndexOf("::"));
+
+/** The resources in an order in which each comes after its parent, its dependencies and its provider. */
+function inRegistrationOrder(resources: readonly Registered[]): Registered[] {
+    const byUrn = new Map(resources.map((r) => [r.options.urn, r]));
+    const ordered: Registered[] = [];
+    const placed = new Set<string>();
+    const place = (resource: Registered) => {
+        if (placed.has(resource.options.urn)) {
+            return;
+        }
+        placed.add(resource.options.urn);
+        const before = [resource.options.parent, ...resource.options.dependencies, providerUrn(resource.options.provider)];
+        before.map((urn) => byUrn.get(urn)).forEach((r) => r && place(r));
+        ordered.push(resource);
+    };
+    resources.forEach(place);
+    return ordered;
+}
+
+/** The resource options of a registration, as source, naming other resources by their URN in `r`. */
+function optionsSource(resource: Registered, registered: ReadonlySet<string>): string {
+    const o = resource.options;
+    const ref = (urn: string) => `r[${JSON.stringify(urn)}]`;
+    const timeouts = Object.entries(o.customTimeouts).filter(([, value]) => value !== "");
+    const options = [
+        registered.has(o.parent) ? `parent: ${ref(o.parent)}` : "",
+        o.dependencies.length > 0
+            ? `dependsOn: [${o.dependencies
+                  .filter((urn) => registered.has(urn))
+                  .map(ref)
+                  .join(", ")}]`
+            : "",
+        o.provider !== "" && registered.has(providerUrn(o.provider)) ? `provider: ${ref(providerUrn(o.provider))} as pulumi.ProviderResource` : "",
+        o.retainOnDelete ? "retainOnDelete: true" : "",
+        o.deleteBeforeReplace ? "deleteBeforeReplace: true" : "",
+        o.protect ? "protect: true" : "",
+        o.ignoreChanges.length > 0 ? `ignoreChanges: ${JSON.stringify(o.ignoreChanges)}` : "",
+        o.replaceOnChanges.length > 0 ? `replaceOnChanges: ${JSON.stringify(o.replaceOnChanges)}` : "",
+        timeouts.length > 0 ? `customTimeouts: ${JSON.stringify(Object.fromEntries(timeouts))}` : "",
+        o.aliases.length > 0 ? `aliases: ${JSON.stringify(o.aliases)}` : "",
+        // The program's transforms are closures; the floor registers as many that change nothing.
+        o.transforms > 0 ? `transforms: [${Array.from({ length: o.transforms }, () => "() => undefined").join(", ")}]` : "",
+    ];
+    return `{ ${options.filter(Boolean).join(", ")} }`;
+}
+
+/** The floor program's source for a recorded run: every import an absolute path, so it may live anywhere. */
+export async function floorSource(run: ProgramRun): Promise<string> {
+    const sdk = (name: string) => JSON.stringify(require.resolve(name, { paths: [PROJECT_ROOT] }));
+    const resources = inRegistrationOrder(run.resources);
+    const registered = new Set(resources.map((r) => r.options.urn));
+    const lines = [
+        `// Generated by scripts/bench/floor.ts from a recorded run of the program under the test mocks.`,
+        `import * as pulumi from ${sdk("@pulumi/pulumi")};`,
+        `import ${sdk("@pulumi/aws")};`,
+        `import ${sdk("@pulumi/awsx")};`,
+        `const r: Record<string, pulumi.Resource> = {};`,
+        ...(await Promise.all(run.calls.map(async (call) => `void pulumi.runtime.invoke(${JSON.stringify(call.token)}, ${await source(call.inputs)});`))),
+    ];
+    for (const resource of resources) {
+        const args = [JSON.stringify(resource.type), JSON.stringify(resource.name), await source(resource.inputs), optionsSource(resource, registered)];
+        const created = resource.options.custom
+            ? `new pulumi.CustomResource(${args.join(", ")})`
+            : `new pulumi.ComponentResource(${args.join(", ")}${resource.options.remote ? ", true" : ""})`;
+        lines.push(`r[${JSON.stringify(resource.options.urn)}] = ${created};`);
+    }
+    for (const [name, value] of Object.entries(run.outputs)) {
+        lines.push(`export const ${name} = ${await source(value)};`);
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Records the stack's program under the test mocks and writes its floor to a file of its own in
+ * the system's temporary folder; returns the file's path.
+ */
+export async function writeFloor(stack: string): Promise<string> {
+    // The test mocks stand in for the engine; loaded here only, as only the recording needs them.
+    const { runProgram } = await import("../../tests/support/program");
+    const run = await runProgram(readStackFile(stack), stack);
+    if (run.error !== undefined) {
+        throw run.error instanceof Error ? run.error : new Error(`the ${stack} program failed: ${JSON.stringify(run.error)}`);
+    }
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "stock-trader-floor-")), `floor-${stack}.ts`);
+    fs.writeFileSync(file, await floorSource(run));
+    return file;
+}
