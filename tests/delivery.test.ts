@@ -594,11 +594,29 @@ describe("every npm run script the README, docs/ and CONTRIBUTING name", () => {
         );
     });
 
+    /**
+     * The commands a script runs: its own, or for a chain (`npm run a && npm run b && c`) each
+     * link's, a linked script's own commands in its place. `npm run lint -- --help` would give the
+     * help to the chain's last command only, after running the type check and the cycle check whole.
+     */
+    const commands = (name: string): string[] =>
+        scripts[name].split(" && ").flatMap((link) => {
+            const linked = /^npm run ([\w:-]+)$/.exec(link)?.[1];
+            return linked === undefined ? [link] : commands(linked);
+        });
+
     for (const name of named.filter((n) => Object.hasOwn(scripts, n))) {
-        it(`npm run ${name} -- --help runs and exits 0 @load`, () => {
-            const run = spawnSync("npm", ["run", "--silent", name, "--", "--help"], { cwd: ROOT, encoding: "utf8", timeout: 120000 });
-            assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
-            assert.ok(run.stdout.length > 0, "it prints its help");
+        it(`npm run ${name}: each command it runs answers --help and exits 0 @load`, () => {
+            for (const command of commands(name)) {
+                const run = spawnSync("sh", ["-c", `${command} --help`], {
+                    cwd: ROOT,
+                    encoding: "utf8",
+                    timeout: 120000,
+                    env: { ...process.env, PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}` },
+                });
+                assert.equal(run.status, 0, `${command}: ${run.stdout}\n${run.stderr}`);
+                assert.ok(run.stdout.length > 0, `${command} prints its help`);
+            }
         });
     }
 });

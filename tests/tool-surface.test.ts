@@ -25,6 +25,7 @@ import { STEPS as E2E_STEPS } from "../scripts/e2e/scenarios";
 import * as show from "../scripts/local/show";
 import * as simulate from "../scripts/local/simulate";
 import * as testState from "../scripts/teststate/teststate";
+import * as snapshots from "./support/write-snapshots";
 import { BENCHMARK_OPTIONS, helpCommand, parseCommand, UsageError, type Option, type OptionTable, type ToolIo } from "../scripts/cli/cli";
 import { settings } from "./support/arbitraries";
 import { runInProcess } from "./support/tool";
@@ -139,6 +140,8 @@ const TOOLS: { script: string; main: Main; usage: string; options: OptionTable; 
         options: show.OPTIONS,
         badFlags: [["bogus"], ["--stack", "nowhere", "definition"], ["--set", "nokey", "alarms"]],
     },
+    // No run here writes the snapshots: each ends at its flags.
+    { script: "snapshots", main: (argv, io) => snapshots.main(argv, io, async () => []), usage: snapshots.USAGE, options: snapshots.OPTIONS, badFlags: [] },
     { script: "diagram", main: diagram.main, usage: diagram.USAGE, options: diagram.OPTIONS, badFlags: [] },
     { script: "batch:check", main: batchCheck.main, usage: batchCheck.USAGE, options: batchCheck.OPTIONS, badFlags: [["--batch", "no/such/folder"]] },
     { script: "batch:try", main: batchTry.main, usage: batchTry.USAGE, options: batchTry.OPTIONS, badFlags: [["--keep"], ["--batch", "no/such/folder"]] },
