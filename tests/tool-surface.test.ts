@@ -205,10 +205,12 @@ const validFlag = (name: string, option: Option): fc.Arbitrary<string[]> => {
 /** Flags of the table other than --help, each valid, any of them repeated, in any order. */
 const validFlags = (options: OptionTable) => {
     const names = Object.keys(options).filter((name) => name !== "help");
+    // Each flag's arbitrary built once: a regular expression's is costly to build for every draw.
+    const flag = Object.fromEntries(names.map((name) => [name, validFlag(name, options[name])]));
     return names.length === 0
         ? fc.constant([] as string[][])
         : fc.array(
-              fc.constantFrom(...names).chain((name) => validFlag(name, options[name]).map((argv) => argv)),
+              fc.constantFrom(...names).chain((name) => flag[name]),
               { maxLength: 6 },
           );
 };

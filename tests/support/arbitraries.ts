@@ -84,8 +84,23 @@ const ids = (item: RegExp, maxItems: number) => fc.array(fc.stringMatching(item)
 const entries = (name: RegExp, value: RegExp, min: number, max: number) =>
     fc.dictionary(fc.stringMatching(name), fc.stringMatching(value), { minKeys: min, maxKeys: max, noNullPrototype: true });
 
+/** Each domain's arbitrary, built once: a regular expression's is costly to build for every draw. */
+const once = (build: (domain: ConfigDomain) => fc.Arbitrary<string>) => {
+    const built = new WeakMap<ConfigDomain, fc.Arbitrary<string>>();
+    return (domain: ConfigDomain): fc.Arbitrary<string> => {
+        const arbitrary = built.get(domain) ?? build(domain);
+        built.set(domain, arbitrary);
+        return arbitrary;
+    };
+};
+
 /** A value the key accepts on its own, drawn from its domain. */
-export function validValue(domain: ConfigDomain): fc.Arbitrary<string> {
+export const validValue = once(buildValidValue);
+
+/** A value the key refuses on its own: just past each boundary, or of the wrong form. */
+export const invalidValue = once(buildInvalidValue);
+
+function buildValidValue(domain: ConfigDomain): fc.Arbitrary<string> {
     switch (domain.kind) {
         case "integer":
             return fc.oneof(fc.integer({ min: domain.min, max: domain.max }), fc.constantFrom(domain.min, domain.max)).map(String);
@@ -106,8 +121,7 @@ export function validValue(domain: ConfigDomain): fc.Arbitrary<string> {
     }
 }
 
-/** A value the key refuses on its own: just past each boundary, or of the wrong form. */
-export function invalidValue(domain: ConfigDomain): fc.Arbitrary<string> {
+function buildInvalidValue(domain: ConfigDomain): fc.Arbitrary<string> {
     switch (domain.kind) {
         case "integer":
             return fc.constantFrom(String(domain.min - 1), String(domain.max + 1), `${domain.min}.5`, "", "ten");
