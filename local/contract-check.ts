@@ -20,10 +20,10 @@ export interface CheckOutcome {
     problem: string;
 }
 
-type Expected = "done" | "failed" | "usage";
+export type Expected = "done" | "failed" | "usage";
 
 /** One run of the program: its command and environment, the table it finds, and what it must do. */
-interface Case {
+export interface Case {
     name: string;
     args: readonly string[];
     /** Variables to leave out of the environment the program gets. */
@@ -115,7 +115,7 @@ function jsonLine(line: string): Record<string, unknown> | undefined {
 }
 
 /** What is wrong with a failed run's last line on standard error, by the contract's error-line format. */
-function errorLineProblem(contract: BatchContract, run: BatchRun, usage: boolean): string | undefined {
+export function errorLineProblem(contract: BatchContract, run: BatchRun, usage: boolean): string | undefined {
     const fields = { ...contract.errorLine.fields, ...(usage ? contract.errorLine.usageFields : {}) };
     const line = lastLine(run.stderr);
     const parsed = jsonLine(line);
@@ -128,7 +128,7 @@ function errorLineProblem(contract: BatchContract, run: BatchRun, usage: boolean
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 /** What is wrong with the trade's item after a run, against what it was and what the run was told. */
-function effectProblem(
+export function effectProblem(
     contract: BatchContract,
     before: Record<string, AttributeValue> | undefined,
     after: Record<string, AttributeValue> | undefined,

@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { missingNeeds, MissingRuntime, prepareBatch } from "../local/batch";
-import { checkContract } from "../local/contract-check";
+import type { BatchRun } from "../local/batch";
+import { checkContract, contractCases, effectProblem, errorLineProblem, type Expected } from "../local/contract-check";
 import { batchContract, ContractError, parseBatchCommand, parseBatchContract, readBatchContract } from "../model/batch-contract";
 import { type ConfigError, parseConfig } from "../model/config";
 import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../model/project";
@@ -114,6 +115,143 @@ describe("the batch contract, as data", () => {
         const contract = batchContract();
         assert.ok(rows.join("\n").includes(`\`${contract.arguments.flags.map((f) => `--${f.name} <integer>`).join(" ")}, each exactly once\``));
         assert.ok(rows.at(-1)!.startsWith(`| run here | \`${contract.local.command.join(" ")}\` in \`batch-container/\``), rows.at(-1));
+    });
+});
+
+describe("the contract check's cases and judgements, in-process", () => {
+    const contract = batchContract();
+    const cases = contractCases(contract);
+    const named = (name: string) => {
+        const found = cases.filter((c) => c.name === name);
+        assert.equal(found.length, 1, `one case named ${name}: ${cases.map((c) => c.name).join(" | ")}`);
+        return found[0];
+    };
+
+    it("expects of each command what the contract's own rules say: done or failed where they accept it, usage where they refuse it", () => {
+        assert.equal(new Set(cases.map((c) => c.name)).size, cases.length, "each case has a name of its own");
+        for (const kase of cases) {
+            const accepted = parseBatchCommand(contract, kase.args).ok;
+            assert.equal(accepted, kase.expect !== "usage" || kase.unset !== undefined, `${kase.name}: ${JSON.stringify(kase.args)}`);
+        }
+        const done = cases.filter((c) => c.expect === "done");
+        assert.ok(done.length >= 4 && done.every((c) => c.itemExists !== false && !c.missingTable && c.unset === undefined));
+    });
+
+    it("tries the example twice, the bounds, a negative value, a missing trade and table, every flag left out, and every variable unset", () => {
+        const [first, second] = contract.arguments.flags;
+        const { example, minimum, maximum } = contract.arguments;
+        assert.deepEqual(named(`marks the trade processed with the example command (${example.join(" ")})`).args, example);
+        assert.equal(named("runs again with the same command, changing only the time it processed the trade").twice, true);
+        const bounds = cases.find((c) => c.name.startsWith("takes --NAME=VALUE in any order"))!;
+        assert.deepEqual([...bounds.args].sort(), [`--${first.name}=${minimum}`, `--${second.name}=${maximum}`].sort());
+        assert.notDeepEqual(
+            bounds.args.map((a) => a.split("=")[0]),
+            contract.arguments.flags.map((f) => `--${f.name}`),
+            "in another order than the contract's",
+        );
+        assert.deepEqual(parseBatchCommand(contract, named(`takes a negative value after its flag (--${first.name} -5)`).args), {
+            ok: true,
+            value: { ...(parseBatchCommand(contract, example) as { value: object }).value, [first.name]: -5 },
+        });
+        assert.equal(named("fails a trade the table does not hold, and creates no item").itemExists, false);
+        assert.equal(named("fails when the table does not exist").missingTable, true);
+        for (const flag of contract.arguments.flags) {
+            assert.ok(!named(`refuses a command without --${flag.name}`).args.includes(`--${flag.name}`));
+        }
+        for (const variable of Object.values(contract.environment)) {
+            assert.deepEqual(named(`refuses to run without ${variable}`).unset, [variable]);
+        }
+        assert.deepEqual(named("refuses no arguments").args, []);
+        assert.deepEqual(named("refuses a stray argument").args, [...example, "extra"]);
+        assert.deepEqual(named("refuses a flag the contract does not name").args, [...example, "--unknown", "1"]);
+        assert.equal(named(`refuses --${first.name} twice`).args.filter((a) => a === `--${first.name}`).length, 2);
+        assert.equal(named(`refuses --${first.name} without its value`).args.at(-1), `--${first.name}`);
+        const abbreviation = named(`refuses --${first.name.slice(0, -1)}, an abbreviation of --${first.name}`);
+        assert.deepEqual(abbreviation.args.slice(-2), [`--${first.name.slice(0, -1)}`, "1"]);
+    });
+
+    it("refuses each malformed integer and each one past the bounds, for the first flag", () => {
+        const first = contract.arguments.flags[0].name;
+        const refused = cases.filter((c) => c.name.startsWith(`refuses --${first} "`)).map((c) => c.args[c.args.indexOf(`--${first}`) + 1]);
+        const { minimum, maximum } = contract.arguments;
+        assert.deepEqual(
+            refused.sort(),
+            ["abc", "1.5", "01", "+1", " 1", "1e3", "0x10", "", String(BigInt(maximum) + 1n), String(BigInt(minimum) - 1n)].sort(),
+        );
+    });
+
+    it("tries an abbreviation only where it names no other flag", () => {
+        const withFlags = (...names: string[]) =>
+            contractCases({
+                ...contract,
+                arguments: {
+                    ...contract.arguments,
+                    flags: names.map((name) => ({ name, attribute: name.toUpperCase() })),
+                    example: names.flatMap((n) => [`--${n}`, "1"]),
+                },
+            });
+        assert.ok(withFlags("ab", "c").some((c) => c.name.includes("an abbreviation of --ab")));
+        assert.ok(!withFlags("ab", "a").some((c) => c.name.includes("an abbreviation")));
+        assert.ok(!withFlags("a", "b").some((c) => c.name.includes("an abbreviation")));
+    });
+
+    const run = (stderr: string): BatchRun => ({ exitCode: 1, stdout: "", stderr, durationMs: 1 });
+
+    it("takes as the error line only a last line on standard error that is a JSON object holding the contract's fields", () => {
+        assert.equal(errorLineProblem(contract, run('{"level":"error","reason":"no such trade"}\n'), false), undefined);
+        assert.equal(errorLineProblem(contract, run('starting\n{"level":"error","step":"usage","reason":"--arg1 is missing"}'), true), undefined);
+        const holding = (fields: object) => `its last line on standard error is not an error line holding ${JSON.stringify(fields)}: `;
+        assert.equal(errorLineProblem(contract, run('{"level":"error"}'), true), `${holding({ level: "error", step: "usage" })}"{\\"level\\":\\"error\\"}"`);
+        assert.equal(errorLineProblem(contract, run(""), false), `${holding({ level: "error" })}(nothing)`);
+        assert.equal(errorLineProblem(contract, run('{"level":"error"}\nTraceback'), false), `${holding({ level: "error" })}"Traceback"`);
+        assert.equal(errorLineProblem(contract, run('["level","error"]'), false), `${holding({ level: "error" })}"[\\"level\\",\\"error\\"]"`);
+        assert.equal(errorLineProblem(contract, run("null"), false), `${holding({ level: "error" })}"null"`);
+        assert.equal(errorLineProblem(contract, run('{"level":"warn"}'), false), `${holding({ level: "error" })}"{\\"level\\":\\"warn\\"}"`);
+        const long = `{"level":"${"x".repeat(300)}"}`;
+        assert.equal(
+            errorLineProblem(contract, run(long), false),
+            `${holding({ level: "error" })}${JSON.stringify(long.slice(0, 200))}`,
+            "its first 200 characters",
+        );
+    });
+
+    it("judges the trade's item: unchanged by a run that fails, marked at the time it ran with exactly its command's values by one that succeeds", () => {
+        const { key, processedAt } = contract.table;
+        const before = { [key]: { S: "t-1" }, Type: { S: "buy" } };
+        const window = { from: Date.parse("2026-12-06T12:00:00.000Z"), to: Date.parse("2026-12-06T12:00:01.000Z") };
+        const example = contract.arguments.example;
+        const done = (at: string, extra: object = {}) => ({ ...before, [processedAt]: { S: at }, Arg1: { N: "100" }, Arg2: { N: "200" }, ...extra });
+        const judge = (after: object | undefined, expect: Expected = "done") => effectProblem(contract, before, after as never, expect, example, window);
+        assert.equal(judge(before, "failed"), undefined);
+        assert.equal(judge(before, "usage"), undefined);
+        assert.equal(
+            judge(done("2026-12-06T12:00:00.500Z"), "failed"),
+            `the trade's item changed from ${JSON.stringify(before)} to ${JSON.stringify(done("2026-12-06T12:00:00.500Z"))}, where the run failed`,
+        );
+        assert.equal(judge(undefined), "the trade's item is gone: undefined");
+        assert.equal(
+            effectProblem(contract, undefined, done("2026-12-06T12:00:00.500Z") as never, "done", example, window),
+            `the trade's item is gone: ${JSON.stringify(done("2026-12-06T12:00:00.500Z"))}`,
+        );
+        assert.equal(judge(done("2026-12-06T12:00:00.500Z")), undefined);
+        assert.equal(judge(done("2026-12-06T11:59:59.000Z")), undefined, "a second of clock skew either side");
+        assert.equal(judge(done("2026-12-06T12:00:02Z")), undefined);
+        const late = `${processedAt} must be the time it ran, as an ISO 8601 UTC string such as 2026-12-06T12:00:00.000Z (got `;
+        assert.equal(judge(done("2026-12-06T11:59:58.999Z")), `${late}{"S":"2026-12-06T11:59:58.999Z"})`);
+        assert.equal(judge(done("2026-12-06T12:00:02.001Z")), `${late}{"S":"2026-12-06T12:00:02.001Z"})`);
+        assert.equal(judge(done("2026-12-06 12:00:00")), `${late}{"S":"2026-12-06 12:00:00"})`);
+        assert.equal(judge(done("2026-12-06T12:00:00+00:00")), `${late}{"S":"2026-12-06T12:00:00+00:00"})`);
+        assert.equal(judge({ ...before, Arg1: { N: "100" }, Arg2: { N: "200" } }), `${late}undefined)`);
+        const sorted = (item: object) => JSON.stringify(Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))));
+        const at = "2026-12-06T12:00:00.500Z";
+        assert.equal(
+            judge(done(at, { Arg2: { N: "201" } })),
+            `the trade's item is ${sorted(done(at, { Arg2: { N: "201" } }))}, where ${sorted(done(at))} was due`,
+        );
+        assert.equal(
+            judge(done(at, { Extra: { S: "x" } })),
+            `the trade's item is ${sorted(done(at, { Extra: { S: "x" } }))}, where ${sorted(done(at))} was due`,
+        );
     });
 });
 
