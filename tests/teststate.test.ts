@@ -5,6 +5,8 @@
  * the mock or the retry count gets a different answer.
  */
 import * as assert from "node:assert/strict";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import { SFNClient, TestStateCommand, type TestStateInput, type TestStateOutput } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
@@ -14,9 +16,11 @@ import { STATES } from "../model/workflow";
 import { loadStackConfig } from "../scripts/cli/stack-files";
 import { localEngine, type StateAnswer, type StateRun } from "../scripts/teststate/engines";
 import { testPaths, type Mock, type TestPath } from "../scripts/teststate/paths";
-import { main, walk, type TestStateDeps } from "../scripts/teststate/teststate";
+import { main, testStateClient, walk, type TestStateDeps } from "../scripts/teststate/teststate";
 import { noCredentials, serviceError } from "./support/aws-errors";
 import { settings } from "./support/arbitraries";
+import { loopback, loopbackEnvironment, withEnvironment, type Behaviour } from "./support/loopback";
+import { runInProcess } from "./support/tool";
 
 const SPOT = ["--set", "batchCapacity=FARGATE_SPOT", "--set", "batchInterruptionRetries=2"];
 
@@ -55,7 +59,7 @@ function response(answer: StateAnswer, request: TestStateInput): TestStateOutput
 }
 
 /** A Step Functions client whose TestState answers each request from the request, changed by `alter` where it says. */
-function testStateClient(alter: (request: TestStateInput, answer: TestStateOutput) => TestStateOutput = (_, answer) => answer) {
+function mockedTestState(alter: (request: TestStateInput, answer: TestStateOutput) => TestStateOutput = (_, answer) => answer) {
     const client = new SFNClient({ region: "us-east-1" });
     const mock = mockClient(client);
     mock.on(TestStateCommand).callsFake(async (request: TestStateInput) => alter(request, response(await localEngine(runOf(request)), request)));
@@ -80,7 +84,7 @@ async function run(argv: string[], client: SFNClient, deps: Partial<TestStateDep
 
 describe("npm run test:teststate", () => {
     it("sends every state of every path with the definition, its name, its input and, for a Task, its mock and retry count, and exits 0 when the engines agree", async () => {
-        const { client, mock } = testStateClient();
+        const { client, mock } = mockedTestState();
         const result = await run(["--stack", "dev"], client);
         assert.equal(result.status, 0, result.out.join("\n"));
         assert.deepEqual(result.err, []);
@@ -115,7 +119,7 @@ describe("npm run test:teststate", () => {
     });
 
     it("walks the Spot paths with Fargate Spot: each interruption back through the Choice to the batch, the last one past the retries to Error", async () => {
-        const { client } = testStateClient();
+        const { client } = mockedTestState();
         const result = await run(["--stack", "dev", ...SPOT], client);
         assert.equal(result.status, 0, result.out.join("\n"));
         const states = (path: string) => result.out.filter((line) => line.startsWith(`  ${path}:`)).map((line) => line.split(": ")[1]);
@@ -164,7 +168,7 @@ describe("npm run test:teststate", () => {
     ];
     for (const { what, alter, line, path } of disagreements) {
         it(`reports ${what} that differs, on the state's line, stops that path there and exits 1`, async () => {
-            const { client } = testStateClient(alter);
+            const { client } = mockedTestState(alter);
             const result = await run(["--stack", "dev"], client);
             assert.equal(result.status, 1);
             const at = result.out.findIndex((l) => l.startsWith(`  ${path}:`) && l.endsWith(": DIFFER"));
@@ -196,22 +200,22 @@ describe("npm run test:teststate", () => {
     });
 
     it("says in one line, with no trace, that nothing was sent without credentials, what TestState needs when AWS refuses it, and that no region was named", async () => {
-        const none = testStateClient();
+        const none = mockedTestState();
         none.mock.on(TestStateCommand).rejects(noCredentials());
         const unsigned = await run([], none.client);
         assert.equal(unsigned.status, 1);
         assert.equal(unsigned.err.length, 1);
-        assert.match(unsigned.err[0], /^no AWS credentials for TestState on Check Stock Value, so nothing was sent: set AWS_PROFILE/);
+        assert.match(unsigned.err[0], /^no AWS credentials for states:TestState on Check Stock Value, so nothing was sent: set AWS_PROFILE/);
 
-        const refused = testStateClient();
+        const refused = mockedTestState();
         refused.mock.on(TestStateCommand).rejects(serviceError("AccessDeniedException", "User is not authorized to perform: states:TestState"));
         const denied = await run([], refused.client);
         assert.equal(denied.status, 1);
         assert.deepEqual(denied.err, [
-            "AWS refused TestState on Check Stock Value: AccessDeniedException: User is not authorized to perform: states:TestState (the caller needs states:TestState)",
+            "AWS refused states:TestState on Check Stock Value: AccessDeniedException: User is not authorized to perform: states:TestState (the caller needs states:TestState)",
         ]);
 
-        const nowhere = await run([], testStateClient().client, { stackRegion: async () => undefined });
+        const nowhere = await run([], mockedTestState().client, { stackRegion: async () => undefined });
         assert.equal(nowhere.status, 1);
         assert.deepEqual(nowhere.err, [
             "no region: neither --region, the stack file's aws:region nor the environment (AWS_REGION, the profile) names one, so nothing was sent",
@@ -219,7 +223,7 @@ describe("npm run test:teststate", () => {
     });
 
     it("sends to --region over the stack's, saying so when AWS_REGION names another", async () => {
-        const { client } = testStateClient();
+        const { client } = mockedTestState();
         const saved = process.env.AWS_REGION;
         process.env.AWS_REGION = "us-east-1";
         try {
@@ -229,6 +233,61 @@ describe("npm run test:teststate", () => {
         } finally {
             if (saved === undefined) delete process.env.AWS_REGION;
             else process.env.AWS_REGION = saved;
+        }
+    });
+});
+
+describe("npm run test:teststate, through endpoints that fail as the network and AWS do", function () {
+    this.timeout(20000);
+    const on = "states:TestState on Check Stock Value";
+    const expected: Record<Behaviour, RegExp> = {
+        refuse: new RegExp(`^could not reach AWS for ${on}: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+ \\(ECONNREFUSED\\): check the network`),
+        hang: new RegExp(`^AWS did not answer ${on} within 0\\.3 s \\(STOCK_TRADER_AWS_TIMEOUT_SECONDS sets the limit\\)`),
+        html: new RegExp(`^what answered ${on} is not the AWS API: HTTP 200, text/html; charset=utf-8`),
+        expired: new RegExp(`^the AWS credentials have expired: AWS answered ${on} with ExpiredTokenException: sign in again`),
+        throttle: new RegExp(`^AWS throttled ${on} even after retries \\(ThrottlingException: Rate exceeded\\): try again in a minute$`),
+    };
+    /** The tool as a user runs it, its client made from the environment; only the waits between retries are skipped. */
+    const asAUserRunsIt = () =>
+        runInProcess(
+            (argv, io) =>
+                main(argv, io, {
+                    stackRegion: async () => "us-east-1",
+                    sfn: testStateClient,
+                    sleep: async () => undefined,
+                    err: io.err,
+                }),
+            ["--stack", "dev"],
+        );
+
+    for (const behaviour of Object.keys(expected) as Behaviour[]) {
+        it(`against an endpoint that answers "${behaviour}": one line saying what happened, and exit 1`, async () => {
+            const endpoint = await loopback(behaviour);
+            try {
+                const run = await withEnvironment(loopbackEnvironment(endpoint.url), asAUserRunsIt);
+                assert.equal(run.status, 1);
+                const failures = run.stderr.split("\n").filter((line) => !line.startsWith("…"));
+                assert.equal(failures.length, 1, run.stderr);
+                assert.match(failures[0], expected[behaviour]);
+            } finally {
+                await endpoint.close();
+            }
+        });
+    }
+
+    it("says that what answered is not the API when an answer has no status, which TestState always gives", async () => {
+        const server = http.createServer((_, response) => response.writeHead(200, { "content-type": "application/x-amz-json-1.0" }).end("{}"));
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        try {
+            const run = await withEnvironment(loopbackEnvironment(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), asAUserRunsIt);
+            assert.equal(run.status, 1);
+            assert.equal(
+                run.stderr,
+                `what answered ${on} is not the AWS API: the answer has no status, which AWS always sends: AWS_ENDPOINT_URL, or a proxy in between, points elsewhere`,
+            );
+        } finally {
+            server.closeAllConnections();
+            await new Promise((resolve) => server.close(resolve));
         }
     });
 });

@@ -8,7 +8,7 @@ import { TestStateCommand, type SFNClient, type TestStateOutput } from "@aws-sdk
 import type { Json } from "../../local/stand-ins";
 import { engineDefinition, engineStateMachine } from "../../local/runner";
 import type { Retrier, State, StateMachineDefinition } from "../../model/asl";
-import { call, type CallDeps } from "../cli/aws-calls";
+import { call, notTheApi, type CallDeps } from "../cli/aws-calls";
 import type { Mock } from "./paths";
 
 /** TestState's statuses (API reference, "TestState", Response Elements). */
@@ -68,10 +68,21 @@ export function awsAnswer(response: TestStateOutput): StateAnswer {
     };
 }
 
-/** AWS's engine: TestState, each call with the tools' timeout, retried while Step Functions throttles it. */
+/** The action a TestState call is, as IAM and the tools' messages name it. */
+export const TEST_STATE = "states:TestState";
+
+/**
+ * AWS's engine: TestState, each call with the tools' timeout, retried while Step Functions
+ * throttles it. An answer without a status, which TestState always gives, is not the API's.
+ */
 export function awsEngine(sfn: SFNClient, deps: CallDeps): Engine {
-    return async (run) =>
-        awsAnswer(await call("TestState", run.stateName, () => sfn.send(new TestStateCommand(testStateRequest(run))), deps, ["ThrottlingException"]));
+    return async (run) => {
+        const response = await call(TEST_STATE, run.stateName, () => sfn.send(new TestStateCommand(testStateRequest(run))), deps, ["ThrottlingException"]);
+        if (response.status === undefined) {
+            throw notTheApi(TEST_STATE, run.stateName, "status");
+        }
+        return awsAnswer(response);
+    };
 }
 
 /** The wait before retry `count` + 1 of a retrier, as the States Language computes it. */

@@ -178,10 +178,21 @@ export interface TestStateDeps extends CallDeps {
     sfn: (region: string) => SFNClient;
 }
 
+/**
+ * The Step Functions client TestState goes through. AWS serves TestState at a `sync-` host
+ * (`sync-states.<region>.amazonaws.com`), which the SDK makes by prefixing the endpoint's host;
+ * an endpoint given by AWS_ENDPOINT_URL_SFN or AWS_ENDPOINT_URL (an emulator, a proxy, an
+ * address) is called as given, where a prefixed host would not resolve.
+ */
+export function testStateClient(region: string): SFNClient {
+    const given = process.env.AWS_ENDPOINT_URL_SFN ?? process.env.AWS_ENDPOINT_URL;
+    return new SFNClient({ ...clientConfig(region), disableHostPrefix: given !== undefined && given !== "" });
+}
+
 const defaultDeps = (io: ToolIo): TestStateDeps => ({
     // The stack file's aws:region, else the SDK's settings (AWS_REGION, the profile).
     stackRegion: async (stack) => readStackFile(stack)["aws:region"] ?? (await sdkRegion()),
-    sfn: (region) => new SFNClient(clientConfig(region)),
+    sfn: testStateClient,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     err: io.err,
 });
