@@ -9,16 +9,17 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { missingNeeds, MissingRuntime, prepareBatch } from "../local/batch";
 import type { BatchRun } from "../local/batch";
-import { checkContract, contractCases, effectProblem, errorLineProblem, type Expected } from "../local/contract-check";
-import { batchContract, ContractError, parseBatchCommand, parseBatchContract, readBatchContract } from "../model/batch-contract";
+import { type Case, checkContract, contractCases, effectProblem, errorLineProblem, type Expected } from "../local/contract-check";
+import { type BatchContract, batchContract, ContractError, parseBatchCommand, parseBatchContract, readBatchContract } from "../model/batch-contract";
 import { type ConfigError, parseConfig } from "../model/config";
 import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../model/project";
-import { describeContract, main as batchCheck } from "../scripts/local/batch-check";
+import { describeContract, main as batchCheck, USAGE as BATCH_CHECK_USAGE } from "../scripts/local/batch-check";
 import { batchTry, main as batchTryMain, type Ran } from "../scripts/local/batch-try";
 import { batchImageCheck } from "../scripts/preflight/tools";
 import { main as simulate } from "../scripts/local/simulate";
 import { settings } from "./support/arbitraries";
 import { batchFolder } from "./support/batch-folder";
+import { tempDir } from "./support/temp";
 import { thrown } from "./support/thrown";
 import { runInProcess } from "./support/tool";
 
@@ -120,7 +121,9 @@ describe("the batch contract, as data", () => {
 
 describe("the contract check's cases and judgements, in-process", () => {
     const contract = batchContract();
-    const cases = contractCases(contract);
+    // Derived in each test, where a change to the derivation shows.
+    let cases: Case[];
+    beforeEach(() => (cases = contractCases(contract)));
     const named = (name: string) => {
         const found = cases.filter((c) => c.name === name);
         assert.equal(found.length, 1, `one case named ${name}: ${cases.map((c) => c.name).join(" | ")}`);
@@ -441,5 +444,335 @@ describe("npm run batch:try (the npm runs stood in for)", function () {
             [noContract.status, noContract.stderr],
             [2, "model/contract.json: is missing: a batch program's folder describes it in contract.json"],
         );
+    });
+});
+
+describe("the contract check's cases, derived inside each test", () => {
+    /** The project's contract with the flags, bounds and example a test gives, and variables of its own. */
+    const shaped = (names: readonly string[], bounds = { minimum: -10, maximum: 10 }, example?: readonly string[]): BatchContract => ({
+        ...batchContract(),
+        arguments: {
+            flags: names.map((name) => ({ name, attribute: name.toUpperCase() })),
+            ...bounds,
+            example: example ?? names.flatMap((name, i) => [`--${name}`, String(i + 1)]),
+        },
+        environment: { transactionId: "TRADE_ID", tableName: "TRADE_TABLE" },
+    });
+
+    it("derives from a contract exactly these cases, in this order, each with the command it runs and what it must do", () => {
+        const example = ["--count", "1", "--size", "2"];
+        const refused = (value: string) => ({ name: `refuses --count ${JSON.stringify(value)}`, args: ["--count", value, "--size", "2"], expect: "usage" });
+        assert.deepEqual(contractCases(shaped(["count", "size"])), [
+            { name: "marks the trade processed with the example command (--count 1 --size 2)", args: example, expect: "done" },
+            { name: "runs again with the same command, changing only the time it processed the trade", args: example, expect: "done", twice: true },
+            { name: "takes --NAME=VALUE in any order, and the bounds (--size=10 --count=-10)", args: ["--size=10", "--count=-10"], expect: "done" },
+            { name: "takes a negative value after its flag (--count -5)", args: ["--count", "-5", "--size", "2"], expect: "done" },
+            { name: "fails a trade the table does not hold, and creates no item", args: example, itemExists: false, expect: "failed" },
+            { name: "fails when the table does not exist", args: example, missingTable: true, expect: "failed" },
+            { name: "refuses no arguments", args: [], expect: "usage" },
+            { name: "refuses a command without --count", args: ["--size", "2"], expect: "usage" },
+            { name: "refuses a command without --size", args: ["--count", "1"], expect: "usage" },
+            { name: "refuses --count twice", args: [...example, "--count", "1"], expect: "usage" },
+            { name: "refuses --count without its value", args: ["--size", "2", "--count"], expect: "usage" },
+            ...["abc", "1.5", "01", "+1", " 1", "1e3", "0x10", "", "11", "-11"].map(refused),
+            { name: "refuses a flag the contract does not name", args: [...example, "--unknown", "1"], expect: "usage" },
+            { name: "refuses a stray argument", args: [...example, "extra"], expect: "usage" },
+            { name: "refuses --coun, an abbreviation of --count", args: ["--size", "2", "--coun", "1"], expect: "usage" },
+            { name: "refuses to run without TRADE_ID", args: example, unset: ["TRADE_ID"], expect: "usage" },
+            { name: "refuses to run without TRADE_TABLE", args: example, unset: ["TRADE_TABLE"], expect: "usage" },
+        ]);
+    });
+
+    it("tries the first flag at the minimum, the last at the maximum and any between them at the example's value, in the reverse of the contract's order", () => {
+        const bounds = contractCases(shaped(["a", "b", "c"])).find((c) => c.name.startsWith("takes --NAME=VALUE in any order"));
+        assert.deepEqual(bounds?.args, ["--c=10", "--b=2", "--a=-10"]);
+    });
+
+    it("tries the first flag's name one letter short, unless another flag has that name", () => {
+        const abbreviations = (...names: string[]) =>
+            contractCases(shaped(names))
+                .filter((c) => c.name.includes("an abbreviation"))
+                .map((c) => [c.name, c.args]);
+        assert.deepEqual(abbreviations("abc", "a"), [["refuses --ab, an abbreviation of --abc", ["--a", "2", "--ab", "1"]]]);
+        assert.deepEqual(abbreviations("abc", "ab"), []);
+    });
+
+    it("refuses a contract whose example it does not accept, which parseBatchContract never returns", () => {
+        assert.equal(
+            thrown(() => contractCases(shaped(["count", "size"], undefined, ["--count", "1"])), Error).message,
+            'the contract\'s example ["--count","1"] is not a command it accepts: --size is required',
+        );
+    });
+
+    it("expects of each case what the contract's own rules say, whatever its flags and bounds", () => {
+        const pool = ["a", "ab", "count", "size", "step"];
+        fc.assert(
+            fc.property(
+                fc
+                    .subarray(pool, { minLength: 1 })
+                    .chain((names) =>
+                        fc
+                            .tuple(fc.integer({ min: -20, max: 20 }), fc.integer({ min: 0, max: 20 }))
+                            .chain(([minimum, span]) =>
+                                fc
+                                    .array(fc.integer({ min: minimum, max: minimum + span }), { minLength: names.length, maxLength: names.length })
+                                    .map((values) => ({ names, minimum, maximum: minimum + span, values })),
+                            ),
+                    ),
+                ({ names, minimum, maximum, values }) => {
+                    const drawn = shaped(
+                        names,
+                        { minimum, maximum },
+                        names.flatMap((name, i) => [`--${name}`, String(values[i])]),
+                    );
+                    const derived = contractCases(drawn);
+                    assert.equal(
+                        derived.some((c) => c.name.startsWith("takes a negative value")),
+                        minimum < 0,
+                        "a negative value where the bounds allow one",
+                    );
+                    for (const kase of derived) {
+                        const accepted = parseBatchCommand(drawn, kase.args).ok;
+                        assert.equal(accepted, kase.expect !== "usage" || kase.unset !== undefined, `${kase.name}, bounds ${minimum} to ${maximum}`);
+                    }
+                },
+            ),
+            {
+                examples: [
+                    [{ names: ["count", "size", "step"], minimum: 1, maximum: 9, values: [1, 9, 1] }],
+                    [{ names: ["a"], minimum: -100, maximum: -50, values: [-60] }],
+                ],
+            },
+        );
+    });
+
+    it("with no fields for the error line to hold, takes any JSON object as one, and nothing else", () => {
+        const bare: BatchContract = { ...batchContract(), errorLine: { fields: {}, usageFields: {} } };
+        const run = (stderr: string): BatchRun => ({ exitCode: 1, stdout: "", stderr, durationMs: 1 });
+        assert.equal(errorLineProblem(bare, run('{"reason":"anything"}'), true), undefined);
+        assert.equal(errorLineProblem(bare, run("starting\n{}\n"), false), undefined);
+        for (const line of ["null", "42", '"text"', "[]", "true", "Traceback"]) {
+            assert.equal(
+                errorLineProblem(bare, run(line), false),
+                `its last line on standard error is not an error line holding {}: ${JSON.stringify(line)}`,
+                line,
+            );
+        }
+    });
+
+    it("judges a succeeding run whose command the contract refuses by its time alone, expecting none of the command's values", () => {
+        const contract = batchContract();
+        const { key, processedAt } = contract.table;
+        const before = { [key]: { S: "t-1" }, Type: { S: "buy" } };
+        const marked = { ...before, [processedAt]: { S: "2026-12-06T12:00:00.500Z" } };
+        const window = { from: Date.parse("2026-12-06T12:00:00.000Z"), to: Date.parse("2026-12-06T12:00:01.000Z") };
+        assert.equal(effectProblem(contract, before, marked, "done", ["--unknown"], window), undefined);
+    });
+});
+
+describe("the batch contract's reading, field by field", () => {
+    const refusal = (json: unknown) => thrown(() => parseBatchContract(json, "x/contract.json"), ContractError).message;
+    const omit = (object: unknown, field: string) => Object.fromEntries(Object.entries(object as object).filter(([name]) => name !== field));
+
+    it("names the field it cannot read and the form it must have, and says nothing was given where a field is missing", () => {
+        const base = contractJson();
+        const args = base.arguments as Record<string, unknown>;
+        const local = base.local as Record<string, unknown>;
+        const need = { command: ["node", "--version"], what: "Node.js" };
+        const cases: [unknown, string][] = [
+            ["x", 'the contract must be an object (got "x")'],
+            [null, "the contract must be an object (got null)"],
+            [[], "the contract must be an object (got [])"],
+            [omit(base, "arguments"), "arguments must be an object (got nothing)"],
+            [{ ...base, arguments: { ...args, flags: ["arg1"] } }, 'arguments.flags[0] must be an object (got "arg1")'],
+            [{ ...base, arguments: { ...args, flags: [{ attribute: "Arg1" }] } }, "arguments.flags[0].name must be a non-empty string (got nothing)"],
+            [{ ...base, arguments: { ...args, minimum: "1" } }, 'arguments.minimum must be an integer (got "1")'],
+            [{ ...base, arguments: omit(args, "maximum") }, "arguments.maximum must be an integer (got nothing)"],
+            [{ ...base, arguments: { ...args, minimum: 5, maximum: 4 } }, "arguments.maximum must be at least arguments.minimum (5) (got 4)"],
+            [{ ...base, arguments: { ...args, example: "--arg1 1 --arg2 2" } }, 'arguments.example must be a list of strings (got "--arg1 1 --arg2 2")'],
+            [omit(base, "environment"), "environment must be an object (got nothing)"],
+            [{ ...base, environment: { transactionId: "TRANSACTION_ID" } }, "environment.tableName must be a non-empty string (got nothing)"],
+            [omit(base, "exitCodes"), "exitCodes must be an object (got nothing)"],
+            [{ ...base, exitCodes: { failed: 1, usage: 2 } }, "exitCodes.done must be an integer (got nothing)"],
+            [{ ...base, exitCodes: { done: 0, failed: -1, usage: 2 } }, "exitCodes.failed must be an exit code, 0 to 255 (got -1)"],
+            [
+                { ...base, exitCodes: { done: 1, failed: 0, usage: 2 } },
+                'exitCodes must be three different codes, done being 0 (got {"done":1,"failed":0,"usage":2})',
+            ],
+            [omit(base, "errorLine"), "errorLine must be an object (got nothing)"],
+            [{ ...base, errorLine: { fields: { level: 5 }, usageFields: {} } }, "errorLine.fields.level must be a non-empty string (got 5)"],
+            [{ ...base, errorLine: { fields: { level: "error" } } }, "errorLine.usageFields must be an object (got nothing)"],
+            [omit(base, "table"), "table must be an object (got nothing)"],
+            [{ ...base, table: { processedAt: "ProcessedAt" } }, "table.key must be a non-empty string (got nothing)"],
+            [{ ...base, table: { key: "Id" } }, "table.processedAt must be a non-empty string (got nothing)"],
+            [omit(base, "local"), "local must be an object (got nothing)"],
+            [{ ...base, local: omit(local, "needs") }, "local.needs must be a list of what the program needs installed (got nothing)"],
+            [omit(base, "description"), "description must be a non-empty string (got nothing)"],
+            [{ ...base, description: 5 }, "description must be a non-empty string (got 5)"],
+            [{ ...base, local: { ...local, build: [] } }, "local.build must be a list of at least 1 strings (got [])"],
+            [{ ...base, local: { ...local, command: ["node", 5] } }, 'local.command must be a list of at least 1 strings (got ["node",5])'],
+            [{ ...base, local: { ...local, needs: ["node"] } }, 'local.needs[0] must be an object (got "node")'],
+            [{ ...base, local: { ...local, needs: [omit(need, "command")] } }, "local.needs[0].command must be a list of at least 1 strings (got nothing)"],
+            [{ ...base, local: { ...local, needs: [omit(need, "what")] } }, "local.needs[0].what must be a non-empty string (got nothing)"],
+            [{ ...base, local: { ...local, needs: [{ ...need, debian: [] }] } }, "local.needs[0].debian must be a list of at least 1 strings (got [])"],
+        ];
+        for (const [json, problem] of cases) {
+            assert.equal(refusal(json), `x/contract.json: ${problem}`, problem);
+        }
+    });
+
+    it("accepts an exit code of 255 and equal bounds, and keeps the Debian packages a need names", () => {
+        const base = contractJson();
+        const args = base.arguments as Record<string, unknown>;
+        const need = { command: ["python3", "--version"], what: "Python 3", debian: ["python3"] };
+        const contract = parseBatchContract(
+            {
+                ...base,
+                arguments: { ...args, minimum: 5, maximum: 5, example: ["--arg1", "5", "--arg2", "5"] },
+                exitCodes: { done: 0, failed: 1, usage: 255 },
+                local: { ...(base.local as Record<string, unknown>), needs: [need] },
+            },
+            "x/contract.json",
+        );
+        assert.deepEqual([contract.arguments.minimum, contract.arguments.maximum, contract.exitCodes.usage], [5, 5, 255]);
+        assert.deepEqual(contract.local.needs, [need]);
+    });
+
+    it("says a contract.json that is not JSON is not JSON, giving the parser's reason", () => {
+        const dir = tempDir("contract-");
+        fs.writeFileSync(path.join(dir, "contract.json"), "{ not json");
+        const reason = thrown(() => JSON.parse("{ not json"), SyntaxError).message;
+        assert.equal(
+            thrown(() => readBatchContract(dir), ContractError).message,
+            `${path.relative(process.cwd(), path.join(dir, "contract.json"))}: is not JSON: ${reason}`,
+        );
+    });
+
+    it("throws its refusals as a ContractError, by name", () => {
+        assert.equal(thrown(() => parseBatchContract("x", "x/contract.json"), ContractError).name, "ContractError");
+    });
+
+    it("reads the project's contract once and keeps it", () => {
+        const kept = batchContract();
+        assert.deepEqual(kept, readBatchContract(BATCH_CONTAINER_DIR));
+        assert.equal(batchContract(), kept, "the same object, not read again");
+    });
+
+    it("refuses a flag given last without its value, a token that only ends like a flag, and a value out of bounds, saying which", () => {
+        const contract = batchContract();
+        assert.deepEqual(parseBatchCommand(contract, ["--arg2", "2", "--arg1"]), { ok: false, problem: "--arg1 needs a value" });
+        assert.deepEqual(parseBatchCommand(contract, ["x--arg1", "1", "--arg2", "2"]), { ok: false, problem: 'unexpected argument "x--arg1"' });
+        const narrow: BatchContract = { ...contract, arguments: { ...contract.arguments, minimum: -10, maximum: 10 } };
+        assert.deepEqual(parseBatchCommand(narrow, ["--arg1", "11", "--arg2", "0"]), { ok: false, problem: "--arg1 must be from -10 to 10 (got 11)" });
+        assert.deepEqual(parseBatchCommand(narrow, ["--arg2=10", "--arg1", "-10"]), { ok: true, value: { arg1: -10, arg2: 10 } });
+    });
+});
+
+describe("the preflight's batch image check, in each of its results", () => {
+    const local = { command: ["node", "run.js"], needs: [] };
+    const check = (dockerfile: string) => batchImageCheck(batchFolder({ local }, { Dockerfile: dockerfile }));
+    const failed = (detail: string, fix: string) => ({ id: "batch-image", title: "Batch image", status: "fail", detail, fix });
+    const noEntrypoint = failed(
+        "its Dockerfile has no exec-form ENTRYPOINT, so the workflow's command would replace the program itself",
+        `ENTRYPOINT ["node","run.js"], or the image's own command`,
+    );
+
+    it("fails an ENTRYPOINT in shell form or an empty one, offering the contract's own command", () => {
+        assert.deepEqual(check("FROM scratch\nENTRYPOINT /run now\n"), noEntrypoint);
+        assert.deepEqual(check("FROM scratch\nENTRYPOINT []\n"), noEntrypoint);
+    });
+
+    it("fails a default CMD the contract refuses, offering the contract's example", () => {
+        assert.deepEqual(
+            check('FROM scratch\nENTRYPOINT ["/run"]\nCMD ["--arg1", "1"]\n'),
+            failed(
+                `its default CMD ["--arg1","1"] is refused by its contract: --arg2 is required`,
+                `CMD ["--arg1","100","--arg2","200"], the contract's example`,
+            ),
+        );
+    });
+
+    it("fails a folder without a Dockerfile, pointing at where the contract and the Dockerfile are described", () => {
+        const result = batchImageCheck(batchFolder({ local }));
+        assert.match(result.detail, /ENOENT.*Dockerfile/);
+        assert.deepEqual(result, failed(result.detail, 'docs/architecture.md, "The batch job", says what the contract and the Dockerfile hold'));
+    });
+
+    it("lets an error other than a missing file or a broken contract go on", () => {
+        const dir = batchFolder({ local });
+        fs.mkdirSync(path.join(dir, "Dockerfile"));
+        assert.throws(() => batchImageCheck(dir), { code: "EISDIR" });
+    });
+});
+
+describe("npm run batch:check in words and as a tool, in-process", function () {
+    this.timeout(60000);
+
+    // Kills batch-check.ts L37:33 (startsWith -> endsWith), L60:101 and L60:150 (", " between fields),
+    // L68:128 ("" without a build), L68:182 (/ \(.$/), L68:192 (the dropped part), L68:202 (", " between needs).
+    it("names a folder outside the project by its path, and says every field of its error line and every need without its parenthesis", () => {
+        const dir = batchFolder({
+            local: {
+                command: ["python3", "-m", "job"],
+                needs: [
+                    { command: ["python3", "--version"], what: "Python 3.12 or later (python3 on PATH)" },
+                    { command: ["uv", "--version"], what: "uv" },
+                ],
+            },
+            errorLine: { fields: { level: "error", source: "batch" }, usageFields: { step: "usage", kind: "refusal" } },
+        });
+        const rows = describeContract(readBatchContract(dir), dir);
+        assert.equal(rows[0], `| ${path.join(dir, "contract.json")} | |`);
+        assert.equal(
+            rows.find((row) => row.startsWith("| its error line |")),
+            '| its error line | a failed run\'s last line on stderr: a JSON object with `"level":"error"`, `"source":"batch"`, and `"step":"usage"`, `"kind":"refusal"` for a refusal |',
+        );
+        assert.equal(rows.at(-1), `| run here | \`python3 -m job\` in \`${dir}\`; it needs Python 3.12 or later, uv |`);
+    });
+
+    // Kills L37:130 ("." -> "": the project's root would read "/"), L68:211 ("nothing installed" -> "").
+    it("names the project's own root ./, and a program that needs nothing as needing nothing installed", () => {
+        assert.equal(
+            describeContract(batchContract(), PROJECT_ROOT).at(-1),
+            "| run here | `node dist/main.js` in `./`, after `node build.mjs`; it needs Node.js |",
+        );
+        const bare = batchFolder({ local: { command: ["./job"], needs: [] } });
+        assert.equal(describeContract(readBatchContract(bare), bare).at(-1), `| run here | \`./job\` in \`${bare}\`; it needs nothing installed |`);
+    });
+
+    // Kills L77:9 (false), L77:27 (""), L77:37 ({}): --help and a bad flag end the tool before any check.
+    it("prints its help, or refuses an unknown flag, and runs nothing", async () => {
+        const help = await runInProcess(batchCheck, ["--help"]);
+        assert.deepEqual([help.status, help.stdout, help.stderr], [0, `${BATCH_CHECK_USAGE}\n`, ""]);
+        const unknown = await runInProcess(batchCheck, ["--nope"]);
+        assert.deepEqual([unknown.status, unknown.stdout, unknown.stderr], [2, "\n", "unknown flag --nope; npm run batch:check -- --help lists what it takes"]);
+    });
+
+    // Kills L111:13 (true: any error would then read as a missing runtime, exit 3).
+    it("lets a failed build be the error it is, not a missing runtime", async () => {
+        const dir = batchFolder({ local: { command: ["node", "p.js"], build: ["node", "-e", "console.error('no compiler'); process.exit(1)"], needs: [] } });
+        await assert.rejects(runInProcess(batchCheck, ["--batch", dir]), /^Error: the batch program's build \(node -e .*\) failed: no compiler$/);
+    });
+
+    // Kills L89:53 and L93:110 (total + failed as the passed count), L102:28 (no line per check), L102:71 (a failed check's line).
+    it("prints a line per check, each failed one with its problem, and a tally whose passed and failed add up, in text and in JSON", async () => {
+        const failing = batchFolder({ local: { command: ["node", "program.js"], needs: [] } }, { "program.js": "process.exit(0);" });
+        const text = await runInProcess(batchCheck, ["--batch", failing]);
+        assert.equal(text.status, 1);
+        const lines = text.stdout.trimEnd().split("\n");
+        const checks = lines.filter((line) => /^ {2}[✔✖] /.test(line));
+        const failed = checks.filter((line) => line.startsWith("  ✖ "));
+        assert.ok(failed.length > 0);
+        for (const line of failed) {
+            assert.match(line, /^ {2}✖ .+: \S/);
+        }
+        assert.equal(lines.at(-1), `${checks.length} checks: ${checks.length - failed.length} passed, ${failed.length} failed`);
+        const json = await runInProcess(batchCheck, ["--batch", failing, "--json"]);
+        const document = JSON.parse(json.stdout) as { checks: { passed: boolean }[]; summary: { passed: number; failed: number } };
+        assert.deepEqual(document.summary, {
+            passed: document.checks.filter((c) => c.passed).length,
+            failed: document.checks.filter((c) => !c.passed).length,
+        });
+        assert.equal(document.checks.length, checks.length);
     });
 });
