@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { summarize, traceEvent } from "../scripts/local/simulate";
-import { batchTask, stateTracer, type TraceEvent } from "../scripts/cli/trace";
+import { batchTask, failStateOf, historyTranslator, stateTracer, type TraceEvent } from "../scripts/cli/trace";
 
 const TASK = "arn:aws:ecs:us-east-1:123456789012:task/c/0123";
 
@@ -111,6 +112,114 @@ describe("the state-by-state trace", () => {
             itemsProcessed: 2,
             executionsPerSecond: 2,
             medianExecutionMs: 250,
+        });
+    });
+});
+
+describe("the trace of an execution's history on AWS", () => {
+    const T0 = Date.parse("2026-11-28T10:00:00.000Z");
+    /** A history event as GetExecutionHistory gives it: ids from 1, each 100 ms after the last. */
+    const event = (id: number, type: string, details: Partial<HistoryEvent> = {}): HistoryEvent => ({
+        id,
+        previousEventId: id - 1,
+        timestamp: new Date(T0 + id * 100),
+        type: type as HistoryEvent["type"],
+        ...details,
+    });
+    const at = (id: number) => T0 + id * 100;
+    const entered = (name: string): Partial<HistoryEvent> => ({ stateEnteredEventDetails: { name, input: "{}", inputDetails: { truncated: false } } });
+    const exited = (name: string, output = "{}"): Partial<HistoryEvent> => ({ stateExitedEventDetails: { name, output, outputDetails: { truncated: false } } });
+
+    it("reads a Lambda retried after a failed attempt as a retry, and its state's exit after the retry as no caught error", () => {
+        const translate = historyTranslator();
+        const history = [
+            event(1, "TaskStateEntered", entered("Check Stock Value")),
+            event(2, "LambdaFunctionScheduled"),
+            event(3, "LambdaFunctionFailed", { lambdaFunctionFailedEventDetails: { error: "Lambda.Unknown", cause: "The function timed out" } }),
+            event(4, "LambdaFunctionScheduled"),
+            event(5, "LambdaFunctionStarted"),
+            event(6, "TaskStateExited", exited("Check Stock Value", '{"stock_price":42}')),
+        ];
+        assert.deepEqual(history.map(translate), [
+            [{ kind: "entered", state: "Check Stock Value", at: at(1) }],
+            [],
+            [{ kind: "failed", state: "Check Stock Value", at: at(3), error: "Lambda.Unknown", task: undefined }],
+            [{ kind: "retried", state: "Check Stock Value", at: at(4) }],
+            [],
+            [{ kind: "exited", state: "Check Stock Value", at: at(6), task: undefined }],
+        ]);
+    });
+
+    it("names an exit by the state that left, which inside a Parallel state is not the one last entered", () => {
+        const translate = historyTranslator();
+        const history = [
+            event(1, "ParallelStateEntered", entered("Both")),
+            event(2, "PassStateEntered", entered("Left")),
+            event(3, "PassStateExited", exited("Left")),
+            event(4, "ParallelStateExited", exited("Both")),
+        ];
+        assert.deepEqual(
+            history.flatMap(translate).map((t) => `${t.kind} ${t.state}`),
+            ["entered Both", "entered Left", "exited Left", "exited Both"],
+        );
+    });
+
+    it("reads events that carry no details, as the SDK's types allow, by the state last entered and the event's type", () => {
+        const translate = historyTranslator();
+        const history = [
+            event(1, "TaskStateEntered", entered("Run ECS task")),
+            event(2, "TaskFailed"),
+            event(3, "TaskStateExited"),
+            event(4, "PassStateEntered"),
+        ];
+        assert.deepEqual(history.map(translate), [
+            [{ kind: "entered", state: "Run ECS task", at: at(1) }],
+            [{ kind: "failed", state: "Run ECS task", at: at(2), error: "TaskFailed", task: undefined }],
+            [
+                { kind: "caught", state: "Run ECS task", at: at(3) },
+                { kind: "exited", state: "Run ECS task", at: at(3), task: undefined },
+            ],
+            [{ kind: "entered", state: "", at: at(4) }],
+        ]);
+    });
+
+    it("begins in no state and with no failed attempt, for a history read from the middle of a state", () => {
+        assert.deepEqual(historyTranslator()(event(7, "TaskStateExited", exited("Buy Stock"))), [
+            { kind: "exited", state: "Buy Stock", at: at(7), task: undefined },
+        ]);
+        assert.deepEqual(historyTranslator()(event(7, "LambdaFunctionScheduled")), []);
+        assert.deepEqual(historyTranslator()(event(7, "LambdaFunctionTimedOut", { lambdaFunctionTimedOutEventDetails: { error: "States.Timeout" } })), [
+            { kind: "failed", state: "", at: at(7), error: "States.Timeout", task: undefined },
+        ]);
+    });
+
+    it("names the Fail state an execution ended in, and none when it entered no state at all", () => {
+        assert.equal(
+            failStateOf([
+                event(1, "ExecutionStarted"),
+                event(2, "TaskStateEntered", entered("Check Stock Value")),
+                event(3, "TaskStateExited", exited("Check Stock Value")),
+                event(4, "FailStateEntered", entered("Trade Failed")),
+                event(5, "ExecutionFailed", { executionFailedEventDetails: { error: "TradeFailed" } }),
+            ]),
+            "Trade Failed",
+        );
+        assert.equal(failStateOf([event(1, "ExecutionStarted"), event(2, "TaskStateEntered", entered("Buy Stock")), event(3, "ExecutionAborted")]), undefined);
+        assert.equal(
+            failStateOf([event(1, "ExecutionStarted"), event(2, "ExecutionFailed", { executionFailedEventDetails: { error: "States.Runtime" } })]),
+            undefined,
+        );
+        assert.equal(failStateOf([]), undefined);
+    });
+
+    it("reads the batch task of a failure whose cause lists no container, by its stop code", () => {
+        assert.deepEqual(batchTask("Run ECS task", JSON.stringify({ TaskArn: TASK, StopCode: "TaskFailedToStart" })), {
+            taskArn: TASK,
+            stopCode: "TaskFailedToStart",
+        });
+        assert.deepEqual(batchTask("Run ECS task", JSON.stringify({ TaskArn: TASK, StopCode: "TaskFailedToStart", Containers: [] })), {
+            taskArn: TASK,
+            stopCode: "TaskFailedToStart",
         });
     });
 });

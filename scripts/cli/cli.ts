@@ -144,7 +144,8 @@ export function parseCommand<F extends Flags & OptionTable>(argv: string[], opti
 
 /** What `util.parseArgs` refused, in the tools' words, with the nearest flag the tool takes for an unknown one. */
 function parseProblem(error: NodeJS.ErrnoException, flags: readonly string[]): string {
-    const quoted = /'([^' ]+)/.exec(error.message)?.[1] ?? "";
+    // Node quotes what it refused: the flag ('--runs <value>' where its value is missing), or the argument, which may be empty.
+    const quoted = (/'([^']*)'/.exec(error.message)?.[1] ?? "").replace(/ <value>$/, "");
     switch (error.code) {
         case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
             const near = nearestKey(`flag:${quoted.replace(/^-+/, "")}`, new Map([["flag", flags]]));
@@ -153,7 +154,7 @@ function parseProblem(error: NodeJS.ErrnoException, flags: readonly string[]): s
         case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
             return error.message.includes("does not take an argument") ? `${quoted} takes no value` : `${quoted} needs a value`;
         case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-            return `unexpected argument ${quoted}: this tool takes only flags`;
+            return `unexpected argument ${JSON.stringify(quoted)}: this tool takes only flags`;
         case undefined:
         default:
             return error.message;
