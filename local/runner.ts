@@ -85,11 +85,12 @@ const validated = new Set<string>();
  * definition (the engine checks its JSONPaths and ARNs too). asl-validator compiles its JSON
  * schemas on every call, about a tenth of a second, and a process that runs one definition many
  * times (the tests, the benchmarks) would pay it on every run. A definition it refuses is
- * checked again next time.
+ * checked again next time. The engine gets its own copy: its validator writes each state's query
+ * language into the states it checks, which would change the caller's definition.
  */
 export function engineStateMachine(definition: StateMachineDefinition): StateMachine {
     const json = JSON.stringify(definition);
-    const machine = new StateMachine(definition as never, { validationOptions: { noValidate: validated.has(json) } });
+    const machine = new StateMachine(JSON.parse(json) as never, { validationOptions: { noValidate: validated.has(json) } });
     validated.add(json);
     return machine;
 }

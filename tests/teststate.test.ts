@@ -11,12 +11,14 @@ import { SFNClient, TestStateCommand, type TestStateInput, type TestStateOutput 
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { StateMachine } from "aws-local-stepfunctions";
-import { localWorkflow } from "../local/stand-ins";
+import { localWorkflow, type Json } from "../local/stand-ins";
 import { STATES } from "../model/workflow";
 import { loadStackConfig } from "../scripts/cli/stack-files";
-import { localEngine, type StateAnswer, type StateRun } from "../scripts/teststate/engines";
-import { testPaths, type Mock, type TestPath } from "../scripts/teststate/paths";
-import { main, testStateClient, walk, type TestStateDeps } from "../scripts/teststate/teststate";
+import { awsAnswer, awsEngine, localEngine, type Engine, type StateAnswer, type StateRun } from "../scripts/teststate/engines";
+import { pathPrice, testPaths, type Mock, type TestPath } from "../scripts/teststate/paths";
+import { compareEngines, differences, main, testStateClient, USAGE, walk, type TestStateDeps } from "../scripts/teststate/teststate";
+import { MAX_STOCK_PRICE } from "../contracts/functions";
+import type { ChoiceState, Retrier, StateMachineDefinition, TaskState } from "../model/asl";
 import { noCredentials, serviceError } from "./support/aws-errors";
 import { settings } from "./support/arbitraries";
 import { loopback, loopbackEnvironment, withEnvironment, type Behaviour } from "./support/loopback";
@@ -298,5 +300,380 @@ describe("where aws-local-stepfunctions differs from AWS (listed in CONTRIBUTING
             const machine = new StateMachine({ StartAt: "P", States: { P: { Type: "Pass", Result: result, End: true } } } as never);
             assert.deepEqual(await machine.run({ trade: "t-1" }).result, { trade: "t-1" }, JSON.stringify(result));
         }
+    });
+});
+
+describe("npm run test:teststate, its flags and its client", () => {
+    it("prints its help and sends nothing with --help", async () => {
+        const { client, mock } = mockedTestState();
+        const result = await run(["--help"], client);
+        assert.equal(result.status, 0);
+        assert.deepEqual(result.out, [USAGE]);
+        assert.deepEqual(result.err, []);
+        assert.equal(mock.commandCalls(TestStateCommand).length, 0);
+    });
+
+    it("refuses a stack with no stack file in one line, exit 2, and sends nothing", async () => {
+        const { client, mock } = mockedTestState();
+        const result = await run(["--stack", "nowhere"], client);
+        assert.equal(result.status, 2);
+        assert.deepEqual(result.err, ["no stack file Pulumi.nowhere.yaml"]);
+        assert.equal(mock.commandCalls(TestStateCommand).length, 0);
+    });
+
+    it("says nothing of AWS_REGION when the region is the stack's rather than --region", async () => {
+        await withEnvironment({ AWS_REGION: "us-east-1", AWS_DEFAULT_REGION: undefined }, async () => {
+            const refused = mockedTestState();
+            refused.mock.on(TestStateCommand).rejects(noCredentials());
+            const result = await run([], refused.client, { stackRegion: async () => "eu-west-1" });
+            assert.equal(result.out[0], "TestState in eu-west-1 against the local engine, the dev stack's definition");
+            assert.equal(result.err.length, 1, result.err.join("\n"));
+            assert.match(result.err[0], /^no AWS credentials for states:TestState on Check Stock Value/);
+        });
+    });
+
+    it("closes its Step Functions client when a TestState call fails", async () => {
+        const { client, mock } = mockedTestState();
+        mock.on(TestStateCommand).rejects(noCredentials());
+        let destroyed = 0;
+        const destroy = client.destroy.bind(client);
+        client.destroy = () => {
+            destroyed++;
+            destroy();
+        };
+        const result = await run([], client);
+        assert.equal(result.status, 1);
+        assert.equal(destroyed, 1);
+    });
+});
+
+describe("npm run test:teststate with its own dependencies", function () {
+    this.timeout(20000);
+
+    it("takes the region from the stack file over AWS_REGION, calls the endpoint the environment gives, and sends a throttled call again", async () => {
+        let requests = 0;
+        const server = http.createServer((_, response) => {
+            requests++;
+            if (requests === 1) {
+                response
+                    .writeHead(400, { "content-type": "application/x-amz-json-1.0" })
+                    .end(JSON.stringify({ __type: "com.amazon.coral.service#ThrottlingException", message: "Rate exceeded" }));
+            } else {
+                response.writeHead(200, { "content-type": "application/x-amz-json-1.0" }).end("{}");
+            }
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        try {
+            const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+            const result = await withEnvironment({ ...loopbackEnvironment(url), AWS_REGION: "eu-west-1" }, () =>
+                runInProcess((argv, io) => main(argv, io), ["--stack", "dev"]),
+            );
+            assert.equal(result.status, 1);
+            assert.equal(result.stdout.split("\n")[0], "TestState in us-east-1 against the local engine, the dev stack's definition");
+            assert.deepEqual(
+                result.stderr.split("\n").filter((line) => !line.startsWith("…")),
+                [
+                    "what answered states:TestState on Check Stock Value is not the AWS API: the answer has no status, which AWS always sends: AWS_ENDPOINT_URL, or a proxy in between, points elsewhere",
+                ],
+            );
+            assert.equal(requests, 2, "the throttled call is sent once more");
+        } finally {
+            server.closeAllConnections();
+            await new Promise((resolve) => server.close(resolve));
+        }
+    });
+});
+
+describe("npm run test:teststate's report of a walk", () => {
+    it("prints each path with what it shows or why it is skipped, and each state with where it hands over: on, retried, or the end", async () => {
+        const config = loadStackConfig("dev");
+        const { definition } = localWorkflow(config, "TransactionTable");
+        const out: string[] = [];
+        const status = await compareEngines(definition, testPaths(config, definition), localEngine, { out: (line) => out.push(line), err: () => undefined });
+        assert.equal(status, 0, out.join("\n"));
+        const notOnSpot = "skipped, the stack's batch does not run on Fargate Spot with batchInterruptionRetries above 0";
+        assert.deepEqual(out.filter((line) => !line.startsWith("  ")).slice(0, -1), [
+            "buy: a price of 50 buys",
+            "sell: a price of 51 sells",
+            "lambda-error-retried: the checker throttled once, retried, then answering",
+            `batch-failure-caught: the batch exiting 1, caught into ${STATES.error}`,
+            "batch-start-retried: ECS throttling RunTask 3 times, each retried, then the task running",
+            `spot-interruptions-rerun: ${notOnSpot}`,
+            `spot-interruptions-exhausted: ${notOnSpot}`,
+            "failure-after-last-retry: the checker throttled on its first call and all 5 retries: the execution fails",
+        ]);
+        const path = "  lambda-error-retried";
+        assert.deepEqual(
+            out.filter((line) => line.startsWith(`${path}:`)),
+            [
+                `${path}: ${STATES.checkStockValue}: RETRIABLE → retried: agree`,
+                `${path}: ${STATES.checkStockValue}: SUCCEEDED → ${STATES.buyOrSell}: agree`,
+                `${path}: ${STATES.buyOrSell}: SUCCEEDED → ${STATES.buyStock}: agree`,
+                `${path}: ${STATES.buyStock}: SUCCEEDED → ${STATES.recordTransaction}: agree`,
+                `${path}: ${STATES.recordTransaction}: SUCCEEDED → ${STATES.runEcsTask}: agree`,
+                `${path}: ${STATES.runEcsTask}: SUCCEEDED → ${STATES.success}: agree`,
+                `${path}: ${STATES.success}: SUCCEEDED (end): agree`,
+            ],
+        );
+        assert.deepEqual(out.filter((line) => line.startsWith("  batch-failure-caught:")).slice(-2), [
+            `  batch-failure-caught: ${STATES.runEcsTask}: CAUGHT_ERROR → ${STATES.error}: agree`,
+            `  batch-failure-caught: ${STATES.error}: FAILED (end): agree`,
+        ]);
+    });
+});
+
+describe("where two answers differ", () => {
+    it("shows a field one engine left out as (none)", () => {
+        assert.deepEqual(differences({ status: "SUCCEEDED", nextState: STATES.buyStock }, { status: "SUCCEEDED" }), [
+            `nextState: AWS "${STATES.buyStock}", local (none)`,
+        ]);
+    });
+
+    it("compares a retry's wait only where AWS gives one", () => {
+        const retried = { status: "RETRIABLE", error: "Lambda.TooManyRequestsException", cause: "Rate Exceeded." } as const;
+        assert.deepEqual(differences(retried, { ...retried, retryBackoffIntervalSeconds: 15 }), []);
+    });
+
+    it("compares the output leaf by leaf in path order, an empty object or array and null as leaves, whichever engine has no output", () => {
+        assert.deepEqual(differences({ status: "SUCCEEDED", output: { b: 2, a: [1, {}] } }, { status: "SUCCEEDED" }), [
+            "output.a[0]: AWS 1, local (absent)",
+            "output.a[1]: AWS {}, local (absent)",
+            "output.b: AWS 2, local (absent)",
+        ]);
+        assert.deepEqual(differences({ status: "SUCCEEDED" }, { status: "SUCCEEDED", output: { a: null } }), ["output.a: AWS (absent), local null"]);
+        assert.deepEqual(differences({ status: "SUCCEEDED", output: { a: null, b: [] } }, { status: "SUCCEEDED", output: { a: null, b: {} } }), [
+            "output.b: AWS [], local {}",
+        ]);
+    });
+});
+
+describe("walking a path", () => {
+    it("stops with the path's name, the call and the state where a Task state has no answer, before running it", async () => {
+        const { definition } = localWorkflow(loadStackConfig("dev"), "TransactionTable");
+        const unreachable: Engine = async (stateRun) => assert.fail(`${stateRun.stateName} ran without its answer`);
+        await assert.rejects(walk({ name: "unanswered", why: "no Task state answers", input: {}, mocks: {} }, definition, unreachable, unreachable), {
+            message: `the unanswered path has no answer for call 1 of ${STATES.checkStockValue}`,
+        });
+    });
+
+    it("stops a path that passes 100 states without ending", async () => {
+        const loop: StateMachineDefinition = {
+            Comment: "a Pass state that hands over to itself",
+            StartAt: "Again",
+            TimeoutSeconds: 60,
+            States: { Again: { Type: "Pass", Next: "Again" } },
+        };
+        let runs = 0;
+        // Each answer waits a turn of the event loop, so a walk that never stops still lets the test time out.
+        const again: Engine = async () => {
+            runs++;
+            await new Promise((resolve) => setImmediate(resolve));
+            return { status: "SUCCEEDED", nextState: "Again", output: {} };
+        };
+        await assert.rejects(walk({ name: "loop", why: "a loop", input: {}, mocks: {} }, loop, again, again), {
+            message: "the loop path passed 100 states without ending",
+        });
+        assert.equal(runs, 200, "each of the 100 states on both engines");
+    });
+});
+
+describe("AWS's engine", () => {
+    it("keeps only the fields TestState sent, parses the output, and takes a retry's wait only with RETRIABLE", () => {
+        const throttled = { error: "Lambda.TooManyRequestsException", cause: "Rate Exceeded." };
+        assert.deepEqual(awsAnswer({ status: "FAILED", ...throttled }), { status: "FAILED", ...throttled });
+        assert.deepEqual(awsAnswer({ status: "SUCCEEDED", nextState: STATES.buyOrSell, output: '{"stock_price":50}', inspectionData: { input: "{}" } }), {
+            status: "SUCCEEDED",
+            nextState: STATES.buyOrSell,
+            output: { stock_price: 50 },
+        });
+        const retriable = { status: "RETRIABLE", ...throttled } as const;
+        assert.deepEqual(awsAnswer({ ...retriable, inspectionData: { errorDetails: { retryIndex: 0 } } }), retriable);
+        assert.deepEqual(awsAnswer({ ...retriable, inspectionData: { errorDetails: { retryIndex: 0, retryBackoffIntervalSeconds: 15 } } }), {
+            ...retriable,
+            retryBackoffIntervalSeconds: 15,
+        });
+        const caught = { error: "States.TaskFailed", cause: "exit 1" };
+        assert.deepEqual(
+            awsAnswer({
+                status: "CAUGHT_ERROR",
+                nextState: STATES.error,
+                output: JSON.stringify({ error: { Error: caught.error, Cause: caught.cause } }),
+                ...caught,
+                inspectionData: { errorDetails: { catchIndex: 0, retryIndex: 2, retryBackoffIntervalSeconds: 40 } },
+            }),
+            { status: "CAUGHT_ERROR", nextState: STATES.error, output: { error: { Error: caught.error, Cause: caught.cause } }, ...caught },
+        );
+    });
+
+    it("sends a call Step Functions throttled again after the tools' wait, and answers what TestState then says", async () => {
+        const client = new SFNClient({ region: "us-east-1" });
+        const mock = mockClient(client);
+        mock.on(TestStateCommand)
+            .rejectsOnce(serviceError("ThrottlingException", "Rate exceeded"))
+            .resolves({ status: "SUCCEEDED", nextState: STATES.buyOrSell, output: '{"stock_price":50}' });
+        const waits: number[] = [];
+        const engine = awsEngine(client, {
+            sleep: async (ms) => {
+                waits.push(ms);
+            },
+        });
+        const { definition } = localWorkflow(loadStackConfig("dev"), "TransactionTable");
+        const answer = await engine({ definition, stateName: STATES.checkStockValue, input: {}, mock: { result: { stock_price: 50 } }, retrierRetryCount: 0 });
+        assert.deepEqual(answer, { status: "SUCCEEDED", nextState: STATES.buyOrSell, output: { stock_price: 50 } });
+        assert.equal(mock.commandCalls(TestStateCommand).length, 2);
+        assert.deepEqual(waits, [1000]);
+    });
+});
+
+describe("the local engine, one state at a time", () => {
+    const trade = { id: "0b6f4b8e-5d2a-4c1e-9f57-3c2d8e1a6b90", type: "buy" };
+    const cause = JSON.stringify({ StopCode: "EssentialContainerExited", Containers: [{ ExitCode: 1 }] });
+    const devDefinition = () => localWorkflow(loadStackConfig("dev"), "TransactionTable").definition;
+
+    it("answers a state that ends the execution with its output and no next state", async () => {
+        const input = { ...trade, batch: { TaskArn: "arn:aws:ecs:us-east-1:000000000000:task/stock-trader/7f3c9d2a", ExitCode: 0 } };
+        assert.deepEqual(await localEngine({ definition: devDefinition(), stateName: STATES.success, input, retrierRetryCount: 0 }), {
+            status: "SUCCEEDED",
+            output: input,
+        });
+    });
+
+    it("answers a caught error with the catcher's next state, the output with the error at the catcher's ResultPath, and the error and cause", async () => {
+        const answer = await localEngine({
+            definition: devDefinition(),
+            stateName: STATES.runEcsTask,
+            input: trade,
+            mock: { errorOutput: { error: "States.TaskFailed", cause } },
+            retrierRetryCount: 0,
+        });
+        assert.deepEqual(answer, {
+            status: "CAUGHT_ERROR",
+            nextState: STATES.error,
+            output: { ...trade, error: { Error: "States.TaskFailed", Cause: cause } },
+            error: "States.TaskFailed",
+            cause,
+        });
+    });
+
+    it("fails at the Fail state with the error and the cause it reads from its input", async () => {
+        const input = { ...trade, error: { Error: "States.TaskFailed", Cause: cause } };
+        assert.deepEqual(await localEngine({ definition: devDefinition(), stateName: STATES.error, input, retrierRetryCount: 0 }), {
+            status: "FAILED",
+            error: "States.TaskFailed",
+            cause,
+        });
+    });
+
+    it("gives each retry's wait as the retrier computes it: the interval times the backoff rate to the power of the retries already made", async () => {
+        const definition = devDefinition();
+        const throttled = { error: "Lambda.TooManyRequestsException", cause: "Rate Exceeded." };
+        const answers: StateAnswer[] = [];
+        for (const retrierRetryCount of [0, 1, 2]) {
+            answers.push(await localEngine({ definition, stateName: STATES.checkStockValue, input: {}, mock: { errorOutput: throttled }, retrierRetryCount }));
+        }
+        // The checker's retrier: 15 s, backoff rate 1.5.
+        assert.deepEqual(
+            answers,
+            [15, 22.5, 33.75].map((retryBackoffIntervalSeconds) => ({ status: "RETRIABLE", ...throttled, retryBackoffIntervalSeconds })),
+        );
+    });
+
+    it("fails a Task state it has no answer for, naming the state, after the retries its retrier allows", async () => {
+        assert.deepEqual(await localEngine({ definition: devDefinition(), stateName: STATES.checkStockValue, input: {}, retrierRetryCount: 0 }), {
+            status: "FAILED",
+            error: "Error",
+            cause: `${STATES.checkStockValue} was called with no mock`,
+        });
+    });
+
+    it("refuses a definition the engine refuses as a whole, even where the state it runs is valid", async () => {
+        const definition = devDefinition();
+        const choice = definition.States[STATES.buyOrSell] as ChoiceState;
+        const broken: StateMachineDefinition = { ...definition, States: { ...definition.States, [STATES.buyOrSell]: { ...choice, Default: "Nowhere" } } };
+        await assert.rejects(
+            localEngine({ definition: broken, stateName: STATES.success, input: {}, retrierRetryCount: 0 }),
+            /State machine definition is invalid/,
+        );
+    });
+});
+
+describe("the paths walked", () => {
+    /** The price and the side of the trade a path's buyer or seller answers. */
+    function tradeOf(path: TestPath, state: string): { price: Json; type: Json } {
+        const mock = path.mocks[state]?.[0];
+        assert.ok(mock !== undefined && "result" in mock, `${path.name}: ${state} answers a result`);
+        const { price, type } = mock.result as Record<string, Json>;
+        return { price, type };
+    }
+
+    /** The definition with the checker's retriers replaced. */
+    const withCheckerRetry = (definition: StateMachineDefinition, Retry: Retrier[] | undefined): StateMachineDefinition => ({
+        ...definition,
+        States: { ...definition.States, [STATES.checkStockValue]: { ...(definition.States[STATES.checkStockValue] as TaskState), Retry } as TaskState },
+    });
+    const otherError: Retrier = { ErrorEquals: ["Lambda.ServiceException"], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 };
+    const everyError: Retrier = { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 };
+
+    it("trades at the threshold to buy and one above it to sell, where that price is one a checker can answer", () => {
+        assert.equal(pathPrice({ buyThreshold: 50 }, "buy"), 50);
+        assert.equal(pathPrice({ buyThreshold: 50 }, "sell"), 51);
+        assert.equal(pathPrice({ buyThreshold: MAX_STOCK_PRICE }, "buy"), MAX_STOCK_PRICE);
+        assert.equal(pathPrice({ buyThreshold: MAX_STOCK_PRICE - 1 }, "sell"), MAX_STOCK_PRICE);
+        assert.equal(pathPrice({ buyThreshold: MAX_STOCK_PRICE }, "sell"), undefined);
+    });
+
+    it("skips the sell path, saying why, where the threshold buys at every price", () => {
+        const config = loadStackConfig("dev", { "stock-trader:buyThreshold": String(MAX_STOCK_PRICE) });
+        const paths = testPaths(config, localWorkflow(config, "TransactionTable").definition);
+        assert.deepEqual(paths[1], { name: "sell", skipped: `buyThreshold ${MAX_STOCK_PRICE} buys at every price up to ${MAX_STOCK_PRICE}` });
+    });
+
+    it("answers the buyer with a buy and the seller with a sell, each at its path's price", () => {
+        const config = loadStackConfig("dev");
+        const [buy, sell] = testPaths(config, localWorkflow(config, "TransactionTable").definition) as TestPath[];
+        assert.deepEqual(tradeOf(buy, STATES.buyStock), { price: "50", type: "buy" });
+        assert.deepEqual(tradeOf(sell, STATES.sellStock), { price: "51", type: "sell" });
+    });
+
+    it("walks the Spot paths only where the batch runs on Fargate Spot and may run again after an interruption", () => {
+        const spotLines = (retries: number) => {
+            const config = loadStackConfig("dev", { "stock-trader:batchCapacity": "FARGATE_SPOT", "stock-trader:batchInterruptionRetries": String(retries) });
+            return testPaths(config, localWorkflow(config, "TransactionTable").definition)
+                .filter((path) => path.name.startsWith("spot-"))
+                .map((path) => ("skipped" in path ? `${path.name}: skipped, ${path.skipped}` : `${path.name}: ${path.why}`));
+        };
+        assert.deepEqual(spotLines(2), [
+            "spot-interruptions-rerun: 2 Spot interruption(s), each run again, then the batch succeeding",
+            `spot-interruptions-exhausted: 3 Spot interruptions: the last one past batchInterruptionRetries goes to ${STATES.error}`,
+        ]);
+        const notOnSpot = "skipped, the stack's batch does not run on Fargate Spot with batchInterruptionRetries above 0";
+        assert.deepEqual(spotLines(0), [`spot-interruptions-rerun: ${notOnSpot}`, `spot-interruptions-exhausted: ${notOnSpot}`]);
+    });
+
+    it("runs the checker out of the retries of the first retrier that applies to Lambda's throttling", () => {
+        const config = loadStackConfig("dev");
+        const { definition } = localWorkflow(config, "TransactionTable");
+        const last = testPaths(config, withCheckerRetry(definition, [otherError, everyError])).at(-1) as TestPath;
+        assert.equal(last.why, "the checker throttled on its first call and all 2 retries: the execution fails");
+        assert.equal(last.mocks[STATES.checkStockValue]?.length, 3);
+    });
+
+    it("refuses a definition whose checker has no retrier for Lambda's throttling, naming the state and the error", () => {
+        const config = loadStackConfig("dev");
+        const { definition } = localWorkflow(config, "TransactionTable");
+        for (const Retry of [undefined, [otherError]]) {
+            assert.throws(() => testPaths(config, withCheckerRetry(definition, Retry)), {
+                message: `${STATES.checkStockValue} has no retrier for Lambda.TooManyRequestsException`,
+            });
+        }
+    });
+});
+
+describe("the local engine and the definition it is given", () => {
+    it("leaves the definition as it was", async () => {
+        const { definition } = localWorkflow(loadStackConfig("dev"), "UntouchedTable");
+        const before = JSON.stringify(definition);
+        await localEngine({ definition, stateName: STATES.buyOrSell, input: { stock_price: 50 }, retrierRetryCount: 0 });
+        assert.equal(JSON.stringify(definition), before);
     });
 });

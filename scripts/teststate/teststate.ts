@@ -11,7 +11,6 @@ import { localWorkflow } from "../../local/stand-ins";
 import type { StateMachineDefinition } from "../../model/asl";
 import { AwsFailure, clientConfig, regionNotice, reportFailure, type CallDeps } from "../cli/aws-calls";
 import { configOverrides, parseFlags, processIo, REGION, refuseCaller, STACK_NAME, type OptionTable, type ToolIo } from "../cli/cli";
-import { checkWaitVariables } from "../cli/progress";
 import { loadStackConfig, readStackFile } from "../cli/stack-files";
 import { sdkRegion } from "../preflight/aws";
 import { awsEngine, localEngine, type Engine, type StateAnswer, type StateRun } from "./engines";
@@ -208,7 +207,6 @@ export async function main(argv: string[], io: ToolIo = processIo, deps: TestSta
             io.out(USAGE);
             return 0;
         }
-        checkWaitVariables();
         stack = flags.stack;
         config = loadStackConfig(stack, configOverrides(flags.set), io.err);
     } catch (error) {
