@@ -10,14 +10,15 @@ import {
     type GetExecutionHistoryCommandInput,
     type HistoryEvent,
 } from "@aws-sdk/client-sfn";
-import { DescribeTasksCommand, ECSClient, RunTaskCommand, type DescribeTasksCommandOutput } from "@aws-sdk/client-ecs";
+import { DescribeTasksCommand, ECSClient, RunTaskCommand, type DescribeTasksCommandOutput, type Task } from "@aws-sdk/client-ecs";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { localResources } from "../local/stand-ins";
 import { parseConfig } from "../model/config";
 import { buildWorkflow } from "../model/workflow";
 import { PROJECT_ROOT } from "../model/project";
 import { execute, ExecuteError, parseOptions, pulumiStackOutputs, type ExecuteDeps } from "../scripts/operate/execute";
-import { batchRequest, rerunRefusal, sdkShape } from "../scripts/operate/rerun";
+import { batchRequest, rerunRefusal, runAgain, sdkShape } from "../scripts/operate/rerun";
+import { closedClients } from "./support/closed-clients";
 import { StandIns } from "./support/stand-in";
 import { runTool } from "./support/tool";
 import { serviceError, noCredentials } from "./support/aws-errors";
@@ -1127,5 +1128,422 @@ describe("what --rerun-batch reads from a history", () => {
         assert.match(rerunRefusal("FAILED", [failed(1, "ecs")]) ?? "", /its last state was "its first state"/);
         assert.equal(rerunRefusal("FAILED", [entered(1, "Run ECS task"), failed(2, "ecs")]), undefined);
         assert.equal(rerunRefusal("ABORTED", []), "not rerun: the execution is ABORTED, not failed after its batch task; redrive it instead (--redrive)");
+    });
+});
+
+describe("npm run execute, in the cases its lines and its answers' shapes must hold (against mocked AWS clients)", () => {
+    mockedClients();
+    beforeEach(() => {
+        sfn.reset();
+        logs.reset();
+        ecs.reset();
+    });
+
+    const NEW_TASK = `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/batch-cluster/a1b2c3d4e5f60718293a4b5c6d7e8f90`;
+    const TASK_DEFINITION = `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/stock-trader-batch:1`;
+
+    /**
+     * An execution whose nth DescribeExecution answers the nth poll (the last one from then on),
+     * its history then showing that many events; `shownBefore` before the first poll.
+     */
+    function scripted(history: History, polls: { status?: string; shown: number; output?: string }[], shownBefore = 0): void {
+        let shown = shownBefore;
+        let poll = 0;
+        sfn.on(DescribeExecutionCommand).callsFake(() => {
+            const next = polls[Math.min(poll++, polls.length - 1)];
+            shown = next.shown;
+            return { executionArn: EXECUTION, stateMachineArn: STATE_MACHINE, startDate: new Date(T0), status: next.status, output: next.output };
+        });
+        sfn.on(GetExecutionHistoryCommand).callsFake(() => ({ events: history.events.slice(0, shown).reverse() }));
+    }
+
+    describe("following an execution", () => {
+        it("says in which state a quiet execution is, the last one entered, once each progress interval, polling again 1 s after a first empty answer", async () => {
+            // Two branches of a Parallel state: Left leaves after Right has entered, so Right is where it is.
+            const parallel = new History()
+                .add("ExecutionStarted", {
+                    executionStartedEventDetails: { input: "{}", inputDetails: { truncated: false }, roleArn: `arn:aws:iam::${ACCOUNT}:role/sm` },
+                })
+                .add("ParallelStateEntered", { stateEnteredEventDetails: { name: "Both", input: "{}", inputDetails: { truncated: false } } })
+                .state("Pass", "Left")
+                .state("Pass", "Right")
+                .exit("Pass", "Left", "{}")
+                .exit("Pass", "Right", "{}")
+                .add("ParallelStateExited", { stateExitedEventDetails: { name: "Both", output: "[{},{}]", outputDetails: { truncated: false } } })
+                .add("ExecutionSucceeded", { executionSucceededEventDetails: { output: "[{},{}]", outputDetails: { truncated: false } } });
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+            scripted(parallel, [
+                { status: "RUNNING", shown: 0 },
+                { status: "RUNNING", shown: 1 },
+                { status: "RUNNING", shown: 1 },
+                { status: "RUNNING", shown: 5 },
+                { status: "RUNNING", shown: 5 },
+                { status: "SUCCEEDED", shown: 8, output: "[{},{}]" },
+            ]);
+            const result = await withEnvironment({ STOCK_TRADER_PROGRESS_SECONDS: "1" }, () => run(["--state-machine-arn", STATE_MACHINE]));
+            assert.equal(result.code, 0, result.err.join("\n"));
+            assert.deepEqual(result.err, [
+                `… ${EXECUTION} is still RUNNING, 1 s since its last event`,
+                `… ${EXECUTION} is still RUNNING, in Right, 1 s since its last event`,
+            ]);
+            assert.deepEqual(result.sleeps, [1000, 1000, 1500, 1000, 1500]);
+            assert.deepEqual(
+                sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input),
+                Array(6).fill({ executionArn: EXECUTION }),
+            );
+        });
+
+        it("keeps following a redriven execution while it is PENDING_REDRIVE, in text and in JSON", async () => {
+            const history = upToRecordTransaction().add("ExecutionFailed", {
+                executionFailedEventDetails: { error: "DynamoDB.ProvisionedThroughputExceededException", cause: "Throughput exceeds the current capacity" },
+            });
+            const before = history.events.length;
+            history
+                .add("ExecutionRedriven", { executionRedrivenEventDetails: { redriveCount: 1 } })
+                .state("Task", "Record Transaction", TRADE)
+                .exit("Task", "Record Transaction", TRADE)
+                .add("ExecutionSucceeded", { executionSucceededEventDetails: { output: TRADE, outputDetails: { truncated: false } } });
+            const redriving = () => {
+                sfn.reset();
+                scripted(
+                    history,
+                    [
+                        { status: "PENDING_REDRIVE", shown: before },
+                        { status: "SUCCEEDED", shown: history.events.length, output: TRADE },
+                    ],
+                    before,
+                );
+                sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date(T0 + 60000) });
+            };
+            redriving();
+            const text = await run(["--redrive", EXECUTION]);
+            assert.equal(text.code, 0, text.err.join("\n"));
+            assert.equal(text.out[0], `Redriving ${EXECUTION}`);
+            assert.ok(text.out.includes("Status: SUCCEEDED"), text.out.join("\n"));
+            assert.deepEqual(text.sleeps, [1000]);
+            redriving();
+            const json = await run(["--redrive", EXECUTION, "--json"]);
+            assert.equal(json.code, 0, json.err.join("\n"));
+            const document = JSON.parse(json.out.join("\n"));
+            assert.equal(document.status, "SUCCEEDED");
+        });
+
+        it("reports an execution whose description has no status as UNKNOWN, and exits 1", async () => {
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+            scripted(new History().add("ExecutionStarted", { executionStartedEventDetails: { input: "{}" } }), [{ shown: 1 }]);
+            const result = await run(["--state-machine-arn", STATE_MACHINE]);
+            assert.equal(result.code, 1);
+            assert.deepEqual(result.out, [
+                `Started ${EXECUTION}`,
+                "",
+                "Status: UNKNOWN",
+                "Version: none (started by the unqualified state machine ARN, which runs its latest revision)",
+                "Error: (none)",
+                "Cause: (none)",
+            ]);
+        });
+
+        it("names the version that ran an execution started by its version's ARN, through no alias", async () => {
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+            serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT }, 6, 0, { startedThrough: { stateMachineVersionArn: `${STATE_MACHINE}:7` } });
+            const result = await run(["--state-machine-arn", `${STATE_MACHINE}:7`]);
+            assert.equal(result.code, 0, result.err.join("\n"));
+            assert.ok(result.out.includes(`Version: 7 (${STATE_MACHINE}:7)`), result.out.join("\n"));
+        });
+
+        it("with --json exits 0 on SUCCEEDED, as it does in text", async () => {
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+            serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT });
+            const result = await run(["--state-machine-arn", STATE_MACHINE, "--json"]);
+            assert.equal(result.code, 0, result.err.join("\n"));
+            assert.equal(JSON.parse(result.out.join("\n")).status, "SUCCEEDED");
+        });
+
+        it("with --no-follow --json prints the execution's ARN and start date as one document", async () => {
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+            const result = await run(["--state-machine-arn", STATE_MACHINE, "--no-follow", "--json"]);
+            assert.equal(result.code, 0);
+            assert.deepEqual(JSON.parse(result.out.join("\n")), { executionArn: EXECUTION, startDate: new Date(T0).toISOString() });
+        });
+
+        it("with --logs reads no function's lines without its log group, says where they come from, and sets the lines apart", async () => {
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+            serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT });
+            logs.on(GetLogEventsCommand).resolves({ events: [] });
+            const result = await run(["--stack", "dev", "--logs"], {
+                stateMachineAliasArn: `${STATE_MACHINE}:live`,
+                batchLogGroupName: "batch-logs",
+                stockCheckerFunctionArn: fn("trading-stock-checker"),
+                stockBuyerFunctionArn: fn("trading-stock-buyer"),
+            });
+            assert.equal(result.code, 0, result.err.join("\n"));
+            assert.equal(logs.commandCalls(FilterLogEventsCommand).length, 0);
+            assert.deepEqual(result.out.slice(-3), ["", "Log lines (0):", "  (the functions' lines need the stack's outputs: give --stack NAME)"]);
+        });
+    });
+
+    describe("where it runs", () => {
+        it("without --stack, does not ask the Pulumi CLI for any stack's outputs", async () => {
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION });
+            const asked: string[] = [];
+            const code = await execute(["--state-machine-arn", STATE_MACHINE, "--no-follow"], {
+                stackOutputs: async (stack) => (asked.push(stack), {}),
+                sleep: async () => undefined,
+                out: () => undefined,
+                err: (line) => assert.fail(line),
+            });
+            assert.equal(code, 0);
+            assert.deepEqual(asked, []);
+        });
+
+        it("says on standard error when the ARN's region is not the one AWS_REGION names, and calls the ARN's", async () => {
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION });
+            const result = await withEnvironment({ AWS_REGION: "us-east-1", AWS_DEFAULT_REGION: undefined }, () =>
+                run(["--state-machine-arn", STATE_MACHINE, "--no-follow"]),
+            );
+            assert.equal(result.code, 0);
+            assert.deepEqual(result.err, [`notice: ${STATE_MACHINE} is in eu-west-1, and AWS_REGION says us-east-1: the calls go to eu-west-1`]);
+            assert.equal(await (sfn.call(0).thisValue as SFNClient).config.region(), "eu-west-1");
+        });
+
+        it("closes every client it opens, whether the run succeeds or AWS refuses it", async () => {
+            const clients = { sfn: SFNClient, logs: CloudWatchLogsClient, ecs: ECSClient };
+            sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
+            serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT });
+            logs.on(GetLogEventsCommand).resolves({ events: [] });
+            assert.deepEqual(await closedClients(clients, () => run(["--state-machine-arn", STATE_MACHINE, "--logs", "--log-group", "batch-logs"])), {
+                sfn: 1,
+                logs: 1,
+                ecs: 0,
+            });
+            sfn.reset();
+            sfn.on(StartExecutionCommand).rejects(serviceError("AccessDeniedException", "not authorized"));
+            assert.deepEqual(await closedClients(clients, () => run(["--state-machine-arn", STATE_MACHINE])), { sfn: 1, logs: 0, ecs: 0 });
+            sfn.reset();
+            rerunStopping({ taskArn: NEW_TASK, lastStatus: "STOPPED", containers: [{ name: "batch", exitCode: 0 }] });
+            assert.deepEqual(await closedClients(clients, () => run(["--rerun-batch", EXECUTION, "--log-group", "batch-logs"])), { sfn: 1, logs: 1, ecs: 1 });
+        });
+
+        it("refuses to rerun the batch where neither --log-group nor the stack's outputs name its log group, and starts no task", async () => {
+            rerunStopping({ taskArn: NEW_TASK, lastStatus: "STOPPED", containers: [{ name: "batch", exitCode: 0 }] });
+            const result = await run(["--rerun-batch", EXECUTION, "--stack", "dev"], {});
+            assert.deepEqual(
+                [result.code, result.err],
+                [
+                    1,
+                    [
+                        "the stack dev has no batchLogGroupName output to read the batch's lines from: give --log-group NAME, or deploy the stack with this version of the program (pulumi up)",
+                    ],
+                ],
+            );
+            assert.equal(ecs.commandCalls(RunTaskCommand).length, 0);
+        });
+
+        it("says an answer to StartExecution without the execution's ARN is not the AWS API's", async () => {
+            sfn.on(StartExecutionCommand).resolves({ startDate: new Date(T0) });
+            const result = await run(["--state-machine-arn", STATE_MACHINE, "--no-follow"]);
+            assert.deepEqual(
+                [result.code, result.out, result.err],
+                [
+                    1,
+                    [],
+                    [
+                        `what answered states:StartExecution on ${STATE_MACHINE} is not the AWS API: the answer has no executionArn, which AWS always sends: AWS_ENDPOINT_URL, or a proxy in between, points elsewhere`,
+                    ],
+                ],
+            );
+        });
+    });
+
+    const BATCH_PARAMETERS = {
+        LaunchType: "FARGATE",
+        Cluster: CLUSTER,
+        TaskDefinition: TASK_DEFINITION,
+        // No TRANSACTION_ID among the overrides: the rerun names no trade.
+        Overrides: { ContainerOverrides: [{ Name: "batch", Command: ["--arg1", "100", "--arg2", "200"] }] },
+    };
+
+    /** A batch failure to rerun whose new task stops as `task` says. */
+    function rerunStopping(task: Task): void {
+        const history = failingBatch(BATCH_PARAMETERS);
+        serve(history, { status: "FAILED" }, 1000, history.events.length);
+        ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: NEW_TASK, clusterArn: CLUSTER, lastStatus: "PROVISIONING" }], failures: [] });
+        ecs.on(DescribeTasksCommand).resolves({ tasks: [task], failures: [] });
+        logs.on(GetLogEventsCommand).resolves({ events: [] });
+    }
+
+    describe("--rerun-batch", () => {
+        it("says how the task stopped: its exit code or (none), and the stop code and reason it has", async () => {
+            const stoppedWith = async (task: Omit<Task, "taskArn" | "lastStatus">) => {
+                ecs.reset();
+                rerunStopping({ taskArn: NEW_TASK, lastStatus: "STOPPED", ...task });
+                return run(["--rerun-batch", EXECUTION, "--log-group", "batch-logs"]);
+            };
+            const failed = await stoppedWith({ stoppedReason: "Essential container in task exited", containers: [{ name: "batch", exitCode: 1 }] });
+            assert.equal(failed.code, 1);
+            assert.deepEqual(failed.out, [
+                `Rerunning the batch task of ${EXECUTION}`,
+                `Task ${NEW_TASK} stopped: exit code 1 (Essential container in task exited)`,
+                "",
+                "Log lines (0):",
+            ]);
+            assert.deepEqual(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input, { executionArn: EXECUTION });
+            const unpulled = await stoppedWith({
+                stopCode: "TaskFailedToStart",
+                stoppedReason: "CannotPullContainerError: pull access denied",
+                containers: [{ name: "batch", lastStatus: "STOPPED" }],
+            });
+            assert.deepEqual(
+                [unpulled.code, unpulled.out[1]],
+                [1, `Task ${NEW_TASK} stopped: exit code (none) (TaskFailedToStart: CannotPullContainerError: pull access denied)`],
+            );
+            const bare = await stoppedWith({});
+            assert.deepEqual([bare.code, bare.out[1]], [1, `Task ${NEW_TASK} stopped: exit code (none)`]);
+        });
+
+        it("names Step Functions' refusal to describe the execution", async () => {
+            sfn.on(DescribeExecutionCommand).rejects(serviceError("ExecutionDoesNotExist", "Execution Does Not Exist"));
+            const result = await run(["--rerun-batch", EXECUTION, "--log-group", "batch-logs"]);
+            assert.equal(result.code, 1);
+            assert.deepEqual(result.err, [
+                `AWS refused states:DescribeExecution on ${EXECUTION}: ExecutionDoesNotExist: Execution Does Not Exist (no such execution in that account and region: check the ARN)`,
+            ]);
+        });
+
+        it("refuses an execution described without a status, as UNKNOWN", async () => {
+            sfn.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION, stateMachineArn: STATE_MACHINE, startDate: new Date(T0) });
+            sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+            const result = await run(["--rerun-batch", EXECUTION, "--log-group", "batch-logs"]);
+            assert.deepEqual(
+                [result.code, result.err],
+                [1, ["not rerun: the execution is UNKNOWN, not failed after its batch task; redrive it instead (--redrive)"]],
+            );
+        });
+
+        it("refuses a batch failure whose history holds no request, and starts no task", async () => {
+            const history = new History()
+                .add("ExecutionStarted", { executionStartedEventDetails: { input: "{}" } })
+                .state("Task", "Run ECS task", TRADE)
+                .add("TaskFailed", { taskFailedEventDetails: { resourceType: "ecs", resource: "runTask.sync", error: "States.TaskFailed", cause: "{}" } })
+                .add("ExecutionFailed", { executionFailedEventDetails: { error: "States.TaskFailed" } });
+            serve(history, { status: "FAILED" }, 1000, history.events.length);
+            const result = await run(["--rerun-batch", EXECUTION, "--log-group", "batch-logs"]);
+            assert.deepEqual([result.code, result.err], [1, ["not rerun: the history holds no request of Run ECS task"]]);
+            assert.equal(ecs.commandCalls(RunTaskCommand).length, 0);
+        });
+    });
+
+    describe("running the batch task again", () => {
+        const request = { input: { cluster: CLUSTER, taskDefinition: TASK_DEFINITION }, containerName: "batch" };
+        const sleeps: number[] = [];
+        const deps = { sleep: async (ms: number) => void sleeps.push(ms) };
+        const client = () => new ECSClient({ region: "eu-west-1" });
+        beforeEach(() => sleeps.splice(0));
+
+        it("says why ECS started no task, with or without a reason, and with or without a list of failures", async () => {
+            ecs.on(RunTaskCommand).resolves({});
+            await assert.rejects(
+                runAgain(client(), request, deps),
+                (e: Error) => e instanceof ExecuteError && e.message === "ECS started no task: no reason given",
+            );
+            ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [] });
+            await assert.rejects(runAgain(client(), request, deps), { message: "ECS started no task: no reason given" });
+            ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ arn: CLUSTER, reason: "AGENT" }] });
+            await assert.rejects(runAgain(client(), request, deps), { message: "ECS started no task: AGENT" });
+        });
+
+        it("waits through answers that do not show the task yet, and reads a task stopped without the batch container's exit code", async () => {
+            ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: NEW_TASK }], failures: [] });
+            ecs.on(DescribeTasksCommand)
+                .resolvesOnce({ failures: [{ arn: NEW_TASK, reason: "MISSING" }] })
+                .resolvesOnce({ tasks: [], failures: [] })
+                .resolvesOnce({ tasks: [{ taskArn: NEW_TASK, lastStatus: "STOPPED", stopCode: "TaskFailedToStart" }] })
+                .resolves({ tasks: [{ taskArn: NEW_TASK, lastStatus: "STOPPED", containers: [{ name: "log-router", exitCode: 0 }] }] });
+            assert.deepEqual(await runAgain(client(), request, deps), {
+                taskArn: NEW_TASK,
+                exitCode: undefined,
+                stopCode: "TaskFailedToStart",
+                stoppedReason: undefined,
+            });
+            assert.deepEqual(sleeps, [1000, 1500, 2250]);
+            assert.deepEqual(await runAgain(client(), request, deps), {
+                taskArn: NEW_TASK,
+                exitCode: undefined,
+                stopCode: undefined,
+                stoppedReason: undefined,
+            });
+        });
+
+        it("describes the task in the cluster the request named, or in the default cluster where RunTask ran it for a request that names none", async () => {
+            const stopped = { tasks: [{ taskArn: NEW_TASK, lastStatus: "STOPPED", containers: [{ name: "batch", exitCode: 0 }] }] };
+            ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: NEW_TASK }], failures: [] });
+            ecs.on(DescribeTasksCommand).resolves(stopped);
+            await runAgain(client(), request, deps);
+            await runAgain(client(), { input: { taskDefinition: TASK_DEFINITION }, containerName: "batch" }, deps);
+            assert.deepEqual(
+                ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input),
+                [
+                    { cluster: CLUSTER, tasks: [NEW_TASK] },
+                    { cluster: undefined, tasks: [NEW_TASK] },
+                ],
+            );
+        });
+
+        it("names the refused call: RunTask by its task definition, or none, and DescribeTasks by the task", async () => {
+            ecs.on(RunTaskCommand).rejects(serviceError("ClientException", "TaskDefinition can not be blank."));
+            await assert.rejects(runAgain(client(), { input: { cluster: CLUSTER, taskDefinition: undefined }, containerName: "batch" }, deps), {
+                message: "AWS refused ecs:RunTask: ClientException: TaskDefinition can not be blank.",
+            });
+            ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: NEW_TASK }], failures: [] });
+            ecs.on(DescribeTasksCommand).rejects(serviceError("AccessDeniedException", "User is not authorized to perform: ecs:DescribeTasks"));
+            await assert.rejects(runAgain(client(), request, deps), (e: Error) =>
+                e.message.startsWith(
+                    `AWS refused ecs:DescribeTasks on ${NEW_TASK}: AccessDeniedException: User is not authorized to perform: ecs:DescribeTasks`,
+                ),
+            );
+        });
+    });
+
+    describe("what --rerun-batch reads from a history of any shape", () => {
+        const scheduled = (id: number, parameters: object) =>
+            ({
+                id,
+                type: "TaskScheduled",
+                taskScheduledEventDetails: { resourceType: "ecs", resource: "runTask.sync", region: "eu-west-1", parameters: JSON.stringify(parameters) },
+            }) as HistoryEvent;
+
+        it("finds no request in events without details or without a resource", () => {
+            assert.equal(batchRequest([{ id: 1, type: "TaskScheduled" } as HistoryEvent]), undefined);
+            assert.equal(batchRequest([{ id: 1, type: "TaskScheduled", taskScheduledEventDetails: { resourceType: "ecs" } } as HistoryEvent]), undefined);
+        });
+
+        it("reads a request without container overrides, environment or trade id as naming no container or trade", () => {
+            assert.deepEqual(batchRequest([scheduled(1, { Cluster: CLUSTER, Overrides: {} })]), {
+                input: { cluster: CLUSTER, overrides: {} },
+                containerName: "",
+                tradeId: undefined,
+            });
+            assert.deepEqual(batchRequest([scheduled(1, { Overrides: { ContainerOverrides: [{ Name: "batch" }] } })]), {
+                input: { overrides: { containerOverrides: [{ name: "batch" }] } },
+                containerName: "batch",
+                tradeId: undefined,
+            });
+            const others = { Overrides: { ContainerOverrides: [{ Name: "batch", Environment: [{ Name: "OTHER", Value: "x" }] }] } };
+            assert.equal(batchRequest([scheduled(1, others)])?.tradeId, undefined);
+        });
+
+        it("judges a failure from events without a type or without details", () => {
+            const entered = { id: 2, type: "TaskStateEntered", stateEnteredEventDetails: { name: "Run ECS task" } } as HistoryEvent;
+            const batchFailed = { id: 3, type: "TaskFailed", taskFailedEventDetails: { resourceType: "ecs", resource: "runTask.sync" } } as HistoryEvent;
+            assert.equal(rerunRefusal("FAILED", [{ id: 1 } as HistoryEvent, entered, batchFailed]), undefined);
+            assert.match(
+                rerunRefusal("FAILED", [{ id: 1, type: "TaskStateEntered" } as HistoryEvent, batchFailed]) ?? "",
+                /its last state was "its first state"/,
+            );
+            assert.match(
+                rerunRefusal("FAILED", [entered, { id: 3, type: "TaskFailed" } as HistoryEvent]) ?? "",
+                /failed before its batch task ran \(its last state was "Run ECS task"\)/,
+            );
+        });
     });
 });

@@ -21,17 +21,21 @@ import { PROJECT_ROOT } from "../model/project";
 import { main, preflight, renderPreflight, type PreflightReport } from "../scripts/preflight/preflight";
 import {
     allowsHttpsOut,
+    defaultRoute,
     identityCheck,
     missingEndpoints,
     networkChecks,
     PREFLIGHT_ACTIONS,
     quotaCheck,
     regionCheck,
+    sdkRegion,
     serviceLinkedRoleCheck,
+    subnetWay,
 } from "../scripts/preflight/aws";
 import type { CheckResult } from "../scripts/preflight/check";
 import { parseDockerfile } from "../model/dockerfile";
 import { dockerChecks, olderVersion, pulumiChecks, PULUMI_SDK_VERSION, runsForeignCommands } from "../scripts/preflight/tools";
+import { closedClients } from "./support/closed-clients";
 import { StandIns, type StandInReply } from "./support/stand-in";
 import { withStackFile } from "./support/stack-file";
 import { runInProcess, runTool } from "./support/tool";
@@ -156,6 +160,10 @@ describe("npm run preflight", () => {
         AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE,
     };
     let tools: StandIns;
+    const waitFor = (dependsOn: string) => ({
+        detail: `not checked until "${dependsOn}" passes`,
+        fix: `fix "${dependsOn}" above, then run the preflight again`,
+    });
     // Mocked for these tests only, not for the files a parallel worker runs next.
     before(() => {
         sts = mockClient(STSClient);
@@ -930,10 +938,6 @@ describe("npm run preflight", () => {
 
     describe("every result as it reads", () => {
         const INSTALL_PULUMI = "install the Pulumi CLI: curl -fsSL https://get.pulumi.com | sh (or brew install pulumi/tap/pulumi), then open a new shell";
-        const waitFor = (dependsOn: string) => ({
-            detail: `not checked until "${dependsOn}" passes`,
-            fix: `fix "${dependsOn}" above, then run the preflight again`,
-        });
 
         it("reports a Pulumi CLI that fails, prints no version, or whose login and stack list fail, each in its words", async () => {
             tools.program("pulumi", {
@@ -1189,6 +1193,349 @@ describe("npm run preflight", () => {
             });
             const usage = await runInProcess(main, ["--json=yes"]);
             assert.equal(usage.stderr, "--json takes no value; npm run preflight -- --help lists what it takes");
+        });
+    });
+
+    const GROUP2 = "sg-0fedcba9876543210";
+    const waitingFor = (dependsOn: string) => ({ status: "fail", ...waitFor(dependsOn) });
+    const own = (subnetIds: string[], assignPublicIp: boolean, securityGroupIds = [GROUP]) => ({ subnetIds, securityGroupIds, assignPublicIp });
+    const ownNetwork = (subnets: Subnet[], tables: RouteTable[], groups: SecurityGroup[]) => {
+        ec2.on(DescribeSubnetsCommand).resolves({ Subnets: subnets });
+        ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
+        ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
+        ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: groups });
+    };
+    const mainToInternet = routeTable("rtb-0main", [{ main: true }], { GatewayId: "igw-0123" });
+
+    describe("the AWS checks", () => {
+        it("lets an error that is not an AWS call's go on, as every tool does, rather than calling it a failed check", async () => {
+            const bug = new TypeError("Cannot read properties of undefined (reading 'Account')");
+            sts.on(GetCallerIdentityCommand).rejects(bug);
+            await assert.rejects(identityCheck(REGION, undefined), (error) => error === bug);
+            iam.on(GetRoleCommand).rejects(bug);
+            await assert.rejects(serviceLinkedRoleCheck(REGION, false), (error) => error === bug);
+        });
+
+        it("does not use credentials whose answer has no ARN: what answered is not STS", async () => {
+            sts.on(GetCallerIdentityCommand).resolves({ UserId: "AIDAEXAMPLE", Account: ACCOUNT });
+            const { result, usable } = await identityCheck(REGION, undefined);
+            assert.equal(
+                result.detail,
+                "could not check: what answered sts:GetCallerIdentity is not the AWS API: the answer has no Arn, which AWS always sends",
+            );
+            assert.equal(usable, false);
+            assert.deepEqual(
+                [result.id, result.title, result.status, result.fix],
+                ["credentials", "AWS credentials", "fail", "AWS_ENDPOINT_URL, or a proxy in between, points elsewhere"],
+            );
+            assert.match(result.detail, /^could not check: what answered sts:GetCallerIdentity is not the AWS API/);
+            sts.on(GetCallerIdentityCommand).resolves({ UserId: "AIDAEXAMPLE", Arn: `arn:aws:iam::${ACCOUNT}:user/alice` });
+            const noAccount = await identityCheck(REGION, undefined);
+            assert.deepEqual([noAccount.result.id, noAccount.result.status, noAccount.usable], ["credentials", "fail", false]);
+        });
+
+        it("goes on to the other checks after STS throttles or refuses the identity call, which says nothing of the credentials", async () => {
+            sts.on(GetCallerIdentityCommand).rejects(awsError("Throttling", "Rate exceeded"));
+            assert.deepEqual(await identityCheck(REGION, undefined), {
+                result: {
+                    id: "credentials",
+                    title: "AWS credentials",
+                    status: "fail",
+                    detail: "could not check: AWS throttled sts:GetCallerIdentity even after retries (Throttling: Rate exceeded)",
+                    fix: "try again in a minute",
+                },
+                usable: true,
+            });
+            sts.on(GetCallerIdentityCommand).rejects(awsError("AccessDenied", "User is not authorized to perform: sts:GetCallerIdentity"));
+            assert.equal((await identityCheck(REGION, undefined)).usable, true);
+        });
+
+        it("closes every client it opens, whether its check passes, fails or could not run", async () => {
+            const everyCheck = async () => {
+                await sdkRegion();
+                await identityCheck(REGION, undefined);
+                await serviceLinkedRoleCheck(REGION, false);
+                await quotaCheck(REGION, "FARGATE", 256);
+                await networkChecks(REGION, { assignPublicIp: true });
+            };
+            healthyAccount();
+            const clients = { sts: STSClient, iam: IAMClient, quotas: ServiceQuotasClient, ec2: EC2Client };
+            assert.deepEqual(await closedClients(clients, everyCheck), { sts: 2, iam: 1, quotas: 1, ec2: 1 });
+            const denied = awsError("AccessDenied", "not authorized");
+            sts.on(GetCallerIdentityCommand).rejects(denied);
+            iam.on(GetRoleCommand).rejects(denied);
+            quotas.on(GetServiceQuotaCommand).rejects(denied);
+            ec2.on(DescribeVpcsCommand).rejects(denied);
+            assert.deepEqual(await closedClients(clients, everyCheck), { sts: 2, iam: 1, quotas: 1, ec2: 1 });
+        });
+
+        it("fails AWS's default quota without a value, as it does the account's", async () => {
+            quotas.on(GetServiceQuotaCommand).rejects(awsError("NoSuchResourceException", "The request failed because the specified resource does not exist."));
+            quotas.on(GetAWSDefaultServiceQuotaCommand).resolves({});
+            assert.deepEqual(await quotaCheck(REGION, "FARGATE", 1024), {
+                id: "quota",
+                title: "Fargate vCPU quota",
+                status: "fail",
+                detail: "Service Quotas returned no value for Fargate On-Demand vCPU resource count (L-3032A538)",
+                fix: "look it up in the Service Quotas console",
+            });
+        });
+    });
+
+    describe("the network", () => {
+        it("follows the table a subnet shares with others, the main table of several associations, and a table without associations or routes", () => {
+            const bare: RouteTable = { RouteTableId: "rtb-0bare", VpcId: VPC };
+            const shared = routeTable("rtb-0shared", [{ subnet: PUBLIC }, { subnet: PRIVATE }], { NatGatewayId: "nat-0456" });
+            const main = routeTable("rtb-0main", [{ main: true }, { subnet: "subnet-0ccccccccccccccc3" }], { GatewayId: "igw-0123" });
+            assert.equal(defaultRoute(PRIVATE, [bare, shared, main]), "nat-0456");
+            assert.equal(defaultRoute("subnet-0ddddddddddddddd4", [bare, shared, main]), "igw-0123");
+            assert.equal(defaultRoute(PUBLIC, [{ RouteTableId: "rtb-0noroutes", Associations: [{ SubnetId: PUBLIC, Main: false }] }]), undefined);
+        });
+
+        it("passes a subnet behind a NAT gateway whatever endpoints the VPC lacks", () => {
+            const nat = routeTable("rtb-0private", [{ subnet: PRIVATE }], { NatGatewayId: "nat-0456" });
+            assert.deepEqual(subnetWay(PRIVATE, [nat], ["logs", "dynamodb"], false), { ok: true, how: `${PRIVATE}: NAT gateway nat-0456` });
+        });
+
+        it("counts only the default VPC's subnets it lists and whose route leads to an internet gateway, and fails a region that names no default VPC", async () => {
+            healthyAccount();
+            ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [routeTable("rtb-0main", [{ main: true }], { NatGatewayId: "nat-0456" })] });
+            const [nat] = await networkChecks(REGION, { assignPublicIp: true });
+            assert.deepEqual(
+                [nat.status, nat.detail],
+                ["fail", `default VPC ${VPC} has no subnet with a route to an internet gateway, so a task could not pull its image (CannotPullContainerError)`],
+            );
+            assert.deepEqual(ec2.commandCalls(DescribeSubnetsCommand)[0].args[0].input.Filters, [{ Name: "vpc-id", Values: [VPC] }]);
+            ec2.reset();
+            healthyAccount();
+            ec2.on(DescribeSubnetsCommand).resolves({});
+            assert.equal((await networkChecks(REGION, { assignPublicIp: true }))[0].status, "fail");
+            ec2.reset();
+            ec2.on(DescribeVpcsCommand).resolves({});
+            assert.equal(
+                (await networkChecks(REGION, { assignPublicIp: true }))[0].detail,
+                "us-east-1 has no default VPC, where the stack runs the task without subnetIds",
+            );
+        });
+
+        it("checks the default VPC unless it is given both the subnets and the security groups", async () => {
+            healthyAccount();
+            for (const config of [
+                { subnetIds: [PUBLIC], assignPublicIp: true },
+                { securityGroupIds: [GROUP], assignPublicIp: true },
+            ]) {
+                const results = await networkChecks(REGION, config);
+                assert.deepEqual(
+                    results.map((r) => [r.id, r.status]),
+                    [["network", "pass"]],
+                );
+            }
+        });
+
+        it("names every subnet and every group it judges, in the order given", async () => {
+            const inZone = (id: string): Subnet => ({ ...subnet(id), AvailabilityZone: "us-west-1x", AvailabilityZoneId: "usw1-az2" });
+            ownNetwork([inZone(PUBLIC), inZone(PRIVATE)], [mainToInternet], [group(HTTPS_OUT)]);
+            assert.equal(
+                (await networkChecks("us-west-1", own([PUBLIC, PRIVATE], true)))[0].detail,
+                `${PUBLIC} is in usw1-az2, ${PRIVATE} is in usw1-az2; in us-west-1 Fargate runs tasks in usw1-az1, usw1-az3 only`,
+            );
+            ec2.reset();
+            ownNetwork([subnet(PUBLIC), subnet(PRIVATE)], [mainToInternet], [group(HTTPS_OUT), { ...group([]), GroupId: GROUP2 }]);
+            assert.deepEqual(await networkChecks(REGION, own([PUBLIC, PRIVATE], true, [GROUP, GROUP2])), [
+                {
+                    id: "subnets",
+                    title: "Subnets",
+                    status: "pass",
+                    detail: `${VPC}, each with a way to ECR, CloudWatch Logs and DynamoDB: ${PUBLIC}: internet gateway igw-0123, with a public IP; ${PRIVATE}: internet gateway igw-0123, with a public IP`,
+                },
+                { id: "security-groups", title: "Security groups", status: "pass", detail: `${GROUP}, ${GROUP2} in ${VPC}, outbound TCP 443 allowed` },
+            ]);
+            ec2.reset();
+            ownNetwork([subnet(PUBLIC), subnet(PRIVATE)], [mainToInternet], [group([]), { ...group([]), GroupId: GROUP2 }]);
+            const [blocked, closed] = await networkChecks(REGION, own([PUBLIC, PRIVATE], false, [GROUP, GROUP2]));
+            const lacks = "and the VPC lacks the endpoints ecr.api, ecr.dkr, s3, logs, dynamodb";
+            assert.equal(
+                blocked.detail,
+                `${PUBLIC} routes to internet gateway igw-0123, but assignPublicIp is false, ${lacks}; ` +
+                    `${PRIVATE} routes to internet gateway igw-0123, but assignPublicIp is false, ${lacks}: ` +
+                    "a task there stops with CannotPullContainerError or ResourceInitializationError",
+            );
+            assert.equal(closed.detail, `none of ${GROUP}, ${GROUP2} allows outbound TCP 443, which the task needs to reach ECR, CloudWatch Logs and DynamoDB`);
+            ec2.reset();
+            ownNetwork([subnet(PUBLIC)], [mainToInternet], [group(HTTPS_OUT, OTHER_VPC), { ...group(HTTPS_OUT, OTHER_VPC), GroupId: GROUP2 }]);
+            assert.equal(
+                (await networkChecks(REGION, own([PUBLIC], true, [GROUP, GROUP2])))[1].detail,
+                `${GROUP} is in ${OTHER_VPC}, ${GROUP2} is in ${OTHER_VPC}, not the subnets' ${VPC}`,
+            );
+        });
+
+        it("names the subnets check when the route tables cannot be read", async () => {
+            const denied = awsError("UnauthorizedOperation", "You are not authorized to perform this operation.");
+            ownNetwork([subnet(PUBLIC)], [], [group(HTTPS_OUT)]);
+            ec2.on(DescribeRouteTablesCommand).rejects(denied);
+            assert.deepEqual((await networkChecks(REGION, own([PUBLIC], true)))[0], {
+                id: "subnets",
+                title: "Subnets",
+                status: "fail",
+                detail: `could not check: AWS refused ec2:DescribeRouteTables/DescribeVpcEndpoints: UnauthorizedOperation: ${denied.message}`,
+                fix: 'allow ec2:DescribeRouteTables/DescribeVpcEndpoints to these credentials (docs/deploying.md, "First deploy on a new account", has the preflight\'s policy)',
+            });
+        });
+
+        it("reads an answer without subnets or without groups as none found, never as something found", async () => {
+            ownNetwork([subnet(PUBLIC)], [mainToInternet], []);
+            ec2.on(DescribeSecurityGroupsCommand).resolves({});
+            assert.equal(
+                (await networkChecks(REGION, own([PUBLIC], true)))[1].detail,
+                `none of ${GROUP} allows outbound TCP 443, which the task needs to reach ECR, CloudWatch Logs and DynamoDB`,
+            );
+            ec2.reset();
+            ownNetwork([], [mainToInternet], [group(HTTPS_OUT)]);
+            ec2.on(DescribeSubnetsCommand).resolves({});
+            const [subnets, groups] = await networkChecks(REGION, own([PUBLIC], true));
+            assert.deepEqual(
+                [subnets.status, subnets.detail, subnets.fix],
+                [
+                    "fail",
+                    `could not check: what answered ec2:DescribeSubnets on ${PUBLIC} is not the AWS API: the answer has no Subnets, which AWS always sends`,
+                    "AWS_ENDPOINT_URL, or a proxy in between, points elsewhere",
+                ],
+            );
+            assert.deepEqual(groups, { id: "security-groups", title: "Security groups", ...waitingFor("Subnets") });
+        });
+    });
+
+    describe("the Pulumi CLI", () => {
+        it("without the CLI, names each check and has the stack wait for the CLI, not the login", async () => {
+            assert.deepEqual(await pulumiChecks("dev"), [
+                {
+                    id: "pulumi-cli",
+                    title: "Pulumi CLI",
+                    status: "fail",
+                    detail: "pulumi is not on PATH",
+                    fix: "install the Pulumi CLI: curl -fsSL https://get.pulumi.com | sh (or brew install pulumi/tap/pulumi), then open a new shell",
+                },
+                { id: "pulumi-login", title: "Pulumi backend", ...waitingFor("Pulumi CLI") },
+                { id: "pulumi-stack", title: "Pulumi stack", ...waitingFor("Pulumi CLI") },
+            ]);
+        });
+
+        it("fails a CLI that prints a version but exits with an error, an older CLI, and a missing stack, each under its name", async () => {
+            tools.program("pulumi", { ...PULUMI_OK, version: { out: `v${PULUMI_SDK_VERSION}\n`, code: 1 } });
+            const [broken] = await pulumiChecks("dev");
+            assert.deepEqual([broken.status, broken.detail], ["fail", `pulumi version failed: v${PULUMI_SDK_VERSION}`]);
+            tools.program("pulumi", { ...PULUMI_OK, version: { out: "v3.99.0\n" }, "stack ls": { out: "[]\n" } });
+            const [older, , stack] = await pulumiChecks("dev");
+            assert.deepEqual(older, {
+                id: "pulumi-cli",
+                title: "Pulumi CLI",
+                status: "fail",
+                detail: `pulumi v3.99.0 is older than the SDK this project uses (@pulumi/pulumi ${PULUMI_SDK_VERSION})`,
+                fix: `upgrade to ${PULUMI_SDK_VERSION} or newer: curl -fsSL https://get.pulumi.com | sh (or brew upgrade pulumi)`,
+            });
+            assert.deepEqual(stack, {
+                id: "pulumi-stack",
+                title: "Pulumi stack",
+                status: "fail",
+                detail: "no stack dev in this backend",
+                fix: "pulumi stack init dev (it reads its config from Pulumi.dev.yaml)",
+            });
+        });
+
+        it("quotes the first line the CLI wrote, past any blank line before it", async () => {
+            tools.program("pulumi", {
+                ...PULUMI_OK,
+                whoami: { err: "\nerror: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n", code: 255 },
+            });
+            assert.equal(
+                (await pulumiChecks("dev"))[1].detail,
+                "not logged in to a backend: error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions",
+            );
+        });
+
+        it("does not trust a stack list from a CLI that exited with an error, whatever it printed", async () => {
+            tools.program("pulumi", { ...PULUMI_OK, "stack ls": { out: '[{"name":"dev"}]\n', err: "error: could not read the backend's state\n", code: 1 } });
+            assert.deepEqual((await pulumiChecks("dev"))[2], {
+                id: "pulumi-stack",
+                title: "Pulumi stack",
+                status: "warn",
+                detail: "could not list the stacks: error: could not read the backend's state",
+                fix: "run pulumi stack ls to see why",
+            });
+        });
+    });
+
+    describe("Docker", () => {
+        const foreign = parseDockerfile("FROM node\nRUN apk add --no-cache curl\n");
+        const onAmd64 = { "version --format": { out: '{"Version":"27.3.1","Os":"linux","Arch":"x86_64"}' } };
+
+        it("without Docker, or with a daemon that does not answer, names each check and has the others wait for Docker", async () => {
+            const waiting = [
+                { id: "buildx", title: "Docker Buildx", ...waitingFor("Docker") },
+                { id: "platform", title: "Build for linux/arm64", ...waitingFor("Docker") },
+            ];
+            assert.deepEqual(await dockerChecks("ARM64"), [
+                {
+                    id: "docker",
+                    title: "Docker",
+                    status: "fail",
+                    detail: "docker is not on PATH",
+                    fix: "install Docker: Docker Desktop, or Docker Engine (https://docs.docker.com/engine/install/)",
+                },
+                ...waiting,
+            ]);
+            tools.program("docker", { version: { err: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock.\n", code: 1 } });
+            assert.deepEqual(await dockerChecks("ARM64"), [
+                {
+                    id: "docker",
+                    title: "Docker",
+                    status: "fail",
+                    detail: "Docker does not answer: Cannot connect to the Docker daemon at unix:///var/run/docker.sock.",
+                    fix: "start Docker, and check that this user may use it (docker info)",
+                },
+                ...waiting,
+            ]);
+        });
+
+        it("names the platform check whether it builds without emulation, with it, or cannot", async () => {
+            tools.program("docker", DOCKER_OK);
+            const crossBuilt = parseDockerfile("FROM --platform=$BUILDPLATFORM node AS build\nRUN npm ci\nFROM node\nCOPY --from=build /a /a\n");
+            assert.deepEqual((await dockerChecks("X86_64", crossBuilt))[2], {
+                id: "platform",
+                title: "Build for linux/amd64",
+                status: "pass",
+                detail: "without emulation: Docker runs on linux/arm64, and every RUN of the Dockerfile runs in a $BUILDPLATFORM stage",
+            });
+            assert.deepEqual((await dockerChecks("X86_64", foreign))[2], {
+                id: "platform",
+                title: "Build for linux/amd64",
+                status: "pass",
+                detail: "with emulation: Docker runs on linux/arm64, and the builder offers linux/amd64",
+            });
+            tools.program("docker", { ...DOCKER_OK, ...onAmd64, "buildx inspect": { out: "Name: default\nPlatforms: linux/amd64\n" } });
+            const cannot = (await dockerChecks("ARM64", foreign))[2];
+            assert.deepEqual([cannot.id, cannot.title, cannot.status], ["platform", "Build for linux/arm64", "fail"]);
+        });
+
+        it("reads the builder's platforms by their names alone, however they are spaced, marked or left empty", async () => {
+            tools.program("docker", { ...DOCKER_OK, ...onAmd64, "buildx inspect": { out: "Name: default\nPlatforms:linux/amd64*,  , linux/386\n" } });
+            const platform = (await dockerChecks("ARM64", foreign))[2];
+            assert.match(platform.detail, /\(it offers linux\/amd64, linux\/386\);/);
+        });
+
+        it("says the builder offers nothing when Docker disappears before it is asked", async () => {
+            const script = [
+                "#!/bin/sh",
+                'case "$*" in',
+                `  "version --format"*) echo '{"Version":"27.3.1","Os":"linux","Arch":"x86_64"}';;`,
+                '  "buildx version") rm -f "$0"; echo "github.com/docker/buildx v0.17.1 257815a";;',
+                "esac",
+                "",
+            ].join("\n");
+            fs.writeFileSync(path.join(tools.dir, "docker"), script, { mode: 0o755 });
+            const platform = (await dockerChecks("ARM64", foreign))[2];
+            assert.equal(platform.status, "fail");
+            assert.match(platform.detail, /\(it offers nothing it names\)/);
         });
     });
 });

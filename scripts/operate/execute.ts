@@ -20,7 +20,7 @@ import {
 import { TRADING_FUNCTIONS, type TradingFunctionName } from "../../model/functions";
 import { EXECUTION_ARN, parseArn, STATE_MACHINE_ARN } from "../../model/arn";
 import { jsonFlag, parseFlags, processIo, QUALIFIED_STACK_NAME, refuseCaller, runCommand, type OptionTable, type ToolIo, UsageError } from "../cli/cli";
-import { call, clientConfig, ExecuteError, newEvents, POLL, regionNotice, reportFailure, str, THROTTLED } from "../cli/aws-calls";
+import { call, clientConfig, ExecuteError, newEvents, notTheApi, POLL, regionNotice, reportFailure, str, THROTTLED } from "../cli/aws-calls";
 import { batchLines, inTimeOrder, invocationLines, lambdaInvocations, renderLogLines, type LogLine, type LogReader } from "./logs";
 import { progressMs } from "../cli/progress";
 import { batchRequest, rerunRefusal, runAgain, type RerunResult } from "./rerun";
@@ -265,10 +265,9 @@ async function executionLogs(result: Followed, outputs: Record<string, unknown>,
                 lines.push(...(await invocationLines(reader, invocation, fn.logGroup, fn.source)));
             }
         }
-        const batchGroup = options.logGroup ?? str(outputs.batchLogGroupName) ?? "";
         const container = options.container ?? str(outputs.containerName) ?? "batch";
         for (const taskArn of result.tasks) {
-            lines.push(...(await batchLines(reader, taskArn, batchGroup, container)));
+            lines.push(...(await batchLines(reader, taskArn, batchLogGroup(options, outputs), container)));
         }
         return inTimeOrder(lines);
     } finally {
@@ -276,8 +275,20 @@ async function executionLogs(result: Followed, outputs: Record<string, unknown>,
     }
 }
 
+/** The batch's log group: --log-group, or the stack's batchLogGroupName output. */
+function batchLogGroup(options: Shared, outputs: Record<string, unknown>): string {
+    const group = options.logGroup ?? str(outputs.batchLogGroupName);
+    if (group === undefined) {
+        throw new ExecuteError(
+            `the stack ${options.stack} has no batchLogGroupName output to read the batch's lines from: give --log-group NAME, or deploy the stack with this version of the program (pulumi up)`,
+        );
+    }
+    return group;
+}
+
 /** --rerun-batch: the batch task of a failed execution, run again as `Run ECS task` ran it; 0 when it exits 0. */
 async function rerun(sfn: SFNClient, executionArn: string, outputs: Record<string, unknown>, options: Shared, deps: ExecuteDeps): Promise<number> {
+    const logGroup = batchLogGroup(options, outputs);
     const description = await call("states:DescribeExecution", executionArn, () => sfn.send(new DescribeExecutionCommand({ executionArn })), deps, THROTTLED);
     const history = await newEvents(sfn, executionArn, 0, deps);
     const refused = rerunRefusal(description.status ?? "UNKNOWN", history);
@@ -300,7 +311,7 @@ async function rerun(sfn: SFNClient, executionArn: string, outputs: Record<strin
     let lines: LogLine[];
     try {
         const reader: LogReader = { client: logs, call: (action, resource, send) => call(action, resource, send, deps) };
-        lines = await batchLines(reader, result.taskArn, options.logGroup ?? str(outputs.batchLogGroupName) ?? "", options.container ?? request.containerName);
+        lines = await batchLines(reader, result.taskArn, logGroup, options.container ?? request.containerName);
     } finally {
         logs.destroy();
     }
@@ -348,7 +359,10 @@ async function start(
         () => sfn.send(new StartExecutionCommand({ stateMachineArn, input: options.input })),
         deps,
     );
-    const executionArn = started.executionArn ?? "";
+    const executionArn = started.executionArn;
+    if (executionArn === undefined) {
+        throw notTheApi("states:StartExecution", stateMachineArn, "executionArn");
+    }
     if (!options.follow) {
         deps.out(options.json ? JSON.stringify({ executionArn, startDate: started.startDate }) : executionArn);
         return undefined;

@@ -77,7 +77,8 @@ export interface RerunResult {
 
 /** Starts the task with the recorded request and polls DescribeTasks until it has stopped. */
 export async function runAgain(ecs: ECSClient, request: BatchRequest, deps: CallDeps): Promise<RerunResult> {
-    const cluster = request.input.cluster ?? "";
+    // Where the request names no cluster, RunTask ran the task on the default cluster, as DescribeTasks then reads.
+    const { cluster } = request.input;
     const started = await call("ecs:RunTask", request.input.taskDefinition ?? "", () => ecs.send(new RunTaskCommand(request.input)), deps);
     const taskArn = started.tasks?.[0]?.taskArn;
     if (taskArn === undefined) {

@@ -101,7 +101,8 @@ export async function identityCheck(region: string, allowedAccounts: readonly st
     try {
         const identity = await sts.send(new GetCallerIdentityCommand({}));
         if (identity.Account === undefined || identity.Arn === undefined) {
-            return { result: couldNotCheck("credentials", title, "sts:GetCallerIdentity", notTheApi("sts:GetCallerIdentity", "", "Account")), usable: false };
+            const missing = identity.Account === undefined ? "Account" : "Arn";
+            return { result: couldNotCheck("credentials", title, "sts:GetCallerIdentity", notTheApi("sts:GetCallerIdentity", "", missing)), usable: false };
         }
         if (allowedAccounts && !allowedAccounts.includes(identity.Account)) {
             return {
@@ -339,6 +340,11 @@ async function ownNetworkChecks(
             ];
         }
         return [couldNotCheck("subnets", title, "ec2:DescribeSubnets", error), notChecked("security-groups", "Security groups", "Subnets")];
+    }
+    if (subnets.length === 0) {
+        // AWS answers each subnet it is asked for, or refuses with InvalidSubnetID.NotFound.
+        const missing = notTheApi("ec2:DescribeSubnets", subnetIds.join(", "), "Subnets");
+        return [couldNotCheck("subnets", title, "ec2:DescribeSubnets", missing), notChecked("security-groups", "Security groups", "Subnets")];
     }
     const vpcs = [...new Set(subnets.map((s) => s.VpcId))];
     if (vpcs.length !== 1) {
