@@ -5,14 +5,24 @@
  * CloudFormation and the alias handler, so that the stack and `live` still agree after it.
  */
 import * as assert from "node:assert/strict";
-import { CloudFormationClient, DescribeStackEventsCommand, DescribeStacksCommand, UpdateStackCommand, type Stack } from "@aws-sdk/client-cloudformation";
+import {
+    CloudFormationClient,
+    DescribeStackEventsCommand,
+    DescribeStacksCommand,
+    UpdateStackCommand,
+    type Stack,
+    type StackEvent,
+} from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeStateMachineAliasCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { liveParameters, liveTemplate, type DeploymentSettings } from "../model/deployment";
-import { live, type LiveDeps } from "../scripts/operate/live";
+import { live, main, USAGE, type LiveDeps } from "../scripts/operate/live";
 import { given, LiveStack, type ParameterInput } from "./support/alias-stack";
 import { serviceError } from "./support/aws-errors";
+import { closedClients } from "./support/closed-clients";
+import { withEnvironment } from "./support/loopback";
+import { runInProcess } from "./support/tool";
 
 const MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:trading-workflow-state-machine";
 const ALIAS = `${MACHINE}:live`;
@@ -48,9 +58,10 @@ describe("npm run live (against mocked AWS clients)", () => {
     beforeEach(() => [sfn, cloudformation, cloudwatch].forEach((client) => client.reset()));
     after(() => [sfn, cloudformation, cloudwatch].forEach((client) => client.restore()));
 
-    /** Runs the tool on a clock that the sleeps move on, and records what it slept. */
+    /** The tool's clock: its sleeps move it on, and so may a mocked call that takes time. */
+    let clock = 0;
     async function run(argv: string[], outputs: Record<string, unknown> = OUTPUTS) {
-        let clock = Date.parse("2026-12-06T12:00:00Z");
+        clock = Date.parse("2026-12-06T12:00:00Z");
         const out: string[] = [];
         const err: string[] = [];
         const slept: number[] = [];
@@ -244,5 +255,343 @@ describe("npm run live (against mocked AWS clients)", () => {
         assert.equal(stand.update(liveTemplate(CANARY), given(liveParameters(CANARY, version(9), ALARMS))), "UPDATE_COMPLETE");
         assert.deepEqual(stand.routes, { [version(9)]: 100 });
         assert.equal(stand.shiftMinutes, 120, "the next deploy is a canary again, from version 7");
+    });
+    const awsCalls = () => sfn.calls().length + cloudformation.calls().length + cloudwatch.calls().length;
+    /** A stack event as DescribeStackEvents returns it; only the ID, the stack and the time are always there. */
+    const event = (id: string, logicalResourceId: string, status?: string, reason?: string): StackEvent => ({
+        StackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/${STACK_NAME}/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`,
+        EventId: id,
+        StackName: STACK_NAME,
+        Timestamp: new Date("2026-12-06T12:00:00Z"),
+        LogicalResourceId: logicalResourceId,
+        ...(status === undefined ? {} : { ResourceStatus: status as StackEvent["ResourceStatus"] }),
+        ...(reason === undefined ? {} : { ResourceStatusReason: reason }),
+    });
+    const notAuthorized = (code: string) =>
+        serviceError(code, "User: arn:aws:sts::123456789012:assumed-role/operator/ci is not authorized to perform this operation");
+
+    it("prints its usage with --help, as the CLI runs it, and calls nothing", async () => {
+        const help = await run(["status", "--help"]);
+        assert.equal(help.code, 0);
+        assert.deepEqual(help.out, USAGE.split("\n"));
+        const cli = await runInProcess(main, ["--help"]);
+        assert.equal(cli.status, 0);
+        assert.equal(cli.stdout, `${USAGE}\n`);
+        assert.equal(awsCalls(), 0);
+    });
+
+    it("refuses with exit 2 a command line without one command, without --stack, a rollback without --to, and a --previous of another state machine", async () => {
+        const other = "arn:aws:states:us-east-1:123456789012:stateMachine:other:3";
+        const cases: [string[], string][] = [
+            [["--stack", "prod"], "name one command, status, bake, rollback (got nothing)"],
+            [["deploy", "--stack", "prod"], "name one command, status, bake, rollback (got deploy)"],
+            [["status", "bake", "--stack", "prod"], "name one command, status, bake, rollback (got status bake)"],
+            [["status"], "--stack NAME is required"],
+            [["rollback", "--stack", "prod"], "rollback needs --to VERSION, the version live moves to"],
+            [["bake", "--stack", "prod", "--previous", other], `--previous must be a version of ${MACHINE} (got ${other})`],
+        ];
+        for (const [argv, problem] of cases) {
+            const result = await run(argv);
+            assert.equal(result.code, 2, argv.join(" "));
+            assert.deepEqual(result.err, [`${problem}; npm run live -- --help lists what it takes`]);
+        }
+        assert.equal(awsCalls(), 0);
+    });
+
+    it("exits 1 naming the output when the stack has no stateMachineAliasArn, as before its first deploy", async () => {
+        const result = await run(["status", "--stack", "prod"], { liveStackName: STACK_NAME });
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, ["stack prod has no stateMachineAliasArn output: is it deployed?"]);
+        assert.equal(awsCalls(), 0);
+    });
+
+    it("says where its calls go when AWS_REGION names another region than the alias's", async () => {
+        routes([3, 100]);
+        const result = await withEnvironment({ AWS_REGION: "eu-west-1", AWS_DEFAULT_REGION: undefined }, () =>
+            run(["status", "--stack", "prod"], { stateMachineAliasArn: ALIAS }),
+        );
+        assert.equal(result.code, 0);
+        assert.deepEqual(result.err, [`notice: ${ALIAS} is in us-east-1, and AWS_REGION says eu-west-1: the calls go to us-east-1`]);
+        assert.equal(result.out[0], `live routes 100% to version 3 (${ALIAS})`);
+    });
+
+    it("exits 1 naming the call AWS refused and what it was about: the alias, the stack, its update, its events and the alarms", async () => {
+        const describesThenEnds = (status: string) =>
+            cloudformation
+                .on(DescribeStacksCommand)
+                .resolvesOnce({ Stacks: [stack("UPDATE_COMPLETE", liveParameters(CANARY, version(8), ALARMS))] })
+                .resolves({ Stacks: [stack(status, liveParameters(CANARY, version(8), ALARMS))] });
+        const cases: { argv: string[]; arrange: () => unknown; refused: string }[] = [
+            {
+                argv: ["status", "--stack", "prod"],
+                arrange: () => sfn.on(DescribeStateMachineAliasCommand).rejects(notAuthorized("AccessDeniedException")),
+                refused: `AWS refused states:DescribeStateMachineAlias on ${ALIAS}: AccessDeniedException: `,
+            },
+            {
+                argv: ["status", "--stack", "prod"],
+                arrange: () => {
+                    routes([7, 100]);
+                    cloudformation.on(DescribeStacksCommand).rejects(notAuthorized("AccessDenied"));
+                },
+                refused: `AWS refused cloudformation:DescribeStacks on ${STACK_NAME}: AccessDenied: `,
+            },
+            {
+                // Any ValidationError but "No updates are to be performed" is a refusal.
+                argv: ["rollback", "--stack", "prod", "--to", "7"],
+                arrange: () => {
+                    describesThenEnds("UPDATE_COMPLETE");
+                    cloudformation
+                        .on(UpdateStackCommand)
+                        .rejects(serviceError("ValidationError", `Stack:${STACK_NAME} is in UPDATE_IN_PROGRESS state and can not be updated.`));
+                },
+                refused: `AWS refused cloudformation:UpdateStack on ${STACK_NAME}: ValidationError: Stack:${STACK_NAME} is in UPDATE_IN_PROGRESS state`,
+            },
+            {
+                argv: ["rollback", "--stack", "prod", "--to", "7"],
+                arrange: () => {
+                    describesThenEnds("UPDATE_ROLLBACK_COMPLETE");
+                    cloudformation.on(UpdateStackCommand).resolves({ StackId: "stack" });
+                    cloudformation.on(DescribeStackEventsCommand).rejects(notAuthorized("AccessDenied"));
+                },
+                refused: `AWS refused cloudformation:DescribeStackEvents on ${STACK_NAME}: AccessDenied: `,
+            },
+            {
+                argv: ["bake", "--stack", "prod", "--minutes", "5"],
+                arrange: () => cloudwatch.on(DescribeAlarmsCommand).rejects(notAuthorized("AccessDenied")),
+                refused: `AWS refused cloudwatch:DescribeAlarms on ${ALARMS.join(", ")}: AccessDenied: `,
+            },
+        ];
+        for (const { argv, arrange, refused } of cases) {
+            [sfn, cloudformation, cloudwatch].forEach((client) => client.reset());
+            arrange();
+            const result = await run(argv);
+            assert.equal(result.code, 1, refused);
+            assert.equal(result.err.length, 1, result.err.join("\n"));
+            assert.ok(result.err[0].startsWith(refused), result.err[0]);
+        }
+    });
+
+    it("exits 1 when CloudFormation describes no stack of live's stack's name", async () => {
+        routes([7, 100]);
+        for (const answer of [{ Stacks: [] }, {}]) {
+            cloudformation.on(DescribeStacksCommand).resolves(answer);
+            const result = await run(["status", "--stack", "prod"]);
+            assert.equal(result.code, 1, JSON.stringify(answer));
+            assert.deepEqual(result.err, [`CloudFormation knows no stack ${STACK_NAME}`]);
+        }
+    });
+
+    it("status: names both routes of a shift under way, says when the stack sets no version, and finds the version among parameters in any order", async () => {
+        routes([7, 50], [8, 50]);
+        cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [stack("UPDATE_COMPLETE", { DeploymentType: "CANARY", Alarms: ALARMS.join(",") })] });
+        const shifting = await run(["status", "--stack", "prod"]);
+        assert.equal(shifting.code, 0);
+        assert.deepEqual(shifting.out, [
+            `live routes 50% to version 7, 50% to version 8 (${ALIAS})`,
+            `its stack ${STACK_NAME} (UPDATE_COMPLETE) last set no version`,
+            "live and its stack disagree: a shift is under way, or live was moved outside the stack; move it only with npm run live -- rollback",
+        ]);
+        assert.deepEqual(sfn.commandCalls(DescribeStateMachineAliasCommand)[0].args[0].input, { stateMachineAliasArn: ALIAS });
+
+        routes([7, 100]);
+        cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...stack("UPDATE_COMPLETE", {}), Parameters: undefined }] });
+        const bare = await run(["status", "--stack", "prod"]);
+        assert.equal(bare.out[1], `its stack ${STACK_NAME} (UPDATE_COMPLETE) last set no version`);
+
+        cloudformation
+            .on(DescribeStacksCommand)
+            .resolves({ Stacks: [stack("UPDATE_COMPLETE", { DeploymentType: "CANARY", StateMachineVersionArn: version(7), Alarms: ALARMS.join(",") })] });
+        const agreed = await run(["status", "--stack", "prod"]);
+        assert.deepEqual(agreed.out, [`live routes 100% to version 7 (${ALIAS})`, `its stack ${STACK_NAME} (UPDATE_COMPLETE) last set version 7`]);
+    });
+
+    it("rollback --json says whether it moved live, for a version of two digits given by its number or its ARN", async () => {
+        cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [stack("UPDATE_COMPLETE", liveParameters(CANARY, version(8), ALARMS))] });
+        cloudformation.on(UpdateStackCommand).resolves({ StackId: "stack" });
+        const moved = await run(["rollback", "--stack", "prod", "--to", "12", "--json"]);
+        assert.equal(moved.code, 0, moved.err.join("\n"));
+        assert.deepEqual(JSON.parse(moved.out.join("\n")), { versionArn: version(12), moved: true });
+
+        cloudformation.on(UpdateStackCommand).rejects(serviceError("ValidationError", "No updates are to be performed."));
+        const unchanged = await run(["rollback", "--stack", "prod", "--to", version(12), "--json"]);
+        assert.equal(unchanged.code, 0, unchanged.err.join("\n"));
+        assert.deepEqual(JSON.parse(unchanged.out.join("\n")), { versionArn: version(12), moved: false });
+    });
+
+    it("rolls back a stack that has no parameters by sending none", async () => {
+        cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...stack("UPDATE_COMPLETE", {}), Parameters: undefined }] });
+        cloudformation.on(UpdateStackCommand).rejects(serviceError("ValidationError", "No updates are to be performed."));
+        const result = await run(["rollback", "--stack", "prod", "--to", "7"]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(cloudformation.commandCalls(UpdateStackCommand)[0].args[0].input.Parameters, []);
+    });
+
+    it("gives up on a rollback whose update is still in progress after 30 minutes, having looked every 10 seconds", async () => {
+        cloudformation
+            .on(DescribeStacksCommand)
+            .resolvesOnce({ Stacks: [stack("UPDATE_COMPLETE", liveParameters(CANARY, version(8), ALARMS))] })
+            .resolves({ Stacks: [stack("UPDATE_IN_PROGRESS", liveParameters(CANARY, version(8), ALARMS))] });
+        cloudformation.on(UpdateStackCommand).resolves({ StackId: "stack" });
+        const result = await run(["rollback", "--stack", "prod", "--to", "7"]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, [`the update of ${STACK_NAME} was still UPDATE_IN_PROGRESS after 30 minutes: see its events in CloudFormation`]);
+        // It looks at once, then every 10 s, and gives up at the first look past the 30 minutes.
+        assert.equal(result.slept.length, 181);
+        assert.ok(result.slept.every((ms) => ms === 10_000));
+    });
+
+    it("names the reason of the newest failed event, past events that give a reason without failing, and says when none gives one", async () => {
+        const failedUpdate = (events: StackEvent[]) => {
+            cloudformation.reset();
+            cloudformation
+                .on(DescribeStacksCommand)
+                .resolvesOnce({ Stacks: [stack("UPDATE_COMPLETE", liveParameters(CANARY, version(8), ALARMS))] })
+                .resolves({ Stacks: [stack("UPDATE_ROLLBACK_COMPLETE", liveParameters(CANARY, version(8), ALARMS))] });
+            cloudformation.on(UpdateStackCommand).resolves({ StackId: "stack" });
+            cloudformation.on(DescribeStackEventsCommand).resolves({ StackEvents: events });
+        };
+        failedUpdate([
+            event("4", STACK_NAME, "UPDATE_ROLLBACK_COMPLETE"),
+            // An event with no resource status, which the API reference does not promise.
+            event("3", "Live"),
+            event("2", STACK_NAME, "UPDATE_ROLLBACK_IN_PROGRESS", "The following resource(s) failed to update: [Live]. "),
+            event("1", "Live", "UPDATE_FAILED", 'Resource handler returned message: "State Machine Version Does Not Exist"'),
+        ]);
+        const named = await run(["rollback", "--stack", "prod", "--to", "3"]);
+        assert.equal(named.code, 1);
+        assert.deepEqual(named.err, [
+            `the update of ${STACK_NAME} ended UPDATE_ROLLBACK_COMPLETE: Resource handler returned message: "State Machine Version Does Not Exist"`,
+        ]);
+        assert.deepEqual(
+            cloudformation.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input),
+            [{ StackName: STACK_NAME }, { StackName: STACK_NAME }],
+        );
+        assert.deepEqual(
+            cloudformation.commandCalls(DescribeStackEventsCommand).map((c) => c.args[0].input),
+            [{ StackName: STACK_NAME }],
+        );
+
+        failedUpdate([event("2", STACK_NAME, "UPDATE_ROLLBACK_COMPLETE"), event("1", STACK_NAME, "UPDATE_ROLLBACK_IN_PROGRESS")]);
+        const unnamed = await run(["rollback", "--stack", "prod", "--to", "3"]);
+        assert.deepEqual(unnamed.err, [`the update of ${STACK_NAME} ended UPDATE_ROLLBACK_COMPLETE: no reason given`]);
+    });
+
+    it("exits 1 before any call when the stack's outputs name no alarms to bake on, or no stack to read bakeMinutes from or move live through", async () => {
+        const cases: [string[], Record<string, unknown>, string][] = [
+            [
+                ["bake", "--stack", "prod", "--minutes", "5"],
+                { stateMachineAliasArn: ALIAS, liveStackName: STACK_NAME },
+                "the stack has no rollbackAlarmNames output: deploy it with this version of the program (pulumi up)",
+            ],
+            [
+                ["bake", "--stack", "prod"],
+                { stateMachineAliasArn: ALIAS, rollbackAlarmNames: ALARMS },
+                "no CloudFormation stack holds live, so no bakeMinutes is known: give --minutes N",
+            ],
+            [
+                ["rollback", "--stack", "prod", "--to", "7"],
+                { stateMachineAliasArn: ALIAS, rollbackAlarmNames: ALARMS },
+                "no CloudFormation stack holds live (no liveStackName output): deploy the stack with this version of the program first",
+            ],
+        ];
+        for (const [argv, outputs, failure] of cases) {
+            const result = await run(argv, outputs);
+            assert.equal(result.code, 1, argv.join(" "));
+            assert.deepEqual(result.err, [failure]);
+        }
+        assert.equal(awsCalls(), 0);
+    });
+
+    it("bakes on the alarm names among the stack's rollbackAlarmNames output, leaving out what is not a name", async () => {
+        cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [alarm(ALARMS[0], "OK"), alarm(ALARMS[1], "OK")] });
+        const result = await run(["bake", "--stack", "prod", "--minutes", "0"], { ...OUTPUTS, rollbackAlarmNames: [ALARMS[0], 42, null, ALARMS[1]] });
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input, { AlarmNames: [ALARMS[0], ALARMS[1]] });
+        assert.deepEqual(result.out, [`baked 0 minutes: none of ${ALARMS[0]}, ${ALARMS[1]} went to ALARM`]);
+    });
+
+    it("reads bakeMinutes from its tag among the stack's others, bakes 0 minutes with one check, and refuses a tag that is negative or missing", async () => {
+        const tagged = (tags: Stack["Tags"]) =>
+            cloudformation
+                .on(DescribeStacksCommand)
+                .resolves({ Stacks: [{ ...stack("UPDATE_COMPLETE", liveParameters(CANARY, version(8), ALARMS)), Tags: tags }] });
+        cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: ALARMS.map((name) => alarm(name, "OK")) });
+        tagged([
+            { Key: "stock-trader:stack", Value: "prod" },
+            { Key: "stock-trader:bake-minutes", Value: "0" },
+        ]);
+        const zero = await run(["bake", "--stack", "prod"]);
+        assert.equal(zero.code, 0, zero.err.join("\n"));
+        assert.deepEqual(zero.out, [`baked 0 minutes: none of ${ALARMS.join(", ")} went to ALARM`]);
+        assert.deepEqual(zero.err, ["check 1: no alarm in ALARM (0 of 0 minutes left)"]);
+        assert.deepEqual(zero.slept, []);
+        for (const tags of [[{ Key: "stock-trader:bake-minutes", Value: "-1" }], [{ Key: "stock-trader:stack", Value: "prod" }], undefined]) {
+            tagged(tags);
+            const refused = await run(["bake", "--stack", "prod"]);
+            assert.equal(refused.code, 1, JSON.stringify(tags));
+            assert.deepEqual(refused.err, [`${STACK_NAME} has no stock-trader:bake-minutes tag: deploy it with this program (pulumi up), or give --minutes N`]);
+        }
+        assert.equal(cloudformation.commandCalls(UpdateStackCommand).length, 0);
+    });
+
+    it("names every alarm in ALARM, in its check's line and in its result, when two fire at once", async () => {
+        cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [alarm(ALARMS[0], "ALARM"), alarm(ALARMS[1], "ALARM"), alarm(ALARMS[2], "OK")] });
+        routes([8, 100]);
+        const result = await run(["bake", "--stack", "prod", "--minutes", "10"]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, [`check 1: in ALARM: ${ALARMS[0]}, ${ALARMS[1]} (10 of 10 minutes left)`]);
+        assert.deepEqual(result.out, [
+            `${ALARMS[0]}, ${ALARMS[1]} went to ALARM during the bake: no --previous version was given, so live stays where it is; move it with npm run live -- rollback --to VERSION`,
+        ]);
+    });
+
+    it("moves live back to --previous when an alarm fires while live is split between two versions", async () => {
+        routes([7, 50], [8, 50]);
+        cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [alarm(ALARMS[0], "ALARM"), alarm(ALARMS[1], "OK"), alarm(ALARMS[2], "OK")] });
+        cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [stack("UPDATE_COMPLETE", liveParameters(CANARY, version(8), ALARMS))] });
+        cloudformation.on(UpdateStackCommand).resolves({ StackId: "stack" });
+        const result = await run(["bake", "--stack", "prod", "--minutes", "10", "--previous", "7"]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.out, [`${ALARMS[0]} went to ALARM during the bake: moved live back to version 7 through its stack`]);
+        assert.deepEqual(cloudformation.commandCalls(UpdateStackCommand)[0].args[0].input.Parameters?.[0], {
+            ParameterKey: "StateMachineVersionArn",
+            ParameterValue: version(7),
+        });
+    });
+
+    it("checks the alarms a last time at the end of the bake, however long each check takes", async () => {
+        // Each DescribeAlarms takes 20 s of the tool's clock.
+        cloudwatch.on(DescribeAlarmsCommand).callsFake(() => {
+            clock += 20_000;
+            return { MetricAlarms: ALARMS.map((name) => alarm(name, "OK")) };
+        });
+        const result = await run(["bake", "--stack", "prod", "--minutes", "2"]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(result.slept, [60_000, 20_000]);
+        assert.deepEqual(result.err, [
+            "check 1: no alarm in ALARM (2 of 2 minutes left)",
+            "check 2: no alarm in ALARM (1 of 2 minutes left)",
+            "check 3: no alarm in ALARM (0 of 2 minutes left)",
+        ]);
+    });
+
+    it("releases each of its AWS clients when it ends, also when a call fails", async () => {
+        const clients = { sfn: SFNClient, cloudformation: CloudFormationClient, cloudwatch: CloudWatchClient };
+        sfn.on(DescribeStateMachineAliasCommand).rejects(notAuthorized("AccessDeniedException"));
+        let code = -1;
+        assert.deepEqual(await closedClients(clients, async () => (code = (await run(["status", "--stack", "prod"])).code)), {
+            sfn: 1,
+            cloudformation: 1,
+            cloudwatch: 1,
+        });
+        assert.equal(code, 1);
+        sfn.reset();
+        routes([3, 100]);
+        assert.deepEqual(await closedClients(clients, async () => (code = (await run(["status", "--stack", "prod"], { stateMachineAliasArn: ALIAS })).code)), {
+            sfn: 1,
+            cloudformation: 1,
+            cloudwatch: 1,
+        });
+        assert.equal(code, 0);
     });
 });

@@ -20,10 +20,12 @@ import {
 } from "@aws-sdk/client-sfn";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { planFunctionVersions, planVersions, type ExecutionOnVersion, type Version } from "../model/versions";
-import { prune, type PruneDeps } from "../scripts/operate/prune";
+import { invokedFunctionVersions, planFunctionVersions, planVersions, type ExecutionOnVersion, type Version } from "../model/versions";
+import { main, prune, USAGE, type PruneDeps } from "../scripts/operate/prune";
 import { serviceError } from "./support/aws-errors";
 import { withEnvironment } from "./support/loopback";
+import { closedClients } from "./support/closed-clients";
+import { runInProcess } from "./support/tool";
 
 let sfn: AwsClientStub<SFNClient>;
 let ecs: AwsClientStub<ECSClient>;
@@ -382,5 +384,330 @@ describe("the version plan (generated histories)", () => {
                 }
             }),
         );
+    });
+});
+
+describe("npm run prune-versions: its usage, its refusals, and the edges of AWS's answers (against mocked AWS clients)", () => {
+    before(() => {
+        sfn = mockClient(SFNClient);
+        ecs = mockClient(ECSClient);
+        ecr = mockClient(ECRClient);
+        lambda = mockClient(LambdaClient);
+    });
+    beforeEach(() => [sfn, ecs, ecr, lambda].forEach((client) => client.reset()));
+    after(() => [sfn, ecs, ecr, lambda].forEach((client) => client.restore()));
+
+    const notAuthorized = () =>
+        serviceError("AccessDeniedException", "User: arn:aws:sts::123456789012:assumed-role/operator/ci is not authorized to perform this operation");
+    /** Version 6's definition, as DescribeStateMachine returns it for the version's ARN. */
+    const definitionOfSix = (definition: unknown) =>
+        sfn.on(DescribeStateMachineCommand, { stateMachineArn: `${MACHINE}:6` }).resolves({
+            stateMachineArn: MACHINE,
+            name: "trading-workflow-state-machine",
+            definition: JSON.stringify(definition),
+            roleArn: "arn:aws:iam::123456789012:role/r",
+            type: "STANDARD",
+            creationDate: version(6).created,
+        });
+
+    it("prints its usage with --help, as the CLI runs it, and calls nothing", async () => {
+        const help = await run(["--help"]);
+        assert.equal(help.code, 0);
+        assert.deepEqual(help.out, USAGE.split("\n"));
+        const cli = await runInProcess(main, ["--help"]);
+        assert.equal(cli.status, 0);
+        assert.equal(cli.stdout, `${USAGE}\n`);
+        assert.equal(sfn.calls().length, 0);
+    });
+
+    it("works on --state-machine-arn without reading any stack's outputs, and says where its calls go when AWS_REGION names another region", async () => {
+        account();
+        const result = await withEnvironment({ AWS_REGION: "eu-west-1", AWS_DEFAULT_REGION: undefined }, () =>
+            run(["--state-machine-arn", MACHINE, "--dry-run"], {}),
+        );
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(result.err, [`notice: ${MACHINE} is in us-east-1, and AWS_REGION says eu-west-1: the calls go to us-east-1`]);
+        assert.equal(result.out[0], `6 versions of ${MACHINE}: would keep 4, would remove 2 (the 2 newest kept, from the stock-trader:versions-to-keep tag)`);
+    });
+
+    it("exits 1 naming the output when the stack has no stateMachineArn, as before its first deploy", async () => {
+        const result = await run(["--stack", "prod"], {});
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, ["stack prod has no stateMachineArn output: is it deployed?"]);
+        assert.equal(sfn.calls().length, 0);
+    });
+
+    it("exits 1 naming each call AWS refused and what it was about", async () => {
+        const cases: [string, string, () => unknown][] = [
+            ["states:ListTagsForResource", MACHINE, () => sfn.on(ListTagsForResourceCommand, { resourceArn: MACHINE }).rejectsOnce(notAuthorized())],
+            [
+                "states:ListStateMachineVersions",
+                MACHINE,
+                () => sfn.on(ListStateMachineVersionsCommand, { stateMachineArn: MACHINE }).rejectsOnce(notAuthorized()),
+            ],
+            ["states:ListStateMachineAliases", MACHINE, () => sfn.on(ListStateMachineAliasesCommand).rejectsOnce(notAuthorized())],
+            ["states:DescribeStateMachineAlias", `${MACHINE}:live`, () => sfn.on(DescribeStateMachineAliasCommand).rejectsOnce(notAuthorized())],
+            ["states:ListExecutions", `${MACHINE}:4`, () => sfn.on(ListExecutionsCommand, { stateMachineArn: `${MACHINE}:4` }).rejectsOnce(notAuthorized())],
+            [
+                "states:DescribeStateMachine",
+                `${MACHINE}:6`,
+                () => sfn.on(DescribeStateMachineCommand, { stateMachineArn: `${MACHINE}:6` }).rejectsOnce(notAuthorized()),
+            ],
+            ["ecs:DescribeTaskDefinition", "fam:6", () => ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: "fam:6" }).rejectsOnce(notAuthorized())],
+            ["ecr:BatchGetImage", REPOSITORY, () => ecr.on(BatchGetImageCommand, { imageIds: [{ imageDigest: digest(6) }] }).rejectsOnce(notAuthorized())],
+            ["ecr:BatchDeleteImage", REPOSITORY, () => ecr.on(BatchDeleteImageCommand).rejectsOnce(notAuthorized())],
+            ["lambda:ListVersionsByFunction", CHECKER, () => lambda.on(ListVersionsByFunctionCommand, { FunctionName: CHECKER }).rejectsOnce(notAuthorized())],
+            ["lambda:DeleteFunction", `${CHECKER}:2`, () => lambda.on(DeleteFunctionCommand).rejectsOnce(notAuthorized())],
+        ];
+        for (const [action, resource, refuse] of cases) {
+            [sfn, ecs, ecr, lambda].forEach((client) => client.reset());
+            account();
+            refuse();
+            const result = await run(["--stack", "prod"]);
+            assert.equal(result.code, 1, action);
+            // The progress line "… 6 of 6 versions done" comes first when the refusal follows the versions.
+            const refusal = result.err.filter((line) => !line.startsWith("…"));
+            assert.equal(refusal.length, 1, result.err.join("\n"));
+            assert.ok(refusal[0].startsWith(`AWS refused ${action} on ${resource}: AccessDeniedException: `), refusal[0]);
+        }
+    });
+
+    it("reads the keep count from its tag among the state machine's others, takes up to 999, and refuses 1, 1000 or no tags at all", async () => {
+        account();
+        sfn.on(ListTagsForResourceCommand, { resourceArn: MACHINE }).resolves({
+            tags: [
+                { key: "stock-trader:stack", value: "prod" },
+                { key: "stock-trader:versions-to-keep", value: "999" },
+            ],
+        });
+        const all = await run(["--stack", "prod", "--dry-run"]);
+        assert.equal(all.code, 0, all.err.join("\n"));
+        assert.equal(all.out[0], `6 versions of ${MACHINE}: would keep 6, would remove 0 (the 999 newest kept, from the stock-trader:versions-to-keep tag)`);
+        for (const answer of [
+            { tags: [{ key: "stock-trader:versions-to-keep", value: "1" }] },
+            { tags: [{ key: "stock-trader:versions-to-keep", value: "1000" }] },
+            {},
+        ]) {
+            sfn.on(ListTagsForResourceCommand, { resourceArn: MACHINE }).resolves(answer);
+            const refused = await run(["--stack", "prod", "--dry-run"]);
+            assert.equal(refused.code, 1, JSON.stringify(answer));
+            assert.deepEqual(refused.err, [
+                `${MACHINE} has no stock-trader:versions-to-keep tag of 2 to 999: deploy it with this program (pulumi up), or give --keep N`,
+            ]);
+        }
+    });
+
+    it("holds an image that a run before this one tagged already, and exits 1 naming the image's tag when ECR refuses the tag otherwise", async () => {
+        account();
+        ecr.on(PutImageCommand).rejects(
+            serviceError(
+                "ImageAlreadyExistsException",
+                `Image with digest '${digest(6)}' and tag 'version-6' already exists in the repository with name '${REPOSITORY}' in registry with id '123456789012'`,
+            ),
+        );
+        const again = await run(["--stack", "prod"]);
+        assert.equal(again.code, 0, again.err.join("\n"));
+        assert.equal(ecr.commandCalls(PutImageCommand).length, 4);
+        assert.deepEqual(
+            sfn.commandCalls(DeleteStateMachineVersionCommand).map((c) => c.args[0].input.stateMachineVersionArn),
+            [`${MACHINE}:2`, `${MACHINE}:1`],
+        );
+
+        [sfn, ecs, ecr, lambda].forEach((client) => client.reset());
+        account();
+        ecr.on(PutImageCommand).rejects(notAuthorized());
+        const refused = await run(["--stack", "prod"]);
+        assert.equal(refused.code, 1);
+        assert.equal(refused.err.length, 1, refused.err.join("\n"));
+        assert.ok(refused.err[0].startsWith(`AWS refused ecr:PutImage on ${REPOSITORY}:version-6: AccessDeniedException: `), refused.err[0]);
+        assert.equal(sfn.commandCalls(DeleteStateMachineVersionCommand).length, 0, "nothing is removed after the refusal");
+    });
+
+    it("skips a kept version's image that ECR no longer has, and holds only the images an ECR repository serves by digest", async () => {
+        account();
+        const notFound = (n: number) => ({
+            imageId: { imageDigest: digest(n) },
+            failureCode: "ImageNotFound" as const,
+            failureReason: "Requested image not found",
+        });
+        ecr.on(BatchGetImageCommand, { imageIds: [{ imageDigest: digest(6) }] }).resolves({ images: [], failures: [notFound(6)] });
+        ecr.on(BatchGetImageCommand, { imageIds: [{ imageDigest: digest(5) }] }).resolves({ failures: [notFound(5)] });
+        ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: "fam:4" }).resolves({
+            taskDefinition: {
+                containerDefinitions: [
+                    { name: "batch", image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${REPOSITORY}@${digest(4)}` },
+                    { name: "log-router", image: "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable" },
+                    { name: "by-tag", image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${REPOSITORY}:latest` },
+                ],
+            },
+        });
+        const result = await run(["--stack", "prod"]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(
+            ecr.commandCalls(BatchGetImageCommand).map((c) => c.args[0].input.imageIds),
+            [6, 5, 4, 3].map((n) => [{ imageDigest: digest(n) }]),
+        );
+        assert.deepEqual(
+            ecr.commandCalls(PutImageCommand).map((c) => [c.args[0].input.imageTag, c.args[0].input.imageDigest]),
+            [4, 3].map((n) => [`version-${n}`, digest(n)]),
+        );
+    });
+
+    it("finds the task definitions a definition runs wherever they are: in a Parallel state's branches, past a null ResultPath, and only where TaskDefinition names one", async () => {
+        account();
+        definitionOfSix({
+            StartAt: "Check Stock Value",
+            States: {
+                "Check Stock Value": { Type: "Task", Resource: `${CHECKER}:6`, ResultPath: null, Next: "Choose task definition" },
+                "Choose task definition": { Type: "Pass", Result: { TaskDefinition: { Family: "fam", Revision: 6 } }, ResultPath: "$.chosen", Next: "Fan out" },
+                "Fan out": {
+                    Type: "Parallel",
+                    Branches: [
+                        {
+                            StartAt: "Run ECS task",
+                            States: {
+                                "Run ECS task": {
+                                    Type: "Task",
+                                    Resource: "arn:aws:states:::ecs:runTask.sync",
+                                    Parameters: { TaskDefinition: "fam:6" },
+                                    End: true,
+                                },
+                            },
+                        },
+                    ],
+                    End: true,
+                },
+            },
+        });
+        const result = await run(["--stack", "prod"]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(
+            ecs.commandCalls(DescribeTaskDefinitionCommand).map((c) => c.args[0].input.taskDefinition),
+            [6, 5, 4, 3, 2, 1].map((n) => `fam:${n}`),
+        );
+        assert.deepEqual(
+            ecr.commandCalls(PutImageCommand).map((c) => c.args[0].input.imageTag),
+            [6, 5, 4, 3].map((n) => `version-${n}`),
+        );
+    });
+
+    it("plans the functions the kept versions invoke in the order of their ARNs, and asks about each alias of the state machine by its ARN", async () => {
+        const SELLER = "arn:aws:lambda:us-east-1:123456789012:function:trading-stock-seller-1a2b3c4";
+        account();
+        definitionOfSix({
+            StartAt: "Sell Stock",
+            States: {
+                "Sell Stock": { Type: "Task", Resource: `${SELLER}:6`, Next: "Check Stock Value" },
+                "Check Stock Value": { Type: "Task", Resource: `${CHECKER}:6`, End: true },
+            },
+        });
+        lambda.on(ListVersionsByFunctionCommand, { FunctionName: SELLER }).resolves({
+            Versions: [
+                { FunctionName: "trading-stock-seller-1a2b3c4", FunctionArn: `${SELLER}:$LATEST`, Version: "$LATEST" },
+                { FunctionName: "trading-stock-seller-1a2b3c4", FunctionArn: `${SELLER}:6`, Version: "6" },
+            ],
+        });
+        const result = await run(["--stack", "prod", "--dry-run", "--json"]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(
+            JSON.parse(result.out.join("\n")).functions.map((f: { functionArn: string }) => f.functionArn),
+            [CHECKER, SELLER],
+        );
+        assert.deepEqual(
+            sfn.commandCalls(ListStateMachineAliasesCommand).map((c) => c.args[0].input.stateMachineArn),
+            [MACHINE],
+        );
+        assert.deepEqual(
+            sfn.commandCalls(DescribeStateMachineAliasCommand).map((c) => c.args[0].input.stateMachineAliasArn),
+            [`${MACHINE}:live`],
+        );
+    });
+
+    it("aligns the version numbers of its lines when they have different widths", async () => {
+        account();
+        lambda.reset();
+        lambda.on(ListVersionsByFunctionCommand, { FunctionName: CHECKER }).resolves({
+            Versions: Array.from({ length: 12 }, (_, i) => ({
+                FunctionName: "trading-stock-checker-1a2b3c4",
+                FunctionArn: `${CHECKER}:${i + 1}`,
+                Version: String(i + 1),
+            })),
+        });
+        const result = await run(["--stack", "prod", "--dry-run"]);
+        assert.equal(result.code, 0, result.err.join("\n"));
+        const heading = `12 published versions of ${CHECKER}: would keep 10, would remove 2`;
+        assert.deepEqual(result.out.slice(result.out.indexOf(heading)), [
+            heading,
+            "  12  kept     newer than any kept workflow version invokes: a deploy may be publishing it",
+            "  11  kept     newer than any kept workflow version invokes: a deploy may be publishing it",
+            "  10  kept     newer than any kept workflow version invokes: a deploy may be publishing it",
+            "   9  kept     newer than any kept workflow version invokes: a deploy may be publishing it",
+            "   8  kept     newer than any kept workflow version invokes: a deploy may be publishing it",
+            "   7  kept     newer than any kept workflow version invokes: a deploy may be publishing it",
+            "   6  kept     a kept workflow version invokes it",
+            "   5  kept     a kept workflow version invokes it",
+            "   4  kept     a kept workflow version invokes it",
+            "   3  kept     a kept workflow version invokes it",
+            "   2  remove   no kept workflow version invokes it",
+            "   1  remove   no kept workflow version invokes it",
+        ]);
+    });
+
+    it("releases each of its AWS clients when it ends, also when a call fails", async () => {
+        const clients = { sfn: SFNClient, ecs: ECSClient, ecr: ECRClient, lambda: LambdaClient };
+        const eachOnce = { sfn: 1, ecs: 1, ecr: 1, lambda: 1 };
+        account();
+        sfn.on(ListTagsForResourceCommand, { resourceArn: MACHINE }).rejectsOnce(notAuthorized());
+        let result = { code: -1, err: [] as string[] };
+        assert.deepEqual(await closedClients(clients, async () => (result = await run(["--stack", "prod"]))), eachOnce);
+        assert.equal(result.code, 1);
+        [sfn, ecs, ecr, lambda].forEach((client) => client.reset());
+        account();
+        assert.deepEqual(await closedClients(clients, async () => (result = await run(["--stack", "prod", "--dry-run"]))), eachOnce);
+        assert.equal(result.code, 0, result.err.join("\n"));
+    });
+});
+
+describe("the version plan at the edge of the redrive window", () => {
+    it("holds a version while an ended execution on it may still be redriven, up to 14 days after it stopped and not at that instant, and not for one with no stop time", () => {
+        const executions = new Map<string, ExecutionOnVersion[]>([
+            [`${MACHINE}:1`, [{ status: "FAILED", stopDate: daysAgo(14) }]],
+            [`${MACHINE}:2`, [{ status: "ABORTED", stopDate: new Date(daysAgo(14).getTime() + 1) }]],
+            [`${MACHINE}:3`, [{ status: "TIMED_OUT" }]],
+        ]);
+        const plan = planVersions({ versions: [1, 2, 3, 4, 5].map(version), routed: new Set<string>(), executions, keep: 2, now: NOW });
+        assert.deepEqual(
+            plan.map((d) => [d.version.number, d.kept]),
+            [
+                [5, true],
+                [4, true],
+                [3, false],
+                [2, true],
+                [1, false],
+            ],
+        );
+        assert.equal(plan[3].why, `an execution on it ended ABORTED and may be redriven until ${new Date(NOW.getTime() + 1).toISOString()}`);
+    });
+});
+
+describe("the function versions a definition invokes", () => {
+    const checker = (partition: string, region: string, qualifier: string) =>
+        `arn:${partition}:lambda:${region}:123456789012:function:trading-stock-checker-1a2b3c4:${qualifier}`;
+
+    it("takes a Task state's Resource that is a published version's ARN, in any partition, and nothing else", () => {
+        const definition = {
+            StartAt: "Version",
+            States: {
+                Version: { Type: "Task", Resource: checker("aws-us-gov", "us-gov-west-1", "12"), Next: "Alias" },
+                // An alias may begin with digits; it is no published version.
+                Alias: { Type: "Task", Resource: checker("aws", "us-east-1", "3beta"), Next: "Not a Task" },
+                "Not a Task": { Type: "Pass", Resource: checker("aws", "us-east-1", "4"), Next: "Not a string" },
+                "Not a string": { Type: "Task", Resource: [checker("aws", "us-east-1", "5")], Next: "Not an ARN" },
+                "Not an ARN": { Type: "Task", Resource: ` ${checker("aws", "us-east-1", "6")}`, Next: "Run ECS task" },
+                "Run ECS task": { Type: "Task", Resource: "arn:aws:states:::ecs:runTask.sync", End: true },
+            },
+        };
+        assert.deepEqual(invokedFunctionVersions(definition), [checker("aws-us-gov", "us-gov-west-1", "12")]);
+        assert.deepEqual(invokedFunctionVersions({}), [], "a definition without states invokes nothing");
     });
 });

@@ -152,7 +152,7 @@ export interface Status {
 
 async function status(clients: Clients, live: Live, deps: LiveDeps): Promise<Status> {
     const routes = (await routesOf(clients, live, deps)).map((r) => ({ ...r, version: versionNumber(r.versionArn) }));
-    const liveVersionArn = routes.length === 1 && routes[0].weight === 100 ? routes[0].versionArn : null;
+    const liveVersionArn = routes.find((r) => r.weight === 100)?.versionArn ?? null;
     const stack = live.stackName === undefined ? undefined : await describeStack(clients, live.stackName, deps);
     const stackVersionArn = stack === undefined ? null : (parameterOf(stack, LIVE_PARAMETERS.version) ?? null);
     return {
