@@ -11,10 +11,20 @@ import ignore from "@balena/dockerignore";
  * names a path inside it.
  */
 export function contextFiles(directory: string, dockerfile = "Dockerfile"): string[] {
-    const rules = readDockerignore(directory);
-    const matcher = ignore().add(rules);
-    const exceptions = rules.filter((rule) => rule.startsWith("!")).map((rule) => path.posix.normalize(rule.slice(1).replace(/^\/+/, "")));
-    const mayHoldException = (relative: string) => exceptions.some((exception) => exception.startsWith(`${relative}/`));
+    const lines = readDockerignore(directory);
+    // The matcher reads the lines as Docker does: only a line that starts with # is a comment, and
+    // an exception's blanks after its ! are trimmed; the exceptions below are read the same way.
+    const matcher = ignore().add(lines);
+    const exceptions = lines
+        .filter((line) => !line.startsWith("#"))
+        .map((line) => line.trim())
+        .filter((line) => line.startsWith("!"))
+        .map((line) => path.posix.normalize(line.slice(1).trim().replace(/^\/+/, "")));
+    // As BuildKit's walk (tonistiigi/fsutil): an exception with a wildcard, once a trailing /* or
+    // /** is cut off, may match inside any excluded directory, so none is skipped.
+    const bare = (exception: string) => exception.replace(/\/\*\*?$/, "");
+    const anyWildcard = exceptions.some((exception) => /[*?[\]^\\]/.test(bare(exception)));
+    const mayHoldException = (relative: string) => anyWildcard || exceptions.some((exception) => `${bare(exception)}/`.startsWith(`${relative}/`));
 
     const walk = (prefix: string): string[] =>
         fs.readdirSync(path.join(directory, prefix), { withFileTypes: true }).flatMap((entry) => {
@@ -36,9 +46,8 @@ function readDockerignore(directory: string): string[] {
     }
     return fs
         .readFileSync(file, "utf8")
-        .split(/\r?\n/)
-        .map((line) => line.trim())
-        .filter((line) => line !== "" && !line.startsWith("#"));
+        .replace(/^\uFEFF/, "")
+        .split(/\r?\n/);
 }
 
 /**

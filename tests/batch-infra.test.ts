@@ -1,8 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { contentTag, contextFiles } from "../model/image-context";
-import { tempDir } from "./support/temp";
+import { contentTag } from "../model/image-context";
 import { expectedTrust } from "./support/expected-iam";
 import * as pulumi from "@pulumi/pulumi";
 import { imageTransform, taskDefinitionTransform } from "../infra/batch";
@@ -228,80 +227,6 @@ describe("batch job under Pulumi mocks (non-default config)", () => {
         assert.deepEqual(ofType(run, "aws:ec2/securityGroup:SecurityGroup"), []);
         assert.deepEqual(run.outputs.subnetIds, subnets);
         assert.deepEqual(run.outputs.securityGroupIds, groups);
-    });
-});
-
-describe("image tag", () => {
-    const BATCH = path.join(ROOT, "batch-container");
-    /** A copy of what the batch program's build context sends, elsewhere. */
-    function copyContext(): string {
-        const dir = tempDir("context-");
-        for (const file of contextFiles(BATCH)) {
-            fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-            fs.copyFileSync(path.join(BATCH, file), path.join(dir, file));
-        }
-        return dir;
-    }
-    const write = (dir: string, file: string, text: string) => {
-        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-        fs.writeFileSync(path.join(dir, file), text);
-    };
-
-    it("hashes what Docker's build context sends: every file .dockerignore leaves, and the Dockerfile, which the build reads whatever it says", () => {
-        const dir = tempDir("context-");
-        write(dir, ".dockerignore", "node_modules\nbuild\nDockerfile\n.dockerignore\n*.md\n");
-        for (const file of ["Dockerfile", "main.py", "lib/util.py", "README.md", "build/out.bin", "node_modules/x/index.js"]) {
-            write(dir, file, file);
-        }
-        assert.deepEqual(contextFiles(dir), ["Dockerfile", "lib/util.py", "main.py"]);
-        assert.ok(contextFiles(BATCH).includes("Dockerfile"));
-    });
-
-    it("is the same for the same sources, wherever they are", () => {
-        assert.equal(contentTag(copyContext()), contentTag(BATCH));
-    });
-
-    it("changes when any file the build sees changes, the Dockerfile included", () => {
-        for (const file of contextFiles(BATCH)) {
-            const dir = copyContext();
-            const before = contentTag(dir);
-            fs.appendFileSync(path.join(dir, file), "\n");
-            assert.notEqual(contentTag(dir), before, file);
-        }
-    });
-
-    it("stays the same when a file outside the build context changes or appears", () => {
-        const dir = tempDir("context-");
-        write(dir, ".dockerignore", "node_modules\nbuild\n*.md\n");
-        write(dir, "Dockerfile", "FROM scratch\n");
-        write(dir, "main.py", "print(1)\n");
-        const before = contentTag(dir);
-        write(dir, "NOTES.md", "notes");
-        write(dir, "build/out.bin", "local build");
-        write(dir, "node_modules/left-pad/index.js", "local install");
-        assert.equal(contentTag(dir), before);
-    });
-
-    it("reads .dockerignore as Docker does: comments, top-level wildcards, exceptions inside an excluded directory", () => {
-        const dir = tempDir("context-");
-        write(dir, ".dockerignore", ["# notes are not built", "*.txt", "docs", "!docs/keep.txt", ""].join("\n"));
-        for (const file of ["Dockerfile", "a.txt", "sub/b.txt", "docs/keep.txt", "docs/other.txt", "docs/deep/c.txt", "#not-a-comment"]) {
-            write(dir, file, file);
-        }
-        assert.deepEqual(contextFiles(dir), ["#not-a-comment", ".dockerignore", "Dockerfile", "docs/keep.txt", "sub/b.txt"]);
-        const before = contentTag(dir);
-        fs.appendFileSync(path.join(dir, "docs/other.txt"), "\n");
-        assert.equal(contentTag(dir), before);
-        fs.appendFileSync(path.join(dir, "docs/keep.txt"), "\n");
-        assert.notEqual(contentTag(dir), before);
-    });
-
-    it("sends every file when there is no .dockerignore", () => {
-        const dir = tempDir("context-");
-        for (const file of ["Dockerfile", "node_modules/x.js", "z.md"]) {
-            write(dir, file, file);
-        }
-        assert.deepEqual(contextFiles(dir), ["Dockerfile", "node_modules/x.js", "z.md"]);
     });
 });
 
