@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { CONFIG_KEYS, ConfigError, KEYS, parseConfig } from "../model/config";
+import { ArgumentsError, componentSettings, CONFIG_KEYS, ConfigError, configDefault, KEYS, parseConfig } from "../model/config";
 import { DERIVED, stringMap } from "../model/keys";
 import { overridesLength } from "../model/platform-rules";
 import { localWorkflow } from "../local/stand-ins";
@@ -540,5 +540,44 @@ describe("a map-valued key's reader", () => {
         assert.deepEqual(read('{"mode":"fast"}'), { ok: false, expected: 'a JSON object of NAME to text; "mode": "fast" is not' });
         assert.deepEqual(read('{"MODE":"a\\nb"}'), { ok: false, expected: 'a JSON object of NAME to text; "MODE": "a\\nb" is not' });
         assert.deepEqual(read('{"A":"1","B":"2","C":"3"}'), { ok: false, expected: "a JSON object of NAME to text; 3 entries, more than 2" });
+    });
+});
+
+describe("a component's settings, out of its arguments", () => {
+    // Kills model/config.ts L232 (message x4), L233 (name), L248 (value !== undefined -> true),
+    // L250 (`` key), L255 (catch {}), L256 (instanceof -> rethrow the ConfigError, x2),
+    // L259 (pattern ``, flags ""), L260:43/56/95 (filter callback, every, [], some callback),
+    // L263 (map, replace callback, ?? -> &&).
+    it("names the component and, in each problem, the argument it gave, leaving a key it was not given as the stack's", () => {
+        const error = thrown(
+            () =>
+                componentSettings("BatchJob", {
+                    cpu: ["batchCpu", undefined],
+                    memory: ["batchMemory", 4096],
+                    capacity: ["batchCapacity", "FARGATE_SPOT"],
+                    architecture: ["batchArchitecture", "ARM64"],
+                }),
+            ArgumentsError,
+        );
+        const spot =
+            "architecture must be X86_64 with capacity FARGATE_SPOT (got ARM64): Fargate Spot runs X86_64 Linux tasks only; " +
+            "leave batchArchitecture unset (it is then X86_64 on Spot), or set batchCapacity FARGATE to run ARM64";
+        assert.equal(error.name, "ArgumentsError");
+        assert.equal(error.component, "BatchJob");
+        assert.deepEqual(error.problems, ["memory must be one of 512, 1024, 2048 with stock-trader:batchCpu 256 (got 4096)", spot]);
+        assert.equal(
+            error.message,
+            `Invalid BatchJob arguments:\n  - memory must be one of 512, 1024, 2048 with stock-trader:batchCpu 256 (got 4096)\n  - ${spot}`,
+        );
+    });
+
+    // Kills L269 (configDefault's body {}); what is not given takes the key's default, derived ones too.
+    it("gives every key it is not given its default, as the stack config does, derived ones included", () => {
+        assert.deepEqual(componentSettings("AlarmTopic", { email: ["alarmEmail", undefined] }), parseConfig({}));
+        assert.equal(componentSettings("BatchJob", { capacity: ["batchCapacity", "FARGATE_SPOT"] }).batchArchitecture, "X86_64");
+        assert.equal(configDefault("tablePointInTimeRecovery"), false);
+        assert.equal(configDefault("batchCpu"), 256);
+        assert.equal(configDefault("batchArchitecture"), "ARM64");
+        assert.equal(configDefault("executionTimeoutSeconds"), parseConfig({}).executionTimeoutSeconds);
     });
 });

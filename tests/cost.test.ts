@@ -4,7 +4,7 @@ import { parseConfig } from "../model/config";
 import { assumedExecutions, estimateCost } from "../model/cost";
 import { alarmSpecs } from "../model/monitoring";
 import prices from "../model/prices.json";
-import { main, renderComparison, renderCost, stackCost, USAGE } from "../scripts/local/cost";
+import { compareStacks, main, priceRegionNote, renderComparison, renderCost, stackCost, USAGE } from "../scripts/local/cost";
 import { loadStackConfig } from "../scripts/cli/stack-files";
 import { dollars } from "../scripts/cli/format";
 import { printedCostRow } from "./support/cost-output";
@@ -376,5 +376,77 @@ describe("npm run cost", () => {
         const run = runTool("bin/cost.ts", ["--executions-per-month", "many"]);
         assert.equal(run.status, 2);
         assert.match(run.stderr, /--executions-per-month must be an integer/);
+    });
+});
+
+describe("npm run cost, its lines and its refusals", () => {
+    const cost = (...args: string[]) => runInProcess(main, args);
+
+    // Kills cost.ts L77:38 (`` for the Spot interruptions).
+    it("counts the transitions a Spot interruption adds, and says none on Fargate", () => {
+        const transitionsLine = (capacity: string) => {
+            const estimate = stackCost("dev", { "stock-trader:batchCapacity": capacity }, 730);
+            return { t: estimate.transitions, line: renderCost("dev", estimate).find((line) => line.startsWith("  state transitions "))! };
+        };
+        const spot = transitionsLine("FARGATE_SPOT");
+        assert.ok(spot.t.perSpotInterruption > 0);
+        assert.equal(
+            spot.line,
+            `  state transitions      ${spot.t.success} on success, ${spot.t.batchFailure} when the batch fails, +${spot.t.perRetry} per retry, +${spot.t.perSpotInterruption} per Spot interruption`,
+        );
+        const onDemand = transitionsLine("FARGATE");
+        assert.match(onDemand.line, /, \+\d+ per retry$/);
+    });
+
+    // Kills L51:12 (true: "deploys to undefined"), L226:103 (false: an empty last line after the estimate).
+    it("says nothing of the prices' region for a stack file that names none, and ends the estimate with its transitions", async () => {
+        await withStackFile("config:\n  stock-trader:logLevel: OFF\n", (stack) => {
+            assert.equal(priceRegionNote(stack, stackCost(stack, {}, 730)), undefined);
+        });
+        const run = await cost("--stack", "dev");
+        assert.equal(run.status, 0, run.stderr);
+        assert.match(run.stdout, /\n {2}state transitions .* per retry\n$/);
+    });
+
+    // Kills L176:15 (a line where no row is cheapest).
+    it("writes no cheapest line when no row was priced, only what was not priced and why", () => {
+        assert.deepEqual(
+            renderComparison(
+                {
+                    rows: [],
+                    refusedStacks: ["t: stock-trader:logLevel must be one of ALL, ERROR, FATAL, OFF (got LOUD)"],
+                    refusedPairs: [],
+                    unpriced: [],
+                },
+                [730],
+            ),
+            [
+                "| stack | architecture | capacity | per execution | a month at 730 |",
+                "| --- | --- | --- | --- | --- |",
+                "",
+                "Not priced, the stack refused as it is: t: stock-trader:logLevel must be one of ALL, ERROR, FATAL, OFF (got LOUD)",
+            ],
+        );
+    });
+
+    // Kills L209:126 (" and " between the keys).
+    it("--compare names each key it varies itself that --set gives", async () => {
+        const run = await cost("--compare", "--set", "batchArchitecture=X86_64", "--set", "batchCapacity=FARGATE");
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /^--compare prices every batchArchitecture and batchCapacity itself: leave batchArchitecture and batchCapacity out of --set;/);
+    });
+
+    // Kills L119 (the whole condition true/false, || -> &&, code !== / === "", its block {}):
+    // a missing or unreadable stack file is the stack's refusal; any other error is thrown.
+    it("--compare refuses a stack whose file is missing or not YAML, naming it, and throws any other error", async () => {
+        await withStackFile("config: [\n", (stack) => {
+            const comparison = compareStacks([stack, "nowhere"], {}, [730]);
+            assert.deepEqual(comparison.rows, []);
+            assert.equal(comparison.refusedStacks.length, 2);
+            assert.match(comparison.refusedStacks[0], new RegExp(`^${stack}: Pulumi\\.${stack}\\.yaml:2: not valid YAML: `));
+            assert.match(comparison.refusedStacks[1], /^nowhere: .*Pulumi\.nowhere\.yaml/);
+        });
+        // A name too long for the file system: neither a missing file nor a stack file's problem.
+        assert.throws(() => compareStacks(["x".repeat(300)], {}, [730]), { code: "ENAMETOOLONG" });
     });
 });

@@ -7,7 +7,8 @@ import { LOCAL_ALARM_TOPIC_ARN, localArn, localWorkflow } from "../local/stand-i
 import { CONFIG_DOMAINS, CONFIG_KEYS, KEYS, parseConfig } from "../model/config";
 import { allow, policyDocument } from "../model/policies";
 import type { Workflow } from "../model/workflow";
-import { alarmsTable, keysTable, markdownTable, permissionsTable, statesTable, topicTable } from "../scripts/local/tables";
+import { alarmsTable, keysTable, markdownTable, permissionsTable, scheduleView, statesTable, topicTable } from "../scripts/local/tables";
+import { DERIVED, stringMap } from "../model/keys";
 import { alarmSpecs } from "../model/monitoring";
 
 /** A Markdown table's body rows, as cells. */
@@ -186,6 +187,206 @@ describe("the docs' tables of the model", () => {
                 topicTable(LOCAL_ALARM_TOPIC_ARN, policies, publishing(localArn("sns", "other"), { Message: "done" })),
                 /\| whatever its holder sends \|$/m,
             );
+        });
+    });
+});
+
+/** The keys' table with the definition of `key` replaced, as a definition edited in model/keys.ts would be. */
+const tableWith = (key: keyof typeof KEYS, definition: object) => keysTable({ ...KEYS, [key]: definition });
+
+describe("the docs' tables of the model, as their definitions are written", () => {
+    // Kills tables.ts L65:21 (false), L65:40 ({}), L66 (``).
+    it("refuses a derived default its definition does not explain", () => {
+        assert.equal(KEYS.batchArchitecture.default, DERIVED);
+        assert.throws(() => tableWith("batchArchitecture", { ...KEYS.batchArchitecture, docs: { allowed: "ARM64 or X86_64", does: "the CPU" } }), {
+            message: "the definition of batchArchitecture derives its default from other keys, and says nothing of how",
+        });
+    });
+
+    // Kills L37-L42 (each case "" and the case's fall-through, the "" returned), L71:21 (false),
+    // L71:34, L71:38 ({}), L72 (``).
+    it("refuses a key that says nothing of what it accepts where its domain cannot say it either", () => {
+        const keys = ["batchContainerName", "subnetIds", "batchCommand", "scheduleExpression"] as const;
+        for (const key of keys) {
+            assert.throws(() => tableWith(key, { ...KEYS[key], docs: { does: "something" } }), {
+                message: `the definition of ${key} says nothing of what it accepts, and its domain (${KEYS[key].domain.kind}) cannot`,
+            });
+        }
+        const map = { ...stringMap(/^[A-Za-z]+$/, /^.+$/, 5, "a JSON object of names to text"), default: undefined, optional: true, docs: { does: "tags" } };
+        assert.throws(() => tableWith("alarmEmail", map), {
+            message: "the definition of alarmEmail says nothing of what it accepts, and its domain (map) cannot",
+        });
+    });
+
+    // Kills L54:21 (true) and L54:21 (state.Type): a state that is no Task, or none of that name, waits nothing.
+    it("counts the retry waits of a Task state of the default definition, and none for any other name", () => {
+        const does = (f: { retryWaitSeconds(state: string): number }) =>
+            ["Record Transaction", "Buy or Sell?", "Success", "No such state"].map((state) => `${state}: ${f.retryWaitSeconds(state)}`).join("; ");
+        const row = rowsOf(tableWith("buyThreshold", { ...KEYS.buyThreshold, docs: { does } })).find(([key]) => key === "`buyThreshold`");
+        // Record Transaction: 5 retries, 20 s growing 10 times: 20 + 200 + 2,000 + 20,000 + 200,000.
+        assert.equal(row?.[3], "Record Transaction: 222220; Buy or Sell?: 0; Success: 0; No such state: 0");
+    });
+
+    // Kills L97:97 (", " between a catch's errors).
+    it("writes each retry and catch of a state with every error it names", () => {
+        const workflow: Workflow = {
+            definition: {
+                Comment: "one task",
+                StartAt: "Run ECS task",
+                TimeoutSeconds: 60,
+                States: {
+                    "Run ECS task": {
+                        Type: "Task",
+                        Resource: "arn:aws:states:::ecs:runTask.sync",
+                        Retry: [{ ErrorEquals: ["ECS.ServerException", "ECS.ThrottlingException"], IntervalSeconds: 10, MaxAttempts: 3, BackoffRate: 2 }],
+                        Catch: [{ ErrorEquals: ["States.TaskFailed", "States.Timeout"], ResultPath: "$.error", Next: "Error" }],
+                        Next: "Success",
+                    },
+                    Success: { Type: "Pass", End: true },
+                    Error: { Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" },
+                },
+            },
+            policy: policyDocument(),
+            reasons: {},
+        };
+        assert.equal(
+            rowsOf(statesTable(workflow))[0][3],
+            "`ECS.ServerException`, `ECS.ThrottlingException`: every 10 s, 3 times, backoff 2; " +
+                "catches `States.TaskFailed`, `States.Timeout` into `$.error`, then `Error`",
+        );
+    });
+
+    // Kills L118:36 (a statement without resources), L113:125 (", " between a condition's values), L119:28 ("; " between conditions).
+    it("writes a statement's resources, none where it names none, and each of its conditions with every value", () => {
+        const workflow: Workflow = {
+            definition: localWorkflow(parseConfig({}), "T").definition,
+            policy: policyDocument(
+                { Sid: "Traces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"] },
+                allow("RunTask", "ecs:RunTask", [localArn("ecs", "task-definition/t:1"), "*"], {
+                    ArnEquals: { "ecs:cluster": [localArn("ecs", "cluster/c"), localArn("ecs", "cluster/d")] },
+                    StringEquals: { "aws:ResourceAccount": "123456789012" },
+                }),
+            ),
+            reasons: { Traces: "sends traces", RunTask: "runs the task" },
+        };
+        assert.deepEqual(rowsOf(permissionsTable(workflow)), [
+            ["`Traces`", "`xray:PutTraceSegments`, `xray:PutTelemetryRecords`", "", "", "sends traces"],
+            [
+                "`RunTask`",
+                "`ecs:RunTask`",
+                "`task-definition/t:1`, `*`",
+                "`ecs:cluster` ArnEquals `cluster/c`, `cluster/d`; `aws:ResourceAccount` StringEquals `123456789012`",
+                "runs the task",
+            ],
+        ]);
+    });
+
+    describe("who may publish to the alarm topic, as IAM reads the policies", () => {
+        const publishers = (table: string) => rowsOf(table).map(([who, by, carry]) => `${who} | ${by} | ${carry}`);
+        const states = (named: Workflow["definition"]["States"]): Workflow => ({
+            definition: { Comment: "publishes", StartAt: Object.keys(named)[0], TimeoutSeconds: 60, States: named },
+            policy: policyDocument(),
+            reasons: {},
+        });
+        const topic = LOCAL_ALARM_TOPIC_ARN;
+
+        // Kills L127:63 (resources without case), L132:30 ("?" as nothing), L150/L151 (some -> every),
+        // L160:9 (true), L160:58 (""), L160:77 (Parameters.TopicArn), L168:72 ("; " between states).
+        it("matches actions without case and resources with it, * and ? as IAM does, and lists only the Tasks that publish to the topic", () => {
+            const workflow = states({
+                Announce: {
+                    Type: "Task",
+                    Resource: "arn:aws:states:::sns:publish",
+                    Parameters: { TopicArn: topic, "Message.$": "$.trade" },
+                    Retry: [],
+                    Next: "Warn",
+                },
+                Warn: { Type: "Task", Resource: "arn:aws:states:::sns:publish", Parameters: { TopicArn: topic, Message: "stale" }, Retry: [], Next: "Bare" },
+                Bare: { Type: "Task", Resource: "arn:aws:states:::sns:publish", Retry: [], Next: "Check" },
+                Check: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { TopicArn: topic }, Retry: [], Next: "Carry" },
+                Carry: { Type: "Pass", Parameters: { TopicArn: topic }, End: true },
+            });
+            const policies = {
+                stateMachine: policyDocument(allow("Announce", ["sns:Subscribe", "sns:Publish"], [localArn("sns", "other"), topic])),
+                oneCharacter: policyDocument(allow("OneCharacter", "sns:Publish", localArn("sns", "stock-trader-alarm?"))),
+                upperCase: policyDocument(allow("UpperCase", "sns:Publish", topic.toUpperCase())),
+                otherName: policyDocument(allow("OtherName", "sns:Publish", localArn("sns", "Stock-Trader-Alarms"))),
+                actionCase: policyDocument(allow("ActionCase", "SNS:publish", topic)),
+            };
+            assert.deepEqual(publishers(topicTable(topic, policies, workflow)).slice(1), [
+                'the `stateMachine` role | its policy, `Announce` | `Announce` sends its input at `$.trade`; `Warn` sends the fixed text `"stale"`',
+                "the `oneCharacter` role | its policy, `OneCharacter` | whatever its holder sends",
+                "the `actionCase` role | its policy, `ActionCase` | whatever its holder sends",
+            ]);
+        });
+
+        // Kills L130:43 (a regex character of the ARN dropped rather than escaped).
+        it("matches a resource's . as itself, such as a FIFO topic's", () => {
+            const fifo = localArn("sns", "stock-trader-alarms.fifo");
+            const policies = { stateMachine: policyDocument(allow("Fifo", "sns:Publish", fifo)) };
+            assert.deepEqual(publishers(topicTable(fifo, policies, states({ Done: { Type: "Pass", End: true } }))).slice(1), [
+                "the `stateMachine` role | its policy, `Fifo` | whatever its holder sends",
+            ]);
+        });
+    });
+
+    // Kills L179:91 (true), L179:115 ("" for "s"), L185:39 (true), L185:102 (``), L188:125 (", " between dimensions).
+    it("writes an alarm's period in hours or minutes, how many of its periods must breach, and every dimension", () => {
+        const [failed] = alarmSpecs(parseConfig({}));
+        const monitored = {
+            region: "us-east-1",
+            stack: "s",
+            stateMachineArn: "arn",
+            functionNames: { "stock-checker": "c", "stock-buyer": "b", "stock-seller": "s" },
+            tableName: "t",
+            deadLetterQueueName: "q",
+        };
+        const rows = rowsOf(
+            alarmsTable(
+                [
+                    { ...failed, id: "hour", period: 3600, evaluationPeriods: 1, datapointsToAlarm: 1 },
+                    { ...failed, id: "hours", period: 7200, evaluationPeriods: 1, datapointsToAlarm: 1 },
+                    {
+                        ...failed,
+                        id: "some",
+                        period: 300,
+                        evaluationPeriods: 3,
+                        datapointsToAlarm: 2,
+                        dimensions: () => ({ StateMachineArn: "a", Stack: "s" }),
+                    },
+                ],
+                monitored,
+            ),
+        );
+        assert.deepEqual(
+            rows.map(([, , when]) => when),
+            ["Sum ≥ 1 in 1 hour", "Sum ≥ 1 in 2 hours", "Sum ≥ 1 in 2 of the last 3 periods of 5 minutes"],
+        );
+        assert.equal(rows[2][1], "`ExecutionsFailed` (`AWS/States`, `StateMachineArn`, `Stack`)");
+    });
+
+    describe("the schedule (npm run show -- schedule)", () => {
+        const from = Date.UTC(2027, 0, 4);
+
+        // Kills L211:144 and L213:102 (the words for a schedule that is off), L220:116 (false) and L220:131 (UTC's "").
+        it("says a schedule in UTC is off, with no daylight saving, and that its window holds once it is on", () => {
+            assert.deepEqual(scheduleView("dev", parseConfig({ scheduleExpression: "cron(0 12 * * ? *)" }), from, 2), [
+                "Schedule of the dev stack: cron(0 12 * * ? *) in UTC, off (scheduleEnabled false)",
+                "Next 2 start(s) from 2027-01-04T00:00Z, in UTC and in UTC:",
+                "  2027-01-04 12:00  2027-01-04T12:00Z",
+                "  2027-01-05 12:00  2027-01-05T12:00Z",
+                "Longest gap between runs: 24 hours",
+                "Stale-success window: 26 hours without a successful execution raise the no-recent-success alarm (once the schedule is on)",
+            ]);
+        });
+
+        // Kills L209 (false), L210:15 (``), L210:50 (+ 1).
+        it("says there is no window where the runs are further apart than an alarm looks back", () => {
+            const lines = scheduleView("dev", parseConfig({ scheduleExpression: "cron(0 12 1 * ? *)", scheduleEnabled: "true" }), from, 1);
+            assert.deepEqual(lines.slice(-2), [
+                "Longest gap between runs: 744 hours",
+                "Stale-success window: none: the runs can be more than 167 hours apart, longer than an alarm looks back",
+            ]);
         });
     });
 });

@@ -44,7 +44,7 @@ function domainText(domain: ConfigDomain): string {
 }
 
 /** The README's Configuration table: a row for every key, from its definition. */
-export function keysTable(): string {
+export function keysTable(keys: typeof KEYS = KEYS): string {
     const defaults = parseConfig({});
     const figures = (domain: string): KeyFigures => ({
         domain,
@@ -55,7 +55,7 @@ export function keysTable(): string {
         },
     });
     const rows = CONFIG_KEYS.map((key) => {
-        const definition = KEYS[key];
+        const definition = keys[key];
         const f = figures(domainText(definition.domain));
         const text = (cell: DocsText | undefined, fallback: () => string) => (cell === undefined ? fallback() : typeof cell === "string" ? cell : cell(f));
         const value = definition.default;
