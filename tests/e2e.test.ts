@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
@@ -20,13 +21,30 @@ import {
     PutRolePolicyCommand,
     SimulateCustomPolicyCommand,
 } from "@aws-sdk/client-iam";
-import { DescribeExecutionCommand, DescribeStateMachineAliasCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+    DescribeExecutionCommand,
+    DescribeStateMachineAliasCommand,
+    DescribeStateMachineCommand,
+    ListExecutionsCommand,
+    SFNClient,
+    StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
-import { assertE2eStack, e2e, type E2eDeps, type Engine, type EngineStack, type Prerequisites, type Step } from "../scripts/e2e/driver";
+import {
+    assertE2eStack,
+    e2e,
+    processSignals,
+    shortId,
+    type E2eDeps,
+    type Engine,
+    type EngineStack,
+    type Prerequisites,
+    type Step,
+} from "../scripts/e2e/driver";
 import { AwsFailure } from "../scripts/cli/aws-calls";
-import { fail, pass } from "../scripts/preflight/check";
+import { fail, pass, warn } from "../scripts/preflight/check";
 import { automationEngine } from "../scripts/e2e/automation";
 import {
     aliasRoutes,
@@ -43,9 +61,12 @@ import {
     executionsSince,
     imageTagged,
     imageWithDigest,
+    invokedBy,
     metricSum,
     processedAt,
     removeRole,
+    roleName,
+    stackState,
     startAsRole,
     taskDefinitionStatus,
 } from "../scripts/e2e/reads";
@@ -316,15 +337,18 @@ describe("npm run test:e2e: the driver against a stand-in engine", () => {
             assert.deepEqual(result.err, [line, "Nothing was created: fix what failed above, then run this again"], label);
             assert.deepEqual(calls, [], label);
         }
-        const lasting = await drive(
-            ["--account", ACCOUNT],
-            standIn().engine,
-            [step("one")],
-            {},
-            prerequisites({ caller: async () => ({ account: ACCOUNT, expires: new Date("2026-12-02T13:00:00Z") }) }),
-        );
-        assert.equal(lasting.code, 0, lasting.err.join("\n"));
-        assert.ok(lasting.out.includes(`✔ AWS credentials: account ${ACCOUNT}, until 2026-12-02T13:00:00.000Z`), lasting.out.join("\n"));
+        // An hour past the run's budget, and exactly the budget (one step of a minute).
+        for (const until of ["2026-12-02T13:00:00.000Z", "2026-12-02T12:01:00.000Z"]) {
+            const lasting = await drive(
+                ["--account", ACCOUNT],
+                standIn().engine,
+                [step("one")],
+                {},
+                prerequisites({ caller: async () => ({ account: ACCOUNT, expires: new Date(until) }) }),
+            );
+            assert.equal(lasting.code, 0, lasting.err.join("\n"));
+            assert.ok(lasting.out.includes(`✔ AWS credentials: account ${ACCOUNT}, until ${until}`), lasting.out.join("\n"));
+        }
     });
 
     it("takes the region from --region, else the dev stack file, else the environment, and asks STS there; with none, says so and creates nothing", async () => {
@@ -579,16 +603,18 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
     // local engine's DynamoDB too, in the tests a parallel worker runs after these.
     let sfn: AwsClientStub<SFNClient>;
     let cloudwatch: AwsClientStub<CloudWatchClient>;
+    let cloudformation: AwsClientStub<CloudFormationClient>;
     let dynamodb: AwsClientStub<DynamoDBClient>;
     let ecr: AwsClientStub<ECRClient>;
     let ecs: AwsClientStub<ECSClient>;
     let iam: AwsClientStub<IAMClient>;
     let sts: AwsClientStub<STSClient>;
     let sqs: AwsClientStub<SQSClient>;
-    const mocks = () => [sfn, cloudwatch, dynamodb, ecr, ecs, iam, sts, sqs];
+    const mocks = () => [sfn, cloudwatch, cloudformation, dynamodb, ecr, ecs, iam, sts, sqs];
     before(() => {
         sfn = mockClient(SFNClient);
         cloudwatch = mockClient(CloudWatchClient);
+        cloudformation = mockClient(CloudFormationClient);
         dynamodb = mockClient(DynamoDBClient);
         ecr = mockClient(ECRClient);
         ecs = mockClient(ECSClient);
@@ -807,5 +833,500 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
             ["e2"],
         );
         assert.equal(sfn.commandCalls(ListExecutionsCommand)[0].args[0].input.stateMachineArn, "sm:live");
+    });
+
+    it("reads a CloudFormation stack's status and parameters, and no stack as undefined, whether AWS lists none or says it does not exist", async () => {
+        const live = "e2e-a1b2c3d4-live";
+        const version = "arn:aws:states:us-east-1:123456789012:stateMachine:sm:3";
+        cloudformation.on(DescribeStacksCommand, { StackName: live }).resolves({
+            Stacks: [
+                {
+                    StackName: live,
+                    CreationTime: new Date(),
+                    StackStatus: "UPDATE_ROLLBACK_COMPLETE",
+                    Parameters: [
+                        { ParameterKey: "StateMachineVersionArn", ParameterValue: version },
+                        { ParameterKey: "DeploymentType", ParameterValue: "CANARY" },
+                    ],
+                },
+            ],
+        });
+        cloudformation.on(DescribeStacksCommand, { StackName: "e2e-bare" }).resolves({
+            Stacks: [{ StackName: "e2e-bare", CreationTime: new Date(), StackStatus: "CREATE_COMPLETE" }],
+        });
+        cloudformation.on(DescribeStacksCommand, { StackName: "e2e-unlisted" }).resolves({});
+        cloudformation.on(DescribeStacksCommand, { StackName: "e2e-gone" }).rejects(serviceError("ValidationError", "Stack with id e2e-gone does not exist"));
+        const client = new CloudFormationClient({});
+        assert.deepEqual(await stackState(client, live), {
+            status: "UPDATE_ROLLBACK_COMPLETE",
+            parameters: { StateMachineVersionArn: version, DeploymentType: "CANARY" },
+        });
+        assert.deepEqual(await stackState(client, "e2e-bare"), { status: "CREATE_COMPLETE", parameters: {} });
+        assert.equal(await stackState(client, "e2e-unlisted"), undefined);
+        assert.equal(await stackState(client, "e2e-gone"), undefined);
+    });
+
+    it("passes on every other refusal of DescribeStacks: another validation error, or another error that says something does not exist", async () => {
+        cloudformation
+            .on(DescribeStacksCommand, { StackName: "e2e bad" })
+            .rejects(
+                serviceError(
+                    "ValidationError",
+                    "1 validation error detected: Value 'e2e bad' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*",
+                ),
+            );
+        cloudformation
+            .on(DescribeStacksCommand, { StackName: "e2e-x-live" })
+            .rejects(serviceError("ResourceNotFoundException", "The role arn:aws:iam::123456789012:role/deployer does not exist"));
+        const client = new CloudFormationClient({});
+        await assert.rejects(stackState(client, "e2e bad"), { name: "ValidationError" });
+        await assert.rejects(stackState(client, "e2e-x-live"), { name: "ResourceNotFoundException" });
+    });
+
+    it("reads the Lambda functions a state machine version's Task states invoke, and only those", async () => {
+        const version = "arn:aws:states:us-east-1:123456789012:stateMachine:sm:3";
+        const check = "arn:aws:lambda:us-east-1:123456789012:function:check-stock-value:3";
+        const sell = "arn:aws:lambda:us-east-1:123456789012:function:sell-stock:3";
+        sfn.on(DescribeStateMachineCommand, { stateMachineArn: version }).resolves({
+            stateMachineArn: version,
+            name: "sm",
+            definition: JSON.stringify({
+                StartAt: "Check",
+                States: {
+                    Check: { Type: "Task", Resource: check, Next: "Wait" },
+                    Wait: { Type: "Wait", Seconds: 1, Next: "Batch" },
+                    Batch: { Type: "Task", Resource: "arn:aws:states:::ecs:runTask.sync", Next: "Record" },
+                    Record: { Type: "Task", Resource: "arn:aws:states:::dynamodb:putItem", Next: "Sell" },
+                    Sell: { Type: "Task", Resource: sell, End: true },
+                },
+            }),
+            roleArn: "arn:aws:iam::123456789012:role/sm-role",
+            type: "STANDARD",
+            creationDate: new Date(),
+        });
+        assert.deepEqual(await invokedBy(new SFNClient({}), version), [check, sell]);
+    });
+
+    it("reads an absent item, no alarm and no task definition as undefined", async () => {
+        dynamodb.on(GetItemCommand).resolves({});
+        assert.equal(await processedAt(new DynamoDBClient({}), "table", "t-missing"), undefined);
+        cloudwatch.on(DescribeAlarmsCommand).resolvesOnce({ MetricAlarms: [] }).resolves({});
+        assert.equal(await alarmState(new CloudWatchClient({}), "monitoring-no-recent-success"), undefined);
+        assert.equal(await alarmState(new CloudWatchClient({}), "monitoring-no-recent-success"), undefined);
+        ecs.on(DescribeTaskDefinitionCommand).resolves({});
+        assert.equal(await taskDefinitionStatus(new ECSClient({}), "stock-trader-e2e-batch:1"), undefined);
+    });
+
+    it("reads no image where ECR lists none, and passes on a refusal other than a missing image", async () => {
+        ecr.on(DescribeImagesCommand)
+            .resolvesOnce({ imageDetails: [] })
+            .resolvesOnce({})
+            .resolvesOnce({ imageDetails: [] })
+            .resolvesOnce({})
+            .rejects(serviceError("AccessDeniedException", "User is not authorized to perform: ecr:DescribeImages"));
+        const client = new ECRClient({});
+        assert.equal(await imageTagged(client, "repo", "live"), false);
+        assert.equal(await imageTagged(client, "repo", "live"), false);
+        assert.equal(await imageWithDigest(client, "repo", "sha256:1"), false);
+        assert.equal(await imageWithDigest(client, "repo", "sha256:1"), false);
+        await assert.rejects(imageTagged(client, "repo", "live"), { name: "AccessDeniedException" });
+    });
+
+    it("asks GetMetricData for one-minute sums under a query Id AWS accepts, and sums pages without datapoints to 0", async () => {
+        cloudwatch
+            .on(GetMetricDataCommand)
+            .resolvesOnce({ MetricDataResults: [{ Id: "m", Label: "Trades", StatusCode: "Complete" }], NextToken: "n" })
+            .resolves({});
+        const sum = await metricSum(
+            new CloudWatchClient({}),
+            { namespace: "StockTrader", name: "Trades", dimensions: { Stack: "e2e-x" } },
+            new Date(0),
+            new Date(),
+        );
+        assert.equal(sum, 0);
+        const [first, second] = cloudwatch.commandCalls(GetMetricDataCommand).map((call) => call.args[0].input);
+        const query = first.MetricDataQueries![0];
+        // GetMetricData refuses an Id that does not start with a lowercase letter.
+        assert.match(query.Id!, /^[a-z][a-zA-Z0-9_]*$/);
+        assert.deepEqual([query.MetricStat!.Period, query.MetricStat!.Stat], [60, "Sum"]);
+        assert.equal(second.NextToken, "n");
+    });
+
+    it("asks for the alias it is given, and reads one without routes as routing nowhere", async () => {
+        const arn = "arn:aws:states:us-east-1:123456789012:stateMachine:sm:live";
+        sfn.on(DescribeStateMachineAliasCommand, { stateMachineAliasArn: arn }).resolves({ stateMachineAliasArn: arn, name: "live", creationDate: new Date() });
+        assert.deepEqual(await aliasRoutes(new SFNClient({}), arn), {});
+    });
+
+    it("writes the deny as a policy document IAM accepts, and lifts it by the role's and the policy's names", async () => {
+        iam.on(PutRolePolicyCommand).resolves({});
+        iam.on(DeleteRolePolicyCommand).resolves({});
+        await denyOnRole(new IAMClient({}), "batch-task-role-1a2b3c4", ROLE_DENIES.batchWrites);
+        assert.equal(JSON.parse(iam.commandCalls(PutRolePolicyCommand)[0].args[0].input.PolicyDocument!).Version, "2012-10-17");
+        await liftDeny(new IAMClient({}), "batch-task-role-1a2b3c4", ROLE_DENIES.batchWrites);
+        assert.deepEqual(iam.commandCalls(DeleteRolePolicyCommand)[0].args[0].input, {
+            RoleName: "batch-task-role-1a2b3c4",
+            PolicyName: "e2e-deny-table-writes",
+        });
+    });
+
+    it("asks for the execution it is given, and reads one without a name or input as empty text", async () => {
+        const arn = "arn:aws:states:us-east-1:123456789012:execution:sm:e1";
+        sfn.on(DescribeExecutionCommand, { executionArn: arn }).resolves({
+            executionArn: arn,
+            stateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm",
+            status: "SUCCEEDED",
+            startDate: new Date(),
+        });
+        assert.deepEqual(await executionStart(new SFNClient({}), arn), { name: "", input: "" });
+    });
+
+    it("asks SQS for every message attribute, takes nothing off an empty queue, and reads a message without text as empty text", async () => {
+        const url = "https://sqs.us-east-1.amazonaws.com/123456789012/q";
+        sqs.on(ReceiveMessageCommand)
+            .resolvesOnce({})
+            .resolves({
+                Messages: [
+                    { MessageId: "m2", ReceiptHandle: "r2", MessageAttributes: { RETRY_ATTEMPTS: { DataType: "Binary", BinaryValue: new Uint8Array([1]) } } },
+                ],
+            });
+        sqs.on(DeleteMessageCommand).resolves({});
+        assert.deepEqual(await takeDeadLetters(new SQSClient({}), url), []);
+        assert.equal(sqs.commandCalls(DeleteMessageCommand).length, 0);
+        assert.deepEqual(await takeDeadLetters(new SQSClient({}), url), [{ body: "", attributes: { RETRY_ATTEMPTS: "" } }]);
+        assert.deepEqual(sqs.commandCalls(ReceiveMessageCommand)[0].args[0].input.MessageAttributeNames, ["All"]);
+    });
+
+    it("asks for the queue's SqsManagedSseEnabled attribute, and reads a queue without attributes as not encrypted by SQS", async () => {
+        sqs.on(GetQueueAttributesCommand).resolves({});
+        assert.equal(await sqsManagedEncryption(new SQSClient({}), "https://sqs.us-east-1.amazonaws.com/123456789012/q"), false);
+        assert.deepEqual(sqs.commandCalls(GetQueueAttributesCommand)[0].args[0].input, {
+            QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+            AttributeNames: ["SqsManagedSseEnabled"],
+        });
+    });
+
+    it("types numeric, date, boolean and IP address condition keys for IAM's simulator", async () => {
+        assert.equal(await contextKeyType("aws:MultiFactorAuthAge"), "numeric");
+        assert.equal(await contextKeyType("aws:CurrentTime"), "date");
+        assert.equal(await contextKeyType("aws:SecureTransport"), "boolean");
+        assert.equal(await contextKeyType("aws:SourceIp"), "ip");
+    });
+
+    it("gives IAM's simulator the policy and the resource, and reads an answer without results as nothing denied", async () => {
+        iam.on(SimulateCustomPolicyCommand).resolves({ IsTruncated: false });
+        const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "states:StartExecution", Resource: "*" }] });
+        assert.deepEqual(
+            await deniedActions(new IAMClient({}), policy, ["states:StartExecution"], "arn:aws:states:us-east-1:123456789012:stateMachine:sm:live"),
+            [],
+        );
+        const input = iam.commandCalls(SimulateCustomPolicyCommand)[0].args[0].input;
+        assert.deepEqual([input.PolicyInputList, input.ResourceArns], [[policy], ["arn:aws:states:us-east-1:123456789012:stateMachine:sm:live"]]);
+    });
+
+    it("trusts the caller's account to assume the role, in a policy IAM accepts, and removes the role by its name and the policy's ARN", async () => {
+        const policyArn = "arn:aws:iam::123456789012:policy/monitoring-operator-policy";
+        iam.on(CreateRoleCommand).resolves({
+            Role: { RoleName: "e2e-1-operator", Arn: "arn:aws:iam::123456789012:role/e2e-1-operator", Path: "/", RoleId: "AROA1", CreateDate: new Date() },
+        });
+        iam.on(AttachRolePolicyCommand).resolves({});
+        iam.on(DetachRolePolicyCommand).resolves({});
+        iam.on(DeleteRoleCommand).resolves({});
+        await createRoleHolding(new IAMClient({}), "e2e-1-operator", ACCOUNT, policyArn);
+        assert.deepEqual(JSON.parse(iam.commandCalls(CreateRoleCommand)[0].args[0].input.AssumeRolePolicyDocument!), {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" }],
+        });
+        await removeRole(new IAMClient({}), "e2e-1-operator", policyArn);
+        assert.deepEqual(
+            iam.commandCalls(DetachRolePolicyCommand).map((call) => call.args[0].input),
+            [{ RoleName: "e2e-1-operator", PolicyArn: policyArn }],
+        );
+        assert.deepEqual(
+            iam.commandCalls(DeleteRoleCommand).map((call) => call.args[0].input),
+            [{ RoleName: "e2e-1-operator" }],
+        );
+    });
+
+    it("starts as the role through a client of its own, in the run's region with the role's session credentials, with JSON input, and closes that client", async () => {
+        sts.on(AssumeRoleCommand).resolves({
+            Credentials: { AccessKeyId: "ASIA1", SecretAccessKey: "secret", SessionToken: "token", Expiration: new Date(Date.now() + 3600_000) },
+        });
+        const live = "arn:aws:states:ap-southeast-2:123456789012:stateMachine:sm:live";
+        sfn.on(StartExecutionCommand)
+            .resolvesOnce({ executionArn: `${live}:e1`, startDate: new Date() })
+            .rejects(serviceError("AccessDeniedException", "User is not authorized to perform: states:StartExecution"));
+        const role = "arn:aws:iam::123456789012:role/e2e-1-operator";
+        const destroyed: SFNClient[] = [];
+        const destroy = SFNClient.prototype.destroy;
+        SFNClient.prototype.destroy = function (this: SFNClient) {
+            destroyed.push(this);
+            destroy.call(this);
+        };
+        try {
+            assert.deepEqual(await startAsRole(new STSClient({}), role, "ap-southeast-2", live), { executionArn: `${live}:e1` });
+            assert.deepEqual(await startAsRole(new STSClient({}), role, "ap-southeast-2", live), { error: "AccessDeniedException" });
+        } finally {
+            SFNClient.prototype.destroy = destroy;
+        }
+        const starts = sfn.commandCalls(StartExecutionCommand);
+        const clients = starts.map((call) => call.thisValue as SFNClient);
+        assert.equal(destroyed.length, 2, "each client is closed, after a refusal too");
+        assert.ok(clients.every((client, i) => client === destroyed[i]));
+        assert.equal(await clients[0].config.region(), "ap-southeast-2");
+        const { accessKeyId, secretAccessKey, sessionToken } = await clients[0].config.credentials();
+        assert.deepEqual({ accessKeyId, secretAccessKey, sessionToken }, { accessKeyId: "ASIA1", secretAccessKey: "secret", sessionToken: "token" });
+        // StartExecution refuses an input that is not JSON.
+        assert.deepEqual(JSON.parse(starts[0].args[0].input.input!), {});
+        // AssumeRole takes a session name of 2 to 64 of these characters.
+        assert.match(sts.commandCalls(AssumeRoleCommand)[0].args[0].input.RoleSessionName!, /^[\w+=,.@-]{2,64}$/);
+    });
+
+    it("counts an execution started at the very time given as started since then", async () => {
+        const since = new Date("2026-12-06T12:00:00Z");
+        sfn.on(ListExecutionsCommand).resolves({
+            executions: [{ executionArn: "e1", stateMachineArn: "sm", name: "a", status: "RUNNING", startDate: new Date(since) }],
+        });
+        assert.deepEqual(await executionsSince(new SFNClient({}), "sm:live", since), [{ executionArn: "e1", startDate: since }]);
+    });
+
+    it("reads a role's name from its ARN, a path included", () => {
+        assert.equal(roleName("arn:aws:iam::123456789012:role/service-role/e2e-1-operator"), "e2e-1-operator");
+        assert.equal(roleName("arn:aws:iam::123456789012:role/batch-task-role-1a2b3c4"), "batch-task-role-1a2b3c4");
+    });
+});
+
+describe("npm run test:e2e: the driver's guards, lines and signals, against a stand-in engine", () => {
+    /** The driver with one step, the prerequisites given, and what it asked of a fresh stand-in engine. */
+    const deployWith = async (overrides: Parameters<typeof prerequisites>[0]) => {
+        const { engine, calls } = standIn();
+        return { result: await drive(["--account", ACCOUNT], engine, [step("deploy")], {}, prerequisites(overrides)), calls };
+    };
+    const hoursAgo = (h: number) => new Date(new Date("2026-12-02T12:00:00Z").getTime() - h * 3600_000);
+
+    it("prints each prerequisite that passed or only warns on the output, one line each, and goes on to create the stack", async () => {
+        const { result, calls } = await deployWith({
+            docker: async () => [
+                pass("docker", "Docker", "Docker Engine 27.0.0 on linux/arm64"),
+                warn("buildx", "Docker Buildx", "no builder for linux/arm64 yet", "docker buildx create --use"),
+            ],
+        });
+        assert.equal(result.code, 0, result.err.join("\n"));
+        assert.deepEqual(result.err, []);
+        for (const line of [
+            "✔ Region: us-east-1",
+            `✔ AWS credentials: account ${ACCOUNT}, credentials that do not expire`,
+            "! Docker Buildx: no builder for linux/arm64 yet (fix: docker buildx create --use)",
+        ]) {
+            assert.ok(result.out.includes(line), `${line} among:\n${result.out.join("\n")}`);
+        }
+        assert.equal(calls[0], "create e2e-a1b2c3d4 us-east-1");
+    });
+
+    it("says to run it again when AWS's refusal of the credentials comes with no fix of its own", async () => {
+        const { result, calls } = await deployWith({
+            caller: async () => {
+                throw new AwsFailure("credentials", "InvalidClientTokenId", "sts:GetCallerIdentity", "", "AWS does not accept the credentials", undefined);
+            },
+        });
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, [
+            "✖ AWS credentials: AWS does not accept the credentials (fix: run this again)",
+            "Nothing was created: fix what failed above, then run this again",
+        ]);
+        assert.deepEqual(calls, []);
+    });
+
+    it("lets an error that is no AWS failure out of the credentials check, creating nothing", async () => {
+        const { engine, calls } = standIn();
+        const bug = new TypeError("Cannot read properties of undefined (reading 'Account')");
+        await assert.rejects(
+            drive(
+                ["--account", ACCOUNT],
+                engine,
+                [step("deploy")],
+                {},
+                prerequisites({
+                    caller: async () => {
+                        throw bug;
+                    },
+                }),
+            ),
+            (error) => error === bug,
+        );
+        assert.deepEqual(calls, []);
+    });
+
+    it("without a region also fails the credentials check, which waits for one, and says how to give it", async () => {
+        const { engine, calls } = standIn();
+        const result = await drive(["--account", ACCOUNT], engine, [step("deploy")], {}, prerequisites(), () => ({}));
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, [
+            "✖ Region: no region: neither --region, the dev stack file's aws:region nor the environment (AWS_REGION, the profile) names one (fix: give --region R)",
+            '✖ AWS credentials: not checked until "Region" passes (fix: give --region R)',
+            "Nothing was created: fix what failed above, then run this again",
+        ]);
+        assert.deepEqual(calls, []);
+    });
+
+    it("says there is no dev stack file when it is missing, and exits 2", async () => {
+        const { engine, calls } = standIn();
+        const missing = Object.assign(new Error("ENOENT: no such file or directory, open 'Pulumi.dev.yaml'"), { code: "ENOENT" });
+        const result = await drive(["--account", ACCOUNT], engine, [step("deploy")], {}, prerequisites(), () => {
+            throw missing;
+        });
+        assert.equal(result.code, 2);
+        assert.deepEqual(result.err, ["no stack file Pulumi.dev.yaml"]);
+        assert.deepEqual(calls, []);
+    });
+
+    it("names the first line of the engine's refusal to create the stack, even when the refusal starts with a blank line", async () => {
+        const { engine } = standIn();
+        const refusing: Engine = {
+            ...engine,
+            createStack: async () => {
+                throw new Error("\n  error: stack 'e2e-a1b2c3d4' already exists\n");
+            },
+        };
+        const result = await drive(["--account", ACCOUNT], refusing, [step("deploy")]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, ["could not create e2e-a1b2c3d4: error: stack 'e2e-a1b2c3d4' already exists"]);
+    });
+
+    it("times each step by the clock, and says when it destroys the stack and when it has removed it", async () => {
+        const { engine } = standIn();
+        let clock = Date.parse("2026-12-02T12:00:00Z");
+        const out: string[] = [];
+        const deps: E2eDeps = {
+            engine: () => engine,
+            prerequisites: prerequisites(),
+            steps: [step("first"), step("second", () => Promise.reject(new Error("no outputs")))],
+            baseConfig: () => ({ "aws:region": "us-east-1" }),
+            // Each reading of the clock is 1.5 s after the one before.
+            now: () => new Date((clock += 1500)),
+            onSignal: () => () => undefined,
+            shortId: () => "a1b2c3d4",
+            runCost: () => 0,
+            out: (line) => out.push(line),
+            err: (line) => out.push(line),
+        };
+        assert.equal(await e2e(["--account", ACCOUNT], deps), 1);
+        assert.ok(out.includes("✔ first (1.5 s)"), out.join("\n"));
+        assert.ok(out.includes("✖ second (1.5 s): no outputs"), out.join("\n"));
+        const destroying = out.indexOf("Destroying e2e-a1b2c3d4");
+        assert.ok(destroying >= 0 && out.indexOf("Removed e2e-a1b2c3d4") > destroying, out.join("\n"));
+    });
+
+    it("stops saying a step is still running once the step has ended", async () => {
+        const { engine } = standIn();
+        const result = await withEnvironment({ STOCK_TRADER_PROGRESS_SECONDS: "0.01" }, async () => {
+            const ran = await drive(["--account", ACCOUNT], engine, [step("quick", async () => undefined)]);
+            // Ten progress intervals after the run: a timer left running would have written by now.
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            return ran;
+        });
+        assert.equal(result.code, 0, result.err.join("\n"));
+        const ended = result.out.findIndex((line) => line.startsWith("✔ quick"));
+        assert.ok(ended >= 0, result.out.join("\n"));
+        assert.deepEqual(
+            result.out.slice(ended).filter((line) => line.startsWith("… ")),
+            [],
+        );
+    });
+
+    it("on a signal while no update is under way cancels nothing, removes the stack, and exits 1 though the step passed", async () => {
+        const { engine, calls } = standIn();
+        const signals: { fire?: (signal: string) => void } = {};
+        const result = await drive(["--account", ACCOUNT], engine, [step("waits", async () => void signals.fire?.("SIGTERM"))], signals);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, ["SIGTERM: stopping, then removing e2e-a1b2c3d4"]);
+        assert.deepEqual(calls, ["create e2e-a1b2c3d4 us-east-1", "destroy e2e-a1b2c3d4", "remove e2e-a1b2c3d4", "rm Pulumi.e2e-a1b2c3d4.yaml"]);
+    });
+
+    it("with --keep still removes the stack after a signal, and cancels no update that has already ended", async () => {
+        const { engine, calls } = standIn();
+        const signals: { fire?: (signal: string) => void } = {};
+        const deployThenSignal = step("deploy", async (context) => {
+            await context.deploy();
+            signals.fire?.("SIGINT");
+        });
+        const result = await drive(["--account", ACCOUNT, "--keep"], engine, [deployThenSignal, step("after")], signals);
+        assert.equal(result.code, 1);
+        assert.deepEqual(calls, [
+            "create e2e-a1b2c3d4 us-east-1",
+            "config e2e-a1b2c3d4 {}",
+            "up e2e-a1b2c3d4",
+            "destroy e2e-a1b2c3d4",
+            "remove e2e-a1b2c3d4",
+            "rm Pulumi.e2e-a1b2c3d4.yaml",
+        ]);
+        assert.ok(result.out.includes("- after: not run (SIGINT)"));
+        assert.ok(!result.out.some((line) => line.startsWith("Kept ")));
+    });
+
+    it("refuses to tear down a stack the engine hands back under a name that is not an e2e- stack's, keeps its file, and exits 1", async () => {
+        const { engine, calls } = standIn();
+        const misnamed: Engine = {
+            ...engine,
+            createStack: async (name, config): Promise<EngineStack> => ({ ...(await engine.createStack(name, config)), name: "dev" }),
+        };
+        const result = await drive(["--account", ACCOUNT], misnamed, [step("look", async () => undefined)]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, [
+            "could not remove e2e-a1b2c3d4: refusing to touch stack dev: only e2e- stacks are the end-to-end suite's; npm run test:e2e -- --sweep removes it later",
+        ]);
+        assert.deepEqual(calls, ["create e2e-a1b2c3d4 us-east-1"]);
+    });
+
+    it("sweeping, refuses a stack the engine hands back under another name, says so, removes the others, and exits 1", async () => {
+        const { engine, calls } = standIn({
+            stacks: [
+                { name: "e2e-old", lastUpdate: hoursAgo(7) },
+                { name: "e2e-older", lastUpdate: hoursAgo(8) },
+            ],
+            files: ["e2e-old", "e2e-older"],
+        });
+        const misnamed: Engine = {
+            ...engine,
+            selectStack: async (name) => {
+                const stack = await engine.selectStack(name);
+                return name === "e2e-old" ? { ...stack, name: "prod" } : stack;
+            },
+        };
+        const result = await drive(["--sweep"], misnamed, []);
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.err, ["could not remove e2e-old: refusing to touch stack prod: only e2e- stacks are the end-to-end suite's"]);
+        assert.deepEqual(calls, ["select e2e-old", "select e2e-older", "destroy e2e-older", "remove e2e-older", "rm Pulumi.e2e-older.yaml"]);
+    });
+
+    it("sweeps no stack last updated exactly --older-than-hours ago", async () => {
+        const { engine, calls } = standIn({ stacks: [{ name: "e2e-six", lastUpdate: hoursAgo(6) }] });
+        const result = await drive(["--sweep"], engine, []);
+        assert.equal(result.code, 0);
+        assert.ok(result.out.includes("0 e2e- stack(s) last updated more than 6 hour(s) ago"), result.out.join("\n"));
+        assert.deepEqual(calls, []);
+    });
+
+    it("--help gives the steps' whole budget in minutes, rounded up", async () => {
+        const help = await drive(["--help"], standIn().engine, [step("one"), { ...step("two"), budgetSeconds: 90 }]);
+        assert.equal(help.code, 0);
+        assert.ok(help.out.includes("Steps (2, at most 3 minutes in all):"), help.out.join("\n"));
+    });
+
+    it("names a stack by eight random hex digits", () => {
+        assert.match(shortId(), /^[0-9a-f]{8}$/);
+    });
+
+    it("handles SIGINT and SIGTERM while a run lasts, and lets go of both after it", () => {
+        const handler = (): void => undefined;
+        const release = processSignals(handler);
+        try {
+            assert.ok(process.listeners("SIGINT").includes(handler), "SIGINT");
+            assert.ok(process.listeners("SIGTERM").includes(handler), "SIGTERM");
+        } finally {
+            release();
+        }
+        assert.ok(!process.listeners("SIGINT").includes(handler), "SIGINT after");
+        assert.ok(!process.listeners("SIGTERM").includes(handler), "SIGTERM after");
     });
 });
