@@ -18,10 +18,11 @@ import {
     rollbackParameters,
     watchedDuring,
     type DeploymentSettings,
+    LIVE_ALIAS_OUTPUT,
 } from "../model/deployment";
 import { DEPLOYMENT_TYPES } from "../model/limits";
 import { PROJECT_ROOT } from "../model/project";
-import { given, LiveStack } from "./support/alias-stack";
+import { aliasProperties, given, LiveStack } from "./support/alias-stack";
 
 const VERSION = "arn:aws:states:us-east-1:123456789012:stateMachine:sm:4";
 const ALARMS = ["failed", "timed-out", "aborted"];
@@ -164,5 +165,62 @@ describe("deployment model", () => {
             const row = readme.split("\n").find((line) => line.startsWith(`| \`${type}\` | `) && line.split(" | ").length === 4);
             assert.ok(row?.split(" | ")[2].startsWith(watchedDuring(type)), `the README's row for ${type}: ${row}`);
         }
+    });
+});
+
+describe("the live stack's template, as CloudFormation reads it", () => {
+    /** The parts of the template CloudFormation checks here. */
+    interface LiveTemplate {
+        AWSTemplateFormatVersion: string;
+        Description: string;
+        Parameters: Record<string, { Type: string; Description: string }>;
+        Resources: Record<string, { Type: string; Properties: { Description: string } }>;
+        Outputs: Record<string, { Value: unknown }>;
+    }
+    const settings: DeploymentSettings[] = [
+        { deploymentType: "ALL_AT_ONCE" },
+        { deploymentType: "CANARY", deploymentPercentage: 50, deploymentIntervalMinutes: 120 },
+        { deploymentType: "LINEAR", deploymentPercentage: 25, deploymentIntervalMinutes: 10 },
+    ];
+
+    it("declares the only format version there is, a type and a description for every parameter, and descriptions within CloudFormation's limits", () => {
+        for (const preference of settings) {
+            const template = liveTemplate(preference) as unknown as LiveTemplate;
+            const type = preference.deploymentType;
+            assert.equal(template.AWSTemplateFormatVersion, "2010-09-09", type);
+            // A template's description holds up to 1,024 bytes, a parameter's 4,000 characters, the alias's 256.
+            assert.ok(template.Description.length > 0 && Buffer.byteLength(template.Description) <= 1024, type);
+            for (const [name, parameter] of Object.entries(template.Parameters)) {
+                assert.ok(["String", "CommaDelimitedList"].includes(parameter.Type), `${type}: ${name} is of type ${parameter.Type}`);
+                assert.ok(parameter.Description.length > 0 && parameter.Description.length <= 4000, `${type}: ${name}`);
+            }
+            const alias = template.Resources.Live;
+            assert.equal(alias.Type, "AWS::StepFunctions::StateMachineAlias");
+            assert.ok(alias.Properties.Description.length > 0 && alias.Properties.Description.length <= 256, type);
+        }
+    });
+
+    it("gives the alias's ARN as the output the program reads: Ref of a StateMachineAlias is its ARN", () => {
+        for (const preference of settings) {
+            const template = liveTemplate(preference) as unknown as LiveTemplate;
+            assert.deepEqual(template.Outputs, { [LIVE_ALIAS_OUTPUT]: { Value: { Ref: "Live" } } }, preference.deploymentType);
+        }
+    });
+
+    it("sends the step, the interval and the alarms, as a list, only while the type given is gradual: a rollback through a canary's template moves live at once", () => {
+        const canary: DeploymentSettings = { deploymentType: "CANARY", deploymentPercentage: 50, deploymentIntervalMinutes: 120 };
+        const template = liveTemplate(canary);
+        const parameters = liveParameters(canary, VERSION, ALARMS);
+        assert.deepEqual(aliasProperties(template, parameters).DeploymentPreference, {
+            Type: "CANARY",
+            StateMachineVersionArn: VERSION,
+            Percentage: 50,
+            Interval: 120,
+            Alarms: ALARMS,
+        });
+        assert.deepEqual(aliasProperties(template, { ...parameters, DeploymentType: "ALL_AT_ONCE" }).DeploymentPreference, {
+            Type: "ALL_AT_ONCE",
+            StateMachineVersionArn: VERSION,
+        });
     });
 });

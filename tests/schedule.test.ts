@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { parseConfig } from "../model/config";
 import { alarmSpecs, staleAlarmNotice } from "../model/monitoring";
-import { scheduleCadence, scheduleExpressionProblem } from "../model/schedule";
+import { nextRuns, scheduleCadence, scheduledStartRequest, scheduledStartTarget, scheduleExpressionProblem } from "../model/schedule";
+import { keepsOneOffset } from "../model/time-zones";
 import { named, ofType, runProgram } from "./support/program";
 
 const HOUR = 3600;
@@ -245,5 +246,102 @@ describe("a cron's fire times, in whatever order its fields list them", () => {
         assert.equal(scheduleCadence("cron(0 12 ? * 7L *)").longestGapSeconds, 35 * DAY);
         assert.equal(scheduleCadence("cron(0 12 ? * L *)").longestGapSeconds, 7 * DAY, "L alone is Saturday, every week");
         assert.equal(scheduleCadence("cron(0 12 ? * SUN *)").longestGapSeconds, 7 * DAY);
+    });
+});
+
+describe("a cron's steps and lists, item by item", () => {
+    it("accepts a step of 1, which runs every minute", () => {
+        assert.equal(scheduleExpressionProblem("cron(0/1 * * * ? *)"), undefined);
+        assert.equal(scheduleCadence("cron(0/1 * * * ? *)").longestGapSeconds, 60);
+    });
+
+    it("refuses a step that is not plain digits, though JavaScript would read it as a number", () => {
+        assert.equal(scheduleExpressionProblem("cron(0/+5 12 * * ? *)"), "minutes must be 0-59 with , - * / (got 0/+5)");
+        assert.equal(scheduleExpressionProblem("cron(0/1e1 12 * * ? *)"), "minutes must be 0-59 with , - * / (got 0/1e1)");
+    });
+
+    it("refuses a list when any one of its items is out of range, not only when all are", () => {
+        assert.equal(scheduleExpressionProblem("cron(0,60 12 * * ? *)"), "minutes must be 0-59 with , - * / (got 0,60)");
+    });
+});
+
+describe("a cron's next runs, in UTC", () => {
+    const iso = (instant: number) => new Date(instant).toISOString().slice(0, 16);
+
+    it("reads a weekday's name in nL and n#k as its number", () => {
+        // The last Friday of January 2027 is the 29th, of February the 26th; the first Monday the 4th and the 1st.
+        assert.deepEqual(nextRuns("cron(0 12 ? * FRIL *)", "UTC", Date.UTC(2027, 0, 1), 2)!.map(iso), ["2027-01-29T12:00", "2027-02-26T12:00"]);
+        assert.deepEqual(nextRuns("cron(0 12 ? * MON#1 *)", "UTC", Date.UTC(2027, 0, 1), 2)!.map(iso), ["2027-01-04T12:00", "2027-02-01T12:00"]);
+    });
+
+    it("runs nL on the last such weekday only, not also on the one a week before it", () => {
+        // 31 January 2027 is a Sunday, seven days after Sunday the 24th, which is not the last.
+        assert.deepEqual(nextRuns("cron(0 12 ? * 1L *)", "UTC", Date.UTC(2027, 0, 1), 2)!.map(iso), ["2027-01-31T12:00", "2027-02-28T12:00"]);
+    });
+
+    it("runs only in the years a cron names, none after the last, and in any year for year *", () => {
+        assert.deepEqual(nextRuns("cron(0 0 1 1 ? 2027,2029)", "UTC", Date.UTC(2027, 6, 1), 3)!.map(iso), ["2029-01-01T00:00"]);
+        assert.deepEqual(nextRuns("cron(0 0 1 1 ? *)", "UTC", Date.UTC(1990, 5, 1), 1)!.map(iso), ["1991-01-01T00:00"]);
+    });
+
+    it("gives no run for an expression Scheduler would refuse, and none, after searching, for a cron that never fires", () => {
+        assert.equal(nextRuns("cron(0 24 * * ? *)", "UTC", Date.UTC(2027, 0, 1), 1), undefined);
+        assert.deepEqual(nextRuns("cron(0 0 30 2 ? *)", "UTC", Date.UTC(2027, 0, 1), 1), []);
+    });
+});
+
+describe("a cron's cadence over the 400-year Gregorian cycle", () => {
+    it("finds a 29 February on a Thursday 40 years apart across 2100, which has no leap day", () => {
+        assert.equal(scheduleCadence("cron(0 0 ? 2 5#5 *)").longestGapSeconds, (Date.UTC(2120, 1, 29) - Date.UTC(2080, 1, 29)) / 1000);
+    });
+});
+
+describe("a cron's cadence in a zone that changes its clocks", () => {
+    it("tells a zone that keeps one offset over the years read from one that changes it, even once, even at the edge of the years", () => {
+        assert.equal(keepsOneOffset("Asia/Tokyo", 2026, 2053), true);
+        assert.equal(keepsOneOffset("America/New_York", 2027, 2027), false, "one year of daylight saving");
+        // São Paulo ended daylight saving on 17 February 2019, and has kept -03:00 since.
+        assert.equal(keepsOneOffset("America/Sao_Paulo", 2019, 2019), false);
+        assert.equal(keepsOneOffset("America/Sao_Paulo", 2020, 2025), true, "2019's change is before the years asked about");
+        // Volgograd kept +04:00 from October 2018 to 27 December 2020.
+        assert.equal(keepsOneOffset("Europe/Volgograd", 2019, 2019), true, "2020's change is after the years asked about");
+        assert.equal(keepsOneOffset("Europe/Volgograd", 2020, 2020), false);
+    });
+
+    it("keeps a day's own spacing between its runs, on the days no change touches", () => {
+        // São Paulo's one change in 2019 is in February; these run from March on, 4 h apart by day and 20 h overnight, or the reverse.
+        assert.equal(scheduleCadence("cron(0 10,14 * 3-12 ? 2019)", "America/Sao_Paulo").longestGapSeconds, 20 * HOUR);
+        assert.equal(scheduleCadence("cron(0 3,23 * 3-12 ? 2019)", "America/Sao_Paulo").longestGapSeconds, 20 * HOUR);
+    });
+
+    it("leaves 47 hours around a skipped 02:30, and counts each day's runs: one fewer on the spring-forward day, the repeated hour once", () => {
+        // 13 March 2027 at 02:30 EST, then 15 March at 02:30 EDT: 24 + 24 - 1 hours.
+        assert.deepEqual(scheduleCadence("cron(30 2 * * ? *)", "America/New_York"), { longestGapSeconds: 47 * HOUR, runsPerMonth: 30 });
+        // 01:30 EDT, then 02:30 EST on the fall-back night: 2 hours; 24 runs a day, 23 on the spring-forward day.
+        assert.deepEqual(scheduleCadence("cron(30 * * * ? *)", "America/New_York"), { longestGapSeconds: 2 * HOUR, runsPerMonth: 730 });
+    });
+
+    it("reads the cycle on past its 28 years, to the next run, when a cron runs once in them, and past a run the clocks skip", () => {
+        // A 29 February on a Thursday: 2052, then 2080, both 00:00 EST.
+        assert.equal(scheduleCadence("cron(0 0 ? 2 5#5 *)", "America/New_York").longestGapSeconds, (Date.UTC(2080, 1, 29) - Date.UTC(2052, 1, 29)) / 1000);
+        // 8 March at 02:30 is skipped when it is the second Sunday of March: in 2054, after the years read, so the next run
+        // after 2053's is 2055's; within them, at most 731 days apart, across a leap day.
+        assert.equal(scheduleCadence("cron(30 2 8 3 ? *)", "America/New_York").longestGapSeconds, 731 * DAY);
+    });
+
+    it("finds no second run in a cron that fires once in the years it names, or never", () => {
+        assert.equal(scheduleCadence("cron(0 0 1 1 ? 2030)", "America/New_York").longestGapSeconds, Infinity);
+        assert.equal(scheduleCadence("cron(0 0 30 2 ? *)", "America/New_York").longestGapSeconds, Infinity);
+    });
+});
+
+describe("the schedule's target", () => {
+    it("starts the execution through Step Functions' StartExecution under Scheduler's id for the invocation, which its retries share, with the scheduled time in the input", () => {
+        const alias = "arn:aws-us-gov:states:us-gov-west-1:123456789012:stateMachine:trading-workflow-state-machine:live";
+        assert.equal(scheduledStartTarget("aws-us-gov"), "arn:aws-us-gov:scheduler:::aws-sdk:sfn:startExecution");
+        const request = scheduledStartRequest(alias);
+        assert.equal(request.StateMachineArn, alias);
+        assert.equal(request.Name, "schedule-<aws.scheduler.execution-id>");
+        assert.deepEqual(JSON.parse(request.Input), { scheduledTime: "<aws.scheduler.scheduled-time>" });
     });
 });
