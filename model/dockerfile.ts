@@ -16,7 +16,7 @@ export function parseDockerfile(text: string): Instruction[] {
         .map((line) => line.trim())
         .filter((line) => line !== "" && !line.startsWith("#"));
     return logical.map((line) => {
-        const [, keyword, args] = /^(\S+)\s*(.*)$/.exec(line) ?? [];
+        const [, keyword, args] = /^(\S+)\s*([\s\S]*)$/.exec(line) ?? [];
         return { keyword: keyword.toUpperCase(), args };
     });
 }

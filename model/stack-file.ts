@@ -45,14 +45,6 @@ const SECRET_VALUE = "[secret]";
 const kind = (value: unknown) => (Array.isArray(value) ? "a list" : value === null ? "nothing" : `a ${typeof value}`);
 
 /**
- * The config of a stack file's text, in the same form; `file` names it in errors. A secret is
- * never refused as malformed: one whose value the tools never use stands in as set, with a
- * notice; one whose value they need stops the tool, unless `provided` names its key (given by
- * --set); a secret of another namespace stands as set, its name checked like any other key's.
- * A file without `config:`, or with a key beside it that is not a stack file's setting (a key
- * indented wrongly), is refused rather than read as empty.
- */
-/**
  * A stack file's `config:` mapping, as the Pulumi CLI reads it: the file must be YAML, a mapping
  * of the stack file's own settings, with `config:` among them; a key beside `config:` that is
  * none of them (a key indented wrongly) is refused rather than read as nothing.
@@ -65,6 +57,10 @@ export function stackFileSettings(text: string, file = "the stack file"): Record
         if (error instanceof YAMLParseError) {
             const line = error.linePos?.[0].line;
             throw new StackFileError(line === undefined ? file : `${file}:${line}`, `not valid YAML: ${error.message.split("\n")[0]}`);
+        }
+        // The yaml library throws a ReferenceError for an alias it cannot resolve (*name with no &name).
+        if (error instanceof ReferenceError) {
+            throw new StackFileError(file, `not valid YAML: ${error.message}`);
         }
         throw error;
     }
@@ -94,6 +90,14 @@ export function stackFileSettings(text: string, file = "the stack file"): Record
     return config as Record<string, unknown>;
 }
 
+/**
+ * The config of a stack file's text, in the same form; `file` names it in errors. A secret is
+ * never refused as malformed: one whose value the tools never use stands in as set, with a
+ * notice; one whose value they need stops the tool, unless `provided` names its key (given by
+ * --set); a secret of another namespace stands as set, its name checked like any other key's.
+ * A file without `config:`, or with a key beside it that is not a stack file's setting (a key
+ * indented wrongly), is refused rather than read as empty.
+ */
 export function stackFileConfig(
     text: string,
     file = "the stack file",

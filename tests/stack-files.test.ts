@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError, parseStackConfig } from "../model/config";
 import { knownConfigKeys } from "../model/config-keys";
-import { parseStackFileConfig } from "../model/stack-file";
+import { parseStackFileConfig, stackFileSettings } from "../model/stack-file";
 import { callerProblem, refuseCaller } from "../scripts/cli/cli";
 import { main as cost } from "../scripts/local/cost";
 import { main as preflight } from "../scripts/preflight/preflight";
@@ -202,5 +202,51 @@ describe("a stack file read whole, by the tools and the program alike", () => {
             );
             assert.deepEqual(outside.resources, []);
         });
+    });
+});
+
+describe("reading a stack file, its refusals word for word", () => {
+    it("says what yaml says of a syntax error, its whole first line, after the file and the line", () => {
+        assert.equal(
+            refused(() => stackFileConfig('config:\n\tstock-trader:buyThreshold: "40"\n', "Pulumi.x.yaml")),
+            "Pulumi.x.yaml:2: not valid YAML: Tabs are not allowed as indentation at line 2, column 1:",
+        );
+        assert.equal(
+            refused(() => stackFileConfig("config:\n  aws:region: us-east-1\n  aws:region: eu-west-1\n", "Pulumi.x.yaml")),
+            "Pulumi.x.yaml:3: not valid YAML: Map keys must be unique at line 3, column 3:",
+        );
+    });
+
+    it("calls an empty file, or one of comments only, an empty file rather than a value", () => {
+        for (const text of ["", "\n\n", "# pulumi config set writes here\n"]) {
+            assert.equal(
+                refused(() => stackFileConfig(text, "Pulumi.x.yaml")),
+                "Pulumi.x.yaml: must be a mapping with a config: key (got an empty file)",
+                JSON.stringify(text),
+            );
+        }
+    });
+
+    it("names the file 'the stack file' where the caller gives no name", () => {
+        assert.equal(
+            refused(() => stackFileSettings("- a\n")),
+            "the stack file: must be a mapping with a config: key (got a list)",
+        );
+        assert.equal(
+            refused(() => stackFileConfig("")),
+            "the stack file: must be a mapping with a config: key (got an empty file)",
+        );
+        assert.equal(
+            refused(() => stackFileConfig("config:\n  stock-trader:buyThreshold:\n    secure: v1:abcd==\n")),
+            "the stack file: stock-trader:buyThreshold is a secret, which only Pulumi can read, and the local tools need its value; " +
+                "pass it with --set buyThreshold=VALUE where the tool takes --set",
+        );
+    });
+
+    it("refuses an alias to no anchor as the caller's problem, in one line naming the file", () => {
+        assert.equal(
+            refused(() => stackFileConfig("config:\n  aws:region: *region\n", "Pulumi.x.yaml")),
+            "Pulumi.x.yaml: not valid YAML: Unresolved alias (the anchor must be set before the alias): region",
+        );
     });
 });
