@@ -708,8 +708,6 @@ describe("the preflight's batch image check, in each of its results", () => {
 describe("npm run batch:check in words and as a tool, in-process", function () {
     this.timeout(60000);
 
-    // Kills batch-check.ts L37:33 (startsWith -> endsWith), L60:101 and L60:150 (", " between fields),
-    // L68:128 ("" without a build), L68:182 (/ \(.$/), L68:192 (the dropped part), L68:202 (", " between needs).
     it("names a folder outside the project by its path, and says every field of its error line and every need without its parenthesis", () => {
         const dir = batchFolder({
             local: {
@@ -730,7 +728,6 @@ describe("npm run batch:check in words and as a tool, in-process", function () {
         assert.equal(rows.at(-1), `| run here | \`python3 -m job\` in \`${dir}\`; it needs Python 3.12 or later, uv |`);
     });
 
-    // Kills L37:130 ("." -> "": the project's root would read "/"), L68:211 ("nothing installed" -> "").
     it("names the project's own root ./, and a program that needs nothing as needing nothing installed", () => {
         assert.equal(
             describeContract(batchContract(), PROJECT_ROOT).at(-1),
@@ -740,7 +737,6 @@ describe("npm run batch:check in words and as a tool, in-process", function () {
         assert.equal(describeContract(readBatchContract(bare), bare).at(-1), `| run here | \`./job\` in \`${bare}\`; it needs nothing installed |`);
     });
 
-    // Kills L77:9 (false), L77:27 (""), L77:37 ({}): --help and a bad flag end the tool before any check.
     it("prints its help, or refuses an unknown flag, and runs nothing", async () => {
         const help = await runInProcess(batchCheck, ["--help"]);
         assert.deepEqual([help.status, help.stdout, help.stderr], [0, `${BATCH_CHECK_USAGE}\n`, ""]);
@@ -748,13 +744,11 @@ describe("npm run batch:check in words and as a tool, in-process", function () {
         assert.deepEqual([unknown.status, unknown.stdout, unknown.stderr], [2, "\n", "unknown flag --nope; npm run batch:check -- --help lists what it takes"]);
     });
 
-    // Kills L111:13 (true: any error would then read as a missing runtime, exit 3).
     it("lets a failed build be the error it is, not a missing runtime", async () => {
         const dir = batchFolder({ local: { command: ["node", "p.js"], build: ["node", "-e", "console.error('no compiler'); process.exit(1)"], needs: [] } });
         await assert.rejects(runInProcess(batchCheck, ["--batch", dir]), /^Error: the batch program's build \(node -e .*\) failed: no compiler$/);
     });
 
-    // Kills L89:53 and L93:110 (total + failed as the passed count), L102:28 (no line per check), L102:71 (a failed check's line).
     it("prints a line per check, each failed one with its problem, and a tally whose passed and failed add up, in text and in JSON", async () => {
         const failing = batchFolder({ local: { command: ["node", "program.js"], needs: [] } }, { "program.js": "process.exit(0);" });
         const text = await runInProcess(batchCheck, ["--batch", failing]);

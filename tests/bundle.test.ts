@@ -134,9 +134,6 @@ describe("image tag", () => {
         assert.deepEqual(contextFiles(dir), ["Dockerfile", "node_modules/x.js", "z.md"]);
     });
 
-    // NEW: kills image-context.ts L17:52 (some -> every), L16:126 (/^\/+/ -> /^\//), L16:134 (""),
-    // L40:24 (no trim: an indented "!" is then no exception). Each spelling below is one Docker's
-    // ReadAll cleans to `<dir>/keep.txt` (TrimSpace, filepath.Clean, one leading "/" dropped).
     it("opens every excluded directory an exception names a path in, reading the exception as Docker cleans it", () => {
         const dir = tempDir("context-");
         const dirs = ["docs", "notes", "logs", "tmp", "cache"];
@@ -157,8 +154,6 @@ describe("image tag", () => {
         ]);
     });
 
-    // NEW: kills L41:43 (startsWith("#") -> endsWith("#")); the comment and blank lines stay as the
-    // moved test has them. Only a line that starts with # is a comment, as in Docker.
     it("takes a rule that ends in # as a rule, and blanks around a rule as nothing", () => {
         const dir = tempDir("context-");
         write(dir, ".dockerignore", ["# editor leftovers", "*#", "", "   ", "  *.md  "].join("\n"));
@@ -168,7 +163,6 @@ describe("image tag", () => {
         assert.deepEqual(contextFiles(dir), ["#notes", ".dockerignore", "Dockerfile", "main.py"]);
     });
 
-    // NEW: kills L54:21 and L56:21 ("\0" -> ""), L58:12 (``), L58:19 (no slice), L58:31 (digest("")).
     it("is src- and 16 hex digits, and tells apart contexts that differ only in where a file's name or content ends", () => {
         const context = (files: Record<string, string>) => {
             const dir = tempDir("context-");

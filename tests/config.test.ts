@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
-import { ArgumentsError, componentSettings, CONFIG_KEYS, ConfigError, configDefault, KEYS, parseConfig } from "../model/config";
+import { ArgumentsError, componentSettings, CONFIG_KEYS, ConfigError, configDefault, KEYS, parseConfig, type StackConfig } from "../model/config";
 import { DERIVED, stringMap } from "../model/keys";
-import { overridesLength } from "../model/platform-rules";
+import { overridesLength, PLATFORM_RULES } from "../model/platform-rules";
+import { nearestOf } from "../model/nearest";
 import { localWorkflow } from "../local/stand-ins";
 import { runProgram } from "./support/program";
 import { thrown } from "./support/thrown";
@@ -544,10 +545,6 @@ describe("a map-valued key's reader", () => {
 });
 
 describe("a component's settings, out of its arguments", () => {
-    // Kills model/config.ts L232 (message x4), L233 (name), L248 (value !== undefined -> true),
-    // L250 (`` key), L255 (catch {}), L256 (instanceof -> rethrow the ConfigError, x2),
-    // L259 (pattern ``, flags ""), L260:43/56/95 (filter callback, every, [], some callback),
-    // L263 (map, replace callback, ?? -> &&).
     it("names the component and, in each problem, the argument it gave, leaving a key it was not given as the stack's", () => {
         const error = thrown(
             () =>
@@ -571,7 +568,6 @@ describe("a component's settings, out of its arguments", () => {
         );
     });
 
-    // Kills L269 (configDefault's body {}); what is not given takes the key's default, derived ones too.
     it("gives every key it is not given its default, as the stack config does, derived ones included", () => {
         assert.deepEqual(componentSettings("AlarmTopic", { email: ["alarmEmail", undefined] }), parseConfig({}));
         assert.equal(componentSettings("BatchJob", { capacity: ["batchCapacity", "FARGATE_SPOT"] }).batchArchitecture, "X86_64");
@@ -579,5 +575,98 @@ describe("a component's settings, out of its arguments", () => {
         assert.equal(configDefault("batchCpu"), 256);
         assert.equal(configDefault("batchArchitecture"), "ARM64");
         assert.equal(configDefault("executionTimeoutSeconds"), parseConfig({}).executionTimeoutSeconds);
+    });
+});
+
+describe("the nearest value a refusal offers", () => {
+    it("offers the candidate nearest to a typo, case ignored, up to a third of its length away or two edits", () => {
+        assert.equal(nearestOf("america/new_york", ["UTC", "America/New_York"]), "America/New_York");
+        // Two edits from a six-character text: the least any text may be off.
+        assert.equal(nearestOf("abcdef", ["zzzzzz", "abcdXY"]), "abcdXY");
+        // Three edits from nine characters: a third of it.
+        assert.equal(nearestOf("abcdefghi", ["abcdefXYZ"]), "abcdefXYZ");
+    });
+
+    it("offers nothing when every candidate is further, or there is none", () => {
+        assert.equal(nearestOf("abcdefghi", ["abcdeWXYZ"]), undefined, "four edits from nine characters");
+        assert.equal(nearestOf("abcdefghi", ["zzzzzzzzz"]), undefined);
+        assert.equal(nearestOf("abc", ["xyz"]), undefined);
+        assert.equal(nearestOf("abc", []), undefined);
+    });
+});
+
+describe("the year a STANDARD execution may run, blaming the key the stack can change", () => {
+    it("blames batchTimeoutSeconds when no execution timeout could cover the run, even where the stack sets one", () => {
+        assert.deepEqual(problemsOf({ batchTimeoutSeconds: "31536000", executionTimeoutSeconds: "31536000" }), [
+            "stock-trader:batchTimeoutSeconds must let a successful execution end within 31536000 s, the year a STANDARD execution may run: " +
+                `batchTimeoutSeconds 31536000 and every Lambda, DynamoDB and ECS retry take up to ${ON_DEMAND + YEAR} s, so no executionTimeoutSeconds is possible (at most ${YEAR - ON_DEMAND} with these settings)`,
+        ]);
+    });
+
+    it("blames the execution timeout the stack sets when the run takes exactly the year", () => {
+        assert.deepEqual(problemsOf({ batchTimeoutSeconds: String(YEAR - ON_DEMAND), executionTimeoutSeconds: String(YEAR - 60) }), [
+            `stock-trader:executionTimeoutSeconds must be at least ${YEAR}, the longest a successful execution can take with batchTimeoutSeconds ${YEAR - ON_DEMAND} ` +
+                `and every Lambda, DynamoDB and ECS retry (got ${YEAR - 60})`,
+        ]);
+    });
+});
+
+// The key readers refuse these values before the rules see them, so the rules' own words are
+// read here off the table, on a config that breaks each.
+describe("AWS's rules in the table, as they word a config that breaks them", () => {
+    const problemOf = (id: string, changes: Readonly<Record<string, unknown>>): string => {
+        const rule = PLATFORM_RULES.find((r) => r.id === id);
+        assert.ok(rule, `no rule ${id}`);
+        const config = { ...parseConfig({}), ...changes } as unknown as StackConfig;
+        assert.equal(rule.holds(config), false, `${id} holds for ${JSON.stringify(changes)}`);
+        return rule.problem(config, new Set());
+    };
+
+    it("names every value a one-of rule takes, and the value it got", () => {
+        assert.equal(
+            problemOf("log-retention-days", { logRetentionDays: 10 }),
+            "stock-trader:logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (got 10)",
+        );
+        assert.equal(problemOf("states-log-level", { logLevel: "DEBUG" }), "stock-trader:logLevel must be one of ALL, ERROR, FATAL, OFF (got DEBUG)");
+    });
+
+    it("names a gradual deployment's interval past 2100 minutes, or missing, with the deployment type", () => {
+        assert.equal(
+            problemOf("alias-gradual-interval", { deploymentType: "LINEAR", deploymentPercentage: 10, deploymentIntervalMinutes: 2101 }),
+            "stock-trader:deploymentIntervalMinutes must be an integer from 1 to 2100 with stock-trader:deploymentType LINEAR (got 2101)",
+        );
+        assert.equal(
+            problemOf("alias-gradual-interval", { deploymentType: "CANARY", deploymentPercentage: 10, deploymentIntervalMinutes: undefined }),
+            "stock-trader:deploymentIntervalMinutes must be an integer from 1 to 2100 with stock-trader:deploymentType CANARY (got undefined)",
+        );
+    });
+
+    it("keeps one version of the 1,000 free for the next deploy", () => {
+        assert.equal(
+            problemOf("state-machine-versions", { stateMachineVersionsToKeep: 1000 }),
+            "stock-trader:stateMachineVersionsToKeep must be at most 999: a state machine has at most 1000 versions, and the next deploy publishes one more (got 1000)",
+        );
+    });
+
+    it("counts the subnets and the groups given, none for a list not given", () => {
+        const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(17, "0")}`);
+        const limits = "stock-trader:subnetIds and stock-trader:securityGroupIds must name at most 16 subnets and 5 groups";
+        assert.equal(problemOf("awsvpc-subnets-and-groups", { subnetIds: ids("subnet", 17), securityGroupIds: ids("sg", 6) }), `${limits} (got 17 and 6)`);
+        assert.equal(problemOf("awsvpc-subnets-and-groups", { subnetIds: ids("subnet", 17) }), `${limits} (got 17 and 0)`);
+        assert.equal(problemOf("awsvpc-subnets-and-groups", { securityGroupIds: ids("sg", 6) }), `${limits} (got 0 and 6)`);
+    });
+});
+
+describe("a text key's refusal of a YAML null", () => {
+    it("says YAML read an unquoted null as a null, in a list's item and in a map's value, and how to keep it text", () => {
+        assert.deepEqual(problemsOf({ subnetIds: "[null]", securityGroupIds: '["sg-0123abcd"]' }), [
+            "stock-trader:subnetIds must be a JSON array of 1 to 16 subnet IDs (subnet- and 8 or 17 hex digits); item 1 is null, a null, " +
+                'and each item is a string: in a stack file, quote it ("null"), as YAML reads it unquoted as a null (got [null])',
+        ]);
+        assert.deepEqual(stringMap(/^[A-Z]+$/, /^.*$/, 2, "a JSON object of NAME to text").parse('{"MODE":null}'), {
+            ok: false,
+            expected:
+                'a JSON object of NAME to text; MODE\'s value is null, a null, and each is a string: in a stack file, quote it ("null"), as YAML reads it unquoted as a null',
+        });
     });
 });

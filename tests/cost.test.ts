@@ -382,7 +382,6 @@ describe("npm run cost", () => {
 describe("npm run cost, its lines and its refusals", () => {
     const cost = (...args: string[]) => runInProcess(main, args);
 
-    // Kills cost.ts L77:38 (`` for the Spot interruptions).
     it("counts the transitions a Spot interruption adds, and says none on Fargate", () => {
         const transitionsLine = (capacity: string) => {
             const estimate = stackCost("dev", { "stock-trader:batchCapacity": capacity }, 730);
@@ -398,7 +397,6 @@ describe("npm run cost, its lines and its refusals", () => {
         assert.match(onDemand.line, /, \+\d+ per retry$/);
     });
 
-    // Kills L51:12 (true: "deploys to undefined"), L226:103 (false: an empty last line after the estimate).
     it("says nothing of the prices' region for a stack file that names none, and ends the estimate with its transitions", async () => {
         await withStackFile("config:\n  stock-trader:logLevel: OFF\n", (stack) => {
             assert.equal(priceRegionNote(stack, stackCost(stack, {}, 730)), undefined);
@@ -408,7 +406,6 @@ describe("npm run cost, its lines and its refusals", () => {
         assert.match(run.stdout, /\n {2}state transitions .* per retry\n$/);
     });
 
-    // Kills L176:15 (a line where no row is cheapest).
     it("writes no cheapest line when no row was priced, only what was not priced and why", () => {
         assert.deepEqual(
             renderComparison(
@@ -429,15 +426,12 @@ describe("npm run cost, its lines and its refusals", () => {
         );
     });
 
-    // Kills L209:126 (" and " between the keys).
     it("--compare names each key it varies itself that --set gives", async () => {
         const run = await cost("--compare", "--set", "batchArchitecture=X86_64", "--set", "batchCapacity=FARGATE");
         assert.equal(run.status, 2);
         assert.match(run.stderr, /^--compare prices every batchArchitecture and batchCapacity itself: leave batchArchitecture and batchCapacity out of --set;/);
     });
 
-    // Kills L119 (the whole condition true/false, || -> &&, code !== / === "", its block {}):
-    // a missing or unreadable stack file is the stack's refusal; any other error is thrown.
     it("--compare refuses a stack whose file is missing or not YAML, naming it, and throws any other error", async () => {
         await withStackFile("config: [\n", (stack) => {
             const comparison = compareStacks([stack, "nowhere"], {}, [730]);

@@ -1,4 +1,4 @@
-import { stackScopedName } from "../model/names";
+import { liveStackName, stackScopedName } from "../model/names";
 import * as assert from "node:assert/strict";
 import { parseConfig } from "../model/config";
 import {
@@ -413,5 +413,40 @@ describe("monitoring model", () => {
         );
         assert.equal(stackScopedName("stock-trader", "a".repeat(300)).length, 255);
         assert.equal(stackScopedName("stock-trader", "team/prod.1"), "stock-trader-team-prod-1");
+    });
+});
+
+describe("names the program gives what AWS lets the caller name", () => {
+    it("cuts a long stack name so that the suffix stays whole within the form's length", () => {
+        const family = stackScopedName("stock-trader", "a".repeat(300), "batch");
+        assert.equal(family, `stock-trader-${"a".repeat(236)}-batch`);
+        assert.equal(family.length, 255);
+        const live = liveStackName("stock-trader", "a".repeat(300));
+        assert.equal(live, `stock-trader-${"a".repeat(110)}-live`);
+        assert.equal(live.length, 128);
+    });
+
+    it("names the live stack after the Pulumi stack, starting with s- only a CloudFormation name that would not start with a letter", () => {
+        assert.equal(liveStackName("stock-trader", "prod"), "stock-trader-prod-live");
+        assert.equal(liveStackName("stock-trader", "team_a.prod"), "stock-trader-team-a-prod-live");
+        assert.equal(liveStackName("9lives", "dev"), "s-9lives-dev-live");
+        assert.equal(stackScopedName("9lives", "dev"), "9lives-dev");
+        assert.equal(stackScopedName("_x", "dev", "batch"), "_x-dev-batch");
+    });
+});
+
+describe("monitoring model, a sparse schedule in a zone", () => {
+    it("names the zone of a schedule too sparse for CloudWatch to watch, where it is not UTC", () => {
+        const weekly = { scheduleEnabled: "true", scheduleExpression: "cron(0 9 ? * MON *)" };
+        assert.equal(
+            staleAlarmNotice(parseConfig({ ...weekly, scheduleTimezone: "Europe/London" })),
+            "no no-recent-success alarm: cron(0 9 ? * MON *) leaves more than 167 hours between runs in Europe/London, " +
+                "and a CloudWatch alarm looks back at most 168 hours; the failure alarms still watch every execution",
+        );
+        assert.equal(
+            staleAlarmNotice(parseConfig(weekly)),
+            "no no-recent-success alarm: cron(0 9 ? * MON *) leaves more than 167 hours between runs, " +
+                "and a CloudWatch alarm looks back at most 168 hours; the failure alarms still watch every execution",
+        );
     });
 });

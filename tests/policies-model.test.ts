@@ -1,6 +1,15 @@
 import * as assert from "node:assert/strict";
 import { parseArn } from "../model/arn";
-import { allow, batchExecutionPolicy, batchTaskPolicy, functionPolicy, logStreamsArn, serviceTrustPolicy, scheduleRolePolicy } from "../model/policies";
+import {
+    allow,
+    batchExecutionPolicy,
+    batchTaskPolicy,
+    functionPolicy,
+    liveStackPolicy,
+    logStreamsArn,
+    serviceTrustPolicy,
+    scheduleRolePolicy,
+} from "../model/policies";
 import { expectedTrust } from "./support/expected-iam";
 import { TRACING } from "./support/mock-arns";
 
@@ -79,5 +88,32 @@ describe("IAM documents of the model", () => {
         for (const bad of ["arn:aws:s3", "urn:aws:s3:::b:c", ""]) {
             assert.throws(() => parseArn(bad), { message: `not an ARN: ${bad}` });
         }
+    });
+});
+
+describe("IAM documents of the model: the live stack's service role", () => {
+    it("lets CloudFormation manage this state machine's aliases and read these alarms, nothing else", () => {
+        const machine = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:trading`;
+        const alarms = [
+            `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:executions-failed`,
+            `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:executions-timed-out`,
+        ];
+        assert.deepEqual(liveStackPolicy(machine, alarms), {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "ManageLiveAlias",
+                    Effect: "Allow",
+                    Action: [
+                        "states:CreateStateMachineAlias",
+                        "states:DeleteStateMachineAlias",
+                        "states:DescribeStateMachineAlias",
+                        "states:UpdateStateMachineAlias",
+                    ],
+                    Resource: machine,
+                },
+                { Sid: "ReadRollbackAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: alarms },
+            ],
+        });
     });
 });

@@ -189,3 +189,13 @@ describe("the zoned reader against cron-parser, a zone-aware oracle", () => {
         );
     });
 });
+
+describe("schedules in a time zone, a name near no zone", () => {
+    it("refuses a zone name near no zone without offering one", () => {
+        const refused = thrown(() => parseConfig({ scheduleTimezone: "Mars/Olympus_Mons" }), ConfigError);
+        assert.deepEqual(refused.problems, [
+            'stock-trader:scheduleTimezone must be UTC or an IANA time zone name, such as America/New_York (Intl.supportedValuesOf("timeZone") lists them) ' +
+                "(got Mars/Olympus_Mons)",
+        ]);
+    });
+});

@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { LOCAL_ALARM_TOPIC_ARN, localArn, localWorkflow } from "../local/stand-ins";
-import { CONFIG_DOMAINS, CONFIG_KEYS, KEYS, parseConfig } from "../model/config";
+import { CONFIG_DOMAINS, CONFIG_KEYS, KEYS, parseConfig, type KeyFigures } from "../model/config";
 import { allow, policyDocument } from "../model/policies";
 import type { Workflow } from "../model/workflow";
 import { alarmsTable, keysTable, markdownTable, permissionsTable, scheduleView, statesTable, topicTable } from "../scripts/local/tables";
@@ -195,7 +195,6 @@ describe("the docs' tables of the model", () => {
 const tableWith = (key: keyof typeof KEYS, definition: object) => keysTable({ ...KEYS, [key]: definition });
 
 describe("the docs' tables of the model, as their definitions are written", () => {
-    // Kills tables.ts L65:21 (false), L65:40 ({}), L66 (``).
     it("refuses a derived default its definition does not explain", () => {
         assert.equal(KEYS.batchArchitecture.default, DERIVED);
         assert.throws(() => tableWith("batchArchitecture", { ...KEYS.batchArchitecture, docs: { allowed: "ARM64 or X86_64", does: "the CPU" } }), {
@@ -203,8 +202,6 @@ describe("the docs' tables of the model, as their definitions are written", () =
         });
     });
 
-    // Kills L37-L42 (each case "" and the case's fall-through, the "" returned), L71:21 (false),
-    // L71:34, L71:38 ({}), L72 (``).
     it("refuses a key that says nothing of what it accepts where its domain cannot say it either", () => {
         const keys = ["batchContainerName", "subnetIds", "batchCommand", "scheduleExpression"] as const;
         for (const key of keys) {
@@ -218,7 +215,6 @@ describe("the docs' tables of the model, as their definitions are written", () =
         });
     });
 
-    // Kills L54:21 (true) and L54:21 (state.Type): a state that is no Task, or none of that name, waits nothing.
     it("counts the retry waits of a Task state of the default definition, and none for any other name", () => {
         const does = (f: { retryWaitSeconds(state: string): number }) =>
             ["Record Transaction", "Buy or Sell?", "Success", "No such state"].map((state) => `${state}: ${f.retryWaitSeconds(state)}`).join("; ");
@@ -227,7 +223,6 @@ describe("the docs' tables of the model, as their definitions are written", () =
         assert.equal(row?.[3], "Record Transaction: 222220; Buy or Sell?: 0; Success: 0; No such state: 0");
     });
 
-    // Kills L97:97 (", " between a catch's errors).
     it("writes each retry and catch of a state with every error it names", () => {
         const workflow: Workflow = {
             definition: {
@@ -256,7 +251,6 @@ describe("the docs' tables of the model, as their definitions are written", () =
         );
     });
 
-    // Kills L118:36 (a statement without resources), L113:125 (", " between a condition's values), L119:28 ("; " between conditions).
     it("writes a statement's resources, none where it names none, and each of its conditions with every value", () => {
         const workflow: Workflow = {
             definition: localWorkflow(parseConfig({}), "T").definition,
@@ -290,8 +284,6 @@ describe("the docs' tables of the model, as their definitions are written", () =
         });
         const topic = LOCAL_ALARM_TOPIC_ARN;
 
-        // Kills L127:63 (resources without case), L132:30 ("?" as nothing), L150/L151 (some -> every),
-        // L160:9 (true), L160:58 (""), L160:77 (Parameters.TopicArn), L168:72 ("; " between states).
         it("matches actions without case and resources with it, * and ? as IAM does, and lists only the Tasks that publish to the topic", () => {
             const workflow = states({
                 Announce: {
@@ -320,7 +312,6 @@ describe("the docs' tables of the model, as their definitions are written", () =
             ]);
         });
 
-        // Kills L130:43 (a regex character of the ARN dropped rather than escaped).
         it("matches a resource's . as itself, such as a FIFO topic's", () => {
             const fifo = localArn("sns", "stock-trader-alarms.fifo");
             const policies = { stateMachine: policyDocument(allow("Fifo", "sns:Publish", fifo)) };
@@ -330,7 +321,6 @@ describe("the docs' tables of the model, as their definitions are written", () =
         });
     });
 
-    // Kills L179:91 (true), L179:115 ("" for "s"), L185:39 (true), L185:102 (``), L188:125 (", " between dimensions).
     it("writes an alarm's period in hours or minutes, how many of its periods must breach, and every dimension", () => {
         const [failed] = alarmSpecs(parseConfig({}));
         const monitored = {
@@ -368,7 +358,6 @@ describe("the docs' tables of the model, as their definitions are written", () =
     describe("the schedule (npm run show -- schedule)", () => {
         const from = Date.UTC(2027, 0, 4);
 
-        // Kills L211:144 and L213:102 (the words for a schedule that is off), L220:116 (false) and L220:131 (UTC's "").
         it("says a schedule in UTC is off, with no daylight saving, and that its window holds once it is on", () => {
             assert.deepEqual(scheduleView("dev", parseConfig({ scheduleExpression: "cron(0 12 * * ? *)" }), from, 2), [
                 "Schedule of the dev stack: cron(0 12 * * ? *) in UTC, off (scheduleEnabled false)",
@@ -380,7 +369,6 @@ describe("the docs' tables of the model, as their definitions are written", () =
             ]);
         });
 
-        // Kills L209 (false), L210:15 (``), L210:50 (+ 1).
         it("says there is no window where the runs are further apart than an alarm looks back", () => {
             const lines = scheduleView("dev", parseConfig({ scheduleExpression: "cron(0 12 1 * ? *)", scheduleEnabled: "true" }), from, 1);
             assert.deepEqual(lines.slice(-2), [
@@ -388,5 +376,22 @@ describe("the docs' tables of the model, as their definitions are written", () =
                 "Stale-success window: none: the runs can be more than 167 hours apart, longer than an alarm looks back",
             ]);
         });
+    });
+});
+
+describe("the keys' docs, from figures of another default schedule", () => {
+    it("quotes the no-recent-success window of rate(1 hour) and of weekdays by asking for those schedules, not the default one", () => {
+        const daily: KeyFigures = {
+            domain: "integer 1–168",
+            valueWith: (key, raw = {}) => (parseConfig({ scheduleExpression: "rate(1 day)", ...raw }) as Record<string, unknown>)[key],
+            retryWaitSeconds: () => 0,
+        };
+        const hourly = parseConfig({}).staleAfterHours;
+        const weekdays = parseConfig({ scheduleExpression: "cron(0 14 ? * MON-FRI *)" }).staleAfterHours;
+        assert.notEqual(daily.valueWith("staleAfterHours"), hourly, "the figures' own default schedule gives another window");
+        const cell = KEYS.staleAfterHours.docs.default;
+        assert.ok(typeof cell === "function");
+        const text = cell(daily);
+        assert.ok(text.includes(`(${hourly} for \`rate(1 hour)\`, ${weekdays} for weekdays only)`), text);
     });
 });

@@ -6,6 +6,7 @@ import { missingGrants, unneededGrants } from "./support/grants";
 import { defaultExecutionTimeout } from "./support/worst-case";
 import { FN, FN_VERSIONS } from "./support/mock-arns";
 import { MODEL_CHANGED, PLAIN_RESOURCES, snapshot } from "./support/snapshots";
+import { unionOfGrants, type Grant } from "../model/grants";
 
 describe("workflow model: the definition and policy, exactly, from plain ARNs", () => {
     it("builds the definition and policy of its snapshot for the defaults, logging at ERROR", () => {
@@ -117,5 +118,29 @@ describe("workflow model: one source for the definition and its permissions", ()
     it("serializes identically for equal settings", () => {
         const build = () => JSON.stringify(buildWorkflow({ config: parseConfig({}), resources: localResources(parseConfig({}), "t") }));
         assert.equal(build(), build());
+    });
+});
+
+describe("workflow model: grants of one Sid", () => {
+    const grant = (resources: string[], actions: string[] = ["lambda:InvokeFunction"], condition?: Grant["condition"]): Grant => ({
+        sid: "InvokeTradingFunctions",
+        actions,
+        resources,
+        why: "the Task states invoke the functions",
+        ...(condition === undefined ? {} : { condition }),
+    });
+
+    it("refuses grants of one Sid whose actions or condition differ, naming the Sid", () => {
+        const message = "workflow grants named InvokeTradingFunctions differ in their actions or condition";
+        assert.throws(() => unionOfGrants([grant(["fn-a"]), grant(["fn-b"], ["lambda:InvokeFunction", "lambda:GetFunction"])]), { message });
+        assert.throws(() => unionOfGrants([grant(["fn-a"]), grant(["fn-b"], undefined, { StringEquals: { "aws:SourceAccount": "123456789012" } })]), {
+            message,
+        });
+    });
+
+    it("merges grants of one Sid with the same actions and condition, each resource once, in the order named", () => {
+        assert.deepEqual(unionOfGrants([grant(["fn-a"]), grant(["fn-b", "fn-a"])]), [
+            { Sid: "InvokeTradingFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: ["fn-a", "fn-b"] },
+        ]);
     });
 });
