@@ -171,3 +171,74 @@ describe("npm run docs: the figures the docs show are what the tools print", () 
         assert.deepEqual(documents(root).at(-1), path.join(root, "CONTRIBUTING.md"));
     });
 });
+
+describe("npm run docs: diagrams, several blocks, and what it leaves alone", () => {
+    it("reports a page's outdated workflow diagram as stale, and a write redraws it", async () => {
+        const file = path.join(tempDir("docs-"), "page.md");
+        const page = "# A page\n\n<!-- diagram:default:start (npm run diagram) -->\nold\n<!-- diagram:default:end -->\n";
+        fs.writeFileSync(file, page);
+        const shown = path.relative(PROJECT_ROOT, file);
+        const check = await runInProcess(docs([file]), ["--check"]);
+        assert.equal(check.status, 1);
+        assert.equal(check.stderr, `stale: ${shown}: the workflow diagrams (run npm run docs)`);
+        assert.equal(fs.readFileSync(file, "utf8"), page);
+        const write = await runInProcess(docs([file]), []);
+        assert.equal(write.status, 0, write.stderr);
+        assert.equal(write.stdout, `rewrote 1 block(s):\n  ${shown}: the workflow diagrams\n`);
+        assert.match(fs.readFileSync(file, "utf8"), /^```mermaid$/m);
+        assert.equal((await runInProcess(docs([file]), ["--check"])).status, 0);
+    });
+
+    it("names each block it rewrote on a line of its own, and leaves a page it need not change untouched", async () => {
+        const dir = tempDir("docs-");
+        const stale = path.join(dir, "stale.md");
+        const untouched = path.join(dir, "untouched.md");
+        const second = "npm run cost -- --executions-per-month 730";
+        fs.writeFileSync(stale, `<!-- npm run cost -->\nold\n<!-- end of npm run cost -->\n\n<!-- ${second} -->\nold\n<!-- end of ${second} -->\n`);
+        fs.writeFileSync(untouched, "# Nothing generated here\n");
+        const past = new Date("2020-01-01T00:00:00.000Z");
+        fs.utimesSync(untouched, past, past);
+        const write = await runInProcess(docs([stale, untouched]), []);
+        assert.equal(write.status, 0, write.stderr);
+        const shown = path.relative(PROJECT_ROOT, stale);
+        assert.equal(write.stdout, `rewrote 2 block(s):\n  ${shown}:1: npm run cost\n  ${shown}:5: ${second}\n`);
+        assert.equal(fs.statSync(untouched).mtimeMs, past.getTime(), "an unchanged page is not written");
+    });
+
+    it("reads the pages of docs/ in name order, whatever order the folder lists them in", () => {
+        const root = tempDir("docs-");
+        fs.mkdirSync(path.join(root, "docs"));
+        const names = ["c.md", "a.md", "e.md", "b.md", "d.md"];
+        for (const name of names) {
+            fs.writeFileSync(path.join(root, "docs", name), "");
+        }
+        assert.deepEqual(
+            documents(root)
+                .slice(1)
+                .map((file) => path.basename(file)),
+            [...names].sort(),
+        );
+    });
+
+    it("masks a rate or a latency only where its figure ends the line, however far the line is indented", () => {
+        assert.equal(withoutVolatile(" executions per second 12.85"), " executions per second <n>");
+        assert.equal(withoutVolatile("  executions per second    12.85 of 20"), "  executions per second    12.85 of 20");
+    });
+
+    it("fails a block whose tool refuses it with every line the tool said, in order", async () => {
+        const batch = tempDir("no-contract-");
+        // A stack file with a set-only secret: the tool says so, then refuses the batch folder.
+        const stackFile = "config:\n  aws:region: eu-west-1\n  stock-trader:alarmEmail:\n    secure: v1:abcdEFGH0123456789==\n";
+        const run = await withStackFile(stackFile, async (stack) => {
+            const file = path.join(tempDir("docs-"), "page.md");
+            const command = `npm run simulate -- --stack ${stack} --batch ${batch}`;
+            fs.writeFileSync(file, `<!-- ${command} -->\n<!-- end of ${command} -->\n`);
+            return runInProcess(docs([file]), ["--check"]);
+        });
+        assert.equal(run.status, 1);
+        const lines = run.stderr.split("\n");
+        assert.equal(lines.length, 2, run.stderr);
+        assert.match(lines[0], /page\.md:1: npm run simulate -- .+ exited 2: Pulumi\.\S+\.yaml: stock-trader:alarmEmail is a secret/);
+        assert.match(lines[1], /contract\.json: is missing/);
+    });
+});

@@ -10,6 +10,7 @@ import { BATCH_CONTAINER_DIR, PROJECT_ROOT } from "../model/project";
 import { batchFolder } from "./support/batch-folder";
 import { tempDir } from "./support/temp";
 import { thrown } from "./support/thrown";
+import { withEnvironment } from "./support/loopback";
 
 /** A program that is a Node.js script, started from the project's batch folder, so a run shows what the container would see. */
 const script = (source: string): BatchProgram => ({
@@ -195,5 +196,48 @@ describe("the local engine's pieces", () => {
             }
             assert.deepEqual(written, ["  2 of 4 executions done\n", "  4 of 4 executions done\n"]);
         });
+    });
+});
+
+describe("the batch program here, at its edges", () => {
+    it("names its refusal MissingRuntime, and says how a need's check that is there but cannot be run failed", () => {
+        const notAProgram = tempDir("not-a-program-");
+        const missing = thrown(
+            () => prepareBatch(batchFolder({ local: { command: ["node", "run.js"], needs: [{ command: [notAProgram], what: "a runtime" }] } })),
+            MissingRuntime,
+        );
+        assert.equal(missing.name, "MissingRuntime");
+        assert.equal(missing.missing.length, 1);
+        // A folder is there, so the check is not missing from PATH: it cannot be executed.
+        assert.match(missing.missing[0], /^a runtime \(\S+: spawnSync \S+ E[A-Z]+\)$/);
+        assert.doesNotMatch(missing.missing[0], /is not on PATH/);
+    });
+
+    it("takes no default command from a Dockerfile whose CMD is missing or in shell form", () => {
+        for (const dockerfile of ['FROM scratch\nENTRYPOINT ["/run"]\n', "FROM scratch\nCMD run --arg1 1\n"]) {
+            const program = prepareBatch(batchFolder({ local: { command: ["node", "run.js"], needs: [] } }, { Dockerfile: dockerfile }));
+            assert.deepEqual(program.defaultCommand, [], dockerfile);
+        }
+    });
+
+    it("fails on a Dockerfile it cannot read, a missing one aside", () => {
+        const dir = batchFolder({ local: { command: ["node", "run.js"], needs: [] } });
+        fs.mkdirSync(path.join(dir, "Dockerfile"));
+        assert.throws(() => prepareBatch(dir), { code: "EISDIR" });
+    });
+});
+
+describe("a batch run, at its edges", () => {
+    it("gives the program an empty PATH where this process has none", async () => {
+        const run = await withEnvironment({ PATH: undefined }, () => runBatch([], {}, script("console.log(JSON.stringify(process.env))")));
+        assert.equal(run.exitCode, 0, run.stderr);
+        assert.deepEqual(JSON.parse(run.stdout), { PATH: "" });
+    });
+
+    it("times a run within the call's own time", async () => {
+        const before = performance.now();
+        const run = await runBatch([], {}, script(""));
+        const elapsed = performance.now() - before;
+        assert.ok(run.durationMs > 0 && run.durationMs <= elapsed, `${run.durationMs} ms of ${elapsed} ms`);
     });
 });

@@ -118,3 +118,22 @@ describe("npm run show", () => {
         }
     });
 });
+
+describe("npm run show: the roles around the schedule's queue and the live stack", () => {
+    it("lets the schedule send to and the operator read the stack's failed-starts queue, the operator roll back the stack's own live stack, and the live stack's role read only the alarms that roll back", async () => {
+        const policies = (await show("--stack", "prod", "policies")) as Record<string, PolicyDocument>;
+        const alarms = (await show("--stack", "prod", "alarms")) as { id: string; rollsBack: boolean }[];
+        const allowed = (policy: string, action: string, resource: string) => isAllowed(policies[policy].Statement, { action, resource, context: {} });
+        const queue = "arn:aws:sqs:us-east-1:000000000000:stock-trader-failed-starts";
+        assert.ok(await allowed("schedule", "sqs:SendMessage", queue));
+        assert.ok(!(await allowed("schedule", "sqs:SendMessage", `${queue}-other`)));
+        assert.ok(await allowed("operator", "sqs:ReceiveMessage", queue));
+        assert.ok(!(await allowed("operator", "sqs:ReceiveMessage", `${queue}-other`)));
+        const liveStack = "arn:aws:cloudformation:us-east-1:000000000000:stack/stock-trader-prod-live/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+        assert.ok(await allowed("operator", "cloudformation:UpdateStack", liveStack));
+        assert.ok(alarms.some((alarm) => alarm.rollsBack) && alarms.some((alarm) => !alarm.rollsBack), "prod has alarms that roll back and alarms that do not");
+        for (const { id, rollsBack } of alarms) {
+            assert.equal(await allowed("liveStack", "cloudwatch:DescribeAlarms", `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${id}`), rollsBack, id);
+        }
+    });
+});

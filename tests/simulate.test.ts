@@ -1,7 +1,9 @@
 import * as assert from "node:assert/strict";
 import { BATCH_CONTAINER_DIR } from "../model/project";
-import { main, parseOptions } from "../scripts/local/simulate";
+import { main, parseOptions, summarize, traceEvent } from "../scripts/local/simulate";
 import { runInProcess, runTool } from "./support/tool";
+import type { RunReport } from "../local/runner";
+import { tempDir } from "./support/temp";
 
 describe("npm run simulate", () => {
     const simulate = (...args: string[]) => runTool("bin/simulate.ts", args);
@@ -183,6 +185,81 @@ describe("npm run simulate", () => {
                 json: true,
                 help: false,
             },
+        );
+    });
+});
+
+describe("npm run simulate: options, events, summaries and where its progress goes", () => {
+    const simulateHere = (...args: string[]) => runInProcess(main, args);
+
+    it("leaves the price to the checker unless --price forces one", () => {
+        assert.equal(parseOptions([]).price, undefined);
+        assert.equal(parseOptions(["--price", "0"]).price, 0);
+    });
+
+    it("traces only the engine's events that name a state", () => {
+        for (const type of ["StateEntered", "StateExited", "StateFailed", "StateRetried", "StateCaught", "ExecutionStarted"]) {
+            assert.equal(traceEvent({ type, timestamp: 5 }), undefined, type);
+        }
+        assert.deepEqual(traceEvent({ type: "StateEntered", timestamp: 5, state: { name: "Buy Stock", type: "Task" } }), {
+            kind: "entered",
+            state: "Buy Stock",
+            at: 5,
+        });
+    });
+
+    it("counts a table item without a Type as neither a buy nor a sell", () => {
+        const report: RunReport = {
+            results: [{ status: "SUCCEEDED", durationMs: 20 }],
+            items: [{ Id: { S: "t-1" } }, { Id: { S: "t-2" }, Type: { S: "buy" } }],
+            durationMs: 1000,
+            endpoint: "http://127.0.0.1:9",
+        };
+        const summary = summarize(report);
+        assert.deepEqual([summary.buy, summary.sell, summary.itemsInTable], [1, 0, 2]);
+    });
+
+    it("refuses a batch folder without a contract with exit 2, naming the file, and runs nothing", async () => {
+        const run = await simulateHere("--batch", tempDir("no-contract-"));
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /^\S*contract\.json: is missing: a batch program's folder describes it in contract\.json$/);
+        assert.equal(run.stdout, "\n");
+    });
+
+    it("interrupts batch runs on a Fargate Spot stack, whose workflow runs them again and succeeds", async () => {
+        const run = await simulateHere("--interrupt-batch", "1", "--set", "batchCapacity=FARGATE_SPOT", "--price", "10", "--json");
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(JSON.parse(run.stdout).status, "SUCCEEDED");
+    });
+
+    it("prints several executions with --json as their summary and each result", async () => {
+        const run = await simulateHere("--executions", "2", "--price", "10", "--json");
+        assert.equal(run.status, 0, run.stderr);
+        const printed = JSON.parse(run.stdout);
+        assert.deepEqual(Object.keys(printed), ["summary", "results"]);
+        assert.equal(printed.summary.succeeded, 2);
+        assert.deepEqual(
+            printed.results.map((result: { status: string }) => result.status),
+            ["SUCCEEDED", "SUCCEEDED"],
+        );
+    });
+
+    it("draws its progress bar over itself on the process's standard error when that is a terminal", async () => {
+        const { stdout, stderr } = process;
+        const saved = { out: stdout.write, err: stderr.write, isTTY: stderr.isTTY };
+        const drawn: string[] = [];
+        stdout.write = () => true;
+        stderr.write = (chunk: string) => drawn.push(chunk) > 0;
+        stderr.isTTY = true;
+        const status = await main(["--executions", "2", "--price", "10"]).finally(() => {
+            stdout.write = saved.out;
+            stderr.write = saved.err;
+            stderr.isTTY = saved.isTTY;
+        });
+        assert.equal(status, 0);
+        assert.deepEqual(
+            drawn.filter((chunk) => chunk.startsWith("\r")),
+            [`\r  [${"#".repeat(15)}${"-".repeat(15)}] 1/2`, `\r  [${"#".repeat(30)}] 2/2\n`],
         );
     });
 });

@@ -193,3 +193,29 @@ describe("batch job (in-process, mocked DynamoDB)", () => {
         );
     });
 });
+
+describe("batch job (in-process): crashes and stray flags", () => {
+    it("logs an unexpected error's stack, and a thrown value that is not an Error as the value itself", async () => {
+        const throwing =
+            (value: unknown): JobIo["createClient"] =>
+            () => {
+                throw value;
+            };
+        const crash = async (value: unknown) => {
+            const result = await run(["--arg1", "1", "--arg2", "2"], ENV, throwing(value));
+            assert.equal(result.code, 1);
+            assert.equal(result.stderr[0].step, "crashed");
+            return result.stderr[0].cause;
+        };
+        const stack = "Error: no client today\n    at createClient (job.ts:1:1)";
+        assert.equal(await crash(Object.assign(new Error("no client today"), { stack })), stack);
+        assert.equal(await crash("a string"), "a string");
+        assert.equal(await crash(undefined), "undefined");
+    });
+
+    it("exits 2 on a flag with anything before its dashes", async () => {
+        const result = await run(["x--arg1", "1", "--arg2", "2"]);
+        assert.equal(result.code, 2);
+        assert.equal(result.stderr[0].reason, 'unexpected argument "x--arg1"');
+    });
+});
