@@ -797,7 +797,7 @@ describe("npm run execute (against mocked AWS clients)", () => {
                 "Log lines (2):",
                 `  ${new Date(T0).toISOString()}  batch  line`,
                 `  ${new Date(T0).toISOString()}  batch  `,
-                "  (the functions' lines need the stack's outputs: give --stack NAME)",
+                "  (the stack dev has no functionLogGroupNames output for the functions' lines: deploy it with this version of the program (pulumi up))",
             ]);
         });
     }
@@ -1266,7 +1266,7 @@ describe("npm run execute, in the cases its lines and its answers' shapes must h
             assert.deepEqual(JSON.parse(result.out.join("\n")), { executionArn: EXECUTION, startDate: new Date(T0).toISOString() });
         });
 
-        it("with --logs reads no function's lines without its log group, says where they come from, and sets the lines apart", async () => {
+        it("with --logs reads no function's lines where the stack's outputs name no log group for them, and says what the stack lacks", async () => {
             sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(T0) });
             serve(succeeding(), { status: "SUCCEEDED", output: SUCCEEDED_OUTPUT });
             logs.on(GetLogEventsCommand).resolves({ events: [] });
@@ -1278,7 +1278,25 @@ describe("npm run execute, in the cases its lines and its answers' shapes must h
             });
             assert.equal(result.code, 0, result.err.join("\n"));
             assert.equal(logs.commandCalls(FilterLogEventsCommand).length, 0);
-            assert.deepEqual(result.out.slice(-3), ["", "Log lines (0):", "  (the functions' lines need the stack's outputs: give --stack NAME)"]);
+            assert.deepEqual(result.out.slice(-3), [
+                "",
+                "Log lines (0):",
+                "  (the stack dev has no functionLogGroupNames output for the functions' lines: deploy it with this version of the program (pulumi up))",
+            ]);
+        });
+
+        it("with --logs refuses, before starting anything, a stack whose outputs name no batch log group", async () => {
+            const result = await run(["--stack", "dev", "--logs"], { stateMachineAliasArn: `${STATE_MACHINE}:live` });
+            assert.deepEqual(
+                [result.code, result.err],
+                [
+                    1,
+                    [
+                        "the stack dev has no batchLogGroupName output to read the batch's lines from: give --log-group NAME, or deploy the stack with this version of the program (pulumi up)",
+                    ],
+                ],
+            );
+            assert.equal(sfn.commandCalls(StartExecutionCommand).length, 0);
         });
     });
 
@@ -1508,14 +1526,10 @@ describe("npm run execute, in the cases its lines and its answers' shapes must h
         const scheduled = (id: number, parameters: object) =>
             ({
                 id,
+                timestamp: new Date(T0),
                 type: "TaskScheduled",
                 taskScheduledEventDetails: { resourceType: "ecs", resource: "runTask.sync", region: "eu-west-1", parameters: JSON.stringify(parameters) },
             }) as HistoryEvent;
-
-        it("finds no request in events without details or without a resource", () => {
-            assert.equal(batchRequest([{ id: 1, type: "TaskScheduled" } as HistoryEvent]), undefined);
-            assert.equal(batchRequest([{ id: 1, type: "TaskScheduled", taskScheduledEventDetails: { resourceType: "ecs" } } as HistoryEvent]), undefined);
-        });
 
         it("reads a request without container overrides, environment or trade id as naming no container or trade", () => {
             assert.deepEqual(batchRequest([scheduled(1, { Cluster: CLUSTER, Overrides: {} })]), {
@@ -1530,20 +1544,6 @@ describe("npm run execute, in the cases its lines and its answers' shapes must h
             });
             const others = { Overrides: { ContainerOverrides: [{ Name: "batch", Environment: [{ Name: "OTHER", Value: "x" }] }] } };
             assert.equal(batchRequest([scheduled(1, others)])?.tradeId, undefined);
-        });
-
-        it("judges a failure from events without a type or without details", () => {
-            const entered = { id: 2, type: "TaskStateEntered", stateEnteredEventDetails: { name: "Run ECS task" } } as HistoryEvent;
-            const batchFailed = { id: 3, type: "TaskFailed", taskFailedEventDetails: { resourceType: "ecs", resource: "runTask.sync" } } as HistoryEvent;
-            assert.equal(rerunRefusal("FAILED", [{ id: 1 } as HistoryEvent, entered, batchFailed]), undefined);
-            assert.match(
-                rerunRefusal("FAILED", [{ id: 1, type: "TaskStateEntered" } as HistoryEvent, batchFailed]) ?? "",
-                /its last state was "its first state"/,
-            );
-            assert.match(
-                rerunRefusal("FAILED", [entered, { id: 3, type: "TaskFailed" } as HistoryEvent]) ?? "",
-                /failed before its batch task ran \(its last state was "Run ECS task"\)/,
-            );
         });
     });
 });

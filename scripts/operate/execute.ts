@@ -405,7 +405,11 @@ async function report(result: Followed, outputs: Record<string, unknown>, option
         deps.out(`Log lines (${logLines.length}):`);
         renderLogLines(logLines).forEach((line) => deps.out(line));
         if (functionLogGroups(outputs).size === 0) {
-            deps.out("  (the functions' lines need the stack's outputs: give --stack NAME)");
+            deps.out(
+                options.stack === undefined
+                    ? "  (the functions' lines need the stack's outputs: give --stack NAME)"
+                    : `  (the stack ${options.stack} has no functionLogGroupNames output for the functions' lines: deploy it with this version of the program (pulumi up))`,
+            );
         }
     }
     return result.status === "SUCCEEDED" ? 0 : 1;
@@ -441,6 +445,10 @@ export async function execute(argv: string[], deps: ExecuteDeps = defaultDeps): 
     }
     try {
         const outputs = options.stack === undefined ? {} : await deps.stackOutputs(options.stack);
+        if (options.logs) {
+            // Refused before the execution starts, rather than once it has ended.
+            batchLogGroup(options, outputs);
+        }
         const target = targetOf(options, outputs);
         const region = parseArn(target).region;
         const notice = regionNotice(target, region);
