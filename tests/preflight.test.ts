@@ -272,6 +272,13 @@ describe("npm run preflight", () => {
             assert.ok(!tools.calls("docker").includes("buildx inspect"));
         });
 
+        it("reads a Dockerfile line that holds a carriage return of its own as one instruction", () => {
+            assert.deepEqual(parseDockerfile("FROM node\nRUN echo a\rb\n"), [
+                { keyword: "FROM", args: "node" },
+                { keyword: "RUN", args: "echo a\rb" },
+            ]);
+        });
+
         it("reads which Dockerfiles run commands of the target platform", () => {
             const stages = (text: string) => runsForeignCommands(parseDockerfile(text));
             assert.equal(stages("FROM --platform=$BUILDPLATFORM node AS build\nRUN npm ci\nFROM node\nCOPY --from=build /a /a\n"), false);
@@ -1216,7 +1223,7 @@ describe("npm run preflight", () => {
             await assert.rejects(serviceLinkedRoleCheck(REGION, false), (error) => error === bug);
         });
 
-        it("does not use credentials whose answer has no ARN: what answered is not STS", async () => {
+        it("does not use credentials whose answer has no ARN or no account, naming which: what answered is not STS", async () => {
             sts.on(GetCallerIdentityCommand).resolves({ UserId: "AIDAEXAMPLE", Account: ACCOUNT });
             const { result, usable } = await identityCheck(REGION, undefined);
             assert.equal(
@@ -1228,10 +1235,10 @@ describe("npm run preflight", () => {
                 [result.id, result.title, result.status, result.fix],
                 ["credentials", "AWS credentials", "fail", "AWS_ENDPOINT_URL, or a proxy in between, points elsewhere"],
             );
-            assert.match(result.detail, /^could not check: what answered sts:GetCallerIdentity is not the AWS API/);
             sts.on(GetCallerIdentityCommand).resolves({ UserId: "AIDAEXAMPLE", Arn: `arn:aws:iam::${ACCOUNT}:user/alice` });
             const noAccount = await identityCheck(REGION, undefined);
             assert.deepEqual([noAccount.result.id, noAccount.result.status, noAccount.usable], ["credentials", "fail", false]);
+            assert.match(noAccount.result.detail, /the answer has no Account, which AWS always sends$/);
         });
 
         it("goes on to the other checks after STS throttles or refuses the identity call, which says nothing of the credentials", async () => {
@@ -1382,7 +1389,7 @@ describe("npm run preflight", () => {
             });
         });
 
-        it("reads an answer without subnets or without groups as none found, never as something found", async () => {
+        it("reads an answer without groups as none found, and one without each subnet asked for as not the AWS API's", async () => {
             ownNetwork([subnet(PUBLIC)], [mainToInternet], []);
             ec2.on(DescribeSecurityGroupsCommand).resolves({});
             assert.equal(
@@ -1402,6 +1409,13 @@ describe("npm run preflight", () => {
                 ],
             );
             assert.deepEqual(groups, { id: "security-groups", title: "Security groups", ...waitingFor("Subnets") });
+            ec2.reset();
+            ownNetwork([subnet(PUBLIC)], [mainToInternet], [group(HTTPS_OUT)]);
+            const [partial] = await networkChecks(REGION, own([PUBLIC, PRIVATE], true));
+            assert.equal(
+                partial.detail,
+                `could not check: what answered ec2:DescribeSubnets on ${PRIVATE} is not the AWS API: the answer has no Subnets, which AWS always sends`,
+            );
         });
     });
 

@@ -341,9 +341,10 @@ async function ownNetworkChecks(
         }
         return [couldNotCheck("subnets", title, "ec2:DescribeSubnets", error), notChecked("security-groups", "Security groups", "Subnets")];
     }
-    if (subnets.length === 0) {
-        // AWS answers each subnet it is asked for, or refuses with InvalidSubnetID.NotFound.
-        const missing = notTheApi("ec2:DescribeSubnets", subnetIds.join(", "), "Subnets");
+    // AWS answers each subnet it is asked for, or refuses with InvalidSubnetID.NotFound.
+    const unanswered = subnetIds.filter((id) => !subnets.some((s) => s.SubnetId === id));
+    if (unanswered.length > 0) {
+        const missing = notTheApi("ec2:DescribeSubnets", unanswered.join(", "), "Subnets");
         return [couldNotCheck("subnets", title, "ec2:DescribeSubnets", missing), notChecked("security-groups", "Security groups", "Subnets")];
     }
     const vpcs = [...new Set(subnets.map((s) => s.VpcId))];
