@@ -54,6 +54,7 @@ describe("the tools' shared command line", () => {
         assert.equal(refusal(["positional"]), 'unexpected argument "positional": this tool takes only flags');
         assert.equal(refusal([""]), 'unexpected argument "": this tool takes only flags');
         assert.equal(refusal([" x"]), 'unexpected argument " x": this tool takes only flags');
+        assert.equal(refusal(["it's"]), 'unexpected argument "it\'s": this tool takes only flags');
         assert.equal(refusal(["--json=yes"]), "--json takes no value");
         assert.equal(refusal(["--count"]), "--count needs a value");
         assert.equal(refusal(["--count", "--json"]), "--count needs a value");
@@ -336,13 +337,18 @@ describe("the tools' shared command line, further", () => {
         });
     });
 
-    it("runs a program from PATH and gives its exit code and output, 0 for one that succeeds", async () => {
+    it("runs a program and gives its exit code and output, 0 for one that succeeds, and says when there is no such program", async () => {
         assert.deepEqual(await runCommand(process.execPath, ["-e", "process.stdout.write('done')"]), { missing: false, code: 0, stdout: "done", stderr: "" });
         assert.deepEqual(await runCommand(process.execPath, ["-e", "process.exit(3)"]), { missing: false, code: 3, stdout: "", stderr: "" });
+        assert.equal((await runCommand("stock-trader-no-such-program", [])).missing, true);
     });
 
     describe("a reader that closed standard output early, in this process", () => {
         const saved = { exit: process.exit, exitCode: process.exitCode };
+        beforeEach(() => {
+            saved.exit = process.exit;
+            saved.exitCode = process.exitCode;
+        });
         afterEach(() => {
             process.exit = saved.exit;
             process.exitCode = saved.exitCode;
@@ -469,9 +475,9 @@ describe("how the tools call AWS", () => {
         <T>(ms: number, value: T) =>
         () =>
             new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
-    /** What a classified failure says, field by field. */
     /** What a failure of ACTION on EXECUTION classified as `kind` holds. */
     const classified = (kind: string, code: string, message: string) => ({ name: "AwsFailure", kind, code, action: ACTION, resource: EXECUTION, message });
+    /** What a classified failure says, field by field. */
     const described = (failure: AwsFailure | undefined) =>
         failure && { name: failure.name, kind: failure.kind, code: failure.code, action: failure.action, resource: failure.resource, message: failure.message };
 

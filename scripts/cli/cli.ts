@@ -144,7 +144,7 @@ export function parseCommand<F extends Flags & OptionTable>(argv: string[], opti
 
 /** What `util.parseArgs` refused, in the tools' words, with the nearest flag the tool takes for an unknown one. */
 function parseProblem(error: NodeJS.ErrnoException, flags: readonly string[]): string {
-    // Node quotes what it refused: the flag ('--runs <value>' where its value is missing), or the argument, which may be empty.
+    // Node quotes what it refused: the flag ('--runs <value>' where its value is missing), or the argument.
     const quoted = (/'([^']*)'/.exec(error.message)?.[1] ?? "").replace(/ <value>$/, "");
     switch (error.code) {
         case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
@@ -153,8 +153,11 @@ function parseProblem(error: NodeJS.ErrnoException, flags: readonly string[]): s
         }
         case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
             return error.message.includes("does not take an argument") ? `${quoted} takes no value` : `${quoted} needs a value`;
-        case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-            return `unexpected argument ${JSON.stringify(quoted)}: this tool takes only flags`;
+        case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL": {
+            // The argument whole, quotes in it included: Node's message goes on after it.
+            const argument = /^Unexpected argument '([\s\S]*)'\. /.exec(error.message)?.[1] ?? quoted;
+            return `unexpected argument ${JSON.stringify(argument)}: this tool takes only flags`;
+        }
         case undefined:
         default:
             return error.message;
