@@ -121,7 +121,6 @@ describe("the batch contract, as data", () => {
 
 describe("the contract check's cases and judgements, in-process", () => {
     const contract = batchContract();
-    // Derived in each test, where a change to the derivation shows.
     let cases: Case[];
     beforeEach(() => (cases = contractCases(contract)));
     const named = (name: string) => {
@@ -447,7 +446,7 @@ describe("npm run batch:try (the npm runs stood in for)", function () {
     });
 });
 
-describe("the contract check's cases, derived inside each test", () => {
+describe("the contract check's cases for other flags and bounds", () => {
     /** The project's contract with the flags, bounds and example a test gives, and variables of its own. */
     const shaped = (names: readonly string[], bounds = { minimum: -10, maximum: 10 }, example?: readonly string[]): BatchContract => ({
         ...batchContract(),

@@ -205,7 +205,7 @@ describe("npm run docs: diagrams, several blocks, and what it leaves alone", () 
         assert.equal(fs.statSync(untouched).mtimeMs, past.getTime(), "an unchanged page is not written");
     });
 
-    it("reads the pages of docs/ in name order, whatever order the folder lists them in", () => {
+    it("reads the pages of docs/ in name order", () => {
         const root = tempDir("docs-");
         fs.mkdirSync(path.join(root, "docs"));
         const names = ["c.md", "a.md", "e.md", "b.md", "d.md"];
@@ -220,7 +220,7 @@ describe("npm run docs: diagrams, several blocks, and what it leaves alone", () 
         );
     });
 
-    it("masks a rate or a latency only where its figure ends the line, however far the line is indented", () => {
+    it("masks a rate only where its figure ends the line, however far the line is indented", () => {
         assert.equal(withoutVolatile(" executions per second 12.85"), " executions per second <n>");
         assert.equal(withoutVolatile("  executions per second    12.85 of 20"), "  executions per second    12.85 of 20");
     });

@@ -71,6 +71,7 @@ import {
     taskDefinitionStatus,
 } from "../scripts/e2e/reads";
 import { STEPS } from "../scripts/e2e/scenarios";
+import { closedClients } from "./support/closed-clients";
 import { withEnvironment } from "./support/loopback";
 import { tempDir } from "./support/temp";
 import { serviceError } from "./support/aws-errors";
@@ -877,10 +878,15 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
             );
         cloudformation
             .on(DescribeStacksCommand, { StackName: "e2e-x-live" })
-            .rejects(serviceError("ResourceNotFoundException", "The role arn:aws:iam::123456789012:role/deployer does not exist"));
+            .rejects(
+                serviceError(
+                    "AccessDenied",
+                    "User: arn:aws:sts::123456789012:assumed-role/e2e/ci is not authorized to perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:us-east-1:123456789012:stack/e2e-x-live/* because no identity-based policy allows the cloudformation:DescribeStacks action",
+                ),
+            );
         const client = new CloudFormationClient({});
         await assert.rejects(stackState(client, "e2e bad"), { name: "ValidationError" });
-        await assert.rejects(stackState(client, "e2e-x-live"), { name: "ResourceNotFoundException" });
+        await assert.rejects(stackState(client, "e2e-x-live"), { name: "AccessDenied" });
     });
 
     it("reads the Lambda functions a state machine version's Task states invoke, and only those", async () => {
@@ -1057,22 +1063,13 @@ describe("npm run test:e2e: the steps' AWS reads (against mocked AWS clients)", 
             .resolvesOnce({ executionArn: `${live}:e1`, startDate: new Date() })
             .rejects(serviceError("AccessDeniedException", "User is not authorized to perform: states:StartExecution"));
         const role = "arn:aws:iam::123456789012:role/e2e-1-operator";
-        const destroyed: SFNClient[] = [];
-        const destroy = SFNClient.prototype.destroy;
-        SFNClient.prototype.destroy = function (this: SFNClient) {
-            destroyed.push(this);
-            destroy.call(this);
-        };
-        try {
+        const closed = await closedClients({ sfn: SFNClient }, async () => {
             assert.deepEqual(await startAsRole(new STSClient({}), role, "ap-southeast-2", live), { executionArn: `${live}:e1` });
             assert.deepEqual(await startAsRole(new STSClient({}), role, "ap-southeast-2", live), { error: "AccessDeniedException" });
-        } finally {
-            SFNClient.prototype.destroy = destroy;
-        }
+        });
+        assert.deepEqual(closed, { sfn: 2 }, "each client is closed, after a refusal too");
         const starts = sfn.commandCalls(StartExecutionCommand);
         const clients = starts.map((call) => call.thisValue as SFNClient);
-        assert.equal(destroyed.length, 2, "each client is closed, after a refusal too");
-        assert.ok(clients.every((client, i) => client === destroyed[i]));
         assert.equal(await clients[0].config.region(), "ap-southeast-2");
         const { accessKeyId, secretAccessKey, sessionToken } = await clients[0].config.credentials();
         assert.deepEqual({ accessKeyId, secretAccessKey, sessionToken }, { accessKeyId: "ASIA1", secretAccessKey: "secret", sessionToken: "token" });

@@ -19,7 +19,7 @@ import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { liveParameters, liveTemplate, type DeploymentSettings } from "../model/deployment";
 import { live, main, USAGE, type LiveDeps } from "../scripts/operate/live";
 import { given, LiveStack, type ParameterInput } from "./support/alias-stack";
-import { serviceError } from "./support/aws-errors";
+import { notAuthorized, serviceError } from "./support/aws-errors";
 import { closedClients } from "./support/closed-clients";
 import { withEnvironment } from "./support/loopback";
 import { runInProcess } from "./support/tool";
@@ -109,6 +109,14 @@ describe("npm run live (against mocked AWS clients)", () => {
         });
         const lines = await run(["status", "--stack", "prod"]);
         assert.match(lines.out.at(-1)!, /^live and its stack disagree: a shift is under way, or live was moved outside the stack/);
+    });
+
+    it("reads live as routing all executions to the version at 100%, also beside a route at weight 0", async () => {
+        routes([7, 100], [8, 0]);
+        cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [stack("UPDATE_COMPLETE", liveParameters(CANARY, version(7), ALARMS))] });
+        const json = await run(["status", "--stack", "prod", "--json"]);
+        const status = JSON.parse(json.out.join("\n")) as { liveVersionArn: string | null; agrees: boolean };
+        assert.deepEqual([status.liveVersionArn, status.agrees], [version(7), true]);
     });
 
     it("says so when no CloudFormation stack holds live yet, as on a stack deployed with the aws-native alias", async () => {
@@ -267,8 +275,6 @@ describe("npm run live (against mocked AWS clients)", () => {
         ...(status === undefined ? {} : { ResourceStatus: status as StackEvent["ResourceStatus"] }),
         ...(reason === undefined ? {} : { ResourceStatusReason: reason }),
     });
-    const notAuthorized = (code: string) =>
-        serviceError(code, "User: arn:aws:sts::123456789012:assumed-role/operator/ci is not authorized to perform this operation");
 
     it("prints its usage with --help, as the CLI runs it, and calls nothing", async () => {
         const help = await run(["status", "--help"]);
@@ -553,10 +559,10 @@ describe("npm run live (against mocked AWS clients)", () => {
         const result = await run(["bake", "--stack", "prod", "--minutes", "10", "--previous", "7"]);
         assert.equal(result.code, 1);
         assert.deepEqual(result.out, [`${ALARMS[0]} went to ALARM during the bake: moved live back to version 7 through its stack`]);
-        assert.deepEqual(cloudformation.commandCalls(UpdateStackCommand)[0].args[0].input.Parameters?.[0], {
-            ParameterKey: "StateMachineVersionArn",
-            ParameterValue: version(7),
-        });
+        assert.deepEqual(
+            cloudformation.commandCalls(UpdateStackCommand)[0].args[0].input.Parameters?.find((p) => p.ParameterKey === "StateMachineVersionArn"),
+            { ParameterKey: "StateMachineVersionArn", ParameterValue: version(7) },
+        );
     });
 
     it("checks the alarms a last time at the end of the bake, however long each check takes", async () => {

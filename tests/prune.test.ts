@@ -22,7 +22,7 @@ import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { invokedFunctionVersions, planFunctionVersions, planVersions, type ExecutionOnVersion, type Version } from "../model/versions";
 import { main, prune, USAGE, type PruneDeps } from "../scripts/operate/prune";
-import { serviceError } from "./support/aws-errors";
+import { notAuthorized, serviceError } from "./support/aws-errors";
 import { withEnvironment } from "./support/loopback";
 import { closedClients } from "./support/closed-clients";
 import { runInProcess } from "./support/tool";
@@ -91,7 +91,7 @@ function account(keepTag = "2") {
     sfn.on(ListExecutionsCommand, { stateMachineArn: `${MACHINE}:2` }).resolves({ executions: [execution(2, "FAILED", daysAgo(20))] });
     for (let n = 1; n <= 6; n++) {
         sfn.on(DescribeStateMachineCommand, { stateMachineArn: `${MACHINE}:${n}` }).resolves({
-            stateMachineArn: MACHINE,
+            stateMachineArn: `${MACHINE}:${n}`,
             name: "trading-workflow-state-machine",
             definition: JSON.stringify({
                 StartAt: "Check Stock Value",
@@ -397,12 +397,10 @@ describe("npm run prune-versions: its usage, its refusals, and the edges of AWS'
     beforeEach(() => [sfn, ecs, ecr, lambda].forEach((client) => client.reset()));
     after(() => [sfn, ecs, ecr, lambda].forEach((client) => client.restore()));
 
-    const notAuthorized = () =>
-        serviceError("AccessDeniedException", "User: arn:aws:sts::123456789012:assumed-role/operator/ci is not authorized to perform this operation");
     /** Version 6's definition, as DescribeStateMachine returns it for the version's ARN. */
     const definitionOfSix = (definition: unknown) =>
         sfn.on(DescribeStateMachineCommand, { stateMachineArn: `${MACHINE}:6` }).resolves({
-            stateMachineArn: MACHINE,
+            stateMachineArn: `${MACHINE}:6`,
             name: "trading-workflow-state-machine",
             definition: JSON.stringify(definition),
             roleArn: "arn:aws:iam::123456789012:role/r",

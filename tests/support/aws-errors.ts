@@ -13,3 +13,7 @@ export function serviceError(name: string, message: string, httpStatusCode = 400
 
 /** What the SDK throws when it finds no credentials: nothing was sent. */
 export const noCredentials = (): Error => Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
+
+/** AWS's refusal of an operator's call, under the code the service uses for it. */
+export const notAuthorized = (code = "AccessDeniedException"): Error =>
+    serviceError(code, "User: arn:aws:sts::123456789012:assumed-role/operator/ci is not authorized to perform this operation");
