@@ -397,13 +397,14 @@ describe("npm run cost, its lines and its refusals", () => {
         assert.match(onDemand.line, /, \+\d+ per retry$/);
     });
 
-    it("says nothing of the prices' region for a stack file that names none, and ends the estimate with its transitions", async () => {
+    it("says nothing of the prices' region for a stack file that names none, and ends the estimate without an empty line", async () => {
         await withStackFile("config:\n  stock-trader:logLevel: OFF\n", (stack) => {
             assert.equal(priceRegionNote(stack, stackCost(stack, {}, 730)), undefined);
         });
         const run = await cost("--stack", "dev");
         assert.equal(run.status, 0, run.stderr);
-        assert.match(run.stdout, /\n {2}state transitions .* per retry\n$/);
+        assert.match(run.stdout, /\n {2}state transitions .* per retry\n/);
+        assert.ok(!run.stdout.endsWith("\n\n"), "no empty line after the estimate");
     });
 
     it("writes no cheapest line when no row was priced, only what was not priced and why", () => {

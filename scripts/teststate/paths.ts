@@ -18,8 +18,16 @@ export interface TestPath {
     /** What the path shows. */
     why: string;
     input: Json;
+    /**
+     * Each call's answer, by Task state. A Task state the path does not name answers the empty
+     * result (UNNAMED_TASK), the same on both engines: a state added to the workflow is walked
+     * without an answer of its own; one the path names must answer every call it gets.
+     */
     mocks: Partial<Record<string, readonly Mock[]>>;
 }
+
+/** The answer of a Task state the path does not name. */
+export const UNNAMED_TASK: Mock = { result: {} };
 
 /** A path the stack's definition cannot take, and why. */
 export interface SkippedPath {

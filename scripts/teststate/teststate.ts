@@ -14,7 +14,7 @@ import { configOverrides, parseFlags, processIo, REGION, refuseCaller, STACK_NAM
 import { loadStackConfig, readStackFile } from "../cli/stack-files";
 import { sdkRegion } from "../preflight/aws";
 import { awsEngine, localEngine, type Engine, type StateAnswer, type StateRun } from "./engines";
-import { testPaths, type TestPath } from "./paths";
+import { testPaths, UNNAMED_TASK, type TestPath } from "./paths";
 
 export const USAGE = `usage: npm run test:teststate -- [--stack NAME] [--region R] [--set KEY=VALUE]...
 
@@ -111,7 +111,8 @@ export async function walk(path: TestPath, definition: StateMachineDefinition, a
         }
         const isTask = definition.States[state].Type === "Task";
         const call = calls.get(state) ?? 0;
-        const mock = isTask ? path.mocks[state]?.[call] : undefined;
+        const named = path.mocks[state];
+        const mock = isTask ? (named === undefined ? UNNAMED_TASK : named[call]) : undefined;
         if (isTask && mock === undefined) {
             throw new Error(`the ${path.name} path has no answer for call ${call + 1} of ${state}`);
         }
