@@ -141,21 +141,20 @@ function account(keepTag = "2") {
     ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [], failures: [] });
 }
 
-describe("npm run prune-versions (against mocked AWS clients)", () => {
-    // The clients stay mocked for these tests only, not for the files a parallel worker runs next.
+/** Mocks the clients for the tests of the describe it is called in only, not for the files a parallel worker runs next. */
+function mockedClients(): void {
     before(() => {
         sfn = mockClient(SFNClient);
         ecs = mockClient(ECSClient);
         ecr = mockClient(ECRClient);
         lambda = mockClient(LambdaClient);
     });
-    beforeEach(() => {
-        sfn.reset();
-        ecs.reset();
-        ecr.reset();
-        lambda.reset();
-    });
+    beforeEach(() => [sfn, ecs, ecr, lambda].forEach((client) => client.reset()));
     after(() => [sfn, ecs, ecr, lambda].forEach((client) => client.restore()));
+}
+
+describe("npm run prune-versions (against mocked AWS clients)", () => {
+    mockedClients();
 
     it("says on standard error how many versions it has done, every progress interval of its clock and at the end", async () => {
         account();
@@ -388,14 +387,7 @@ describe("the version plan (generated histories)", () => {
 });
 
 describe("npm run prune-versions: its usage, its refusals, and the edges of AWS's answers (against mocked AWS clients)", () => {
-    before(() => {
-        sfn = mockClient(SFNClient);
-        ecs = mockClient(ECSClient);
-        ecr = mockClient(ECRClient);
-        lambda = mockClient(LambdaClient);
-    });
-    beforeEach(() => [sfn, ecs, ecr, lambda].forEach((client) => client.reset()));
-    after(() => [sfn, ecs, ecr, lambda].forEach((client) => client.restore()));
+    mockedClients();
 
     /** Version 6's definition, as DescribeStateMachine returns it for the version's ARN. */
     const definitionOfSix = (definition: unknown) =>

@@ -11,6 +11,16 @@ import { alarmsTable, keysTable, markdownTable, permissionsTable, scheduleView, 
 import { DERIVED, stringMap } from "../model/keys";
 import { alarmSpecs } from "../model/monitoring";
 
+/** The resources an alarm table names, as a deployed stack gives them. */
+const MONITORED = {
+    region: "us-east-1",
+    stack: "s",
+    stateMachineArn: "arn",
+    functionNames: { "stock-checker": "c", "stock-buyer": "b", "stock-seller": "s" },
+    tableName: "t",
+    deadLetterQueueName: "q",
+};
+
 /** A Markdown table's body rows, as cells. */
 const rowsOf = (table: string): string[][] =>
     table
@@ -111,17 +121,9 @@ describe("the docs' tables of the model", () => {
     });
 
     it("lists every alarm of the stack in its order, with when it fires, how it reads missing data, and whether it rolls a deploy back", () => {
-        const monitored = {
-            region: "us-east-1",
-            stack: "s",
-            stateMachineArn: "arn",
-            functionNames: { "stock-checker": "c", "stock-buyer": "b", "stock-seller": "s" },
-            tableName: "t",
-            deadLetterQueueName: "q",
-        };
         for (const config of [parseConfig({}), parseConfig({ scheduleEnabled: "true", scheduleExpression: "rate(2 hours)" })]) {
             const alarms = alarmSpecs(config);
-            const rows = rowsOf(alarmsTable(alarms, monitored));
+            const rows = rowsOf(alarmsTable(alarms, MONITORED));
             assert.deepEqual(
                 rows.map(([id]) => id),
                 alarms.map((a) => `\`${a.id}\``),
@@ -323,14 +325,6 @@ describe("the docs' tables of the model, as their definitions are written", () =
 
     it("writes an alarm's period in hours or minutes, how many of its periods must breach, and every dimension", () => {
         const [failed] = alarmSpecs(parseConfig({}));
-        const monitored = {
-            region: "us-east-1",
-            stack: "s",
-            stateMachineArn: "arn",
-            functionNames: { "stock-checker": "c", "stock-buyer": "b", "stock-seller": "s" },
-            tableName: "t",
-            deadLetterQueueName: "q",
-        };
         const rows = rowsOf(
             alarmsTable(
                 [
@@ -345,7 +339,7 @@ describe("the docs' tables of the model, as their definitions are written", () =
                         dimensions: () => ({ StateMachineArn: "a", Stack: "s" }),
                     },
                 ],
-                monitored,
+                MONITORED,
             ),
         );
         assert.deepEqual(
