@@ -572,12 +572,6 @@ describe("npm run preflight", () => {
             fix: 'fix "Subnets" above, then run the preflight again',
         };
         const own = (subnetIds: string[]) => ({ subnetIds, securityGroupIds: [GROUP], assignPublicIp: true });
-        const net = (subnets: Subnet[], tables: RouteTable[], groups: SecurityGroup[] = [group(HTTPS_OUT)]) => {
-            ec2.on(DescribeSubnetsCommand).resolves({ Subnets: subnets });
-            ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
-            ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
-            ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: groups });
-        };
         const publicTable = routeTable("rtb-0public", [{ subnet: PUBLIC }], { GatewayId: "igw-0123" });
 
         it("the region, whether the stack or the SDK names none, or they differ", () => {
@@ -670,13 +664,13 @@ describe("npm run preflight", () => {
             ec2.on(DescribeSubnetsCommand).rejects(awsError("InvalidSubnetID.NotFound", "The subnet ID 'subnet-0bbbbbbbbbbbbbbb2' does not exist"));
             runs.push(await networkChecks(REGION, own([PRIVATE])));
             ec2.reset();
-            net([subnet(PUBLIC), subnet(PRIVATE, OTHER_VPC)], [publicTable]);
+            ownNetwork([subnet(PUBLIC), subnet(PRIVATE, OTHER_VPC)], [publicTable]);
             runs.push(await networkChecks(REGION, own([PUBLIC, PRIVATE])));
             ec2.reset();
-            net([{ ...subnet(PUBLIC), AvailabilityZoneId: "usw1-az2" }], [publicTable]);
+            ownNetwork([{ ...subnet(PUBLIC), AvailabilityZoneId: "usw1-az2" }], [publicTable]);
             runs.push(await networkChecks("us-west-1", own([PUBLIC])));
             ec2.reset();
-            net([subnet(PRIVATE)], [routeTable("rtb-0main", [{ main: true }])]);
+            ownNetwork([subnet(PRIVATE)], [routeTable("rtb-0main", [{ main: true }])]);
             runs.push(await networkChecks(REGION, own([PRIVATE])));
             for (const run of [runs[0], runs[1], runs[2]]) {
                 assert.equal(run[0].id, "subnets");
@@ -693,7 +687,7 @@ describe("npm run preflight", () => {
         it("the stack's groups: elsewhere, closed, missing, or not described", async () => {
             const groupsOf = async (groups: SecurityGroup[] | Error) => {
                 ec2.reset();
-                net([subnet(PUBLIC)], [publicTable], groups instanceof Error ? [] : groups);
+                ownNetwork([subnet(PUBLIC)], [publicTable], groups instanceof Error ? [] : groups);
                 if (groups instanceof Error) {
                     ec2.on(DescribeSecurityGroupsCommand).rejects(groups);
                 }
@@ -1206,7 +1200,8 @@ describe("npm run preflight", () => {
     const GROUP2 = "sg-0fedcba9876543210";
     const waitingFor = (dependsOn: string) => ({ status: "fail", ...waitFor(dependsOn) });
     const own = (subnetIds: string[], assignPublicIp: boolean, securityGroupIds = [GROUP]) => ({ subnetIds, securityGroupIds, assignPublicIp });
-    const ownNetwork = (subnets: Subnet[], tables: RouteTable[], groups: SecurityGroup[]) => {
+    /** The stack's own subnets, their route tables and its security groups, as EC2 describes them. */
+    const ownNetwork = (subnets: Subnet[], tables: RouteTable[], groups: SecurityGroup[] = [group(HTTPS_OUT)]) => {
         ec2.on(DescribeSubnetsCommand).resolves({ Subnets: subnets });
         ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
         ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
