@@ -1,0 +1,57 @@
+/**
+ * npm run bench:lint: the wall time of `npm run lint`, run whole as a contributor runs it, cold
+ * and warm in turn. A cold run starts without the type check's build info (as on a fresh clone,
+ * or in CI); the warm run after it finds the build info the cold one left, as a second lint on
+ * an unchanged tree does. ESLint keeps no cache. Prints each pair and the medians with their spread.
+ * Usage: npm run bench:lint [-- --runs N]
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { availableParallelism } from "node:os";
+import * as path from "node:path";
+import { benchmark, processIo, runMain, type ToolIo } from "../cli/cli";
+import { median } from "../cli/stats";
+import { PROJECT_ROOT } from "../../model/project";
+
+export const USAGE = `usage: npm run bench:lint -- [options]
+
+  --runs N   how many cold and warm pairs of npm run lint to time (1 to 1000, default 5)
+  --help     print this help
+
+Exit codes: 0 measured; 1 npm run lint failed, so nothing was measured; 2 bad usage.`;
+
+/** The lint's own cache: the type check's build info (package.json's typecheck script). */
+const CACHE = path.join(PROJECT_ROOT, "node_modules", ".cache", "stock-trader");
+
+const spread = (values: readonly number[]) => `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)} s`;
+
+/** The benchmark as a tool: prints its figures and gives 0, or 1 when the lint fails, or 2 on bad flags. */
+export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
+    return benchmark(argv, io, 5, USAGE, async (runs) => {
+        const seconds = { cold: [] as number[], warm: [] as number[] };
+        for (let i = 0; i < runs; i++) {
+            for (const kind of ["cold", "warm"] as const) {
+                if (kind === "cold") {
+                    fs.rmSync(CACHE, { recursive: true, force: true });
+                }
+                const started = performance.now();
+                const run = spawnSync("npm", ["run", "lint"], { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+                seconds[kind].push((performance.now() - started) / 1000);
+                if (run.status !== 0) {
+                    io.err(`npm run lint exited ${run.status}, so its time means nothing:\n${run.stdout}\n${run.stderr}`);
+                    return 1;
+                }
+            }
+            io.out(`run ${i + 1}: cold ${seconds.cold[i].toFixed(1)} s, warm ${seconds.warm[i].toFixed(1)} s`);
+        }
+        io.out(`node ${process.version}, ${availableParallelism()} cores, ${runs} runs of each`);
+        for (const kind of ["cold", "warm"] as const) {
+            io.out(`${kind}: median ${median(seconds[kind]).toFixed(1)} s, spread ${spread(seconds[kind])}`);
+        }
+        return 0;
+    });
+}
+
+if (require.main === module) {
+    runMain(() => main(process.argv.slice(2)));
+}
