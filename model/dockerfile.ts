@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ContractError } from "./batch-contract";
 import { BATCH_CONTAINER_DIR } from "./project";
 
 export interface Instruction {
@@ -8,17 +9,74 @@ export interface Instruction {
     args: string;
 }
 
-/** Splits a Dockerfile into instructions, dropping comments and joining `\` continuations. */
+/** A Dockerfile that BuildKit would refuse to read, with the line and the problem. */
+export class DockerfileError extends Error {
+    constructor(problem: string) {
+        super(problem);
+        this.name = "DockerfileError";
+    }
+}
+
+/** A parser directive (`# escape=\``): read only from the lines before anything else, as BuildKit reads one. */
+const DIRECTIVE = /^#[ \t]*([a-z0-9]+)[ \t]*=[ \t]*(.+?)[ \t]*$/i;
+const DIRECTIVES = new Set(["escape", "syntax", "check"]);
+
+/** The end of a line that continues on the next: the escape character, blanks after it allowed. */
+function continuation(escape: string, line: number): RegExp {
+    if (escape !== "\\" && escape !== "`") {
+        throw new DockerfileError(`line ${line}: invalid escape token '${escape}' does not match \` or \\`);
+    }
+    return escape === "`" ? /`[ \t]*$/ : /\\[ \t]*$/;
+}
+
+const isComment = (line: string) => line.trimStart().startsWith("#");
+
+/**
+ * Splits a Dockerfile into instructions as BuildKit's parser does (moby/buildkit,
+ * frontend/dockerfile/parser): a line whose first non-blank is `#` is a comment, inside a
+ * continuation too; a line ending in the escape character (`\`, or the one an `escape`
+ * directive names), blanks after it allowed, continues on the next line, which joins it as
+ * written; blank lines inside a continuation are skipped.
+ */
 export function parseDockerfile(text: string): Instruction[] {
-    const logical = text
-        .replace(/\\\r?\n/g, " ")
-        .split(/\r?\n/)
-        .map((line) => line.trim())
-        .filter((line) => line !== "" && !line.startsWith("#"));
-    return logical.map((line) => {
-        const [, keyword, args] = /^(\S+)\s*([\s\S]*)$/.exec(line) ?? [];
-        return { keyword: keyword.toUpperCase(), args };
-    });
+    const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+    let continues = /\\[ \t]*$/;
+    let directivesOpen = true;
+    const seen = new Set<string>();
+    const instructions: Instruction[] = [];
+    for (let i = 0; i < lines.length; i++) {
+        const directive = directivesOpen ? DIRECTIVE.exec(lines[i].trimStart()) : null;
+        const name = directive?.[1].toLowerCase() ?? "";
+        if (directive && DIRECTIVES.has(name)) {
+            if (seen.has(name)) {
+                throw new DockerfileError(`line ${i + 1}: only one ${name} parser directive can be used`);
+            }
+            seen.add(name);
+            continues = name === "escape" ? continuation(directive[2], i + 1) : continues;
+            continue;
+        }
+        // Anything else ends the directives: after it, a directive's line is a comment.
+        directivesOpen = false;
+        if (isComment(lines[i])) {
+            continue;
+        }
+        let line = lines[i].trimStart().replace(continues, "");
+        let ended = line === lines[i].trimStart();
+        while (!ended && i + 1 < lines.length) {
+            const next = lines[++i];
+            if (isComment(next) || next.trim() === "") {
+                continue;
+            }
+            const joined = next.replace(continues, "");
+            ended = joined === next;
+            line += joined;
+        }
+        const [, keyword, args] = /^(\S+)\s*([\s\S]*)$/.exec(line.trim()) ?? [];
+        if (keyword !== undefined) {
+            instructions.push({ keyword: keyword.toUpperCase(), args });
+        }
+    }
+    return instructions;
 }
 
 /** The exec-form JSON array of an instruction, or undefined when it is in shell form. */
@@ -34,9 +92,22 @@ export function execForm(instruction: Instruction | undefined): string[] | undef
     }
 }
 
-/** The instructions of the Dockerfile in a batch program's folder (batch-container/ unless said). */
+/**
+ * The instructions of the Dockerfile in a batch program's folder (batch-container/ unless said).
+ * A Dockerfile BuildKit would refuse is the batch program's contract broken: a ContractError that
+ * names the file.
+ */
 export function readBatchDockerfile(dir = BATCH_CONTAINER_DIR): Instruction[] {
-    return parseDockerfile(fs.readFileSync(path.join(dir, "Dockerfile"), "utf8"));
+    const file = path.join(dir, "Dockerfile");
+    const text = fs.readFileSync(file, "utf8");
+    try {
+        return parseDockerfile(text);
+    } catch (error) {
+        if (error instanceof DockerfileError) {
+            throw new ContractError(path.relative(process.cwd(), file) || file, error.message);
+        }
+        throw error;
+    }
 }
 
 /** The last instruction with this keyword, as Docker applies it. */

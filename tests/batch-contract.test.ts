@@ -107,6 +107,13 @@ describe("the batch contract, as data", () => {
         assert.match(batchImageCheck(batchFolder({ local })).detail, /ENOENT.*Dockerfile/);
     });
 
+    it("refuses a Dockerfile BuildKit would refuse to read, naming the file and the line, in the preflight and before a local run", () => {
+        const folder = batchFolder({ local: { command: ["node", "run.js"], needs: [] } }, { Dockerfile: '# escape=x\nFROM scratch\nENTRYPOINT ["/run"]\n' });
+        const problem = `${path.relative(process.cwd(), path.join(folder, "Dockerfile"))}: line 1: invalid escape token 'x' does not match \` or \\`;
+        assert.deepEqual([batchImageCheck(folder).status, batchImageCheck(folder).detail], ["fail", problem]);
+        assert.throws(() => prepareBatch(folder), { name: "ContractError", message: problem });
+    });
+
     it("describes itself in words, each part of the agreement on a row", () => {
         const rows = describeContract(batchContract(), BATCH_CONTAINER_DIR);
         assert.deepEqual(

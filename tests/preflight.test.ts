@@ -33,7 +33,7 @@ import {
     subnetWay,
 } from "../scripts/preflight/aws";
 import type { CheckResult } from "../scripts/preflight/check";
-import { parseDockerfile } from "../model/dockerfile";
+import { execForm, lastInstruction, parseDockerfile } from "../model/dockerfile";
 import { dockerChecks, olderVersion, pulumiChecks, PULUMI_SDK_VERSION, runsForeignCommands } from "../scripts/preflight/tools";
 import { closedClients } from "./support/closed-clients";
 import { StandIns, type StandInReply } from "./support/stand-in";
@@ -277,6 +277,48 @@ describe("npm run preflight", () => {
                 { keyword: "FROM", args: "node" },
                 { keyword: "RUN", args: "echo a\rb" },
             ]);
+        });
+
+        it("skips comment and blank lines inside a continuation, as BuildKit does, so an exec-form CMD split by a comment stays whole", () => {
+            const instructions = parseDockerfile('FROM node\nCMD ["node", \\\n  # the job\n\n     "dist/main.js"]\n');
+            assert.deepEqual(instructions, [
+                { keyword: "FROM", args: "node" },
+                { keyword: "CMD", args: '["node",      "dist/main.js"]' },
+            ]);
+            assert.deepEqual(execForm(lastInstruction(instructions, "CMD")), ["node", "dist/main.js"]);
+        });
+
+        it("continues a line whose backslash has blanks after it, joins CRLF lines, and drops a byte-order mark and indented comments", () => {
+            assert.deepEqual(parseDockerfile("\uFEFFFROM node\r\n  # a comment\r\nRUN a \\ \t\r\n  b\r\n"), [
+                { keyword: "FROM", args: "node" },
+                { keyword: "RUN", args: "a   b" },
+            ]);
+        });
+
+        it("reads an escape directive at the top: the backtick continues a line and a backslash is plain text", () => {
+            assert.deepEqual(parseDockerfile("# syntax=docker/dockerfile:1\n# escape=`\nFROM node\nRUN dir c:\\ `\n  && echo done\n"), [
+                { keyword: "FROM", args: "node" },
+                { keyword: "RUN", args: "dir c:\\   && echo done" },
+            ]);
+        });
+
+        it("reads an escape directive after anything else as a comment, as BuildKit does", () => {
+            assert.deepEqual(parseDockerfile("FROM node\n# escape=`\nRUN a \\\n  b `\n"), [
+                { keyword: "FROM", args: "node" },
+                { keyword: "RUN", args: "a   b `" },
+            ]);
+            assert.deepEqual(parseDockerfile("# a note\n# escape=`\nRUN a \\\n  b\n"), [{ keyword: "RUN", args: "a   b" }]);
+        });
+
+        it("refuses an escape directive that is neither a backslash nor a backtick, or given twice, naming the line", () => {
+            assert.throws(() => parseDockerfile("# escape=x\nFROM node\n"), {
+                name: "DockerfileError",
+                message: "line 1: invalid escape token 'x' does not match ` or \\",
+            });
+            assert.throws(() => parseDockerfile("# escape=`\n# ESCAPE=\\\nFROM node\n"), {
+                name: "DockerfileError",
+                message: "line 2: only one escape parser directive can be used",
+            });
         });
 
         it("reads which Dockerfiles run commands of the target platform", () => {
