@@ -9,25 +9,12 @@ export interface Instruction {
     args: string;
 }
 
-/** A Dockerfile that BuildKit would refuse to read, with the line and the problem. */
-export class DockerfileError extends Error {
-    constructor(problem: string) {
-        super(problem);
-        this.name = "DockerfileError";
-    }
-}
-
 /** A parser directive (`# escape=\``): read only from the lines before anything else, as BuildKit reads one. */
 const DIRECTIVE = /^#[ \t]*([a-z0-9]+)[ \t]*=[ \t]*(.+?)[ \t]*$/i;
 const DIRECTIVES = new Set(["escape", "syntax", "check"]);
 
 /** The end of a line that continues on the next: the escape character, blanks after it allowed. */
-function continuation(escape: string, line: number): RegExp {
-    if (escape !== "\\" && escape !== "`") {
-        throw new DockerfileError(`line ${line}: invalid escape token '${escape}' does not match \` or \\`);
-    }
-    return escape === "`" ? /`[ \t]*$/ : /\\[ \t]*$/;
-}
+const CONTINUATIONS: Record<string, RegExp> = { "\\": /\\[ \t]*$/, "`": /`[ \t]*$/ };
 
 const isComment = (line: string) => line.trimStart().startsWith("#");
 
@@ -36,11 +23,12 @@ const isComment = (line: string) => line.trimStart().startsWith("#");
  * frontend/dockerfile/parser): a line whose first non-blank is `#` is a comment, inside a
  * continuation too; a line ending in the escape character (`\`, or the one an `escape`
  * directive names), blanks after it allowed, continues on the next line, which joins it as
- * written; blank lines inside a continuation are skipped.
+ * written; blank lines inside a continuation are skipped. A Dockerfile BuildKit would refuse to
+ * read is the batch program's contract broken: a ContractError naming `file` and the line.
  */
-export function parseDockerfile(text: string): Instruction[] {
+export function parseDockerfile(text: string, file = "Dockerfile"): Instruction[] {
     const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-    let continues = /\\[ \t]*$/;
+    let continues = CONTINUATIONS["\\"];
     let directivesOpen = true;
     const seen = new Set<string>();
     const instructions: Instruction[] = [];
@@ -49,10 +37,15 @@ export function parseDockerfile(text: string): Instruction[] {
         const name = directive?.[1].toLowerCase() ?? "";
         if (directive && DIRECTIVES.has(name)) {
             if (seen.has(name)) {
-                throw new DockerfileError(`line ${i + 1}: only one ${name} parser directive can be used`);
+                throw new ContractError(file, `line ${i + 1}: only one ${name} parser directive can be used`);
             }
             seen.add(name);
-            continues = name === "escape" ? continuation(directive[2], i + 1) : continues;
+            if (name === "escape") {
+                if (!Object.hasOwn(CONTINUATIONS, directive[2])) {
+                    throw new ContractError(file, `line ${i + 1}: invalid escape token '${directive[2]}' does not match \` or \\`);
+                }
+                continues = CONTINUATIONS[directive[2]];
+            }
             continue;
         }
         // Anything else ends the directives: after it, a directive's line is a comment.
@@ -60,8 +53,9 @@ export function parseDockerfile(text: string): Instruction[] {
         if (isComment(lines[i])) {
             continue;
         }
-        let line = lines[i].trimStart().replace(continues, "");
-        let ended = line === lines[i].trimStart();
+        const start = lines[i].trimStart();
+        let line = start.replace(continues, "");
+        let ended = line === start;
         while (!ended && i + 1 < lines.length) {
             const next = lines[++i];
             if (isComment(next) || next.trim() === "") {
@@ -92,22 +86,10 @@ export function execForm(instruction: Instruction | undefined): string[] | undef
     }
 }
 
-/**
- * The instructions of the Dockerfile in a batch program's folder (batch-container/ unless said).
- * A Dockerfile BuildKit would refuse is the batch program's contract broken: a ContractError that
- * names the file.
- */
+/** The instructions of the Dockerfile in a batch program's folder (batch-container/ unless said). */
 export function readBatchDockerfile(dir = BATCH_CONTAINER_DIR): Instruction[] {
     const file = path.join(dir, "Dockerfile");
-    const text = fs.readFileSync(file, "utf8");
-    try {
-        return parseDockerfile(text);
-    } catch (error) {
-        if (error instanceof DockerfileError) {
-            throw new ContractError(path.relative(process.cwd(), file) || file, error.message);
-        }
-        throw error;
-    }
+    return parseDockerfile(fs.readFileSync(file, "utf8"), path.relative(process.cwd(), file) || file);
 }
 
 /** The last instruction with this keyword, as Docker applies it. */

@@ -13,10 +13,10 @@ import ignore from "@balena/dockerignore";
 export function contextFiles(directory: string, dockerfile = "Dockerfile"): string[] {
     const lines = readDockerignore(directory);
     // The matcher reads the lines as Docker does: only a line that starts with # is a comment, and
-    // an exception's blanks after its ! are trimmed; the exceptions below are read the same way.
+    // an exception's blanks after its ! are trimmed. The exceptions below are the lines that start
+    // with ! once trimmed, which no comment does.
     const matcher = ignore().add(lines);
     const exceptions = lines
-        .filter((line) => !line.startsWith("#"))
         .map((line) => line.trim())
         .filter((line) => line.startsWith("!"))
         .map((line) => path.posix.normalize(line.slice(1).trim().replace(/^\/+/, "")));

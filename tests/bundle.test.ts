@@ -198,6 +198,15 @@ describe("image tag", () => {
         assert.deepEqual(contextFiles(dir), [".dockerignore", "Dockerfile", "docs/keep.txt"]);
     });
 
+    it("drops a byte-order mark before .dockerignore's first line, as Docker does, so a comment there stays a comment", () => {
+        const dir = tempDir("context-");
+        write(dir, ".dockerignore", "\uFEFF# notes\nsecret.txt\n");
+        for (const file of ["Dockerfile", "# notes", "secret.txt", "main.py"]) {
+            write(dir, file, file);
+        }
+        assert.deepEqual(contextFiles(dir), ["# notes", ".dockerignore", "Dockerfile", "main.py"]);
+    });
+
     it("reads an indented # line as a rule, as Docker does: only a line that starts with # is a comment", () => {
         const dir = tempDir("context-");
         write(dir, ".dockerignore", "  #draft\n");

@@ -33,7 +33,7 @@ import {
     subnetWay,
 } from "../scripts/preflight/aws";
 import type { CheckResult } from "../scripts/preflight/check";
-import { execForm, lastInstruction, parseDockerfile } from "../model/dockerfile";
+import { execForm, lastInstruction, parseDockerfile, type Instruction } from "../model/dockerfile";
 import { dockerChecks, olderVersion, pulumiChecks, PULUMI_SDK_VERSION, runsForeignCommands } from "../scripts/preflight/tools";
 import { closedClients } from "./support/closed-clients";
 import { StandIns, type StandInReply } from "./support/stand-in";
@@ -288,37 +288,102 @@ describe("npm run preflight", () => {
             assert.deepEqual(execForm(lastInstruction(instructions, "CMD")), ["node", "dist/main.js"]);
         });
 
-        it("continues a line whose backslash has blanks after it, joins CRLF lines, and drops a byte-order mark and indented comments", () => {
-            assert.deepEqual(parseDockerfile("\uFEFFFROM node\r\n  # a comment\r\nRUN a \\ \t\r\n  b\r\n"), [
-                { keyword: "FROM", args: "node" },
-                { keyword: "RUN", args: "a   b" },
-            ]);
-        });
+        /** Dockerfiles, and the instructions BuildKit's parser reads from each. */
+        const READS: { what: string; text: string; instructions: Instruction[] }[] = [
+            {
+                what: "a backslash with blanks after it as a continuation, CRLF lines, and no byte-order mark or indented comment",
+                text: "\uFEFFFROM node\r\n  # a comment\r\nRUN a \\ \t\r\n  b\r\n",
+                instructions: [
+                    { keyword: "FROM", args: "node" },
+                    { keyword: "RUN", args: "a   b" },
+                ],
+            },
+            {
+                what: "an escape directive at the top: the backtick continues a line, and a backslash is plain text",
+                text: "# syntax=docker/dockerfile:1\n# escape=`\nFROM node\nRUN dir c:\\ `\n  && echo done\n",
+                instructions: [
+                    { keyword: "FROM", args: "node" },
+                    { keyword: "RUN", args: "dir c:\\   && echo done" },
+                ],
+            },
+            {
+                what: "an escape directive after an instruction as a comment",
+                text: "FROM node\n# escape=`\nRUN a \\\n  b `\n",
+                instructions: [
+                    { keyword: "FROM", args: "node" },
+                    { keyword: "RUN", args: "a   b `" },
+                ],
+            },
+            {
+                what: "an escape directive after a comment as a comment",
+                text: "# a note\n# escape=`\nRUN a \\\n  b\n",
+                instructions: [{ keyword: "RUN", args: "a   b" }],
+            },
+            {
+                what: "an escape directive after a comment that names no directive it knows as a comment",
+                text: "# note=mine\n# escape=`\nRUN a \\\n  b\n",
+                instructions: [{ keyword: "RUN", args: "a   b" }],
+            },
+            {
+                what: "a line through any number of continued lines, past blank ones",
+                text: "RUN a \\\n  b \\\n \t \n  c\nCMD x\n",
+                instructions: [
+                    { keyword: "RUN", args: "a   b   c" },
+                    { keyword: "CMD", args: "x" },
+                ],
+            },
+            {
+                what: "a continuation to the end of the file",
+                text: "FROM node\nRUN a \\",
+                instructions: [
+                    { keyword: "FROM", args: "node" },
+                    { keyword: "RUN", args: "a" },
+                ],
+            },
+            {
+                what: "a backslash inside a line as text, an indented instruction as ending at its line, and an instruction without arguments",
+                text: "  RUN echo a\\b  \nCMD x\nSTOPSIGNAL\n",
+                instructions: [
+                    { keyword: "RUN", args: "echo a\\b" },
+                    { keyword: "CMD", args: "x" },
+                    { keyword: "STOPSIGNAL", args: "" },
+                ],
+            },
+            {
+                what: "an indented escape directive, a backtick inside a line as text, and one with blanks after it as a continuation",
+                text: "  # escape=`\nRUN echo `x` y\nRUN a ` \t\n  b\nCMD a\uFEFFb\n",
+                instructions: [
+                    { keyword: "RUN", args: "echo `x` y" },
+                    { keyword: "RUN", args: "a   b" },
+                    { keyword: "CMD", args: "a\uFEFFb" },
+                ],
+            },
+            { what: "an escape directive that names the backslash", text: "# escape=\\\nRUN a \\\n  b\n", instructions: [{ keyword: "RUN", args: "a   b" }] },
+        ];
+        for (const { what, text, instructions } of READS) {
+            it(`reads ${what}, as BuildKit does`, () => {
+                assert.deepEqual(parseDockerfile(text), instructions);
+            });
+        }
 
-        it("reads an escape directive at the top: the backtick continues a line and a backslash is plain text", () => {
-            assert.deepEqual(parseDockerfile("# syntax=docker/dockerfile:1\n# escape=`\nFROM node\nRUN dir c:\\ `\n  && echo done\n"), [
-                { keyword: "FROM", args: "node" },
-                { keyword: "RUN", args: "dir c:\\   && echo done" },
-            ]);
-        });
-
-        it("reads an escape directive after anything else as a comment, as BuildKit does", () => {
-            assert.deepEqual(parseDockerfile("FROM node\n# escape=`\nRUN a \\\n  b `\n"), [
-                { keyword: "FROM", args: "node" },
-                { keyword: "RUN", args: "a   b `" },
-            ]);
-            assert.deepEqual(parseDockerfile("# a note\n# escape=`\nRUN a \\\n  b\n"), [{ keyword: "RUN", args: "a   b" }]);
-        });
-
-        it("refuses an escape directive that is neither a backslash nor a backtick, or given twice, naming the line", () => {
-            assert.throws(() => parseDockerfile("# escape=x\nFROM node\n"), {
-                name: "DockerfileError",
-                message: "line 1: invalid escape token 'x' does not match ` or \\",
+        it("refuses an escape directive that is neither a backslash nor a backtick, or given twice, naming the file and the line", () => {
+            assert.throws(() => parseDockerfile("# escape=x\nFROM node\n", "batch/Dockerfile"), {
+                name: "ContractError",
+                message: "batch/Dockerfile: line 1: invalid escape token 'x' does not match ` or \\",
             });
             assert.throws(() => parseDockerfile("# escape=`\n# ESCAPE=\\\nFROM node\n"), {
-                name: "DockerfileError",
-                message: "line 2: only one escape parser directive can be used",
+                name: "ContractError",
+                message: "Dockerfile: line 2: only one escape parser directive can be used",
             });
+        });
+
+        it("reads the exec form only from a JSON array of strings", () => {
+            const exec = (args: string) => execForm({ keyword: "CMD", args });
+            assert.deepEqual(exec('["node", "main.js"]'), ["node", "main.js"]);
+            for (const args of ['["node", 1]', "[1]", '"node"', "node main.js", "{}"]) {
+                assert.equal(exec(args), undefined, args);
+            }
+            assert.equal(execForm(undefined), undefined);
         });
 
         it("reads which Dockerfiles run commands of the target platform", () => {
