@@ -5,10 +5,9 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { constants } from "node:os";
-import * as path from "node:path";
 import { readBatchContract, type BatchContract } from "../model/batch-contract";
 import { execForm, lastInstruction, readBatchDockerfile } from "../model/dockerfile";
-import { BATCH_CONTAINER_DIR } from "../model/project";
+import { BATCH_CONTAINER_DIR, shownPath } from "../model/project";
 
 export interface BatchRun {
     exitCode: number;
@@ -33,7 +32,7 @@ export class MissingRuntime extends Error {
         readonly dir: string,
         readonly missing: readonly string[],
     ) {
-        super(`the batch program in ${path.relative(process.cwd(), dir) || dir} cannot run here: it needs ${missing.join("; ")}`);
+        super(`the batch program in ${shownPath(dir)} cannot run here: it needs ${missing.join("; ")}`);
         this.name = "MissingRuntime";
     }
 }

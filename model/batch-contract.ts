@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BATCH_CONTAINER_DIR } from "./project";
+import { BATCH_CONTAINER_DIR, shownPath } from "./project";
 
 /** One flag of the program's command: `--NAME <integer>`, written to the trade's item as `attribute`. */
 export interface ContractFlag {
@@ -148,7 +148,7 @@ export function parseBatchContract(json: Json, file: string): BatchContract {
 /** The contract in a batch program's folder. */
 export function readBatchContract(dir: string): BatchContract {
     const file = path.join(dir, CONTRACT_FILE);
-    const shown = path.relative(process.cwd(), file) || file;
+    const shown = shownPath(file);
     let json: Json;
     try {
         json = JSON.parse(fs.readFileSync(file, "utf8"));

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ContractError } from "./batch-contract";
-import { BATCH_CONTAINER_DIR } from "./project";
+import { BATCH_CONTAINER_DIR, shownPath } from "./project";
 
 export interface Instruction {
     keyword: string;
@@ -15,8 +15,6 @@ const DIRECTIVES = new Set(["escape", "syntax", "check"]);
 
 /** The end of a line that continues on the next: the escape character, blanks after it allowed. */
 const CONTINUATIONS: Record<string, RegExp> = { "\\": /\\[ \t]*$/, "`": /`[ \t]*$/ };
-
-const isComment = (line: string) => line.trimStart().startsWith("#");
 
 /**
  * Splits a Dockerfile into instructions as BuildKit's parser does (moby/buildkit,
@@ -33,7 +31,8 @@ export function parseDockerfile(text: string, file = "Dockerfile"): Instruction[
     const seen = new Set<string>();
     const instructions: Instruction[] = [];
     for (let i = 0; i < lines.length; i++) {
-        const directive = directivesOpen ? DIRECTIVE.exec(lines[i].trimStart()) : null;
+        const start = lines[i].trimStart();
+        const directive = directivesOpen ? DIRECTIVE.exec(start) : null;
         const name = directive?.[1].toLowerCase() ?? "";
         if (directive && DIRECTIVES.has(name)) {
             if (seen.has(name)) {
@@ -50,15 +49,15 @@ export function parseDockerfile(text: string, file = "Dockerfile"): Instruction[
         }
         // Anything else ends the directives: after it, a directive's line is a comment.
         directivesOpen = false;
-        if (isComment(lines[i])) {
+        if (start.startsWith("#")) {
             continue;
         }
-        const start = lines[i].trimStart();
         let line = start.replace(continues, "");
         let ended = line === start;
         while (!ended && i + 1 < lines.length) {
             const next = lines[++i];
-            if (isComment(next) || next.trim() === "") {
+            const trimmed = next.trimStart();
+            if (trimmed === "" || trimmed.startsWith("#")) {
                 continue;
             }
             const joined = next.replace(continues, "");
@@ -89,7 +88,7 @@ export function execForm(instruction: Instruction | undefined): string[] | undef
 /** The instructions of the Dockerfile in a batch program's folder (batch-container/ unless said). */
 export function readBatchDockerfile(dir = BATCH_CONTAINER_DIR): Instruction[] {
     const file = path.join(dir, "Dockerfile");
-    return parseDockerfile(fs.readFileSync(file, "utf8"), path.relative(process.cwd(), file) || file);
+    return parseDockerfile(fs.readFileSync(file, "utf8"), shownPath(file));
 }
 
 /** The last instruction with this keyword, as Docker applies it. */

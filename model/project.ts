@@ -18,5 +18,8 @@ export const NODE_MAJOR_VERSION = 22;
 /** The Lambda runtime identifier for that version. */
 export const LAMBDA_RUNTIME = `nodejs${NODE_MAJOR_VERSION}.x`;
 
+/** A path as a message names it: relative to the folder the tool runs in, or whole where it is that folder. */
+export const shownPath = (file: string): string => path.relative(process.cwd(), file) || file;
+
 /** The stack files, `Pulumi.<stack>.yaml`, live at the root. */
 export const stackFile = (stack: string): string => path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
