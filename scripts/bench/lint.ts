@@ -5,13 +5,13 @@
  * an unchanged tree does. ESLint keeps no cache. Prints each pair and the medians with their spread.
  * Usage: npm run bench:lint [-- --runs N]
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { benchmark, processIo, runMain, type ToolIo } from "../cli/cli";
 import { median } from "../cli/stats";
 import { PROJECT_ROOT } from "../../model/project";
+import { spread, timeNpm } from "./timing";
 
 export const USAGE = `usage: npm run bench:lint -- [options]
 
@@ -23,8 +23,6 @@ Exit codes: 0 measured; 1 npm run lint failed, so nothing was measured; 2 bad us
 /** The lint's own cache: the type check's build info (package.json's typecheck script). */
 const CACHE = path.join(PROJECT_ROOT, "node_modules", ".cache", "stock-trader");
 
-const spread = (values: readonly number[]) => `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)} s`;
-
 /** The benchmark as a tool: prints its figures and gives 0, or 1 when the lint fails, or 2 on bad flags. */
 export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     return benchmark(argv, io, 5, USAGE, async (runs) => {
@@ -34,11 +32,10 @@ export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
                 if (kind === "cold") {
                     fs.rmSync(CACHE, { recursive: true, force: true });
                 }
-                const started = performance.now();
-                const run = spawnSync("npm", ["run", "lint"], { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-                seconds[kind].push((performance.now() - started) / 1000);
-                if (run.status !== 0) {
-                    io.err(`npm run lint exited ${run.status}, so its time means nothing:\n${run.stdout}\n${run.stderr}`);
+                const run = timeNpm(["run", "lint"]);
+                seconds[kind].push(run.seconds);
+                if (run.failure !== undefined) {
+                    io.err(run.failure);
                     return 1;
                 }
             }
@@ -46,7 +43,7 @@ export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
         }
         io.out(`node ${process.version}, ${availableParallelism()} cores, ${runs} runs of each`);
         for (const kind of ["cold", "warm"] as const) {
-            io.out(`${kind}: median ${median(seconds[kind]).toFixed(1)} s, spread ${spread(seconds[kind])}`);
+            io.out(`${kind}: median ${median(seconds[kind]).toFixed(1)} s, spread ${spread(seconds[kind], 1)} s`);
         }
         return 0;
     });

@@ -18,6 +18,7 @@ import { benchmark, processIo, runMain, type ToolIo } from "../cli/cli";
 import { median } from "../cli/stats";
 import { PROJECT_ROOT } from "../../model/project";
 import { writeFloor } from "./floor";
+import { spread } from "./timing";
 
 interface Phase {
     ms: number;
@@ -44,7 +45,6 @@ export const USAGE = `usage: npm run bench:program -- [options]
 Exit codes: 0 measured; 2 bad usage.`;
 
 const times = (phases: readonly Phase[]) => phases.map((p) => p.ms);
-const spread = (values: readonly number[]) => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
 
 /** The benchmark as a tool: prints its figures and gives 0, or prints the usage and gives 2 on bad flags. */
 export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
@@ -63,7 +63,7 @@ export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
             fs.rmSync(path.dirname(floorFile), { recursive: true, force: true });
         }
         const row = (label: string, of: Phase[]) =>
-            `${label.padEnd(16)} ${median(times(of)).toFixed(0).padStart(6)} ms  (${spread(times(of))})  ${median(of.map((p) => p.maxRssMb))
+            `${label.padEnd(16)} ${median(times(of)).toFixed(0).padStart(6)} ms  (${spread(times(of), 0)})  ${median(of.map((p) => p.maxRssMb))
                 .toFixed(0)
                 .padStart(5)} MB  ${String(of[0].resources).padStart(3)} resources`;
         const ratios = phases.program.map((p, i) => p.ms / phases.floor[i].ms);
@@ -71,9 +71,7 @@ export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
         io.out(row("program (dev)", phases.program));
         io.out(row("floor", phases.floor));
         io.out(row("empty program", phases.empty));
-        io.out(
-            `program / floor  ${(median(times(phases.program)) / median(times(phases.floor))).toFixed(2)}x  (each run's: ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}x)`,
-        );
+        io.out(`program / floor  ${(median(times(phases.program)) / median(times(phases.floor))).toFixed(2)}x  (each run's: ${spread(ratios, 2)}x)`);
         return 0;
     });
 }

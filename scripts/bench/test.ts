@@ -6,7 +6,7 @@
  * resources each stack registers, the figures CONTRIBUTING.md shows.
  * Usage: npm run bench:test [-- --runs N | --counts]
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,6 +14,7 @@ import { BENCHMARK_OPTIONS, processIo, toolFlags, runMain, type OptionTable, typ
 import { median } from "../cli/stats";
 import { PROJECT_ROOT } from "../../model/project";
 import { readStackFile, stackNames } from "../cli/stack-files";
+import { timeNpm } from "./timing";
 
 export const USAGE = `usage: npm run bench:test -- [options]
 
@@ -77,11 +78,10 @@ export async function main(argv: string[], io: ToolIo = processIo): Promise<numb
     const seconds: number[] = [];
     let passing = "";
     for (let i = 0; i < runs; i++) {
-        const started = performance.now();
-        const run = spawnSync("npm", ["test"], { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-        seconds.push((performance.now() - started) / 1000);
-        if (run.status !== 0) {
-            io.err(`npm test exited ${run.status}, so its time means nothing:\n${run.stdout}\n${run.stderr}`);
+        const run = timeNpm(["test"]);
+        seconds.push(run.seconds);
+        if (run.failure !== undefined) {
+            io.err(run.failure);
             return 1;
         }
         passing = /^\s*(\d+) passing/m.exec(run.stdout)?.[1] ?? "?";
