@@ -5,10 +5,8 @@
  * token and throttle, with each tool run as a user runs it (AWS_ENDPOINT_URL).
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
@@ -22,6 +20,7 @@ import { prune } from "../scripts/operate/prune";
 import type { ToolIo } from "../scripts/cli/cli";
 import { noCredentials, serviceError } from "./support/aws-errors";
 import { loopback, loopbackEnvironment, withEnvironment, type Behaviour } from "./support/loopback";
+import { tempDir } from "./support/temp";
 import { runInProcess } from "./support/tool";
 
 const ACCOUNT = "123456789012";
@@ -273,10 +272,16 @@ describe("what went wrong with an AWS call, through endpoints that fail as the n
     });
 });
 
+let noTools: string | undefined;
+/**
+ * A PATH with no pulumi and no docker, so that only the account's checks reach the endpoint: made
+ * when a test first needs it, so that loading this file (mocha --dry-run counts the tests) leaves
+ * no folder behind.
+ */
+const emptyPath = () => (noTools ??= tempDir("no-tools-"));
+
 describe("the preflight, through endpoints that fail as the network and AWS do", function () {
     this.timeout(20000);
-    /** A PATH with no pulumi and no docker, so that only the account's checks reach the endpoint. */
-    const emptyPath = fs.mkdtempSync(path.join(os.tmpdir(), "no-tools-"));
     const expected: Record<Behaviour, RegExp> = {
         refuse: /^ {2}FAIL {2}AWS credentials +could not check: could not reach AWS for sts:GetCallerIdentity: connect ECONNREFUSED/m,
         hang: /^ {2}FAIL {2}AWS credentials +could not check: AWS did not answer sts:GetCallerIdentity within 0\.3 s/m,
@@ -288,7 +293,7 @@ describe("the preflight, through endpoints that fail as the network and AWS do",
         it(`fails the credentials against an endpoint that answers "${behaviour}", and exits 1 with nothing passed that was not checked`, async () => {
             const endpoint = await loopback(behaviour);
             try {
-                await withEnvironment({ ...loopbackEnvironment(endpoint.url), PATH: emptyPath }, async () => {
+                await withEnvironment({ ...loopbackEnvironment(endpoint.url), PATH: emptyPath() }, async () => {
                     const out: string[] = [];
                     const status = await preflightMain(["--stack", "dev"], { out: (line) => out.push(line), err: () => undefined });
                     const report = out.join("\n");
@@ -307,7 +312,6 @@ describe("the preflight, through endpoints that fail as the network and AWS do",
 
 describe("the end-to-end driver's prerequisites, through endpoints that fail as the network and AWS do", function () {
     this.timeout(20000);
-    const emptyPath = fs.mkdtempSync(path.join(os.tmpdir(), "no-tools-"));
     const expected: Record<Behaviour, FailureKind> = {
         refuse: "not-reached",
         hang: "not-reached",
@@ -349,7 +353,7 @@ describe("the end-to-end driver's prerequisites, through endpoints that fail as 
                     ...loopbackEnvironment(url),
                     AWS_REGION: undefined,
                     AWS_DEFAULT_REGION: undefined,
-                    AWS_CONFIG_FILE: path.join(emptyPath, "none"),
+                    AWS_CONFIG_FILE: path.join(emptyPath(), "none"),
                     AWS_SESSION_TOKEN: "FwoGZXIvYXdzEXAMPLE",
                     AWS_CREDENTIAL_EXPIRATION: "2026-12-06T18:00:00Z",
                 },
@@ -367,7 +371,7 @@ describe("the end-to-end driver's prerequisites, through endpoints that fail as 
     it("as npm runs it, without a Pulumi CLI, Docker or a reachable AWS: one line for each, no trace, nothing created, exit 1", async () => {
         const endpoint = await loopback("refuse");
         try {
-            await withEnvironment({ ...loopbackEnvironment(endpoint.url), PATH: emptyPath }, async () => {
+            await withEnvironment({ ...loopbackEnvironment(endpoint.url), PATH: emptyPath() }, async () => {
                 const run = await runInProcess(e2eMain, ["--account", ACCOUNT, "--region", "us-east-1"]);
                 assert.equal(run.status, 1);
                 const lines = run.stderr.split("\n");
