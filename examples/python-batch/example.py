@@ -16,9 +16,6 @@ import sys
 import time
 from datetime import datetime, timezone
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
 EXIT_DONE, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 USAGE = "usage: example.py --arg1 <integer> --arg2 <integer>, each exactly once (environment: TRANSACTION_ID, TRANSACTION_TABLE)"
 # Base-10 integers without leading zeros, within what DynamoDB and JSON readers hold exactly.
@@ -74,6 +71,8 @@ def parse(argv):
 
 
 def dynamodb():
+    import boto3
+
     # Older boto3 releases read neither AWS_REGION nor AWS_ENDPOINT_URL, so both are passed on.
     endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
@@ -94,6 +93,10 @@ def main(argv):
             log_error("usage", reason=f"environment variable {name} must be set", usage=USAGE)
             return EXIT_USAGE
     log("start", transactionId=trade, table=table, arg1=args.arg1, arg2=args.arg2)
+    # The AWS SDK loads only for a command and an environment the job accepts: a refusal needs
+    # none of it, and an SDK that fails to load still ends the run with an error line.
+    from botocore.exceptions import BotoCoreError, ClientError
+
     processed_at = now()
     try:
         # The condition keeps a stray run from creating a half-empty item.

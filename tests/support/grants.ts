@@ -95,7 +95,23 @@ const accountOf = (resource: string) => resource.split(":")[4] || "123456789012"
  * AWS documents it. A context key that does not apply to the action fails the test, so a request
  * cannot be allowed by a key AWS would never send with it.
  */
-export async function isAllowed(statements: readonly PolicyStatement[], request: Request): Promise<boolean> {
+export function isAllowed(statements: readonly PolicyStatement[], request: Request): Promise<boolean> {
+    const question = JSON.stringify([statements, request]);
+    let answer = answers.get(question);
+    if (answer === undefined) {
+        answer = evaluate(statements, request);
+        answers.set(question, answer);
+    }
+    return answer;
+}
+
+/**
+ * IAM's answers so far, by the statements and the request asked about: its evaluation depends on
+ * nothing else, and the properties ask the same questions of many configs.
+ */
+const answers = new Map<string, Promise<boolean>>();
+
+async function evaluate(statements: readonly PolicyStatement[], request: Request): Promise<boolean> {
     const account = accountOf(request.resource);
     const result = await runSimulation(
         {
