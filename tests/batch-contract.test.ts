@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
-import { missingNeeds, MissingRuntime, prepareBatch } from "../local/batch";
+import { missingNeeds, MissingRuntime, prepareBatch, runBatch } from "../local/batch";
 import type { BatchRun } from "../local/batch";
 import { type Case, checkContract, contractCases, effectProblem, errorLineProblem, type Expected } from "../local/contract-check";
 import { type BatchContract, batchContract, ContractError, parseBatchCommand, parseBatchContract, readBatchContract } from "../model/batch-contract";
@@ -279,6 +279,24 @@ describe("the contract check", function () {
             outcomes.filter((o) => !o.passed),
             [],
         );
+    });
+
+    it("ends the seed's Python program with an error line and exit 1 when its AWS SDK will not load, and refuses a command without loading it", async function () {
+        const example = { dir: EXAMPLE, contract: readBatchContract(EXAMPLE) };
+        if (missingNeeds(example).length > 0) {
+            this.skip();
+        }
+        const stub = tempDir("no-botocore-");
+        fs.mkdirSync(path.join(stub, "botocore"));
+        fs.writeFileSync(path.join(stub, "botocore", "__init__.py"), 'raise ImportError("no botocore here")\n');
+        const env = { PYTHONPATH: stub, [example.contract.environment.transactionId]: "t-1", [example.contract.environment.tableName]: "T" };
+        const lastLine = (run: BatchRun) => JSON.parse(run.stderr.trimEnd().split("\n").at(-1)!) as Record<string, unknown>;
+        const run = await runBatch(example.contract.arguments.example, env, prepareBatch(EXAMPLE));
+        assert.equal(run.exitCode, example.contract.exitCodes.failed, run.stderr);
+        assert.deepEqual({ ...lastLine(run), time: undefined }, { time: undefined, level: "error", step: "crashed", cause: "ImportError: no botocore here" });
+        const refused = await runBatch([], env, prepareBatch(EXAMPLE));
+        assert.equal(refused.exitCode, example.contract.exitCodes.usage, refused.stderr);
+        assert.equal(lastLine(refused).step, "usage");
     });
 
     /** A program in a folder of its own: the project's contract, run as `node program.js` after the given source. */
