@@ -7,7 +7,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { constants } from "node:os";
 import { readBatchContract, type BatchContract } from "../model/batch-contract";
 import { execForm, lastInstruction, readBatchDockerfile } from "../model/dockerfile";
-import { BATCH_CONTAINER_DIR, shownPath } from "../model/project";
+import * as path from "node:path";
+import { BATCH_CONTAINER_DIR, PROJECT_ROOT, shownPath } from "../model/project";
 
 export interface BatchRun {
     exitCode: number;
@@ -86,16 +87,24 @@ export function prepareBatch(dir = BATCH_CONTAINER_DIR): BatchProgram {
 }
 
 /**
+ * Where a program run by this Node.js keeps the code V8 compiled from its files (NODE_COMPILE_CACHE),
+ * so its next start does not compile its bundle again: a load test starts hundreds.
+ */
+export const COMPILE_CACHE_DIR = path.join(PROJECT_ROOT, "node_modules", ".cache", "stock-trader", "batch-compile-cache");
+
+/**
  * Runs the batch program as the container would: its command from its folder, `args` in place
- * of CMD, and only the given environment (plus PATH).
+ * of CMD, and only the given environment (plus PATH, and for a program this Node.js runs, its
+ * compile cache).
  */
 export function runBatch(args: readonly string[], env: Record<string, string>, program: BatchProgram): Promise<BatchRun> {
     const [command, ...entryArgs] = program.command;
     const started = performance.now();
+    const cache = command === process.execPath ? { NODE_COMPILE_CACHE: COMPILE_CACHE_DIR } : {};
     return new Promise((resolve, reject) => {
         const child = spawn(command, [...entryArgs, ...args], {
             cwd: program.dir,
-            env: { PATH: process.env.PATH ?? "", ...env },
+            env: { PATH: process.env.PATH ?? "", ...cache, ...env },
             stdio: ["ignore", "pipe", "pipe"],
         });
         let stdout = "";

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MissingRuntime, prepareBatch, runBatch, type BatchProgram } from "../local/batch";
+import { COMPILE_CACHE_DIR, MissingRuntime, prepareBatch, runBatch, type BatchProgram } from "../local/batch";
 import { batchContract } from "../model/batch-contract";
 import { progressBar } from "../scripts/local/simulate";
 import { stackFileConfig, stackNames } from "../scripts/cli/stack-files";
@@ -131,8 +131,20 @@ describe("the local engine's pieces", () => {
             assert.deepEqual(JSON.parse(run.stdout), {
                 argv: ["--arg1", "5"],
                 cwd: BATCH_CONTAINER_DIR,
-                env: { PATH: process.env.PATH, TRANSACTION_ID: "t-1" },
+                env: { PATH: process.env.PATH, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR, TRANSACTION_ID: "t-1" },
             });
+        });
+
+        it("keeps what V8 compiled of a program this Node.js runs in the project's compile cache, and gives a program any other command starts only PATH and the given environment", async () => {
+            const dir = tempDir("compiled-");
+            fs.writeFileSync(path.join(dir, "program.js"), `// ${process.hrtime.bigint()}\nconsole.log("ran");\n`);
+            const entries = () => (fs.existsSync(COMPILE_CACHE_DIR) ? fs.readdirSync(COMPILE_CACHE_DIR, { recursive: true }).length : 0);
+            const before = entries();
+            const run = await runBatch([], {}, { ...script(""), dir, command: [process.execPath, "program.js"] });
+            assert.deepEqual([run.exitCode, run.stdout], [0, "ran\n"], run.stderr);
+            assert.ok(entries() > before, "a new entry in the compile cache");
+            const other = await runBatch([], { TRANSACTION_ID: "t-1" }, { ...script(""), command: ["env"] });
+            assert.deepEqual(other.stdout.trimEnd().split("\n").sort(), [`PATH=${process.env.PATH}`, "TRANSACTION_ID=t-1"]);
         });
 
         it("collects standard output and standard error whole, and the exit code", async () => {
@@ -231,7 +243,7 @@ describe("a batch run, at its edges", () => {
     it("gives the program an empty PATH where this process has none", async () => {
         const run = await withEnvironment({ PATH: undefined }, () => runBatch([], {}, script("console.log(JSON.stringify(process.env))")));
         assert.equal(run.exitCode, 0, run.stderr);
-        assert.deepEqual(JSON.parse(run.stdout), { PATH: "" });
+        assert.deepEqual(JSON.parse(run.stdout), { PATH: "", NODE_COMPILE_CACHE: COMPILE_CACHE_DIR });
     });
 
     it("times a run within the call's own time", async () => {
