@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Handler } from "aws-lambda";
-import type { BatchProgram } from "../local/batch";
+import { COMPILE_CACHE_DIR, type BatchProgram } from "../local/batch";
 import { batchContract } from "../model/batch-contract";
 import { BATCH_CONTAINER_DIR } from "../model/project";
 import { defaultBatchProcesses, limitConcurrency, runWorkflow } from "../local/runner";
@@ -53,6 +53,7 @@ describe("the local engine's stand-ins for Lambda, DynamoDB and ECS", () => {
         assert.deepEqual(run.argv, ["--arg1", "7", "--arg2", "8"]);
         assert.deepEqual(run.env, {
             PATH: process.env.PATH,
+            NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
             AWS_REGION: "us-east-1",
             AWS_ACCESS_KEY_ID: "local",
             AWS_SECRET_ACCESS_KEY: "local",
