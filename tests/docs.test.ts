@@ -10,18 +10,18 @@ import { runInProcess } from "./support/tool";
 const docs = (files: string[]) => (argv: string[], io: Parameters<typeof main>[1]) => main(argv, io, files);
 
 describe("npm run docs: the figures the docs show are what the tools print", () => {
-    it("finds every block in README.md and docs/ as its tool prints it now (run npm run docs when this fails)", async () => {
-        const run = await runInProcess(main, ["--check"]);
-        assert.equal(run.stderr, "");
-        assert.equal(run.status, 0);
-    });
-
-    it("shows the repository's own stacks whatever valid stack files a user or an end-to-end run adds", async () => {
+    it("finds every block in README.md and docs/ as its tool prints it now, whatever valid stack files a user or an end-to-end run adds (run npm run docs when this fails)", async () => {
         // What pulumi stack init and pulumi config set write, and what an end-to-end run leaves.
         const user = 'encryptionsalt: v1:c2FsdA==:v1:aXY=:Y3Q=\nconfig:\n  aws:region: eu-west-1\n  stock-trader:buyThreshold: "40"\n';
         const run = await withStackFile(user, () =>
             withStackFile("config:\n  aws:region: us-west-2\n", () => runInProcess(main, ["--check"]), `e2e-${process.pid}`),
         );
+        if (run.status !== 0) {
+            // Which it is: docs not written again since a change, or a tool that shows the added stacks.
+            const alone = await runInProcess(main, ["--check"]);
+            assert.equal(alone.stderr, "", "stale as the repository is");
+            assert.equal(run.stderr, "", "stale only where the added stack files are there: a tool shows them");
+        }
         assert.equal(run.stderr, "");
         assert.equal(run.status, 0);
     });
