@@ -7,8 +7,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
-import { missingNeeds, MissingRuntime, prepareBatch, runBatch } from "../local/batch";
-import type { BatchRun } from "../local/batch";
+import { MissingRuntime, prepareBatch, runBatch } from "../local/batch";
+import type { BatchProgram, BatchRun } from "../local/batch";
 import { type Case, checkContract, contractCases, effectProblem, errorLineProblem, type Expected } from "../local/contract-check";
 import { type BatchContract, batchContract, ContractError, parseBatchCommand, parseBatchContract, readBatchContract } from "../model/batch-contract";
 import { type ConfigError, parseConfig } from "../model/config";
@@ -267,14 +267,21 @@ describe("the contract check's cases and judgements, in-process", () => {
 describe("the contract check", function () {
     this.timeout(60000);
 
-    it("passes the seed's Python program in examples/, or says exactly what this machine lacks to run it", async function () {
-        const example = { dir: EXAMPLE, contract: readBatchContract(EXAMPLE) };
-        const missing = missingNeeds(example);
-        if (missing.length > 0) {
-            this.test!.title += ` (skipped: this machine lacks ${missing.join("; ")})`;
-            this.skip();
+    /** The seed's Python program, ready to run; the test is skipped, saying what this machine lacks, where it cannot run. */
+    function pythonExample(context: Mocha.Context): BatchProgram {
+        try {
+            return prepareBatch(EXAMPLE);
+        } catch (error) {
+            if (error instanceof MissingRuntime) {
+                context.test!.title += ` (skipped: this machine lacks ${error.missing.join("; ")})`;
+                context.skip();
+            }
+            throw error;
         }
-        const outcomes = await checkContract(prepareBatch(EXAMPLE));
+    }
+
+    it("passes the seed's Python program in examples/, or says exactly what this machine lacks to run it", async function () {
+        const outcomes = await checkContract(pythonExample(this));
         assert.deepEqual(
             outcomes.filter((o) => !o.passed),
             [],
@@ -282,19 +289,16 @@ describe("the contract check", function () {
     });
 
     it("ends the seed's Python program with an error line and exit 1 when its AWS SDK will not load, and refuses a command without loading it", async function () {
-        const example = { dir: EXAMPLE, contract: readBatchContract(EXAMPLE) };
-        if (missingNeeds(example).length > 0) {
-            this.skip();
-        }
+        const example = pythonExample(this);
         const stub = tempDir("no-botocore-");
         fs.mkdirSync(path.join(stub, "botocore"));
         fs.writeFileSync(path.join(stub, "botocore", "__init__.py"), 'raise ImportError("no botocore here")\n');
         const env = { PYTHONPATH: stub, [example.contract.environment.transactionId]: "t-1", [example.contract.environment.tableName]: "T" };
         const lastLine = (run: BatchRun) => JSON.parse(run.stderr.trimEnd().split("\n").at(-1)!) as Record<string, unknown>;
-        const run = await runBatch(example.contract.arguments.example, env, prepareBatch(EXAMPLE));
+        const run = await runBatch(example.contract.arguments.example, env, example);
         assert.equal(run.exitCode, example.contract.exitCodes.failed, run.stderr);
         assert.deepEqual({ ...lastLine(run), time: undefined }, { time: undefined, level: "error", step: "crashed", cause: "ImportError: no botocore here" });
-        const refused = await runBatch([], env, prepareBatch(EXAMPLE));
+        const refused = await runBatch([], env, example);
         assert.equal(refused.exitCode, example.contract.exitCodes.usage, refused.stderr);
         assert.equal(lastLine(refused).step, "usage");
     });
