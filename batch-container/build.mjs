@@ -19,6 +19,11 @@ const [bundle] = buildSync({
     target: `node${process.versions.node.split(".")[0]}`,
     format: "cjs",
     mainFields: ["module", "main"],
+    // The SDK imports node:http with import() where it first calls an http:// endpoint (the local
+    // runs' emulator). In a CommonJS bundle that goes through Node's ES module loader, whose
+    // namespace for node:http reads every export, WebSocket's included, and so loads undici: about
+    // 10 ms of each run. With dynamic imports not supported, esbuild makes each one a require().
+    supported: { "dynamic-import": false },
     minify: true,
     legalComments: "none",
     logLevel: "warning",
