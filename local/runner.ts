@@ -87,10 +87,18 @@ const validated = new Set<string>();
  * times (the tests, the benchmarks) would pay it on every run. A definition it refuses is
  * checked again next time. The engine gets its own copy: its validator writes each state's query
  * language into the states it checks, which would change the caller's definition.
+ *
+ * A definition cut from another (one of its states, with Succeed states for those it hands over
+ * to, as TestState's local engine runs a state) is valid where that one is: the cut keeps the
+ * state's fields and its every transition ends in a state it has. So `cutFrom` is validated in
+ * its place, once for all the cuts made from it.
  */
-export function engineStateMachine(definition: StateMachineDefinition): StateMachine {
+export function engineStateMachine(definition: StateMachineDefinition, cutFrom?: StateMachineDefinition): StateMachine {
+    if (cutFrom !== undefined) {
+        engineStateMachine(cutFrom);
+    }
     const json = JSON.stringify(definition);
-    const machine = new StateMachine(JSON.parse(json) as never, { validationOptions: { noValidate: validated.has(json) } });
+    const machine = new StateMachine(JSON.parse(json) as never, { validationOptions: { noValidate: cutFrom !== undefined || validated.has(json) } });
     validated.add(json);
     return machine;
 }

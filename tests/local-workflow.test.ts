@@ -202,6 +202,16 @@ describe("local workflow runner", () => {
         }
     });
 
+    it("validates a definition cut from another as that one, once for all its cuts, and refuses every cut of an invalid one", () => {
+        const full = engineDefinition(localWorkflow(config, "TransactionTable").definition);
+        // Not a definition the engine accepts on its own: it stands for a cut of one it does.
+        const cut = { ...full, StartAt: "No such state" };
+        assert.throws(() => engineStateMachine(cut), /State machine definition is invalid/);
+        assert.doesNotThrow(() => engineStateMachine(cut, full));
+        const broken = { ...full, StartAt: "No such state either" };
+        assert.throws(() => engineStateMachine(full, broken), /State machine definition is invalid/);
+    });
+
     it("caps every timeout the engine sets at Node.js's longest timer, the execution's included", () => {
         const longest = loadStackConfig("dev", { "stock-trader:batchTimeoutSeconds": "2200000", "stock-trader:executionTimeoutSeconds": "31536000" });
         const { definition } = localWorkflow(longest, "TransactionTable");

@@ -112,14 +112,13 @@ function transitions(state: State): string[] {
 
 /**
  * The local engine: a definition in which the state runs first and each state it may hand over to is a
- * Succeed state (the full definition is validated first), so the execution ends as the state hands over, naming the next state and the
+ * Succeed state (validated as the full definition it is cut from), so the execution ends as the state hands over, naming the next state and the
  * output it passes on. A mocked error is thrown on the first call and on each of the
  * `retrierRetryCount` retries AWS would already have made; a call after those is a retry the
  * engine makes: RETRIABLE.
  */
 export const localEngine: Engine = async (run) => {
     const full = engineDefinition(run.definition);
-    engineStateMachine(full);
     const state = full.States[run.stateName];
     const standIns = Object.fromEntries(transitions(state).map((name): [string, State] => [name, { Type: "Succeed" } as unknown as State]));
     const definition = { ...full, StartAt: run.stateName, States: { ...standIns, [run.stateName]: state } };
@@ -140,7 +139,7 @@ export const localEngine: Engine = async (run) => {
         }
         return {};
     };
-    const machine = engineStateMachine(definition);
+    const machine = engineStateMachine(definition, full);
     const execution = machine.run(run.input, {
         overrides: { taskResourceLocalHandlers: { [run.stateName]: handler }, retryIntervalOverrides: { [run.stateName]: 0 } },
     });
