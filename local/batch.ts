@@ -5,10 +5,10 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { constants } from "node:os";
+import * as path from "node:path";
 import { readBatchContract, type BatchContract } from "../model/batch-contract";
 import { execForm, lastInstruction, readBatchDockerfile } from "../model/dockerfile";
-import * as path from "node:path";
-import { BATCH_CONTAINER_DIR, PROJECT_ROOT, shownPath } from "../model/project";
+import { BATCH_CONTAINER_DIR, CACHE_DIR, shownPath } from "../model/project";
 
 export interface BatchRun {
     exitCode: number;
@@ -90,7 +90,7 @@ export function prepareBatch(dir = BATCH_CONTAINER_DIR): BatchProgram {
  * Where a program run by this Node.js keeps the code V8 compiled from its files (NODE_COMPILE_CACHE),
  * so its next start does not compile its bundle again: a load test starts hundreds.
  */
-export const COMPILE_CACHE_DIR = path.join(PROJECT_ROOT, "node_modules", ".cache", "stock-trader", "batch-compile-cache");
+export const COMPILE_CACHE_DIR = path.join(CACHE_DIR, "batch-compile-cache");
 
 /**
  * Runs the batch program as the container would: its command from its folder, `args` in place

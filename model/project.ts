@@ -18,6 +18,12 @@ export const NODE_MAJOR_VERSION = 22;
 /** The Lambda runtime identifier for that version. */
 export const LAMBDA_RUNTIME = `nodejs${NODE_MAJOR_VERSION}.x`;
 
+/**
+ * What the project's tools keep between runs, under node_modules so a fresh clone starts without
+ * it: the type check's build info, and the compile cache of a local batch run.
+ */
+export const CACHE_DIR = path.join(PROJECT_ROOT, "node_modules", ".cache", "stock-trader");
+
 /** A path as a message names it: relative to the folder the tool runs in, or whole where it is that folder. */
 export const shownPath = (file: string): string => path.relative(process.cwd(), file) || file;
 

@@ -7,10 +7,9 @@
  */
 import * as fs from "node:fs";
 import { availableParallelism } from "node:os";
-import * as path from "node:path";
 import { benchmark, processIo, runMain, type ToolIo } from "../cli/cli";
 import { median } from "../cli/stats";
-import { PROJECT_ROOT } from "../../model/project";
+import { CACHE_DIR } from "../../model/project";
 import { spread, timeNpm } from "./timing";
 
 export const USAGE = `usage: npm run bench:lint -- [options]
@@ -20,9 +19,6 @@ export const USAGE = `usage: npm run bench:lint -- [options]
 
 Exit codes: 0 measured; 1 npm run lint failed, so nothing was measured; 2 bad usage.`;
 
-/** The lint's own cache: the type check's build info (package.json's typecheck script). */
-const CACHE = path.join(PROJECT_ROOT, "node_modules", ".cache", "stock-trader");
-
 /** The benchmark as a tool: prints its figures and gives 0, or 1 when the lint fails, or 2 on bad flags. */
 export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     return benchmark(argv, io, 5, USAGE, async (runs) => {
@@ -30,7 +26,7 @@ export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
         for (let i = 0; i < runs; i++) {
             for (const kind of ["cold", "warm"] as const) {
                 if (kind === "cold") {
-                    fs.rmSync(CACHE, { recursive: true, force: true });
+                    fs.rmSync(CACHE_DIR, { recursive: true, force: true });
                 }
                 const run = timeNpm(["run", "lint"]);
                 seconds[kind].push(run.seconds);
