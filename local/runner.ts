@@ -94,13 +94,14 @@ const validated = new Set<string>();
  * its place, once for all the cuts made from it.
  */
 export function engineStateMachine(definition: StateMachineDefinition, cutFrom?: StateMachineDefinition): StateMachine {
-    if (cutFrom !== undefined) {
-        engineStateMachine(cutFrom);
-    }
     const json = JSON.stringify(definition);
-    const machine = new StateMachine(JSON.parse(json) as never, { validationOptions: { noValidate: cutFrom !== undefined || validated.has(json) } });
-    validated.add(json);
-    return machine;
+    const checked = cutFrom === undefined ? json : JSON.stringify(cutFrom);
+    if (!validated.has(checked)) {
+        // The engine validates a definition as it builds its state machine, and throws where it refuses it.
+        new StateMachine(JSON.parse(checked) as never);
+        validated.add(checked);
+    }
+    return new StateMachine(JSON.parse(json) as never, { validationOptions: { noValidate: true } });
 }
 
 /**
