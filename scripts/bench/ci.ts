@@ -25,9 +25,10 @@ Exit codes: 0 measured; 1 a run of .ci/run failed, so nothing was measured; 2 ba
 
 /** The steps .ci/run times, as it names them, in the order it runs them. */
 export const STEPS = ["npm ci", "the lint and the format check", "npm test", "the load tests", "everything after npm ci"] as const;
+type Step = (typeof STEPS)[number];
 
 /** Each step's seconds, from the `ci: STEP took N ms` lines of a run's output; a step the output does not time is an error. */
-export function stepSeconds(output: string): Record<(typeof STEPS)[number], number> {
+export function stepSeconds(output: string): Record<Step, number> {
     const took = new Map([...output.matchAll(/^ci: (.+) took (\d+) ms$/gm)].map((m) => [m[1], Number(m[2]) / 1000]));
     return Object.fromEntries(
         STEPS.map((step) => {
@@ -37,7 +38,7 @@ export function stepSeconds(output: string): Record<(typeof STEPS)[number], numb
             }
             return [step, seconds];
         }),
-    ) as Record<(typeof STEPS)[number], number>;
+    ) as Record<Step, number>;
 }
 
 /** One run of .ci/run in a fresh clone, removed after: its output, or why it failed. */
@@ -61,7 +62,7 @@ function runCi(): { output: string; failure?: string } {
 /** The benchmark as a tool: prints its figures and gives 0, or 1 when .ci/run fails, or 2 on bad flags. */
 export function main(argv: string[], io: ToolIo = processIo): Promise<number> {
     return benchmark(argv, io, 3, USAGE, async (runs) => {
-        const seconds = Object.fromEntries(STEPS.map((step) => [step, [] as number[]])) as Record<(typeof STEPS)[number], number[]>;
+        const seconds = Object.fromEntries(STEPS.map((step) => [step, [] as number[]])) as Record<Step, number[]>;
         for (let i = 0; i < runs; i++) {
             const run = runCi();
             if (run.failure !== undefined) {
