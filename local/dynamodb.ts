@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient, ScanCommand, waitUntilTableExists, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { TRANSACTION_TABLE_KEY } from "../model/transaction";
 
@@ -20,7 +20,13 @@ export interface LocalDynamoDB {
     stop(): Promise<void>;
 }
 
-/** Starts dynalite in this process and creates the table with the key schema `infra/` deploys (or another string key). */
+/**
+ * Starts dynalite in this process and creates the table with the key schema `infra/` deploys (or
+ * another string key), and returns once the table is ACTIVE. CreateTable answers while the table
+ * is CREATING, and a table takes reads and writes only once it is ACTIVE (DynamoDB API
+ * Reference, CreateTable); the emulator makes it ACTIVE on a timer of its own, so a first write
+ * sent at once could find no table.
+ */
 export async function startLocalDynamoDB(tableName = "TransactionTable", key: string = TRANSACTION_TABLE_KEY.name): Promise<LocalDynamoDB> {
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((resolve, reject) => {
@@ -51,6 +57,8 @@ export async function startLocalDynamoDB(tableName = "TransactionTable", key: st
                 BillingMode: "PAY_PER_REQUEST",
             }),
         );
+        // The SDK's waiter polls DescribeTable until the table is ACTIVE; the emulator's takes milliseconds.
+        await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 0.01, maxDelay: 0.1 }, { TableName: tableName });
     } catch (error) {
         await stop();
         throw error;
