@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { floorSource, source } from "../scripts/bench/floor";
+import { floorSource, sdkClass, source } from "../scripts/bench/floor";
 import { readStackFile } from "../scripts/cli/stack-files";
 import { runProgram, type ProgramRun, type Registered } from "./support/program";
 import { tempDir } from "./support/temp";
@@ -52,5 +52,24 @@ describe("npm run bench:program's floor", () => {
             recorded.calls.map((c) => c.token),
         );
         assert.deepEqual(floor.outputs, recorded.outputs);
+    });
+
+    it("constructs each provider resource through its SDK's class, found by its type token, and refuses a token no SDK class declares", () => {
+        assert.deepEqual(sdkClass("aws:lambda/function:Function"), { npm: "@pulumi/aws", path: ["lambda", "Function"] });
+        assert.deepEqual(sdkClass("time:index/sleep:Sleep"), { npm: "@pulumiverse/time", path: ["Sleep"] });
+        assert.deepEqual(sdkClass("awsx:ecs:FargateTaskDefinition"), { npm: "@pulumi/awsx", path: ["ecs", "FargateTaskDefinition"] });
+        for (const type of [
+            "aws:lambda/function:Functions",
+            "aws:lambda/function:LayerVersion",
+            "random:index/randomId:RandomId",
+            "stock-trader:batch:BatchJob",
+        ]) {
+            assert.throws(
+                () => sdkClass(type),
+                new RegExp(
+                    `^Error: the floor has no SDK class for ${type}: expected a class of @pulumi/aws, @pulumi/awsx, @pulumiverse/time whose __pulumiType is ${type}$`,
+                ),
+            );
+        }
     });
 });

@@ -30,6 +30,7 @@ interface RegisterResourceRequest {
     getAliasesList(): AliasRequest[];
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
     getProvider(): string;
+    getVersion(): string;
     getTransformsList(): unknown[];
 }
 
@@ -78,6 +79,8 @@ export interface RegisteredOptions {
     customTimeouts: { create: string; update: string; delete: string };
     /** The explicit provider's reference (its URN and ID), empty for the default provider. */
     provider: string;
+    /** The provider plugin's version the registration asks for, as an SDK's class sets it ("" where none is named). */
+    version: string;
 }
 
 /** One resource as the program registered it. */
@@ -342,6 +345,7 @@ export async function runProgram(
                 delete: req.getCustomtimeouts()?.getDelete() ?? "",
             },
             provider: req.getProvider(),
+            version: req.getVersion(),
             urn: urnOf(stack, PROJECT, req.getParent(), req.getType(), req.getName()),
             aliases: req.getAliasesList().map((alias) => {
                 const spec = alias.getSpec();
