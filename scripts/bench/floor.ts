@@ -10,7 +10,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import { PROJECT_ROOT } from "../../model/project";
 import { readStackFile } from "../cli/stack-files";
 import type { ProgramRun, Registered } from "../../tests/support/program";
@@ -89,8 +92,12 @@ function optionsSource(resource: Registered, registered: ReadonlySet<string>): s
     return `{ ${options.filter(Boolean).join(", ")} }`;
 }
 
-/** The npm package of each provider SDK whose resources the program registers, by the package name its type tokens start with. */
-const SDK_PACKAGES: Readonly<Record<string, string>> = { aws: "@pulumi/aws", awsx: "@pulumi/awsx", time: "@pulumiverse/time" };
+/** Each provider SDK whose resources the program registers, by the package name its type tokens start with: its npm package and its exports. */
+const SDKS: Readonly<Record<string, { npm: string; exports: object }>> = {
+    aws: { npm: "@pulumi/aws", exports: aws },
+    awsx: { npm: "@pulumi/awsx", exports: awsx },
+    time: { npm: "@pulumiverse/time", exports: time },
+};
 
 /**
  * The SDK class that registers a type (`aws:lambda/function:Function` is `aws.lambda.Function`,
@@ -100,14 +107,18 @@ const SDK_PACKAGES: Readonly<Record<string, string>> = { aws: "@pulumi/aws", aws
  */
 export function sdkClass(type: string): { npm: string; path: string[] } {
     const [pkg, module = "", name = ""] = type.split(":");
-    const npm = SDK_PACKAGES[pkg];
+    const sdk = SDKS[pkg] as (typeof SDKS)[string] | undefined;
     const namespace = module.split("/")[0];
     const classPath = namespace === "index" ? [name] : [namespace, name];
-    const found = npm === undefined ? undefined : classPath.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], require(npm));
-    if ((found as { __pulumiType?: string } | undefined)?.__pulumiType !== type) {
-        throw new Error(`the floor has no SDK class for ${type}: expected a class of ${Object.values(SDK_PACKAGES).join(", ")} whose __pulumiType is ${type}`);
+    const found = classPath.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], sdk?.exports);
+    if (sdk === undefined || (found as { __pulumiType?: string } | undefined)?.__pulumiType !== type) {
+        throw new Error(
+            `the floor has no SDK class for ${type}: expected a class of ${Object.values(SDKS)
+                .map((s) => s.npm)
+                .join(", ")} whose __pulumiType is ${type}`,
+        );
     }
-    return { npm, path: classPath };
+    return { npm: sdk.npm, path: classPath };
 }
 
 /** The floor program's source for a recorded run: every import an absolute path, so it may live anywhere. */
