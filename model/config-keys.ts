@@ -69,18 +69,19 @@ export function unreadKeyProblems(keys: readonly string[], known: ReadonlyMap<st
     return keys.flatMap((key) => {
         const colon = key.indexOf(":");
         const namespace = colon < 0 ? undefined : key.slice(0, colon);
-        if (namespace === CONFIG_NAMESPACE) {
+        const keysOf = namespace === undefined ? undefined : known.get(namespace);
+        if (namespace === CONFIG_NAMESPACE || keysOf?.includes(key.slice(colon + 1))) {
             return [];
         }
+        // The nearest key is looked for only where there is a problem: most keys are read.
         const near = nearestKey(key, known);
         const suggestion = near === undefined ? "" : `; did you mean ${near}?`;
         if (namespace === undefined) {
             return [`${key} has no namespace, and a stack's keys are namespace:key (this project's are ${CONFIG_NAMESPACE}:KEY)${suggestion}`];
         }
-        const keysOf = known.get(namespace);
         if (keysOf === undefined) {
             return [`${key} is in no namespace the program or its providers read (${namespaces})${suggestion}`];
         }
-        return keysOf.includes(key.slice(colon + 1)) ? [] : [`${key} is not a key the ${namespace} namespace has${suggestion}`];
+        return [`${key} is not a key the ${namespace} namespace has${suggestion}`];
     });
 }
