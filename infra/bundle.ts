@@ -1,18 +1,18 @@
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { build, buildSync, type BuildOptions, type OutputFile } from "esbuild";
 import { NODE_MAJOR_VERSION, PROJECT_ROOT } from "../model/project";
 
+const fromRoot = (entry: string) => path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, entry));
+
 /**
- * Bundles handlers, each into a single CommonJS file, in one esbuild run. The output depends
- * only on the sources: paths are relative to the project root, nothing is timestamped, so the
- * same code gives byte-identical bundles on any machine and a second preview shows no diff.
- * Returns each bundle's code by its entry point, as given.
+ * esbuild's options to bundle handlers, each into a single CommonJS file, in one run. The output
+ * depends only on the sources: paths are relative to the project root, nothing is timestamped,
+ * so the same code gives byte-identical bundles on any machine and a second preview shows no diff.
  */
-export function bundle(entryPoints: readonly string[]): Record<string, string> {
-    const relative = entryPoints.map((entry) => path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, entry)));
-    const result = buildSync({
+function options(entryPoints: readonly string[]): BuildOptions {
+    return {
         absWorkingDir: PROJECT_ROOT,
-        entryPoints: relative,
+        entryPoints: entryPoints.map(fromRoot),
         outdir: "bundles",
         outbase: PROJECT_ROOT,
         bundle: true,
@@ -24,9 +24,23 @@ export function bundle(entryPoints: readonly string[]): Record<string, string> {
         sourcemap: false,
         write: false,
         logLevel: "silent",
-    });
-    const byOutput = new Map(result.outputFiles.map((file) => [path.relative(path.join(PROJECT_ROOT, "bundles"), file.path), file.text]));
-    return Object.fromEntries(entryPoints.map((entry, i) => [entry, byOutput.get(relative[i].replace(/\.ts$/, ".js")) ?? assertBundled(entry)]));
+    };
+}
+
+/** Each bundle's code by its entry point, as given, from what esbuild wrote. */
+function byEntry(entryPoints: readonly string[], outputFiles: readonly OutputFile[] = []): Record<string, string> {
+    const byOutput = new Map(outputFiles.map((file) => [path.relative(path.join(PROJECT_ROOT, "bundles"), file.path), file.text]));
+    return Object.fromEntries(entryPoints.map((entry) => [entry, byOutput.get(fromRoot(entry).replace(/\.ts$/, ".js")) ?? assertBundled(entry)]));
+}
+
+/** Bundles handlers and returns each bundle's code by its entry point. esbuild's synchronous call waits in a worker thread it starts. */
+export function bundle(entryPoints: readonly string[]): Record<string, string> {
+    return byEntry(entryPoints, buildSync(options(entryPoints)).outputFiles);
+}
+
+/** Bundles handlers as `bundle` does, through esbuild's service: this process goes on while esbuild's own bundles. */
+export async function bundleAsync(entryPoints: readonly string[]): Promise<Record<string, string>> {
+    return byEntry(entryPoints, (await build(options(entryPoints))).outputFiles);
 }
 
 function assertBundled(entry: string): never {

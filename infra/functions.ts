@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bundle } from "./bundle";
+import { bundle, bundleAsync } from "./bundle";
 import { STACK_ENV } from "../contracts/telemetry";
 import { componentSettings, type FunctionLogLevel, type StackConfig } from "../model/config";
 import {
@@ -22,6 +22,8 @@ export interface TradingFunctionsArgs {
     readonly logLevel?: FunctionLogLevel;
     /** Active X-Ray tracing of each invocation, which also lets the roles write traces. @default false */
     readonly tracing?: boolean;
+    /** Each function's code, as tradingFunctionCode bundles it. @default bundled by the component as it is constructed */
+    readonly code?: Readonly<Record<TradingFunctionName, string>>;
 }
 
 /** The functions' arguments from a stack's validated config. */
@@ -31,10 +33,19 @@ export const tradingFunctionsArgs = (config: Pick<StackConfig, "logRetentionDays
     tracing: config.tracingEnabled,
 });
 
+const HANDLERS = TRADING_FUNCTIONS.map(handlerSource);
+const byHandler = (bundles: Record<string, string>) => byFunction((fn) => bundles[handlerSource(fn)]);
+
+/** Each trading function's handler bundled, by function, by esbuild's service: the caller goes on meanwhile. */
+export async function tradingFunctionCode(): Promise<Record<TradingFunctionName, string>> {
+    return byHandler(await bundleAsync(HANDLERS));
+}
+
 /**
  * The checker, buyer and seller Lambdas. Each has its own log group and its own role, which
  * may write to that log group and do nothing else. The code is bundled by esbuild while the
- * program runs, so `pulumi up` needs no separate build step.
+ * program runs (tradingFunctionCode, or the component as it is constructed without it), so
+ * `pulumi up` needs no separate build step.
  */
 export class TradingFunctions extends pulumi.ComponentResource {
     readonly functions: Record<TradingFunctionName, aws.lambda.Function>;
@@ -55,12 +66,12 @@ export class TradingFunctions extends pulumi.ComponentResource {
         });
         super("stock-trader:functions:TradingFunctions", name, {}, opts);
 
-        const handlers = bundle(TRADING_FUNCTIONS.map(handlerSource));
+        const code = args.code ?? byHandler(bundle(HANDLERS));
         // Lambda may assume the roles only on behalf of this account's functions.
         const trust = aws
             .getCallerIdentityOutput({}, { parent: this })
             .accountId.apply((account) => JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com", account)));
-        const created = byFunction((fn) => this.createFunction(`${name}-${fn}`, handlers[handlerSource(fn)], trust, settings));
+        const created = byFunction((fn) => this.createFunction(`${name}-${fn}`, code[fn], trust, settings));
         this.functions = byFunction((fn) => created[fn].fn);
         this.versionArns = byFunction((fn) => created[fn].fn.qualifiedArn);
         this.logGroups = byFunction((fn) => created[fn].logGroup);

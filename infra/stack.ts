@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../model/config";
-import { byFunction } from "../model/functions";
+import { byFunction, type TradingFunctionName } from "../model/functions";
 import { AlarmTopic, alarmTopicArgs } from "./alarm-topic";
 import { BatchJob, batchJobArgs } from "./batch";
 import { TradingFunctions, tradingFunctionsArgs } from "./functions";
@@ -9,10 +9,12 @@ import { WorkflowRelease, workflowReleaseArgs } from "./release";
 import { TransactionTable, transactionTableArgs } from "./table";
 import { TradingWorkflow, tradingWorkflowArgs, workflowResources } from "./workflow";
 
-/** Where the stack's parts come from on disk, for a program that builds them from elsewhere. */
+/** Where the stack's parts come from, for a program that builds them from elsewhere or ahead. */
 export interface StackSources {
     /** The batch image's build context, a directory (default: batch-container/). */
     readonly batchContext?: string;
+    /** The functions' code, bundled ahead (tradingFunctionCode; default: bundled as the functions are constructed). */
+    readonly functionCode?: Readonly<Record<TradingFunctionName, string>>;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface StackSources {
 export function tradingStack(config: StackConfig, sources: StackSources = {}) {
     const alarmTopic = new AlarmTopic("monitoring-alarms", alarmTopicArgs(config));
     const table = new TransactionTable("transactions", transactionTableArgs(config));
-    const functions = new TradingFunctions("trading", tradingFunctionsArgs(config));
+    const functions = new TradingFunctions("trading", { ...tradingFunctionsArgs(config), code: sources.functionCode });
     const batch = new BatchJob("batch", { table, ...batchJobArgs(config), context: sources.batchContext });
     const workflow = new TradingWorkflow("trading-workflow", {
         // What the Task states call, from whichever component creates it: a state that calls

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { compileFunction } from "node:vm";
-import { bundle } from "../infra/bundle";
+import { bundle, bundleAsync } from "../infra/bundle";
 import { contentTag, contextFiles } from "../model/image-context";
 import { PROJECT_ROOT } from "../model/project";
 import { tempDir } from "./support/temp";
@@ -47,6 +47,19 @@ describe("function bundles", () => {
         compileFunction(code, ["module", "exports", "require"])(module, module.exports, require);
         assert.equal(module.exports.label, "prices \u2264 99");
         assert.equal(module.exports.orZero?.(), 0);
+    });
+
+    it("bundles through esbuild's service exactly as the synchronous call does", async () => {
+        const entries = ["functions/stock-checker.ts", "functions/stock-buyer.ts", "functions/stock-seller.ts"];
+        assert.deepEqual(await bundleAsync(entries), bundle(entries));
+    });
+
+    it("fails a handler that does not build with esbuild's message, naming its file and line, either way", async () => {
+        const entry = path.join(tempDir("broken-handler-"), "broken.ts");
+        fs.writeFileSync(entry, "export const handler = async () => {\n    const = 1;\n};\n");
+        const message = /^Error: Build failed with 1 error:\n.*broken\.ts:2:10: ERROR: Expected identifier but found "="/;
+        assert.throws(() => bundle([entry]), message);
+        await assert.rejects(bundleAsync([entry]), message);
     });
 
     it("gives the same bundle whatever the working directory", () => {

@@ -6,9 +6,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { tradingFunctionCode } from "../infra/functions";
 import { ArgumentsError } from "../model/config";
 import { PROJECT_ROOT } from "../model/project";
-import { named, programSources, runProgram, type ProgramRun } from "./support/program";
+import { named, programSources, runProgram, runStack, type ProgramRun } from "./support/program";
 
 const EXAMPLE = path.join(PROJECT_ROOT, "examples", "python-batch");
 
@@ -38,6 +39,20 @@ describe("the components, from another program", () => {
         assert.equal(named(run, "aws:dynamodb/table:Table", "orders-table").inputs.deletionProtectionEnabled, false);
         assert.equal(named(run, "aws:lambda/function:Function", "traders-stock-checker").inputs.loggingConfig.applicationLogLevel, "WARN");
         assert.equal(named(run, "aws:cloudwatch/logGroup:LogGroup", "traders-stock-checker-logs").inputs.retentionInDays, 14);
+    });
+
+    it("bundles the functions' code as it is constructed, the same code the stack's program bundles ahead with tradingFunctionCode", async () => {
+        const ahead = await tradingFunctionCode();
+        const dev = await runStack("dev");
+        const code = async (run: ProgramRun, name: string) => {
+            const assets = await named(run, "aws:lambda/function:Function", name).inputs.code.assets;
+            assert.deepEqual(Object.keys(assets), ["index.js"]);
+            return assets["index.js"].text;
+        };
+        for (const fn of ["stock-checker", "stock-buyer", "stock-seller"] as const) {
+            assert.equal(await code(run, `traders-${fn}`), ahead[fn]);
+            assert.equal(await code(dev, `trading-${fn}`), ahead[fn]);
+        }
     });
 
     it("builds the batch image from the program's own folder, for the architecture its capacity implies", () => {

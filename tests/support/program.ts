@@ -364,7 +364,8 @@ export async function runProgram(
     delete require.cache[entry];
     let program: Record<string, unknown>;
     try {
-        program = require(entry);
+        // A program may export its outputs' object, or a promise of it, as Pulumi's runtime awaits it.
+        program = await (require(entry) as Record<string, unknown> | Promise<Record<string, unknown>>);
     } catch (error) {
         await waitForRPCs();
         return { resources, calls, outputs: {}, error };
