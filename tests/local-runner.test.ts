@@ -248,8 +248,8 @@ describe("a local run's executions", () => {
     });
 
     it("runs no more batch programs at once than batchProcesses says, however many executions run at once", async () => {
-        // Each program records its start (standIn) and, a second later, its end.
-        const body = `setTimeout(() => require("node:fs").appendFileSync(${JSON.stringify(record)}, JSON.stringify({ end: true }) + "\\n"), 1000);`;
+        // Each program records its start (standIn) and, 300 ms later, its end: long enough that a second program started beside it would start before it ends.
+        const body = `setTimeout(() => require("node:fs").appendFileSync(${JSON.stringify(record)}, JSON.stringify({ end: true }) + "\\n"), 300);`;
         const report = await runWorkflow({
             config: parseConfig({}),
             price: 10,
