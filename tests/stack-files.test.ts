@@ -109,6 +109,11 @@ describe("a stack file read whole, by the tools and the program alike", () => {
         assert.deepEqual(problemsOf(withRegion("  nobody:knows: this\n")), [
             "nobody:knows is in no namespace the program or its providers read (stock-trader, pulumi, aws, awsx, docker-build, time)",
         ]);
+        assert.deepEqual(
+            problemsOf(withRegion('  stock-trader:buyThreshhold: "40"\n')),
+            ["stock-trader:buyThreshhold is not a key of this project; did you mean stock-trader:buyThreshold? (every key: the README's Configuration table)"],
+            "this project's own keys are left to its config's validation, which says more",
+        );
     });
 
     it("names the file in the refusal, with every problem of the file together", () => {
