@@ -223,11 +223,10 @@ async function limited<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T
     return results;
 }
 
-/** Every case of the program's contract, run against a fresh emulator, in the contract's order. */
-export async function checkContract(program: BatchProgram): Promise<CheckOutcome[]> {
+/** Every case of the program's contract, or those given, run against a fresh emulator, in the contract's order. */
+export async function checkContract(program: BatchProgram, cases: readonly Case[] = contractCases(program.contract)): Promise<CheckOutcome[]> {
     const db = await startLocalDynamoDB("TransactionTable", program.contract.table.key);
     try {
-        const cases = contractCases(program.contract);
         return await limited(
             cases.map((kase, i) => async () => {
                 const problem = await runCase(program, db, kase, `contract-check-${i}`);
