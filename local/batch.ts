@@ -41,15 +41,29 @@ export class MissingRuntime extends Error {
 /** A contract's command with `node` standing for this Node.js, so the project's own runs on the project's Node. */
 const resolved = (command: readonly string[]): string[] => (command[0] === "node" ? [process.execPath, ...command.slice(1)] : [...command]);
 
+/**
+ * The needs this process has found met, by folder, command and PATH: one met stays met while the
+ * process runs, where one missing is checked again, as after an install.
+ */
+const met = new Set<string>();
+
 /** What the contract says the program needs and this machine does not have, each with how the command that checks it failed. */
 export function missingNeeds(program: Pick<BatchProgram, "dir" | "contract">): string[] {
     return program.contract.local.needs.flatMap(({ command, what }) => {
+        const key = JSON.stringify([program.dir, command, process.env.PATH]);
+        if (met.has(key)) {
+            return [];
+        }
         const [bin, ...args] = resolved(command);
         const run = spawnSync(bin, args, { cwd: program.dir, encoding: "utf8", timeout: 30_000 });
         if (run.error !== undefined) {
             return [`${what} (${command.join(" ")}: ${(run.error as NodeJS.ErrnoException).code === "ENOENT" ? `${bin} is not on PATH` : run.error.message})`];
         }
-        return run.status === 0 ? [] : [`${what} (${command.join(" ")} exited ${run.status}: ${run.stderr.trim().split("\n").at(-1) ?? ""})`];
+        if (run.status !== 0) {
+            return [`${what} (${command.join(" ")} exited ${run.status}: ${run.stderr.trim().split("\n").at(-1) ?? ""})`];
+        }
+        met.add(key);
+        return [];
     });
 }
 

@@ -19,6 +19,7 @@ import { batchImageCheck } from "../scripts/preflight/tools";
 import { main as simulate } from "../scripts/local/simulate";
 import { settings } from "./support/arbitraries";
 import { batchFolder } from "./support/batch-folder";
+import { withEnvironment } from "./support/loopback";
 import { tempDir } from "./support/temp";
 import { thrown } from "./support/thrown";
 import { runInProcess } from "./support/tool";
@@ -369,6 +370,22 @@ require(entry);`);
         assert.equal(unreadable.status, 2);
         assert.match(unreadable.stderr, /contract\.json: local\.command must be a list of at least 1 strings \(got \[\]\)$/);
         assert.equal(thrown(() => prepareBatch(dir), MissingRuntime).missing.length, 1);
+    });
+
+    it("checks a need once it is met, in each process and under each PATH, and one that is missing again each time, as after an install", async () => {
+        const dir = batchFolder({
+            local: { command: ["true"], needs: [{ command: ["sh", "-c", "echo checked >> checks && test -f installed"], what: "the installed file" }] },
+        });
+        const checks = () => fs.readFileSync(path.join(dir, "checks"), "utf8").split("\n").filter(Boolean).length;
+        assert.deepEqual(thrown(() => prepareBatch(dir), MissingRuntime).missing, [
+            "the installed file (sh -c echo checked >> checks && test -f installed exited 1: )",
+        ]);
+        fs.writeFileSync(path.join(dir, "installed"), "");
+        prepareBatch(dir);
+        prepareBatch(dir);
+        assert.equal(checks(), 2, "checked while missing, then once met");
+        await withEnvironment({ PATH: `${process.env.PATH}:${dir}` }, async () => prepareBatch(dir));
+        assert.equal(checks(), 3, "another PATH, another check");
     });
 
     it("passes the project's batch program as a tool: one line per check, its effect on the table, its refusals and its error lines among them, and the tally, exit 0", async () => {
