@@ -19,7 +19,7 @@ import { main as preflightMain } from "../scripts/preflight/preflight";
 import { prune } from "../scripts/operate/prune";
 import type { ToolIo } from "../scripts/cli/cli";
 import { noCredentials, serviceError } from "./support/aws-errors";
-import { loopback, loopbackEnvironment, withEnvironment, type Behaviour } from "./support/loopback";
+import { HANG_TIMEOUT_SECONDS, loopback, loopbackEnvironment, withEnvironment, type Behaviour } from "./support/loopback";
 import { tempDir } from "./support/temp";
 import { runInProcess } from "./support/tool";
 
@@ -170,7 +170,12 @@ const TOOLS: { name: string; run: (json: boolean) => Promise<Run> }[] = [
 /** What each endpoint's failure is, and the words its line starts with. */
 const EXPECTED: Record<Behaviour, { kind: FailureKind; says: RegExp }> = {
     refuse: { kind: "not-reached", says: /^could not reach AWS for \S+ on \S+: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(ECONNREFUSED\): check the network/ },
-    hang: { kind: "not-reached", says: /^AWS did not answer \S+ on \S+ within 0\.3 s \(STOCK_TRADER_AWS_TIMEOUT_SECONDS sets the limit\)/ },
+    hang: {
+        kind: "not-reached",
+        says: new RegExp(
+            `^AWS did not answer \\S+ on \\S+ within ${HANG_TIMEOUT_SECONDS.replace(".", "\\.")} s \\(STOCK_TRADER_AWS_TIMEOUT_SECONDS sets the limit\\)`,
+        ),
+    },
     html: { kind: "not-the-api", says: /^what answered \S+ on \S+ is not the AWS API: HTTP 200, text\/html; charset=utf-8/ },
     expired: { kind: "credentials", says: /^the AWS credentials have expired: AWS answered \S+ on \S+ with ExpiredTokenException: sign in again/ },
     throttle: { kind: "throttled", says: /^AWS throttled \S+ on \S+ even after retries \(ThrottlingException: Rate exceeded\): try again in a minute$/ },
@@ -185,7 +190,7 @@ describe("what went wrong with an AWS call, through endpoints that fail as the n
             it(`${tool.name}, against an endpoint that answers "${behaviour}": one line of ${kind}, and exit 1; with --json, the error document`, async () => {
                 const endpoint = await loopback(behaviour);
                 try {
-                    await withEnvironment(loopbackEnvironment(endpoint.url), async () => {
+                    await withEnvironment(endpoint.environment, async () => {
                         const text = await tool.run(false);
                         assert.equal(text.status, 1);
                         const failures = text.err.filter((line) => !line.startsWith("…"));
@@ -213,7 +218,7 @@ describe("what went wrong with an AWS call, through endpoints that fail as the n
     it("says it is waiting for AWS while a call goes unanswered, then that AWS did not answer within the timeout", async () => {
         const endpoint = await loopback("hang");
         try {
-            await withEnvironment(loopbackEnvironment(endpoint.url), async () => {
+            await withEnvironment(endpoint.environment, async () => {
                 const run = await TOOLS[0].run(false);
                 assert.equal(run.status, 1);
                 const waiting = run.err.slice(0, -1);
@@ -284,7 +289,10 @@ describe("the preflight, through endpoints that fail as the network and AWS do",
     this.timeout(20000);
     const expected: Record<Behaviour, RegExp> = {
         refuse: /^ {2}FAIL {2}AWS credentials +could not check: could not reach AWS for sts:GetCallerIdentity: connect ECONNREFUSED/m,
-        hang: /^ {2}FAIL {2}AWS credentials +could not check: AWS did not answer sts:GetCallerIdentity within 0\.3 s/m,
+        hang: new RegExp(
+            `^ {2}FAIL {2}AWS credentials +could not check: AWS did not answer sts:GetCallerIdentity within ${HANG_TIMEOUT_SECONDS.replace(".", "\\.")} s`,
+            "m",
+        ),
         html: /^ {2}FAIL {2}AWS credentials +could not check: what answered sts:GetCallerIdentity is not the AWS API/m,
         expired: /^ {2}FAIL {2}AWS credentials +the AWS credentials have expired: AWS answered sts:GetCallerIdentity with ExpiredToken$/m,
         throttle: /^ {2}FAIL {2}AWS credentials +could not check: AWS throttled sts:GetCallerIdentity even after retries \(Throttling: Rate exceeded\)$/m,
@@ -293,7 +301,7 @@ describe("the preflight, through endpoints that fail as the network and AWS do",
         it(`fails the credentials against an endpoint that answers "${behaviour}", and exits 1 with nothing passed that was not checked`, async () => {
             const endpoint = await loopback(behaviour);
             try {
-                await withEnvironment({ ...loopbackEnvironment(endpoint.url), PATH: emptyPath() }, async () => {
+                await withEnvironment({ ...endpoint.environment, PATH: emptyPath() }, async () => {
                     const out: string[] = [];
                     const status = await preflightMain(["--stack", "dev"], { out: (line) => out.push(line), err: () => undefined });
                     const report = out.join("\n");
@@ -323,7 +331,7 @@ describe("the end-to-end driver's prerequisites, through endpoints that fail as 
         it(`classifies the caller's check against an endpoint that answers "${behaviour}"`, async () => {
             const endpoint = await loopback(behaviour);
             try {
-                await withEnvironment(loopbackEnvironment(endpoint.url), async () => {
+                await withEnvironment(endpoint.environment, async () => {
                     const failure = await automationPrerequisites.caller("us-east-1").catch((e: unknown) => e);
                     assert.ok(failure instanceof AwsFailure, String(failure));
                     assert.equal(failure.kind, expected[behaviour]);
@@ -371,7 +379,7 @@ describe("the end-to-end driver's prerequisites, through endpoints that fail as 
     it("as npm runs it, without a Pulumi CLI, Docker or a reachable AWS: one line for each, no trace, nothing created, exit 1", async () => {
         const endpoint = await loopback("refuse");
         try {
-            await withEnvironment({ ...loopbackEnvironment(endpoint.url), PATH: emptyPath() }, async () => {
+            await withEnvironment({ ...endpoint.environment, PATH: emptyPath() }, async () => {
                 const run = await runInProcess(e2eMain, ["--account", ACCOUNT, "--region", "us-east-1"]);
                 assert.equal(run.status, 1);
                 const lines = run.stderr.split("\n");

@@ -21,7 +21,7 @@ import { MAX_STOCK_PRICE } from "../contracts/functions";
 import type { ChoiceState, Retrier, StateMachineDefinition, TaskState } from "../model/asl";
 import { noCredentials, serviceError } from "./support/aws-errors";
 import { settings } from "./support/arbitraries";
-import { loopback, loopbackEnvironment, withEnvironment, type Behaviour } from "./support/loopback";
+import { HANG_TIMEOUT_SECONDS, loopback, loopbackEnvironment, withEnvironment, type Behaviour } from "./support/loopback";
 import { runInProcess } from "./support/tool";
 
 const SPOT_SETTINGS = { batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "2" };
@@ -265,7 +265,9 @@ describe("npm run test:teststate, through endpoints that fail as the network and
     const on = "states:TestState on Check Stock Value";
     const expected: Record<Behaviour, RegExp> = {
         refuse: new RegExp(`^could not reach AWS for ${on}: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+ \\(ECONNREFUSED\\): check the network`),
-        hang: new RegExp(`^AWS did not answer ${on} within 0\\.3 s \\(STOCK_TRADER_AWS_TIMEOUT_SECONDS sets the limit\\)`),
+        hang: new RegExp(
+            `^AWS did not answer ${on} within ${HANG_TIMEOUT_SECONDS.replace(".", "\\.")} s \\(STOCK_TRADER_AWS_TIMEOUT_SECONDS sets the limit\\)`,
+        ),
         html: new RegExp(`^what answered ${on} is not the AWS API: HTTP 200, text/html; charset=utf-8`),
         expired: new RegExp(`^the AWS credentials have expired: AWS answered ${on} with ExpiredTokenException: sign in again`),
         throttle: new RegExp(`^AWS throttled ${on} even after retries \\(ThrottlingException: Rate exceeded\\): try again in a minute$`),
@@ -287,7 +289,7 @@ describe("npm run test:teststate, through endpoints that fail as the network and
         it(`against an endpoint that answers "${behaviour}": one line saying what happened, and exit 1`, async () => {
             const endpoint = await loopback(behaviour);
             try {
-                const run = await withEnvironment(loopbackEnvironment(endpoint.url), asAUserRunsIt);
+                const run = await withEnvironment(endpoint.environment, asAUserRunsIt);
                 assert.equal(run.status, 1);
                 const failures = run.stderr.split("\n").filter((line) => !line.startsWith("…"));
                 assert.equal(failures.length, 1, run.stderr);

@@ -69,6 +69,8 @@ function answer(response: http.ServerResponse, protocol: Protocol, error: { stat
 export interface Loopback {
     /** The endpoint, for AWS_ENDPOINT_URL. */
     readonly url: string;
+    /** The environment of a tool run against it (loopbackEnvironment), with the shortest timeout where nothing ever answers. */
+    readonly environment: Record<string, string | undefined>;
     /** How many requests reached it. */
     requests(): number;
     close(): Promise<void>;
@@ -106,11 +108,23 @@ export async function loopback(behaviour: Behaviour): Promise<Loopback> {
         // The port was just free, and nothing listens on it once the server is gone.
         await close();
     }
-    return { url: `http://127.0.0.1:${port}`, requests: () => requests, close: behaviour === "refuse" ? async () => undefined : close };
+    const url = `http://127.0.0.1:${port}`;
+    return {
+        url,
+        environment: loopbackEnvironment(url, behaviour === "hang" ? HANG_TIMEOUT_SECONDS : undefined),
+        requests: () => requests,
+        close: behaviour === "refuse" ? async () => undefined : close,
+    };
 }
 
+/**
+ * How long a tool waits on an endpoint that never answers: all of it idle, so shorter than the
+ * timeout of the endpoints that do answer, which must answer within theirs however busy the machine.
+ */
+export const HANG_TIMEOUT_SECONDS = "0.1";
+
 /** The environment of a tool run against `url`: test credentials, one attempt per call, and short timeouts and progress intervals. */
-export function loopbackEnvironment(url: string): Record<string, string | undefined> {
+export function loopbackEnvironment(url: string, timeoutSeconds = "0.3"): Record<string, string | undefined> {
     return {
         AWS_ENDPOINT_URL: url,
         AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
@@ -119,7 +133,7 @@ export function loopbackEnvironment(url: string): Record<string, string | undefi
         AWS_PROFILE: undefined,
         AWS_REGION: "us-east-1",
         AWS_MAX_ATTEMPTS: "1",
-        STOCK_TRADER_AWS_TIMEOUT_SECONDS: "0.3",
+        STOCK_TRADER_AWS_TIMEOUT_SECONDS: timeoutSeconds,
         STOCK_TRADER_PROGRESS_SECONDS: "0.05",
     };
 }
