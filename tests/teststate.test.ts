@@ -14,9 +14,10 @@ import { StateMachine } from "aws-local-stepfunctions";
 import { localWorkflow, type Json } from "../local/stand-ins";
 import { STATES } from "../model/workflow";
 import { loadStackConfig } from "../scripts/cli/stack-files";
+import { processIo } from "../scripts/cli/cli";
 import { awsAnswer, awsEngine, localEngine, type Engine, type StateAnswer, type StateRun } from "../scripts/teststate/engines";
 import { pathPrice, testPaths, UNNAMED_TASK, type Mock, type TestPath } from "../scripts/teststate/paths";
-import { compareEngines, differences, main, testStateClient, USAGE, walk, type TestStateDeps } from "../scripts/teststate/teststate";
+import { compareEngines, defaultDeps, differences, main, testStateClient, USAGE, walk, type TestStateDeps } from "../scripts/teststate/teststate";
 import { MAX_STOCK_PRICE } from "../contracts/functions";
 import type { ChoiceState, Retrier, StateMachineDefinition, TaskState } from "../model/asl";
 import { noCredentials, serviceError } from "./support/aws-errors";
@@ -370,7 +371,7 @@ describe("npm run test:teststate, its flags and its client", () => {
     });
 });
 
-describe("npm run test:teststate with its own dependencies", function () {
+describe("npm run test:teststate with its own region, client and waits", function () {
     this.timeout(20000);
 
     it("takes the region from the stack file over AWS_REGION, calls the endpoint the environment gives, and sends a throttled call again", async () => {
@@ -388,9 +389,12 @@ describe("npm run test:teststate with its own dependencies", function () {
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
         try {
             const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+            // Its own dependencies but the wait before the call is sent again, which is recorded.
+            const waits: number[] = [];
             const result = await withEnvironment({ ...loopbackEnvironment(url), AWS_REGION: "eu-west-1" }, () =>
-                runInProcess((argv, io) => main(argv, io), ["--stack", "dev"]),
+                runInProcess((argv, io) => main(argv, io, { ...defaultDeps(io), sleep: async (ms) => void waits.push(ms) }), ["--stack", "dev"]),
             );
+            assert.deepEqual(waits, [1000], "a second's back-off before the throttled call is sent again");
             assert.equal(result.status, 1);
             assert.equal(result.stdout.split("\n")[0], "TestState in us-east-1 against the local engine, the dev stack's definition");
             assert.deepEqual(
@@ -404,6 +408,16 @@ describe("npm run test:teststate with its own dependencies", function () {
             server.closeAllConnections();
             await new Promise((resolve) => server.close(resolve));
         }
+    });
+
+    it("waits between tries on a timer: a wait has not ended when the event loop has gone round once", async () => {
+        let done = false;
+        const waited = defaultDeps(processIo)
+            .sleep(20)
+            .then(() => (done = true));
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(done, false);
+        await waited;
     });
 });
 

@@ -189,7 +189,8 @@ export function testStateClient(region: string): SFNClient {
     return new SFNClient({ ...clientConfig(region), disableHostPrefix: given !== undefined && given !== "" });
 }
 
-const defaultDeps = (io: ToolIo): TestStateDeps => ({
+/** What the tool runs with unless told otherwise: the stack file's region, the SDK's client, real waits. */
+export const defaultDeps = (io: ToolIo): TestStateDeps => ({
     // The stack file's aws:region, else the SDK's settings (AWS_REGION, the profile).
     stackRegion: async (stack) => readStackFile(stack)["aws:region"] ?? (await sdkRegion()),
     sfn: testStateClient,
