@@ -58,6 +58,7 @@ describe("npm run bench:program's floor", () => {
         assert.deepEqual(sdkClass("aws:lambda/function:Function"), { npm: "@pulumi/aws", path: ["lambda", "Function"] });
         assert.deepEqual(sdkClass("time:index/sleep:Sleep"), { npm: "@pulumiverse/time", path: ["Sleep"] });
         assert.deepEqual(sdkClass("awsx:ecs:FargateTaskDefinition"), { npm: "@pulumi/awsx", path: ["ecs", "FargateTaskDefinition"] });
+        assert.deepEqual(sdkClass("docker-build:index:Image"), { npm: "@pulumi/docker-build", path: ["Image"] });
         for (const type of [
             "aws:lambda/function:Functions",
             "aws:lambda/function:LayerVersion",
@@ -67,7 +68,7 @@ describe("npm run bench:program's floor", () => {
             assert.throws(
                 () => sdkClass(type),
                 new RegExp(
-                    `^Error: the floor has no SDK class for ${type}: expected a class of @pulumi/aws, @pulumi/awsx, @pulumiverse/time whose __pulumiType is ${type}$`,
+                    `^Error: the floor has no SDK class for ${type}: expected a class of @pulumi/aws, @pulumi/awsx, @pulumi/docker-build, @pulumiverse/time whose __pulumiType is ${type}$`,
                 ),
             );
         }

@@ -9,11 +9,10 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { createRequire } from "node:module";
 import * as path from "node:path";
-import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import * as time from "@pulumiverse/time";
+import { providerKeys, type ProviderKeys } from "../../model/config-keys";
 import { PROJECT_ROOT } from "../../model/project";
 import { readStackFile } from "../cli/stack-files";
 import type { ProgramRun, Registered } from "../../tests/support/program";
@@ -92,33 +91,28 @@ function optionsSource(resource: Registered, registered: ReadonlySet<string>): s
     return `{ ${options.filter(Boolean).join(", ")} }`;
 }
 
-/** Each provider SDK whose resources the program registers, by the package name its type tokens start with: its npm package and its exports. */
-const SDKS: Readonly<Record<string, { npm: string; exports: object }>> = {
-    aws: { npm: "@pulumi/aws", exports: aws },
-    awsx: { npm: "@pulumi/awsx", exports: awsx },
-    time: { npm: "@pulumiverse/time", exports: time },
-};
+/** A package loaded as the program loads it, from the project's node_modules. */
+const load = createRequire(path.join(PROJECT_ROOT, "package.json"));
 
 /**
  * The SDK class that registers a type (`aws:lambda/function:Function` is `aws.lambda.Function`,
- * `time:index/sleep:Sleep` is `time.Sleep`), as its package and the path to it: a registration
- * through the class asks for the SDK's plugin version and resolves every property the class
- * declares, as the program's does, where a bare CustomResource would do neither.
+ * `time:index/sleep:Sleep` is `time.Sleep`), as its package and the path to it, found among the
+ * providers the project depends on (providerKeys): a registration through the class asks for the
+ * SDK's plugin version and resolves every property the class declares, as the program's does,
+ * where a bare CustomResource would do neither.
  */
-export function sdkClass(type: string): { npm: string; path: string[] } {
+export function sdkClass(type: string, providers: readonly ProviderKeys[] = providerKeys()): { npm: string; path: string[] } {
     const [pkg, module = "", name = ""] = type.split(":");
-    const sdk = SDKS[pkg] as (typeof SDKS)[string] | undefined;
+    const npm = providers.find((provider) => provider.namespace === pkg)?.packageName;
     const namespace = module.split("/")[0];
     const classPath = namespace === "index" ? [name] : [namespace, name];
-    const found = classPath.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], sdk?.exports);
-    if (sdk === undefined || (found as { __pulumiType?: string } | undefined)?.__pulumiType !== type) {
+    const found = npm === undefined ? undefined : classPath.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], load(npm));
+    if (npm === undefined || (found as { __pulumiType?: string } | undefined)?.__pulumiType !== type) {
         throw new Error(
-            `the floor has no SDK class for ${type}: expected a class of ${Object.values(SDKS)
-                .map((s) => s.npm)
-                .join(", ")} whose __pulumiType is ${type}`,
+            `the floor has no SDK class for ${type}: expected a class of ${providers.map((provider) => provider.packageName).join(", ")} whose __pulumiType is ${type}`,
         );
     }
-    return { npm: sdk.npm, path: classPath };
+    return { npm, path: classPath };
 }
 
 /** The floor program's source for a recorded run: every import an absolute path, so it may live anywhere. */
@@ -126,7 +120,8 @@ export async function floorSource(run: ProgramRun): Promise<string> {
     const sdk = (name: string) => JSON.stringify(require.resolve(name, { paths: [PROJECT_ROOT] }));
     const resources = inRegistrationOrder(run.resources);
     const registered = new Set(resources.map((r) => r.options.urn));
-    const classes = new Map(resources.filter((r) => r.options.custom || r.options.remote).map((r) => [r.type, sdkClass(r.type)]));
+    const providers = providerKeys();
+    const classes = new Map(resources.filter((r) => r.options.custom || r.options.remote).map((r) => [r.type, sdkClass(r.type, providers)]));
     const packages = [...new Set(["@pulumi/aws", "@pulumi/awsx", ...[...classes.values()].map((c) => c.npm)])];
     const binding = (npm: string) => `sdk${packages.indexOf(npm)}`;
     const lines = [
