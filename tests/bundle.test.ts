@@ -9,6 +9,8 @@ import { PROJECT_ROOT } from "../model/project";
 import { tempDir } from "./support/temp";
 
 describe("function bundles", () => {
+    const entries = ["functions/stock-checker.ts", "functions/stock-buyer.ts", "functions/stock-seller.ts"];
+
     for (const fn of ["stock-checker", "stock-buyer", "stock-seller"]) {
         it(`bundles ${fn} byte-identically every time`, () => {
             const entry = `functions/${fn}.ts`;
@@ -28,7 +30,6 @@ describe("function bundles", () => {
     }
 
     it("bundles several handlers in one run, each exactly as it bundles alone", () => {
-        const entries = ["functions/stock-checker.ts", "functions/stock-buyer.ts", "functions/stock-seller.ts"];
         const together = bundle(entries);
         assert.deepEqual(Object.keys(together), entries);
         for (const entry of entries) {
@@ -50,7 +51,6 @@ describe("function bundles", () => {
     });
 
     it("bundles through esbuild's service exactly as the synchronous call does", async () => {
-        const entries = ["functions/stock-checker.ts", "functions/stock-buyer.ts", "functions/stock-seller.ts"];
         assert.deepEqual(await bundleAsync(entries), bundle(entries));
     });
 

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { tradingFunctionCode } from "../infra/functions";
 import { ArgumentsError } from "../model/config";
+import { TRADING_FUNCTIONS } from "../model/functions";
 import { PROJECT_ROOT } from "../model/project";
 import { named, programSources, runProgram, runStack, type ProgramRun } from "./support/program";
 
@@ -49,7 +50,7 @@ describe("the components, from another program", () => {
             assert.deepEqual(Object.keys(assets), ["index.js"]);
             return assets["index.js"].text;
         };
-        for (const fn of ["stock-checker", "stock-buyer", "stock-seller"] as const) {
+        for (const fn of TRADING_FUNCTIONS) {
             assert.equal(await code(run, `traders-${fn}`), ahead[fn]);
             assert.equal(await code(dev, `trading-${fn}`), ahead[fn]);
         }
