@@ -19,7 +19,7 @@ import { main as preflightMain } from "../scripts/preflight/preflight";
 import { prune } from "../scripts/operate/prune";
 import type { ToolIo } from "../scripts/cli/cli";
 import { noCredentials, serviceError } from "./support/aws-errors";
-import { HANG_TIMEOUT_SECONDS, loopback, loopbackEnvironment, withEnvironment, type Behaviour } from "./support/loopback";
+import { HANG_TIMEOUT_PATTERN, loopback, loopbackEnvironment, withEnvironment, type Behaviour } from "./support/loopback";
 import { tempDir } from "./support/temp";
 import { runInProcess } from "./support/tool";
 
@@ -172,9 +172,7 @@ const EXPECTED: Record<Behaviour, { kind: FailureKind; says: RegExp }> = {
     refuse: { kind: "not-reached", says: /^could not reach AWS for \S+ on \S+: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(ECONNREFUSED\): check the network/ },
     hang: {
         kind: "not-reached",
-        says: new RegExp(
-            `^AWS did not answer \\S+ on \\S+ within ${HANG_TIMEOUT_SECONDS.replace(".", "\\.")} s \\(STOCK_TRADER_AWS_TIMEOUT_SECONDS sets the limit\\)`,
-        ),
+        says: new RegExp(`^AWS did not answer \\S+ on \\S+ within ${HANG_TIMEOUT_PATTERN} s \\(STOCK_TRADER_AWS_TIMEOUT_SECONDS sets the limit\\)`),
     },
     html: { kind: "not-the-api", says: /^what answered \S+ on \S+ is not the AWS API: HTTP 200, text\/html; charset=utf-8/ },
     expired: { kind: "credentials", says: /^the AWS credentials have expired: AWS answered \S+ on \S+ with ExpiredTokenException: sign in again/ },
@@ -289,10 +287,7 @@ describe("the preflight, through endpoints that fail as the network and AWS do",
     this.timeout(20000);
     const expected: Record<Behaviour, RegExp> = {
         refuse: /^ {2}FAIL {2}AWS credentials +could not check: could not reach AWS for sts:GetCallerIdentity: connect ECONNREFUSED/m,
-        hang: new RegExp(
-            `^ {2}FAIL {2}AWS credentials +could not check: AWS did not answer sts:GetCallerIdentity within ${HANG_TIMEOUT_SECONDS.replace(".", "\\.")} s`,
-            "m",
-        ),
+        hang: new RegExp(`^ {2}FAIL {2}AWS credentials +could not check: AWS did not answer sts:GetCallerIdentity within ${HANG_TIMEOUT_PATTERN} s`, "m"),
         html: /^ {2}FAIL {2}AWS credentials +could not check: what answered sts:GetCallerIdentity is not the AWS API/m,
         expired: /^ {2}FAIL {2}AWS credentials +the AWS credentials have expired: AWS answered sts:GetCallerIdentity with ExpiredToken$/m,
         throttle: /^ {2}FAIL {2}AWS credentials +could not check: AWS throttled sts:GetCallerIdentity even after retries \(Throttling: Rate exceeded\)$/m,

@@ -22,7 +22,7 @@ import { MAX_STOCK_PRICE } from "../contracts/functions";
 import type { ChoiceState, Retrier, StateMachineDefinition, TaskState } from "../model/asl";
 import { noCredentials, serviceError } from "./support/aws-errors";
 import { settings } from "./support/arbitraries";
-import { HANG_TIMEOUT_SECONDS, loopback, loopbackEnvironment, withEnvironment, type Behaviour } from "./support/loopback";
+import { HANG_TIMEOUT_PATTERN, loopback, loopbackEnvironment, withEnvironment, type Behaviour } from "./support/loopback";
 import { runInProcess } from "./support/tool";
 
 const SPOT_SETTINGS = { batchCapacity: "FARGATE_SPOT", batchInterruptionRetries: "2" };
@@ -266,9 +266,7 @@ describe("npm run test:teststate, through endpoints that fail as the network and
     const on = "states:TestState on Check Stock Value";
     const expected: Record<Behaviour, RegExp> = {
         refuse: new RegExp(`^could not reach AWS for ${on}: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+ \\(ECONNREFUSED\\): check the network`),
-        hang: new RegExp(
-            `^AWS did not answer ${on} within ${HANG_TIMEOUT_SECONDS.replace(".", "\\.")} s \\(STOCK_TRADER_AWS_TIMEOUT_SECONDS sets the limit\\)`,
-        ),
+        hang: new RegExp(`^AWS did not answer ${on} within ${HANG_TIMEOUT_PATTERN} s \\(STOCK_TRADER_AWS_TIMEOUT_SECONDS sets the limit\\)`),
         html: new RegExp(`^what answered ${on} is not the AWS API: HTTP 200, text/html; charset=utf-8`),
         expired: new RegExp(`^the AWS credentials have expired: AWS answered ${on} with ExpiredTokenException: sign in again`),
         throttle: new RegExp(`^AWS throttled ${on} even after retries \\(ThrottlingException: Rate exceeded\\): try again in a minute$`),

@@ -121,7 +121,10 @@ export async function loopback(behaviour: Behaviour): Promise<Loopback> {
  * How long a tool waits on an endpoint that never answers: all of it idle, so shorter than the
  * timeout of the endpoints that do answer, which must answer within theirs however busy the machine.
  */
-export const HANG_TIMEOUT_SECONDS = "0.1";
+const HANG_TIMEOUT_SECONDS = "0.1";
+
+/** That timeout as a regular expression matches it in a message. */
+export const HANG_TIMEOUT_PATTERN = HANG_TIMEOUT_SECONDS.replace(".", "\\.");
 
 /** The environment of a tool run against `url`: test credentials, one attempt per call, and short timeouts and progress intervals. */
 export function loopbackEnvironment(url: string, timeoutSeconds = "0.3"): Record<string, string | undefined> {
