@@ -45,6 +45,8 @@ export function git(cwd: string, ...args: string[]): string {
 /** The project copied to a temporary folder, committed as it was. */
 export class ProjectCopy {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "stock-trader-try-"));
+    /** Whether the copy has its first commit yet. */
+    private committed = false;
 
     constructor() {
         const files = git(PROJECT_ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
@@ -63,15 +65,13 @@ export class ProjectCopy {
         this.stage("the project");
     }
 
-    /** Commits everything in the copy, and lists what changed since the last commit (none for the first), as `git diff --name-status` does. */
+    /** Commits everything in the copy, a stage that changed nothing as an empty commit, and lists what changed since the last commit (none for the first), as `git diff --name-status` does. */
     stage(message: string): string[] {
         git(this.dir, "add", "-A");
-        if (git(this.dir, "status", "--porcelain").trim() === "") {
-            return [];
-        }
-        const first = spawnSync("git", ["rev-parse", "--verify", "-q", "HEAD"], { cwd: this.dir }).status !== 0;
-        git(this.dir, "commit", "-q", "-m", message);
-        return first ? [] : git(this.dir, "diff", "--name-status", "--no-renames", "HEAD~1", "HEAD").trim().split("\n").filter(Boolean);
+        const changed = this.committed ? git(this.dir, "diff", "--cached", "--name-status", "--no-renames", "HEAD").trim().split("\n").filter(Boolean) : [];
+        git(this.dir, "commit", "-q", "--allow-empty", "-m", message);
+        this.committed = true;
+        return changed;
     }
 
     remove(): void {
