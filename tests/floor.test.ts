@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { floorSource, sdkClass, source } from "../scripts/bench/floor";
 import { readStackFile } from "../scripts/cli/stack-files";
-import { runProgram, type ProgramRun, type Registered } from "./support/program";
+import { runProgram, runStack, type ProgramRun, type Registered } from "./support/program";
 import { tempDir } from "./support/temp";
 
 /** A registration as the engine would compare two: everything but the order, inputs as source (assets by their content). */
@@ -31,7 +31,7 @@ async function registrations(run: ProgramRun) {
 
 describe("npm run bench:program's floor", () => {
     it("registers every resource of the dev program with its type, name, parent, options and inputs, invokes what it invokes and exports its outputs", async () => {
-        const recorded = await runProgram(readStackFile("dev"), "dev");
+        const recorded = await runStack("dev");
         assert.equal(recorded.error, undefined);
         const file = path.join(tempDir("floor-"), "floor-dev.ts");
         fs.writeFileSync(file, await floorSource(recorded));

@@ -4,8 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { NAME_LIMITS } from "../model/platform-rules";
-import { readStackFile } from "../scripts/cli/stack-files";
-import { runProgram, type Registered } from "./support/program";
+import { runProgram, runStack, type Registered } from "./support/program";
 
 /** Pulumi's auto-name: the logical name, a hyphen and seven random characters. */
 const AUTO_NAME_SUFFIX = 8;
@@ -26,13 +25,14 @@ function physicalName(resource: Registered): { name: string; length: number } {
 
 describe("the names the program gives AWS", () => {
     const longest = "s".repeat(100);
-    for (const [stack, config] of [
-        ["dev", readStackFile("dev")],
-        ["prod", readStackFile("prod")],
-        [longest, { scheduleEnabled: "true" }],
+    // The stack files' runs are the suite's shared ones: this test only reads them.
+    for (const [stack, program] of [
+        ["dev", () => runStack("dev")],
+        ["prod", () => runStack("prod")],
+        [longest, () => runProgram({ scheduleEnabled: "true" }, longest)],
     ] as const) {
         it(`fit every limit for the stack ${stack.length > 20 ? `named with ${stack.length} characters` : stack}`, async () => {
-            const run = await runProgram(config, stack);
+            const run = await program();
             assert.equal(run.error, undefined, String(run.error));
             const limited = run.resources.filter((r) => Object.hasOwn(NAME_LIMITS, r.type));
             assert.ok(limited.length >= 20, `only ${limited.length} named resources`);
