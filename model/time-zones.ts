@@ -47,7 +47,6 @@ function wallClock(zone: string, instant: number): number {
     return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
-
 /** The zone's offset from UTC at an instant, read from Intl, in milliseconds (local minus UTC). */
 const offsetFromIntl = (zone: string, instant: number): number => wallClock(zone, Math.floor(instant / 1000) * 1000) - Math.floor(instant / 1000) * 1000;
 

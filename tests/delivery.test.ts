@@ -531,7 +531,10 @@ process.exit(refused ? 64 : 5);`;
 
 describe("npm run test:file", () => {
     it("runs the one file it is given and nothing else: its own tests, then mocha's counts", () => {
-        const run = spawnSync("npm", ["run", "--silent", "test:file", "--", "tests/deployment-model.test.ts", "--reporter", "json"], { cwd: ROOT, encoding: "utf8" });
+        const run = spawnSync("npm", ["run", "--silent", "test:file", "--", "tests/deployment-model.test.ts", "--reporter", "json"], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
         assert.equal(run.status, 0, run.stderr);
         const report = JSON.parse(run.stdout) as { stats: { tests: number }; tests: { file: string }[] };
         assert.ok(report.stats.tests > 0);
