@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { BENCHMARK_OPTIONS, processIo, toolFlags, runMain, type OptionTable, type ToolIo } from "../cli/cli";
 import { median } from "../cli/stats";
 import { PROJECT_ROOT } from "../../model/project";
-import { readStackFile, stackNames } from "../cli/stack-files";
+import { stackNames } from "../cli/stack-files";
 import { timeNpm } from "./timing";
 
 export const USAGE = `usage: npm run bench:test -- [options]
@@ -48,10 +48,11 @@ function testCounts(): { tests: number; load: number; files: number } {
 /** How many resources each of the repository's stacks registers: its program run under the test mocks. */
 async function resourceCounts(): Promise<{ stack: string; resources: number }[]> {
     // The test mocks stand in for the engine; loaded here only, as a count is all this needs of them.
-    const { runProgram } = await import("../../tests/support/program");
+    // Each stack's run is the one the test suite shares, when the docs check runs in it.
+    const { runStack } = await import("../../tests/support/program");
     const counts: { stack: string; resources: number }[] = [];
     for (const stack of REPOSITORY_STACKS.filter((name) => stackNames().includes(name))) {
-        const run = await runProgram(readStackFile(stack), stack);
+        const run = await runStack(stack);
         if (run.error !== undefined) {
             throw run.error instanceof Error ? run.error : new Error(`the ${stack} program failed: ${JSON.stringify(run.error)}`);
         }
