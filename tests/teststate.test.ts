@@ -219,7 +219,18 @@ describe("npm run test:teststate", () => {
                 assert.equal(sent.includes(STATES.sellStock), price > threshold);
                 assert.equal(steps.at(-1)!.state, STATES.success);
             }),
-            settings(15),
+            // Each side of the rule at the threshold, at both ends of the range and in it, then drawn ones.
+            {
+                ...settings(6),
+                examples: [
+                    [50, 50],
+                    [50, 51],
+                    [0, 0],
+                    [0, 1],
+                    [99, 98],
+                    [99, 99],
+                ],
+            },
         );
     });
 
