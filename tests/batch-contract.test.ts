@@ -328,14 +328,25 @@ require(entry);`);
         assert.match(outcomes.find((o) => o.name === "refuses no arguments")!.problem, /^exited 0 \(done\), where 2 \(usage\) was due/);
     });
 
-    it("fails a program that prints its errors in another format, on every failure and refusal", async () => {
-        const outcomes = await checkContract(prepareBatch(wrapping({ line: "`ERROR: ${JSON.parse(line).reason ?? JSON.parse(line).cause}`" })));
+    it("fails a program that prints its errors in another format, on each kind of failure and refusal", async () => {
+        const program = prepareBatch(wrapping({ line: "`ERROR: ${JSON.parse(line).reason ?? JSON.parse(line).cause}`" }));
+        // A run that succeeds, each failure, a refused command and a refused environment: the
+        // check reads the last line of every failed or refused run the same way.
+        const all = contractCases(program.contract);
+        const cases = [
+            all.find((c) => c.expect === "done")!,
+            ...all.filter((c) => c.expect === "failed"),
+            all.find((c) => c.expect === "usage" && c.unset === undefined)!,
+            all.find((c) => c.unset !== undefined)!,
+        ];
+        const outcomes = await checkContract(program, cases);
         const failed = outcomes.filter((o) => !o.passed);
         assert.deepEqual(
-            outcomes.filter((o) => o.passed).map((o) => o.name),
-            outcomes.filter((o) => o.name.startsWith("marks") || o.name.startsWith("runs again") || o.name.startsWith("takes")).map((o) => o.name),
-            "only the runs that succeed pass",
+            outcomes.map((o) => [o.name, o.passed]),
+            cases.map((c) => [c.name, c.expect === "done"]),
+            "only the run that succeeds passes",
         );
+        assert.equal(failed.length, 4);
         for (const outcome of failed) {
             assert.match(
                 outcome.problem,
