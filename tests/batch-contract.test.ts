@@ -321,7 +321,11 @@ require(entry);`);
     };
 
     it("fails a program that exits 0 without marking the trade processed", async () => {
-        const outcomes = await checkContract(prepareBatch(batchFolder({ local: { command: ["true"], needs: [] } })));
+        const program = prepareBatch(batchFolder({ local: { command: ["true"], needs: [] } }));
+        // The two cases it reads: the one that must mark the trade, and a refusal.
+        const cases = contractCases(program.contract).filter((c) => c.name.startsWith("marks the trade processed") || c.name === "refuses no arguments");
+        const outcomes = await checkContract(program, cases);
+        assert.equal(outcomes.length, 2);
         const marks = outcomes.find((o) => o.name.startsWith("marks the trade processed"))!;
         assert.equal(marks.passed, false);
         assert.match(marks.problem, /^ProcessedAt must be the time it ran, as an ISO 8601 UTC string .* \(got undefined\)$/);
