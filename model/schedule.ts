@@ -309,26 +309,13 @@ const RATE_UNIT_SECONDS = { minute: 60, hour: 3600, day: SECONDS_PER_DAY };
  */
 export const ZONED_YEARS = { first: 2026, count: 28 } as const;
 
-/** The cadences read so far in this process, by zone and expression: the config, the cost and the staleness alarm each ask for the same one. */
-const cadences = new Map<string, Readonly<ScheduleCadence>>();
-
 /**
  * The cadence of a schedule Scheduler accepts (`scheduleExpressionProblem` is undefined), in a time
  * zone (UTC unless given): a rate's own interval, whatever the zone; a cron's by its actual fire
  * times, read in the zone. A cron that names its years is read over those years only; past its
- * last year it never runs. Each expression and zone is read once in a process.
+ * last year it never runs.
  */
-export function scheduleCadence(expression: string, zone: string = UTC): Readonly<ScheduleCadence> {
-    const key = `${zone} ${expression}`;
-    let cadence = cadences.get(key);
-    if (cadence === undefined) {
-        cadence = Object.freeze(readCadence(expression, zone));
-        cadences.set(key, cadence);
-    }
-    return cadence;
-}
-
-function readCadence(expression: string, zone: string): ScheduleCadence {
+export function scheduleCadence(expression: string, zone: string = UTC): ScheduleCadence {
     const problem = scheduleExpressionProblem(expression);
     if (problem !== undefined) {
         throw new Error(`not a valid schedule expression (${expression}): ${problem}`);
