@@ -2,6 +2,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+/** Text as one single-quoted shell word: each `'` closed, escaped and reopened. */
+const quoted = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+
 /** What a stand-in program does when its arguments start with a given prefix. */
 export interface StandInReply {
     out?: string;
@@ -16,14 +19,12 @@ export interface StandInReply {
 export class StandIns {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "stand-ins-"));
 
-    /** Writes the program `name`; arguments that match no prefix exit 64. */
+    /** Writes the program `name`; arguments that match no prefix exit 64. Its replies are in the script, printed by the shell itself. */
     program(name: string, replies: Record<string, StandInReply>): this {
         const prefixes = Object.keys(replies).reverse();
-        const cases = prefixes.map((prefix, i) => {
+        const cases = prefixes.map((prefix) => {
             const reply = replies[prefix];
-            fs.writeFileSync(path.join(this.dir, `${name}.${i}.out`), reply.out ?? "");
-            fs.writeFileSync(path.join(this.dir, `${name}.${i}.err`), reply.err ?? "");
-            return `  "${prefix}"*) /bin/cat "${this.dir}/${name}.${i}.out"; /bin/cat "${this.dir}/${name}.${i}.err" >&2; exit ${reply.code ?? 0};;`;
+            return `  "${prefix}"*) printf '%s' ${quoted(reply.out ?? "")}; printf '%s' ${quoted(reply.err ?? "")} >&2; exit ${reply.code ?? 0};;`;
         });
         const script = ["#!/bin/sh", `echo "$*" >> "${this.dir}/${name}.calls"`, 'case "$*" in', ...cases, "esac", "exit 64", ""].join("\n");
         fs.writeFileSync(path.join(this.dir, name), script, { mode: 0o755 });
