@@ -48,6 +48,33 @@ describe("schedules in a time zone", () => {
         assert.equal(wallClockText("Asia/Kathmandu", Date.UTC(2027, 0, 1, 0, 0)), "2027-01-01 05:45");
     });
 
+    it("reads a zone's offset at any instant as Intl's parts of the date give it", () => {
+        const parts = (zone: string) =>
+            new Intl.DateTimeFormat("en-US", {
+                timeZone: zone,
+                hourCycle: "h23",
+                year: "numeric",
+                month: "numeric",
+                day: "numeric",
+                hour: "numeric",
+                minute: "numeric",
+                second: "numeric",
+            });
+        fc.assert(
+            fc.property(fc.constantFrom(...TIME_ZONES), fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }), (zone, instant) => {
+                const second = Math.floor(instant / 1000) * 1000;
+                const part = Object.fromEntries(
+                    parts(zone)
+                        .formatToParts(second)
+                        .map((p) => [p.type, Number(p.value)]),
+                );
+                const wall = Date.UTC(part.year, part.month - 1, part.day, part.hour, part.minute, part.second);
+                assert.equal(offsetAt(zone, instant), wall - second, `${zone} at ${new Date(instant).toISOString()}`);
+            }),
+            settings(100),
+        );
+    });
+
     it("does not run a local time the clocks skip, and runs a repeated one once, at its first instant", () => {
         assert.deepEqual(nextRuns("cron(30 2 * * ? *)", "America/New_York", Date.UTC(2027, 2, 12), 3)!.map(iso), [
             "2027-03-12T07:30",
