@@ -62,9 +62,10 @@ const zones = new Map<string, ZoneOffsets>();
 /**
  * Reads a zone's offset changes within a year from Intl: the offset once a week, then, between two
  * readings that differ, the second of the change by bisection. Zones change their clocks at most a
- * few times a year and never twice within a week.
+ * few times a year and never twice within a week. The year's first instant comes first, with the
+ * offset it begins with. Read anew at each call: `offsetAt` keeps what it reads.
  */
-function readYear(zone: string, year: number): { at: number; offset: number }[] {
+export function readYear(zone: string, year: number): { at: number; offset: number }[] {
     const end = Date.UTC(year + 1, 0, 1);
     let at = Date.UTC(year, 0, 1);
     let offset = offsetFromIntl(zone, at);

@@ -13,7 +13,7 @@ import { ConfigError, parseConfig } from "../model/config";
 import { leastStaleHours } from "../model/keys";
 import { PROJECT_ROOT } from "../model/project";
 import { nextRuns, scheduleCadence } from "../model/schedule";
-import { instantsOf, offsetAt, TIME_ZONES, wallClockText } from "../model/time-zones";
+import { instantsOf, offsetAt, readYear, TIME_ZONES, wallClockText } from "../model/time-zones";
 import { main as show } from "../scripts/local/show";
 import { settings } from "./support/arbitraries";
 import { runProgram } from "./support/program";
@@ -48,8 +48,8 @@ describe("schedules in a time zone", () => {
         assert.equal(wallClockText("Asia/Kathmandu", Date.UTC(2027, 0, 1, 0, 0)), "2027-01-01 05:45");
     });
 
-    it("reads a zone's offset at any instant as Intl's parts of the date give it", () => {
-        const parts = (zone: string) =>
+    it("reads a zone's offset at any instant of a year as Intl's parts of the date give it, each change to the second", () => {
+        const formatter = (zone: string) =>
             new Intl.DateTimeFormat("en-US", {
                 timeZone: zone,
                 hourCycle: "h23",
@@ -60,17 +60,41 @@ describe("schedules in a time zone", () => {
                 minute: "numeric",
                 second: "numeric",
             });
+        const intlOffset = (zone: string, instant: number) => {
+            const part = Object.fromEntries(
+                formatter(zone)
+                    .formatToParts(instant)
+                    .map((p) => [p.type, Number(p.value)]),
+            );
+            return Date.UTC(part.year, part.month - 1, part.day, part.hour, part.minute, part.second) - instant;
+        };
         fc.assert(
-            fc.property(fc.constantFrom(...TIME_ZONES), fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }), (zone, instant) => {
-                const second = Math.floor(instant / 1000) * 1000;
-                const part = Object.fromEntries(
-                    parts(zone)
-                        .formatToParts(second)
-                        .map((p) => [p.type, Number(p.value)]),
-                );
-                const wall = Date.UTC(part.year, part.month - 1, part.day, part.hour, part.minute, part.second);
-                assert.equal(offsetAt(zone, instant), wall - second, `${zone} at ${new Date(instant).toISOString()}`);
-            }),
+            fc.property(
+                fc.constantFrom(...TIME_ZONES),
+                fc.integer({ min: 2000, max: 2099 }),
+                fc.double({ min: 0, max: 1, noNaN: true }),
+                (zone, year, within) => {
+                    // Read anew, not from what offsetAt keeps, so that a change to the reading shows here.
+                    const changes = readYear(zone, year);
+                    const [start, end] = [Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1)];
+                    assert.equal(changes[0].at, start);
+                    for (const [i, change] of changes.entries()) {
+                        assert.equal(change.offset, intlOffset(zone, change.at), `${zone} from ${new Date(change.at).toISOString()}`);
+                        if (i > 0) {
+                            assert.ok(change.at > changes[i - 1].at && change.at < end && change.offset !== changes[i - 1].offset);
+                            assert.equal(
+                                intlOffset(zone, change.at - 1000),
+                                changes[i - 1].offset,
+                                `${zone} a second before ${new Date(change.at).toISOString()}`,
+                            );
+                        }
+                    }
+                    const instant = Math.floor((start + within * (end - 1000 - start)) / 1000) * 1000;
+                    const holding = changes.filter((change) => change.at <= instant).at(-1)!;
+                    assert.equal(holding.offset, intlOffset(zone, instant), `${zone} at ${new Date(instant).toISOString()}`);
+                    assert.equal(offsetAt(zone, instant), holding.offset);
+                },
+            ),
             settings(100),
         );
     });
