@@ -21,8 +21,8 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 /** How an en-US formatter with a 23-hour clock writes a date and time: `M/D/YYYY, HH:MM:SS`. */
 const EN_US_READING = /^(\d{1,2})\/(\d{1,2})\/(\d{4}), (\d{2}):(\d{2}):(\d{2})$/;
 
-/** The zone's wall clock at an instant, as the instant that reading would be in UTC. */
-function wallClock(zone: string, instant: number): number {
+/** The formatter that reads a zone's wall clock: en-US, a 23-hour clock, every field as a number; one per zone. */
+export function wallClockFormatter(zone: string): Intl.DateTimeFormat {
     let formatter = formatters.get(zone);
     if (formatter === undefined) {
         formatter = new Intl.DateTimeFormat("en-US", {
@@ -37,8 +37,13 @@ function wallClock(zone: string, instant: number): number {
         });
         formatters.set(zone, formatter);
     }
+    return formatter;
+}
+
+/** The zone's wall clock at an instant, as the instant that reading would be in UTC. */
+function wallClock(zone: string, instant: number): number {
     // The formatted text is read, not its parts: a third of the time, and this runs for every reading of an offset.
-    const text = formatter.format(instant);
+    const text = wallClockFormatter(zone).format(instant);
     const reading = EN_US_READING.exec(text);
     if (reading === null) {
         throw new Error(`Intl read ${zone} at ${new Date(instant).toISOString()} as "${text}", not as M/D/YYYY, HH:MM:SS`);

@@ -13,7 +13,7 @@ import { ConfigError, parseConfig } from "../model/config";
 import { leastStaleHours } from "../model/keys";
 import { PROJECT_ROOT } from "../model/project";
 import { nextRuns, scheduleCadence } from "../model/schedule";
-import { instantsOf, offsetAt, readYear, TIME_ZONES, wallClockText } from "../model/time-zones";
+import { instantsOf, offsetAt, readYear, TIME_ZONES, wallClockFormatter, wallClockText } from "../model/time-zones";
 import { main as show } from "../scripts/local/show";
 import { settings } from "./support/arbitraries";
 import { runProgram } from "./support/program";
@@ -49,20 +49,9 @@ describe("schedules in a time zone", () => {
     });
 
     it("reads a zone's offset at any instant of a year as Intl's parts of the date give it, each change to the second", () => {
-        const formatter = (zone: string) =>
-            new Intl.DateTimeFormat("en-US", {
-                timeZone: zone,
-                hourCycle: "h23",
-                year: "numeric",
-                month: "numeric",
-                day: "numeric",
-                hour: "numeric",
-                minute: "numeric",
-                second: "numeric",
-            });
         const intlOffset = (zone: string, instant: number) => {
             const part = Object.fromEntries(
-                formatter(zone)
+                wallClockFormatter(zone)
                     .formatToParts(instant)
                     .map((p) => [p.type, Number(p.value)]),
             );
