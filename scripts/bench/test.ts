@@ -38,18 +38,22 @@ export const OPTIONS = {
     counts: { type: "boolean", default: false },
 } as const satisfies OptionTable;
 
-/** The suite's mocha config, which npm test reads. */
-const MOCHA_CONFIG = path.join(PROJECT_ROOT, ".mocharc.json");
+/** The suite's mocha config (.mocharc.json), which npm test reads: its test files' patterns, and the modules each process loads first. */
+interface MochaConfig {
+    spec: string[];
+    require: string[];
+}
+const mochaConfig = () => JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, ".mocharc.json"), "utf8")) as MochaConfig;
 
 /** The repository's own stacks, whose figures the docs show whatever stack files are added. */
 const REPOSITORY_STACKS = ["dev", "prod"] as const;
 
 /** The tests mocha would run, from the test files its spec (.mocharc.json) names, without running them: all of them, and the load tests among them. */
 function testCounts(): { tests: number; load: number; files: number } {
-    const { spec } = JSON.parse(fs.readFileSync(MOCHA_CONFIG, "utf8")) as { spec: string[] };
+    const { spec, require: modules } = mochaConfig();
     const files = [...new Set(spec.flatMap((pattern) => fs.globSync(pattern, { cwd: PROJECT_ROOT })))].sort();
     const mocha = path.join(PROJECT_ROOT, "node_modules", "mocha", "bin", "mocha.js");
-    const requires = ["ts-node/register/transpile-only", "tests/support/stack-traces.ts", "tests/support/temp.ts"].flatMap((r) => ["--require", r]);
+    const requires = modules.flatMap((r) => ["--require", r]);
     const out = execFileSync(process.execPath, [mocha, "--no-config", ...requires, "--dry-run", "--reporter", "json", ...files], {
         cwd: PROJECT_ROOT,
         encoding: "utf8",
@@ -126,7 +130,7 @@ function profile(io: ToolIo): number {
         const log = path.join(dir, "cpu.jsonl");
         // The project's mocha config with the hooks required after its own: mocha puts a --require
         // given on the command line before the config's, ts-node's among them.
-        const config = JSON.parse(fs.readFileSync(MOCHA_CONFIG, "utf8")) as { require: string[] };
+        const config = mochaConfig();
         const profiled = path.join(dir, "mocharc.json");
         fs.writeFileSync(profiled, JSON.stringify({ ...config, require: [...config.require, path.join(__dirname, "test-cpu.ts")] }));
         const run = timeNpm(["test", "--", "--config", profiled], { [LOG_VARIABLE]: log });
