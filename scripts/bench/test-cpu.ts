@@ -76,12 +76,11 @@ export function cpuHooks(log: string): Mocha.RootHookObject {
     };
 }
 
-function hooksFromEnvironment(): Mocha.RootHookObject {
+/** What mocha loads from a root-hook plugin: the hooks, writing to the file the variable names. */
+export function mochaHooks(): Mocha.RootHookObject {
     const log = process.env[LOG_VARIABLE];
     if (!log) {
         throw new Error(`${LOG_VARIABLE} must name the file the tests' CPU readings go to; npm run bench:test -- --profile sets it`);
     }
     return cpuHooks(log);
 }
-
-export const mochaHooks = (): Mocha.RootHookObject => hooksFromEnvironment();
